@@ -1,0 +1,121 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { PrismaClient, Prisma } from '../prisma.js';
+import { PRISMA } from '../tokens.js';
+import { keysetAfter } from '../keyset.js';
+import { READ_HORIZON_SQL } from '../read-horizon.js';
+
+export type ApiAccountRow = Prisma.AccountGetPayload<object> & { consentPermissions: string[] };
+export type ApiTransactionRow = Prisma.TransactionGetPayload<object>;
+export type ApiBalanceRow = Prisma.BalanceGetPayload<object>;
+
+export interface ApiChangeRow {
+  id: bigint;
+  xid: bigint;
+  transactionId: string;
+  kind: string;
+}
+
+/**
+ * Reads of synced account data for the public API, straight from Postgres. Every method takes the
+ * tenant id; list queries are keyset-paginated on the indexes named in the schema.
+ */
+@Injectable()
+export class AccountDataRepository {
+  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  async findAccount(tenantId: string, accountId: string): Promise<ApiAccountRow | null> {
+    const row = await this.prisma.account.findFirst({ where: { id: accountId, tenantId }, include: { consent: { select: { permissions: true } } } });
+    if (!row) return null;
+    const { consent, ...account } = row;
+    return { ...account, consentPermissions: consent.permissions };
+  }
+
+  /** Oldest first on (created_at, id): accounts_tenant_id_created_at_id_idx / …consent_id… */
+  async listAccounts(tenantId: string, filter: { consentId?: string; after?: { createdAt: Date; id: string }; limit: number }): Promise<ApiAccountRow[]> {
+    const rows = await this.prisma.account.findMany({
+      where: {
+        tenantId,
+        ...(filter.consentId ? { consentId: filter.consentId } : {}),
+        ...(filter.after ? keysetAfter('createdAt', filter.after.createdAt, 'id', filter.after.id, 'asc') : {}),
+      },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: filter.limit,
+      include: { consent: { select: { permissions: true } } },
+    });
+    return rows.map(({ consent, ...account }) => ({ ...account, consentPermissions: consent.permissions }));
+  }
+
+  async balances(tenantId: string, accountId: string): Promise<ApiBalanceRow[]> {
+    return this.prisma.balance.findMany({ where: { tenantId, accountId }, orderBy: [{ type: 'asc' }, { originalType: 'asc' }] });
+  }
+
+  /**
+   * Newest first on (booking_date, id) — transactions_account_id_booking_date_id_idx (or the status
+   * variant). New rows land before the cursor or after it, never inside a page already served.
+   */
+  async listTransactions(
+    tenantId: string,
+    accountId: string,
+    filter: { from?: string; to?: string; status?: 'booked' | 'pending'; before?: { bookingDate: string; id: string }; limit: number },
+  ): Promise<ApiTransactionRow[]> {
+    const date = (d: string) => new Date(`${d}T00:00:00Z`);
+    return this.prisma.transaction.findMany({
+      where: {
+        accountId,
+        tenantId,
+        removedAt: null,
+        ...(filter.status ? { status: filter.status } : {}),
+        AND: [
+          ...(filter.from ? [{ bookingDate: { gte: date(filter.from) } }] : []),
+          ...(filter.to ? [{ bookingDate: { lte: date(filter.to) } }] : []),
+          ...(filter.before ? [keysetAfter('bookingDate', date(filter.before.bookingDate), 'id', filter.before.id, 'desc')] : []),
+        ],
+      },
+      orderBy: [{ bookingDate: 'desc' }, { id: 'desc' }],
+      take: filter.limit,
+    });
+  }
+
+  /**
+   * The change log after a position, up to the oldest transaction still running in this database (rows
+   * of a transaction that commits late are never skipped: they stay past the horizon until it commits).
+   * transaction_changes_tenant_id_{consent,account}_id_xid_id_idx.
+   */
+  async changesAfter(tenantId: string, scope: { consentId: string } | { accountId: string }, after: { xid: bigint; id: bigint }, limit: number): Promise<ApiChangeRow[]> {
+    const column = 'consentId' in scope ? 'consent_id' : 'account_id';
+    const value = 'consentId' in scope ? scope.consentId : scope.accountId;
+    return this.prisma.$queryRawUnsafe<ApiChangeRow[]>(
+      `SELECT id, xid, transaction_id AS "transactionId", kind
+         FROM transaction_changes
+        WHERE tenant_id = $1 AND ${column} = $2
+          AND (xid, id) > ($3::bigint, $4::bigint)
+          AND xid < ${READ_HORIZON_SQL}
+        ORDER BY xid, id
+        LIMIT $5`,
+      tenantId,
+      value,
+      after.xid,
+      after.id,
+      limit,
+    );
+  }
+
+  async transactionsByIds(tenantId: string, ids: string[]): Promise<ApiTransactionRow[]> {
+    if (ids.length === 0) return [];
+    return this.prisma.transaction.findMany({ where: { tenantId, id: { in: ids } } });
+  }
+
+  async consentOwned(tenantId: string, consentId: string): Promise<boolean> {
+    return (await this.prisma.consent.count({ where: { id: consentId, tenantId } })) > 0;
+  }
+
+  async resources(tenantId: string, accountId: string, kind: Prisma.AccountResourceGetPayload<object>['kind']) {
+    return this.prisma.accountResource.findMany({ where: { tenantId, accountId, kind }, orderBy: [{ externalId: 'asc' }] });
+  }
+
+  async statementTransactions(tenantId: string, accountId: string, statementId: string) {
+    const statement = await this.prisma.accountResource.findFirst({ where: { id: statementId, tenantId, accountId, kind: 'statement' }, select: { id: true } });
+    if (!statement) return null;
+    return this.prisma.statementTransaction.findMany({ where: { statementId }, orderBy: { position: 'asc' } });
+  }
+}

@@ -1,0 +1,212 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { canonicalDecimal, newId } from '@ais/domain';
+import type { PrismaClient, Prisma } from '../prisma.js';
+import { PRISMA } from '../tokens.js';
+
+export interface StoredAccount {
+  id: string;
+  identityKey: string;
+  externalId: string;
+  contentHash: string | null;
+  /** YYYY-MM-DD: the history is stored from this date on (first sync progress). */
+  backfilledFrom: string | null;
+}
+
+const STORED_ACCOUNT = { id: true, identityKey: true, externalId: true, contentHash: true, backfilledFrom: true } as const;
+const toStored = (a: { id: string; identityKey: string; externalId: string; contentHash: string | null; backfilledFrom: Date | null }): StoredAccount => ({
+  ...a,
+  backfilledFrom: a.backfilledFrom ? a.backfilledFrom.toISOString().slice(0, 10) : null,
+});
+
+/** An account as the sync writes it; JSON columns as values. */
+export interface AccountRow {
+  identityKey: string;
+  externalId: string;
+  type: string;
+  subtype: string | null;
+  currency: string;
+  name: string | null;
+  nickname: string | null;
+  identifiers: unknown;
+  servicer: unknown;
+  status: string;
+  openedAt: string | null;
+  raw: unknown;
+  contentHash: string;
+}
+
+export interface BalanceRow {
+  type: string;
+  originalType: string;
+  amount: string;
+  currency: string;
+  creditLines: unknown;
+  referenceDate: string | null;
+  referenceAt: string | null;
+}
+
+export interface ResourceRow {
+  externalId: string;
+  data: unknown;
+}
+
+type ResourceKind = 'statement' | 'party' | 'beneficiary' | 'standing_order' | 'direct_debit' | 'scheduled_payment';
+
+/**
+ * JSON text with object keys sorted (jsonb read back from Postgres reorders keys; a bank may too), for
+ * content hashes and comparisons. Same rules as JSON.stringify otherwise; a hot path of the sync.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || value === undefined || typeof value !== 'object') return JSON.stringify(value ?? null) ?? 'null';
+  const json = (value as { toJSON?: () => unknown }).toJSON;
+  if (typeof json === 'function') return canonicalJson(json.call(value));
+  if (Array.isArray(value)) return `[${value.map((v: unknown) => (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v))).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of Object.keys(record).sort()) {
+    const v = record[key];
+    if (v !== undefined && typeof v !== 'function') parts.push(`${JSON.stringify(key)}:${canonicalJson(v)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** What makes a balance different: the observation instant alone (OBIE sends "now") does not. */
+function balanceKey(b: Pick<BalanceRow, 'type' | 'originalType'>): string {
+  return `${b.type}\u0000${b.originalType}`;
+}
+function balanceContent(b: Omit<BalanceRow, 'referenceAt'>): string {
+  return canonicalJson([canonicalDecimal(b.amount), b.currency, b.creditLines ?? [], b.referenceDate]);
+}
+
+/**
+ * The load path of accounts, balances and the optional per-account resources. Accounts are matched by
+ * identity key (identifiers, not the bank's id), so a re-authorisation that brings new bank ids keeps
+ * our ids and data. Each method writes only what changed.
+ */
+@Injectable()
+export class AccountWriteRepository {
+  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  async listForConsent(tenantId: string, consentId: string, tx: Prisma.TransactionClient = this.prisma): Promise<StoredAccount[]> {
+    return (await tx.account.findMany({ where: { tenantId, consentId }, select: STORED_ACCOUNT })).map(toStored);
+  }
+
+  /** Records that the account's history is stored from `from` on (only ever moves back in time). */
+  async markBackfilled(tx: Prisma.TransactionClient, accountId: string, from: string): Promise<void> {
+    await tx.$executeRaw`UPDATE accounts SET backfilled_from = ${from}::date
+                          WHERE id = ${accountId} AND (backfilled_from IS NULL OR backfilled_from > ${from}::date)`;
+  }
+
+  /** Inserts a new account or overwrites a changed one; returns its id. */
+  async upsert(tx: Prisma.TransactionClient, scope: { tenantId: string; consentId: string; providerId: string }, row: AccountRow, existing: StoredAccount | undefined, now: Date): Promise<string> {
+    const data = {
+      externalId: row.externalId,
+      type: row.type,
+      subtype: row.subtype,
+      currency: row.currency,
+      name: row.name,
+      nickname: row.nickname,
+      identifiers: row.identifiers as Prisma.InputJsonValue,
+      servicer: (row.servicer ?? undefined) as Prisma.InputJsonValue | undefined,
+      status: row.status,
+      openedAt: row.openedAt ? new Date(`${row.openedAt}T00:00:00Z`) : null,
+      raw: (row.raw ?? undefined) as Prisma.InputJsonValue | undefined,
+      contentHash: row.contentHash,
+    };
+    if (!existing) {
+      const id = newId('account');
+      await tx.account.create({ data: { id, tenantId: scope.tenantId, consentId: scope.consentId, providerId: scope.providerId, identityKey: row.identityKey, createdAt: now, ...data } });
+      return id;
+    }
+    if (existing.contentHash !== row.contentHash || existing.externalId !== row.externalId) await tx.account.update({ where: { id: existing.id }, data });
+    return existing.id;
+  }
+
+  /**
+   * Replaces the account's current balances when any changed (amount, credit lines, reference date),
+   * and appends the changed ones to balance_history. Returns whether anything was written.
+   */
+  async replaceBalances(tx: Prisma.TransactionClient, input: { tenantId: string; accountId: string; balances: BalanceRow[]; syncRunId: string; now: Date }): Promise<boolean> {
+    const current = await tx.$queryRaw<Omit<BalanceRow, 'referenceAt'>[]>`
+      SELECT type, original_type AS "originalType", amount::text AS amount, currency, credit_lines AS "creditLines", reference_date::text AS "referenceDate"
+        FROM balances WHERE account_id = ${input.accountId}`;
+    const before = new Map(current.map((b) => [balanceKey(b), balanceContent(b)]));
+    const incoming = new Map(input.balances.map((b) => [balanceKey(b), b]));
+    const changed = input.balances.filter((b) => before.get(balanceKey(b)) !== balanceContent(b));
+    const gone = current.filter((b) => !incoming.has(balanceKey(b)));
+    if (changed.length === 0 && gone.length === 0) return false;
+    for (const b of gone) await tx.balance.delete({ where: { accountId_type_originalType: { accountId: input.accountId, type: b.type, originalType: b.originalType } } });
+    for (const b of changed) {
+      const values = {
+        amount: b.amount,
+        currency: b.currency,
+        creditLines: (b.creditLines ?? []) as Prisma.InputJsonValue,
+        referenceDate: b.referenceDate ? new Date(`${b.referenceDate}T00:00:00Z`) : null,
+        referenceAt: b.referenceAt ? new Date(b.referenceAt) : null,
+        syncedAt: input.now,
+      };
+      await tx.balance.upsert({
+        where: { accountId_type_originalType: { accountId: input.accountId, type: b.type, originalType: b.originalType } },
+        create: { accountId: input.accountId, tenantId: input.tenantId, type: b.type, originalType: b.originalType, ...values },
+        update: values,
+      });
+    }
+    await tx.balanceHistory.createMany({
+      data: changed.map((b) => ({
+        accountId: input.accountId,
+        tenantId: input.tenantId,
+        type: b.type,
+        originalType: b.originalType,
+        amount: b.amount,
+        currency: b.currency,
+        referenceDate: b.referenceDate ? new Date(`${b.referenceDate}T00:00:00Z`) : null,
+        referenceAt: b.referenceAt ? new Date(b.referenceAt) : null,
+        syncRunId: input.syncRunId,
+        recordedAt: input.now,
+      })),
+    });
+    return true;
+  }
+
+  /**
+   * Replaces one kind of optional resource of an account (beneficiaries, standing orders…), keyed by
+   * the bank's id: new and changed items are written, items the bank no longer lists are deleted.
+   */
+  async replaceResources(tx: Prisma.TransactionClient, input: { tenantId: string; accountId: string; kind: ResourceKind; items: ResourceRow[]; now: Date }): Promise<boolean> {
+    const current = await tx.accountResource.findMany({ where: { accountId: input.accountId, kind: input.kind }, select: { id: true, externalId: true, data: true } });
+    const before = new Map(current.map((r) => [r.externalId, r]));
+    const seen = new Set(input.items.map((i) => i.externalId));
+    const gone = current.filter((r) => !seen.has(r.externalId)).map((r) => r.id);
+    const changed = input.items.filter((i) => canonicalJson(before.get(i.externalId)?.data) !== canonicalJson(i.data));
+    if (gone.length === 0 && changed.length === 0) return false;
+    if (gone.length > 0) await tx.accountResource.deleteMany({ where: { id: { in: gone } } });
+    for (const item of changed) {
+      const existing = before.get(item.externalId);
+      if (existing) await tx.accountResource.update({ where: { id: existing.id }, data: { data: item.data as Prisma.InputJsonValue, syncedAt: input.now } });
+      else
+        await tx.accountResource.create({
+          data: { id: newId('resource'), tenantId: input.tenantId, accountId: input.accountId, kind: input.kind, externalId: item.externalId, data: item.data as Prisma.InputJsonValue, syncedAt: input.now },
+        });
+    }
+    return true;
+  }
+
+  /** Bank ids of the account's statements whose transactions are stored. */
+  async statementsWithTransactions(accountId: string): Promise<Set<string>> {
+    const rows = await this.prisma.accountResource.findMany({
+      where: { accountId, kind: 'statement', statementTransactions: { some: {} } },
+      select: { externalId: true },
+    });
+    return new Set(rows.map((r) => r.externalId));
+  }
+
+  /** Stores a statement's transactions in the bank's order (the statement row is stored first). */
+  async storeStatementTransactions(tx: Prisma.TransactionClient, accountId: string, statementExternalId: string, items: unknown[]): Promise<void> {
+    const statement = await tx.accountResource.findFirst({ where: { accountId, kind: 'statement', externalId: statementExternalId }, select: { id: true } });
+    if (!statement) return;
+    await tx.statementTransaction.deleteMany({ where: { statementId: statement.id } });
+    if (items.length > 0) {
+      await tx.statementTransaction.createMany({ data: items.map((data, position) => ({ statementId: statement.id, position, data: data as Prisma.InputJsonValue })) });
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ProviderCapabilities } from '@ais/domain';
+import type { PrismaClient, Prisma } from '../prisma.js';
+import { PRISMA } from '../tokens.js';
+
+/** What a sync needs to know about its consent and provider. */
+export interface SyncConsent {
+  id: string;
+  tenantId: string;
+  providerId: string;
+  endUserId: string | null;
+  status: string;
+  permissions: string[];
+  /** YYYY-MM-DD, or null when the consent does not limit history. */
+  transactionsFrom: string | null;
+  expiresAt: Date;
+  frequencyPerDay: number;
+  authorisedAt: Date | null;
+  lastSyncedAt: Date | null;
+  nextSyncAt: Date | null;
+  capabilities: ProviderCapabilities;
+}
+
+export interface DueConsent {
+  id: string;
+  tenantId: string;
+  providerId: string;
+}
+
+/**
+ * The consent as the sync sees it: loading it with its provider's capabilities, the schedule
+ * (next_sync_at / last_synced_at) and the scheduler's claim of due consents. Lifecycle changes
+ * (status) belong to the consent-service; see apps/sync-worker/src/sync/consent-lifecycle.ts.
+ */
+@Injectable()
+export class SyncConsentRepository {
+  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  async load(tenantId: string, consentId: string, tx: Prisma.TransactionClient = this.prisma): Promise<SyncConsent | null> {
+    const row = await tx.consent.findFirst({ where: { id: consentId, tenantId }, include: { provider: { select: { capabilities: true } } } });
+    if (!row) return null;
+    return {
+      id: row.id,
+      tenantId: row.tenantId,
+      providerId: row.providerId,
+      endUserId: row.endUserId,
+      status: row.status,
+      permissions: row.permissions,
+      transactionsFrom: row.transactionsFrom ? row.transactionsFrom.toISOString().slice(0, 10) : null,
+      expiresAt: row.expiresAt,
+      frequencyPerDay: row.frequencyPerDay,
+      authorisedAt: row.authorisedAt,
+      lastSyncedAt: row.lastSyncedAt,
+      nextSyncAt: row.nextSyncAt,
+      capabilities: row.provider.capabilities as unknown as ProviderCapabilities,
+    };
+  }
+
+  /**
+   * Claims up to `limit` authorised, unexpired consents whose next sync is due, pushing their
+   * next_sync_at to `leaseUntil` so no other scheduler takes them; the run's end sets the real next
+   * time, and a lost job heals when the lease runs out. SKIP LOCKED lets schedulers run side by side.
+   */
+  async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<DueConsent[]> {
+    return this.prisma.$queryRaw<DueConsent[]>`
+      UPDATE consents c SET next_sync_at = ${leaseUntil}
+        FROM (SELECT id FROM consents
+               WHERE status = 'authorised' AND next_sync_at <= ${now} AND expires_at > ${now}
+               ORDER BY next_sync_at LIMIT ${limit} FOR UPDATE SKIP LOCKED) due
+       WHERE c.id = due.id
+      RETURNING c.id, c.tenant_id AS "tenantId", c.provider_id AS "providerId"`;
+  }
+
+  /** Sets when the consent is next synced (null: never, e.g. after it ended). */
+  async scheduleNext(tx: Prisma.TransactionClient, tenantId: string, consentId: string, at: Date | null): Promise<void> {
+    await tx.consent.updateMany({ where: { id: consentId, tenantId, status: 'authorised' }, data: { nextSyncAt: at } });
+  }
+
+  async markSynced(tx: Prisma.TransactionClient, tenantId: string, consentId: string, at: Date): Promise<void> {
+    await tx.consent.updateMany({ where: { id: consentId, tenantId }, data: { lastSyncedAt: at } });
+  }
+
+  /** The oldest booking date of the consent's open pending transactions (they must stay in the window). */
+  async oldestOpenPending(tenantId: string, consentId: string): Promise<string | null> {
+    const rows = await this.prisma.$queryRaw<{ d: string | null }[]>`
+      SELECT min(booking_date)::text AS d FROM transactions
+       WHERE consent_id = ${consentId} AND tenant_id = ${tenantId} AND status = 'pending' AND removed_at IS NULL`;
+    return rows[0]?.d ?? null;
+  }
+
+}
