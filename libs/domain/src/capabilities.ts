@@ -1,0 +1,52 @@
+import type { Permission } from './permissions.js';
+
+/** Banking standards the connectors speak. Values are stored in `providers.standard`. */
+export const STANDARDS = ['obie_3_1', 'berlin_group_1_3'] as const;
+export type Standard = (typeof STANDARDS)[number];
+
+export type ProviderStatus = 'active' | 'inactive';
+
+/** How a bank counts unattended accesses against `frequencyPerDay`. */
+export type AccessWindow = { kind: 'rolling24h' } | { kind: 'calendarDay'; timeZone: string };
+
+/** Resources a bank may serve in one call for all consented accounts. */
+export type BulkEndpoint = 'balances' | 'transactions' | 'beneficiaries' | 'standingOrders' | 'directDebits' | 'scheduledPayments' | 'statements' | 'party';
+
+/**
+ * What a provider supports and allows: the consent-service caps requests with it, the sync-worker
+ * plans within it, and `GET /v1/providers` shows it.
+ */
+export interface ProviderCapabilities {
+  supportedPermissions: Permission[];
+  /** How far back transactions can be read (days). */
+  maxHistoryDays: number;
+  /** The longest consent the bank grants (days). */
+  maxConsentDays: number;
+  /** The most unattended accesses per day the bank allows per consent (and scope). */
+  maxFrequencyPerDay: number;
+  bulkEndpoints: BulkEndpoint[];
+  /** A PSU-present refresh (the PSU's IP sent to the bank) does not count against the budget. */
+  psuPresentRefresh: boolean;
+  /** How the bank counts accesses (per consent × account × resource) within a day. */
+  accessWindow: AccessWindow;
+  /**
+   * Outside the first-access window, transaction reads may reach back at most this many days
+   * (Berlin Group's 90-day rule; Salt Bank: 90). null = no such rule.
+   */
+  transactionHistoryLimitDays: number | null;
+  /**
+   * Minutes after authorisation during which the full history may be read regardless of
+   * `transactionHistoryLimitDays` (Salt Bank: 10). The first sync must run inside it.
+   */
+  firstAccessWindowMinutes: number | null;
+  /** The bank's consent can be revoked by the TPP through the API. */
+  supportsRevocation: boolean;
+  /** The bank issues refresh tokens. */
+  refreshTokens: boolean;
+  /** OAuth/consent flow family (for operators and the consent-service). */
+  authorisationFlow: 'oidc_hybrid_request_object' | 'oauth_code_pkce';
+  /** The IANA time zone of the bank's calendar (booking dates, calendar-day budgets). */
+  timeZone: string;
+  /** Currencies accounts are typically held in (informational). */
+  currencies: string[];
+}

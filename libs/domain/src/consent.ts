@@ -1,0 +1,163 @@
+import { AppError, type FieldError } from './errors.js';
+import type { ProviderCapabilities } from './capabilities.js';
+import { DEFAULT_PERMISSIONS, isPermission, type Permission } from './permissions.js';
+
+export const CONSENT_STATUSES = ['awaiting_authorisation', 'authorised', 'rejected', 'revoked', 'expired', 'failed'] as const;
+export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
+
+/** What happened to a consent. Each event moves it along one edge of the state machine. */
+export type ConsentEvent =
+  | 'psu_authorised' // the bank authorised (first authorisation or a re-authorisation)
+  | 'psu_rejected' // the PSU denied at the bank
+  | 'authorisation_failed' // a bank error, an expired or invalid authorisation, a token exchange failure
+  | 'expired' // the consent's validity ended
+  | 'revoked_by_tenant'
+  | 'revoked_by_bank' // the bank answered that the consent is gone
+  | 'reauthorisation_started'; // a fresh authorisation URL was issued
+
+/**
+ * The consent lifecycle:
+ *
+ *   awaiting_authorisation ──psu_authorised──▶ authorised ──expired──▶ expired
+ *        │  │  │                                  │  ▲ psu_authorised (re-authorisation keeps it authorised)
+ *        │  │  └─psu_rejected──▶ rejected         └──revoked_*──▶ revoked (terminal)
+ *        │  └─authorisation_failed──▶ failed
+ *        └─expired / revoked_*
+ *   rejected | failed | expired ──reauthorisation_started──▶ awaiting_authorisation
+ *
+ * A re-authorisation of an authorised consent leaves it authorised until the PSU finishes (a failed
+ * re-authorisation does not take access away). Anything else is refused.
+ */
+const TRANSITIONS: Readonly<Record<ConsentStatus, Partial<Record<ConsentEvent, ConsentStatus>>>> = {
+  awaiting_authorisation: {
+    psu_authorised: 'authorised',
+    psu_rejected: 'rejected',
+    authorisation_failed: 'failed',
+    expired: 'expired',
+    revoked_by_tenant: 'revoked',
+    revoked_by_bank: 'revoked',
+    reauthorisation_started: 'awaiting_authorisation',
+  },
+  authorised: {
+    psu_authorised: 'authorised',
+    expired: 'expired',
+    revoked_by_tenant: 'revoked',
+    revoked_by_bank: 'revoked',
+    reauthorisation_started: 'authorised',
+    // A failed or rejected re-authorisation leaves the current access in place.
+    authorisation_failed: 'authorised',
+    psu_rejected: 'authorised',
+  },
+  rejected: { reauthorisation_started: 'awaiting_authorisation', revoked_by_tenant: 'revoked' },
+  failed: { reauthorisation_started: 'awaiting_authorisation', revoked_by_tenant: 'revoked' },
+  expired: { reauthorisation_started: 'awaiting_authorisation', revoked_by_tenant: 'revoked' },
+  revoked: {},
+};
+
+export function nextConsentStatus(current: ConsentStatus, event: ConsentEvent): ConsentStatus | null {
+  return TRANSITIONS[current][event] ?? null;
+}
+
+/** The next status, or an invalid_state_transition error naming both. */
+export function transitionConsent(current: ConsentStatus, event: ConsentEvent): ConsentStatus {
+  const next = nextConsentStatus(current, event);
+  if (next === null) {
+    throw new AppError('invalid_state_transition', `A consent that is ${current} cannot be ${describe(event)}.`, { status: current, event });
+  }
+  return next;
+}
+
+function describe(event: ConsentEvent): string {
+  switch (event) {
+    case 'psu_authorised':
+      return 'authorised';
+    case 'psu_rejected':
+      return 'rejected';
+    case 'authorisation_failed':
+      return 'failed';
+    case 'expired':
+      return 'expired';
+    case 'revoked_by_tenant':
+    case 'revoked_by_bank':
+      return 'revoked';
+    case 'reauthorisation_started':
+      return 're-authorised';
+  }
+}
+
+/** Statuses in which the gateway keeps (and may use) the bank's tokens. */
+export const isActiveConsent = (status: ConsentStatus): boolean => status === 'authorised';
+
+export interface ConsentRequest {
+  permissions?: string[];
+  expiresAt?: string;
+  transactionsFrom?: string;
+  frequencyPerDay?: number;
+}
+
+export interface ResolvedConsentTerms {
+  permissions: Permission[];
+  expiresAt: Date;
+  /** YYYY-MM-DD */
+  transactionsFrom: string;
+  frequencyPerDay: number;
+}
+
+const DAY_MS = 86_400_000;
+const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * Applies the provider's defaults and caps to what the tenant asked for. Asking beyond a cap is a
+ * validation error that names the limit; nothing is silently clamped.
+ */
+export function resolveConsentTerms(request: ConsentRequest, caps: ProviderCapabilities, now: Date): ResolvedConsentTerms {
+  const errors: FieldError[] = [];
+  const maxExpiry = new Date(now.getTime() + caps.maxConsentDays * DAY_MS);
+  const earliestFrom = new Date(now.getTime() - caps.maxHistoryDays * DAY_MS);
+
+  const requested = request.permissions ?? [...DEFAULT_PERMISSIONS];
+  const unknown = requested.filter((p) => !isPermission(p));
+  const permissions = [...new Set(requested.filter(isPermission))];
+  if (unknown.length > 0) errors.push({ field: 'permissions', message: `unknown permission(s): ${unknown.join(', ')}` });
+  const unsupported = permissions.filter((p) => !caps.supportedPermissions.includes(p));
+  if (unsupported.length > 0) {
+    errors.push({ field: 'permissions', message: `not supported by this provider: ${unsupported.join(', ')} (supported: ${caps.supportedPermissions.join(', ')})` });
+  }
+  if (permissions.length === 0 && unknown.length === 0) errors.push({ field: 'permissions', message: 'at least one permission is required' });
+  if ((permissions.includes('balances') || permissions.includes('transactions')) && !permissions.includes('accounts')) {
+    permissions.unshift('accounts'); // every other resource is read through the account list
+  }
+
+  let expiresAt = maxExpiry;
+  if (request.expiresAt !== undefined) {
+    const parsed = new Date(request.expiresAt);
+    if (Number.isNaN(parsed.getTime())) errors.push({ field: 'expiresAt', message: 'must be an ISO-8601 date-time' });
+    else if (parsed.getTime() <= now.getTime() + 60_000) errors.push({ field: 'expiresAt', message: 'must be in the future' });
+    else if (parsed > maxExpiry) {
+      errors.push({ field: 'expiresAt', message: `exceeds this provider's maximum consent length of ${caps.maxConsentDays} days (latest ${maxExpiry.toISOString()})` });
+    } else expiresAt = parsed;
+  }
+
+  let transactionsFrom = isoDate(earliestFrom);
+  if (request.transactionsFrom !== undefined) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(request.transactionsFrom) || Number.isNaN(Date.parse(`${request.transactionsFrom}T00:00:00Z`))) {
+      errors.push({ field: 'transactionsFrom', message: 'must be a date (YYYY-MM-DD)' });
+    } else if (request.transactionsFrom < isoDate(earliestFrom)) {
+      errors.push({ field: 'transactionsFrom', message: `exceeds this provider's maximum history of ${caps.maxHistoryDays} days (earliest ${isoDate(earliestFrom)})` });
+    } else if (request.transactionsFrom > isoDate(now)) {
+      errors.push({ field: 'transactionsFrom', message: 'must not be in the future' });
+    } else transactionsFrom = request.transactionsFrom;
+  }
+
+  let frequencyPerDay = caps.maxFrequencyPerDay;
+  if (request.frequencyPerDay !== undefined) {
+    if (!Number.isInteger(request.frequencyPerDay) || request.frequencyPerDay < 1) {
+      errors.push({ field: 'frequencyPerDay', message: 'must be an integer of at least 1' });
+    } else if (request.frequencyPerDay > caps.maxFrequencyPerDay) {
+      errors.push({ field: 'frequencyPerDay', message: `exceeds this provider's maximum of ${caps.maxFrequencyPerDay} unattended accesses per day` });
+    } else frequencyPerDay = request.frequencyPerDay;
+  }
+
+  if (errors.length > 0) throw new AppError('limit_exceeded', 'The consent asks for more than this provider allows, or for something invalid.', {}, errors);
+  return { permissions, expiresAt, transactionsFrom, frequencyPerDay };
+}
