@@ -1,0 +1,51 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Generic cell rate algorithm (GCRA) in one Lua call: a token bucket of `limit` per minute with a
+ * burst of `limit`, atomic across gateway instances, one key per tenant.
+ * Returns { allowed, remaining, retryAfterMs, resetMs }.
+ */
+const GCRA = `
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local stored = redis.call('GET', key)
+local tat = now
+if stored then tat = math.max(tonumber(stored), now) end
+local new_tat = tat + interval
+local allow_at = new_tat - burst * interval
+if allow_at > now then
+  return {0, 0, math.ceil(allow_at - now), math.ceil(tat - now)}
+end
+redis.call('SET', key, tostring(new_tat), 'PX', math.ceil(new_tat - now) + 1000)
+return {1, math.floor((now - allow_at) / interval), 0, math.ceil(new_tat - now)}
+`;
+
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  retryAfterMs: number;
+  resetMs: number;
+}
+
+export class RateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyPrefix: string,
+  ) {}
+
+  async consume(subject: string, limitPerMinute: number, now = Date.now()): Promise<RateDecision> {
+    const interval = 60_000 / limitPerMinute;
+    const [allowed, remaining, retryAfterMs, resetMs] = (await this.redis.eval(
+      GCRA,
+      1,
+      `${this.keyPrefix}:rl:${subject}`,
+      String(now),
+      String(interval),
+      String(limitPerMinute),
+    )) as [number, number, number, number];
+    return { allowed: allowed === 1, limit: limitPerMinute, remaining: Math.max(0, remaining), retryAfterMs: Math.max(0, retryAfterMs), resetMs: Math.max(0, resetMs) };
+  }
+}

@@ -1,0 +1,22 @@
+import { defineSection, env } from '../define-section.js';
+
+/** Consent lifecycle (consent-service). */
+export const consentsSection = defineSection(
+  'consents',
+  {
+    /** The gateway's bank callback, registered at the banks (same variable the connectors use). */
+    TPP_REDIRECT_URI: env.url('http://localhost:3000/v1/callback'),
+    CONSENT_EXPIRING_NOTICE_DAYS: env.int(7, 0, 90),
+    AUTHORISATION_TTL_SECONDS: env.int(600, 30, 3600),
+    CONSENT_MAINTENANCE_INTERVAL_SECONDS: env.int(60, 1, 3600),
+    /** Access tokens closer than this to expiry are refreshed before use. */
+    TOKEN_REFRESH_MARGIN_SECONDS: env.int(120, 0, 3600),
+  },
+  (v) => ({
+    callbackUri: v.TPP_REDIRECT_URI,
+    expiringNoticeDays: v.CONSENT_EXPIRING_NOTICE_DAYS,
+    authorisationTtlSeconds: v.AUTHORISATION_TTL_SECONDS,
+    maintenanceIntervalSeconds: v.CONSENT_MAINTENANCE_INTERVAL_SECONDS,
+    tokenRefreshMarginSeconds: v.TOKEN_REFRESH_MARGIN_SECONDS,
+  }),
+);

@@ -1,0 +1,111 @@
+import { Body, Controller, Module, Post, Get } from '@nestjs/common';
+import { IsInt, IsString, Max, Min } from 'class-validator';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createLogger } from '@ais/observability';
+import { AppError } from '@ais/domain';
+import { createHttpApp } from './bootstrap.js';
+import { HealthModule, type HealthCheck } from './health.js';
+
+class CreateThingDto {
+  @IsString() name!: string;
+  @IsInt() @Min(1) @Max(4) count!: number;
+}
+
+@Controller('things')
+class ThingsController {
+  @Post() create(@Body() body: CreateThingDto) {
+    return { created: body.name };
+  }
+  @Get('boom') boom() {
+    throw new Error('database password is hunter2');
+  }
+  @Get('bank') bank() {
+    throw new AppError('bank_unavailable', 'The bank is down.', { bank: { status: 503, body: 'internal trace id 42' } });
+  }
+  @Get('budget') budget() {
+    throw new AppError('budget_exhausted', 'No unattended calls left.', { retryAfterSeconds: 42.2 });
+  }
+}
+
+class DownCheck implements HealthCheck {
+  readonly name = 'postgres';
+  async check() {
+    throw new Error('connection refused');
+  }
+}
+
+@Module({ imports: [HealthModule.register([DownCheck], [DownCheck])], controllers: [ThingsController] })
+class TestModule {}
+
+describe('createHttpApp', () => {
+  let app: NestFastifyApplication;
+  const inject = (opts: Parameters<NestFastifyApplication['inject']>[0]) => app.inject(opts);
+
+  beforeAll(async () => {
+    app = await createHttpApp(TestModule, { service: 'test', logger: createLogger('test', 'silent') });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  });
+  afterAll(() => app.close());
+
+  it('answers malformed JSON with a 400 problem, never a 500', async () => {
+    const res = await inject({ method: 'POST', url: '/things', headers: { 'content-type': 'application/json' }, payload: '{"name": ' });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ status: 400, code: 'malformed_body', requestId: res.headers['x-request-id'] });
+  });
+
+  it('lists every invalid field and rejects unknown fields', async () => {
+    const res = await inject({ method: 'POST', url: '/things', payload: { count: 9, extra: true } });
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.code).toBe('validation_failed');
+    const fields = body.errors.map((e: { field: string }) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['name', 'count', 'extra']));
+    expect(body.errors.find((e: { field: string }) => e.field === 'extra').message).toBe('unknown field');
+  });
+
+  it('echoes a sane x-request-id and replaces an insane one', async () => {
+    const ok = await inject({ method: 'POST', url: '/things', headers: { 'x-request-id': 'abc-123' }, payload: { name: 'a', count: 1 } });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.headers['x-request-id']).toBe('abc-123');
+    const bad = await inject({ method: 'GET', url: '/nowhere', headers: { 'x-request-id': 'a b\u0001c' } });
+    expect(bad.headers['x-request-id']).toMatch(/^req_[0-9a-f]{32}$/);
+    expect(bad.statusCode).toBe(404);
+    expect(bad.json().code).toBe('route_not_found');
+  });
+
+  it('hides the message of unexpected errors', async () => {
+    const res = await inject({ method: 'GET', url: '/things/boom' });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('hunter2');
+    expect(res.json().code).toBe('internal_error');
+  });
+
+  it('never shows the bank’s raw detail to the caller', async () => {
+    const res = await inject({ method: 'GET', url: '/things/bank' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().code).toBe('bank_unavailable');
+    expect(res.body).not.toContain('trace id 42');
+    expect(res.json()).not.toHaveProperty('bank');
+  });
+
+  it('sets Retry-After from the error and keeps the extension', async () => {
+    const res = await inject({ method: 'GET', url: '/things/budget' });
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['retry-after']).toBe('43');
+  });
+
+  it('reports readiness per dependency', async () => {
+    expect((await inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    const ready = await inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().checks[0]).toMatchObject({ name: 'postgres', status: 'down', error: 'connection refused' });
+  });
+
+  it('answers a wrong content type with 415', async () => {
+    const res = await inject({ method: 'POST', url: '/things', headers: { 'content-type': 'text/plain' }, payload: 'hi' });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().code).toBe('unsupported_media_type');
+  });
+});

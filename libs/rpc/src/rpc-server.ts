@@ -1,0 +1,38 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import type { INestApplication } from '@nestjs/common';
+import { pingPattern, type RpcService } from '@ais/contracts';
+import type { Logger } from '@ais/observability';
+import { NamespacedServerRedis } from './namespaced-redis.js';
+import { redisOptionsFromUrl } from './redis-options.js';
+import { RpcErrorFilter } from './rpc-errors.js';
+import type { RpcSettings } from './rpc-client.js';
+
+/** Attaches the RPC server of `service` to a Nest app (hybrid HTTP + RPC) and starts listening. */
+export async function startRpcServer(
+  app: INestApplication,
+  service: RpcService,
+  settings: RpcSettings,
+  redis: { url: string; prefix: string },
+  logger: Logger,
+): Promise<void> {
+  const options: MicroserviceOptions =
+    settings.transport === 'tcp'
+      ? { transport: Transport.TCP, options: { host: settings.tcp[service].host, port: settings.tcp[service].port } }
+      : { strategy: new NamespacedServerRedis(redisOptionsFromUrl(redis.url) as never, redis.prefix) };
+  const microservice = app.connectMicroservice<MicroserviceOptions>(options, { inheritAppConfig: false, deferInitialization: true });
+  microservice.useGlobalFilters(new RpcErrorFilter(logger.child({ component: 'rpc' })));
+  await app.startAllMicroservices();
+}
+
+/** Answers `<service>.ping` so peers' readiness checks can see this service. */
+export function createPingController(service: RpcService) {
+  @Controller()
+  class PingController {
+    @MessagePattern(pingPattern(service))
+    ping() {
+      return { service, at: new Date().toISOString() };
+    }
+  }
+  return PingController;
+}

@@ -1,0 +1,82 @@
+import { Controller, Module } from '@nestjs/common';
+import { MessagePattern } from '@nestjs/microservices';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppError } from '@ais/domain';
+import { createLogger } from '@ais/observability';
+import { createHttpApp } from '@ais/http-kit';
+import { createPingController, startRpcServer } from './rpc-server.js';
+import { createRpcClient, RpcPeerHealthCheck, type RpcSettings } from './rpc-client.js';
+
+const logger = createLogger('rpc-test', 'silent');
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const settings: RpcSettings = {
+  transport: 'redis',
+  timeoutMs: 2_000,
+  tcp: { 'consent-service': { host: '127.0.0.1', port: 0 }, 'connector-service': { host: '127.0.0.1', port: 0 } },
+};
+
+@Controller()
+class FailingController {
+  @MessagePattern('connector-service.ping')
+  ping() {
+    throw new AppError('bank_rate_limited', 'The bank asked us to wait.', { retryAt: '2026-01-01T00:00:00Z' });
+  }
+}
+
+async function boot(module: new () => unknown, prefix: string): Promise<NestFastifyApplication> {
+  const app = await createHttpApp(module, { service: 'rpc-test', logger });
+  await startRpcServer(app, 'connector-service', settings, { url: redisUrl, prefix }, logger);
+  await app.init();
+  return app;
+}
+
+describe('RPC over namespaced Redis', () => {
+  const prefixA = `rpctest_a_${process.pid}`;
+  const prefixB = `rpctest_b_${process.pid}`;
+  let healthy: NestFastifyApplication;
+  let failing: NestFastifyApplication;
+
+  beforeAll(async () => {
+    @Module({ controllers: [createPingController('connector-service')] })
+    class PingModule {}
+    @Module({ controllers: [FailingController] })
+    class FailingModule {}
+    healthy = await boot(PingModule, prefixA);
+    failing = await boot(FailingModule, prefixB);
+  });
+  afterAll(async () => {
+    await healthy.close();
+    await failing.close();
+  });
+
+  it('answers a typed request within its own namespace only', async () => {
+    const client = createRpcClient('connector-service', settings, { url: redisUrl, prefix: prefixA });
+    try {
+      const answer = await client.send('connector-service.ping', {});
+      expect(answer.service).toBe('connector-service');
+      await expect(new RpcPeerHealthCheck(client).check()).resolves.toBeUndefined();
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('keeps the error code, detail and extensions of an AppError across the wire', async () => {
+    const client = createRpcClient('connector-service', settings, { url: redisUrl, prefix: prefixB });
+    try {
+      const error = await client.send('connector-service.ping', {}).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppError);
+      expect(error).toMatchObject({ code: 'bank_rate_limited', detail: 'The bank asked us to wait.', extensions: { retryAt: '2026-01-01T00:00:00Z' } });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('times out as service_unavailable when nobody serves the namespace', async () => {
+    const client = createRpcClient('connector-service', settings, { url: redisUrl, prefix: `rpctest_none_${process.pid}` });
+    try {
+      await expect(client.send('connector-service.ping', {}, 300)).rejects.toMatchObject({ code: 'service_unavailable' });
+    } finally {
+      await client.close();
+    }
+  });
+});
