@@ -1,0 +1,6 @@
+export * from './paths.js';
+export * from './database.js';
+export * from './env.js';
+export * from './browser.js';
+export * from './stack.js';
+export * from './webhooks.js';
