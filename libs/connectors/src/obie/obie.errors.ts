@@ -1,0 +1,57 @@
+import type { AppError } from '@ais/domain';
+import { bankError, rateLimitedError, unavailableError, type BankErrorCode } from '../bank-error.js';
+import type { BankResponse } from '../http/bank-http-client.js';
+import { ObErrorResponse1 } from './obie.wire.js';
+
+/**
+ * OBIE error responses (OBErrorResponse1 for 400/403/500, headers only for the rest) to the
+ * normalised codes. OBIE has no dedicated codes for "expired" or "revoked": the HTTP status and
+ * UK.OBIE ErrorCode decide, and the message settles what the code leaves open.
+ */
+export function parseObieError(providerId: string, operation: string, res: BankResponse, now: Date): AppError {
+  let body: unknown = res.text;
+  try {
+    body = res.text ? JSON.parse(res.text) : undefined;
+  } catch {
+    // keep the text
+  }
+  const parsed = ObErrorResponse1.safeParse(body);
+  const codes = parsed.success ? parsed.data.Errors.map((e) => e.ErrorCode) : [];
+  const text = parsed.success ? [parsed.data.Message, ...parsed.data.Errors.map((e) => e.Message)].join(' ') : typeof body === 'string' ? body : '';
+  const detail = { httpStatus: res.status, bankCode: codes[0], interactionId: res.headers['x-fapi-interaction-id'], operation, body };
+  const fail = (code: BankErrorCode, message: string) => bankError(code, message, { providerId, detail });
+
+  if (res.status === 429) {
+    const seconds = Number.parseInt(res.headers['retry-after'] ?? '', 10);
+    return rateLimitedError(providerId, Number.isFinite(seconds) ? seconds : 60, now, detail);
+  }
+  if (res.status >= 500) return unavailableError(providerId, `The bank failed (HTTP ${res.status}).`, res.headers['retry-after'], now, detail);
+  if (res.status === 401) return fail('bank_unauthorised', 'The bank did not accept the access token or client credentials.');
+  if (res.status === 403) {
+    if (/expir/i.test(text)) return fail('consent_expired', 'The consent has expired at the bank.');
+    if (/revok|rejected/i.test(text) || codes.includes('UK.OBIE.Resource.InvalidConsentStatus')) {
+      return fail('consent_revoked', 'The consent is no longer authorised at the bank.');
+    }
+    return fail('bank_forbidden_permission', 'The consent does not grant the permission this call needs.');
+  }
+  if (codes.includes('UK.OBIE.Reauthenticate')) return fail('consent_expired', 'The bank requires the PSU to re-authenticate.');
+  return fail('bank_rejected_request', `The bank rejected the request (HTTP ${res.status}).`);
+}
+
+/** OAuth 2.0 token endpoint errors (RFC 6749 §5.2). */
+export function parseOAuthError(providerId: string, operation: string, res: BankResponse, now: Date): AppError {
+  let body: { error?: string; error_description?: string } | undefined;
+  try {
+    body = JSON.parse(res.text) as typeof body;
+  } catch {
+    body = undefined;
+  }
+  const detail = { httpStatus: res.status, bankCode: body?.error, operation, body: body ?? res.text };
+  if (res.status === 429) {
+    const seconds = Number.parseInt(res.headers['retry-after'] ?? '', 10);
+    return rateLimitedError(providerId, Number.isFinite(seconds) ? seconds : 60, now, detail);
+  }
+  if (res.status >= 500) return unavailableError(providerId, `The bank's authorisation server failed (HTTP ${res.status}).`, res.headers['retry-after'], now, detail);
+  if (body?.error === 'invalid_client' || res.status === 401) return bankError('bank_unauthorised', 'The bank did not accept our client credentials.', { providerId, detail });
+  return bankError('bank_rejected_request', `The bank's authorisation server refused the request (${body?.error ?? `HTTP ${res.status}`}).`, { providerId, detail });
+}

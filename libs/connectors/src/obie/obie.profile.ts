@@ -1,0 +1,102 @@
+import { OBIE_BALANCE_TYPES, type BalanceType, type ProviderCapabilities } from '@ais/domain';
+import type { ClientAuthMethod } from '../connector.js';
+import type { ProviderEndpoints } from '../provider.js';
+import type { ObTransaction6 } from './obie.wire.js';
+
+/** Base URLs the default endpoints are built on (the local sandbox unless configured). */
+export interface EndpointBase {
+  sandboxUrl: string;
+  sandboxMtlsUrl: string;
+}
+
+/**
+ * What one OBIE-shaped bank does differently: endpoints, onboarding, client authentication, the
+ * authorisation request, bulk endpoints and wire quirks. A bank file spreads OBIE_DEFAULTS and
+ * overrides only what differs; shared code never asks which bank it is.
+ */
+export interface ObieProfile {
+  id: string;
+  standard: 'obie_3_1';
+  name: string;
+  country: string;
+  capabilities: ProviderCapabilities;
+  defaultEndpoints: (base: EndpointBase) => ProviderEndpoints;
+  /** dcr: POST /register with a signed request + SSA; developer_portal: the sandbox portal; configured: issued out of band. */
+  onboarding: 'dcr' | 'developer_portal' | 'configured';
+  /** DCR request claims the bank insists on. */
+  dcr: { audience: string; scope: string; grantTypes: string[]; responseTypes: string[]; applicationType: 'web' | 'mobile' };
+  supportedAuthMethods: ClientAuthMethod[];
+  preferredAuthMethod: ClientAuthMethod;
+  clientCredentialsScope: string;
+  authorisation: {
+    /**
+     * oidc_request_object: the authorization endpoint with a PS256 request object carrying
+     * openbanking_intent_id (OBIE / FAPI); consent_link: the consent's Links.Self auth page.
+     */
+    style: 'oidc_request_object' | 'consent_link';
+    responseType: 'code id_token' | 'code';
+    /** query puts code, id_token and state where a server-side callback can read them. */
+    responseMode: 'query' | 'fragment';
+    scope: string;
+    acr: string | null;
+    /** The front-channel id_token must carry c_hash and s_hash (hybrid flow). */
+    requireHashes: boolean;
+  };
+  idTokenAlgorithms: string[];
+  /** Headers every call carries (x-fapi-financial-id where the bank wants it). */
+  staticHeaders: Record<string, string>;
+  /** Rewrites a bank's documented deviations into the standard shape before validation. */
+  normaliseWire: (body: unknown) => unknown;
+  balanceTypes: Readonly<Record<string, BalanceType>>;
+  pendingLink: (t: ObTransaction6) => string | null;
+  /**
+   * Days added on each side of a transaction window: the bank filters on UTC instants while
+   * booking dates are local, so the window is widened and the result cut to local dates.
+   */
+  transactionWindowPaddingDays: number;
+}
+
+export const OBIE_DEFAULT_CAPABILITIES: ProviderCapabilities = {
+  supportedPermissions: ['accounts', 'balances', 'transactions', 'statements', 'party', 'beneficiaries', 'standingOrders', 'directDebits', 'scheduledPayments'],
+  maxHistoryDays: 730,
+  maxConsentDays: 90,
+  maxFrequencyPerDay: 4,
+  bulkEndpoints: [],
+  psuPresentRefresh: true,
+  accessWindow: { kind: 'rolling24h' },
+  transactionHistoryLimitDays: null,
+  firstAccessWindowMinutes: null,
+  supportsRevocation: true,
+  refreshTokens: true,
+  authorisationFlow: 'oidc_hybrid_request_object',
+  timeZone: 'Europe/London',
+  currencies: ['GBP'],
+};
+
+export const OBIE_DEFAULTS = {
+  standard: 'obie_3_1',
+  country: 'GB',
+  capabilities: OBIE_DEFAULT_CAPABILITIES,
+  onboarding: 'configured',
+  dcr: { audience: '', scope: 'openid accounts', grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'], responseTypes: ['code id_token'], applicationType: 'web' },
+  supportedAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth'],
+  preferredAuthMethod: 'private_key_jwt',
+  clientCredentialsScope: 'accounts',
+  authorisation: { style: 'oidc_request_object', responseType: 'code id_token', responseMode: 'fragment', scope: 'openid accounts', acr: 'urn:openbanking:psd2:sca', requireHashes: true },
+  idTokenAlgorithms: ['PS256'],
+  staticHeaders: {},
+  normaliseWire: (body: unknown) => body,
+  balanceTypes: OBIE_BALANCE_TYPES,
+  pendingLink: () => null,
+  transactionWindowPaddingDays: 1,
+} satisfies Partial<ObieProfile>;
+
+/** Endpoints of a standard OBIE bank from its base URL (discovery + /open-banking/v3.1/aisp). */
+export function standardObieEndpoints(baseUrl: string, mtlsBaseUrl?: string): ProviderEndpoints {
+  return {
+    baseUrl,
+    ...(mtlsBaseUrl ? { mtlsBaseUrl, mtlsResourceBaseUrl: `${mtlsBaseUrl}/open-banking/v3.1/aisp` } : {}),
+    discoveryUrl: `${baseUrl}/.well-known/openid-configuration`,
+    resourceBaseUrl: `${baseUrl}/open-banking/v3.1/aisp`,
+  };
+}
