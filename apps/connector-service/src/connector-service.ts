@@ -1,0 +1,17 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createHttpApp } from '@ais/http-kit';
+import type { Logger, Metrics } from '@ais/observability';
+import { startRpcServer } from '@ais/rpc';
+import { ConnectorServiceModule } from './app.module.js';
+import type { ConnectorServiceConfig } from './connector-service.config.js';
+
+/**
+ * Builds and starts the connector-service: HTTP (health, metrics) and the connector.* RPC server.
+ * main.ts runs it as a process; tests run it in-process (port 0).
+ */
+export async function startConnectorService(config: ConnectorServiceConfig, logger: Logger, metrics: Metrics, port = config.ports['connector-service']): Promise<NestFastifyApplication> {
+  const app = await createHttpApp(ConnectorServiceModule.forRoot(config, metrics, logger), { service: 'connector-service', logger, metrics });
+  await startRpcServer(app, 'connector-service', config.rpc, config.redis, logger);
+  await app.listen({ port, host: '127.0.0.1' });
+  return app;
+}
