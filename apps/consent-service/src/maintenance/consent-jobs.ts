@@ -1,0 +1,41 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { CONSENT_QUEUE, bullPrefix, revokeJobId, type JobPayloads } from '@ais/contracts';
+import { CONSENT_SERVICE_CONFIG, type ConsentServiceConfig } from '../consent-service.config.js';
+
+/** Producer side of the consents queue. */
+@Injectable()
+export class ConsentJobs implements OnApplicationShutdown {
+  readonly connection: Redis;
+  readonly queue: Queue;
+
+  constructor(@Inject(CONSENT_SERVICE_CONFIG) readonly config: ConsentServiceConfig) {
+    this.connection = new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.queue = new Queue(CONSENT_QUEUE, { connection: this.connection, prefix: bullPrefix(config.redis.prefix) });
+  }
+
+  /** The periodic maintenance job (one schedule, however many consent-service instances run). */
+  async scheduleMaintenance(): Promise<void> {
+    await this.queue.upsertJobScheduler(
+      'consent-maintenance',
+      { every: this.config.consents.maintenanceIntervalSeconds * 1000 },
+      { name: 'consent-maintenance', data: {} satisfies JobPayloads['consent-maintenance'], opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+  }
+
+  async enqueueRevokeAtBank(data: JobPayloads['revoke-at-bank']): Promise<void> {
+    await this.queue.add('revoke-at-bank', data, {
+      jobId: revokeJobId(`${data.consentId}:${data.externalConsentId}`),
+      attempts: 30,
+      backoff: { type: 'exponential', delay: 10_000 },
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close();
+    await this.connection.quit().catch(() => undefined);
+  }
+}

@@ -1,0 +1,2 @@
+export const CONNECTOR_RPC = Symbol('CONNECTOR_RPC');
+export const LOGGER = Symbol('LOGGER');
