@@ -1,0 +1,59 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { AdminAuth } from '../auth/decorators.js';
+import { CreateTenantDto, CreatedTenantView, CredentialView, IssueCredentialDto, IssuedCredentialView, TenantListQueryDto, TenantView, UpdateTenantDto } from './dto/tenant.dto.js';
+import { TenantsService } from './tenants.service.js';
+
+@ApiTags('Admin: tenants')
+@AdminAuth()
+@Controller('admin/tenants')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a tenant; its API key and OAuth client secret are shown once.' })
+  @ApiCreatedResponse({ type: CreatedTenantView })
+  create(@Body() body: CreateTenantDto, @Req() req: FastifyRequest) {
+    return this.tenants.create(body, { requestId: String(req.id) });
+  }
+
+  @Get()
+  @ApiOkResponse({ description: '{ data: Tenant[], nextCursor }' })
+  list(@Query() query: TenantListQueryDto) {
+    return this.tenants.list(query);
+  }
+
+  @Get(':tenantId')
+  @ApiOkResponse({ type: TenantView })
+  get(@Param('tenantId') id: string) {
+    return this.tenants.get(id);
+  }
+
+  @Patch(':tenantId')
+  @ApiOperation({ summary: 'Suspend / reactivate, replace the redirect-URI allow-list, change the rate limit.' })
+  @ApiOkResponse({ type: TenantView })
+  update(@Param('tenantId') id: string, @Body() body: UpdateTenantDto, @Req() req: FastifyRequest) {
+    return this.tenants.update(id, body, { requestId: String(req.id) });
+  }
+
+  @Get(':tenantId/credentials')
+  @ApiOkResponse({ type: [CredentialView] })
+  listCredentials(@Param('tenantId') id: string) {
+    return this.tenants.listCredentials(id);
+  }
+
+  @Post(':tenantId/credentials')
+  @ApiOperation({ summary: 'Issue or rotate a credential; the secret is shown once.' })
+  @ApiCreatedResponse({ type: IssuedCredentialView })
+  issue(@Param('tenantId') id: string, @Body() body: IssueCredentialDto, @Req() req: FastifyRequest) {
+    return this.tenants.issueCredential(id, body, { requestId: String(req.id) });
+  }
+
+  @Delete(':tenantId/credentials/:credentialId')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Revoked.' })
+  async revoke(@Param('tenantId') id: string, @Param('credentialId') credentialId: string, @Req() req: FastifyRequest) {
+    await this.tenants.revokeCredential(id, credentialId, { requestId: String(req.id) });
+  }
+}

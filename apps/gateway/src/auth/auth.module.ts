@@ -1,0 +1,65 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { Redis } from 'ioredis';
+import { KeyRing } from '@ais/crypto';
+import { REDIS, SigningKeyRepository } from '@ais/db';
+import {
+  ADMIN_TOKEN,
+  AccessTokenStrategy,
+  AccessTokensService,
+  AdminTokenGuard,
+  ApiKeyStrategy,
+  RateLimiter,
+  SigningKeysService,
+  TenantAuthGuard,
+  TenantAuthService,
+} from '@ais/auth';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config.js';
+import { TenantRateLimitGuard } from '../rate-limit/tenant-rate-limit.guard.js';
+
+/** Tenant and operator authentication, token issuing and the per-tenant rate limit. */
+@Global()
+@Module({})
+export class AuthModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: AuthModule,
+      imports: [PassportModule],
+      providers: [
+        {
+          provide: KeyRing,
+          inject: [GATEWAY_CONFIG],
+          useFactory: (config: GatewayConfig) => new KeyRing(config.crypto.keys, config.crypto.activeKeyId),
+        },
+        {
+          provide: SigningKeysService,
+          inject: [SigningKeyRepository, KeyRing, GATEWAY_CONFIG],
+          useFactory: (repo: SigningKeyRepository, ring: KeyRing, config: GatewayConfig) =>
+            new SigningKeysService(repo, ring, {
+              rotationDays: config.gateway.signingKeyRotationDays,
+              retireAfterSeconds: config.gateway.accessTokenTtlSeconds * 2,
+            }),
+        },
+        {
+          provide: AccessTokensService,
+          inject: [SigningKeysService, GATEWAY_CONFIG],
+          useFactory: (keys: SigningKeysService, config: GatewayConfig) =>
+            new AccessTokensService(keys, { issuer: config.gateway.publicUrl, ttlSeconds: config.gateway.accessTokenTtlSeconds }),
+        },
+        {
+          provide: RateLimiter,
+          inject: [REDIS, GATEWAY_CONFIG],
+          useFactory: (redis: Redis, config: GatewayConfig) => new RateLimiter(redis, config.redis.prefix),
+        },
+        { provide: ADMIN_TOKEN, inject: [GATEWAY_CONFIG], useFactory: (config: GatewayConfig) => config.gateway.adminToken },
+        AdminTokenGuard,
+        TenantAuthService,
+        ApiKeyStrategy,
+        AccessTokenStrategy,
+        TenantAuthGuard,
+        TenantRateLimitGuard,
+      ],
+      exports: [ADMIN_TOKEN, KeyRing, SigningKeysService, AccessTokensService, TenantAuthService, RateLimiter, AdminTokenGuard, TenantAuthGuard, TenantRateLimitGuard],
+    };
+  }
+}

@@ -1,0 +1,57 @@
+import { canonicalDecimal, formatAmount, type Money } from '@ais/domain';
+import type { ApiAccountRow, ApiBalanceRow, ApiTransactionRow } from '@ais/db';
+
+const date = (d: Date | null): string | null => (d ? d.toISOString().slice(0, 10) : null);
+
+/** NUMERIC(28,8) text to the currency's own minor units; a bank's extra precision is kept. */
+export function moneyOf(amount: { toString(): string }, currency: string): Money {
+  return { amount: formatAmount(canonicalDecimal(amount.toString()), currency.trim()), currency: currency.trim() };
+}
+
+export const accountView = (a: ApiAccountRow) => ({
+  id: a.id,
+  consentId: a.consentId,
+  providerId: a.providerId,
+  externalId: a.externalId,
+  type: a.type,
+  subtype: a.subtype,
+  currency: a.currency.trim(),
+  name: a.name,
+  nickname: a.nickname,
+  identifiers: a.identifiers,
+  servicer: a.servicer,
+  status: a.status,
+  openedAt: date(a.openedAt),
+});
+
+export const balanceView = (b: ApiBalanceRow) => ({
+  type: b.type,
+  originalType: b.originalType,
+  amount: moneyOf(b.amount, b.currency),
+  creditLines: b.creditLines,
+  referenceDate: date(b.referenceDate),
+  referenceAt: b.referenceAt?.toISOString() ?? null,
+});
+
+export function transactionView(t: ApiTransactionRow, includeRaw: boolean) {
+  return {
+    id: t.id,
+    accountId: t.accountId,
+    externalId: t.externalId,
+    idSource: t.idSource,
+    status: t.status,
+    bookingDate: date(t.bookingDate),
+    valueDate: date(t.valueDate),
+    bookedAt: t.bookedAt?.toISOString() ?? null,
+    amount: moneyOf(t.amount, t.currency),
+    description: t.description,
+    merchant: t.merchantName || t.merchantCategoryCode ? { name: t.merchantName, categoryCode: t.merchantCategoryCode } : null,
+    counterparty: t.counterparty,
+    bankTransactionCode: t.bankTransactionCode,
+    reference: t.reference,
+    runningBalance: t.runningBalance,
+    currencyExchange: t.currencyExchange,
+    pendingTransactionId: t.pendingTransactionId,
+    ...(includeRaw ? { raw: t.raw } : {}),
+  };
+}

@@ -1,0 +1,76 @@
+import { Body, Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags, ApiProperty } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '@ais/domain';
+import { AccessTokensService, SigningKeysService, TenantAuthService } from '@ais/auth';
+
+class TokenResponse {
+  @ApiProperty() access_token!: string;
+  @ApiProperty({ enum: ['Bearer'] }) token_type!: 'Bearer';
+  @ApiProperty() expires_in!: number;
+}
+
+/** RFC 6749 error fields alongside problem+json, so OAuth libraries and humans both understand. */
+function oauthError(code: 'invalid_request' | 'invalid_client' | 'unsupported_grant_type', description: string): AppError {
+  const appCode = code === 'invalid_client' ? 'unauthorized' : 'validation_failed';
+  return new AppError(appCode, description, { error: code, error_description: description });
+}
+
+function basicCredentials(header: unknown): { id: string; secret: string } | null {
+  if (typeof header !== 'string' || !/^Basic\s+/i.test(header)) return null;
+  const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
+  const idx = decoded.indexOf(':');
+  if (idx <= 0) return null;
+  return { id: decodeURIComponent(decoded.slice(0, idx)), secret: decodeURIComponent(decoded.slice(idx + 1)) };
+}
+
+@ApiTags('Auth')
+@Controller()
+export class OAuthController {
+  constructor(
+    private readonly auth: TenantAuthService,
+    private readonly tokens: AccessTokensService,
+    private readonly keys: SigningKeysService,
+  ) {}
+
+  @Post('v1/oauth/token')
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'client_credentials grant: client_id/client_secret in the body (form or JSON) or HTTP Basic.' })
+  @ApiBody({ schema: { type: 'object', properties: { grant_type: { enum: ['client_credentials'] }, client_id: { type: 'string' }, client_secret: { type: 'string' } } } })
+  @ApiOkResponse({ type: TokenResponse })
+  async token(@Body() body: unknown, @Req() req: FastifyRequest): Promise<TokenResponse> {
+    const form = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    const allowed = new Set(['grant_type', 'client_id', 'client_secret', 'scope']);
+    const unknown = Object.keys(form).filter((k) => !allowed.has(k));
+    if (unknown.length > 0) throw oauthError('invalid_request', `Unknown parameter(s): ${unknown.join(', ')}.`);
+    if (form['grant_type'] !== 'client_credentials') {
+      throw form['grant_type'] === undefined
+        ? oauthError('invalid_request', 'grant_type is required.')
+        : oauthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported.');
+    }
+    const basic = basicCredentials(req.headers.authorization);
+    const bodyId = typeof form['client_id'] === 'string' ? form['client_id'] : undefined;
+    const bodySecret = typeof form['client_secret'] === 'string' ? form['client_secret'] : undefined;
+    if (basic && (bodyId || bodySecret)) throw oauthError('invalid_request', 'Send client credentials either with HTTP Basic or in the body, not both.');
+    const id = basic?.id ?? bodyId;
+    const secret = basic?.secret ?? bodySecret;
+    if (!id || !secret) throw oauthError('invalid_request', 'client_id and client_secret are required.');
+    let principal;
+    try {
+      principal = await this.auth.authenticateClient(id, secret);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'unauthorized') throw oauthError('invalid_client', 'Unknown client or wrong client secret.');
+      throw error;
+    }
+    const { accessToken, expiresIn } = await this.tokens.issue({ tenantId: principal.tenantId, credentialId: principal.credentialId, clientId: principal.clientId });
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn };
+  }
+
+  @Get('.well-known/jwks.json')
+  @Header('cache-control', 'public, max-age=300')
+  @ApiOperation({ summary: 'Public keys that verify the gateway’s access tokens.' })
+  jwks() {
+    return this.keys.jwks();
+  }
+}

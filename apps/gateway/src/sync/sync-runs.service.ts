@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { AccessBudgetRepository, SyncConsentRepository, SyncJobQueues, SyncRunRepository, type SyncRunRecord } from '@ais/db';
+import { AppError } from '@ais/domain';
+import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, type Page } from '@ais/http-kit';
+import type { SyncRunView } from './dto/sync-run.dto.js';
+
+export const syncRunView = (r: SyncRunRecord): SyncRunView => ({
+  id: r.id,
+  trigger: r.trigger,
+  status: r.status,
+  queuedAt: r.queuedAt.toISOString(),
+  startedAt: r.startedAt?.toISOString() ?? null,
+  finishedAt: r.finishedAt?.toISOString() ?? null,
+  counts: { accounts: r.accounts, transactionsAdded: r.transactionsAdded, transactionsModified: r.transactionsModified, transactionsRemoved: r.transactionsRemoved },
+  ...(r.errorCode ? { error: { code: r.errorCode, detail: r.errorDetail ?? '' } } : {}),
+});
+
+/**
+ * Refreshes on request and the consent's run history. A refresh never starts a second sync of a
+ * consent: with one in flight it answers that run. Without the PSU's IP it uses the unattended
+ * budget, counted as the bank counts it, and is refused (budget_exhausted, with when) rather than
+ * sent when the budget cannot carry it.
+ */
+@Injectable()
+export class SyncRunsService {
+  constructor(
+    private readonly consents: SyncConsentRepository,
+    private readonly runs: SyncRunRepository,
+    private readonly budgets: AccessBudgetRepository,
+    private readonly queues: SyncJobQueues,
+  ) {}
+
+  async refresh(tenantId: string, consentId: string, psuIpAddress: string | undefined, now = new Date()): Promise<{ syncRunId: string }> {
+    const consent = await this.consents.load(tenantId, consentId);
+    if (!consent) throw AppError.notFound('Consent');
+    switch (consent.status) {
+      case 'authorised':
+        break;
+      case 'expired':
+        throw new AppError('consent_expired', 'The consent has expired: re-authorise it to sync again.');
+      case 'revoked':
+        throw new AppError('consent_revoked', 'The consent was revoked.');
+      default:
+        throw new AppError('invalid_state_transition', `A consent that is ${consent.status} cannot be refreshed.`, { status: consent.status });
+    }
+    if (psuIpAddress && !consent.capabilities.psuPresentRefresh) {
+      throw AppError.validation([{ field: 'psuIpAddress', message: `${consent.providerId} offers no PSU-present refresh: leave psuIpAddress out to use the unattended budget` }]);
+    }
+    if (!psuIpAddress) {
+      const budget = await this.budgets.syncBudget(
+        { tenantId, consentId, permissions: consent.permissions, frequencyPerDay: consent.frequencyPerDay, capabilities: consent.capabilities },
+        now,
+      );
+      if (budget.nextAllowedAt) {
+        throw new AppError('budget_exhausted', 'The unattended access budget of this consent is spent for now; pass psuIpAddress when the user is present.', {
+          nextAllowedAt: budget.nextAllowedAt.toISOString(),
+          retryAfterSeconds: Math.max(1, Math.ceil((budget.nextAllowedAt.getTime() - now.getTime()) / 1000)),
+        });
+      }
+    }
+    const { syncRunId } = await this.runs.request(
+      { tenantId, consentId, providerId: consent.providerId, trigger: psuIpAddress ? 'psu_present' : 'manual', ...(psuIpAddress ? { psuIpAddress } : {}) },
+      this.queues,
+      now,
+    );
+    return { syncRunId };
+  }
+
+  async list(tenantId: string, consentId: string, query: { limit?: number; cursor?: string }): Promise<Page<SyncRunView>> {
+    if (!(await this.consents.load(tenantId, consentId))) throw AppError.notFound('Consent');
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const before = decodeCursor<{ q: string; i: string }>('sync-runs', query.cursor, ['q', 'i']);
+    const rows = await this.runs.listForConsent(tenantId, consentId, { limit: limit + 1, ...(before ? { before: { queuedAt: new Date(before.q), id: before.i } } : {}) });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      data: page.map(syncRunView),
+      nextCursor: rows.length > limit && last ? encodeCursor('sync-runs', { q: last.queuedAt.toISOString(), i: last.id }) : null,
+    };
+  }
+}

@@ -1,0 +1,4 @@
+/** The app's pino logger. */
+export const LOGGER = Symbol('LOGGER');
+/** RPC clients of the services the gateway calls for changes (reads go straight to Postgres). */
+export const CONSENT_RPC = Symbol('CONSENT_RPC');

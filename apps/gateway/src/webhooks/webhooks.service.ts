@@ -1,0 +1,262 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { isIP } from 'node:net';
+import { KeyRing } from '@ais/crypto';
+import {
+  AuditLogRepository,
+  EventRepository,
+  PRISMA,
+  WebhookDeliveryRepository,
+  WebhookEndpointRepository,
+  retryOnWriteConflict,
+  type Prisma,
+  type PrismaClient,
+  type WebhookAttemptRecord,
+  type WebhookDeliveryRecord,
+  type WebhookEndpointRecord,
+} from '@ais/db';
+import { AppError, newId } from '@ais/domain';
+import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from '@ais/http-kit';
+import { TargetPolicy, TargetRefusedError, generateWebhookSecret, resolveTarget, stripBrackets } from '@ais/webhooks';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config.js';
+import type { CreateWebhookDto, DeliveryListQueryDto, UpdateWebhookDto } from './dto/webhook.dto.js';
+
+export interface TenantContext {
+  tenantId: string;
+  credentialId: string;
+  requestId: string;
+}
+
+export const webhookView = (e: WebhookEndpointRecord) => ({
+  id: e.id,
+  url: e.url,
+  description: e.description,
+  events: e.events,
+  status: e.status,
+  disabledReason: e.disabledReason,
+  disabledAt: e.disabledAt?.toISOString() ?? null,
+  failingSince: e.failingSince?.toISOString() ?? null,
+  previousSecretExpiresAt: e.previousSecretExpiresAt && e.previousSecretExpiresAt > new Date() ? e.previousSecretExpiresAt.toISOString() : null,
+  createdAt: e.createdAt.toISOString(),
+  updatedAt: e.updatedAt.toISOString(),
+});
+
+export const deliveryView = (d: WebhookDeliveryRecord) => ({
+  id: d.id,
+  webhookId: d.endpointId,
+  eventId: d.eventId,
+  eventType: d.eventType,
+  status: d.status,
+  attempts: d.attempts,
+  nextAttemptAt: d.status === 'pending' ? (d.nextAttemptAt?.toISOString() ?? null) : null,
+  lastAttemptAt: d.lastAttemptAt?.toISOString() ?? null,
+  lastResponseStatus: d.lastResponseStatus,
+  lastError: d.lastError,
+  lastLatencyMs: d.lastLatencyMs,
+  succeededAt: d.succeededAt?.toISOString() ?? null,
+  createdAt: d.createdAt.toISOString(),
+  updatedAt: d.updatedAt.toISOString(),
+});
+
+const attemptView = (a: WebhookAttemptRecord) => ({
+  attempt: a.attempt,
+  startedAt: a.startedAt.toISOString(),
+  latencyMs: a.latencyMs,
+  responseStatus: a.responseStatus,
+  error: a.error,
+});
+
+const DNS_CHECK_TIMEOUT_MS = 2_000;
+export const TEST_EVENT_MESSAGE = 'This is a test event from AIS Gateway. It went through the normal delivery pipeline.';
+
+/**
+ * Tenants' webhook endpoints. Secrets are generated here, sealed with the key ring (bound to the
+ * endpoint id) and returned only by create and rotate. Every change is audited in its transaction.
+ */
+@Injectable()
+export class WebhooksService {
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly keyRing: KeyRing,
+    private readonly policy: TargetPolicy,
+    private readonly endpoints: WebhookEndpointRepository,
+    private readonly deliveries: WebhookDeliveryRepository,
+    private readonly events: EventRepository,
+    private readonly audit: AuditLogRepository,
+  ) {}
+
+  async create(ctx: TenantContext, input: CreateWebhookDto) {
+    const url = await this.checkUrl(input.url);
+    const id = newId('webhookEndpoint');
+    const secret = generateWebhookSecret();
+    const created = await this.prisma.$transaction(async (tx) => {
+      const count = await this.endpoints.countForTenant(ctx.tenantId, tx);
+      if (count >= this.config.webhooks.maxEndpointsPerTenant) {
+        throw new AppError('conflict', `A tenant can have at most ${this.config.webhooks.maxEndpointsPerTenant} webhook endpoints.`);
+      }
+      const endpoint = await this.endpoints.create(tx, ctx.tenantId, {
+        id,
+        url,
+        description: input.description?.trim() || null,
+        events: normaliseEvents(input.events),
+        secretEncrypted: this.keyRing.seal(secret, id),
+      });
+      await this.record(tx, ctx, 'webhook.created', id, { url, events: endpoint.events });
+      return endpoint;
+    });
+    return { ...webhookView(created), secret };
+  }
+
+  async list(tenantId: string, query: { limit?: number; cursor?: string }): Promise<Page<ReturnType<typeof webhookView>>> {
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = decodeCursor<{ c: string; i: string }>('webhooks', query.cursor, ['c', 'i']);
+    const rows = await this.endpoints.listForTenant(tenantId, { limit: limit + 1, after: after && { createdAt: new Date(after.c), id: after.i } });
+    return toPage(rows, limit, webhookView, (e) => encodeCursor('webhooks', { c: e.createdAt.toISOString(), i: e.id }));
+  }
+
+  async get(tenantId: string, id: string) {
+    return webhookView(await this.require(tenantId, id));
+  }
+
+  async update(ctx: TenantContext, id: string, patch: UpdateWebhookDto) {
+    const before = await this.require(ctx.tenantId, id);
+    const url = patch.url !== undefined ? await this.checkUrl(patch.url) : undefined;
+    const updated = await this.prisma.$transaction(async (tx) => {
+      const disabling = patch.status === 'disabled' && before.status === 'enabled';
+      const enabling = patch.status === 'enabled' && before.status === 'disabled';
+      const after = await this.endpoints.update(tx, ctx.tenantId, id, {
+        ...(url !== undefined ? { url, failingSince: null } : {}),
+        ...(patch.events !== undefined ? { events: normaliseEvents(patch.events) } : {}),
+        ...(patch.description !== undefined ? { description: patch.description?.trim() || null } : {}),
+        ...(disabling ? { status: 'disabled', disabledReason: 'disabled by the tenant', disabledAt: new Date() } : {}),
+        ...(enabling ? { status: 'enabled', disabledReason: null, disabledAt: null, failingSince: null } : {}),
+      });
+      if (!after) throw AppError.notFound('Webhook');
+      if (disabling) await this.deliveries.failPending(tx, [id], 'endpoint disabled: disabled by the tenant');
+      await this.record(tx, ctx, disabling ? 'webhook.disabled' : enabling ? 'webhook.enabled' : 'webhook.updated', id, {
+        before: { url: before.url, events: before.events, status: before.status },
+        after: { url: after.url, events: after.events, status: after.status },
+      });
+      return after;
+    });
+    return webhookView(updated);
+  }
+
+  async remove(ctx: TenantContext, id: string): Promise<void> {
+    await retryOnWriteConflict(() =>
+      this.prisma.$transaction(async (tx) => {
+        if (!(await this.endpoints.delete(tx, ctx.tenantId, id))) throw AppError.notFound('Webhook');
+        await this.record(tx, ctx, 'webhook.deleted', id, {});
+      }),
+    );
+  }
+
+  /**
+   * A new secret signs from now on; the current one keeps signing alongside it (two signatures in
+   * webhook-signature) until `previousSecretExpiresAt`, so subscribers can roll without dropping
+   * deliveries. Rotating again within that window retires the oldest secret at once.
+   */
+  async rotateSecret(ctx: TenantContext, id: string) {
+    const secret = generateWebhookSecret();
+    const graceMs = this.config.webhooks.secretGraceMs;
+    const rotated = await this.prisma.$transaction(async (tx) => {
+      const current = await this.endpoints.findForTenant(ctx.tenantId, id, tx);
+      if (!current) throw AppError.notFound('Webhook');
+      const after = await this.endpoints.update(tx, ctx.tenantId, id, {
+        secretEncrypted: this.keyRing.seal(secret, id),
+        previousSecretEncrypted: graceMs > 0 ? current.secretEncrypted : null,
+        previousSecretExpiresAt: graceMs > 0 ? new Date(Date.now() + graceMs) : null,
+      });
+      await this.record(tx, ctx, 'webhook.secret_rotated', id, { previousSecretExpiresAt: after!.previousSecretExpiresAt?.toISOString() ?? null });
+      return after!;
+    });
+    return { ...webhookView(rotated), secret };
+  }
+
+  /** Writes a `webhook.test` event addressed to this endpoint: it goes out through the normal pipeline. */
+  async sendTest(ctx: TenantContext, id: string) {
+    return this.prisma.$transaction(async (tx) => {
+      const endpoint = await this.endpoints.findForTenant(ctx.tenantId, id, tx);
+      if (!endpoint) throw AppError.notFound('Webhook');
+      if (endpoint.status !== 'enabled') throw new AppError('conflict', 'The webhook is disabled; enable it (PATCH status) before sending a test event.');
+      const data = { webhookId: id, message: TEST_EVENT_MESSAGE };
+      const eventId = await this.events.append(tx, ctx.tenantId, 'webhook.test', data);
+      const [row] = await tx.$queryRaw<{ createdAt: Date }[]>`SELECT created_at AS "createdAt" FROM events WHERE id = ${eventId}`;
+      return { id: eventId, type: 'webhook.test', createdAt: row.createdAt.toISOString(), data };
+    });
+  }
+
+  async listDeliveries(tenantId: string, endpointId: string, query: DeliveryListQueryDto) {
+    await this.require(tenantId, endpointId);
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const before = decodeCursor<{ e: string }>('webhook-deliveries', query.cursor, ['e']);
+    const rows = await this.deliveries.listForEndpoint(tenantId, endpointId, { status: query.status, beforeEventId: before?.e, limit: limit + 1 });
+    return toPage(rows, limit, deliveryView, (d) => encodeCursor('webhook-deliveries', { e: d.eventId }));
+  }
+
+  async getDelivery(tenantId: string, endpointId: string, deliveryId: string) {
+    const row = await this.deliveries.findForTenant(tenantId, endpointId, deliveryId);
+    if (!row) throw AppError.notFound('Delivery');
+    return { ...deliveryView(row), attemptLog: row.attemptLog.map(attemptView) };
+  }
+
+  async retryDelivery(ctx: TenantContext, endpointId: string, deliveryId: string) {
+    const endpoint = await this.require(ctx.tenantId, endpointId);
+    if (endpoint.status !== 'enabled') throw new AppError('conflict', 'The webhook is disabled; enable it (PATCH status) before retrying deliveries.');
+    const result = await this.deliveries.retry(ctx.tenantId, endpointId, deliveryId);
+    if (!result) throw AppError.notFound('Delivery');
+    return deliveryView(result);
+  }
+
+  private async require(tenantId: string, id: string): Promise<WebhookEndpointRecord> {
+    const endpoint = await this.endpoints.findForTenant(tenantId, id);
+    if (!endpoint) throw AppError.notFound('Webhook');
+    return endpoint;
+  }
+
+  /**
+   * The URL rules the dispatcher applies on every attempt, checked up front for a clear 400: https,
+   * no private or reserved targets. A name that resolves to a refused address is refused now; one that
+   * does not resolve yet is accepted (it is checked again before every attempt).
+   */
+  private async checkUrl(raw: string): Promise<string> {
+    const verdict = this.policy.checkUrl(raw.trim());
+    if (!verdict.ok || !verdict.url) throw AppError.validation([{ field: 'url', message: `url ${verdict.ok ? 'is invalid' : verdict.reason}` }]);
+    const host = stripBrackets(verdict.url.hostname);
+    if (isIP(host) === 0 && !this.policy.isHostListed(host)) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          resolveTarget(this.policy, host),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, DNS_CHECK_TIMEOUT_MS);
+          }),
+        ]);
+      } catch (error) {
+        if (error instanceof TargetRefusedError) {
+          throw AppError.validation([{ field: 'url', message: `url must not point at a private or reserved address (${error.message})` }]);
+        }
+        // Not resolvable right now: the dispatcher checks on every attempt.
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return verdict.url.toString();
+  }
+
+  private async record(tx: Prisma.TransactionClient, ctx: TenantContext, action: string, targetId: string, details: Record<string, unknown>) {
+    await this.audit.record(tx, {
+      actor: `credential:${ctx.credentialId}`,
+      action,
+      targetType: 'webhook_endpoint',
+      targetId,
+      tenantId: ctx.tenantId,
+      details,
+      requestId: ctx.requestId,
+    });
+  }
+}
+
+function normaliseEvents(events: string[]): string[] {
+  return events.includes('*') ? ['*'] : [...events].sort();
+}
