@@ -1,0 +1,2 @@
+/** The dispatcher's pino logger. */
+export const LOGGER = Symbol('LOGGER');
