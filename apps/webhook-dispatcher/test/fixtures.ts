@@ -46,6 +46,24 @@ export class Fixtures {
     });
   }
 
+  /**
+   * Deliveries written straight into the table, in the order given (the heap order a scan meets), for
+   * tests about how statements over many deliveries lock and prune them.
+   */
+  async deliveries(
+    tenantId: string,
+    rows: Array<{ id: string; endpointId: string; eventId: string; status: 'pending' | 'succeeded' | 'failed'; attempts: number; nextAttemptAt: Date | null }>,
+  ): Promise<void> {
+    const col = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key]);
+    await this.prisma.$executeRaw`
+      INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_seq, status, attempts, next_attempt_at, created_at, updated_at)
+      SELECT d.id, ${tenantId}, d.endpoint_id, d.event_id, ev.seq, d.status::"WebhookDeliveryStatus", d.attempts, d.next_at, now(), now()
+        FROM unnest(${col('id')}::text[], ${col('endpointId')}::text[], ${col('eventId')}::text[], ${col('status')}::text[], ${col('attempts')}::int[], ${col('nextAttemptAt')}::timestamptz[])
+             WITH ORDINALITY AS d(id, endpoint_id, event_id, status, attempts, next_at, n)
+        JOIN events ev ON ev.id = d.event_id
+       ORDER BY d.n`;
+  }
+
   async close(): Promise<void> {
     await this.prisma.$disconnect();
   }

@@ -3,8 +3,9 @@ import { Prisma } from './prisma.js';
 /**
  * Runs `work` (a whole transaction) again when Postgres aborted it as a deadlock victim or a
  * serialisation failure (Prisma P2034), as the Postgres manual advises for such errors. Endpoint
- * deletion needs it: its cascade to deliveries and leases can meet the dispatcher's row locks in
- * the other order. Any other error, or the last attempt's, propagates.
+ * deletion uses it as a safety net: the known cycle (its cascade locking deliveries in heap order
+ * against the dispatcher's outcome statement) is removed by locking in id order on both sides (see
+ * WebhookEndpointRepository.delete). Any other error, or the last attempt's, propagates.
  */
 export async function retryOnWriteConflict<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {

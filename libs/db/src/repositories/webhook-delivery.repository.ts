@@ -97,12 +97,18 @@ export class WebhookDeliveryRepository {
     return row ?? null;
   }
 
-  /** Ends every pending delivery of disabled endpoints: visibly failed, with the reason. */
+  /**
+   * Ends every pending delivery of disabled endpoints: visibly failed, with the reason. Locks them in
+   * id order first, as every multi-row delivery statement does (no lock cycle with the dispatcher).
+   */
   async failPending(tx: Prisma.TransactionClient, endpointIds: string[], reason: string): Promise<number> {
     if (endpointIds.length === 0) return 0;
     return tx.$executeRaw`
-      UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ${reason}, updated_at = now()
-       WHERE endpoint_id = ANY(${endpointIds}::text[]) AND status = 'pending'`;
+      WITH locked AS (
+        SELECT id FROM webhook_deliveries WHERE endpoint_id = ANY(${endpointIds}::text[]) AND status = 'pending' ORDER BY id FOR UPDATE
+      )
+      UPDATE webhook_deliveries d SET status = 'failed', next_attempt_at = NULL, last_error = ${reason}, updated_at = now()
+        FROM locked WHERE d.id = locked.id AND d.status = 'pending'`;
   }
 
   // ── operators ──

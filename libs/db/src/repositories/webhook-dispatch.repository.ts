@@ -211,6 +211,10 @@ export class WebhookDispatchRepository {
    * this one is dropped. A delivery failed meanwhile (its endpoint got disabled) keeps that state
    * unless this attempt succeeded. A first attempt that succeeded is fully described by the delivery
    * row, so it gets no log row (the common case, and one write fewer per delivery).
+   *
+   * Rows are locked in id order first (`locked`): every statement that locks several deliveries does
+   * so in id order, so none of them can wait on another in a cycle (endpoint deletion, whose cascade
+   * would otherwise lock them in heap order, is the one this meets; see WebhookEndpointRepository).
    */
   async recordOutcomes(outcomes: DeliveryOutcome[]): Promise<{ id: string; endpointId: string }[]> {
     if (outcomes.length === 0) return [];
@@ -219,6 +223,9 @@ export class WebhookDispatchRepository {
       `WITH r AS (
          SELECT * FROM unnest($1::text[], $2::int[], $3::boolean[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::int[], $8::int[], $9::text[])
            AS r(id, attempts_before, ok, status, next_at, started_at, latency_ms, response_status, error)
+       ),
+       locked AS (
+         SELECT id FROM webhook_deliveries WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
        ),
        upd AS (
          UPDATE webhook_deliveries d SET
@@ -235,6 +242,7 @@ export class WebhookDispatchRepository {
            updated_at = now()
          FROM r
          WHERE d.id = ANY($1::text[]) AND d.id = r.id AND d.attempts = r.attempts_before -- ANY: an index scan whatever the planner thinks of unnest
+           AND d.id IN (SELECT id FROM locked)
          RETURNING d.id, d.endpoint_id, d.attempts
        ),
        logged AS (

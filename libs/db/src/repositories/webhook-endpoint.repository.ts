@@ -81,8 +81,17 @@ export class WebhookEndpointRepository {
     return count === 0 ? null : this.findForTenant(tenantId, id, tx);
   }
 
-  /** Deletes the endpoint and (cascade) its deliveries and attempts. */
+  /**
+   * Deletes the endpoint and (cascade) its deliveries, attempts and lease. The cascade would lock the
+   * deliveries in whatever order its scan meets them while the dispatcher records outcomes for some of
+   * them in id order: a lock cycle Postgres ends by aborting one side. So the endpoint row is locked
+   * first (no new delivery can reference it meanwhile), then its deliveries in id order, as every
+   * multi-row delivery statement locks them; the cascade then finds them all held.
+   */
   async delete(tx: Prisma.TransactionClient, tenantId: string, id: string): Promise<boolean> {
+    const [found] = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM webhook_endpoints WHERE id = ${id} AND tenant_id = ${tenantId} FOR UPDATE`;
+    if (!found) return false;
+    await tx.$queryRaw`SELECT count(*)::int AS n FROM (SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ${id} ORDER BY id FOR UPDATE) held`;
     const { count } = await tx.webhookEndpoint.deleteMany({ where: { id, tenantId } });
     return count > 0;
   }
