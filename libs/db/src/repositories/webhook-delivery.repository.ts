@@ -127,13 +127,21 @@ export class WebhookDeliveryRepository {
 
   // ── retention ──
 
-  /** Deletes finished deliveries whose id sorts before `beforeId` (ULIDs: made before then), at most `batch`. */
+  /**
+   * Deletes finished deliveries whose id sorts before `beforeId` (ULIDs: made before then), at most
+   * `batch`. Locks them in id order and skips any another statement holds (a manual retry, a
+   * deletion): retention never waits, and never joins a lock cycle.
+   */
   async pruneFinished(beforeId: string, batch: number): Promise<number> {
     return this.prisma.$executeRaw`
-      DELETE FROM webhook_deliveries WHERE id IN (
-        SELECT id FROM webhook_deliveries WHERE status = 'succeeded' AND id < ${beforeId}
-        UNION ALL
-        SELECT id FROM webhook_deliveries WHERE status = 'failed' AND id < ${beforeId}
-        LIMIT ${batch})`;
+      WITH victims AS (
+        SELECT id FROM webhook_deliveries WHERE id IN (
+          SELECT id FROM webhook_deliveries WHERE status = 'succeeded' AND id < ${beforeId}
+          UNION ALL
+          SELECT id FROM webhook_deliveries WHERE status = 'failed' AND id < ${beforeId}
+          LIMIT ${batch})
+        ORDER BY id FOR UPDATE SKIP LOCKED
+      )
+      DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM victims)`;
   }
 }
