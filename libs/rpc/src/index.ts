@@ -3,3 +3,4 @@ export * from './namespaced-redis.js';
 export * from './rpc-errors.js';
 export * from './rpc-client.js';
 export * from './rpc-server.js';
+export * from './rpc-lease.js';

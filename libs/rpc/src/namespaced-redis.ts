@@ -1,4 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { ClientRedis, ServerRedis, type RedisOptions } from '@nestjs/microservices';
+import { Redis, type RedisOptions as RedisClientOptions } from 'ioredis';
+import type { Logger } from '@ais/observability';
+import { RpcLease } from './rpc-lease.js';
 
 type Options = NonNullable<RedisOptions['options']>;
 
@@ -43,5 +48,106 @@ export class NamespacedClientRedis extends ClientRedis {
 
   override getReplyPattern(pattern: string): string {
     return `${this.namespace}/rpc/${pattern}.reply`;
+  }
+}
+
+export interface LeaseSettings {
+  /** Redis key of the lease (one per service and REDIS_PREFIX). */
+  key: string;
+  /** How long a lease lasts unrenewed: the longest a crashed holder keeps a standby waiting. */
+  ttlMs: number;
+  /** How often the holder renews and a standby tries to take over. */
+  everyMs: number;
+  logger: Logger;
+}
+
+/**
+ * Redis pub/sub hands every request to every subscriber, so two instances of a service would both
+ * handle it (twice the bank calls, two answers). This server answers only while it holds the
+ * service's lease (RpcLease): one instance is active, any other stands by, connected but not
+ * subscribed, and takes over when the lease is released (graceful shutdown: within `everyMs`) or
+ * lapses (crash: within `ttlMs`). An instance that cannot renew stops answering before its lease can
+ * lapse, so two never answer at once. The standby's HTTP side (health, metrics) runs as usual.
+ */
+export class LeasedServerRedis extends NamespacedServerRedis {
+  private leaseClient?: Redis;
+  private lease?: RpcLease;
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+  private active = false;
+  private closing = false;
+
+  constructor(
+    private readonly redisOptions: Options,
+    namespace: string,
+    private readonly leasing: LeaseSettings,
+  ) {
+    super(redisOptions, namespace);
+  }
+
+  get role(): 'active' | 'standby' {
+    return this.active ? 'active' : 'standby';
+  }
+
+  override async listen(callback: (err?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {
+    try {
+      this.leaseClient = new Redis({ ...(this.redisOptions as RedisClientOptions), lazyConnect: true, maxRetriesPerRequest: 1 });
+      this.leaseClient.on('error', () => undefined); // failures surface through the lease calls
+      await this.leaseClient.connect();
+      this.lease = new RpcLease(this.leaseClient, this.leasing.key, `${hostname()}:${process.pid}:${randomUUID()}`, this.leasing.ttlMs);
+      if (await this.lease.tryAcquire()) await this.activate();
+      else this.leasing.logger.info({ lease: this.leasing.key }, 'standing by: another instance answers this service’s RPC');
+      this.timer = setInterval(() => void this.tick(), this.leasing.everyMs);
+      this.timer.unref();
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  override async handleMessage(channel: string, buffer: string, pub: unknown, pattern: string): Promise<unknown> {
+    if (!this.active || !this.lease?.held) return undefined; // fenced: the holder of the lease answers
+    return super.handleMessage(channel, buffer, pub, pattern);
+  }
+
+  override async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.timer);
+    await this.ticking;
+    if (this.active) await this.deactivate();
+    await this.lease?.release().catch(() => undefined);
+    await this.leaseClient?.quit().catch(() => undefined);
+  }
+
+  private tick(): Promise<void> {
+    if (this.closing || this.ticking) return this.ticking ?? Promise.resolve();
+    this.ticking = this.step().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async step(): Promise<void> {
+    const lease = this.lease!;
+    if (this.active) {
+      // A Redis error keeps the lease counted until it would lapse; "someone else has it" ends it now.
+      await lease.renew().catch(() => undefined);
+      if (!lease.held) {
+        await this.deactivate();
+        this.leasing.logger.warn({ lease: this.leasing.key }, 'lost the RPC lease: standing by');
+      }
+    } else if (await lease.tryAcquire().catch(() => false)) {
+      await this.activate().catch((error: unknown) => this.leasing.logger.error({ err: error }, 'took the RPC lease but could not subscribe'));
+    }
+  }
+
+  private async activate(): Promise<void> {
+    this.isManuallyClosed = false;
+    await new Promise<void>((resolve, reject) => void super.listen((err?: unknown) => (err ? reject(err instanceof Error ? err : new Error('could not subscribe to the RPC channels')) : resolve())));
+    this.active = true;
+    this.leasing.logger.info({ lease: this.leasing.key }, 'holding the RPC lease: answering this service’s RPC');
+  }
+
+  private async deactivate(): Promise<void> {
+    this.active = false;
+    await super.close().catch(() => undefined);
   }
 }

@@ -8,9 +8,14 @@ import { NamespacedClientRedis } from './namespaced-redis.js';
 import { redisOptionsFromUrl } from './redis-options.js';
 import { fromRpcError } from './rpc-errors.js';
 
+/** How long a service's RPC lease lasts unrenewed (RPC_LEASE_MS): a crashed holder's standby waits that long. */
+export const DEFAULT_RPC_LEASE_MS = 10_000;
+
 export interface RpcSettings {
   transport: 'redis' | 'tcp';
   timeoutMs: number;
+  /** Redis transport: the service lease's TTL (see LeasedServerRedis). */
+  leaseMs?: number;
   tcp: Record<RpcService, { host: string; port: number }>;
 }
 

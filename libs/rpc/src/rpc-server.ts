@@ -3,12 +3,16 @@ import { MessagePattern, Transport, type MicroserviceOptions } from '@nestjs/mic
 import type { INestApplication } from '@nestjs/common';
 import { pingPattern, type RpcService } from '@ais/contracts';
 import type { Logger } from '@ais/observability';
-import { NamespacedServerRedis } from './namespaced-redis.js';
+import { LeasedServerRedis } from './namespaced-redis.js';
 import { redisOptionsFromUrl } from './redis-options.js';
 import { RpcErrorFilter } from './rpc-errors.js';
-import type { RpcSettings } from './rpc-client.js';
+import { DEFAULT_RPC_LEASE_MS, type RpcSettings } from './rpc-client.js';
 
-/** Attaches the RPC server of `service` to a Nest app (hybrid HTTP + RPC) and starts listening. */
+/**
+ * Attaches the RPC server of `service` to a Nest app (hybrid HTTP + RPC) and starts listening. Over
+ * Redis, only the instance holding the service's lease answers (see LeasedServerRedis); the others
+ * stand by and take over when it stops.
+ */
 export async function startRpcServer(
   app: INestApplication,
   service: RpcService,
@@ -19,7 +23,14 @@ export async function startRpcServer(
   const options: MicroserviceOptions =
     settings.transport === 'tcp'
       ? { transport: Transport.TCP, options: { host: settings.tcp[service].host, port: settings.tcp[service].port } }
-      : { strategy: new NamespacedServerRedis(redisOptionsFromUrl(redis.url) as never, redis.prefix) };
+      : {
+          strategy: new LeasedServerRedis(redisOptionsFromUrl(redis.url) as never, redis.prefix, {
+            key: `${redis.prefix}:rpc-lease:${service}`,
+            ttlMs: settings.leaseMs ?? DEFAULT_RPC_LEASE_MS,
+            everyMs: Math.min(1_000, Math.floor((settings.leaseMs ?? DEFAULT_RPC_LEASE_MS) / 3)),
+            logger: logger.child({ component: 'rpc-lease', service }),
+          }),
+        };
   const microservice = app.connectMicroservice<MicroserviceOptions>(options, { inheritAppConfig: false, deferInitialization: true });
   microservice.useGlobalFilters(new RpcErrorFilter(logger.child({ component: 'rpc' })));
   await app.startAllMicroservices();
