@@ -208,6 +208,8 @@ export interface BankTokenSet {
   /** ISO instant. */
   accessTokenExpiresAt: string | null;
   refreshTokenExpiresAt: string | null;
+  /** ISO instant the bank issued these tokens (its answer arrived): with the expiry, their lifetime. */
+  obtainedAt: string;
   scope: string | null;
   /** Verified claims of the id_token, when one was issued. */
   idTokenClaims: Record<string, unknown> | null;

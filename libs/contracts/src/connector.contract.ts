@@ -59,6 +59,8 @@ export interface ConnectorTokenSet {
   refreshToken: string | null;
   accessTokenExpiresAt: string | null;
   refreshTokenExpiresAt: string | null;
+  /** When the bank issued them (absent in sets stored before this field existed). */
+  obtainedAt?: string | null;
   scope: string | null;
   idTokenClaims: Record<string, unknown> | null;
   externalConsentId: string;

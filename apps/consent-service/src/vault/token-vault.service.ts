@@ -47,9 +47,17 @@ export class TokenVaultService {
     return { accessToken: tokens.accessToken, tokenType: tokens.tokenType, externalConsentId: tokens.externalConsentId, expiresAt: tokens.accessTokenExpiresAt };
   }
 
+  /**
+   * Within the refresh margin of its expiry, capped at half the token's lifetime: a bank issuing
+   * tokens shorter than the margin would otherwise see a refresh on every use (and, rotating refresh
+   * tokens, a new grant each time), even right after one.
+   */
   private needsRefresh(tokens: ConnectorTokenSet): boolean {
     if (!tokens.accessTokenExpiresAt || !tokens.refreshToken) return false;
-    return new Date(tokens.accessTokenExpiresAt).getTime() - Date.now() < this.config.consents.tokenRefreshMarginSeconds * 1000;
+    const expiresAt = Date.parse(tokens.accessTokenExpiresAt);
+    const lifetime = tokens.obtainedAt ? expiresAt - Date.parse(tokens.obtainedAt) : Number.POSITIVE_INFINITY;
+    const margin = Math.min(this.config.consents.tokenRefreshMarginSeconds * 1000, lifetime / 2);
+    return expiresAt - Date.now() < margin;
   }
 
   private async read(consentId: string): Promise<{ tokens: ConnectorTokenSet; version: number }> {

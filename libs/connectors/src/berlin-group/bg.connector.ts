@@ -243,6 +243,7 @@ export class BerlinGroupConnector implements BankConnector {
       refreshToken: t.refresh_token ?? null,
       accessTokenExpiresAt: t.expires_in ? new Date(now + t.expires_in * 1000).toISOString() : null,
       refreshTokenExpiresAt: t.refresh_token_expires_in ? new Date(now + t.refresh_token_expires_in * 1000).toISOString() : null,
+      obtainedAt: new Date(now).toISOString(),
       scope: t.scope ?? null,
       idTokenClaims: null,
       externalConsentId,
