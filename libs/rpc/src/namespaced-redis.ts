@@ -1,18 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ClientRedis, ServerRedis, type RedisOptions } from '@nestjs/microservices';
+import { ClientRedis, ServerRedis, type ReadPacket, type RedisContext, type RedisOptions, type WritePacket } from '@nestjs/microservices';
 import { Redis, type RedisOptions as RedisClientOptions } from 'ioredis';
 import type { Logger } from '@ais/observability';
 import { RpcLease } from './rpc-lease.js';
 
 type Options = NonNullable<RedisOptions['options']>;
 
+/** A client's private reply channel suffix: only its own replies reach it. */
+const INBOX = /^[A-Za-z0-9-]{8,64}$/;
+
+/** The requester's inbox named in a request packet, if any (older clients name none). */
+function inboxOf(buffer: string): { id: string; replyTo: string } | undefined {
+  try {
+    const packet = JSON.parse(buffer) as { id?: unknown; replyTo?: unknown };
+    return typeof packet.id === 'string' && typeof packet.replyTo === 'string' && INBOX.test(packet.replyTo) ? { id: packet.id, replyTo: packet.replyTo } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Redis pub/sub channels are global to a Redis server (database numbers do not scope them), so two
  * stacks — or two test runs — sharing one Redis would answer each other's requests. These subclasses
  * prefix every request and reply channel with a namespace (REDIS_PREFIX).
+ *
+ * Replies go to the requesting client's own channel (`….reply/<inbox>`, the inbox named in the
+ * request): with Nest's shared `….reply` channel every client of a pattern received, and JSON-parsed,
+ * every reply to every other client, so N sync-workers each parsed N times the bank data.
  */
 export class NamespacedServerRedis extends ServerRedis {
+  /** Request id → the requester's inbox, from the packet until its publisher is made. */
+  private readonly inboxes = new Map<string, string>();
+
   constructor(
     options: Options,
     private readonly namespace: string,
@@ -28,13 +48,32 @@ export class NamespacedServerRedis extends ServerRedis {
     return `${this.namespace}/rpc/${pattern}.reply`;
   }
 
-  override async handleMessage(channel: string, buffer: string, pub: unknown, pattern: string): Promise<unknown> {
+  override async handleMessage(channel: string, buffer: string, pub: Redis, pattern: string): Promise<unknown> {
     const strip = (c: string) => (c.startsWith(`${this.namespace}/rpc/`) ? c.slice(this.namespace.length + 5) : c);
-    return super.handleMessage(strip(channel), buffer, pub, strip(pattern));
+    const inbox = inboxOf(buffer);
+    if (inbox) this.inboxes.set(inbox.id, inbox.replyTo);
+    try {
+      return await super.handleMessage(strip(channel), buffer, pub, strip(pattern));
+    } finally {
+      if (inbox) this.inboxes.delete(inbox.id);
+    }
+  }
+
+  override getPublisher(pub: Redis, pattern: string, id: string, ctx: RedisContext): (response: unknown) => unknown {
+    const inbox = this.inboxes.get(id);
+    if (!inbox) return super.getPublisher(pub, pattern, id, ctx);
+    this.inboxes.delete(id);
+    const channel = `${this.getReplyPattern(pattern)}/${inbox}`;
+    return (response: unknown) => {
+      const outgoing = this.serializer.serialize(Object.assign(response as object, { id }));
+      return pub.publish(channel, JSON.stringify(outgoing));
+    };
   }
 }
 
 export class NamespacedClientRedis extends ClientRedis {
+  private readonly inbox = randomUUID();
+
   constructor(
     options: Options,
     private readonly namespace: string,
@@ -47,7 +86,11 @@ export class NamespacedClientRedis extends ClientRedis {
   }
 
   override getReplyPattern(pattern: string): string {
-    return `${this.namespace}/rpc/${pattern}.reply`;
+    return `${this.namespace}/rpc/${pattern}.reply/${this.inbox}`;
+  }
+
+  protected override publish(partialPacket: ReadPacket, callback: (packet: WritePacket) => unknown): () => void {
+    return super.publish(Object.assign(partialPacket, { replyTo: this.inbox }), callback);
   }
 }
 
@@ -105,7 +148,7 @@ export class LeasedServerRedis extends NamespacedServerRedis {
     }
   }
 
-  override async handleMessage(channel: string, buffer: string, pub: unknown, pattern: string): Promise<unknown> {
+  override async handleMessage(channel: string, buffer: string, pub: Redis, pattern: string): Promise<unknown> {
     if (!this.active || !this.lease?.held) return undefined; // fenced: the holder of the lease answers
     return super.handleMessage(channel, buffer, pub, pattern);
   }

@@ -1,6 +1,7 @@
 import { Controller, Module } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
 import { AppError } from '@ais/domain';
 import { createLogger } from '@ais/observability';
 import { createHttpApp } from '@ais/http-kit';
@@ -68,6 +69,29 @@ describe('RPC over namespaced Redis', () => {
       expect(error).toMatchObject({ code: 'bank_rate_limited', detail: 'The bank asked us to wait.', extensions: { retryAt: '2026-01-01T00:00:00Z' } });
     } finally {
       await client.close();
+    }
+  });
+
+  it('sends each reply to the requesting client only, not to every client of the pattern', async () => {
+    const spy = new Redis(redisUrl);
+    const seen: string[] = [];
+    spy.on('pmessage', (_pattern: string, channel: string) => void seen.push(channel));
+    await spy.psubscribe(`${prefixA}/rpc/*`);
+    const clients = [0, 1].map(() => createRpcClient('connector-service', settings, { url: redisUrl, prefix: prefixA }));
+    try {
+      await Promise.all(clients.flatMap((c) => Array.from({ length: 10 }, () => c.send('connector-service.ping', {}))));
+      await new Promise((r) => setTimeout(r, 100));
+      const replies = seen.filter((c) => c.includes('.reply'));
+      const channels = [...new Set(replies)];
+      expect(replies).toHaveLength(20);
+      expect(channels).toHaveLength(2); // one private channel per client, ten replies on each
+      for (const channel of channels) {
+        expect(channel).toMatch(new RegExp(`^${prefixA}/rpc/connector-service\\.ping\\.reply/[A-Za-z0-9-]+$`));
+        expect(replies.filter((c) => c === channel)).toHaveLength(10);
+      }
+    } finally {
+      for (const c of clients) await c.close();
+      spy.disconnect();
     }
   });
 
