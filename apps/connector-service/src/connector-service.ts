@@ -11,7 +11,7 @@ import type { ConnectorServiceConfig } from './connector-service.config.js';
  */
 export async function startConnectorService(config: ConnectorServiceConfig, logger: Logger, metrics: Metrics, port = config.ports['connector-service']): Promise<NestFastifyApplication> {
   const app = await createHttpApp(ConnectorServiceModule.forRoot(config, metrics, logger), { service: 'connector-service', logger, metrics });
-  await startRpcServer(app, 'connector-service', config.rpc, config.redis, logger);
+  await startRpcServer(app, 'connector-service', config.rpc, config.redis, logger, metrics);
   await app.listen({ port, host: '127.0.0.1' });
   return app;
 }

@@ -9,7 +9,7 @@ import type { ConsentServiceConfig } from './consent-service.config.js';
 export async function createConsentService(config: ConsentServiceConfig, logger: Logger = createLogger('consent-service', config.runtime.logLevel)): Promise<NestFastifyApplication> {
   const metrics = new Metrics('consent-service');
   const app = await createHttpApp(ConsentServiceModule.forRoot(config, logger, metrics), { service: 'consent-service', logger, metrics });
-  await startRpcServer(app, 'consent-service', config.rpc, config.redis, logger);
+  await startRpcServer(app, 'consent-service', config.rpc, config.redis, logger, metrics);
   await app.init();
   return app;
 }

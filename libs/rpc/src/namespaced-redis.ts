@@ -102,6 +102,8 @@ export interface LeaseSettings {
   /** How often the holder renews and a standby tries to take over. */
   everyMs: number;
   logger: Logger;
+  /** Told each time this instance starts or stops answering (for a metric). */
+  onRoleChange?: (active: boolean) => void;
 }
 
 /**
@@ -186,11 +188,13 @@ export class LeasedServerRedis extends NamespacedServerRedis {
     this.isManuallyClosed = false;
     await new Promise<void>((resolve, reject) => void super.listen((err?: unknown) => (err ? reject(err instanceof Error ? err : new Error('could not subscribe to the RPC channels')) : resolve())));
     this.active = true;
+    this.leasing.onRoleChange?.(true);
     this.leasing.logger.info({ lease: this.leasing.key }, 'holding the RPC lease: answering this service’s RPC');
   }
 
   private async deactivate(): Promise<void> {
     this.active = false;
+    this.leasing.onRoleChange?.(false);
     await super.close().catch(() => undefined);
   }
 }

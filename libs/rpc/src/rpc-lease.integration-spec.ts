@@ -2,7 +2,7 @@ import { Controller, Module } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
-import { createLogger } from '@ais/observability';
+import { Metrics, createLogger } from '@ais/observability';
 import { createHttpApp } from '@ais/http-kit';
 import { startRpcServer } from './rpc-server.js';
 import { createRpcClient, type RpcClient, type RpcSettings } from './rpc-client.js';
@@ -18,6 +18,9 @@ const settings: RpcSettings = {
 
 /** Every request any instance handled, by instance name. */
 const handled: string[] = [];
+const metrics = new Map<string, Metrics>();
+/** The instance's `rpc_lease_active` gauge. */
+const activeGauge = async (name: string) => (await metrics.get(name)!.registry.getSingleMetric('rpc_lease_active')!.get()).values[0]?.value;
 
 async function instance(name: string, prefix: string): Promise<NestFastifyApplication> {
   @Controller()
@@ -31,7 +34,8 @@ async function instance(name: string, prefix: string): Promise<NestFastifyApplic
   @Module({ controllers: [CountingController] })
   class CountingModule {}
   const app = await createHttpApp(CountingModule, { service: 'rpc-lease-test', logger });
-  await startRpcServer(app, 'connector-service', settings, { url: redisUrl, prefix }, logger);
+  metrics.set(name, new Metrics('rpc-lease-test'));
+  await startRpcServer(app, 'connector-service', settings, { url: redisUrl, prefix }, logger, metrics.get(name));
   await app.init();
   return app;
 }
@@ -74,6 +78,7 @@ describe('RPC service lease: one instance answers, others stand by', () => {
     await new Promise((r) => setTimeout(r, 200)); // a second handler would have run by now
     expect(handled).toEqual(Array(20).fill('first'));
     expect(answers.map((a) => a.at)).toEqual(Array(20).fill('first'));
+    expect([await activeGauge('first'), await activeGauge('second')]).toEqual([1, 0]);
   });
 
   it('fails over to the standby within a second when the active instance shuts down', async () => {
@@ -81,6 +86,7 @@ describe('RPC service lease: one instance answers, others stand by', () => {
     const { by, afterMs } = await firstAnswer(client, 3_000);
     expect(by).toBe('second');
     expect(afterMs).toBeLessThan(2_000);
+    expect(await activeGauge('second')).toBe(1);
   });
 
   it('stops answering at once when its lease is taken, and a crashed holder’s lease lapses to the standby', async () => {
@@ -91,6 +97,7 @@ describe('RPC service lease: one instance answers, others stand by', () => {
     handled.length = 0;
     await expect(client.send('connector-service.ping', {}, 300)).rejects.toMatchObject({ code: 'service_unavailable' });
     expect(handled).toEqual([]);
+    expect([await activeGauge('second'), await activeGauge('third')]).toEqual([0, 0]);
     // "someone-else" never renews, as if it had crashed: the lease lapses and a standby takes over.
     const { afterMs } = await firstAnswer(client, 4_000);
     expect(afterMs).toBeLessThan(2_500);

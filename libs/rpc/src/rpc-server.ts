@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { INestApplication } from '@nestjs/common';
 import { pingPattern, type RpcService } from '@ais/contracts';
-import type { Logger } from '@ais/observability';
+import type { Logger, Metrics } from '@ais/observability';
 import { LeasedServerRedis } from './namespaced-redis.js';
 import { redisOptionsFromUrl } from './redis-options.js';
 import { RpcErrorFilter } from './rpc-errors.js';
@@ -19,7 +19,10 @@ export async function startRpcServer(
   settings: RpcSettings,
   redis: { url: string; prefix: string },
   logger: Logger,
+  metrics?: Metrics,
 ): Promise<void> {
+  const active = metrics?.gauge('rpc_lease_active', 'Whether this instance holds its service’s RPC lease and answers (1) or stands by (0)', []);
+  active?.set(0);
   const options: MicroserviceOptions =
     settings.transport === 'tcp'
       ? { transport: Transport.TCP, options: { host: settings.tcp[service].host, port: settings.tcp[service].port } }
@@ -29,6 +32,7 @@ export async function startRpcServer(
             ttlMs: settings.leaseMs ?? DEFAULT_RPC_LEASE_MS,
             everyMs: Math.min(1_000, Math.floor((settings.leaseMs ?? DEFAULT_RPC_LEASE_MS) / 3)),
             logger: logger.child({ component: 'rpc-lease', service }),
+            onRoleChange: (on) => active?.set(on ? 1 : 0),
           }),
         };
   const microservice = app.connectMicroservice<MicroserviceOptions>(options, { inheritAppConfig: false, deferInitialization: true });
