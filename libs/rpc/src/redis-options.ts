@@ -13,3 +13,11 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
     ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
   };
 }
+
+/**
+ * Nest's Redis transport reconnects only when given `retryAttempts` (its own retry strategy replaces
+ * ioredis's): without it a Redis restart or a dropped connection left the RPC server and clients
+ * disconnected for good, every request timing out until the process restarted. Both sides keep
+ * retrying every half second; ioredis resubscribes to the channels once back.
+ */
+export const RPC_RECONNECT = { retryAttempts: Number.MAX_SAFE_INTEGER, retryDelay: 500 } as const;

@@ -5,7 +5,7 @@ import { AppError } from '@ais/domain';
 import { pingPattern, type RpcPattern, type RpcRequest, type RpcResponse, type RpcService } from '@ais/contracts';
 import type { HealthCheck } from '@ais/observability';
 import { NamespacedClientRedis } from './namespaced-redis.js';
-import { redisOptionsFromUrl } from './redis-options.js';
+import { RPC_RECONNECT, redisOptionsFromUrl } from './redis-options.js';
 import { fromRpcError } from './rpc-errors.js';
 
 /** How long a service's RPC lease lasts unrenewed (RPC_LEASE_MS): a crashed holder's standby waits that long. */
@@ -51,7 +51,7 @@ export function createRpcClient(service: RpcService, settings: RpcSettings, redi
   const proxy =
     settings.transport === 'tcp'
       ? new ClientTCP({ host: settings.tcp[service].host, port: settings.tcp[service].port })
-      : new NamespacedClientRedis({ ...redisOptionsFromUrl(redis.url), retryAttempts: 0 } as never, redis.prefix);
+      : new NamespacedClientRedis({ ...redisOptionsFromUrl(redis.url), ...RPC_RECONNECT, connectionName: `${redis.prefix}:rpc-client:${service}` } as never, redis.prefix);
   return new RpcClient(service, proxy as unknown as ClientProxy, settings.timeoutMs);
 }
 

@@ -4,7 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { pingPattern, type RpcService } from '@ais/contracts';
 import type { Logger, Metrics } from '@ais/observability';
 import { LeasedServerRedis } from './namespaced-redis.js';
-import { redisOptionsFromUrl } from './redis-options.js';
+import { RPC_RECONNECT, redisOptionsFromUrl } from './redis-options.js';
 import { RpcErrorFilter } from './rpc-errors.js';
 import { DEFAULT_RPC_LEASE_MS, type RpcSettings } from './rpc-client.js';
 
@@ -27,7 +27,7 @@ export async function startRpcServer(
     settings.transport === 'tcp'
       ? { transport: Transport.TCP, options: { host: settings.tcp[service].host, port: settings.tcp[service].port } }
       : {
-          strategy: new LeasedServerRedis(redisOptionsFromUrl(redis.url) as never, redis.prefix, {
+          strategy: new LeasedServerRedis({ ...redisOptionsFromUrl(redis.url), ...RPC_RECONNECT, connectionName: `${redis.prefix}:rpc-server:${service}` } as never, redis.prefix, {
             key: `${redis.prefix}:rpc-lease:${service}`,
             ttlMs: settings.leaseMs ?? DEFAULT_RPC_LEASE_MS,
             everyMs: Math.min(1_000, Math.floor((settings.leaseMs ?? DEFAULT_RPC_LEASE_MS) / 3)),

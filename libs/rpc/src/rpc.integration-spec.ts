@@ -95,6 +95,29 @@ describe('RPC over namespaced Redis', () => {
     }
   });
 
+  it('answers again once Redis is back after dropping every connection of both sides (a Redis restart)', async () => {
+    const client = createRpcClient('connector-service', settings, { url: redisUrl, prefix: prefixA });
+    const admin = new Redis(redisUrl);
+    try {
+      await client.send('connector-service.ping', {});
+      // Only this test's connections (named after its prefix): other test files share the Redis.
+      const ours = ((await admin.client('LIST')) as string).split('\n').filter((line) => line.includes(` name=${prefixA}:rpc-`));
+      expect(ours.filter((line) => line.includes(':rpc-server:')).length).toBeGreaterThanOrEqual(2);
+      expect(ours.filter((line) => line.includes(':rpc-client:')).length).toBeGreaterThanOrEqual(2);
+      for (const line of ours) await admin.client('KILL', 'ID', /\bid=(\d+)/.exec(line)![1]);
+      const deadline = Date.now() + 5_000;
+      let answer: unknown;
+      while (!answer && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100)); // while reconnecting, requests fail at once
+        answer = await client.send('connector-service.ping', {}, 300).catch(() => undefined);
+      }
+      expect(answer).toMatchObject({ service: 'connector-service' });
+    } finally {
+      await client.close();
+      admin.disconnect();
+    }
+  });
+
   it('times out as service_unavailable when nobody serves the namespace', async () => {
     const client = createRpcClient('connector-service', settings, { url: redisUrl, prefix: `rpctest_none_${process.pid}` });
     try {
