@@ -25,20 +25,19 @@ export class Metrics {
   }
 
   counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
-    const existing = this.registry.getSingleMetric(name);
-    if (existing) return existing as Counter<L>;
-    return new Counter({ name, help, labelNames, registers: [this.registry] });
+    return this.once(name, () => new Counter({ name, help, labelNames, registers: [this.registry] }));
   }
 
   gauge<L extends string>(name: string, help: string, labelNames: L[]): Gauge<L> {
-    const existing = this.registry.getSingleMetric(name);
-    if (existing) return existing as Gauge<L>;
-    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+    return this.once(name, () => new Gauge({ name, help, labelNames, registers: [this.registry] }));
   }
 
   histogram<L extends string>(name: string, help: string, labelNames: L[], buckets?: number[]): Histogram<L> {
-    const existing = this.registry.getSingleMetric(name);
-    if (existing) return existing as Histogram<L>;
-    return new Histogram({ name, help, labelNames, ...(buckets ? { buckets } : {}), registers: [this.registry] });
+    return this.once(name, () => new Histogram({ name, help, labelNames, ...(buckets ? { buckets } : {}), registers: [this.registry] }));
+  }
+
+  /** The metric registered under `name`, made on first use (several modules may ask for one metric). */
+  private once<M>(name: string, make: () => M): M {
+    return (this.registry.getSingleMetric(name) as M | undefined) ?? make();
   }
 }

@@ -10,16 +10,6 @@ type Options = NonNullable<RedisOptions['options']>;
 /** A client's private reply channel suffix: only its own replies reach it. */
 const INBOX = /^[A-Za-z0-9-]{8,64}$/;
 
-/** The requester's inbox named in a request packet, if any (older clients name none). */
-function inboxOf(buffer: string): { id: string; replyTo: string } | undefined {
-  try {
-    const packet = JSON.parse(buffer) as { id?: unknown; replyTo?: unknown };
-    return typeof packet.id === 'string' && typeof packet.replyTo === 'string' && INBOX.test(packet.replyTo) ? { id: packet.id, replyTo: packet.replyTo } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Redis pub/sub channels are global to a Redis server (database numbers do not scope them), so two
  * stacks — or two test runs — sharing one Redis would answer each other's requests. These subclasses
@@ -30,7 +20,7 @@ function inboxOf(buffer: string): { id: string; replyTo: string } | undefined {
  * every reply to every other client, so N sync-workers each parsed N times the bank data.
  */
 export class NamespacedServerRedis extends ServerRedis {
-  /** Request id → the requester's inbox, from the packet until its publisher is made. */
+  /** Request id → the requester's inbox, from parsing the request until its publisher is made. */
   private readonly inboxes = new Map<string, string>();
 
   constructor(
@@ -50,13 +40,15 @@ export class NamespacedServerRedis extends ServerRedis {
 
   override async handleMessage(channel: string, buffer: string, pub: Redis, pattern: string): Promise<unknown> {
     const strip = (c: string) => (c.startsWith(`${this.namespace}/rpc/`) ? c.slice(this.namespace.length + 5) : c);
-    const inbox = inboxOf(buffer);
-    if (inbox) this.inboxes.set(inbox.id, inbox.replyTo);
-    try {
-      return await super.handleMessage(strip(channel), buffer, pub, strip(pattern));
-    } finally {
-      if (inbox) this.inboxes.delete(inbox.id);
-    }
+    return super.handleMessage(strip(channel), buffer, pub, strip(pattern));
+  }
+
+  /** Nest's one parse of a request: notes the requester's inbox (older clients name none) for its publisher. */
+  override parseMessage(content: unknown): Record<string, unknown> {
+    const packet = super.parseMessage(content) as Record<string, unknown>;
+    const { id, replyTo } = typeof packet === 'object' && packet !== null ? packet : {};
+    if (typeof id === 'string' && typeof replyTo === 'string' && INBOX.test(replyTo)) this.inboxes.set(id, replyTo);
+    return packet;
   }
 
   override getPublisher(pub: Redis, pattern: string, id: string, ctx: RedisContext): (response: unknown) => unknown {
@@ -128,10 +120,6 @@ export class LeasedServerRedis extends NamespacedServerRedis {
     private readonly leasing: LeaseSettings,
   ) {
     super(redisOptions, namespace);
-  }
-
-  get role(): 'active' | 'standby' {
-    return this.active ? 'active' : 'standby';
   }
 
   override async listen(callback: (err?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {

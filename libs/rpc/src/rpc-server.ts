@@ -21,6 +21,7 @@ export async function startRpcServer(
   logger: Logger,
   metrics?: Metrics,
 ): Promise<void> {
+  const leaseMs = settings.leaseMs ?? DEFAULT_RPC_LEASE_MS;
   const active = metrics?.gauge('rpc_lease_active', 'Whether this instance holds its service’s RPC lease and answers (1) or stands by (0)', []);
   active?.set(0);
   const options: MicroserviceOptions =
@@ -29,8 +30,8 @@ export async function startRpcServer(
       : {
           strategy: new LeasedServerRedis({ ...redisOptionsFromUrl(redis.url), ...RPC_RECONNECT, connectionName: `${redis.prefix}:rpc-server:${service}` } as never, redis.prefix, {
             key: `${redis.prefix}:rpc-lease:${service}`,
-            ttlMs: settings.leaseMs ?? DEFAULT_RPC_LEASE_MS,
-            everyMs: Math.min(1_000, Math.floor((settings.leaseMs ?? DEFAULT_RPC_LEASE_MS) / 3)),
+            ttlMs: leaseMs,
+            everyMs: Math.min(1_000, Math.floor(leaseMs / 3)),
             logger: logger.child({ component: 'rpc-lease', service }),
             onRoleChange: (on) => active?.set(on ? 1 : 0),
           }),

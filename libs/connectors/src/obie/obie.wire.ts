@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OBIE_PERMISSION_CODES } from '@ais/domain';
 
 /**
  * OBIE Read/Write Account and Transaction API 3.1 (3.1.11) wire types, as zod schemas derived from
@@ -28,29 +29,8 @@ const ObCashAccount = z
 const ObCashAccountRequired = ObCashAccount.extend({ SchemeName: z.string(), Identification: z.string().max(256) });
 const ObAgent = z.object({ SchemeName: z.string().optional(), Identification: z.string().max(35).optional(), Name: z.string().max(140).optional() }).loose();
 
-export const ObPermissionCode = z.enum([
-  'ReadAccountsBasic',
-  'ReadAccountsDetail',
-  'ReadBalances',
-  'ReadBeneficiariesBasic',
-  'ReadBeneficiariesDetail',
-  'ReadDirectDebits',
-  'ReadOffers',
-  'ReadPAN',
-  'ReadParty',
-  'ReadPartyPSU',
-  'ReadProducts',
-  'ReadScheduledPaymentsBasic',
-  'ReadScheduledPaymentsDetail',
-  'ReadStandingOrdersBasic',
-  'ReadStandingOrdersDetail',
-  'ReadStatementsBasic',
-  'ReadStatementsDetail',
-  'ReadTransactionsBasic',
-  'ReadTransactionsCredits',
-  'ReadTransactionsDebits',
-  'ReadTransactionsDetail',
-]);
+/** The spec's OBExternalPermissions1Code, the same list the domain maps permissions onto. */
+export const ObPermissionCode = z.enum(OBIE_PERMISSION_CODES);
 
 /** OBReadConsent1 (request). */
 export interface ObReadConsent1 {
