@@ -1,4 +1,4 @@
-// Prisma's schema engine as WebAssembly (see ../shared/notes/prisma-offline.md): the same engine
+// Prisma's schema engine as WebAssembly (see docs/prisma-offline.md): the same engine
 // `prisma migrate deploy` runs, usable on machines that cannot download Prisma's native binaries.
 // Needs node --experimental-wasm-modules (the package imports its .wasm file).
 import { readFile, readdir } from 'node:fs/promises';

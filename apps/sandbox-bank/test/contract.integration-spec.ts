@@ -15,7 +15,7 @@ jest.setTimeout(60_000);
 
 const AIS = '/open-banking/v3.1/aisp';
 
-describe('conformance with the official specs (../shared/specs)', () => {
+describe('conformance with the official specs (specs/)', () => {
   let s: RunningSandbox;
   let obieAllstar: Contract;
   let obieAlSalam: Contract;

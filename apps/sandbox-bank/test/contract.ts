@@ -1,14 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import YAML from 'yaml';
-
-/** The official specs live beside the repository: ../shared/specs from the repo root. Never edited. */
-export const SPECS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/specs');
+import { specsDir } from '@ais/testing';
 
 type Json = Record<string, any>;
 
@@ -62,7 +59,7 @@ export class Contract {
   }
 
   static async load(file: string, name: string, prefix: (p: string) => string): Promise<Contract> {
-    const doc = YAML.parse(readFileSync(path.join(SPECS_DIR, file), 'utf8')) as Json;
+    const doc = YAML.parse(readFileSync(path.join(specsDir, file), 'utf8')) as Json;
     doc.paths = Object.fromEntries(Object.entries(doc.paths as Json).map(([p, v]) => [prefix(p), v]));
     const dir = path.join(tmpdir(), 'sandbox-contract');
     mkdirSync(dir, { recursive: true });

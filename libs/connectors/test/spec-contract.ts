@@ -8,8 +8,11 @@ import addFormatsModule from 'ajv-formats';
 import YAML from 'yaml';
 import type { HttpExchange } from '../src/index.js';
 
-/** The official specs beside the repository (../shared/specs). Read only: copies are built at test time. */
-export const SPECS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/specs');
+/**
+ * The official specs, vendored in the repository at specs/ (see specs/README.md). Read only: copies are
+ * built at test time. Resolved here rather than taken from @ais/testing, which connectors may not import.
+ */
+export const SPECS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../specs');
 
 type Json = Record<string, any>;
 

@@ -2,5 +2,5 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-/** ../shared beside the repository (specs, seeds). */
-export const sharedDir = path.resolve(repoRoot, '..', 'shared');
+/** specs/ in the repository: the official OpenAPI documents, byte-for-byte copies (specs/README.md). Never edited. */
+export const specsDir = path.join(repoRoot, 'specs');
