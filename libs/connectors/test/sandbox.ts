@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
@@ -79,6 +80,22 @@ export interface Http {
   json: any;
 }
 
+/** A port free on 127.0.0.1 right now (the sandbox binds it a moment later). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 async function http(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Http> {
   const res = await request(url, { method: (init.method ?? 'GET') as 'GET', headers: init.headers, body: init.body });
   const text = await res.body.text();
@@ -120,12 +137,21 @@ export class Sandbox {
     readonly mtlsUrl: string,
   ) {}
 
-  static async start(options: { pageSize?: number; clockStart?: string } = {}): Promise<Sandbox> {
+  /**
+   * `hosts`: the name the bank writes into its discovery, issuer, links and SSAs (`advertised`, what
+   * the browser opens) and the name the connectors and this harness call it by (`connector`), e.g.
+   * `npm start`'s localhost vs 127.0.0.1. Without it both are 127.0.0.1 (mTLS: localhost).
+   */
+  static async start(options: { pageSize?: number; clockStart?: string; hosts?: { advertised: string; connector: string } } = {}): Promise<Sandbox> {
     const mod = (await import(SANDBOX_ENTRY)) as { startSandbox(o: Record<string, unknown>): Promise<RawSandbox> };
+    const hosts = options.hosts;
+    // The advertised URLs carry the port, so with two names the ports are chosen before the start.
+    const [port, mtlsPort] = hosts ? [await freePort(), await freePort()] : [0, 0];
     const raw = await mod.startSandbox({
       host: '127.0.0.1',
-      port: 0,
-      mtlsPort: 0,
+      port,
+      mtlsPort,
+      ...(hosts ? { publicUrl: `http://${urlHost(hosts.advertised)}:${port}`, mtlsPublicUrl: `https://${urlHost(hosts.advertised)}:${mtlsPort}` } : {}),
       seed: 'connector-tests',
       dataEpoch: '2024-01-01',
       clockStart: options.clockStart,
@@ -135,6 +161,7 @@ export class Sandbox {
       logger: createLogger('sandbox-under-test', 'silent'),
     });
     if (!raw.mtlsUrl) throw new Error('the sandbox started without its mTLS listener');
+    if (hosts) return new Sandbox(raw, `http://${urlHost(hosts.connector)}:${port}`, `https://${urlHost(hosts.connector)}:${mtlsPort}`);
     return new Sandbox(raw, raw.url, raw.mtlsUrl);
   }
 

@@ -55,6 +55,31 @@ export class AlSalamController {
     sendJson(reply, 201, { client_id: clientId, client_name: parsed.data.client_name, redirect_uris: parsed.data.redirect_uris, token_endpoint_auth_method: 'private_key_jwt', token_endpoint: `${this.bank.baseUrl}/as/token.oauth2` });
   }
 
+  /**
+   * OIDC discovery, as an OBIE-shaped bank publishes it (the OBIE / FAPI security profile the Bahrain
+   * framework follows). It is how a TPP learns the bank's issuer and token endpoint as the bank names
+   * them: the `aud` of a client assertion and the `iss` of an id_token are these values, whatever
+   * host name the TPP happens to reach the bank by. Authorisation itself starts at the consent's
+   * Links.Self (an auth page under `authorization_endpoint`).
+   */
+  @Get('.well-known/openid-configuration')
+  discovery(@Res() reply: FastifyReply) {
+    const b = this.bank.baseUrl;
+    sendJson(reply, 200, {
+      issuer: this.bank.issuer,
+      authorization_endpoint: `${b}/authpage`,
+      token_endpoint: `${b}/as/token.oauth2`,
+      jwks_uri: `${b}/jwks`,
+      scopes_supported: ['openid', 'accounts'],
+      response_types_supported: ['code'],
+      grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token'],
+      subject_types_supported: ['public'],
+      token_endpoint_auth_methods_supported: ['private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: ['PS256', 'RS256', 'ES256', 'RS512'],
+      id_token_signing_alg_values_supported: [this.bank.signing.alg],
+    });
+  }
+
   @Get('jwks')
   jwks(@Res() reply: FastifyReply) {
     sendJson(reply, 200, { keys: [this.bank.signing.publicJwk] });

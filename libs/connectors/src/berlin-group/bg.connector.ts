@@ -23,6 +23,7 @@ import type {
 } from '../connector.js';
 import { connectorHttpClient, type ConnectorDeps } from '../connector-deps.js';
 import type { BankHttpClient, BankResponse } from '../http/bank-http-client.js';
+import { advertisedOrigins, configuredOrigins, nextPageUrl } from '../http/bank-origins.js';
 import { mapOrInvalid, parseJson, validateWire } from '../mapping.js';
 import { AuthorisationServer } from '../oauth/authorization-server.js';
 import { createPkce, randomToken } from '../oauth/pkce.js';
@@ -419,7 +420,7 @@ export class BerlinGroupConnector implements BankConnector {
         const body: BgTransactionsPage = await this.get(ctx, url, BgTransactionsResponse, 'transactionsResponse-200', { resource: 'transactions', scope: accountId });
         pages.push({ booked: body.transactions?.booked ?? [], pending: body.transactions?.pending ?? [] });
         const next = body.transactions?._links?.next?.href ?? body._links?.next?.href;
-        url = next ? this.sameOrigin(next) : undefined;
+        url = next ? await this.nextPage(next, url) : undefined;
       }
       const txns: Transaction[] = mapOrInvalid(this.providerId, 'bg.transactions', () => mapBgTransactions(pages, this.rules, asOf));
       out.push({ accountId, transactions: txns.filter((t) => t.status === 'pending' || (t.bookingDate >= from && t.bookingDate <= input.to)) });
@@ -427,16 +428,23 @@ export class BerlinGroupConnector implements BankConnector {
     return out;
   }
 
-  /** A next link on another host is not followed with our token; one to the plain host is followed on the mTLS host we use. */
-  private sameOrigin(href: string): string {
-    const target = new URL(href, this.url('/'));
-    const plain = this.endpoints.resourceBaseUrl;
-    const mtls = this.endpoints.mtlsResourceBaseUrl;
-    const allowed = [plain, mtls].filter((u): u is string => Boolean(u)).map((u) => new URL(u).origin);
-    if (!allowed.includes(target.origin)) throw bankError('bank_invalid_response', 'The bank links a next page on another host.', { providerId: this.providerId, detail: { cause: href } });
-    const text = target.toString();
-    if (this.mtls && mtls && text.startsWith(`${plain}/`)) return `${mtls}${text.slice(plain.length)}`;
-    return text;
+  /**
+   * Where to fetch a `_links.next`: on the bank's own origins (configured, or advertised by its
+   * authorisation servers: the configured metadata and every scaOAuth one used) it is followed on
+   * the XS2A base we use (the mTLS host with the QWAC), whatever host name the bank wrote into it.
+   * Any other host is refused: our token does not go there.
+   */
+  private async nextPage(href: string, current: string): Promise<string> {
+    const ctx = { current, bases: [this.endpoints.resourceBaseUrl, this.endpoints.mtlsResourceBaseUrl], use: this.base };
+    const configured = configuredOrigins(this.endpoints);
+    let url = nextPageUrl(href, { ...ctx, origins: configured });
+    if (!url) {
+      const servers = [...(this.endpoints.discoveryUrl ? [this.server(this.endpoints.discoveryUrl)] : []), ...this.servers.values()];
+      const advertised = await Promise.all([...new Set(servers)].map(async (s) => advertisedOrigins(await s.getMetadata())));
+      url = nextPageUrl(href, { ...ctx, origins: new Set([...configured, ...advertised.flatMap((o) => [...o])]) });
+    }
+    if (!url) throw bankError('bank_invalid_response', 'The bank links a next page on another host.', { providerId: this.providerId, detail: { cause: href } });
+    return url;
   }
 
   private unsupported(what: string): never {

@@ -39,6 +39,7 @@ import type {
 } from '../connector.js';
 import { connectorHttpClient, type ConnectorDeps } from '../connector-deps.js';
 import type { BankHttpClient, BankResponse } from '../http/bank-http-client.js';
+import { advertisedOrigins, configuredOrigins, nextPageUrl } from '../http/bank-origins.js';
 import { mapOrInvalid, parseJson, validateWire } from '../mapping.js';
 import { AuthorisationServer } from '../oauth/authorization-server.js';
 import { IdTokenError, verifyIdToken } from '../oauth/id-token.js';
@@ -586,7 +587,7 @@ export class ObieConnector implements BankConnector {
       if (res.status !== 200) throw await this.dataCallError(res, operation, token.externalConsentId);
       const page = mapOrInvalid(this.providerId, operation, () => validateWire(schema, this.profile.normaliseWire(parseJson(res.text)), what), res.text);
       pages.push(page);
-      url = page.Links?.Next ? this.sameOrigin(page.Links.Next) : undefined;
+      url = page.Links?.Next ? await this.nextPage(page.Links.Next, url) : undefined;
     }
     return pages;
   }
@@ -614,19 +615,19 @@ export class ObieConnector implements BankConnector {
   }
 
   /**
-   * A Links.Next on another origin is not followed with our token. A link to the bank's plain host
-   * while we talk mutual TLS (certificate-bound token) is followed on the mTLS host: the token is
-   * useless without the certificate.
+   * Where to fetch a Links.Next: on the bank's own origins (configured, or advertised in its
+   * discovery: issuer, endpoints, mTLS aliases) it is followed on the API base we use, so a
+   * certificate-bound token stays on mutual TLS whatever host name the bank wrote into the link.
+   * Any other host is refused: our token does not go there.
    */
-  private sameOrigin(next: string): string {
-    const target = new URL(next, this.resourceUrl('/'));
-    const plain = this.endpoints.resourceBaseUrl;
-    const mtls = this.endpoints.mtlsResourceBaseUrl;
-    const allowed = [plain, mtls].filter((u): u is string => Boolean(u)).map((u) => new URL(u).origin);
-    if (!allowed.includes(target.origin)) throw bankError('bank_invalid_response', 'The bank links a next page on another host.', { providerId: this.providerId, detail: { cause: next } });
-    const text = target.toString();
-    if (this.resourceMtls && mtls && text.startsWith(`${plain}/`)) return `${mtls}${text.slice(plain.length)}`;
-    return text;
+  private async nextPage(next: string, current: string): Promise<string> {
+    const ctx = { current, bases: [this.endpoints.resourceBaseUrl, this.endpoints.mtlsResourceBaseUrl], use: this.resourceUrl('') };
+    const configured = configuredOrigins(this.endpoints);
+    const url =
+      nextPageUrl(next, { ...ctx, origins: configured }) ??
+      nextPageUrl(next, { ...ctx, origins: new Set([...configured, ...advertisedOrigins(await this.as.getMetadata())]) });
+    if (!url) throw bankError('bank_invalid_response', 'The bank links a next page on another host.', { providerId: this.providerId, detail: { cause: next } });
+    return url;
   }
 
   private bulk(kind: 'balances' | 'transactions'): boolean {

@@ -26,14 +26,13 @@ export const alsalam = {
     timeZone: 'Asia/Bahrain',
     currencies: ['BHD'],
   },
+  // Issuer, token endpoint (the `aud` of the client assertion) and JWKS come from the bank's
+  // discovery document, as the bank names them: never built from the host the gateway calls it by.
   defaultEndpoints: (base) => {
     const b = `${base.sandboxUrl}/alsalam`;
     return {
       baseUrl: b,
-      issuer: b,
-      authorizationUrl: `${b}/authpage`,
-      tokenUrl: `${b}/as/token.oauth2`,
-      jwksUrl: `${b}/jwks`,
+      discoveryUrl: `${b}/.well-known/openid-configuration`,
       resourceBaseUrl: b,
       consentUrl: `${b}/api/account-access-consents`,
       onboardingUrl: `${b}/sandbox/clients`,
