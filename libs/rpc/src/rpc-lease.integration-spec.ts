@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Controller, Module } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -6,6 +7,7 @@ import { Metrics, createLogger } from '@ais/observability';
 import { createHttpApp } from '@ais/http-kit';
 import { startRpcServer } from './rpc-server.js';
 import { createRpcClient, type RpcClient, type RpcSettings } from './rpc-client.js';
+import { RpcLease } from './rpc-lease.js';
 
 const logger = createLogger('rpc-lease-test', 'silent');
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -105,5 +107,37 @@ describe('RPC service lease: one instance answers, others stand by', () => {
     await client.send('connector-service.ping', {});
     await new Promise((r) => setTimeout(r, 200));
     expect(handled).toHaveLength(1);
+  });
+});
+
+describe('RPC service lease on a stepping wall clock', () => {
+  const DAY = 86_400_000;
+  const REAL_TIMERS = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+  let redis: Redis;
+  beforeAll(() => {
+    redis = new Redis(redisUrl);
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+  afterAll(() => {
+    redis.disconnect();
+  });
+
+  it('keeps a healthy holder answering when the wall clock steps forward (NTP, a resumed VM)', async () => {
+    const lease = new RpcLease(redis, `rpclease_step_${process.pid}_${Date.now()}`, 'holder', 1_500);
+    expect(await lease.tryAcquire()).toBe(true);
+    jest.useFakeTimers({ now: Date.now() + DAY, advanceTimers: true, doNotFake: REAL_TIMERS });
+    expect(lease.held).toBe(true);
+    await lease.release();
+  });
+
+  it('stops a holder that cannot renew when its lease lapses, even if the wall clock stepped back', async () => {
+    const lease = new RpcLease(redis, `rpclease_step_${process.pid}_${Date.now()}`, 'holder', 300);
+    expect(await lease.tryAcquire()).toBe(true);
+    jest.useFakeTimers({ now: Date.now() - DAY, advanceTimers: true, doNotFake: REAL_TIMERS });
+    await new Promise((r) => setTimeout(r, 400)); // no renewal: Redis let the key expire meanwhile
+    expect(await redis.exists(lease.key)).toBe(0);
+    expect(lease.held).toBe(false);
   });
 });
