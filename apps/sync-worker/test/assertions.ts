@@ -8,12 +8,15 @@ export interface AccountTotals {
   pending: { count: number; sum: string };
 }
 
-/** Counts and sums of what is stored (not removed) per account of a consent, by the bank's account id. */
-export async function storedTotals(prisma: PrismaClient, consentId: string): Promise<AccountTotals[]> {
+/**
+ * Counts and sums of what is stored (not removed) per account of a consent, by the bank's account id;
+ * with `from`, only transactions dated on or after it.
+ */
+export async function storedTotals(prisma: PrismaClient, consentId: string, from = '0001-01-01'): Promise<AccountTotals[]> {
   const rows = await prisma.$queryRaw<{ external_id: string; status: string; n: number; s: string | null }[]>`
     SELECT a.external_id, t.status::text AS status, count(*)::int AS n, sum(t.amount)::text AS s
       FROM accounts a JOIN transactions t ON t.account_id = a.id
-     WHERE a.consent_id = ${consentId} AND t.removed_at IS NULL
+     WHERE a.consent_id = ${consentId} AND t.removed_at IS NULL AND t.booking_date >= ${from}::date
      GROUP BY a.external_id, t.status`;
   const out = new Map<string, AccountTotals>();
   const accounts = await prisma.account.findMany({ where: { consentId }, select: { externalId: true } });
@@ -35,6 +38,17 @@ export async function oracleTotals(sandbox: SandboxBanks, bank: BankId, username
       pending: { count: a.pending.count, sum: canonicalDecimal(a.pending.sum) },
     }))
     .sort((a, b) => a.externalId.localeCompare(b.externalId));
+}
+
+/**
+ * The stored and the bank's totals over the dates the bank still shows from `from`: a bank's history
+ * window slides (24 months back from the first of the month at the sandbox), and what it no longer
+ * shows stays in the store, as it should.
+ */
+export async function storedAndBankTotals(prisma: PrismaClient, sandbox: SandboxBanks, bank: BankId, username: string, consentId: string, from: string) {
+  const summary = await sandbox.summary(bank, username, from);
+  const shown = summary.accounts.reduce((latest, a) => (a.historyFrom > latest ? a.historyFrom : latest), from);
+  return { stored: await storedTotals(prisma, consentId, shown), bank: await oracleTotals(sandbox, bank, username, shown) };
 }
 
 /** The first date of the full history a consent allows on this bank (maxHistoryDays back). */

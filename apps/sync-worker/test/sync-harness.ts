@@ -69,7 +69,7 @@ interface RawSandbox {
 }
 
 export interface Summary {
-  accounts: { accountId: string; currency: string; booked: { count: number; sum: string }; pending: { count: number; sum: string } }[];
+  accounts: { accountId: string; currency: string; historyFrom: string; booked: { count: number; sum: string }; pending: { count: number; sum: string } }[];
 }
 export interface CounterRow {
   consentId: string;
@@ -175,6 +175,8 @@ export interface HarnessOptions {
   worker?: boolean;
   /** A database to use (default: a fresh one cloned from the test template). */
   database?: TestDatabase;
+  /** The banks' clock at start (default: now), set before the gateway registers at them. */
+  clockStart?: Date;
 }
 
 export interface AuthorisedConsent {
@@ -236,7 +238,7 @@ export class SyncHarness {
       });
       closers.unshift(() => raw.close());
       const sandbox = new SandboxBanks(raw);
-      sandbox.setClock(new Date());
+      sandbox.setClock(options.clockStart ?? new Date());
       // Tests move the banks' clocks by days: tokens that outlive that keep the tests about syncing.
       for (const bank of BANKS) await sandbox.resetFaults(bank);
 

@@ -1,5 +1,5 @@
 import { Decimal, formatAmount } from '../core/money.js';
-import { dateToDayNumber, localDayNumber, monthStartBefore } from '../core/time.js';
+import { dateToDayNumber, dayNumberToDate, localDayNumber, monthStartBefore } from '../core/time.js';
 import { BANKS, type BankId, type BankProfile, type PsuSpec } from './banks.js';
 import { DayGenerator, buildAccounts } from './generator.js';
 import type { Account, Txn, TxnView } from './model.js';
@@ -185,6 +185,8 @@ export class BankData {
         return {
           accountId: a.id,
           currency: a.currency,
+          /** The first booking date the bank still shows: its history window slides with the month. */
+          historyFrom: dayNumberToDate(ledger.visibleStartDay(nowMs)),
           identifiers: a.identifiers.map((i) => ({ scheme: i.scheme, identification: i.identification })),
           booked: { count: booked.length, sum: sum(booked) },
           pending: { count: pending.length, sum: sum(pending) },
