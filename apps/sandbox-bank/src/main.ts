@@ -18,7 +18,8 @@ const sandbox = await startSandbox({
   clockStart: s.clockStart,
   clockScale: s.clockScale,
   pageSize: s.pageSize,
-  stateFile: s.stateFile,
+  // The real bank always remembers: its state is in PostgreSQL (SANDBOX_DATABASE_URL, default DATABASE_URL).
+  databaseUrl: s.databaseUrl,
   mtlsEnabled: s.mtlsEnabled,
   logger,
 });

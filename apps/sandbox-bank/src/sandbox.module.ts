@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { HealthModule } from '@ais/http-kit';
 import { AlSalamController } from './banks/alsalam.controller.js';
 import { AllstarController } from './banks/allstar.controller.js';
@@ -13,6 +13,16 @@ import { ObieService } from './obie/obie.service.js';
 import { OAuthService } from './oauth/oauth.service.js';
 import { SandboxContext } from './sandbox-context.js';
 
+/** On shutdown (SIGTERM in the real process, or close()), the last changes are written before the pool closes. */
+@Injectable()
+export class SandboxLifecycle implements OnApplicationShutdown {
+  constructor(private readonly ctx: SandboxContext) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.ctx.close();
+  }
+}
+
 @Module({})
 export class SandboxModule {
   static forContext(ctx: SandboxContext): DynamicModule {
@@ -20,7 +30,7 @@ export class SandboxModule {
       module: SandboxModule,
       imports: [HealthModule.register([], [])],
       controllers: [AllstarController, AlSalamController, SaltBankController, DirectoryController, ConsentPageController, ControlController, LandingController],
-      providers: [{ provide: SandboxContext, useValue: ctx }, OAuthService, ObieService, ObieResources, BgService],
+      providers: [{ provide: SandboxContext, useValue: ctx }, OAuthService, ObieService, ObieResources, BgService, SandboxLifecycle],
     };
   }
 }

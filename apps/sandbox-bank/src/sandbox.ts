@@ -28,14 +28,26 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
+const serverCertificate = { subjectDn: 'CN=localhost, O=AIS Gateway Sandbox, C=GB', server: { dns: ['localhost'], ips: ['127.0.0.1', '::1'] } };
+
 /**
  * Starts the sandbox banks: one Nest/Fastify app on the HTTP port and, for Allstar's tls_client_auth
  * and certificate-bound tokens, the same routes on an HTTPS listener that asks for client certificates
- * issued by the sandbox CA. Port 0 binds an ephemeral port (tests).
+ * issued by the sandbox CA. Port 0 binds an ephemeral port (tests). With `databaseUrl` the state is
+ * loaded from and written to PostgreSQL (close() writes the last changes); without it, memory only.
  */
 export async function startSandbox(options: SandboxStartOptions): Promise<RunningSandbox> {
   const sandboxOptions: SandboxOptions = { ...options, publicUrl: options.publicUrl ?? '', mtlsPublicUrl: options.mtlsPublicUrl ?? '' };
   const ctx = await SandboxContext.create(sandboxOptions);
+  try {
+    return await serve(ctx, sandboxOptions, options);
+  } catch (error) {
+    await ctx.close();
+    throw error;
+  }
+}
+
+async function serve(ctx: SandboxContext, sandboxOptions: SandboxOptions, options: SandboxStartOptions): Promise<RunningSandbox> {
   const app = await createHttpApp(SandboxModule.forContext(ctx), {
     service: 'sandbox-bank',
     logger: options.logger,
@@ -64,12 +76,17 @@ export async function startSandbox(options: SandboxStartOptions): Promise<Runnin
   let tls: Server | undefined;
   let mtlsUrl: string | undefined;
   if (options.mtlsEnabled) {
-    const serverCert = await ctx.ca.issue({ subjectDn: 'CN=localhost, O=AIS Gateway Sandbox, C=GB', server: { dns: ['localhost'], ips: ['127.0.0.1', '::1'] } });
+    const serverCert = await ctx.ca.issue(serverCertificate);
     tls = createServer(
       { key: serverCert.privateKeyPem, cert: serverCert.certificatePem, ca: [ctx.ca.caPem], requestCert: true, rejectUnauthorized: false },
       dispatch,
     );
     const server = tls;
+    // A reset makes a new CA: the listener takes a certificate from it and trusts only it.
+    ctx.onReset(async () => {
+      const cert = await ctx.ca.issue(serverCertificate);
+      server.setSecureContext({ key: cert.privateKeyPem, cert: cert.certificatePem, ca: [ctx.ca.caPem] });
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.mtlsPort, options.host, () => resolve());
@@ -90,7 +107,7 @@ export async function startSandbox(options: SandboxStartOptions): Promise<Runnin
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
       await app.close();
-      ctx.store.close();
+      await ctx.close();
     },
   };
 }

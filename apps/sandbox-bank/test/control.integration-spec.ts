@@ -1,11 +1,8 @@
 import { jest } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { RunningSandbox } from '../src/sandbox.js';
 import { AllstarTpp } from './allstar-tpp.js';
-import { http, JSON_CT, PSUS, startTestSandbox } from './harness.js';
-import { consentBody, SaltTpp } from './saltbank-tpp.js';
+import { http, JSON_CT, startTestSandbox } from './harness.js';
+import { SaltTpp } from './saltbank-tpp.js';
 
 // Real HTTP, real crypto and generated history per account: well above Jest's 5 s default.
 jest.setTimeout(60_000);
@@ -185,30 +182,5 @@ describe('sandbox control API and fault knobs', () => {
     expect((await patch('allstar', { surprise: true })).status).toBe(400);
     expect((await http(`${s.url}/nobank/sandbox/faults`)).status).toBe(404);
     expect((await http(`${s.url}/allstar/sandbox/clock`, { method: 'PUT', headers: JSON_CT, body: JSON.stringify({ now: 'soon' }) })).status).toBe(400);
-  });
-
-  it('keeps clients and consents across a restart with a state file', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sandbox-state-'));
-    const file = path.join(dir, 'state.json');
-    const first = await startTestSandbox({ stateFile: file });
-    let consentId: string;
-    let t: string;
-    let tpp: SaltTpp;
-    try {
-      tpp = await SaltTpp.onboard(first);
-      ({ consentId, token: t } = await tpp.validConsent(consentBody(), PSUS.max));
-    } finally {
-      await first.close();
-    }
-    const second = await startTestSandbox({ stateFile: file });
-    try {
-      // The CA is part of the state: the QWAC issued before the restart is still accepted.
-      const again = new SaltTpp(second);
-      again.clientId = tpp.clientId;
-      again.qwac = tpp.qwac;
-      expect((await again.get('/v1/accounts', t, consentId, { 'psu-ip-address': '1.1.1.1' })).status).toBe(200);
-    } finally {
-      await second.close();
-    }
   });
 });

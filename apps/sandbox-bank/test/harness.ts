@@ -8,7 +8,7 @@ import { Decimal } from '../src/core/money.js';
 /** A fixed bank clock for tests: a Tuesday morning in London, well past the data epoch. */
 export const TEST_CLOCK = '2026-03-10T10:00:00Z';
 
-export async function startTestSandbox(overrides: { clockStart?: string; clockScale?: number; pageSize?: number; mtlsEnabled?: boolean; stateFile?: string } = {}): Promise<RunningSandbox> {
+export async function startTestSandbox(overrides: { clockStart?: string; clockScale?: number; pageSize?: number; mtlsEnabled?: boolean; databaseUrl?: string } = {}): Promise<RunningSandbox> {
   return startSandbox({
     host: '127.0.0.1',
     port: 0,
@@ -18,7 +18,7 @@ export async function startTestSandbox(overrides: { clockStart?: string; clockSc
     clockStart: overrides.clockStart ?? TEST_CLOCK,
     clockScale: overrides.clockScale ?? 1,
     pageSize: overrides.pageSize ?? 100,
-    stateFile: overrides.stateFile,
+    databaseUrl: overrides.databaseUrl,
     mtlsEnabled: overrides.mtlsEnabled ?? true,
     logger: createLogger('sandbox-test', 'silent'),
   });

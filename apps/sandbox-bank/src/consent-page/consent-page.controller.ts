@@ -28,6 +28,7 @@ export class ConsentPageController {
   static start(ctx: SandboxContext, session: Omit<AuthSession, 'id' | 'stage' | 'failures' | 'createdAt'>): string {
     const id = randomBytes(18).toString('base64url');
     ctx.store.sessions.set(id, { ...session, id, stage: 'login', failures: 0, createdAt: Date.now() });
+    ctx.store.changed();
     return `/${session.bank}/consent/${id}`;
   }
 
@@ -62,6 +63,7 @@ export class ConsentPageController {
     if (!psu || psu.password !== str(form.password)) return this.failed(reply, s, 'Wrong username or password.');
     s.session.psu = psu.username;
     s.session.stage = 'otp';
+    this.ctx.store.changed();
     this.render(reply, 200, s.bank, s.session, s.consent);
   }
 
@@ -75,6 +77,7 @@ export class ConsentPageController {
     const psu = s.bank.data.psu(s.session.psu ?? '');
     if (!psu || psu.otp !== str(form.otp)?.trim()) return this.failed(reply, s, 'Wrong one-time password.');
     s.session.stage = 'accounts';
+    this.ctx.store.changed();
     this.render(reply, 200, s.bank, s.session, s.consent);
   }
 
@@ -97,6 +100,7 @@ export class ConsentPageController {
 
   private failed(reply: FastifyReply, s: { bank: BankRuntime; session: AuthSession; consent: ConsentRecord }, message: string) {
     s.session.failures++;
+    this.ctx.store.changed();
     if (s.session.failures >= MAX_FAILURES) return this.finish(reply, s.bank, s.session, s.consent, 'deny', [], 'Too many failed attempts');
     this.render(reply, 401, s.bank, s.session, s.consent, message);
   }

@@ -13,10 +13,12 @@ const advanceSchema = z
   .object({ seconds: z.number().optional(), minutes: z.number().optional(), hours: z.number().optional(), days: z.number().optional() })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'give seconds, minutes, hours or days');
+const resetSchema = z.object({ clockStart: z.iso.datetime({ offset: true }).optional(), clockScale: z.number().positive().max(1_000_000).optional() }).strict();
 
 /**
  * The sandbox control (admin) API: PSUs and the summary oracle, clocks, fault knobs, access counters,
- * bank-side consent revocation and expiry. No authentication: it is a test double.
+ * bank-side consent revocation and expiry, and the reset of the whole sandbox. No authentication: it
+ * is a test double.
  */
 @Controller()
 export class ControlController {
@@ -118,6 +120,19 @@ export class ControlController {
     const ms = ((body.days ?? 0) * 86_400 + (body.hours ?? 0) * 3600 + (body.minutes ?? 0) * 60 + (body.seconds ?? 0)) * 1000;
     for (const id of BANK_IDS) this.ctx.bank(id).clock.advance(ms);
     sendJson(reply, 200, { banks: BANK_IDS.map((id) => this.clockView(this.ctx.bank(id))) });
+  }
+
+  /**
+   * Starts the sandbox over: no clients, consents, tokens, codes, sessions, software statements,
+   * counters or faults; new bank keys, directory key and CA; clocks at `clockStart` / `clockScale`
+   * (default: the configured start, else now, and the configured scale). Persisted before it answers.
+   */
+  @Post('sandbox/reset')
+  async reset(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const body = this.body(req, reply, resetSchema);
+    if (!body) return;
+    await this.ctx.reset(body);
+    sendJson(reply, 200, { reset: true, banks: BANK_IDS.map((id) => this.clockView(this.ctx.bank(id))) });
   }
 
   @Get(':bank/sandbox/faults')

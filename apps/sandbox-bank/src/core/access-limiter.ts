@@ -23,6 +23,8 @@ export const CONSENT_SCOPE = '*';
  */
 export class AccessLimiter {
   private readonly counters = new Map<string, AccessCounter>();
+  /** Called after every counted call and reset (the store persists the counters). */
+  onChange: () => void = () => undefined;
 
   constructor(
     private readonly mode: 'rolling24h' | 'calendarDay',
@@ -41,6 +43,7 @@ export class AccessLimiter {
 
   record(consentId: string, accountId: string, resource: string, psuPresent: boolean, limit: number, nowMs: number): AccessDecision {
     const c = this.counter(consentId, accountId, resource);
+    this.onChange();
     if (psuPresent) {
       c.psuPresent++;
       return { allowed: true };
@@ -73,5 +76,15 @@ export class AccessLimiter {
 
   reset(): void {
     this.counters.clear();
+    this.onChange();
+  }
+
+  snapshot(): AccessCounter[] {
+    return [...this.counters.values()].map((c) => ({ ...c, unattendedAt: [...c.unattendedAt] }));
+  }
+
+  restore(counters: AccessCounter[]): void {
+    this.counters.clear();
+    for (const c of counters) this.counters.set(`${c.consentId}|${c.accountId}|${c.resource}`, { ...c, unattendedAt: [...c.unattendedAt] });
   }
 }

@@ -1,6 +1,8 @@
 /**
  * A bank's clock: bank time = anchor + (real elapsed) × scale. Tests set it, advance it, or compress
- * a day into a minute with the scale. Everything time-dependent in a bank reads this clock.
+ * a day into a minute with the scale. Everything time-dependent in a bank reads this clock. The anchor
+ * is wall-clock real time, so a clock restored from its saved state has kept running while the
+ * process was stopped (at its scale), like a real bank's.
  */
 export interface ClockState {
   anchorBankMs: number;
@@ -10,6 +12,8 @@ export interface ClockState {
 
 export class BankClock {
   private state: ClockState;
+  /** Called after every set, advance or change of scale (the store persists the anchor). */
+  onChange: () => void = () => undefined;
 
   constructor(
     initialBankMs: number,
@@ -30,6 +34,16 @@ export class BankClock {
 
   set(bankMs: number, scale = this.state.scale): void {
     this.state = { anchorBankMs: bankMs, anchorRealMs: this.realNow(), scale };
+    this.onChange();
+  }
+
+  snapshot(): ClockState {
+    return { ...this.state };
+  }
+
+  /** Continues from a saved anchor: now() is what it would have been had the clock never stopped. */
+  restore(state: ClockState): void {
+    this.state = { anchorBankMs: state.anchorBankMs, anchorRealMs: state.anchorRealMs, scale: state.scale };
   }
 
   advance(ms: number): void {

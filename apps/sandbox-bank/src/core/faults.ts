@@ -33,23 +33,53 @@ export const faultPatchSchema = z
 
 export type InjectedFault = { kind: 'status'; status: 500 | 503 | 429 } | { kind: 'malformed' } | { kind: 'schema' } | null;
 
+/** What the store keeps of a bank's faults: the knobs, the injected counts and the draw position. */
+export interface FaultSnapshot {
+  faults: Faults;
+  injected: FaultState['injected'];
+  rng: [number, number, number, number];
+}
+
 export class FaultState {
   faults: Faults = faultSchema.parse({});
   readonly injected = { status500: 0, status503: 0, status429: 0, malformedJson: 0, schemaViolation: 0 };
-  private readonly rng: Rng;
+  private rng: Rng;
+  /** Called after every change of the knobs, the counts or the draws (the store persists them). */
+  onChange: () => void = () => undefined;
 
-  constructor(seed: string) {
+  constructor(private seed: string) {
     this.rng = new Rng(seed, 'faults');
   }
 
   patch(patch: Partial<Faults>): Faults {
     this.faults = faultSchema.parse({ ...this.faults, ...patch });
+    this.onChange();
     return this.faults;
   }
 
   reset(): Faults {
     this.faults = faultSchema.parse({});
+    this.onChange();
     return this.faults;
+  }
+
+  /** Back to a new bank's state (POST /sandbox/reset): default knobs, no counts, the first draw. */
+  resetAll(seed = this.seed): void {
+    this.seed = seed;
+    this.rng = new Rng(seed, 'faults');
+    for (const key of Object.keys(this.injected) as (keyof FaultState['injected'])[]) this.injected[key] = 0;
+    this.reset();
+  }
+
+  snapshot(): FaultSnapshot {
+    return { faults: structuredClone(this.faults), injected: { ...this.injected }, rng: this.rng.state };
+  }
+
+  restore(saved: FaultSnapshot): void {
+    const parsed = faultSchema.safeParse(saved.faults);
+    this.faults = parsed.success ? parsed.data : faultSchema.parse({});
+    Object.assign(this.injected, saved.injected);
+    if (Array.isArray(saved.rng) && saved.rng.length === 4) this.rng.state = saved.rng;
   }
 
   applies(path: string): boolean {
@@ -60,6 +90,7 @@ export class FaultState {
   drawStatus(path: string): InjectedFault {
     if (!this.applies(path)) return null;
     const f = this.faults;
+    if (f.failNext || f.error500Rate > 0 || f.error503Rate > 0 || f.rateLimitRate > 0) this.onChange();
     if (f.failNext) {
       const status = f.failNext.status;
       f.failNext = f.failNext.count > 1 ? { status, count: f.failNext.count - 1 } : null;
@@ -82,6 +113,7 @@ export class FaultState {
   /** Decides whether a successful JSON body is corrupted on the way out. */
   drawBody(path: string): InjectedFault {
     if (!this.applies(path)) return null;
+    if (this.faults.malformedJsonRate > 0 || this.faults.schemaViolationRate > 0) this.onChange();
     if (this.faults.malformedJsonRate > 0 && this.rng.next() < this.faults.malformedJsonRate) {
       this.injected.malformedJson++;
       return { kind: 'malformed' };

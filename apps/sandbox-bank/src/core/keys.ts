@@ -13,7 +13,7 @@ export interface SigningKey {
   publicJwk: JWK;
 }
 
-/** A PS256 (or RS512) signing key, created once and kept in the state file when there is one. */
+/** A PS256 (or RS512) signing key, created once and kept in the store (PostgreSQL when the sandbox persists). */
 export async function signingKey(store: SandboxStore, name: string, alg = 'PS256'): Promise<SigningKey> {
   const saved = store.keys[name] as JWK | undefined;
   let privateJwk: JWK;

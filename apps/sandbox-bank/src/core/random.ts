@@ -20,6 +20,15 @@ export class Rng {
     for (let i = 0; i < 12; i++) this.next();
   }
 
+  /** The generator's position, to continue a sequence after a restart. */
+  get state(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  set state(value: [number, number, number, number]) {
+    [this.a, this.b, this.c, this.d] = value;
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     this.a >>>= 0;

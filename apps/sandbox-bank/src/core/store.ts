@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { JSONWebKeySet } from 'jose';
+import type { Logger } from '@ais/observability';
 import type { BankId } from '../data/banks.js';
+import { PgState, type StateRows } from './pg-state.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'none';
 
@@ -101,19 +102,28 @@ export interface SoftwareRecord {
   createdAt: number;
 }
 
-interface Persisted {
-  clients: ClientRecord[];
-  consents: ConsentRecord[];
-  tokens: TokenRecord[];
-  codes: CodeRecord[];
-  software: SoftwareRecord[];
-  keys: Record<string, unknown>;
+/** A transport certificate (TPP identity, QWAC stand-in) the directory issued; the certificate itself is not kept. */
+export interface CertificateRecord {
+  serialNumber: string;
+  softwareId: string;
+  subjectDn: string;
+  thumbprintS256: string;
+  issuedAt: number;
+}
+
+/** What generated the PSU data of this state: the same state needs the same seed and epoch. */
+export interface DataOrigin {
+  seed: string;
+  dataEpoch: string;
 }
 
 /**
- * The banks' mutable state: clients, consents, tokens, codes, PSU sessions and the directory's
- * software statements. In memory; with a state file it is written after each change (atomically)
- * and read at start, so a demo survives a restart. Generated account data never lives here.
+ * The banks' mutable state: clients, consents, tokens, codes, PSU sessions, the directory's software
+ * statements and issued certificates, the keys (bank signing keys, directory key, CA) and, through
+ * `bankState`, each bank's clock, access counters and faults. Services read and change the maps
+ * synchronously and call `changed()`. In memory only, or (`SandboxStore.open`) loaded from PostgreSQL
+ * at start and written through after each change (debounced, one transaction per write, only the rows
+ * that changed). Generated account data never lives here: it is a function of the data origin.
  */
 export class SandboxStore {
   readonly clients = new Map<string, ClientRecord>();
@@ -122,49 +132,124 @@ export class SandboxStore {
   readonly codes = new Map<string, CodeRecord>();
   readonly sessions = new Map<string, AuthSession>();
   readonly software = new Map<string, SoftwareRecord>();
+  readonly certificates = new Map<string, CertificateRecord>();
   keys: Record<string, unknown> = {};
+  origin: DataOrigin | undefined;
+  /** Bank id → the state of its clock, counters and faults, as loaded at start (read once by the context). */
+  loadedBanks: Record<string, unknown> = {};
+  /** Bank id → the current state of its clock, counters and faults (set by the context). */
+  bankState: () => Record<string, unknown> = () => ({});
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** While `open` settles the state under its lock, which writes it itself. */
+  private opening = false;
 
-  constructor(private readonly file?: string) {
-    if (file && existsSync(file)) {
-      const data = JSON.parse(readFileSync(file, 'utf8')) as Partial<Persisted>;
-      for (const c of data.clients ?? []) this.clients.set(c.clientId, c);
-      for (const c of data.consents ?? []) this.consents.set(c.id, c);
-      for (const t of data.tokens ?? []) this.tokens.set(t.token, t);
-      for (const c of data.codes ?? []) this.codes.set(c.code, c);
-      for (const s of data.software ?? []) this.software.set(s.softwareId, s);
-      this.keys = data.keys ?? {};
+  /** Without `pg`, in memory only (`SandboxStore.memory()`). */
+  constructor(private readonly pg?: PgState) {}
+
+  /** A store that forgets everything when the process ends (in-process tests). */
+  static memory(): SandboxStore {
+    return new SandboxStore();
+  }
+
+  /**
+   * A store kept in PostgreSQL (schema `sandbox_bank`, created when missing): loads every row, then
+   * runs `init` (which creates missing keys and settles the clocks) and writes the result, all under
+   * an advisory lock, so two sandboxes starting at once on one database end up with the same keys.
+   */
+  static async open(databaseUrl: string, logger: Logger, init: (store: SandboxStore) => Promise<void>): Promise<SandboxStore> {
+    const pg = new PgState(databaseUrl, logger);
+    try {
+      let store!: SandboxStore;
+      await pg.locked(async (rows) => {
+        store = new SandboxStore(pg);
+        store.opening = true;
+        try {
+          store.load(rows);
+          await init(store);
+          return store.rows();
+        } finally {
+          store.opening = false;
+        }
+      });
+      return store;
+    } catch (error) {
+      await pg.close();
+      throw error;
     }
   }
 
-  /** Schedules a write of the state file (no-op without one). */
+  private load(rows: StateRows): void {
+    const each = <T>(table: keyof StateRows, put: (value: T) => void) => {
+      for (const value of rows[table].values()) put(value as T);
+    };
+    each<ClientRecord>('clients', (c) => this.clients.set(c.clientId, c));
+    each<ConsentRecord>('consents', (c) => this.consents.set(c.id, c));
+    each<TokenRecord>('tokens', (t) => this.tokens.set(t.token, t));
+    each<CodeRecord>('codes', (c) => this.codes.set(c.code, c));
+    each<AuthSession>('sessions', (s) => this.sessions.set(s.id, s));
+    each<SoftwareRecord>('software', (s) => this.software.set(s.softwareId, s));
+    each<CertificateRecord>('certificates', (c) => this.certificates.set(c.serialNumber, c));
+    this.keys = Object.fromEntries(rows.keys);
+    this.loadedBanks = Object.fromEntries(rows.banks);
+    this.origin = rows.meta.get('origin') as DataOrigin | undefined;
+  }
+
+  /** The whole state as table → id → row. */
+  private rows(): StateRows {
+    const byId = <T>(map: Map<string, T>) => new Map<string, unknown>(map);
+    return {
+      meta: new Map(this.origin ? [['origin', this.origin]] : []),
+      keys: new Map(Object.entries(this.keys)),
+      banks: new Map(Object.entries(this.bankState())),
+      software: byId(this.software),
+      certificates: byId(this.certificates),
+      clients: byId(this.clients),
+      consents: byId(this.consents),
+      tokens: byId(this.tokens),
+      codes: byId(this.codes),
+      sessions: byId(this.sessions),
+    };
+  }
+
+  get persistent(): boolean {
+    return this.pg !== undefined;
+  }
+
+  /** Schedules a write (no-op in memory). Cheap: call it after every change. */
   changed(): void {
-    if (!this.file || this.timer) return;
+    if (!this.pg || this.closed || this.opening || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush();
+      void this.flush();
     }, 50);
     this.timer.unref();
   }
 
-  flush(): void {
-    if (!this.file) return;
-    const data: Persisted = {
-      clients: [...this.clients.values()],
-      consents: [...this.consents.values()],
-      tokens: [...this.tokens.values()].filter((t) => !t.revoked),
-      codes: [...this.codes.values()].filter((c) => !c.used),
-      software: [...this.software.values()],
-      keys: this.keys,
-    };
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(data));
-    renameSync(tmp, this.file);
-  }
-
-  close(): void {
+  /**
+   * Writes what changed since the last successful write, now. A failed write is logged, never thrown
+   * (the bank keeps answering from memory), and retried with the next change or at close.
+   */
+  async flush(): Promise<void> {
+    if (!this.pg) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.flush();
+    await this.pg.write(() => this.rows());
+  }
+
+  /** Forgets everything (POST /sandbox/reset); the next write replaces every table. */
+  clear(): void {
+    for (const map of [this.clients, this.consents, this.tokens, this.codes, this.sessions, this.software, this.certificates]) map.clear();
+    this.keys = {};
+    this.loadedBanks = {};
+    this.pg?.rewriteAll();
+  }
+
+  /** Writes the last changes and closes the connection pool; idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    await this.pg?.close();
   }
 }

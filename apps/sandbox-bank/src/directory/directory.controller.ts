@@ -104,6 +104,8 @@ export class DirectoryController {
     if (!software) return this.fail(reply, 404, 'not_found', 'No such software statement');
     try {
       const issued = await this.ctx.ca.issue({ subjectDn: `CN=${software.softwareId}, OU=${software.orgId}, O=OpenBanking, C=GB`, publicKeyPem: parsed.data.public_key_pem });
+      this.ctx.store.certificates.set(issued.serialNumber, { serialNumber: issued.serialNumber, softwareId: software.softwareId, subjectDn: issued.subjectDn, thumbprintS256: issued.thumbprintS256, issuedAt: Date.now() });
+      this.ctx.store.changed();
       sendJson(reply, 201, {
         certificate_pem: issued.certificatePem,
         private_key_pem: issued.privateKeyPem,

@@ -1,10 +1,16 @@
 import { z } from 'zod';
 import { defineSection, env } from '../define-section.js';
+import { DEFAULT_DATABASE_URL } from './database.section.js';
 
 const isoInstant = z.iso.datetime({ offset: true, message: 'expected an ISO-8601 instant such as 2026-01-15T09:00:00Z' });
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgresql:// connection URL');
 const isoDate = z.iso.date({ message: 'expected a date such as 2024-01-01' });
 
-/** The sandbox banks (apps/sandbox-bank): ports, public URL, data seed, clock and paging defaults. */
+/**
+ * The sandbox banks (apps/sandbox-bank): ports, public URL, data seed, clock and paging defaults, and
+ * the database that keeps the banks' state (schema `sandbox_bank`): SANDBOX_DATABASE_URL, else
+ * DATABASE_URL, else the product's default database.
+ */
 export const sandboxSection = defineSection(
   'sandbox',
   {
@@ -18,7 +24,8 @@ export const sandboxSection = defineSection(
     SANDBOX_CLOCK_START: isoInstant.optional(),
     SANDBOX_CLOCK_SCALE: z.coerce.number().positive().max(1_000_000).default(1),
     SANDBOX_PAGE_SIZE: env.int(100, 1, 10_000),
-    SANDBOX_STATE_FILE: z.string().optional(),
+    SANDBOX_DATABASE_URL: postgresUrl.optional(),
+    DATABASE_URL: postgresUrl.optional(),
     SANDBOX_MTLS_ENABLED: env.bool(true),
   },
   (v) => {
@@ -34,7 +41,7 @@ export const sandboxSection = defineSection(
       clockStart: v.SANDBOX_CLOCK_START,
       clockScale: v.SANDBOX_CLOCK_SCALE,
       pageSize: v.SANDBOX_PAGE_SIZE,
-      stateFile: v.SANDBOX_STATE_FILE,
+      databaseUrl: v.SANDBOX_DATABASE_URL ?? v.DATABASE_URL ?? DEFAULT_DATABASE_URL,
       mtlsEnabled: v.SANDBOX_MTLS_ENABLED,
     };
   },
