@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { stackEnv, type StackPorts } from '@ais/config';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { testEnv } from './env.js';
 import { repoRoot } from './paths.js';
@@ -10,14 +11,20 @@ import { repoRoot } from './paths.js';
 export const STACK_APPS = ['sandbox-bank', 'connector-service', 'consent-service', 'sync-worker', 'webhook-dispatcher', 'gateway'] as const;
 export type StackApp = (typeof STACK_APPS)[number];
 
-const PORT_VARS: Record<StackApp, string> = {
-  'sandbox-bank': 'SANDBOX_PORT',
-  'connector-service': 'CONNECTOR_SERVICE_PORT',
-  'consent-service': 'CONSENT_SERVICE_PORT',
-  'sync-worker': 'SYNC_WORKER_PORT',
-  'webhook-dispatcher': 'WEBHOOK_DISPATCHER_PORT',
-  gateway: 'GATEWAY_PORT',
+const PORT_OF: Record<StackApp, Exclude<keyof StackPorts, 'sandboxMtls'>> = {
+  'sandbox-bank': 'sandbox',
+  'connector-service': 'connectorService',
+  'consent-service': 'consentService',
+  'sync-worker': 'syncWorker',
+  'webhook-dispatcher': 'webhookDispatcher',
+  gateway: 'gateway',
 };
+
+/** Free ports for a whole stack (see freePort). */
+export async function freeStackPorts(): Promise<StackPorts> {
+  const [gateway, consentService, connectorService, syncWorker, webhookDispatcher, sandbox, sandboxMtls] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+  return { gateway, consentService, connectorService, syncWorker, webhookDispatcher, sandbox, sandboxMtls };
+}
 
 /** Below Linux's ephemeral range (ip_local_port_range, 32768–60999 by default). */
 const PORT_MIN = 20_000;
@@ -71,23 +78,17 @@ export interface RunningStack {
 export async function startStack(options: { apps?: readonly StackApp[]; env?: Record<string, string>; label?: string } = {}): Promise<RunningStack> {
   const apps = options.apps ?? STACK_APPS;
   const db = await createTestDatabase(options.label ?? 'stack');
-  const ports = Object.fromEntries(await Promise.all(STACK_APPS.map(async (app) => [app, await freePort()] as const))) as Record<StackApp, number>;
-  const mtlsPort = await freePort();
-  const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
-  const sandboxUrl = `http://127.0.0.1:${ports['sandbox-bank']}`;
+  const stackPorts = await freeStackPorts();
+  const port = (app: StackApp) => stackPorts[PORT_OF[app]];
+  // The tests call the apps directly; the browser and the banks' documents use the public names
+  // that npm start gives them (stackEnv, the same code).
+  const gatewayUrl = `http://127.0.0.1:${stackPorts.gateway}`;
+  const sandboxUrl = `http://127.0.0.1:${stackPorts.sandbox}`;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     ...testEnv({ DATABASE_URL: db.url }),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
-    ...Object.fromEntries(STACK_APPS.map((app) => [PORT_VARS[app], String(ports[app])])),
-    SANDBOX_MTLS_PORT: String(mtlsPort),
-    SANDBOX_PUBLIC_URL: sandboxUrl,
-    SANDBOX_MTLS_PUBLIC_URL: `https://127.0.0.1:${mtlsPort}`,
-    CONNECTOR_SANDBOX_URL: sandboxUrl,
-    CONNECTOR_SANDBOX_MTLS_URL: `https://127.0.0.1:${mtlsPort}`,
-    PUBLIC_URL: gatewayUrl,
-    TPP_REDIRECT_URI: `${gatewayUrl}/v1/callback`,
-    WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1,localhost',
+    ...stackEnv({ ports: stackPorts }),
     CONNECTOR_ONBOARD_ON_START: 'true',
     ...(options.env ?? {}),
   };
@@ -103,7 +104,7 @@ export async function startStack(options: { apps?: readonly StackApp[]; env?: Re
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     children.set(app, child);
-    await waitReady(app, ports[app], child);
+    await waitReady(app, port(app), child);
   };
 
   const stop = async () => {
@@ -129,7 +130,7 @@ export async function startStack(options: { apps?: readonly StackApp[]; env?: Re
     gatewayUrl,
     sandboxUrl,
     adminToken: env.ADMIN_TOKEN,
-    port: (app) => ports[app],
+    port,
     async kill(app, signal = 'SIGKILL') {
       const child = children.get(app);
       if (child) await signalAndWait(child, signal, 15_000);
