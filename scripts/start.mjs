@@ -4,18 +4,24 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { build, ensureDependencies, ensurePrismaClient, migrate, ROOT } from './lib/deps.mjs';
 import { ensureServices } from './lib/services.mjs';
-import { fail, info, step, warn } from './lib/log.mjs';
+import { fail, info, step } from './lib/log.mjs';
 
-const RUN_DIR = path.join(ROOT, '.run');
+/** Loaded from dist/ once built: libs/config/src/stack-env.ts. */
+let stackEnv, stackPorts, STACK_PORT_VARS;
+
+const RUN_DIR = path.resolve(ROOT, process.env.AIS_RUN_DIR ?? '.run');
 const LOG_DIR = path.join(RUN_DIR, 'logs');
 const LOCAL_ENV = path.join(RUN_DIR, 'local.env');
 
 /** Secrets generated once per checkout (kept in .run/, which git ignores), unless set in the environment. */
 function localSecrets() {
+  if (process.env.ADMIN_TOKEN && process.env.ENCRYPTION_KEYS) return {};
   mkdirSync(RUN_DIR, { recursive: true });
   if (!existsSync(LOCAL_ENV)) {
     const lines = [
@@ -33,28 +39,33 @@ function localSecrets() {
   return vars;
 }
 
+/** The apps in start order (the sandbox banks first: the connector-service registers at them). */
 const APPS = [
-  { name: 'sandbox-bank', portVar: 'SANDBOX_PORT', port: 3100 },
-  { name: 'connector-service', portVar: 'CONNECTOR_SERVICE_PORT', port: 3002 },
-  { name: 'consent-service', portVar: 'CONSENT_SERVICE_PORT', port: 3001 },
-  { name: 'sync-worker', portVar: 'SYNC_WORKER_PORT', port: 3003 },
-  { name: 'webhook-dispatcher', portVar: 'WEBHOOK_DISPATCHER_PORT', port: 3004 },
-  { name: 'gateway', portVar: 'GATEWAY_PORT', port: 3000 },
+  { name: 'sandbox-bank', port: 'sandbox' },
+  { name: 'connector-service', port: 'connectorService' },
+  { name: 'consent-service', port: 'consentService' },
+  { name: 'sync-worker', port: 'syncWorker' },
+  { name: 'webhook-dispatcher', port: 'webhookDispatcher' },
+  { name: 'gateway', port: 'gateway' },
 ];
 
+/** Running apps: their process and the last lines they printed (shown when one fails). */
 const children = [];
+let stopping = false;
+/** Waits for ever: once stopping, shutdown() ends the process. */
+const halted = () => new Promise(() => {});
 
 function startApp(app, env) {
   const entry = path.join(ROOT, 'dist/apps', app.name, 'src/main.js');
-  if (!existsSync(entry)) {
-    warn(`${app.name}: not built (no ${path.relative(ROOT, entry)}), skipped`);
-    return null;
-  }
+  if (!existsSync(entry)) throw new Error(`${app.name} is not built (no ${path.relative(ROOT, entry)})`);
   const log = createWriteStream(path.join(LOG_DIR, `${app.name}.log`), { flags: 'a' });
   const child = spawn(process.execPath, ['--enable-source-maps', entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const entryOf = { app, child, log, tail: [] };
   for (const stream of [child.stdout, child.stderr]) {
     readline.createInterface({ input: stream }).on('line', (line) => {
       log.write(`${line}\n`);
+      entryOf.tail.push(line);
+      if (entryOf.tail.length > 30) entryOf.tail.shift();
       // Keep the console for what needs attention: warnings, errors and non-JSON output.
       let level = 'error';
       try {
@@ -66,42 +77,89 @@ function startApp(app, env) {
     });
   }
   child.on('exit', (code, signal) => {
-    if (!shuttingDown) fail(`${app.name} exited (${signal ?? code}); see .run/logs/${app.name}.log`);
+    if (stopping) return;
+    // An app that exits on its own takes the stack down: half a stack only confuses.
+    fail(`${app.name} exited (${signal ?? `code ${code}`}); its last words (all in ${path.relative(ROOT, path.join(LOG_DIR, `${app.name}.log`))}):`);
+    for (const line of lastWords(entryOf.tail)) console.error(`    ${line}`);
+    void shutdown(1);
   });
-  children.push({ app, child });
-  return child;
+  children.push(entryOf);
+}
+
+/** The messages of an app's last log lines (JSON lines shown as "level: msg (error)"). */
+function lastWords(lines) {
+  return lines.slice(-12).map((line) => {
+    try {
+      const j = JSON.parse(line);
+      const err = j.err?.message ?? j.error?.message ?? (typeof j.error === 'string' ? j.error : undefined);
+      return `${j.level ?? 'info'}: ${j.msg ?? ''}${err ? ` (${err})` : ''}`;
+    } catch {
+      return line;
+    }
+  });
 }
 
 async function waitReady(app, port, seconds = 90) {
   const url = `http://127.0.0.1:${port}/health/ready`;
-  for (let i = 0; i < seconds * 2; i++) {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (stopping) return;
     try {
       const res = await fetch(url);
-      if (res.ok) return true;
+      if (res.ok) return;
     } catch {
       // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 300));
   }
-  warn(`${app.name} is not ready after ${seconds} s (${url}); see .run/logs/${app.name}.log`);
-  return false;
+  throw new Error(`${app.name} is not ready after ${seconds} s (${url}); see ${path.relative(ROOT, path.join(LOG_DIR, `${app.name}.log`))}`);
 }
 
-let shuttingDown = false;
+/** Fails when a port the stack needs is taken: another stack (or anything else) is listening there. */
+async function checkPortsFree(ports) {
+  const taken = [];
+  for (const [key, name] of Object.entries(STACK_PORT_VARS)) {
+    const port = ports[key];
+    const free = await new Promise((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (!free) taken.push(`${port} (${name})`);
+  }
+  if (taken.length > 0) {
+    const [port, name] = /^(\d+) \((\w+)\)$/.exec(taken[0]).slice(1);
+    throw new Error(
+      `port ${taken.join(', ')} ${taken.length > 1 ? 'are' : 'is'} in use: is another stack running? Stop it (Ctrl-C in its terminal), or choose other ports, e.g. ${name}=${Number(port) + 1000}.`,
+    );
+  }
+}
+
+/** Stops every app (SIGTERM, then SIGKILL after 15 s) and exits. A second Ctrl-C kills at once. */
 async function shutdown(exitCode = 0) {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  step('Stopping…');
-  for (const { child } of children) child.kill('SIGTERM');
-  await Promise.race([
-    Promise.all(children.map(({ child }) => new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r))))),
-    new Promise((r) => setTimeout(r, 15_000)),
-  ]);
-  for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
+  if (stopping) return;
+  stopping = true;
+  if (children.length > 0) step('Stopping…');
+  for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  const exited = ({ child }) => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
+  const timer = setTimeout(() => {
+    for (const { child } of children) child.kill('SIGKILL');
+  }, 15_000);
+  await Promise.all(children.map(exited));
+  clearTimeout(timer);
+  await Promise.all(children.map(({ log }) => new Promise((r) => log.end(r))));
   process.exit(exitCode);
 }
-process.on('SIGINT', () => void shutdown());
-process.on('SIGTERM', () => void shutdown());
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (stopping) {
+      // Asked twice: no more waiting.
+      for (const { child } of children) child.kill('SIGKILL');
+      process.exit(130);
+    }
+    void shutdown(0);
+  });
+}
 
 async function admin(baseUrl, token, method, urlPath, body) {
   const res = await fetch(`${baseUrl}${urlPath}`, {
@@ -140,30 +198,35 @@ try {
   step('Preparing…');
   await ensureDependencies();
   await ensurePrismaClient();
-  const { databaseUrl, redisUrl } = await ensureServices();
-  const secrets = localSecrets();
-  const env = { ...secrets, ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, NODE_ENV: process.env.NODE_ENV ?? 'development' };
-  const gatewayPort = Number(env.GATEWAY_PORT ?? 3000);
-  const sandboxPort = Number(env.SANDBOX_PORT ?? 3100);
-  const mtlsPort = Number(env.SANDBOX_MTLS_PORT ?? 3443);
-  env.PUBLIC_URL ??= `http://localhost:${gatewayPort}`;
-  env.TPP_REDIRECT_URI ??= `${env.PUBLIC_URL}/v1/callback`; // the callback registered at the banks
-  env.SANDBOX_PUBLIC_URL ??= `http://localhost:${sandboxPort}`; // what the end user's browser opens
-  env.CONNECTOR_SANDBOX_URL ??= `http://127.0.0.1:${sandboxPort}`; // what the connectors call
-  env.CONNECTOR_SANDBOX_MTLS_URL ??= `https://127.0.0.1:${mtlsPort}`;
-  env.WEBHOOK_ALLOWED_PRIVATE_TARGETS ??= '127.0.0.1,localhost';
   await build();
+  // The stack's layout (ports, public and internal URLs) comes from the same code as the e2e tests'.
+  ({ stackEnv, stackPorts, STACK_PORT_VARS } = await import(pathToFileURL(path.join(ROOT, 'dist/libs/config/src/stack-env.js')).href));
+  const ports = stackPorts(process.env);
+  await checkPortsFree(ports);
+  const { databaseUrl, redisUrl } = await ensureServices();
+  const env = {
+    ...localSecrets(),
+    ...stackEnv({ ports }),
+    ...process.env, // what the user sets wins (e.g. SANDBOX_PUBLIC_URL for another host name)
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    NODE_ENV: process.env.NODE_ENV ?? 'development',
+  };
   step('Migrating the database…');
   await migrate(env);
+  if (stopping) await halted(); // Ctrl-C while preparing: shutdown() exits
 
   mkdirSync(LOG_DIR, { recursive: true });
-  step('Starting the apps (logs in .run/logs/)…');
-  for (const app of APPS) startApp(app, env);
-  const ready = await Promise.all(children.map(({ app }) => waitReady(app, Number(env[app.portVar] ?? app.port))));
-  if (ready.some((r) => !r)) warn('Some apps are not ready yet; the stack keeps running.');
+  step(`Starting the apps (logs in ${path.relative(ROOT, LOG_DIR)}/)…`);
+  for (const app of APPS) {
+    startApp(app, env);
+    // In order: each app finds the ones before it ready (the banks before the connectors, …).
+    await waitReady(app, ports[app.port]);
+    if (stopping) await halted(); // an app failed, or Ctrl-C: shutdown() exits
+  }
 
   step('Seeding the demo tenant…');
-  const demo = await seedDemoTenant(`http://127.0.0.1:${gatewayPort}`, env.ADMIN_TOKEN, env.PUBLIC_URL);
+  const demo = await seedDemoTenant(`http://127.0.0.1:${ports.gateway}`, env.ADMIN_TOKEN, env.PUBLIC_URL);
 
   console.log(`
 \x1b[1mAIS Gateway is running.\x1b[0m  (Ctrl-C stops everything)
@@ -173,7 +236,7 @@ try {
   Operators      ${env.PUBLIC_URL}/admin  (Authorization: Bearer <admin token>)
   Sandbox bank   ${env.SANDBOX_PUBLIC_URL}
 
-  Admin token    ${env.ADMIN_TOKEN}   (from ${path.relative(ROOT, LOCAL_ENV)})
+  Admin token    ${env.ADMIN_TOKEN}   (${process.env.ADMIN_TOKEN ? 'from ADMIN_TOKEN' : `from ${path.relative(ROOT, LOCAL_ENV)}`})
 
   Demo tenant    ${demo.id}  (credentials rotated on every start)
     API key        ${demo.apiKey}
@@ -184,6 +247,8 @@ try {
   Try:  curl -H "Authorization: Bearer ${demo.apiKey}" ${env.PUBLIC_URL}/v1/providers
 `);
 } catch (error) {
-  fail(error.message);
-  await shutdown(1);
+  if (!stopping) {
+    fail(error.message);
+    await shutdown(1);
+  }
 }
