@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import type { Config } from '@jest/types';
 import { Controller, Module } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -112,7 +113,7 @@ describe('RPC service lease: one instance answers, others stand by', () => {
 
 describe('RPC service lease on a stepping wall clock', () => {
   const DAY = 86_400_000;
-  const REAL_TIMERS = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+  const REAL_TIMERS: Config.FakeableAPI[] = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'];
   let redis: Redis;
   beforeAll(() => {
     redis = new Redis(redisUrl);

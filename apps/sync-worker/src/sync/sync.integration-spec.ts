@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import type { Config } from '@jest/types';
 import { fullHistoryFrom, oracleTotals, storedAndBankTotals, storedTotals, writeMark, writesSince } from '../../test/assertions.js';
 import { PSUS, PSU_IP, SyncHarness, type AuthorisedConsent, type BankId, type Psu } from '../../test/sync-harness.js';
 
@@ -21,7 +22,7 @@ const WEEK: [string, Date][] = [
   ['Saturday 05:45Z', new Date('2026-12-05T05:45:00Z')],
   ['Sunday 16:20Z', new Date('2026-12-06T16:20:00Z')],
 ];
-const REAL_TIMERS = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+const REAL_TIMERS: Config.FakeableAPI[] = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'];
 /** Longer than any booking lag at the sandbox banks (card payments book within 3 days and 7 hours). */
 const ALL_BOOKED = 4 * DAY;
 
