@@ -1,5 +1,17 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, Inject, Injectable } from '@nestjs/common';
-import { CircuitStore, DbModule, PostgresHealthCheck, PRISMA, REDIS, RedisHealthCheck, RedisModule, type PrismaClient } from '@ais/db';
+import {
+  AuditLogRepository,
+  CircuitStore,
+  DbModule,
+  PostgresHealthCheck,
+  PRISMA,
+  ProviderOperationRepository,
+  REDIS,
+  RedisHealthCheck,
+  RedisModule,
+  RegistrationGate,
+  type PrismaClient,
+} from '@ais/db';
 import type { Redis } from 'ioredis';
 import { HealthModule, InternalMetricsController } from '@ais/http-kit';
 import { KeyRing } from '@ais/crypto';
@@ -9,6 +21,7 @@ import { ConnectorController } from './connector.controller.js';
 import { ConnectorRegistry } from './connector-registry.service.js';
 import type { ConnectorServiceConfig } from './connector-service.config.js';
 import { PostgresAccessGuard } from './postgres-access-guard.js';
+import { ProviderCalls } from './provider-calls.js';
 import { CONNECTOR_SERVICE_CONFIG, CONNECTOR_SERVICE_LOGGER, ProviderBootstrap } from './provider-bootstrap.js';
 import { RegistrationRepository } from './registration.repository.js';
 import { RedisCircuitReporter } from './redis-circuit-reporter.js';
@@ -75,6 +88,21 @@ export class ConnectorServiceModule {
               config.connectors,
             );
           },
+        },
+        {
+          provide: ProviderCalls,
+          inject: [PRISMA, REDIS, ConnectorRegistry],
+          useFactory: (prisma: PrismaClient, redis: Redis, registry: ConnectorRegistry) =>
+            new ProviderCalls({
+              prisma,
+              registry,
+              operations: new ProviderOperationRepository(prisma),
+              audit: new AuditLogRepository(prisma),
+              gate: new RegistrationGate(redis, config.redis.prefix),
+              metrics,
+              logger: logger.child({ component: 'registration' }),
+              reregisterIntervalSeconds: config.connectors.reregisterIntervalSeconds,
+            }),
         },
         RegistryLifecycle,
         ProviderBootstrap,

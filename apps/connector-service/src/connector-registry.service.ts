@@ -8,13 +8,24 @@ import type { PrismaClient } from '@ais/db';
 import type { ConnectorsConfig } from '@ais/config';
 import type { RegistrationRepository } from './registration.repository.js';
 
+/** A provider's connector, with the registration it was built from and that registration's stamp. */
+export interface BuiltConnector {
+  connector: ClosableConnector;
+  provider: ProviderRecord;
+  registration: ProviderRegistration | undefined;
+  stamp: string | null;
+}
+
+/** How long a connector replaced by a fresh one keeps its HTTP agents open for calls still running on it. */
+const RETIRED_CONNECTOR_CLOSE_MS = 30_000;
+
 /**
  * One connector per provider, built from the provider row and its stored registration, rebuilt after
  * (re-)onboarding. Onboarding obtains the TPP identity: for the sandbox, a fresh signing key, a
  * software statement and a transport certificate from the sandbox directory.
  */
 export class ConnectorRegistry {
-  private readonly connectors = new Map<string, Promise<ClosableConnector>>();
+  private readonly connectors = new Map<string, Promise<BuiltConnector>>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -22,6 +33,11 @@ export class ConnectorRegistry {
     private readonly deps: ConnectorDeps,
     private readonly config: ConnectorsConfig,
   ) {}
+
+  /** Whether the TPP identity is configured (TPP_* files) rather than fetched from the sandbox directory. */
+  get identityConfigured(): boolean {
+    return this.config.tpp.identity !== null;
+  }
 
   private async provider(providerId: string): Promise<ProviderRecord> {
     const row = await this.prisma.provider.findUnique({ where: { id: providerId } });
@@ -31,13 +47,54 @@ export class ConnectorRegistry {
   }
 
   async get(providerId: string): Promise<ClosableConnector> {
+    return (await this.getStamped(providerId)).connector;
+  }
+
+  /**
+   * The provider's connector and the stamp of the registration it was built from (null: none), so a
+   * caller can tell whether the stored registration changed since (another instance registered again).
+   */
+  async getStamped(providerId: string): Promise<BuiltConnector> {
     let c = this.connectors.get(providerId);
     if (!c) {
-      c = (async () => createConnector(await this.provider(providerId), await this.registrations.find(providerId), this.deps))();
+      c = (async () => {
+        const provider = await this.provider(providerId);
+        const { registration, stamp } = await this.registrations.findStamped(providerId);
+        return { connector: createConnector(provider, registration, this.deps), provider, stamp, registration };
+      })();
       c.catch(() => this.connectors.delete(providerId));
       this.connectors.set(providerId, c);
     }
     return c;
+  }
+
+  /** The stamp of the stored registration (null: none), without opening it. */
+  stampOfStored(providerId: string): Promise<string | null> {
+    return this.registrations.stamp(providerId);
+  }
+
+  /**
+   * Drops `built` from the cache when it is still the current one, so the next call builds a fresh
+   * connector from the stored registration (no cached client-credentials token, the stored
+   * certificate). Its HTTP agents close a little later: calls still running on it may finish.
+   */
+  async evict(providerId: string, built: BuiltConnector): Promise<void> {
+    const current = this.connectors.get(providerId);
+    if (!current) return;
+    const c = await current.catch(() => undefined);
+    if (c !== built || this.connectors.get(providerId) !== current) return;
+    this.connectors.delete(providerId);
+    this.retire(built);
+  }
+
+  private readonly retired = new Set<BuiltConnector>();
+
+  private retire(built: BuiltConnector): void {
+    this.retired.add(built);
+    setTimeout(() => {
+      this.retired.delete(built);
+      void built.connector.close().catch(() => undefined);
+    }, RETIRED_CONNECTOR_CLOSE_MS).unref();
   }
 
   private readonly onboarding = new Map<string, Promise<ProviderRegistration>>();
@@ -70,7 +127,11 @@ export class ConnectorRegistry {
       await this.registrations.save(registration);
       const old = this.connectors.get(providerId);
       this.connectors.delete(providerId);
-      await old?.then((o) => o.close()).catch(() => undefined);
+      // Calls still running on the old connector may finish before its agents close.
+      void old?.then(
+        (o) => this.retire(o),
+        () => undefined,
+      );
       return registration;
     } finally {
       await connector.close();
@@ -137,8 +198,10 @@ export class ConnectorRegistry {
   }
 
   async close(): Promise<void> {
-    for (const c of this.connectors.values()) await c.then((x) => x.close()).catch(() => undefined);
+    for (const c of this.connectors.values()) await c.then((x) => x.connector.close()).catch(() => undefined);
     this.connectors.clear();
+    for (const r of this.retired) await r.connector.close().catch(() => undefined);
+    this.retired.clear();
   }
 }
 

@@ -14,8 +14,19 @@ export class RegistrationRepository {
   ) {}
 
   async find(providerId: string): Promise<ProviderRegistration | undefined> {
+    return (await this.findStamped(providerId)).registration;
+  }
+
+  /** The registration with its stamp (when the row last changed): tells a stale copy from the stored one. */
+  async findStamped(providerId: string): Promise<{ registration: ProviderRegistration | undefined; stamp: string | null }> {
     const row = await this.prisma.providerRegistration.findUnique({ where: { providerId } });
-    return row ? this.keys.openJson<ProviderRegistration>(row.secretsEncrypted, providerId) : undefined;
+    return row ? { registration: this.keys.openJson<ProviderRegistration>(row.secretsEncrypted, providerId), stamp: row.updatedAt.toISOString() } : { registration: undefined, stamp: null };
+  }
+
+  /** The stored registration's stamp only (no decryption): has another instance registered again? */
+  async stamp(providerId: string): Promise<string | null> {
+    const row = await this.prisma.providerRegistration.findUnique({ where: { providerId }, select: { updatedAt: true } });
+    return row?.updatedAt.toISOString() ?? null;
   }
 
   async save(registration: ProviderRegistration): Promise<void> {

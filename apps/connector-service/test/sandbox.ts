@@ -15,12 +15,16 @@ export interface SandboxUnderTest {
   close(): Promise<void>;
 }
 
-export async function startSandbox(): Promise<SandboxUnderTest> {
+/**
+ * Starts the sandbox in memory: a restart on the same ports (`ports` of the previous one) is a bank
+ * that forgot every client, consent and token and made itself a new CA.
+ */
+export async function startSandbox(ports: { port: number; mtlsPort: number } = { port: 0, mtlsPort: 0 }): Promise<SandboxUnderTest> {
   const mod = (await import(SANDBOX_ENTRY)) as { startSandbox(o: Record<string, unknown>): Promise<{ url: string; mtlsUrl?: string; close(): Promise<void> }> };
   const s = await mod.startSandbox({
     host: '127.0.0.1',
-    port: 0,
-    mtlsPort: 0,
+    port: ports.port,
+    mtlsPort: ports.mtlsPort,
     seed: 'connector-service-tests',
     dataEpoch: '2024-01-01',
     clockScale: 1,

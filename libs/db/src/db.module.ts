@@ -24,6 +24,7 @@ import { TransactionWriteRepository } from './repositories/transaction-write.rep
 import { OpsStatsRepository } from './repositories/ops-stats.repository.js';
 import { AdminSyncRunRepository } from './repositories/admin-sync-run.repository.js';
 import { ProviderOpsRepository } from './repositories/provider-ops.repository.js';
+import { ProviderOperationRepository } from './repositories/provider-operation.repository.js';
 
 import { ConsentConditionRepository } from './repositories/consent-condition.repository.js';
 import { PRISMA } from './tokens.js';
@@ -71,6 +72,7 @@ const repositories = [
   OpsStatsRepository,
   AdminSyncRunRepository,
   ProviderOpsRepository,
+  ProviderOperationRepository,
 ];
 
 /** Prisma client (one pool per process) and the repositories, available app-wide. */

@@ -33,3 +33,5 @@ export * from './repositories/provider-ops.repository.js';
 export * from './keyset.js';
 export * from './repositories/webhook-dispatch.repository.js';
 export * from './repositories/consent-condition.repository.js';
+export * from './registration-gate.js';
+export * from './repositories/provider-operation.repository.js';

@@ -2,7 +2,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv } from 'ajv';
 import { Queue, Worker } from 'bullmq';
 import { CONSENT_QUEUE, SCHEDULER_QUEUE, bullPrefix, syncQueueName } from '@ais/contracts';
-import { CircuitStore, OpsStatsRepository, bullConnection, createPrismaClient, type PrismaClient } from '@ais/db';
+import { CircuitStore, OpsStatsRepository, RegistrationGate, bullConnection, createPrismaClient, type PrismaClient } from '@ais/db';
 import { Redis } from 'ioredis';
 import { newId } from '@ais/domain';
 import { startGateway, type GatewayUnderTest } from '../../test/gateway-harness.js';
@@ -507,6 +507,57 @@ describe('gateway: admin operations', () => {
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(await script.text()).not.toContain('innerHTML');
     expect((await fetch(`${gw.baseUrl}/admin/assets/dashboard.css`)).status).toBe(200);
+  });
+
+  it('GET /admin/providers/health: a bank whose consent creations fail is not healthy, and one that rejects our registration says since when', async () => {
+    const op = (operation: string, outcome: string, minutesAgo: number, extra: { errorCode?: string; rejected?: string; detail?: string } = {}) =>
+      prisma.providerOperation.create({ data: { providerId: 'bankok', operation, outcome, at: ago(minutesAgo), ...extra } });
+    // Consent creations worked until 40 minutes ago; then the bank stopped knowing our client. The
+    // connector-service registered again (which did not help) and waits for its interval.
+    await op('consent_creation', 'succeeded', 50);
+    await op('consent_creation', 'succeeded', 45);
+    await op('consent_creation', 'failed', 40, { errorCode: 'bank_unauthorised', rejected: 'registration', detail: 'bank_unauthorised: obie.clientCredentials, invalid_client, HTTP 401' });
+    await op('re_registration', 'succeeded', 40, { detail: 'the bank rejected our registration' });
+    await op('consent_creation', 'failed', 39, { errorCode: 'bank_unauthorised', rejected: 'registration', detail: 'bank_unauthorised: obie.clientCredentials, invalid_client, HTTP 401' });
+    await op('consent_creation', 'failed', 10, { errorCode: 'bank_unauthorised', rejected: 'registration', detail: 'bank_unauthorised: obie.clientCredentials, invalid_client, HTTP 401' });
+    await op('token_refresh', 'failed', 20, { errorCode: 'consent_revoked' });
+    await new RegistrationGate(redis!, gw.env.REDIS_PREFIX).claim('bankok', 'cs-1', 60 * 60_000, ago(40));
+
+    const ok = ((await admin('GET', '/admin/providers/health')).body.data as any[]).find((p) => p.providerId === 'bankok');
+    expect(ok.verdict).toBe('down');
+    expect(ok.registration).toMatchObject({
+      present: true,
+      rejectedSince: ago(40).toISOString(),
+      rejected: 'registration',
+      rejectionDetail: expect.stringContaining('invalid_client'),
+      lastReregistration: { at: ago(40).toISOString(), outcome: 'succeeded' },
+      nextReregistrationAt: ago(40 - 60).toISOString(),
+    });
+    expect(ok.reasons).toEqual([
+      `The bank rejects our registration (it does not know our client) since ${ago(40).toISOString()}. The connector-service registered again at ${ago(40).toISOString()}, which did not help. It will not try again by itself before ${ago(-20).toISOString()}: onboard the provider with force to register now.`,
+      '60% of the consent creations in the last hour failed (bank_unauthorised).',
+      "1 run(s) hit the bank's rate limit (HTTP 429) in the last 24 h.",
+    ]);
+    expect(ok.operations.consentCreations.lastHour).toEqual({
+      succeeded: 2,
+      failed: 3,
+      failureRate: 0.6,
+      errors: [{ code: 'bank_unauthorised', count: 3, lastAt: ago(10).toISOString() }],
+      lastSucceededAt: ago(45).toISOString(),
+      lastFailedAt: ago(10).toISOString(),
+    });
+    // A refresh refused because the PSU revoked the consent is not the bank's failure.
+    expect(ok.operations.tokenRefreshes.lastHour).toMatchObject({ succeeded: 0, failed: 0, errors: [{ code: 'consent_revoked', count: 1 }] });
+    expect(ok.operations.codeExchanges.last24h).toMatchObject({ succeeded: 0, failed: 0, failureRate: null, errors: [] });
+
+    // An operator's onboarding that succeeded ends the rejection (the consent creations still count).
+    await op('registration', 'succeeded', 5);
+    const after = ((await admin('GET', '/admin/providers/health')).body.data as any[]).find((p) => p.providerId === 'bankok');
+    expect(after.registration).toMatchObject({ rejectedSince: null, rejected: null, lastReregistration: null });
+    expect(after.reasons[0]).toBe('60% of the consent creations in the last hour failed (bank_unauthorised).');
+    await op('consent_creation', 'failed', 4, { errorCode: 'bank_unauthorised', rejected: 'registration' });
+    const again = ((await admin('GET', '/admin/providers/health')).body.data as any[]).find((p) => p.providerId === 'bankok');
+    expect(again.registration.rejectedSince).toBe(ago(4).toISOString());
   });
 
   it('documents the operations endpoints in OpenAPI under "Admin: operations", and the responses match their schemas', async () => {

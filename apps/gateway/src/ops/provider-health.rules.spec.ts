@@ -1,4 +1,4 @@
-import { assessProvider, summariseRuns, type ProviderSignals, type RunGroup } from './provider-health.rules.js';
+import { assessProvider, summariseOperations, summariseRuns, type OperationGroup, type ProviderSignals, type RunGroup } from './provider-health.rules.js';
 
 const at = (minutesAgo: number) => new Date(Date.UTC(2026, 10, 21, 12, 0) - minutesAgo * 60_000);
 const group = (status: string, runs: number, errorCode: string | null = null, minutesAgo = 5): RunGroup => ({ status, errorCode, runs, lastAt: at(minutesAgo) });
@@ -83,6 +83,40 @@ describe('provider health rules', () => {
     expect(backoff.reasons).toEqual([
       'The sync backs off the bank for another 60 s (the bank asked us to wait).',
       "1 run(s) hit the bank's rate limit (HTTP 429) in the last 24 h.",
+    ]);
+  });
+
+  const op = (operation: string, outcome: string, count: number, errorCode: string | null = null, minutesAgo = 5): OperationGroup => ({ operation, outcome, errorCode, count, lastAt: at(minutesAgo) });
+  const withOps = (hour: OperationGroup[], day: OperationGroup[] = hour) => signals({ hour: [group('succeeded', 20)], operations: { lastHour: summariseOperations(hour), last24h: summariseOperations(day) } });
+
+  it('is never healthy while consent creations fail, however well the syncs go', () => {
+    const all = assessProvider(withOps([op('consent_creation', 'failed', 3, 'bank_unauthorised')]));
+    expect(all).toMatchObject({ verdict: 'down', reasons: ['All 3 consent creations in the last hour failed (bank_unauthorised).'] });
+    expect(assessProvider(withOps([op('code_exchange', 'failed', 1, 'bank_unavailable')]))).toMatchObject({
+      verdict: 'degraded',
+      reasons: ['The last authorisation callback (code exchange) in the last hour failed (bank_unavailable), and none succeeded.'],
+    });
+    expect(assessProvider(withOps([op('token_refresh', 'succeeded', 3), op('token_refresh', 'failed', 3, 'bank_invalid_response')])).reasons).toEqual([
+      '50% of the token refreshes in the last hour failed (bank_invalid_response).',
+    ]);
+    expect(assessProvider(withOps([op('consent_creation', 'succeeded', 1, null, 10), op('consent_creation', 'failed', 1, 'bank_unavailable', 2)])).reasons).toEqual([
+      `The last consent creation failed (bank_unavailable) at ${at(2).toISOString()}.`,
+    ]);
+    // A consent the PSU revoked at the bank, or a spent budget, says nothing about the bank.
+    expect(assessProvider(withOps([op('token_refresh', 'failed', 4, 'consent_revoked')])).verdict).toBe('healthy');
+    expect(assessProvider(withOps([op('consent_creation', 'succeeded', 19), op('consent_creation', 'failed', 1, 'bank_unavailable', 30)])).verdict).toBe('healthy');
+  });
+
+  it('is down while the bank rejects our registration, in words, with the automatic re-registration and when the next may happen', () => {
+    const a = assessProvider(
+      signals({ rejection: { since: at(30), rejected: 'registration', lastReregistration: { at: at(29), outcome: 'succeeded' }, nextAttemptAt: at(-1) } }),
+    );
+    expect(a.verdict).toBe('down');
+    expect(a.reasons).toEqual([
+      `The bank rejects our registration (it does not know our client) since ${at(30).toISOString()}. The connector-service registered again at ${at(29).toISOString()}, which did not help. It will not try again by itself before ${at(-1).toISOString()}: onboard the provider with force to register now.`,
+    ]);
+    expect(assessProvider(signals({ rejection: { since: at(3), rejected: 'certificate', lastReregistration: null, nextAttemptAt: null } })).reasons).toEqual([
+      `The bank rejects our transport certificate since ${at(3).toISOString()}. Onboard the provider (with force) to register again.`,
     ]);
   });
 });

@@ -1,6 +1,8 @@
 /**
- * How a bank is doing, from what the gateway can see of it: its sync runs (Postgres) and its sync
- * queue (Redis). Pure, so the thresholds are tested on their own and the service only gathers facts.
+ * How a bank is doing, from what the gateway can see of it: its sync runs (Postgres), the outcomes
+ * of consent creations, code exchanges and token refreshes and whether the bank rejects our
+ * registration (provider_operations, written by the connector-service), and its sync queue and
+ * circuit (Redis). Pure, so the thresholds are tested on their own and the service only gathers facts.
  */
 
 export type ProviderVerdict = 'healthy' | 'degraded' | 'down' | 'inactive';
@@ -37,6 +39,54 @@ export interface RunWindow {
   budgetExhausted: number;
 }
 
+/** The operations that use our registration at the bank, beside the syncs. */
+export const OPERATION_KINDS = ['consent_creation', 'code_exchange', 'token_refresh'] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+
+const OPERATION_NAMES: Record<OperationKind, [string, string]> = {
+  consent_creation: ['consent creation', 'consent creations'],
+  code_exchange: ['authorisation callback (code exchange)', 'authorisation callbacks (code exchange)'],
+  token_refresh: ['token refresh', 'token refreshes'],
+};
+
+/** Outcomes of one kind of operation at one provider in one time window, by outcome and error code. */
+export interface OperationGroup {
+  operation: string;
+  outcome: string;
+  errorCode: string | null;
+  count: number;
+  lastAt: Date;
+}
+
+export interface OperationWindow {
+  succeeded: number;
+  /** Failures the bank (or our registration there) is to blame for; see NEUTRAL_CODES. */
+  failed: number;
+  /** failed / (succeeded + failed); null without any. */
+  failureRate: number | null;
+  /** Every error code seen, most frequent first (neutral ones included). */
+  errors: { code: string; count: number; lastAt: Date }[];
+  lastSucceededAt: Date | null;
+  lastFailedAt: Date | null;
+}
+
+/**
+ * Failures that say nothing about the bank or our registration there: the consent itself ended, our
+ * own limits, the caller's request. Everything else (bank_unauthorised, bank_unavailable,
+ * bank_invalid_response, bank_rejected_request, internal errors…) counts against the provider.
+ */
+const NEUTRAL_CODES = new Set(['consent_revoked', 'consent_expired', 'budget_exhausted', 'bank_rate_limited', 'limit_exceeded', 'validation_failed', 'not_found', 'redirect_uri_not_allowed', 'permission_not_granted']);
+
+/** The bank rejects our registration (client) or transport certificate, and nothing has succeeded with it since. */
+export interface RegistrationRejectionSignal {
+  since: Date;
+  rejected: 'registration' | 'certificate';
+  /** The connector-service's last automatic re-registration since the rejection began. */
+  lastReregistration: { at: Date; outcome: 'succeeded' | 'failed' } | null;
+  /** While the re-registration interval runs: when the next automatic attempt may happen. */
+  nextAttemptAt: Date | null;
+}
+
 export interface ProviderSignals {
   status: 'active' | 'inactive';
   registered: boolean;
@@ -47,6 +97,9 @@ export interface ProviderSignals {
   lastSucceededAt: Date | null;
   /** The provider's breaker as the connector-service instances report it (CircuitStore). */
   circuit: CircuitState;
+  /** Consent creations, code exchanges and token refreshes (absent: none recorded). */
+  operations?: { lastHour: Partial<Record<OperationKind, OperationWindow>>; last24h: Partial<Record<OperationKind, OperationWindow>> };
+  rejection?: RegistrationRejectionSignal | null;
 }
 
 export interface ProviderAssessment {
@@ -89,6 +142,38 @@ export function summariseRuns(groups: RunGroup[]): RunWindow {
   };
 }
 
+/** One window's outcomes per operation kind. */
+export function summariseOperations(groups: OperationGroup[]): Partial<Record<OperationKind, OperationWindow>> {
+  const out: Partial<Record<OperationKind, OperationWindow>> = {};
+  for (const kind of OPERATION_KINDS) {
+    const mine = groups.filter((g) => g.operation === kind);
+    if (mine.length === 0) continue;
+    const latest = (list: OperationGroup[]) => list.reduce<Date | null>((m, g) => (m === null || g.lastAt > m ? g.lastAt : m), null);
+    const succeeded = mine.filter((g) => g.outcome === 'succeeded');
+    const failed = mine.filter((g) => g.outcome !== 'succeeded' && !NEUTRAL_CODES.has(g.errorCode ?? ''));
+    const byCode = new Map<string, { code: string; count: number; lastAt: Date }>();
+    for (const g of mine) {
+      if (g.outcome === 'succeeded' || !g.errorCode) continue;
+      const seen = byCode.get(g.errorCode);
+      if (seen) {
+        seen.count += g.count;
+        if (g.lastAt > seen.lastAt) seen.lastAt = g.lastAt;
+      } else byCode.set(g.errorCode, { code: g.errorCode, count: g.count, lastAt: g.lastAt });
+    }
+    const s = succeeded.reduce((n, g) => n + g.count, 0);
+    const f = failed.reduce((n, g) => n + g.count, 0);
+    out[kind] = {
+      succeeded: s,
+      failed: f,
+      failureRate: s + f > 0 ? f / (s + f) : null,
+      errors: [...byCode.values()].sort((a, b) => b.count - a.count || b.lastAt.getTime() - a.lastAt.getTime()),
+      lastSucceededAt: latest(succeeded),
+      lastFailedAt: latest(failed),
+    };
+  }
+  return out;
+}
+
 const percent = (rate: number) => `${Math.round(rate * 100)}%`;
 /** The window's failure rate when enough runs finished in it to mean something. */
 const meaningfulRate = (w: RunWindow): number | null => (w.succeeded + w.failed >= MIN_FINISHED_RUNS ? w.failureRate : null);
@@ -112,9 +197,52 @@ export function assessProvider(signals: ProviderSignals): ProviderAssessment {
     const why = circuit === 'half_open' ? 'its circuit opened' : 'the bank asked us to wait';
     degraded.push(`The sync backs off the bank for another ${Math.ceil(signals.queue.backoffMs / 1000)} s (${why}).`);
   }
+  if (signals.rejection) down.push(rejectionReason(signals.rejection));
+  for (const kind of OPERATION_KINDS) {
+    const verdict = operationVerdict(kind, signals.operations?.lastHour[kind], signals.operations?.last24h[kind]);
+    if (verdict?.[0] === 'down') down.push(verdict[1]);
+    else if (verdict) degraded.push(verdict[1]);
+  }
   if (signals.last24h.bankRateLimited > 0) degraded.push(`${signals.last24h.bankRateLimited} run(s) hit the bank's rate limit (HTTP 429) in the last 24 h.`);
 
   if (down.length > 0) return { verdict: 'down', reasons: [...down, ...degraded], circuit };
   if (degraded.length > 0) return { verdict: 'degraded', reasons: degraded, circuit };
   return { verdict: 'healthy', reasons: [], circuit };
+}
+
+function rejectionReason(r: RegistrationRejectionSignal): string {
+  const what = r.rejected === 'registration' ? 'our registration (it does not know our client)' : 'our transport certificate';
+  let text = `The bank rejects ${what} since ${r.since.toISOString()}.`;
+  if (r.lastReregistration?.outcome === 'succeeded') text += ` The connector-service registered again at ${r.lastReregistration.at.toISOString()}, which did not help.`;
+  else if (r.lastReregistration?.outcome === 'failed') text += ` The connector-service tried to register again at ${r.lastReregistration.at.toISOString()} and failed.`;
+  if (r.nextAttemptAt) text += ` It will not try again by itself before ${r.nextAttemptAt.toISOString()}: onboard the provider with force to register now.`;
+  else text += ' Onboard the provider (with force) to register again.';
+  return text;
+}
+
+/**
+ * Consent creations, code exchanges and token refreshes are rare next to syncs and each one is an end
+ * user waiting, so fewer of them say more: none succeeding in the last hour while they fail is down
+ * (two or more) or degraded (one); with enough of them, the sync thresholds apply.
+ */
+function operationVerdict(kind: OperationKind, hour: OperationWindow | undefined, day: OperationWindow | undefined): ['down' | 'degraded', string] | null {
+  const [one, many] = OPERATION_NAMES[kind];
+  const codes = (w: OperationWindow) => w.errors.map((e) => e.code).join(', ');
+  if (hour && hour.failed > 0) {
+    if (hour.succeeded === 0) {
+      const text = hour.failed === 1 ? `The last ${one} in the last hour failed (${codes(hour)}), and none succeeded.` : `All ${hour.failed} ${many} in the last hour failed (${codes(hour)}).`;
+      return [hour.failed >= 2 ? 'down' : 'degraded', text];
+    }
+    const rate = hour.failureRate!;
+    if (hour.succeeded + hour.failed >= MIN_FINISHED_RUNS && rate >= DEGRADED_FAILURE_RATE) {
+      return [rate >= DOWN_FAILURE_RATE ? 'down' : 'degraded', `${percent(rate)} of the ${many} in the last hour failed (${codes(hour)}).`];
+    }
+    if (hour.lastFailedAt && hour.lastSucceededAt && hour.lastFailedAt > hour.lastSucceededAt) {
+      return ['degraded', `The last ${one} failed (${codes(hour)}) at ${hour.lastFailedAt.toISOString()}.`];
+    }
+  }
+  if (day && day.succeeded + day.failed >= MIN_FINISHED_RUNS && day.failureRate !== null && day.failureRate >= DEGRADED_FAILURE_RATE) {
+    return ['degraded', `${percent(day.failureRate)} of the ${many} in the last 24 h failed (${codes(day)}).`];
+  }
+  return null;
 }

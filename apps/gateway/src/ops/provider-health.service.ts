@@ -1,13 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { syncQueueName } from '@ais/contracts';
-import { AdminSyncRunRepository, AuditLogRepository, CircuitStore, PRISMA, ProviderOpsRepository, REDIS, REDIS_SETTINGS, type PrismaClient, type ProviderRunGroup, type RedisSettings } from '@ais/db';
+import {
+  AdminSyncRunRepository,
+  AuditLogRepository,
+  CircuitStore,
+  PRISMA,
+  ProviderOperationRepository,
+  ProviderOpsRepository,
+  REDIS,
+  REDIS_SETTINGS,
+  RegistrationGate,
+  type PrismaClient,
+  type ProviderOperationGroup,
+  type RedisSettings,
+} from '@ais/db';
 import type { Redis } from 'ioredis';
 import { AppError } from '@ais/domain';
 import type { RpcClient } from '@ais/rpc';
 import type { AdminContext } from '../admin/tenants.service.js';
-import type { OnboardProviderDto, OnboardedView, ProviderHealthListView, ProviderHealthView, RunWindowView } from './dto/provider-health.dto.js';
+import type { OnboardProviderDto, OnboardedView, OperationWindowView, ProviderHealthListView, ProviderHealthView, RunWindowView } from './dto/provider-health.dto.js';
 import { CONNECTOR_RPC } from './ops.tokens.js';
-import { assessProvider, summariseRuns, type RunWindow } from './provider-health.rules.js';
+import { assessProvider, summariseOperations, summariseRuns, type OperationKind, type OperationWindow, type RegistrationRejectionSignal, type RunWindow } from './provider-health.rules.js';
 import { QueueInspector } from './queue-inspector.js';
 
 const HOUR_MS = 3_600_000;
@@ -39,8 +52,17 @@ function checkIssuedClient(input: OnboardProviderDto): void {
   if (errors.length > 0) throw AppError.validation(errors);
 }
 
-function byProvider(groups: ProviderRunGroup[]): Map<string, ProviderRunGroup[]> {
-  const map = new Map<string, ProviderRunGroup[]>();
+const operationView = (w: OperationWindow | undefined): OperationWindowView => ({
+  succeeded: w?.succeeded ?? 0,
+  failed: w?.failed ?? 0,
+  failureRate: w?.failureRate ?? null,
+  errors: (w?.errors ?? []).map((e) => ({ code: e.code, count: e.count, lastAt: e.lastAt.toISOString() })),
+  lastSucceededAt: w?.lastSucceededAt?.toISOString() ?? null,
+  lastFailedAt: w?.lastFailedAt?.toISOString() ?? null,
+});
+
+function byProvider<G extends { providerId: string }>(groups: G[]): Map<string, G[]> {
+  const map = new Map<string, G[]>();
   for (const g of groups) map.set(g.providerId, [...(map.get(g.providerId) ?? []), g]);
   return map;
 }
@@ -53,6 +75,7 @@ function byProvider(groups: ProviderRunGroup[]): Map<string, ProviderRunGroup[]>
 @Injectable()
 export class ProviderHealthService {
   private readonly circuits: CircuitStore;
+  private readonly gate: RegistrationGate;
 
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
@@ -61,23 +84,32 @@ export class ProviderHealthService {
     private readonly runs: AdminSyncRunRepository,
     private readonly queues: QueueInspector,
     private readonly audit: AuditLogRepository,
+    private readonly operations: ProviderOperationRepository,
     @Inject(REDIS) redis: Redis,
     @Inject(REDIS_SETTINGS) redisSettings: RedisSettings,
   ) {
     this.circuits = new CircuitStore(redis, redisSettings.prefix);
+    this.gate = new RegistrationGate(redis, redisSettings.prefix);
   }
 
   async health(now = new Date()): Promise<ProviderHealthListView> {
-    const [providers, day, hour, outcomes] = await Promise.all([
+    const [providers, day, hour, outcomes, opsDay, opsHour, rejections] = await Promise.all([
       this.providers.list(),
       this.runs.groupsSince(new Date(now.getTime() - 24 * HOUR_MS)),
       this.runs.groupsSince(new Date(now.getTime() - HOUR_MS)),
       this.runs.lastOutcomes(),
+      this.operations.groupsSince(new Date(now.getTime() - 24 * HOUR_MS)),
+      this.operations.groupsSince(new Date(now.getTime() - HOUR_MS)),
+      this.operations.rejections(),
     ]);
-    const circuits = await this.circuits.read(providers.map((p) => p.id), now);
+    const ids = providers.map((p) => p.id);
+    const [circuits, claims] = await Promise.all([this.circuits.read(ids, now), this.gate.read(ids)]);
     const dayBy = byProvider(day);
     const hourBy = byProvider(hour);
+    const opsDayBy = byProvider<ProviderOperationGroup>(opsDay);
+    const opsHourBy = byProvider<ProviderOperationGroup>(opsHour);
     const outcomeBy = new Map(outcomes.map((o) => [o.providerId, o]));
+    const rejectionBy = new Map(rejections.map((r) => [r.providerId, r]));
     const data = await Promise.all(
       providers.map(async (p): Promise<ProviderHealthView> => {
         const queue = await this.queues.snapshot({ name: syncQueueName(p.id), kind: 'sync', providerId: p.id, providerStatus: p.status }, { workers: false });
@@ -86,6 +118,18 @@ export class ProviderHealthService {
         const outcome = outcomeBy.get(p.id);
         const lastSucceededAt = outcome?.lastSucceededAt ?? null;
         const circuit = circuits.get(p.id) ?? { state: 'closed' as const, since: null, halfOpenAt: null, instances: 0 };
+        const operations = { lastHour: summariseOperations(opsHourBy.get(p.id) ?? []), last24h: summariseOperations(opsDayBy.get(p.id) ?? []) };
+        const windows = (kind: OperationKind) => ({ lastHour: operationView(operations.lastHour[kind]), last24h: operationView(operations.last24h[kind]) });
+        const rejected = rejectionBy.get(p.id);
+        const claim = claims.get(p.id);
+        const rejection: RegistrationRejectionSignal | null = rejected
+          ? {
+              since: rejected.since,
+              rejected: rejected.rejected,
+              lastReregistration: rejected.lastReregistrationAt && rejected.lastReregistrationOutcome ? { at: rejected.lastReregistrationAt, outcome: rejected.lastReregistrationOutcome } : null,
+              nextAttemptAt: claim && claim.nextAllowedAt > now ? claim.nextAllowedAt : null,
+            }
+          : null;
         const assessment = assessProvider({
           status: p.status,
           registered: p.registration !== null,
@@ -94,6 +138,8 @@ export class ProviderHealthService {
           last24h,
           lastSucceededAt,
           circuit: circuit.state,
+          operations,
+          rejection: p.status === 'active' ? rejection : null,
         });
         const reg = p.registration;
         return {
@@ -110,6 +156,16 @@ export class ProviderHealthService {
             tokenEndpointAuthMethod: reg?.tokenEndpointAuthMethod ?? null,
             registeredAt: reg?.registeredAt.toISOString() ?? null,
             updatedAt: reg?.updatedAt.toISOString() ?? null,
+            rejectedSince: rejection?.since.toISOString() ?? null,
+            rejected: rejection?.rejected ?? null,
+            rejectionDetail: rejected?.detail ?? null,
+            lastReregistration: rejection?.lastReregistration ? { at: rejection.lastReregistration.at.toISOString(), outcome: rejection.lastReregistration.outcome } : null,
+            nextReregistrationAt: claim && claim.nextAllowedAt > now ? claim.nextAllowedAt.toISOString() : null,
+          },
+          operations: {
+            consentCreations: windows('consent_creation'),
+            codeExchanges: windows('code_exchange'),
+            tokenRefreshes: windows('token_refresh'),
           },
           lastSucceededAt: lastSucceededAt?.toISOString() ?? null,
           lastFailure: outcome?.lastFailedAt ? { at: outcome.lastFailedAt.toISOString(), code: outcome.lastFailureCode, detail: outcome.lastFailureDetail } : null,

@@ -63,6 +63,12 @@ export const connectorsSection = defineSection(
     CONNECTOR_BREAKER_HALF_OPEN_MS: env.int(30_000, 100, 3_600_000),
     CONNECTOR_RATE_PER_SECOND: env.int(20, 1, 10_000),
     CONNECTOR_RATE_BURST: env.int(10, 1, 10_000),
+    /**
+     * When a bank rejects our registration (invalid_client, an unknown client) or our transport
+     * certificate, the connector-service registers again (or fetches a new sandbox identity) at most
+     * once per provider in this many seconds, shared by every instance; 0 turns it off.
+     */
+    CONNECTOR_REREGISTER_INTERVAL_SECONDS: env.int(300, 0, 86_400),
     /** The redirect URI registered at banks: the gateway's callback. */
     TPP_REDIRECT_URI: env.url('http://localhost:3000/v1/callback'),
     TPP_CLIENT_NAME: z.string().min(1).max(100).default('AIS Gateway'),
@@ -128,6 +134,7 @@ export const connectorsSection = defineSection(
         : null,
     },
     trustSandboxCa: v.CONNECTOR_TRUST_SANDBOX_CA,
+    reregisterIntervalSeconds: v.CONNECTOR_REREGISTER_INTERVAL_SECONDS,
     onboardOnStart: v.CONNECTOR_ONBOARD_ON_START ?? v.NODE_ENV === 'development',
   }),
   (v) => {

@@ -170,7 +170,9 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
         return el('tr', { 'data-provider': p.providerId }, [
           el('td', {}, [el('strong', {}, [p.name]), el('br'), el('code', {}, [p.providerId]), ' · ' + p.country + ' · ' + p.standard]),
           el('td', {}, [el('span', { class: 'badge ' + p.verdict }, [p.verdict]), p.reasons.length ? el('ul', { class: 'reasons' }, p.reasons.map(function (r) { return el('li', {}, [r]); })) : null]),
-          el('td', { class: p.registration.present ? '' : 'bad' }, [reg]),
+          el('td', { class: p.registration.present && !p.registration.rejectedSince ? '' : 'bad' }, p.registration.rejectedSince
+            ? [reg, el('br'), (p.registration.rejected === 'certificate' ? 'certificate rejected since ' : 'rejected by the bank since ') + when(p.registration.rejectedSince)]
+            : [reg]),
           el('td', {}, [when(p.lastSucceededAt)]),
           el('td', { class: 'detail' }, p.lastFailure ? [el('code', {}, [show(p.lastFailure.code)]), ' ' + when(p.lastFailure.at)] : ['—']),
           el('td', { class: 'num' }, [num(p.lastHour.runs)]),

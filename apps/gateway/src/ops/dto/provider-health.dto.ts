@@ -38,12 +38,61 @@ export class OnboardedView {
   @ApiProperty({ enum: ['dcr', 'developer_portal', 'configured'] }) source!: string;
 }
 
+export class ReregistrationView {
+  @ApiProperty() at!: string;
+  @ApiProperty({ enum: ['succeeded', 'failed'] }) outcome!: string;
+}
+
 export class RegistrationView {
   @ApiProperty() present!: boolean;
   @ApiPropertyOptional({ nullable: true, type: String }) clientId!: string | null;
   @ApiPropertyOptional({ nullable: true, type: String, enum: AUTH_METHODS }) tokenEndpointAuthMethod!: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) registeredAt!: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) updatedAt!: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'Since when the bank rejects our registration or transport certificate, with nothing succeeding with it since (a consent creation, code exchange, token refresh or onboarding); null when it does not.',
+  })
+  rejectedSince!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, enum: ['registration', 'certificate'], description: 'What the bank rejects: our client registration, or our transport certificate.' })
+  rejected!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'What the bank said the last time (its error code, HTTP status or TLS error); never a secret.' })
+  rejectionDetail!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: ReregistrationView, description: 'The connector-service’s last automatic re-registration since the rejection began.' })
+  lastReregistration!: ReregistrationView | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'While CONNECTOR_REREGISTER_INTERVAL_SECONDS runs after an automatic re-registration: the earliest time of the next one.',
+  })
+  nextReregistrationAt!: string | null;
+}
+
+export class OperationErrorView {
+  @ApiProperty({ example: 'bank_unauthorised' }) code!: string;
+  @ApiProperty() count!: number;
+  @ApiProperty() lastAt!: string;
+}
+
+export class OperationWindowView {
+  @ApiProperty() succeeded!: number;
+  @ApiProperty({ description: 'Failures that count against the bank (a consent revoked or expired at the bank, or a spent budget, does not).' }) failed!: number;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'failed / (succeeded + failed); null without any.' }) failureRate!: number | null;
+  @ApiProperty({ type: [OperationErrorView], description: 'Error codes seen, most frequent first.' }) errors!: OperationErrorView[];
+  @ApiPropertyOptional({ nullable: true, type: String }) lastSucceededAt!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) lastFailedAt!: string | null;
+}
+
+export class OperationWindowsView {
+  @ApiProperty({ type: OperationWindowView }) lastHour!: OperationWindowView;
+  @ApiProperty({ type: OperationWindowView }) last24h!: OperationWindowView;
+}
+
+export class ProviderOperationsView {
+  @ApiProperty({ type: OperationWindowsView, description: 'Consents created at the bank (POST /v1/consents, re-authorisations).' }) consentCreations!: OperationWindowsView;
+  @ApiProperty({ type: OperationWindowsView, description: 'Authorisation callbacks: the code exchanged for the bank’s tokens.' }) codeExchanges!: OperationWindowsView;
+  @ApiProperty({ type: OperationWindowsView, description: 'Bank token refreshes.' }) tokenRefreshes!: OperationWindowsView;
 }
 
 export class ErrorCountView {
@@ -113,6 +162,8 @@ export class ProviderHealthView {
   @ApiPropertyOptional({ nullable: true, type: LastFailureView }) lastFailure!: LastFailureView | null;
   @ApiProperty({ type: RunWindowView }) lastHour!: RunWindowView;
   @ApiProperty({ type: RunWindowView }) last24h!: RunWindowView;
+  @ApiProperty({ type: ProviderOperationsView, description: 'Outcomes of the operations that use our registration at the bank, beside the sync runs.' })
+  operations!: ProviderOperationsView;
   @ApiProperty({ type: BudgetPressureView }) budgetPressure!: BudgetPressureView;
   @ApiProperty({ type: CircuitView }) circuit!: CircuitView;
   @ApiProperty({ type: ProviderQueueView }) queue!: ProviderQueueView;
