@@ -13,6 +13,7 @@ const sandbox = await startSandbox({
   mtlsPort: s.mtlsPort,
   publicUrl: s.publicUrl,
   mtlsPublicUrl: s.mtlsPublicUrl,
+  tlsHosts: s.tlsHosts,
   seed: s.seed,
   dataEpoch: s.dataEpoch,
   clockStart: s.clockStart,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHttpApp } from '@ais/http-kit';
 import type { Logger } from '@ais/observability';
@@ -15,6 +15,11 @@ export interface SandboxStartOptions extends Omit<SandboxOptions, 'publicUrl' | 
   /** Defaults to http://<host>:<bound port>. */
   publicUrl?: string;
   mtlsPublicUrl?: string;
+  /**
+   * Extra DNS names / IP addresses the mTLS listener's certificate is valid for, beside localhost,
+   * 127.0.0.1, ::1 and the hosts of the public URLs (e.g. the compose service name `sandbox-bank`).
+   */
+  tlsHosts?: readonly string[];
   logger: Logger;
 }
 
@@ -25,10 +30,27 @@ export interface RunningSandbox {
   url: string;
   /** e.g. https://localhost:3443, or undefined when mTLS is disabled. */
   mtlsUrl?: string;
+  /** The port the mTLS listener is bound to, or undefined when mTLS is disabled. */
+  mtlsPort?: number;
   close(): Promise<void>;
 }
 
-const serverCertificate = { subjectDn: 'CN=localhost, O=AIS Gateway Sandbox, C=GB', server: { dns: ['localhost'], ips: ['127.0.0.1', '::1'] } };
+/**
+ * The mTLS listener's certificate: valid for every name a client may reach it by, so a client that
+ * verifies the host name (the connectors do) accepts it: localhost and the loopback addresses, the
+ * hosts of the public URLs the banks advertise, and `tlsHosts` (e.g. a compose service name).
+ */
+function serverCertificate(names: readonly string[]): { subjectDn: string; server: { dns: string[]; ips: string[] } } {
+  const dns = new Set<string>(['localhost']);
+  const ips = new Set<string>(['127.0.0.1', '::1']);
+  for (const raw of names) {
+    const name = raw.trim().replace(/^\[(.*)\]$/, '$1'); // a URL's IPv6 host comes in brackets
+    if (!name) continue;
+    if (isIP(name)) ips.add(name);
+    else dns.add(name.toLowerCase());
+  }
+  return { subjectDn: 'CN=localhost, O=AIS Gateway Sandbox, C=GB', server: { dns: [...dns], ips: [...ips] } };
+}
 
 /**
  * Starts the sandbox banks: one Nest/Fastify app on the HTTP port and, for Allstar's tls_client_auth
@@ -75,8 +97,14 @@ async function serve(ctx: SandboxContext, sandboxOptions: SandboxOptions, option
 
   let tls: Server | undefined;
   let mtlsUrl: string | undefined;
+  let mtlsPort: number | undefined;
   if (options.mtlsEnabled) {
-    const serverCert = await ctx.ca.issue(serverCertificate);
+    const certificate = serverCertificate([
+      new URL(sandboxOptions.publicUrl).hostname,
+      ...(options.mtlsPublicUrl ? [new URL(options.mtlsPublicUrl).hostname] : []),
+      ...(options.tlsHosts ?? []),
+    ]);
+    const serverCert = await ctx.ca.issue(certificate);
     tls = createServer(
       { key: serverCert.privateKeyPem, cert: serverCert.certificatePem, ca: [ctx.ca.caPem], requestCert: true, rejectUnauthorized: false },
       dispatch,
@@ -84,14 +112,14 @@ async function serve(ctx: SandboxContext, sandboxOptions: SandboxOptions, option
     const server = tls;
     // A reset makes a new CA: the listener takes a certificate from it and trusts only it.
     ctx.onReset(async () => {
-      const cert = await ctx.ca.issue(serverCertificate);
+      const cert = await ctx.ca.issue(certificate);
       server.setSecureContext({ key: cert.privateKeyPem, cert: cert.certificatePem, ca: [ctx.ca.caPem] });
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.mtlsPort, options.host, () => resolve());
     });
-    const mtlsPort = (server.address() as AddressInfo).port;
+    mtlsPort = (server.address() as AddressInfo).port;
     mtlsUrl = options.mtlsPublicUrl ?? `https://localhost:${mtlsPort}`;
     sandboxOptions.mtlsPublicUrl = mtlsUrl;
   }
@@ -100,6 +128,7 @@ async function serve(ctx: SandboxContext, sandboxOptions: SandboxOptions, option
     ctx,
     url: sandboxOptions.publicUrl,
     mtlsUrl,
+    mtlsPort,
     async close() {
       if (tls) {
         const server = tls;

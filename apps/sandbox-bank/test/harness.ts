@@ -8,7 +8,9 @@ import { Decimal } from '../src/core/money.js';
 /** A fixed bank clock for tests: a Tuesday morning in London, well past the data epoch. */
 export const TEST_CLOCK = '2026-03-10T10:00:00Z';
 
-export async function startTestSandbox(overrides: { clockStart?: string; clockScale?: number; pageSize?: number; mtlsEnabled?: boolean; databaseUrl?: string } = {}): Promise<RunningSandbox> {
+export async function startTestSandbox(
+  overrides: { clockStart?: string; clockScale?: number; pageSize?: number; mtlsEnabled?: boolean; databaseUrl?: string; publicUrl?: string; mtlsPublicUrl?: string; tlsHosts?: string[] } = {},
+): Promise<RunningSandbox> {
   return startSandbox({
     host: '127.0.0.1',
     port: 0,
@@ -20,6 +22,9 @@ export async function startTestSandbox(overrides: { clockStart?: string; clockSc
     pageSize: overrides.pageSize ?? 100,
     databaseUrl: overrides.databaseUrl,
     mtlsEnabled: overrides.mtlsEnabled ?? true,
+    publicUrl: overrides.publicUrl,
+    mtlsPublicUrl: overrides.mtlsPublicUrl,
+    tlsHosts: overrides.tlsHosts,
     logger: createLogger('sandbox-test', 'silent'),
   });
 }

@@ -14,6 +14,11 @@ describe('sandbox config section', () => {
     expect(parse({ DATABASE_URL: 'postgresql://u@db:5432/gw', SANDBOX_DATABASE_URL: 'postgres://u@db:5432/sandbox' }).databaseUrl).toBe('postgres://u@db:5432/sandbox');
   });
 
+  it('reads SANDBOX_TLS_HOSTS, the extra names of the mTLS certificate, as a comma-separated list', () => {
+    expect(parse({}).tlsHosts).toEqual([]);
+    expect(parse({ SANDBOX_TLS_HOSTS: 'sandbox-bank, 10.0.0.5,,bank.example' }).tlsHosts).toEqual(['sandbox-bank', '10.0.0.5', 'bank.example']);
+  });
+
   it('names a database URL that is not PostgreSQL', () => {
     const parsed = sandboxSection.parse({ SANDBOX_DATABASE_URL: 'mysql://x' });
     expect(!parsed.ok && parsed.issues.join('\n')).toContain('SANDBOX_DATABASE_URL');

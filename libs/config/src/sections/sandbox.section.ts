@@ -19,6 +19,12 @@ export const sandboxSection = defineSection(
     SANDBOX_HOST: z.string().default('127.0.0.1'),
     SANDBOX_PUBLIC_URL: z.url({ message: 'expected an absolute URL such as http://localhost:3100' }).optional(),
     SANDBOX_MTLS_PUBLIC_URL: z.url({ message: 'expected an absolute URL such as https://localhost:3443' }).optional(),
+    /**
+     * Extra DNS names / IP addresses (comma-separated) the mTLS listener's certificate is valid for,
+     * beside localhost, 127.0.0.1, ::1 and the hosts of the two public URLs: the names clients reach
+     * the sandbox by, e.g. its compose service name.
+     */
+    SANDBOX_TLS_HOSTS: env.list(''),
     SANDBOX_SEED: z.string().min(1).default('ais-sandbox'),
     SANDBOX_DATA_EPOCH: isoDate.default('2024-01-01'),
     SANDBOX_CLOCK_START: isoInstant.optional(),
@@ -36,6 +42,7 @@ export const sandboxSection = defineSection(
       host: v.SANDBOX_HOST,
       publicUrl,
       mtlsPublicUrl: (v.SANDBOX_MTLS_PUBLIC_URL ?? `https://localhost:${v.SANDBOX_MTLS_PORT}`).replace(/\/$/, ''),
+      tlsHosts: v.SANDBOX_TLS_HOSTS,
       seed: v.SANDBOX_SEED,
       dataEpoch: v.SANDBOX_DATA_EPOCH,
       clockStart: v.SANDBOX_CLOCK_START,
