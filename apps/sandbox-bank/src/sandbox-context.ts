@@ -148,12 +148,16 @@ export class SandboxContext {
     }
     const origin = store.origin ?? configured;
     store.origin = origin;
-    const start = options.clockStart ? Date.parse(options.clockStart) : Date.now();
     const changed = () => store.changed();
+    const keys = {} as Record<BankId, SigningKey>;
+    for (const id of BANK_IDS) keys[id] = await signingKey(store, `bank:${id}`, SIGNING_ALG[id]);
+    // The clocks start together, after the (slow) key generation and before the data is built: a
+    // clock anchored earlier would lag real time by as long as those took.
+    const start = options.clockStart ? Date.parse(options.clockStart) : Date.now();
+    const clocks = Object.fromEntries(BANK_IDS.map((id) => [id, new BankClock(start, options.clockScale)])) as Record<BankId, BankClock>;
     const banks = {} as Record<BankId, BankRuntime>;
     for (const id of BANK_IDS) {
-      const key = await signingKey(store, `bank:${id}`, SIGNING_ALG[id]);
-      banks[id] = new BankRuntime(id, BANKS[id], bankData(id, origin.seed, origin.dataEpoch), new BankClock(start, options.clockScale), key, options, origin.seed, changed);
+      banks[id] = new BankRuntime(id, BANKS[id], bankData(id, origin.seed, origin.dataEpoch), clocks[id], keys[id], options, origin.seed, changed);
       const saved = store.loadedBanks[id] as BankSnapshot | undefined;
       if (saved?.clock) banks[id].restore(saved);
     }

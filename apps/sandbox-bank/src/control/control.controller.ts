@@ -71,9 +71,14 @@ export class ControlController {
     const bank = this.bankOr404(id, reply);
     if (!bank) return;
     if (!bank.data.psu(username)) return sendJson(reply, 404, { error: 'not_found', error_description: 'No such PSU' });
-    const from = query(req).from;
+    const { from, at } = query(req);
     if (from !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(from) || Number.isNaN(Date.parse(from)))) return sendJson(reply, 400, { error: 'invalid_request', error_description: 'from must be YYYY-MM-DD' });
-    sendJson(reply, 200, bank.data.summary(username, bank.now(), from));
+    // `at`: the account as it stood at an earlier instant of the bank's clock (what a sync saw).
+    const atMs = at === undefined ? bank.now() : Date.parse(at);
+    if (at !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(at) || Number.isNaN(atMs) || atMs > bank.now())) {
+      return sendJson(reply, 400, { error: 'invalid_request', error_description: 'at must be an ISO instant no later than the bank clock' });
+    }
+    sendJson(reply, 200, bank.data.summary(username, atMs, from));
   }
 
   @Get(':bank/sandbox/clock')
