@@ -38,7 +38,7 @@ describe('authorisation flow security', () => {
   async function approvedButNotDelivered(bank: string, username: string) {
     const created = await api('POST', '/v1/consents', { providerId: bank, redirectUri: receiver.url, psuIpAddress: '198.51.100.4' });
     expect(created.status).toBe(201);
-    const callbackUrl = await actAsPsu(browser, created.body.authorisationUrl, await psu(bank, username), 'approve', { captureCallback: `${stack.gatewayUrl}/v1/callback` });
+    const callbackUrl = await actAsPsu(browser, created.body.authorisationUrl, await psu(bank, username), 'approve', { captureCallback: `${stack.publicUrl}/v1/callback` });
     return { consentId: created.body.id as string, callbackUrl };
   }
 

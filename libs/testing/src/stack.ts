@@ -59,7 +59,10 @@ function canListen(port: number): Promise<boolean> {
 export interface RunningStack {
   db: TestDatabase;
   env: Record<string, string>;
+  /** Where the tests call the gateway (127.0.0.1). */
   gatewayUrl: string;
+  /** The gateway's public URL (PUBLIC_URL, as npm start sets it): what the banks send browsers back to. */
+  publicUrl: string;
   sandboxUrl: string;
   adminToken: string;
   port(app: StackApp): number;
@@ -128,6 +131,7 @@ export async function startStack(options: { apps?: readonly StackApp[]; env?: Re
     db,
     env,
     gatewayUrl,
+    publicUrl: env.PUBLIC_URL,
     sandboxUrl,
     adminToken: env.ADMIN_TOKEN,
     port,
