@@ -3,10 +3,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Controller, Module, type INestApplication } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Redis } from 'ioredis';
 import { request } from 'undici';
 import { connectorsSection, loadConfig, rpcSection } from '@ais/config';
 import { KeyRing } from '@ais/crypto';
-import { createPrismaClient, SyncJobQueues, SyncRunRepository, type PrismaClient, type SyncRunRecord } from '@ais/db';
+import { AuditLogRepository, createPrismaClient, ProviderOperationRepository, RegistrationGate, SyncJobQueues, SyncRunRepository, type PrismaClient, type SyncRunRecord } from '@ais/db';
 import { newId, type Permission } from '@ais/domain';
 import type { ConnectorTokenSet, RpcRequest, RpcResponse, SyncTrigger } from '@ais/contracts';
 import { createHttpApp } from '@ais/http-kit';
@@ -452,7 +453,26 @@ async function startConnectorService(
     { accessGuard: new PostgresAccessGuard(prisma, guardNow), tokenSource: new RpcTokenSource(vault), resilience: connectors.resilience, logger, metrics: new Metrics('connector-service') },
     connectors,
   );
-  @Module({ controllers: [ConnectorController, createPingController('connector-service')], providers: [{ provide: ConnectorRegistry, useValue: registry }] })
+  // Every connector.* call goes through ProviderCalls (registration healing, operation outcomes).
+  const { ProviderCalls } = await import(app('connector-service/src/provider-calls.ts'));
+  const gateRedis = new Redis(redis.url);
+  const calls = new ProviderCalls({
+    prisma,
+    registry,
+    operations: new ProviderOperationRepository(prisma),
+    audit: new AuditLogRepository(prisma),
+    gate: new RegistrationGate(gateRedis, redis.prefix),
+    metrics: new Metrics('connector-service'),
+    logger,
+    reregisterIntervalSeconds: connectors.reregisterIntervalSeconds,
+  });
+  @Module({
+    controllers: [ConnectorController, createPingController('connector-service')],
+    providers: [
+      { provide: ConnectorRegistry, useValue: registry },
+      { provide: ProviderCalls, useValue: calls },
+    ],
+  })
   class ConnectorTestModule {}
   const nest = await createHttpApp(ConnectorTestModule, { service: 'connector-service', logger });
   await startRpcServer(nest, 'connector-service', rpc, redis, logger);
@@ -462,6 +482,7 @@ async function startConnectorService(
       await nest.close();
       await registry.close();
       await vault.close();
+      gateRedis.disconnect();
     },
   };
 }
