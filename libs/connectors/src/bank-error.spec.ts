@@ -1,7 +1,8 @@
 import { AppError } from '@ais/domain';
 import { bankError, rateLimitedError, withoutBankDetail } from './bank-error.js';
 import { parseBgError } from './berlin-group/bg.errors.js';
-import { parseObieError, parseOAuthError } from './obie/obie.errors.js';
+import { parseOAuthError } from './oauth/oauth.errors.js';
+import { parseObieError } from './obie/obie.errors.js';
 
 const now = new Date('2026-03-10T10:00:00Z');
 const TOKEN = 'eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXZhbHVl';

@@ -67,10 +67,6 @@ export function withoutBankDetail(error: AppError): AppError {
   return new AppError(error.code, error.detail, safe, error.fieldErrors);
 }
 
-export function isBankError(error: unknown, code?: BankErrorCode): error is AppError {
-  return error instanceof AppError && (code === undefined || error.code === code);
-}
-
 /** Retry-After as seconds (delta-seconds or HTTP date), relative to `now`. */
 export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;

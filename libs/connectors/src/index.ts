@@ -8,6 +8,7 @@ export * from './http/bank-http-client.js';
 export * from './http/memory-throttle-board.js';
 export * from './http/rate-limiter.js';
 export * from './oauth/client-auth.js';
+export * from './oauth/oauth.errors.js';
 export * from './oauth/id-token.js';
 export * from './oauth/jwk.js';
 export * from './oauth/pkce.js';

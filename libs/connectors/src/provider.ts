@@ -25,6 +25,12 @@ export interface ProviderEndpoints {
   onboardingUrl?: string;
 }
 
+/** Base URLs a bank profile's default endpoints are built on (the local sandbox unless configured). */
+export interface EndpointBase {
+  sandboxUrl: string;
+  sandboxMtlsUrl: string;
+}
+
 /** A provider as stored in the `providers` table. */
 export interface ProviderRecord {
   id: string;

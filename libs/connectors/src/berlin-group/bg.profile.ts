@@ -1,7 +1,6 @@
 import type { ProviderCapabilities } from '@ais/domain';
 import type { ClientAuthMethod } from '../connector.js';
-import type { EndpointBase } from '../obie/obie.profile.js';
-import type { ProviderEndpoints } from '../provider.js';
+import type { EndpointBase, ProviderEndpoints } from '../provider.js';
 import type { BgTransaction } from './bg.wire.js';
 
 /** What one Berlin Group bank does differently. Bank files spread BG_DEFAULTS. */

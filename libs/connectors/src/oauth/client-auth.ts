@@ -1,57 +1,46 @@
-import { randomUUID } from 'node:crypto';
-import { importJWK, SignJWT } from 'jose';
+import { importJWK } from 'jose';
+import * as oidc from 'openid-client';
 import type { ClientAuthMethod, ProviderRegistration } from '../connector.js';
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-/** How a token request authenticates the client: headers, form fields, and whether to use mTLS. */
-export interface ClientAuthentication {
-  headers: Record<string, string>;
-  form: Record<string, string>;
-  mtls: boolean;
-}
-
-/** RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding. */
-function basic(clientId: string, secret: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`;
-}
+/** Lifetime of a private_key_jwt assertion (RFC 7523: short, single use through its jti). */
+const ASSERTION_SECONDS = 300;
 
 /**
- * Client authentication at a token endpoint (RFC 6749, RFC 7523, RFC 8705):
- * client_secret_basic, client_secret_post, private_key_jwt (a signed, single-use assertion whose
- * audience is the token endpoint) and tls_client_auth (the mTLS certificate is the credential).
+ * Client authentication at a token endpoint (RFC 6749, RFC 7523, RFC 8705) as an openid-client
+ * `ClientAuth`: client_secret_basic, client_secret_post, private_key_jwt (a signed, single-use
+ * assertion whose audience is `audience`: the token endpoint, RFC 7523 §3) and tls_client_auth (the
+ * mTLS certificate is the credential; the request goes over mutual TLS).
  */
 export async function clientAuthentication(
   registration: Pick<ProviderRegistration, 'clientId' | 'clientSecret' | 'signingKey' | 'tokenEndpointAuthMethod'>,
-  tokenEndpoint: string,
+  audience: string,
   method: ClientAuthMethod = registration.tokenEndpointAuthMethod,
-  now: Date = new Date(),
-): Promise<ClientAuthentication> {
+): Promise<oidc.ClientAuth> {
   switch (method) {
     case 'client_secret_basic':
       if (!registration.clientSecret) throw new Error('client_secret_basic needs a client secret');
-      return { headers: { authorization: basic(registration.clientId, registration.clientSecret) }, form: {}, mtls: false };
+      return oidc.ClientSecretBasic(registration.clientSecret);
     case 'client_secret_post':
       if (!registration.clientSecret) throw new Error('client_secret_post needs a client secret');
-      return { headers: {}, form: { client_id: registration.clientId, client_secret: registration.clientSecret }, mtls: false };
+      return oidc.ClientSecretPost(registration.clientSecret);
     case 'private_key_jwt': {
-      const key = await importJWK(registration.signingKey.privateJwk, registration.signingKey.alg);
-      const iat = Math.floor(now.getTime() / 1000);
-      const assertion = await new SignJWT({})
-        .setProtectedHeader({ alg: registration.signingKey.alg, kid: registration.signingKey.kid, typ: 'JWT' })
-        .setIssuer(registration.clientId)
-        .setSubject(registration.clientId)
-        .setAudience(tokenEndpoint)
-        .setIssuedAt(iat)
-        .setExpirationTime(iat + 300)
-        .setJti(randomUUID())
-        .sign(key);
-      return { headers: {}, form: { client_id: registration.clientId, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, mtls: false };
+      const key = (await importJWK(registration.signingKey.privateJwk, registration.signingKey.alg)) as oidc.CryptoKey;
+      return oidc.PrivateKeyJwt(
+        { key, kid: registration.signingKey.kid },
+        {
+          [oidc.modifyAssertion]: (header, payload) => {
+            header.typ = 'JWT';
+            payload.aud = audience;
+            if (typeof payload.iat === 'number') payload.exp = payload.iat + ASSERTION_SECONDS;
+          },
+        },
+      );
     }
     case 'tls_client_auth':
-      return { headers: {}, form: { client_id: registration.clientId }, mtls: true };
+      return oidc.TlsClientAuth();
     case 'none':
-      return { headers: {}, form: { client_id: registration.clientId }, mtls: false };
+      return oidc.None();
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
+import { bankError } from '../bank-error.js';
 
 /** OIDC Core §3.3.2.11: left half of the hash of the ASCII value, base64url (c_hash, s_hash, at_hash). */
 export function halfHash(value: string, alg: string): string {
@@ -8,25 +9,7 @@ export function halfHash(value: string, alg: string): string {
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }
 
-export interface IdTokenExpectations {
-  issuer: string;
-  clientId: string;
-  jwks: JSONWebKeySet;
-  algorithms: string[];
-  nonce?: string;
-  /** Check c_hash against this code (hybrid flow: required in the front-channel id_token). */
-  code?: string;
-  /** Check s_hash against this state (FAPI 1 Advanced: required in the front-channel id_token). */
-  state?: string;
-  /** Check at_hash when present. */
-  accessToken?: string;
-  /** The consent the id_token must be about (openbanking_intent_id). */
-  intentId?: string;
-  requireHashes?: boolean;
-  clockToleranceSeconds?: number;
-  currentDate?: Date;
-}
-
+/** An id_token that failed validation (signature, issuer, audience, expiry, nonce, c_hash, s_hash, at_hash). */
 export class IdTokenError extends Error {
   constructor(message: string) {
     super(message);
@@ -34,38 +17,23 @@ export class IdTokenError extends Error {
   }
 }
 
-/** Verifies an id_token's signature, issuer, audience, expiry, nonce, hashes and intent id. */
-export async function verifyIdToken(idToken: string, expect: IdTokenExpectations): Promise<JWTPayload> {
-  let payload: JWTPayload;
-  let alg: string;
+/** The claims of an id_token read without verifying it (openid-client verifies it in the grant). */
+export function unverifiedClaims(idToken: string): JWTPayload | undefined {
   try {
-    const verified = await jwtVerify(idToken, createLocalJWKSet(expect.jwks), {
-      issuer: expect.issuer,
-      audience: expect.clientId,
-      algorithms: expect.algorithms,
-      clockTolerance: expect.clockToleranceSeconds ?? 60,
-      currentDate: expect.currentDate,
-    });
-    payload = verified.payload;
-    alg = verified.protectedHeader.alg;
-  } catch (error) {
-    throw new IdTokenError(`id_token rejected: ${(error as Error).message}`);
+    return decodeJwt(idToken);
+  } catch {
+    return undefined;
   }
-  if (expect.nonce !== undefined && payload.nonce !== expect.nonce) throw new IdTokenError('id_token nonce does not match the authorisation request');
-  const check = (claim: 'c_hash' | 's_hash' | 'at_hash', value: string | undefined, required: boolean) => {
-    if (value === undefined) return;
-    const got = payload[claim];
-    if (got === undefined) {
-      if (required) throw new IdTokenError(`id_token has no ${claim}`);
-      return;
-    }
-    if (got !== halfHash(value, alg)) throw new IdTokenError(`id_token ${claim} does not match`);
-  };
-  check('c_hash', expect.code, expect.requireHashes ?? false);
-  check('s_hash', expect.state, expect.requireHashes ?? false);
-  check('at_hash', expect.accessToken, false);
-  if (expect.intentId !== undefined && payload.openbanking_intent_id !== undefined && payload.openbanking_intent_id !== expect.intentId) {
-    throw new IdTokenError('id_token is about another consent (openbanking_intent_id)');
-  }
-  return payload;
+}
+
+/** at_hash, when the token endpoint's id_token carries one: openid-client leaves that check to the client. */
+export function checkAccessTokenHash(idToken: string, accessToken: string): void {
+  const atHash = unverifiedClaims(idToken)?.at_hash;
+  if (atHash === undefined) return;
+  if (atHash !== halfHash(accessToken, decodeProtectedHeader(idToken).alg ?? 'RS256')) throw new IdTokenError('id_token at_hash does not match');
+}
+
+/** What a connector reports for an id_token that failed validation. */
+export function idTokenRejected(providerId: string, operation: string, error: IdTokenError) {
+  return bankError('bank_invalid_response', 'The bank sent an id_token that failed verification.', { providerId, detail: { operation, cause: error.message } });
 }

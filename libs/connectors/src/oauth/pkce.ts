@@ -1,15 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
 
-/** RFC 7636: a 43-character verifier from 32 random bytes, and its S256 challenge. */
-export function createPkce(): { codeVerifier: string; codeChallenge: string; method: 'S256' } {
-  const codeVerifier = randomBytes(32).toString('base64url');
-  return { codeVerifier, codeChallenge: s256(codeVerifier), method: 'S256' };
+/** RFC 7636 on openid-client: a random verifier and its S256 challenge. */
+export async function createPkce(): Promise<{ codeVerifier: string; codeChallenge: string; method: 'S256' }> {
+  const codeVerifier = oidc.randomPKCECodeVerifier();
+  return { codeVerifier, codeChallenge: await oidc.calculatePKCECodeChallenge(codeVerifier), method: 'S256' };
 }
 
-export function s256(value: string): string {
-  return createHash('sha256').update(value, 'ascii').digest('base64url');
+/** An unguessable state value. */
+export function randomState(): string {
+  return oidc.randomState();
 }
 
-export function randomToken(bytes = 24): string {
-  return randomBytes(bytes).toString('base64url');
+/** An unguessable nonce (OIDC). */
+export function randomNonce(): string {
+  return oidc.randomNonce();
 }

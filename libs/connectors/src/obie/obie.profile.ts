@@ -1,13 +1,7 @@
 import { OBIE_BALANCE_TYPES, type BalanceType, type ProviderCapabilities } from '@ais/domain';
 import type { ClientAuthMethod } from '../connector.js';
-import type { ProviderEndpoints } from '../provider.js';
+import type { EndpointBase, ProviderEndpoints } from '../provider.js';
 import type { ObTransaction6 } from './obie.wire.js';
-
-/** Base URLs the default endpoints are built on (the local sandbox unless configured). */
-export interface EndpointBase {
-  sandboxUrl: string;
-  sandboxMtlsUrl: string;
-}
 
 /**
  * What one OBIE-shaped bank does differently: endpoints, onboarding, client authentication, the

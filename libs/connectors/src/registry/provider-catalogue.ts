@@ -1,6 +1,6 @@
 import type { ProviderCapabilities } from '@ais/domain';
-import { OBIE_DEFAULT_CAPABILITIES, standardObieEndpoints, type EndpointBase } from '../obie/obie.profile.js';
-import type { ProviderEndpoints, ProviderRecord } from '../provider.js';
+import { OBIE_DEFAULT_CAPABILITIES, standardObieEndpoints } from '../obie/obie.profile.js';
+import type { EndpointBase, ProviderEndpoints, ProviderRecord } from '../provider.js';
 import { BANK_PROFILES } from './profiles.js';
 
 export interface CatalogueConfig extends EndpointBase {

@@ -1,0 +1,162 @@
+import { AppError, addDays, localDateOf, type Account, type Transaction } from '@ais/domain';
+import type { z, ZodType } from 'zod';
+import { bankError, type BankErrorDetail } from '../bank-error.js';
+import type { AccountBalances, AccountTransactions, DataCallContext, TransactionsQuery } from '../connector.js';
+import type { BankResponse } from '../http/bank-http-client.js';
+import { advertisedOrigins, configuredOrigins, nextPageUrl } from '../http/bank-origins.js';
+import { mapOrInvalid, parseJson, validateWire } from '../mapping.js';
+import type { AccessResource } from '../ports.js';
+import type { BgConsents } from './bg-consents.js';
+import type { BgContext } from './bg-context.js';
+import { parseBgError } from './bg.errors.js';
+import { mapBgAccount, mapBgBalance, mapBgTransactions } from './bg.mapper.js';
+import { BgAccountList, BgReadAccountBalance, BgTransactionsResponse, type BgTransaction } from './bg.wire.js';
+
+type BgTransactionsPage = z.infer<typeof BgTransactionsResponse>;
+
+const MAX_PAGES = 500;
+
+/**
+ * Berlin Group accounts, balances and transactions with a consent's access token: each call
+ * reserved with the access guard, every page followed on the bank's own origins; a refused call
+ * reads the consent status to say revoked or expired. The rest of the AIS contract is not offered.
+ */
+export class BgData {
+  constructor(
+    private readonly ctx: BgContext,
+    private readonly consents: BgConsents,
+  ) {}
+
+  private async get<T>(ctx: DataCallContext, url: string, schema: ZodType<T>, what: string, access: { resource: AccessResource; scope: string }): Promise<T> {
+    const operation = `bg.${access.resource}`;
+    const token = await this.ctx.deps.tokenSource.getAccessToken(ctx.consentId);
+    const res = await this.ctx.http.send({
+      method: 'GET',
+      url,
+      headers: this.ctx.headers(ctx.psu, { authorization: `Bearer ${token.accessToken}`, 'consent-id': token.externalConsentId }),
+      idempotent: true,
+      mtls: this.ctx.mtls,
+      operation,
+      throttleKey: `consent:${ctx.consentId}`,
+      beforeAttempt: this.ctx.reserveEachAttempt(ctx, access),
+    });
+    if (res.status !== 200) throw await this.dataCallError(res, operation, token.externalConsentId);
+    return mapOrInvalid(this.ctx.providerId, operation, () => validateWire(schema, parseJson(res.text), what), res.text);
+  }
+
+  /**
+   * A refused data call. A bank that invalidates the consent's tokens with it answers 401
+   * TOKEN_INVALID to a revoked, terminated or expired consent: the consent status (which needs no
+   * token) is the authority, so on 401 / 403 the connector asks for it.
+   */
+  private async dataCallError(res: BankResponse, operation: string, externalConsentId: string): Promise<AppError> {
+    const error = parseBgError(this.ctx.providerId, operation, res, this.ctx.now());
+    if (res.status !== 401 && res.status !== 403) return error;
+    const status = await this.consents.getConsentStatusOnly({ externalConsentId }).catch(() => undefined);
+    if (status === undefined) return error;
+    const detail = { ...(error.extensions.bank as BankErrorDetail), consentStatus: status };
+    if (status === 'revoked' || status === 'rejected') return bankError('consent_revoked', 'The consent is no longer valid at the bank.', { providerId: this.ctx.providerId, detail });
+    if (status === 'expired') return bankError('consent_expired', 'The consent has expired at the bank.', { providerId: this.ctx.providerId, detail });
+    if (error.code === 'consent_revoked' || error.code === 'consent_expired') {
+      // The bank says the consent is valid: what it refused is this account or resource.
+      return bankError('bank_forbidden_permission', 'The consent does not cover this account or resource.', { providerId: this.ctx.providerId, detail });
+    }
+    return error;
+  }
+
+  async listAccounts(ctx: DataCallContext): Promise<Account[]> {
+    const body = await this.get(ctx, this.ctx.url('/accounts'), BgAccountList, 'accountList', { resource: 'accounts', scope: '*' });
+    return mapOrInvalid(this.ctx.providerId, 'bg.accounts', () => body.accounts.map(mapBgAccount));
+  }
+
+  async getBalances(ctx: DataCallContext, input: { accountIds: string[] }): Promise<AccountBalances[]> {
+    const out: AccountBalances[] = [];
+    for (const accountId of input.accountIds) {
+      const body = await this.get(ctx, this.ctx.url(`/accounts/${encodeURIComponent(accountId)}/balances`), BgReadAccountBalance, 'readAccountBalance', { resource: 'balances', scope: accountId });
+      out.push({ accountId, balances: mapOrInvalid(this.ctx.providerId, 'bg.balances', () => body.balances.map(mapBgBalance)) });
+    }
+    return out;
+  }
+
+  /**
+   * Outside the first-access window the bank serves at most `transactionHistoryLimitDays`: the
+   * window is clipped to it rather than failing the whole read.
+   */
+  private effectiveFrom(ctx: DataCallContext, from: string): string {
+    const limit = this.ctx.capabilities.transactionHistoryLimitDays;
+    if (limit === null) return from;
+    const windowMin = this.ctx.capabilities.firstAccessWindowMinutes ?? 0;
+    const inFirstWindow = ctx.authorisedAt !== undefined && this.ctx.now().getTime() - Date.parse(ctx.authorisedAt) < windowMin * 60_000;
+    if (inFirstWindow) return from;
+    const earliest = addDays(localDateOf(this.ctx.now(), this.ctx.capabilities.timeZone), -limit);
+    return from < earliest ? earliest : from;
+  }
+
+  async getTransactions(ctx: DataCallContext, input: TransactionsQuery): Promise<AccountTransactions[]> {
+    const out: AccountTransactions[] = [];
+    const status = input.status ?? 'both';
+    const from = this.effectiveFrom(ctx, input.from);
+    const asOf = localDateOf(this.ctx.now(), this.ctx.capabilities.timeZone);
+    for (const accountId of input.accountIds) {
+      let url: string | undefined = `${this.ctx.url(`/accounts/${encodeURIComponent(accountId)}/transactions`)}?${new URLSearchParams({ dateFrom: from, dateTo: input.to, bookingStatus: status }).toString()}`;
+      const pages: { booked: BgTransaction[]; pending: BgTransaction[] }[] = [];
+      const seen = new Set<string>();
+      while (url) {
+        if (seen.has(url) || pages.length >= MAX_PAGES) throw bankError('bank_invalid_response', 'The bank links its pages in a loop.', { providerId: this.ctx.providerId });
+        seen.add(url);
+        const body: BgTransactionsPage = await this.get(ctx, url, BgTransactionsResponse, 'transactionsResponse-200', { resource: 'transactions', scope: accountId });
+        pages.push({ booked: body.transactions?.booked ?? [], pending: body.transactions?.pending ?? [] });
+        const next = body.transactions?._links?.next?.href ?? body._links?.next?.href;
+        url = next ? await this.nextPage(next, url) : undefined;
+      }
+      const txns: Transaction[] = mapOrInvalid(this.ctx.providerId, 'bg.transactions', () => mapBgTransactions(pages, this.ctx.rules, asOf));
+      out.push({ accountId, transactions: txns.filter((t) => t.status === 'pending' || (t.bookingDate >= from && t.bookingDate <= input.to)) });
+    }
+    return out;
+  }
+
+  /**
+   * Where to fetch a `_links.next`: on the bank's own origins (configured, or advertised by its
+   * authorisation servers: the configured metadata and every scaOAuth one used) it is followed on
+   * the XS2A base we use (the mTLS host with the QWAC), whatever host name the bank wrote into it.
+   * Any other host is refused: our token does not go there.
+   */
+  private async nextPage(href: string, current: string): Promise<string> {
+    const where = { current, bases: [this.ctx.endpoints.resourceBaseUrl, this.ctx.endpoints.mtlsResourceBaseUrl], use: this.ctx.base };
+    const configured = configuredOrigins(this.ctx.endpoints);
+    let url = nextPageUrl(href, { ...where, origins: configured });
+    if (!url) {
+      const servers = [...(this.ctx.endpoints.discoveryUrl ? [this.ctx.server(this.ctx.endpoints.discoveryUrl)] : []), ...this.ctx.servers.values()];
+      const advertised = await Promise.all([...new Set(servers)].map(async (s) => advertisedOrigins(await s.getMetadata())));
+      url = nextPageUrl(href, { ...where, origins: new Set([...configured, ...advertised.flatMap((o) => [...o])]) });
+    }
+    if (!url) throw bankError('bank_invalid_response', 'The bank links a next page on another host.', { providerId: this.ctx.providerId, detail: { cause: href } });
+    return url;
+  }
+
+  private unsupported(what: string): never {
+    throw new AppError('permission_not_granted', `${this.ctx.profile.name} (Berlin Group) offers no ${what} service.`, { providerId: this.ctx.providerId });
+  }
+
+  async listStatements(): Promise<never> {
+    return this.unsupported('statements');
+  }
+  async getStatementTransactions(): Promise<never> {
+    return this.unsupported('statements');
+  }
+  async getParties(): Promise<never> {
+    return this.unsupported('party');
+  }
+  async listBeneficiaries(): Promise<never> {
+    return this.unsupported('trusted beneficiaries');
+  }
+  async listStandingOrders(): Promise<never> {
+    return this.unsupported('standing orders');
+  }
+  async listDirectDebits(): Promise<never> {
+    return this.unsupported('direct debits');
+  }
+  async listScheduledPayments(): Promise<never> {
+    return this.unsupported('scheduled payments');
+  }
+}
