@@ -1,9 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { KeyRing } from '@ais/crypto';
-import { DbModule, PostgresHealthCheck, RedisHealthCheck, RedisModule, SyncJobQueues } from '@ais/db';
+import { DbModule, PostgresHealthCheck, RedisHealthCheck, RedisModule } from '@ais/db';
 import { HealthModule, InternalMetricsController } from '@ais/http-kit';
 import { Metrics, type Logger } from '@ais/observability';
 import { createPingController, createRpcClient, RpcPeerHealthCheck, type RpcClient } from '@ais/rpc';
+import { SyncUseCasesModule } from '@ais/sync';
 import { CONSENT_SERVICE_CONFIG, type ConsentServiceConfig } from './consent-service.config.js';
 import { CONNECTOR_RPC, LOGGER } from './tokens.js';
 import { ConsentLifecycleService } from './consents/consent-lifecycle.service.js';
@@ -25,6 +26,7 @@ export class ConsentServiceModule {
       imports: [
         DbModule.forRoot(config.database),
         RedisModule.forRoot(config.redis),
+        SyncUseCasesModule,
         HealthModule.register(
           [{ provide: RpcPeerHealthCheck, inject: [CONNECTOR_RPC], useFactory: (client: RpcClient) => new RpcPeerHealthCheck(client) }],
           [PostgresHealthCheck, RedisHealthCheck, RpcPeerHealthCheck],
@@ -39,7 +41,6 @@ export class ConsentServiceModule {
         { provide: CONNECTOR_RPC, useFactory: () => createRpcClient('connector-service', config.rpc, config.redis) },
         ConsentLifecycleService,
         TokenVaultService,
-        SyncJobQueues,
         BankRevocations,
         ConsentJobs,
         ConsentMaintenanceService,

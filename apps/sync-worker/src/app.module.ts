@@ -1,8 +1,9 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { DbModule, PostgresHealthCheck, RedisHealthCheck, RedisModule, SyncJobQueues } from '@ais/db';
+import { DbModule, PostgresHealthCheck, RedisHealthCheck, RedisModule } from '@ais/db';
 import { HealthModule, InternalMetricsController } from '@ais/http-kit';
 import { Metrics, type Logger } from '@ais/observability';
 import { createRpcClient, RpcPeerHealthCheck, type RpcClient } from '@ais/rpc';
+import { SyncUseCasesModule } from '@ais/sync';
 import type { SyncWorkerConfig } from './sync-worker.config.js';
 import { CLOCK, CONNECTOR_RPC, LOGGER, SYNC_WORKER_CONFIG, systemClock, type Clock } from './tokens.js';
 import { WorkerPool } from './queues/worker-pool.js';
@@ -39,6 +40,7 @@ export class SyncWorkerModule {
       imports: [
         DbModule.forRoot(config.database),
         RedisModule.forRoot(config.redis),
+        SyncUseCasesModule,
         HealthModule.register(
           [
             { provide: ConnectorPeer, useFactory: () => new ConnectorPeer(connector) },
@@ -56,7 +58,6 @@ export class SyncWorkerModule {
         { provide: CONNECTOR_RPC, useValue: connector },
         { provide: RPC_CLIENTS, useValue: [connector, consentService] },
         RpcClientsLifecycle,
-        SyncJobQueues,
         SyncService,
         SchedulerService,
         SyncConsentJob,

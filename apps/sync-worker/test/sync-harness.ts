@@ -7,12 +7,13 @@ import { Redis } from 'ioredis';
 import { request } from 'undici';
 import { connectorsSection, loadConfig, rpcSection } from '@ais/config';
 import { KeyRing } from '@ais/crypto';
-import { AuditLogRepository, createPrismaClient, ProviderOperationRepository, RegistrationGate, SyncJobQueues, SyncRunRepository, type PrismaClient, type SyncRunRecord } from '@ais/db';
+import { AuditLogRepository, createPrismaClient, ProviderOperationRepository, RegistrationGate, SyncConsentRepository, SyncRunRepository, type PrismaClient, type SyncRunRecord } from '@ais/db';
 import { newId, type Permission } from '@ais/domain';
 import type { ConnectorTokenSet, RpcRequest, RpcResponse, SyncTrigger } from '@ais/contracts';
 import { createHttpApp } from '@ais/http-kit';
 import { Metrics, createLogger } from '@ais/observability';
 import { createPingController, createRpcClient, startRpcServer, type RpcClient } from '@ais/rpc';
+import { RequestSync, SyncJobQueues } from '@ais/sync';
 import { createTestDatabase, testEnv, type TestDatabase } from '@ais/testing';
 import { SyncWorkerModule } from '../src/app.module.js';
 import { loadSyncWorkerConfig, type SyncWorkerConfig } from '../src/sync-worker.config.js';
@@ -333,18 +334,21 @@ export class SyncHarness {
     await this.prisma.consentTokenSet.upsert({ where: { consentId }, create: { consentId, ...data }, update: data });
   }
 
-  private producer: { runs: SyncRunRepository; queues: SyncJobQueues } | undefined;
+  private producer: { requestSync: RequestSync; queues: SyncJobQueues } | undefined;
 
   /** The producer side (as the gateway and the scheduler use it), whether or not a worker runs here. */
-  private get enqueue(): { runs: SyncRunRepository; queues: SyncJobQueues } {
-    this.producer ??= { runs: new SyncRunRepository(this.prisma), queues: new SyncJobQueues({ url: this.env.REDIS_URL, prefix: this.env.REDIS_PREFIX }) };
+  private get enqueue(): { requestSync: RequestSync; queues: SyncJobQueues } {
+    if (!this.producer) {
+      const queues = new SyncJobQueues({ url: this.env.REDIS_URL, prefix: this.env.REDIS_PREFIX });
+      this.producer = { requestSync: new RequestSync(new SyncRunRepository(this.prisma), new SyncConsentRepository(this.prisma), queues), queues };
+    }
     return this.producer;
   }
 
   /** Requests a sync as the gateway or the scheduler would; answers the run's id. */
   async request(consentId: string, options: { trigger?: SyncTrigger; psuIpAddress?: string; tenantId?: string } = {}): Promise<string> {
     const consent = await this.prisma.consent.findUniqueOrThrow({ where: { id: consentId } });
-    const { syncRunId } = await this.enqueue.runs.request(
+    const { syncRunId } = await this.enqueue.requestSync.execute(
       {
         tenantId: options.tenantId ?? consent.tenantId,
         consentId,
@@ -352,7 +356,6 @@ export class SyncHarness {
         trigger: options.trigger ?? 'manual',
         ...(options.psuIpAddress ? { psuIpAddress: options.psuIpAddress } : {}),
       },
-      this.enqueue.queues,
       this.clock.now(),
     );
     return syncRunId;

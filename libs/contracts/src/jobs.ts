@@ -1,6 +1,9 @@
+import type { ConnectionOptions } from 'bullmq';
+
 /**
- * BullMQ queues and jobs. Queue names never change once shipped. Enqueueing goes through `JobOf`, so a
- * wrong payload is a compile error; job ids are built here, in one place, where de-duplication matters.
+ * BullMQ queues and jobs. Queue names never change once shipped. Enqueueing takes the job's
+ * `JobPayloads` entry, so a wrong payload is a compile error; job ids are built here, in one place,
+ * where de-duplication matters.
  */
 
 /** One queue per provider for bank work, carrying that bank's outbound rate limit. */
@@ -35,7 +38,8 @@ export interface JobPayloads {
   'revoke-at-bank': { tenantId: string; consentId: string; providerId: string; externalConsentId: string };
 }
 export type JobName = keyof JobPayloads;
-export type JobOf<N extends JobName> = { name: N; data: JobPayloads[N] };
+/** The payload of a `sync-consent` job: what the queue carries, and what a run starts from. */
+export type SyncJobData = JobPayloads['sync-consent'];
 
 /** The job names each queue carries: a worker refuses to start unless each has exactly one handler. */
 export const SYNC_QUEUE_JOBS = ['sync-consent'] as const satisfies readonly JobName[];
@@ -52,6 +56,11 @@ export const SCHEDULE_DUE_SYNCS_SCHEDULER_ID = 'schedule-due-syncs';
 
 /** BullMQ key prefix for every queue: namespaced by REDIS_PREFIX, like RPC channels and other keys. */
 export const bullPrefix = (redisPrefix: string): string => `${redisPrefix}:bull`;
+
+/** BullMQ connection options for a Redis URL (each Queue / Worker opens its own connections). */
+export function bullConnection(url: string): ConnectionOptions {
+  return { url, maxRetriesPerRequest: null, enableOfflineQueue: true };
+}
 
 /**
  * Options of every `sync-consent` job, whoever enqueues it (scheduler, gateway refresh, consent-service

@@ -19,7 +19,6 @@ export * from './repositories/webhook-event-log.repository.js';
 export * from './repositories/consent.repository.js';
 export * from './repositories/authorisation-session.repository.js';
 export * from './repositories/token-set.repository.js';
-export * from './repositories/sync-job-queues.js';
 export * from './repositories/sync-run.repository.js';
 export * from './repositories/sync-consent.repository.js';
 export * from './repositories/access-budget.repository.js';
@@ -35,3 +34,8 @@ export * from './repositories/webhook-dispatch.repository.js';
 export * from './repositories/consent-condition.repository.js';
 export * from './registration-gate.js';
 export * from './repositories/provider-operation.repository.js';
+/**
+ * @deprecated BullMQ is not the database: import `bullConnection` from '@ais/contracts' (the sync
+ * queues are `SyncJobQueues` in '@ais/sync'). Kept until apps/gateway/src/ops stops importing it here.
+ */
+export { bullConnection } from '@ais/contracts';

@@ -2,20 +2,19 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   AuthorisationSessionRepository,
-  ConsentConditionRepository,
   ConsentRepository,
   EventRepository,
   PRISMA,
   ProviderRepository,
-  SyncJobQueues,
   TenantRepository,
   TokenSetRepository,
   type ConsentRecord,
   type PrismaClient,
   type Prisma,
 } from '@ais/db';
+import { PurgeConsentData, RecordBankCondition, RequestSync, SyncJobQueues, type RecordBankConditionCommand } from '@ais/sync';
 import { AppError, newId, nextConsentStatus, resolveConsentTerms, transitionConsent, type ProviderCapabilities, type ResolvedConsentTerms } from '@ais/domain';
-import { syncJobId, type ConnectorAuthorisationSession, type ConnectorPsu, type ConnectorTokenSet, type RpcRequest, type RpcResponse } from '@ais/contracts';
+import { type ConnectorAuthorisationSession, type ConnectorPsu, type ConnectorTokenSet, type RpcRequest, type RpcResponse } from '@ais/contracts';
 import { KeyRing } from '@ais/crypto';
 import type { Logger } from '@ais/observability';
 import type { RpcClient } from '@ais/rpc';
@@ -54,9 +53,11 @@ export class ConsentLifecycleService {
     private readonly providers: ProviderRepository,
     private readonly tenants: TenantRepository,
     private readonly events: EventRepository,
-    private readonly syncs: SyncJobQueues,
     private readonly revocations: BankRevocations,
-    private readonly conditions: ConsentConditionRepository,
+    private readonly requestSync: RequestSync,
+    private readonly syncQueues: SyncJobQueues,
+    private readonly purgeConsentData: PurgeConsentData,
+    private readonly recordBankCondition: RecordBankCondition,
   ) {}
 
   async create(input: RpcRequest<'consent-service.createConsent'>): Promise<{ consentId: string }> {
@@ -124,7 +125,6 @@ export class ConsentLifecycleService {
       return this.fail(consent, 'authorisation_failed', 'token_exchange_failed', appError.detail);
     }
 
-    const syncRunId = newId('syncRun');
     const authorised = await this.prisma.$transaction(async (tx) => {
       const current = await this.consents.lockForTenant(tx, consent.tenantId, consent.id);
       if (!current) throw AppError.notFound('Consent');
@@ -141,7 +141,6 @@ export class ConsentLifecycleService {
         failureDetail: null,
       });
       await this.sessions.closeAll(tx, current.id, now);
-      await tx.syncRun.create({ data: { id: syncRunId, tenantId: current.tenantId, consentId: current.id, trigger: 'initial', status: 'queued' } });
       await this.events.append(tx, current.tenantId, 'consent.authorised', {
         consentId: current.id,
         providerId: current.providerId,
@@ -154,8 +153,8 @@ export class ConsentLifecycleService {
     // The end user has just come back from the bank: the first sync runs with the PSU present (their
     // IP is sent to the bank), so reading the full history does not spend the unattended budget.
     // If Redis refuses, next_sync_at (set in the transaction above) lets the scheduler pick it up.
-    await this.syncs
-      .add({ tenantId: consent.tenantId, consentId: consent.id, providerId: consent.providerId, syncRunId, trigger: 'initial', ...(input.psuIpAddress ? { psuIpAddress: input.psuIpAddress } : {}) })
+    await this.requestSync
+      .execute({ tenantId: consent.tenantId, consentId: consent.id, providerId: consent.providerId, trigger: 'initial', ...(input.psuIpAddress ? { psuIpAddress: input.psuIpAddress } : {}) }, new Date())
       .catch((error: unknown) => this.logger.warn({ err: error, consentId: consent.id }, 'could not enqueue the first sync; the scheduler will pick it up'));
     if (authorised.previousExternalConsentId && authorised.previousExternalConsentId !== authorised.updated.externalId) {
       // The re-authorisation replaced the bank consent: the old one is no longer needed.
@@ -184,14 +183,11 @@ export class ConsentLifecycleService {
           revokedBy: 'tenant',
         });
       }
-      if (input.purge) await purgeConsentData(tx, consent.tenantId, consent.id);
+      if (input.purge) await this.purgeConsentData.execute(tx, { tenantId: consent.tenantId, consentId: consent.id });
       return { consent, alreadyRevoked };
     });
     // A queued sync of a revoked consent would only be refused by the worker: take it off the queue.
-    await this.syncs
-      .queue(result.consent.providerId)
-      .remove(syncJobId(result.consent.id))
-      .catch(() => undefined);
+    await this.syncQueues.remove(result.consent.providerId, result.consent.id).catch(() => undefined);
     if (result.alreadyRevoked || !result.consent.externalId) return { revokedAtBank: false };
     return { revokedAtBank: await this.revocations.revoke(result.consent, result.consent.externalId) };
   }
@@ -234,8 +230,8 @@ export class ConsentLifecycleService {
     return { consentId: consent.id };
   }
 
-  async bankCondition(input: RpcRequest<'consent-service.bankCondition'>): Promise<{ status: string }> {
-    const status = await this.conditions.recordBankCondition(input.consentId, input.condition, input.detail, new Date());
+  async bankCondition(input: RecordBankConditionCommand): Promise<{ status: string }> {
+    const status = await this.recordBankCondition.execute({ consentId: input.consentId, condition: input.condition, detail: input.detail }, new Date());
     if (status === null) throw AppError.notFound('Consent');
     return { status };
   }
@@ -319,16 +315,6 @@ export class ConsentLifecycleService {
       ]);
     }
   }
-}
-
-/** `DELETE …?purge=true`: the consent's accounts, balances, transactions, resources and change log. */
-export async function purgeConsentData(tx: Prisma.TransactionClient, tenantId: string, consentId: string): Promise<void> {
-  await tx.$executeRaw`DELETE FROM transactions WHERE tenant_id = ${tenantId} AND consent_id = ${consentId}`;
-  await tx.$executeRaw`DELETE FROM transaction_changes WHERE tenant_id = ${tenantId} AND consent_id = ${consentId}`;
-  await tx.$executeRaw`DELETE FROM balances WHERE tenant_id = ${tenantId} AND account_id IN (SELECT id FROM accounts WHERE consent_id = ${consentId})`;
-  await tx.$executeRaw`DELETE FROM balance_history WHERE tenant_id = ${tenantId} AND account_id IN (SELECT id FROM accounts WHERE consent_id = ${consentId})`;
-  await tx.$executeRaw`DELETE FROM account_resources WHERE tenant_id = ${tenantId} AND account_id IN (SELECT id FROM accounts WHERE consent_id = ${consentId})`;
-  await tx.$executeRaw`DELETE FROM accounts WHERE tenant_id = ${tenantId} AND consent_id = ${consentId}`;
 }
 
 export type { ConnectorPsu };

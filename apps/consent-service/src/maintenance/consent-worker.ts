@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { CONSENT_QUEUE, bullPrefix, type JobName, type JobPayloads } from '@ais/contracts';
+import { CONSENT_QUEUE, bullPrefix, type JobPayloads } from '@ais/contracts';
 import { AppError } from '@ais/domain';
 import type { Logger } from '@ais/observability';
 import type { RpcClient } from '@ais/rpc';
@@ -63,6 +63,3 @@ export class ConsentWorker implements OnApplicationBootstrap, OnApplicationShutd
     await this.worker?.close();
   }
 }
-
-/** Every job name of this queue has exactly one handler (checked at start-up and in tests). */
-export const CONSENT_QUEUE_JOBS: readonly JobName[] = ['consent-maintenance', 'revoke-at-bank'];

@@ -45,7 +45,7 @@ export class ConsentQueryService {
     const capabilities = new Map((await Promise.all(providerIds.map((id) => this.providers.findById(id)))).filter((p) => p !== null).map((p) => [p.id, p.capabilities as unknown as ProviderCapabilities]));
     const open = await this.sessions.openFor(consents.map((c) => c.id), now);
     const budgets = await this.budgets.forConsents(
-      consents.filter((c) => capabilities.has(c.providerId)).map((c) => ({ id: c.id, permissions: c.permissions, frequencyPerDay: c.frequencyPerDay, capabilities: capabilities.get(c.providerId)! })),
+      consents.filter((c) => capabilities.has(c.providerId)).map((c) => ({ id: c.id, tenantId: c.tenantId, permissions: c.permissions, frequencyPerDay: c.frequencyPerDay, capabilities: capabilities.get(c.providerId)! })),
       now,
     );
     return consents.map((c) => {

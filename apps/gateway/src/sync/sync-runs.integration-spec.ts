@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
-import { bullConnection, createPrismaClient, type PrismaClient } from '@ais/db';
-import { bullPrefix, syncJobId, syncQueueName } from '@ais/contracts';
+import { createPrismaClient, type PrismaClient } from '@ais/db';
+import { bullConnection, bullPrefix, syncJobId, syncQueueName } from '@ais/contracts';
 import { newId } from '@ais/domain';
 import { startGateway, type GatewayUnderTest } from '../../test/gateway-harness.js';
 

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { AccessBudgetRepository, SyncConsentRepository, SyncJobQueues, SyncRunRepository, type SyncRunRecord } from '@ais/db';
+import { SyncConsentRepository, SyncRunRepository, type SyncRunRecord } from '@ais/db';
 import { AppError } from '@ais/domain';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, type Page } from '@ais/http-kit';
+import { CheckSyncBudget, RequestSync } from '@ais/sync';
 import type { SyncRunView } from './dto/sync-run.dto.js';
 
 export const syncRunView = (r: SyncRunRecord): SyncRunView => ({
@@ -26,8 +27,8 @@ export class SyncRunsService {
   constructor(
     private readonly consents: SyncConsentRepository,
     private readonly runs: SyncRunRepository,
-    private readonly budgets: AccessBudgetRepository,
-    private readonly queues: SyncJobQueues,
+    private readonly budgets: CheckSyncBudget,
+    private readonly requestSync: RequestSync,
   ) {}
 
   async refresh(tenantId: string, consentId: string, psuIpAddress: string | undefined, now = new Date()): Promise<{ syncRunId: string }> {
@@ -47,20 +48,14 @@ export class SyncRunsService {
       throw AppError.validation([{ field: 'psuIpAddress', message: `${consent.providerId} offers no PSU-present refresh: leave psuIpAddress out to use the unattended budget` }]);
     }
     if (!psuIpAddress) {
-      const budget = await this.budgets.syncBudget(
+      await this.budgets.requireUnattended(
         { tenantId, consentId, permissions: consent.permissions, frequencyPerDay: consent.frequencyPerDay, capabilities: consent.capabilities },
         now,
+        'The unattended access budget of this consent is spent for now; pass psuIpAddress when the user is present.',
       );
-      if (budget.nextAllowedAt) {
-        throw new AppError('budget_exhausted', 'The unattended access budget of this consent is spent for now; pass psuIpAddress when the user is present.', {
-          nextAllowedAt: budget.nextAllowedAt.toISOString(),
-          retryAfterSeconds: Math.max(1, Math.ceil((budget.nextAllowedAt.getTime() - now.getTime()) / 1000)),
-        });
-      }
     }
-    const { syncRunId } = await this.runs.request(
+    const { syncRunId } = await this.requestSync.execute(
       { tenantId, consentId, providerId: consent.providerId, trigger: psuIpAddress ? 'psu_present' : 'manual', ...(psuIpAddress ? { psuIpAddress } : {}) },
-      this.queues,
       now,
     );
     return { syncRunId };

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Queue, Worker, type Job } from 'bullmq';
-import { SCHEDULER_QUEUE, SCHEDULER_QUEUE_JOBS, SCHEDULE_DUE_SYNCS_SCHEDULER_ID, SYNC_QUEUE_JOBS, bullPrefix, syncQueueName, type JobName } from '@ais/contracts';
-import { ProviderRepository, bullConnection } from '@ais/db';
+import { SCHEDULER_QUEUE, SCHEDULER_QUEUE_JOBS, SCHEDULE_DUE_SYNCS_SCHEDULER_ID, SYNC_QUEUE_JOBS, bullConnection, bullPrefix, syncQueueName, type JobName } from '@ais/contracts';
+import { ProviderRepository } from '@ais/db';
 import { Metrics } from '@ais/observability';
 import { LOGGER, SYNC_WORKER_CONFIG, type Logger } from '../tokens.js';
 import type { SyncWorkerConfig } from '../sync-worker.config.js';

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SyncConsentRepository, SyncJobQueues, SyncRunRepository } from '@ais/db';
+import { SyncConsentRepository } from '@ais/db';
+import { RequestSync } from '@ais/sync';
 import { CLOCK, LOGGER, SYNC_WORKER_CONFIG, type Clock, type Logger } from '../tokens.js';
 import type { SyncWorkerConfig } from '../sync-worker.config.js';
 
@@ -16,8 +17,7 @@ export class SchedulerService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly consents: SyncConsentRepository,
-    private readonly runs: SyncRunRepository,
-    private readonly queues: SyncJobQueues,
+    private readonly requestSync: RequestSync,
   ) {}
 
   async tick(): Promise<{ claimed: number; started: number }> {
@@ -28,8 +28,8 @@ export class SchedulerService {
     let started = 0;
     for (const consent of due) {
       try {
-        const request = { tenantId: consent.tenantId, consentId: consent.id, providerId: consent.providerId, trigger: 'scheduled' as const };
-        if ((await this.runs.requestClaimed(request, leaseUntil, this.queues, this.clock.now()))?.created) started++;
+        const request = { tenantId: consent.tenantId, consentId: consent.id, providerId: consent.providerId, trigger: 'scheduled' as const, claimedUntil: leaseUntil };
+        if ((await this.requestSync.execute(request, this.clock.now()))?.created) started++;
       } catch (err) {
         // The lease brings the consent back after SYNC_LEASE_SECONDS.
         this.logger.error({ err, consentId: consent.id }, 'could not start a scheduled sync');

@@ -2,27 +2,23 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { MAX_TRANSACTION_IDS_PER_EVENT, type ConnectorDataContext, type JobPayloads, type RpcPattern, type RpcRequest, type RpcResponse } from '@ais/contracts';
 import {
-  ConsentConditionRepository,
-  AccessBudgetRepository,
   AccountWriteRepository,
   EventRepository,
-  PRISMA,
   SyncConsentRepository,
   SyncRunRepository,
   TransactionWriteRepository,
   canonicalJson,
-  lockConsentSync,
   type AccountRow,
   type BalanceRow,
-  type PrismaClient,
   type Prisma,
   type ResourceRow,
   type StoredAccount,
   type SyncConsent,
   type SyncRunRecord,
 } from '@ais/db';
-import { AppError, accountIdentityKey, usablePermissions, type Account, type Balance, type OptionalAccountResource, type Transaction } from '@ais/domain';
+import { AppError, accountIdentityKey, usablePermissions, type Account, type Balance, type OptionalAccountResource, type Permission, type Transaction } from '@ais/domain';
 import type { RpcClient } from '@ais/rpc';
+import { CheckSyncBudget, RecordBankCondition } from '@ais/sync';
 import { CLOCK, CONNECTOR_RPC, LOGGER, SYNC_WORKER_CONFIG, type Clock, type Logger } from '../tokens.js';
 import type { SyncWorkerConfig } from '../sync-worker.config.js';
 import { classifySyncError } from './sync-error.js';
@@ -65,6 +61,41 @@ interface RunCounts {
   removed: number;
 }
 
+/** What a run decides before its first call to the bank. */
+interface RunPlan {
+  consent: SyncConsent;
+  run: SyncRunRecord;
+  /** The PSU is present (their IP goes to the bank): no budget used, statements' transactions read. */
+  psuPresent: boolean;
+  /** The consent's accounts as stored before the run. */
+  stored: StoredAccount[];
+  window: TransactionWindow;
+  /** An unattended first sync reads its history in chunks, newest first (see `windowsOf`). */
+  chunked: boolean;
+  usable: Set<Permission>;
+  call: ConnectorCall;
+}
+
+/** The bank's accounts of the consent, stored, with what their data batches need. */
+interface FetchedAccounts {
+  /** The bank's account ids, in the bank's order. */
+  externalIds: string[];
+  /** Our account id of each bank account id. */
+  ids: Map<string, string>;
+  /** How far back each account's history is stored (accounts.backfilled_from), by our id; chunked runs only. */
+  backfilledFrom: Map<string, string | null>;
+  /** Every account's balances from one bulk call, where the bank has one. */
+  bulkBalances?: Map<string, Balance[]>;
+}
+
+/** One account's transactions for one window (the unit of the account-by-account path). */
+interface AccountBatch {
+  id: string;
+  window: TransactionWindow;
+  /** The account's first window: its balances and optional resources come with it. */
+  first: boolean;
+}
+
 const RESOURCE_KIND = {
   beneficiaries: 'beneficiary',
   standingOrders: 'standing_order',
@@ -92,15 +123,14 @@ export class SyncService {
     @Inject(SYNC_WORKER_CONFIG) private readonly config: SyncWorkerConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CONNECTOR_RPC) private readonly connector: RpcClient,
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly runs: SyncRunRepository,
     private readonly consents: SyncConsentRepository,
-    private readonly budgets: AccessBudgetRepository,
     private readonly accounts: AccountWriteRepository,
     private readonly transactions: TransactionWriteRepository,
     private readonly events: EventRepository,
-    private readonly conditions: ConsentConditionRepository,
+    private readonly budgets: CheckSyncBudget,
+    private readonly recordBankCondition: RecordBankCondition,
   ) {}
 
   async run(job: SyncJob): Promise<SyncOutcome> {
@@ -118,29 +148,43 @@ export class SyncService {
     }
   }
 
+  /**
+   * One run's work as a sequence of steps: plan (budget, window), fetch and store the accounts, then
+   * their data batch by batch (all accounts at once where the bank has bulk transactions), each batch
+   * stored as it arrives.
+   */
   private async syncConsent(consent: SyncConsent, run: SyncRunRecord, job: SyncJob): Promise<RunCounts> {
+    const plan = await this.planRun(consent, run, job);
+    const accounts = await this.fetchAccounts(plan);
+    const counts: RunCounts = { accounts: accounts.externalIds.length, added: 0, modified: 0, removed: 0 };
+    if (this.bulk(plan, 'transactions')) await this.syncAllAccountsAtOnce(plan, accounts, counts);
+    else await this.syncAccountByAccount(plan, accounts, counts);
+    return counts;
+  }
+
+  /** Loads what the run starts from, refuses an unattended run the budget cannot carry, and plans the window. */
+  private async planRun(consent: SyncConsent, run: SyncRunRecord, job: SyncJob): Promise<RunPlan> {
     const now = this.clock.now();
-    const caps = consent.capabilities;
-    const context: ConnectorDataContext = {
-      consentId: consent.id,
-      frequencyPerDay: consent.frequencyPerDay,
-      ...(job.psuIpAddress ? { psu: { ipAddress: job.psuIpAddress } } : {}),
-      ...(consent.authorisedAt ? { authorisedAt: consent.authorisedAt.toISOString() } : {}),
-    };
+    const psuPresent = Boolean(job.psuIpAddress);
     const stored = await this.accounts.listForConsent(consent.tenantId, consent.id);
-    if (!job.psuIpAddress) {
-      // A sync the budget cannot carry is not sent: the bank would answer 429 part-way through.
-      const budget = await this.budgets.syncBudget(
-        { tenantId: consent.tenantId, consentId: consent.id, permissions: consent.permissions, frequencyPerDay: consent.frequencyPerDay, capabilities: caps, accountExternalIds: stored.map((a) => a.externalId) },
-        now,
-      );
-      if (budget.nextAllowedAt) {
-        throw new AppError('budget_exhausted', 'The unattended access budget of this consent is spent for now.', { nextAllowedAt: budget.nextAllowedAt.toISOString() });
-      }
-    }
-    const window = transactionWindow({
+    if (!psuPresent) await this.requireBudget(consent, stored, now);
+    const window = await this.planWindow(consent, now);
+    return { consent, run, psuPresent, stored, window, chunked: window.full && !psuPresent, usable: usablePermissions(consent.capabilities, consent.permissions), call: this.connectorCall(consent, job) };
+  }
+
+  /** A sync the budget cannot carry is not sent: the bank would answer 429 part-way through. */
+  private async requireBudget(consent: SyncConsent, stored: StoredAccount[], now: Date): Promise<void> {
+    await this.budgets.requireUnattended(
+      { tenantId: consent.tenantId, consentId: consent.id, permissions: consent.permissions, frequencyPerDay: consent.frequencyPerDay, capabilities: consent.capabilities, accountExternalIds: stored.map((a) => a.externalId) },
       now,
-      capabilities: caps,
+      'The unattended access budget of this consent is spent for now.',
+    );
+  }
+
+  private async planWindow(consent: SyncConsent, now: Date): Promise<TransactionWindow> {
+    return transactionWindow({
+      now,
+      capabilities: consent.capabilities,
       transactionsFrom: consent.transactionsFrom,
       authorisedAt: consent.authorisedAt,
       lastSyncedAt: consent.lastSyncedAt,
@@ -148,74 +192,109 @@ export class SyncService {
       overlapDays: this.config.sync.overlapDays,
       pendingLookbackDays: this.config.sync.pendingLookbackDays,
     });
-    const usable = usablePermissions(caps, consent.permissions);
-    const call: ConnectorCall = (pattern, extra) => this.connector.send(pattern, { providerId: consent.providerId, context, ...extra });
+  }
 
-    const { accounts: bankAccounts } = await call('connector.listAccounts', {});
-    const accountIds = await this.storeAccounts(consent, bankAccounts, stored);
+  /** Calls the connector-service for this consent, with the PSU's IP when they are present. */
+  private connectorCall(consent: SyncConsent, job: SyncJob): ConnectorCall {
+    const context: ConnectorDataContext = {
+      consentId: consent.id,
+      frequencyPerDay: consent.frequencyPerDay,
+      ...(job.psuIpAddress ? { psu: { ipAddress: job.psuIpAddress } } : {}),
+      ...(consent.authorisedAt ? { authorisedAt: consent.authorisedAt.toISOString() } : {}),
+    };
+    return (pattern, extra) => this.connector.send(pattern, { providerId: consent.providerId, context, ...extra });
+  }
+
+  /** Whether the bank serves `kind` for every account in one call, and the consent permits it. */
+  private bulk(plan: RunPlan, kind: 'balances' | 'transactions'): boolean {
+    return plan.consent.capabilities.bulkEndpoints.includes(kind) && plan.usable.has(kind);
+  }
+
+  /** Lists the bank's accounts and stores them, then reads where each one's backfill stands and the bulk balances. */
+  private async fetchAccounts(plan: RunPlan): Promise<FetchedAccounts> {
+    const { accounts: bankAccounts } = await plan.call('connector.listAccounts', {});
+    const ids = await this.storeAccounts(plan.consent, bankAccounts, plan.stored);
     const externalIds = bankAccounts.map((a) => a.externalId);
-    const bulk = (kind: 'balances' | 'transactions') => caps.bulkEndpoints.includes(kind) && usable.has(kind);
-    // An unattended first sync reads its history in chunks, newest first, going on where a previous
-    // run stopped (accounts.backfilled_from); otherwise one call reads the whole window.
-    const chunked = window.full && !job.psuIpAddress;
-    const progress = chunked ? new Map((await this.accounts.listForConsent(consent.tenantId, consent.id)).map((a) => [a.id, a.backfilledFrom])) : new Map<string, string | null>();
-    const windowsOf = (ids: string[]) => {
-      if (!chunked || !usable.has('transactions')) return [window];
-      // With a bulk endpoint the accounts move back together: go on from the one that got least far.
-      const dates = ids.map((id) => progress.get(accountIds.get(id)!) ?? null);
-      const resumeFrom = dates.includes(null) ? null : dates.reduce((a, b) => (a! > b! ? a : b));
-      return backfillWindows(window, resumeFrom, this.config.sync.backfillChunkDays);
-    };
-    const transactionsOf = async (ids: string[], w: TransactionWindow) =>
-      usable.has('transactions') ? new Map((await call('connector.getTransactions', { accountIds: ids, from: w.from, to: w.to, status: 'both' })).accounts.map((a) => [a.accountId, a.transactions])) : undefined;
-    const bulkBalances = bulk('balances') ? new Map((await call('connector.getBalances', { accountIds: externalIds })).accounts.map((a) => [a.accountId, a.balances])) : undefined;
-    /** An account's balances and optional resources: stored with its first window. */
-    const extrasOf = async (id: string): Promise<Pick<AccountData, 'balances' | 'resources'>> => {
-      let balances: Balance[] | undefined;
-      if (bulkBalances) balances = bulkBalances.get(id) ?? [];
-      else if (usable.has('balances')) balances = (await call('connector.getBalances', { accountIds: [id] })).accounts.find((a) => a.accountId === id)?.balances ?? [];
-      const resources = await this.fetchResources(usable, id, call);
-      // A statement never changes once issued, but each one's transactions cost a call: fetched while
-      // the PSU is present (first sync, PSU-present refresh), once, for the newest statements.
-      const statementTransactions = context.psu && resources.statements?.length ? await this.fetchStatementTransactions(accountIds.get(id)!, id, resources.statements, call) : undefined;
-      return { balances, resources, ...(statementTransactions ? { statementTransactions } : {}) };
-    };
+    const backfilledFrom = plan.chunked
+      ? new Map((await this.accounts.listForConsent(plan.consent.tenantId, plan.consent.id)).map((a) => [a.id, a.backfilledFrom]))
+      : new Map<string, string | null>();
+    const bulkBalances = this.bulk(plan, 'balances')
+      ? new Map((await plan.call('connector.getBalances', { accountIds: externalIds })).accounts.map((a) => [a.accountId, a.balances]))
+      : undefined;
+    return { externalIds, ids, backfilledFrom, ...(bulkBalances ? { bulkBalances } : {}) };
+  }
 
-    const counts: RunCounts = { accounts: bankAccounts.length, added: 0, modified: 0, removed: 0 };
-    const load = async (id: string, w: TransactionWindow, data: AccountData) => {
-      const c = await this.loadAccount(consent, run, accountIds.get(id)!, w, data);
-      counts.added += c.added;
-      counts.modified += c.modified;
-      counts.removed += c.removed;
-    };
-    if (bulk('transactions')) {
-      // One call per window for every account (the bank counts it under '*').
-      for (const [i, w] of windowsOf(externalIds).entries()) {
-        const byAccount = await transactionsOf(externalIds, w);
-        // As below: the next account's items are serialised while the current one is stored.
-        const serialisedOf = (id: string | undefined) => (byAccount && id !== undefined ? serialiseAll(byAccount.get(id) ?? []) : Promise.resolve(undefined));
-        let next = serialisedOf(externalIds[0]);
-        for (const [j, id] of externalIds.entries()) {
-          const serialised = await next;
-          next = serialisedOf(externalIds[j + 1]);
-          await load(id, w, { transactions: byAccount?.get(id) ?? [], serialised, ...(i === 0 ? await extrasOf(id) : { resources: {} }) });
-        }
+  /**
+   * The transaction windows to read for these accounts: the plan's window, or, for an unattended
+   * first sync, its chunks from where a previous run stopped (accounts.backfilled_from). With a bulk
+   * endpoint the accounts move back together: go on from the one that got least far.
+   */
+  private windowsOf(plan: RunPlan, accounts: FetchedAccounts, bankIds: string[]): TransactionWindow[] {
+    if (!plan.chunked || !plan.usable.has('transactions')) return [plan.window];
+    const dates = bankIds.map((id) => accounts.backfilledFrom.get(accounts.ids.get(id)!) ?? null);
+    const resumeFrom = dates.includes(null) ? null : dates.reduce((a, b) => (a! > b! ? a : b));
+    return backfillWindows(plan.window, resumeFrom, this.config.sync.backfillChunkDays);
+  }
+
+  /** The accounts' transactions in one window, by bank account id (undefined: not permitted). */
+  private async fetchTransactions(plan: RunPlan, bankIds: string[], window: TransactionWindow): Promise<Map<string, Transaction[]> | undefined> {
+    if (!plan.usable.has('transactions')) return undefined;
+    const { accounts } = await plan.call('connector.getTransactions', { accountIds: bankIds, from: window.from, to: window.to, status: 'both' });
+    return new Map(accounts.map((a) => [a.accountId, a.transactions]));
+  }
+
+  /** An account's balances and optional resources: stored with its first window. */
+  private async fetchExtras(plan: RunPlan, accounts: FetchedAccounts, id: string): Promise<Pick<AccountData, 'balances' | 'resources' | 'statementTransactions'>> {
+    let balances: Balance[] | undefined;
+    if (accounts.bulkBalances) balances = accounts.bulkBalances.get(id) ?? [];
+    else if (plan.usable.has('balances')) balances = (await plan.call('connector.getBalances', { accountIds: [id] })).accounts.find((a) => a.accountId === id)?.balances ?? [];
+    const resources = await this.fetchResources(plan.usable, id, plan.call);
+    // A statement never changes once issued, but each one's transactions cost a call: fetched while
+    // the PSU is present (first sync, PSU-present refresh), once, for the newest statements.
+    const statementTransactions = plan.psuPresent && resources.statements?.length ? await this.fetchStatementTransactions(accounts.ids.get(id)!, id, resources.statements, plan.call) : undefined;
+    return { balances, resources, ...(statementTransactions ? { statementTransactions } : {}) };
+  }
+
+  /** Stores one account batch and adds its counts to the run's. */
+  private async storeBatch(plan: RunPlan, accounts: FetchedAccounts, counts: RunCounts, id: string, window: TransactionWindow, data: AccountData): Promise<void> {
+    const c = await this.loadAccount(plan.consent, plan.run, accounts.ids.get(id)!, window, data);
+    counts.added += c.added;
+    counts.modified += c.modified;
+    counts.removed += c.removed;
+  }
+
+  /**
+   * Bulk transactions: one call per window for every account (the bank counts it under '*'), then
+   * each account stored in turn; the next account's items are serialised while the current one is
+   * stored.
+   */
+  private async syncAllAccountsAtOnce(plan: RunPlan, accounts: FetchedAccounts, counts: RunCounts): Promise<void> {
+    const { externalIds } = accounts;
+    for (const [i, window] of this.windowsOf(plan, accounts, externalIds).entries()) {
+      const byAccount = await this.fetchTransactions(plan, externalIds, window);
+      const serialisedOf = (id: string | undefined) => (byAccount && id !== undefined ? serialiseAll(byAccount.get(id) ?? []) : Promise.resolve(undefined));
+      let next = serialisedOf(externalIds[0]);
+      for (const [j, id] of externalIds.entries()) {
+        const serialised = await next;
+        next = serialisedOf(externalIds[j + 1]);
+        await this.storeBatch(plan, accounts, counts, id, window, { transactions: byAccount?.get(id) ?? [], serialised, ...(i === 0 ? await this.fetchExtras(plan, accounts, id) : { resources: {} }) });
       }
-      return counts;
     }
-    // Account by account, each account's windows in order. The next batch is read and serialised
-    // while the current one is stored (the database works on another core meanwhile). An account
-    // whose budget runs out does not stop the others: the bank counts per account.
-    const batches = externalIds.flatMap((id) => windowsOf([id]).map((w, i) => ({ id, w, first: i === 0 })));
-    const prepare = async ({ id, w, first }: (typeof batches)[number]): Promise<AccountData> => {
-      const transactions = (await transactionsOf([id], w))?.get(id) ?? (usable.has('transactions') ? [] : undefined);
-      return { transactions, serialised: transactions ? await serialiseAll(transactions) : undefined, ...(first ? await extrasOf(id) : { resources: {} }) };
-    };
+  }
+
+  /**
+   * Account by account, each account's windows in order. The next batch is read and serialised while
+   * the current one is stored (the database works on another core meanwhile). An account whose
+   * budget runs out does not stop the others (the bank counts per account); what was read is stored,
+   * and the run is deferred until every exhausted account can go on.
+   */
+  private async syncAccountByAccount(plan: RunPlan, accounts: FetchedAccounts, counts: RunCounts): Promise<void> {
+    const batches: AccountBatch[] = accounts.externalIds.flatMap((id) => this.windowsOf(plan, accounts, [id]).map((window, i) => ({ id, window, first: i === 0 })));
     const exhaustedIds = new Set<string>();
     const exhausted: AppError[] = [];
     const nextFrom = (k: number) => batches.findIndex((b, i) => i >= k && !exhaustedIds.has(b.id));
     let k = nextFrom(0);
-    let reading = k >= 0 ? settled(prepare(batches[k])) : undefined;
+    let reading = k >= 0 ? settled(this.readBatch(plan, accounts, batches[k])) : undefined;
     while (k >= 0 && reading) {
       const batch = batches[k];
       const read = await reading;
@@ -225,15 +304,16 @@ export class SyncService {
         exhausted.push(read.error);
       }
       k = nextFrom(k + 1);
-      reading = k >= 0 ? settled(prepare(batches[k])) : undefined;
-      if (read.ok) await load(batch.id, batch.w, read.value);
+      reading = k >= 0 ? settled(this.readBatch(plan, accounts, batches[k])) : undefined;
+      if (read.ok) await this.storeBatch(plan, accounts, counts, batch.id, batch.window, read.value);
     }
-    if (exhausted.length > 0) {
-      // What was read is stored; the run is deferred until every exhausted account can go on.
-      const at = exhausted.map((e) => (typeof e.extensions.nextAllowedAt === 'string' ? e.extensions.nextAllowedAt : '')).sort().at(-1);
-      throw new AppError('budget_exhausted', `The unattended budget of ${exhausted.length} account(s) ran out part-way; ${counts.added} transaction(s) stored so far.`, { nextAllowedAt: at });
-    }
-    return counts;
+    if (exhausted.length > 0) throw budgetRanOut(exhausted, counts);
+  }
+
+  /** Reads one account batch from the bank and serialises its transactions, ready to store. */
+  private async readBatch(plan: RunPlan, accounts: FetchedAccounts, { id, window, first }: AccountBatch): Promise<AccountData> {
+    const transactions = (await this.fetchTransactions(plan, [id], window))?.get(id) ?? (plan.usable.has('transactions') ? [] : undefined);
+    return { transactions, serialised: transactions ? await serialiseAll(transactions) : undefined, ...(first ? await this.fetchExtras(plan, accounts, id) : { resources: {} }) };
   }
 
   /** The permitted optional resources of one account, keyed by the bank's id (or a content hash). */
@@ -271,8 +351,7 @@ export class SyncService {
     for (const r of rows) if (r.existing && !write.includes(r)) ids.set(r.externalId, r.existing.id);
     if (write.length > 0) {
       const scope = { tenantId: consent.tenantId, consentId: consent.id, providerId: consent.providerId };
-      await this.prisma.$transaction(async (tx) => {
-        await lockConsentSync(tx, consent.id);
+      await this.runs.underConsentLock(consent.id, async (tx) => {
         // Re-read under the lock: a concurrent run may have inserted the account meanwhile.
         const current = new Map((await this.accounts.listForConsent(consent.tenantId, consent.id, tx)).map((a) => [a.identityKey, a]));
         for (const r of write) ids.set(r.externalId, await this.accounts.upsert(tx, scope, r.row, current.get(r.row.identityKey), now));
@@ -292,9 +371,9 @@ export class SyncService {
     const now = this.clock.now();
     // The CPU-heavy part (serialising and hashing every item) before the transaction and its lock.
     const serialised = data.serialised ?? data.transactions?.map(serialise);
-    return this.prisma.$transaction(
+    return this.runs.underConsentLock(
+      consent.id,
       async (tx) => {
-        await lockConsentSync(tx, consent.id);
         let counts = { added: 0, modified: 0, removed: 0 };
         if (data.transactions) {
           const stored = await this.transactions.loadForDiff(
@@ -350,8 +429,7 @@ export class SyncService {
     const now = this.clock.now();
     const startedAt = run.startedAt ?? now;
     const changed = counts.added + counts.modified + counts.removed > 0;
-    await this.prisma.$transaction(async (tx) => {
-      await lockConsentSync(tx, consent.id);
+    await this.runs.underConsentLock(consent.id, async (tx) => {
       await this.runs.finish(tx, run.id, { status: 'succeeded', accounts: counts.accounts }, now);
       await this.consents.markSynced(tx, consent.tenantId, consent.id, startedAt);
       // A PSU-present refresh does not use the budget, so it leaves the schedule as it is.
@@ -392,8 +470,7 @@ export class SyncService {
         const now = this.clock.now();
         const margin = this.config.sync.marginSeconds * 1000;
         const until = failure.until ? new Date(failure.until.getTime() + margin) : this.nextScheduled(consent, now);
-        await this.prisma.$transaction(async (tx) => {
-          await lockConsentSync(tx, consent.id);
+        await this.runs.underConsentLock(consent.id, async (tx) => {
           await this.runs.finish(tx, run.id, { status: 'deferred', error: { code, detail: `${detail} Next attempt at ${until.toISOString()}.` } }, now);
           await this.consents.scheduleNext(tx, consent.tenantId, consent.id, until);
         });
@@ -404,7 +481,7 @@ export class SyncService {
       }
       case 'consent_ended':
         // The one implementation of a bank-side end of a consent (shared with the consent-service).
-        await this.conditions.recordBankCondition(consent.id, code === 'consent_revoked' ? 'consent_revoked' : 'consent_expired', detail, this.clock.now());
+        await this.recordBankCondition.execute({ consentId: consent.id, condition: code === 'consent_revoked' ? 'consent_revoked' : 'consent_expired', detail }, this.clock.now());
         return this.fail(run, consent, { code, detail }, false);
       case 'circuit_open':
         await this.runs.retrying(run.id, { code, detail });
@@ -426,8 +503,7 @@ export class SyncService {
   /** Ends the run as failed with sync.failed; `reschedule` keeps the consent's cadence going. */
   private async fail(run: SyncRunRecord, consent: SyncConsent | null, error: { code: string; detail: string }, reschedule = true): Promise<SyncOutcome> {
     const now = this.clock.now();
-    await this.prisma.$transaction(async (tx) => {
-      await lockConsentSync(tx, run.consentId);
+    await this.runs.underConsentLock(run.consentId, async (tx) => {
       await this.runs.finish(tx, run.id, { status: 'failed', error }, now);
       if (consent && reschedule) await this.consents.scheduleNext(tx, consent.tenantId, consent.id, this.nextScheduled(consent, now));
       await this.events.append(tx, run.tenantId, 'sync.failed', { consentId: run.consentId, syncRunId: run.id, trigger: run.trigger, error });
@@ -457,6 +533,12 @@ function accountRow(a: Account): AccountRow {
 
 function balanceRow(b: Balance): BalanceRow {
   return { type: b.type, originalType: b.originalType, amount: b.amount.amount, currency: b.amount.currency, creditLines: b.creditLines, referenceDate: b.referenceDate, referenceAt: b.referenceAt };
+}
+
+/** The run's deferral when accounts ran out of budget part-way: until the last of them can go on. */
+function budgetRanOut(exhausted: AppError[], counts: RunCounts): AppError {
+  const at = exhausted.map((e) => (typeof e.extensions.nextAllowedAt === 'string' ? e.extensions.nextAllowedAt : '')).sort().at(-1);
+  return new AppError('budget_exhausted', `The unattended budget of ${exhausted.length} account(s) ran out part-way; ${counts.added} transaction(s) stored so far.`, { nextAllowedAt: at });
 }
 
 /** A promise that never rejects: read ahead while something else is awaited, without an unhandled rejection. */

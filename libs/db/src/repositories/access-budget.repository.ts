@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { accessWindowStart, syncBudget, syncBudgetView, syncCalls, type ProviderCapabilities, type SyncBudget, type SyncBudgetView } from '@ais/domain';
+import { accessWindowStart, syncBudget, syncBudgetView, syncCalls, type AccessLedgerRecord, type ProviderCapabilities, type SyncBudget, type SyncBudgetView } from '@ais/domain';
 import type { PrismaClient } from '../prisma.js';
 import { PRISMA } from '../tokens.js';
 
@@ -14,10 +14,10 @@ export interface BudgetSubject {
 }
 
 /**
- * The unattended-access budget of a consent, read from the access ledger that the connector-service's
- * guard writes (the same rows, the same window rules: libs/domain access-budget). `consentBudget` is
- * the consent's `budget` object for GET /v1/consents/{id}; `syncBudget` is what the scheduler and the
- * refresh endpoint decide with.
+ * The unattended-access budget of consents, read from the access ledger that the connector-service's
+ * guard writes (the same rows, the same window rules: libs/domain access-budget), each consent over
+ * its bank's own access window. The `CheckSyncBudget` use case (libs/sync) decides with it for the
+ * scheduler, the worker, the refresh endpoint and the consent's `budget` object.
  */
 @Injectable()
 export class AccessBudgetRepository {
@@ -38,15 +38,48 @@ export class AccessBudgetRepository {
   }
 
   async syncBudget(subject: BudgetSubject, now: Date): Promise<SyncBudget> {
-    const accountIds =
-      subject.accountExternalIds ??
-      (await this.prisma.account.findMany({ where: { tenantId: subject.tenantId, consentId: subject.consentId }, select: { externalId: true } })).map((a) => a.externalId);
-    const since = new Date(accessWindowStart(subject.capabilities.accessWindow, now).getTime() - 1);
-    const entries = await this.prisma.accessLedgerEntry.findMany({
-      where: { consentId: subject.consentId, psuPresent: false, at: { gte: since, lte: now } },
+    return (await this.syncBudgets([subject], now)).get(subject.consentId)!;
+  }
+
+  /** The budgets of many consents (a page of them) by consent id, in two queries. */
+  async syncBudgets(subjects: readonly BudgetSubject[], now: Date): Promise<Map<string, SyncBudget>> {
+    const out = new Map<string, SyncBudget>();
+    if (subjects.length === 0) return out;
+    const [accounts, entries] = await Promise.all([this.accountIdsOf(subjects), this.unattendedEntries(subjects, now)]);
+    const entriesOf = new Map<string, AccessLedgerRecord[]>();
+    for (const e of entries) entriesOf.set(e.consentId, [...(entriesOf.get(e.consentId) ?? []), e]);
+    for (const subject of subjects) {
+      const calls = syncCalls(subject.capabilities, subject.permissions, subject.accountExternalIds ?? accounts.get(subject.consentId) ?? []);
+      out.set(subject.consentId, syncBudget(entriesOf.get(subject.consentId) ?? [], subject.consentId, calls, subject.frequencyPerDay, subject.capabilities.accessWindow, now));
+    }
+    return out;
+  }
+
+  /** The stored accounts' bank ids of the subjects that did not bring their own. */
+  private async accountIdsOf(subjects: readonly BudgetSubject[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const wanted = subjects.filter((s) => !s.accountExternalIds);
+    if (wanted.length === 0) return out;
+    const tenantOf = new Map(wanted.map((s) => [s.consentId, s.tenantId]));
+    const rows = await this.prisma.account.findMany({
+      where: { consentId: { in: [...tenantOf.keys()] }, tenantId: { in: [...new Set(tenantOf.values())] } },
+      select: { tenantId: true, consentId: true, externalId: true },
+    });
+    for (const row of rows) if (tenantOf.get(row.consentId) === row.tenantId) out.set(row.consentId, [...(out.get(row.consentId) ?? []), row.externalId]);
+    return out;
+  }
+
+  /** The unattended ledger entries of each subject since the start of its bank's current window. */
+  private async unattendedEntries(subjects: readonly BudgetSubject[], now: Date): Promise<AccessLedgerRecord[]> {
+    // Consents whose windows start at the same instant share one branch of the query.
+    const bySince = new Map<number, string[]>();
+    for (const s of subjects) {
+      const since = accessWindowStart(s.capabilities.accessWindow, now).getTime() - 1;
+      bySince.set(since, [...(bySince.get(since) ?? []), s.consentId]);
+    }
+    return this.prisma.accessLedgerEntry.findMany({
+      where: { psuPresent: false, OR: [...bySince].map(([since, ids]) => ({ consentId: { in: ids }, at: { gte: new Date(since), lte: now } })) },
       select: { consentId: true, scope: true, resource: true, psuPresent: true, at: true },
     });
-    const calls = syncCalls(subject.capabilities, subject.permissions, accountIds);
-    return syncBudget(entries, subject.consentId, calls, subject.frequencyPerDay, subject.capabilities.accessWindow, now);
   }
 }

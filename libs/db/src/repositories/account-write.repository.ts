@@ -91,6 +91,20 @@ export class AccountWriteRepository {
     return (await tx.account.findMany({ where: { tenantId, consentId }, select: STORED_ACCOUNT })).map(toStored);
   }
 
+  /**
+   * Deletes everything stored from the consent's bank data (`DELETE /v1/consents/{id}?purge=true`):
+   * its accounts, balances and their history, optional resources, transactions and change log. The
+   * consent row, its runs and its events stay.
+   */
+  async purgeConsentData(tx: Prisma.TransactionClient, tenantId: string, consentId: string): Promise<void> {
+    await tx.$executeRaw`DELETE FROM transactions WHERE tenant_id = ${tenantId} AND consent_id = ${consentId}`;
+    await tx.$executeRaw`DELETE FROM transaction_changes WHERE tenant_id = ${tenantId} AND consent_id = ${consentId}`;
+    await tx.$executeRaw`DELETE FROM balances WHERE tenant_id = ${tenantId} AND account_id IN (SELECT id FROM accounts WHERE consent_id = ${consentId})`;
+    await tx.$executeRaw`DELETE FROM balance_history WHERE tenant_id = ${tenantId} AND account_id IN (SELECT id FROM accounts WHERE consent_id = ${consentId})`;
+    await tx.$executeRaw`DELETE FROM account_resources WHERE tenant_id = ${tenantId} AND account_id IN (SELECT id FROM accounts WHERE consent_id = ${consentId})`;
+    await tx.$executeRaw`DELETE FROM accounts WHERE tenant_id = ${tenantId} AND consent_id = ${consentId}`;
+  }
+
   /** Records that the account's history is stored from `from` on (only ever moves back in time). */
   async markBackfilled(tx: Prisma.TransactionClient, accountId: string, from: string): Promise<void> {
     await tx.$executeRaw`UPDATE accounts SET backfilled_from = ${from}::date

@@ -30,7 +30,7 @@ export interface DueConsent {
 /**
  * The consent as the sync sees it: loading it with its provider's capabilities, the schedule
  * (next_sync_at / last_synced_at) and the scheduler's claim of due consents. Lifecycle changes
- * (status) belong to the consent-service; see apps/sync-worker/src/sync/consent-lifecycle.ts.
+ * (status) go through the consent-service and `RecordBankCondition` (libs/sync).
  */
 @Injectable()
 export class SyncConsentRepository {
@@ -69,6 +69,12 @@ export class SyncConsentRepository {
                ORDER BY next_sync_at LIMIT ${limit} FOR UPDATE SKIP LOCKED) due
        WHERE c.id = due.id
       RETURNING c.id, c.tenant_id AS "tenantId", c.provider_id AS "providerId"`;
+  }
+
+  /** Whether the consent's next_sync_at is still the scheduler's lease `claimedUntil` (no run ended since the claim). */
+  async isStillClaimed(tx: Prisma.TransactionClient, tenantId: string, consentId: string, claimedUntil: Date): Promise<boolean> {
+    const consent = await tx.consent.findFirst({ where: { id: consentId, tenantId }, select: { nextSyncAt: true } });
+    return consent?.nextSyncAt?.getTime() === claimedUntil.getTime();
   }
 
   /** Sets when the consent is next synced (null: never, e.g. after it ended). */

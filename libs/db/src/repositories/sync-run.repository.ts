@@ -1,9 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { newId } from '@ais/domain';
-import type { SyncTrigger } from '@ais/contracts';
+import type { SyncJobData, SyncTrigger } from '@ais/contracts';
 import type { PrismaClient, Prisma } from '../prisma.js';
 import { PRISMA } from '../tokens.js';
-import type { SyncJobData, SyncJobQueues } from './sync-job-queues.js';
 
 export type SyncRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'deferred';
 
@@ -31,14 +29,6 @@ export interface SyncCounts {
   removed: number;
 }
 
-export interface SyncRequest {
-  tenantId: string;
-  consentId: string;
-  providerId: string;
-  trigger: SyncTrigger;
-  psuIpAddress?: string;
-}
-
 const IN_FLIGHT: SyncRunStatus[] = ['queued', 'running'];
 
 /** Serialises everything that starts or writes a consent's sync (one transaction at a time per consent). */
@@ -48,67 +38,37 @@ export async function lockConsentSync(tx: Prisma.TransactionClient, consentId: s
 
 /**
  * Sync runs (one row per run: trigger, timings, counts, error). A consent has at most one run in
- * flight (queued or running): `request` creates the run and its job under the consent's advisory
- * lock, or answers the run already in flight. Tenant-owned reads take the tenant id.
+ * flight (queued or running); starting one is the `RequestSync` use case (libs/sync), which reads and
+ * writes runs here under the consent's advisory lock. Tenant-owned reads take the tenant id.
  */
 @Injectable()
 export class SyncRunRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  /**
-   * Starts a sync of the consent unless one is in flight. A run whose job vanished from Redis (a
-   * lost enqueue, a flushed Redis) is closed as failed so it cannot block the consent for ever.
-   */
-  async request(input: SyncRequest, queues: SyncJobQueues, now: Date): Promise<{ syncRunId: string; created: boolean }> {
-    return (await this.requestIf(input, queues, now, null))!;
-  }
-
-  /**
-   * The scheduler's request after its claim: starts only if the consent's next_sync_at is still the
-   * claim's lease. A run that ended between the claim and now has set the real next time and must
-   * not be followed at once by another (null: nothing to do).
-   */
-  async requestClaimed(input: SyncRequest, claimedUntil: Date, queues: SyncJobQueues, now: Date): Promise<{ syncRunId: string; created: boolean } | null> {
-    return this.requestIf(input, queues, now, claimedUntil);
-  }
-
-  private async requestIf(input: SyncRequest, queues: SyncJobQueues, now: Date, claimedUntil: Date | null): Promise<{ syncRunId: string; created: boolean } | null> {
+  /** Runs `work` in one transaction under the consent's sync lock (see `lockConsentSync`). */
+  async underConsentLock<T>(consentId: string, work: (tx: Prisma.TransactionClient) => Promise<T>, options?: { timeout: number; maxWait: number }): Promise<T> {
     return this.prisma.$transaction(async (tx) => {
-      await lockConsentSync(tx, input.consentId);
-      if (claimedUntil) {
-        const consent = await tx.consent.findFirst({ where: { id: input.consentId, tenantId: input.tenantId }, select: { nextSyncAt: true } });
-        if (consent?.nextSyncAt?.getTime() !== claimedUntil.getTime()) return null;
-      }
-      const inFlight = await tx.syncRun.findFirst({
-        where: { tenantId: input.tenantId, consentId: input.consentId, status: { in: IN_FLIGHT } },
-        orderBy: { queuedAt: 'desc' },
-        select: { id: true },
-      });
-      const queued = await queues.find(input.providerId, input.consentId);
-      if (queued) return { syncRunId: queued.syncRunId, created: false };
-      if (inFlight) {
-        await tx.syncRun.updateMany({
-          where: { id: inFlight.id, status: { in: IN_FLIGHT } },
-          data: { status: 'failed', finishedAt: now, errorCode: 'job_lost', errorDetail: 'The run’s job was no longer queued; a new run replaced it.' },
-        });
-      }
-      const data: SyncJobData = {
-        tenantId: input.tenantId,
-        consentId: input.consentId,
-        providerId: input.providerId,
-        syncRunId: newId('syncRun'),
-        trigger: input.trigger,
-        ...(input.psuIpAddress ? { psuIpAddress: input.psuIpAddress } : {}),
-      };
-      // The job is added before the row commits, under the consent's lock: a worker that picks it up at
-      // once waits for the lock in `start` and then finds the row. A job added by someone else in the
-      // meantime (same job id) wins, and no row of ours is written.
-      await queues.add(data);
-      const job = await queues.find(input.providerId, input.consentId);
-      if (job && job.syncRunId !== data.syncRunId) return { syncRunId: job.syncRunId, created: false };
-      await tx.syncRun.create({ data: { id: data.syncRunId, tenantId: input.tenantId, consentId: input.consentId, trigger: input.trigger, status: 'queued', queuedAt: now } });
-      return { syncRunId: data.syncRunId, created: true };
+      await lockConsentSync(tx, consentId);
+      return work(tx);
+    }, options);
+  }
+
+  /** The consent's run in flight (queued or running), newest first, if any. */
+  async findInFlight(tx: Prisma.TransactionClient, tenantId: string, consentId: string): Promise<{ id: string } | null> {
+    return tx.syncRun.findFirst({ where: { tenantId, consentId, status: { in: IN_FLIGHT } }, orderBy: { queuedAt: 'desc' }, select: { id: true } });
+  }
+
+  /** Closes a run whose job vanished from Redis (a lost enqueue, a flushed Redis) so it cannot block the consent for ever. */
+  async closeLost(tx: Prisma.TransactionClient, runId: string, now: Date): Promise<void> {
+    await tx.syncRun.updateMany({
+      where: { id: runId, status: { in: IN_FLIGHT } },
+      data: { status: 'failed', finishedAt: now, errorCode: 'job_lost', errorDetail: 'The run’s job was no longer queued; a new run replaced it.' },
     });
+  }
+
+  /** The `queued` row of a run whose job has just been added. */
+  async createQueued(tx: Prisma.TransactionClient, run: { id: string; tenantId: string; consentId: string; trigger: SyncTrigger }, now: Date): Promise<void> {
+    await tx.syncRun.create({ data: { ...run, status: 'queued', queuedAt: now } });
   }
 
   /**
@@ -116,8 +76,7 @@ export class SyncRunRepository {
    * already finished: a redelivered job after its run committed, which must do nothing.
    */
   async start(job: SyncJobData, now: Date): Promise<SyncRunRecord | null> {
-    return this.prisma.$transaction(async (tx) => {
-      await lockConsentSync(tx, job.consentId);
+    return this.underConsentLock(job.consentId, async (tx) => {
       const existing = await tx.syncRun.findFirst({ where: { id: job.syncRunId, tenantId: job.tenantId } });
       if (existing && !IN_FLIGHT.includes(existing.status)) return null;
       const row = existing

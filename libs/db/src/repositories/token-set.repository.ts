@@ -31,17 +31,4 @@ export class TokenSetRepository {
   async delete(tx: Prisma.TransactionClient, consentId: string): Promise<void> {
     await tx.consentTokenSet.deleteMany({ where: { consentId } });
   }
-
-  /** Rotation: token sets still under an old key, a batch at a time. */
-  async notUnderKey(keyId: string, limit: number): Promise<TokenSetRecord[]> {
-    return this.prisma.consentTokenSet.findMany({ where: { keyId: { not: keyId } }, take: limit });
-  }
-
-  async replaceCiphertext(consentId: string, expectedVersion: number, keyId: string, ciphertext: string): Promise<boolean> {
-    const { count } = await this.prisma.consentTokenSet.updateMany({
-      where: { consentId, version: expectedVersion },
-      data: { keyId, ciphertext, version: { increment: 1 } },
-    });
-    return count === 1;
-  }
 }

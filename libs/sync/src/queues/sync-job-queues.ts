@@ -1,19 +1,12 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue, type ConnectionOptions } from 'bullmq';
-import { SYNC_JOB_OPTIONS, bullPrefix, syncJobId, syncQueueName, type JobPayloads } from '@ais/contracts';
-import { REDIS_SETTINGS, type RedisSettings } from '../redis.module.js';
-
-export type SyncJobData = JobPayloads['sync-consent'];
-
-/** BullMQ connection options for a Redis URL (each Queue / Worker opens its own connections). */
-export function bullConnection(url: string): ConnectionOptions {
-  return { url, maxRetriesPerRequest: null, enableOfflineQueue: true };
-}
+import { Queue } from 'bullmq';
+import { SYNC_JOB_OPTIONS, bullConnection, bullPrefix, syncJobId, syncQueueName, type SyncJobData } from '@ais/contracts';
+import { REDIS_SETTINGS, type RedisSettings } from '@ais/db';
 
 /**
- * The per-provider sync queues, as a producer: whoever starts a sync (scheduler, gateway refresh)
- * adds `sync-consent` through here, with the consent's deterministic job id and the shared job
- * options. Not part of DbModule (it needs Redis): apps that enqueue provide it.
+ * The per-provider sync queues (BullMQ), as a producer. Only the use cases of this library add or
+ * remove `sync-consent` jobs (with the consent's deterministic job id and the shared job options);
+ * the sync-worker consumes them.
  */
 @Injectable()
 export class SyncJobQueues implements OnApplicationShutdown {
@@ -21,7 +14,7 @@ export class SyncJobQueues implements OnApplicationShutdown {
 
   constructor(@Inject(REDIS_SETTINGS) private readonly redis: RedisSettings) {}
 
-  queue(providerId: string): Queue {
+  private queue(providerId: string): Queue {
     let queue = this.queues.get(providerId);
     if (!queue) {
       queue = new Queue(syncQueueName(providerId), { connection: bullConnection(this.redis.url), prefix: bullPrefix(this.redis.prefix) });
@@ -39,6 +32,11 @@ export class SyncJobQueues implements OnApplicationShutdown {
   async find(providerId: string, consentId: string): Promise<SyncJobData | undefined> {
     const job = await this.queue(providerId).getJob(syncJobId(consentId));
     return job ? (job.data as SyncJobData) : undefined;
+  }
+
+  /** Takes the consent's waiting sync job off its queue (an active one finishes, and is refused by its run). */
+  async remove(providerId: string, consentId: string): Promise<void> {
+    await this.queue(providerId).remove(syncJobId(consentId));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { AccessBudgetRepository, type BudgetSubject } from '@ais/db';
+import { AppError, type SyncBudget } from '@ais/domain';
+
+export type { BudgetSubject };
+
+/**
+ * The unattended-access budget of a consent's next sync, as the bank counts it: its own window
+ * (rolling 24 h or its calendar day), per account and resource, for every call the sync will make.
+ * The one implementation behind the refresh endpoint, the worker's pre-check and the consent's
+ * `budget` object.
+ */
+@Injectable()
+export class CheckSyncBudget {
+  constructor(private readonly budgets: AccessBudgetRepository) {}
+
+  async forConsent(subject: BudgetSubject, now: Date): Promise<SyncBudget> {
+    return this.budgets.syncBudget(subject, now);
+  }
+
+  /** The budgets of a page of consents, by consent id (a fixed number of queries). */
+  async forConsents(subjects: readonly BudgetSubject[], now: Date): Promise<Map<string, SyncBudget>> {
+    return this.budgets.syncBudgets(subjects, now);
+  }
+
+  /**
+   * Refuses (budget_exhausted, with nextAllowedAt and retryAfterSeconds) an unattended sync the budget
+   * cannot carry now: it is not sent, since the bank would answer 429 part-way through.
+   */
+  async requireUnattended(subject: BudgetSubject, now: Date, detail: string): Promise<void> {
+    const { nextAllowedAt } = await this.forConsent(subject, now);
+    if (!nextAllowedAt) return;
+    throw new AppError('budget_exhausted', detail, {
+      nextAllowedAt: nextAllowedAt.toISOString(),
+      retryAfterSeconds: Math.max(1, Math.ceil((nextAllowedAt.getTime() - now.getTime()) / 1000)),
+    });
+  }
+}

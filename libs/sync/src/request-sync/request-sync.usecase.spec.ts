@@ -1,0 +1,67 @@
+import type { SyncJobData } from '@ais/contracts';
+import type { SyncConsentRepository, SyncRunRepository } from '@ais/db';
+import type { SyncJobQueues } from '../queues/sync-job-queues.js';
+import { RequestSync } from './request-sync.usecase.js';
+
+/** The use case's decisions, over in-memory stand-ins for the runs, the consent's claim and the queue. */
+function setup(state: { inFlight?: string; job?: SyncJobData; claimed?: boolean; raceJob?: SyncJobData } = {}) {
+  const closed: string[] = [];
+  const created: { id: string; trigger: string }[] = [];
+  const added: SyncJobData[] = [];
+  let job = state.job;
+  const runs = {
+    underConsentLock: async <T>(_id: string, work: (tx: unknown) => Promise<T>) => work({}),
+    findInFlight: async () => (state.inFlight ? { id: state.inFlight } : null),
+    closeLost: async (_tx: unknown, id: string) => void closed.push(id),
+    createQueued: async (_tx: unknown, run: { id: string; trigger: string }) => void created.push(run),
+  } as unknown as SyncRunRepository;
+  const consents = { isStillClaimed: async () => state.claimed ?? true } as unknown as SyncConsentRepository;
+  const queues = {
+    find: async () => job,
+    add: async (data: SyncJobData) => {
+      added.push(data);
+      job ??= state.raceJob ?? data;
+    },
+  } as unknown as SyncJobQueues;
+  return { useCase: new RequestSync(runs, consents, queues), closed, created, added };
+}
+
+const command = { tenantId: 'ten_1', consentId: 'cons_1', providerId: 'bank', trigger: 'manual' as const };
+const now = new Date('2026-01-01T00:00:00Z');
+const queuedJob: SyncJobData = { ...command, syncRunId: 'sr_queued' };
+
+describe('RequestSync', () => {
+  it('adds the job, then writes its queued run', async () => {
+    const { useCase, added, created } = setup();
+    const result = await useCase.execute({ ...command, psuIpAddress: '203.0.113.7' }, now);
+    expect(result).toEqual({ syncRunId: expect.stringMatching(/^sr_/), created: true });
+    expect(added).toEqual([{ ...command, psuIpAddress: '203.0.113.7', syncRunId: result.syncRunId }]);
+    expect(created).toEqual([{ id: result.syncRunId, tenantId: 'ten_1', consentId: 'cons_1', trigger: 'manual' }]);
+  });
+
+  it('answers the run whose job is queued, and starts nothing', async () => {
+    const { useCase, added, created } = setup({ inFlight: 'sr_queued', job: queuedJob });
+    expect(await useCase.execute(command, now)).toEqual({ syncRunId: 'sr_queued', created: false });
+    expect(added).toEqual([]);
+    expect(created).toEqual([]);
+  });
+
+  it('closes a run whose job vanished before starting a new one', async () => {
+    const { useCase, closed, created } = setup({ inFlight: 'sr_lost' });
+    const result = await useCase.execute(command, now);
+    expect(closed).toEqual(['sr_lost']);
+    expect(created.map((r) => r.id)).toEqual([result.syncRunId]);
+  });
+
+  it('writes no run when another enqueuer’s job won the job id', async () => {
+    const { useCase, created } = setup({ raceJob: queuedJob });
+    expect(await useCase.execute(command, now)).toEqual({ syncRunId: 'sr_queued', created: false });
+    expect(created).toEqual([]);
+  });
+
+  it('does nothing when the scheduler’s claim was overtaken by a run that ended', async () => {
+    const { useCase, added } = setup({ claimed: false });
+    expect(await useCase.execute({ ...command, trigger: 'scheduled', claimedUntil: now }, now)).toBeNull();
+    expect(added).toEqual([]);
+  });
+});

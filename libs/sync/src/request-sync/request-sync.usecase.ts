@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import type { SyncJobData, SyncTrigger } from '@ais/contracts';
+import { SyncConsentRepository, SyncRunRepository, type Prisma } from '@ais/db';
+import { newId } from '@ais/domain';
+import { SyncJobQueues } from '../queues/sync-job-queues.js';
+
+export interface RequestSyncCommand {
+  tenantId: string;
+  consentId: string;
+  providerId: string;
+  trigger: SyncTrigger;
+  /** The PSU is present (their IP is sent to the bank): the run does not use the unattended budget. */
+  psuIpAddress?: string;
+  /**
+   * The scheduler's claim: go ahead only while the consent's next_sync_at is still this lease. A run
+   * that ended between the claim and now has set the real next time and must not be followed at once
+   * by another.
+   */
+  claimedUntil?: Date;
+}
+
+export interface RequestedSync {
+  syncRunId: string;
+  /** false: a run was already in flight, and this is its id. */
+  created: boolean;
+}
+
+/**
+ * Starts a sync of a consent: the one way every caller (the consent-service after the callback, the
+ * refresh endpoint, the scheduler) does it. Under the consent's advisory lock it answers the run
+ * already in flight, or adds the job and then writes the `queued` run row. A run whose job vanished
+ * from Redis (a lost enqueue, a flushed Redis) is closed as `job_lost` so it cannot block the consent
+ * for ever. The caller checks the budget first when the run is unattended (`CheckSyncBudget`).
+ */
+@Injectable()
+export class RequestSync {
+  constructor(
+    private readonly runs: SyncRunRepository,
+    private readonly consents: SyncConsentRepository,
+    private readonly queues: SyncJobQueues,
+  ) {}
+
+  /** The run started or in flight; null only when a claim (`claimedUntil`) was overtaken. */
+  execute(command: RequestSyncCommand & { claimedUntil: Date }, now: Date): Promise<RequestedSync | null>;
+  execute(command: Omit<RequestSyncCommand, 'claimedUntil'>, now: Date): Promise<RequestedSync>;
+  async execute(command: RequestSyncCommand, now: Date): Promise<RequestedSync | null> {
+    return this.runs.underConsentLock(command.consentId, async (tx) => {
+      if (command.claimedUntil && !(await this.consents.isStillClaimed(tx, command.tenantId, command.consentId, command.claimedUntil))) return null;
+      const inFlight = await this.runs.findInFlight(tx, command.tenantId, command.consentId);
+      const queued = await this.queues.find(command.providerId, command.consentId);
+      if (queued) return { syncRunId: queued.syncRunId, created: false };
+      if (inFlight) await this.runs.closeLost(tx, inFlight.id, now);
+      return this.enqueue(tx, command, now);
+    });
+  }
+
+  /**
+   * The job is added before the row commits, under the consent's lock: a worker that picks it up at
+   * once waits for the lock in `SyncRunRepository.start` and then finds the row. A job added by
+   * someone else in the meantime (same job id) wins, and no row of ours is written.
+   */
+  private async enqueue(tx: Prisma.TransactionClient, command: RequestSyncCommand, now: Date): Promise<RequestedSync> {
+    const data: SyncJobData = {
+      tenantId: command.tenantId,
+      consentId: command.consentId,
+      providerId: command.providerId,
+      syncRunId: newId('syncRun'),
+      trigger: command.trigger,
+      ...(command.psuIpAddress ? { psuIpAddress: command.psuIpAddress } : {}),
+    };
+    await this.queues.add(data);
+    const job = await this.queues.find(command.providerId, command.consentId);
+    if (job && job.syncRunId !== data.syncRunId) return { syncRunId: job.syncRunId, created: false };
+    await this.runs.createQueued(tx, { id: data.syncRunId, tenantId: data.tenantId, consentId: data.consentId, trigger: data.trigger }, now);
+    return { syncRunId: data.syncRunId, created: true };
+  }
+}
