@@ -41,18 +41,24 @@ export interface ConsentRpcContract {
     request: { tenantId: string; consentId: string; redirectUri?: string; state?: string; psu?: ConnectorPsu };
     response: { consentId: string };
   };
-  /** The bank said the consent is gone or expired (seen by a sync): move the consent and emit the event. */
-  'consent-service.bankCondition': {
-    request: { consentId: string; condition: 'consent_revoked' | 'consent_expired'; detail?: string };
-    response: { status: string };
-  };
   /**
    * The bank access token for one consent, refreshed first when it is about to expire. Only the
-   * connector-service calls this, just before it calls the bank; tokens never reach the gateway,
-   * the sync-worker, logs or responses.
+   * connector-service calls this, when it calls the bank; tokens never reach the gateway, the
+   * sync-worker, logs or responses.
    */
   'consent-service.getAccessToken': {
     request: { consentId: string };
-    response: { accessToken: string; tokenType: string; externalConsentId: string; expiresAt: string | null };
+    response: {
+      accessToken: string;
+      tokenType: string;
+      externalConsentId: string;
+      expiresAt: string | null;
+      /**
+       * When the vault will refresh this token (ISO instant): the caller may reuse it until then,
+       * and asks again after. Null: the vault never refreshes it (no expiry, or no refresh token).
+       * Absent: the vault does not say (an older one): the caller does not reuse it.
+       */
+      refreshAt?: string | null;
+    };
   };
 }

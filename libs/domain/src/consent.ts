@@ -85,9 +85,6 @@ function describe(event: ConsentEvent): string {
   }
 }
 
-/** Statuses in which the gateway keeps (and may use) the bank's tokens. */
-export const isActiveConsent = (status: ConsentStatus): boolean => status === 'authorised';
-
 export interface ConsentRequest {
   permissions?: string[];
   expiresAt?: string;

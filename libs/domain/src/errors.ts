@@ -65,5 +65,3 @@ export class AppError extends Error {
     return new AppError('validation_failed', detail, {}, errors);
   }
 }
-
-export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

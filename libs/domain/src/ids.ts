@@ -68,7 +68,3 @@ export function ulid(now: number = Date.now()): string {
 export function newId(kind: IdKind, now?: number): string {
   return `${ID_PREFIXES[kind]}_${ulid(now)}`;
 }
-
-export function hasIdPrefix(kind: IdKind, id: string): boolean {
-  return id.startsWith(`${ID_PREFIXES[kind]}_`) && id.length > ID_PREFIXES[kind].length + 1;
-}

@@ -92,17 +92,9 @@ export function negateMoney(a: Money): Money {
   return money(plain(toDecimal(a).negated()), a.currency);
 }
 
-export function absMoney(a: Money): Money {
-  return money(plain(toDecimal(a).abs()), a.currency);
-}
-
 export function compareMoney(a: Money, b: Money): -1 | 0 | 1 {
   sameCurrency(a, b);
   return toDecimal(a).comparedTo(toDecimal(b)) as -1 | 0 | 1;
-}
-
-export function moneyEquals(a: Money, b: Money): boolean {
-  return a.currency === b.currency && toDecimal(a).equals(toDecimal(b));
 }
 
 export function isNegative(a: Money): boolean {

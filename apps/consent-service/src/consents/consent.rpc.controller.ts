@@ -32,11 +32,6 @@ export class ConsentRpcController {
     return this.lifecycle.reauthorise(request);
   }
 
-  @MessagePattern('consent-service.bankCondition')
-  bankCondition(@Payload() request: RpcRequest<'consent-service.bankCondition'>) {
-    return this.lifecycle.bankCondition(request);
-  }
-
   @MessagePattern('consent-service.getAccessToken')
   getAccessToken(@Payload() request: RpcRequest<'consent-service.getAccessToken'>) {
     return this.vault.getAccessToken(request.consentId);
