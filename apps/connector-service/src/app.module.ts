@@ -27,6 +27,7 @@ import { RegistrationRepository } from './registration.repository.js';
 import { RedisCircuitReporter } from './redis-circuit-reporter.js';
 import { RedisThrottleBoard } from './redis-throttle-board.js';
 import { RpcTokenSource } from './rpc-token-source.js';
+import { CachedTokenSource } from './cached-token-source.js';
 
 const CONSENT_SERVICE_RPC = Symbol('CONSENT_SERVICE_RPC');
 const THROTTLE_BOARD = Symbol('THROTTLE_BOARD');
@@ -58,6 +59,7 @@ export class ConnectorServiceModule {
         { provide: CONNECTOR_SERVICE_CONFIG, useValue: config },
         { provide: CONNECTOR_SERVICE_LOGGER, useValue: logger },
         { provide: CONSENT_SERVICE_RPC, useFactory: () => createRpcClient('consent-service', config.rpc, config.redis) },
+        { provide: CachedTokenSource, inject: [CONSENT_SERVICE_RPC], useFactory: (consentService: RpcClient) => new CachedTokenSource(new RpcTokenSource(consentService)) },
         {
           provide: THROTTLE_BOARD,
           inject: [REDIS],
@@ -69,15 +71,15 @@ export class ConnectorServiceModule {
         },
         {
           provide: ConnectorRegistry,
-          inject: [PRISMA, CONSENT_SERVICE_RPC, REDIS, THROTTLE_BOARD],
-          useFactory: (prisma: PrismaClient, consentService: RpcClient, redis: Redis, throttleBoard: RedisThrottleBoard) => {
+          inject: [PRISMA, CachedTokenSource, REDIS, THROTTLE_BOARD],
+          useFactory: (prisma: PrismaClient, tokenSource: CachedTokenSource, redis: Redis, throttleBoard: RedisThrottleBoard) => {
             const keys = new KeyRing(config.crypto.keys, config.crypto.activeKeyId);
             return new ConnectorRegistry(
               prisma,
               new RegistrationRepository(prisma, keys),
               {
                 accessGuard: new PostgresAccessGuard(prisma),
-                tokenSource: new RpcTokenSource(consentService),
+                tokenSource,
                 resilience: config.connectors.resilience,
                 tppIpAddress: config.connectors.tpp.ipAddress,
                 logger: logger.child({ component: 'connectors' }),

@@ -1,7 +1,8 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, Optional } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { ClosableConnector, ProviderRegistration } from '@ais/connectors';
 import type { RpcPattern, RpcRequest, RpcResponse } from '@ais/contracts';
+import { CachedTokenSource } from './cached-token-source.js';
 import { ConnectorRegistry } from './connector-registry.service.js';
 import { ProviderCalls, type CallKind } from './provider-calls.js';
 
@@ -16,10 +17,22 @@ export class ConnectorController {
   constructor(
     @Inject(ConnectorRegistry) private readonly registry: ConnectorRegistry,
     @Inject(ProviderCalls) private readonly calls: ProviderCalls,
+    /**
+     * The connectors' TokenSource (app.module). Optional: a harness that builds the connectors over
+     * the vault's RpcTokenSource directly keeps nothing, so there is nothing to reuse or forget.
+     */
+    @Optional() @Inject(CachedTokenSource) private readonly tokens?: CachedTokenSource,
   ) {}
 
   private run<T>(providerId: string, kind: CallKind, call: (c: ClosableConnector) => Promise<T>): Promise<T> {
     return this.calls.run(providerId, kind, call);
+  }
+
+  /** A data call: the consent's token is reused across its pages and calls, and dropped (then asked for once more) when the bank refuses it. */
+  private data<T>(r: { providerId: string; context: { consentId: string } }, call: (c: ClosableConnector) => Promise<T>): Promise<T> {
+    const tokens = this.tokens;
+    if (!tokens) return this.run(r.providerId, 'data_call', call);
+    return this.run(r.providerId, 'data_call', (c) => tokens.run(r.context.consentId, () => call(c)));
   }
 
   @MessagePattern('connector.onboard')
@@ -52,67 +65,76 @@ export class ConnectorController {
 
   @MessagePattern('connector.refreshTokens')
   async refreshTokens(@Payload() r: Req<'connector.refreshTokens'>) {
-    return this.run(r.providerId, 'token_refresh', (c) => c.refreshTokens(r));
+    try {
+      return await this.run(r.providerId, 'token_refresh', (c) => c.refreshTokens(r));
+    } finally {
+      // The vault refreshed (or found the grant gone): the token reused so far is not asked for again.
+      this.tokens?.forgetExternal(r.externalConsentId);
+    }
   }
 
   @MessagePattern('connector.getConsentStatus')
   async getConsentStatus(@Payload() r: Req<'connector.getConsentStatus'>) {
-    return this.run(r.providerId, 'consent_call', (c) => c.getConsentStatus(r));
+    const consent = await this.run(r.providerId, 'consent_call', (c) => c.getConsentStatus(r));
+    if (consent.status !== 'authorised') this.tokens?.forgetExternal(r.externalConsentId);
+    return consent;
   }
 
   @MessagePattern('connector.revokeConsent')
   async revokeConsent(@Payload() r: Req<'connector.revokeConsent'>): Promise<RpcResponse<'connector.revokeConsent'>> {
+    // Whatever the bank answers, tokens of this consent are not reused: the vault says what comes next.
+    this.tokens?.forgetExternal(r.externalConsentId);
     await this.run(r.providerId, 'consent_call', (c) => c.revokeConsent(r));
     return { revoked: true };
   }
 
   @MessagePattern('connector.listAccounts')
   async listAccounts(@Payload() r: Req<'connector.listAccounts'>): Promise<RpcResponse<'connector.listAccounts'>> {
-    return { accounts: await this.run(r.providerId, 'data_call', (c) => c.listAccounts(r.context)) };
+    return { accounts: await this.data(r, (c) => c.listAccounts(r.context)) };
   }
 
   @MessagePattern('connector.getBalances')
   async getBalances(@Payload() r: Req<'connector.getBalances'>): Promise<RpcResponse<'connector.getBalances'>> {
-    return { accounts: await this.run(r.providerId, 'data_call', (c) => c.getBalances(r.context, r)) };
+    return { accounts: await this.data(r, (c) => c.getBalances(r.context, r)) };
   }
 
   @MessagePattern('connector.getTransactions')
   async getTransactions(@Payload() r: Req<'connector.getTransactions'>): Promise<RpcResponse<'connector.getTransactions'>> {
-    return { accounts: await this.run(r.providerId, 'data_call', (c) => c.getTransactions(r.context, r)) };
+    return { accounts: await this.data(r, (c) => c.getTransactions(r.context, r)) };
   }
 
   @MessagePattern('connector.listStatements')
   async listStatements(@Payload() r: Req<'connector.listStatements'>): Promise<RpcResponse<'connector.listStatements'>> {
-    return { statements: await this.run(r.providerId, 'data_call', (c) => c.listStatements(r.context, r)) };
+    return { statements: await this.data(r, (c) => c.listStatements(r.context, r)) };
   }
 
   @MessagePattern('connector.getStatementTransactions')
   async getStatementTransactions(@Payload() r: Req<'connector.getStatementTransactions'>): Promise<RpcResponse<'connector.getStatementTransactions'>> {
-    return { transactions: await this.run(r.providerId, 'data_call', (c) => c.getStatementTransactions(r.context, r)) };
+    return { transactions: await this.data(r, (c) => c.getStatementTransactions(r.context, r)) };
   }
 
   @MessagePattern('connector.getParties')
   async getParties(@Payload() r: Req<'connector.getParties'>) {
-    return { parties: await this.run(r.providerId, 'data_call', (c) => c.getParties(r.context, r)) };
+    return { parties: await this.data(r, (c) => c.getParties(r.context, r)) };
   }
 
   @MessagePattern('connector.listBeneficiaries')
   async listBeneficiaries(@Payload() r: Req<'connector.listBeneficiaries'>) {
-    return { beneficiaries: await this.run(r.providerId, 'data_call', (c) => c.listBeneficiaries(r.context, r)) };
+    return { beneficiaries: await this.data(r, (c) => c.listBeneficiaries(r.context, r)) };
   }
 
   @MessagePattern('connector.listStandingOrders')
   async listStandingOrders(@Payload() r: Req<'connector.listStandingOrders'>) {
-    return { standingOrders: await this.run(r.providerId, 'data_call', (c) => c.listStandingOrders(r.context, r)) };
+    return { standingOrders: await this.data(r, (c) => c.listStandingOrders(r.context, r)) };
   }
 
   @MessagePattern('connector.listDirectDebits')
   async listDirectDebits(@Payload() r: Req<'connector.listDirectDebits'>) {
-    return { directDebits: await this.run(r.providerId, 'data_call', (c) => c.listDirectDebits(r.context, r)) };
+    return { directDebits: await this.data(r, (c) => c.listDirectDebits(r.context, r)) };
   }
 
   @MessagePattern('connector.listScheduledPayments')
   async listScheduledPayments(@Payload() r: Req<'connector.listScheduledPayments'>) {
-    return { scheduledPayments: await this.run(r.providerId, 'data_call', (c) => c.listScheduledPayments(r.context, r)) };
+    return { scheduledPayments: await this.data(r, (c) => c.listScheduledPayments(r.context, r)) };
   }
 }

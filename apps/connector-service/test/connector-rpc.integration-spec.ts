@@ -14,7 +14,7 @@ import { loadConnectorServiceConfig, type ConnectorServiceConfig } from '../src/
 import { startConnectorService } from '../src/connector-service.js';
 import { Redis } from 'ioredis';
 import { seedProviders } from '../src/provider-seed.js';
-import { callbackParams, psuApproves, sandboxCounters, startSandbox, type SandboxUnderTest } from './sandbox.js';
+import { callbackParams, failure, psuApproves, sandboxCounters, startSandbox, type SandboxUnderTest } from './sandbox.js';
 
 // The connector-service in-process over a fresh database, Redis RPC and the sandbox banks over HTTP.
 jest.setTimeout(90_000);
@@ -36,15 +36,6 @@ class VaultController {
 }
 @Module({ controllers: [VaultController] })
 class VaultModule {}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof AppError)) throw new Error(`expected an AppError, got ${String(e)}`);
-  return e;
-}
 
 async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
   const until = Date.now() + ms;

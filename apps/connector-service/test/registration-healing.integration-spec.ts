@@ -2,14 +2,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppError } from '@ais/domain';
 import { createPrismaClient, type PrismaClient } from '@ais/db';
 import { createLogger, Metrics } from '@ais/observability';
 import { createRpcClient, type RpcClient } from '@ais/rpc';
 import { createTestDatabase, testEnv, type TestDatabase } from '@ais/testing';
 import { loadConnectorServiceConfig, type ConnectorServiceConfig } from '../src/connector-service.config.js';
 import { startConnectorService } from '../src/connector-service.js';
-import { callbackParams, psuApproves, startSandbox, type SandboxUnderTest } from './sandbox.js';
+import { callbackParams, failure, psuApproves, startSandbox, type SandboxUnderTest } from './sandbox.js';
 
 // A bank that forgets our registration and regenerates its CA (the sandbox restarted in memory on the
 // same ports): the connector-service registers again by itself, once per interval, audited and
@@ -29,15 +28,6 @@ async function startGatewayOn(env: Record<string, string>): Promise<{ app: NestF
   const app = await createGateway(loadGatewayConfig(env), logger);
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url: `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}` };
-}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof AppError)) throw new Error(`expected an AppError, got ${String(e)}`);
-  return e;
 }
 
 describe('connector-service: self-healing registrations against the sandbox banks', () => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { AppError } from '@ais/domain';
 import { createLogger } from '@ais/observability';
 
 /**
@@ -67,4 +68,14 @@ export function callbackParams(location: string): Record<string, string> {
 export async function sandboxCounters(sandboxUrl: string, bank: string, consentId: string): Promise<{ accountId: string; resource: string; unattended: number; psuPresent: number; rejected429: number }[]> {
   const r = await http(`${sandboxUrl}/${bank}/sandbox/counters?consentId=${encodeURIComponent(consentId)}`);
   return (JSON.parse(r.text) as { counters: never[] }).counters;
+}
+
+/** The AppError a call failed with (codes survive RPC); fails the test when it succeeds or fails otherwise. */
+export async function failure(p: Promise<unknown>): Promise<AppError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  if (!(e instanceof AppError)) throw new Error(`expected an AppError, got ${String(e)}`);
+  return e;
 }

@@ -44,20 +44,34 @@ export class TokenVaultService {
 
     const { tokens: stored, version } = await this.read(consentId);
     const tokens = this.needsRefresh(stored) ? await this.refresh(consentId, version) : stored;
-    return { accessToken: tokens.accessToken, tokenType: tokens.tokenType, externalConsentId: tokens.externalConsentId, expiresAt: tokens.accessTokenExpiresAt };
+    const refreshAt = this.refreshAt(tokens);
+    return {
+      accessToken: tokens.accessToken,
+      tokenType: tokens.tokenType,
+      externalConsentId: tokens.externalConsentId,
+      expiresAt: tokens.accessTokenExpiresAt,
+      refreshAt: refreshAt === null ? null : new Date(refreshAt).toISOString(),
+    };
   }
 
   /**
-   * Within the refresh margin of its expiry, capped at half the token's lifetime: a bank issuing
-   * tokens shorter than the margin would otherwise see a refresh on every use (and, rotating refresh
-   * tokens, a new grant each time), even right after one.
+   * When the vault refreshes this access token (epoch ms; null: never, it has no expiry or no
+   * refresh token): the refresh margin before its expiry, capped at half the token's lifetime — a
+   * bank issuing tokens shorter than the margin would otherwise see a refresh on every use (and,
+   * rotating refresh tokens, a new grant each time), even right after one. The connector-service
+   * reuses a token it was given until this instant, so the rule lives here only.
    */
-  private needsRefresh(tokens: ConnectorTokenSet): boolean {
-    if (!tokens.accessTokenExpiresAt || !tokens.refreshToken) return false;
+  private refreshAt(tokens: ConnectorTokenSet): number | null {
+    if (!tokens.accessTokenExpiresAt || !tokens.refreshToken) return null;
     const expiresAt = Date.parse(tokens.accessTokenExpiresAt);
     const lifetime = tokens.obtainedAt ? expiresAt - Date.parse(tokens.obtainedAt) : Number.POSITIVE_INFINITY;
-    const margin = Math.min(this.config.consents.tokenRefreshMarginSeconds * 1000, lifetime / 2);
-    return expiresAt - Date.now() < margin;
+    const at = expiresAt - Math.min(this.config.consents.tokenRefreshMarginSeconds * 1000, lifetime / 2);
+    return Number.isFinite(at) ? at : null;
+  }
+
+  private needsRefresh(tokens: ConnectorTokenSet): boolean {
+    const refreshAt = this.refreshAt(tokens);
+    return refreshAt !== null && Date.now() > refreshAt;
   }
 
   private async read(consentId: string): Promise<{ tokens: ConnectorTokenSet; version: number }> {
