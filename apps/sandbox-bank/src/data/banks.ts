@@ -1,4 +1,7 @@
+import type { Rng } from '../core/random.js';
 import { BAHRAIN_MARKET, GERMAN_MARKET, UK_MARKET, type Market } from './catalog.js';
+import { iban } from './identifiers.js';
+import type { Account, Identifier } from './model.js';
 
 export const BANK_IDS = ['allstar', 'alsalam', 'saltbank'] as const;
 export type BankId = (typeof BANK_IDS)[number];
@@ -26,6 +29,29 @@ export interface PsuSpec {
   wireQuirks?: boolean;
 }
 
+/** Local minutes of day from `min` to `max` (past 1440: the next day): one draw, even when min = max. */
+export interface MinuteRange {
+  min: number;
+  max: number;
+}
+
+/** A range drawn from, or a fixed minute (`at`) that draws nothing. */
+export type MinuteOfDay = MinuteRange | { at: number };
+
+/** The account numbers of an account that is not a card, in the bank's own scheme. */
+export type AccountNumbers = Pick<Account, 'sortCodeAccountNumber' | 'iban' | 'bban'>;
+
+/** A counterparty's account at another bank of the market. */
+export interface CounterpartyAccount {
+  iban?: string;
+  sortCodeAccountNumber?: string;
+}
+
+/**
+ * Everything that differs between the banks' data is a field here; the generator reads these and
+ * never asks which bank it is. The functions draw from the generator they are given, in a fixed order:
+ * changing what or how they draw changes every id and amount after it.
+ */
 export interface BankProfile {
   id: BankId;
   name: string;
@@ -41,7 +67,25 @@ export interface BankProfile {
   /** Probability per day of a genuinely identical second card payment. */
   duplicateRate: number;
   /** Local minute of day when card payments book; Al Salam posts at local midnight. */
-  bookingMinute: { min: number; max: number };
+  bookingMinute: MinuteRange;
+  /** Local minute of day of card payments (Al Salam's run past midnight). */
+  cardMinute: MinuteRange;
+  /** Local minute of day of salary, standing orders, direct debits, interest and card repayments. */
+  recurringMinute: MinuteOfDay;
+  /** Local minute of day of a business account's incoming invoice payments. */
+  invoiceMinute: MinuteOfDay;
+  /** Whether a card payment has an id of its own while pending (Al Salam sends none). */
+  pendingIds: boolean;
+  /** The id of a new account, in the bank's style. */
+  accountId: (rng: Rng) => string;
+  /** The issuer prefix (BIN) of the bank's cards. */
+  cardBin: string;
+  /** The account numbers of an account that is not a card. */
+  accountNumbers: (rng: Rng) => AccountNumbers;
+  /** An account's identifiers in the bank's wire vocabulary (as the summary oracle reports them). */
+  identifiers: (account: Account) => Identifier[];
+  /** A counterparty's account (salary, rent, suppliers, invoices). */
+  counterpartyAccount: (rng: Rng) => CounterpartyAccount;
   psus: PsuSpec[];
 }
 
@@ -58,6 +102,18 @@ export const BANKS: Record<BankId, BankProfile> = {
     pendingLinkRate: 0.7,
     duplicateRate: 0.05,
     bookingMinute: { min: 300, max: 420 },
+    cardMinute: { min: 450, max: 1350 },
+    recurringMinute: { min: 360, max: 419 },
+    invoiceMinute: { min: 540, max: 1020 },
+    pendingIds: true,
+    accountId: (rng) => rng.uuid(),
+    cardBin: '465942',
+    accountNumbers: (rng) => ({ sortCodeAccountNumber: `${rng.pick(['401276', '602011', '309634'])}${rng.digits(8)}` }),
+    identifiers: (a) =>
+      a.pan
+        ? [{ scheme: 'UK.OBIE.PAN', identification: a.pan, name: a.ownerName }]
+        : [{ scheme: 'UK.OBIE.SortCodeAccountNumber', identification: a.sortCodeAccountNumber!, name: a.ownerName }],
+    counterpartyAccount: (rng) => ({ sortCodeAccountNumber: `${rng.pick(['200000', '309950', '556611'])}${rng.digits(8)}` }),
     psus: [
       {
         username: 'alice',
@@ -105,6 +161,16 @@ export const BANKS: Record<BankId, BankProfile> = {
     pendingLinkRate: 0,
     duplicateRate: 0.05,
     bookingMinute: { min: 0, max: 0 },
+    cardMinute: { min: 480, max: 1560 },
+    recurringMinute: { at: 0 },
+    invoiceMinute: { at: 0 },
+    pendingIds: false,
+    accountId: (rng) => rng.base64url(16),
+    cardBin: '599995',
+    accountNumbers: (rng) => ({ iban: iban('BH', `ALSA${rng.digits(14)}`) }),
+    // Seed 003: bare scheme names ("IBAN", "PAN"), and the PAN already masked by the bank.
+    identifiers: (a) => (a.maskedPan ? [{ scheme: 'PAN', identification: a.maskedPan }] : [{ scheme: 'IBAN', identification: a.iban! }]),
+    counterpartyAccount: (rng) => ({ iban: iban('BH', `${rng.pick(['NBOB', 'BBKU', 'KFHB'])}${rng.digits(14)}`) }),
     psus: [
       {
         username: 'fatima',
@@ -152,6 +218,21 @@ export const BANKS: Record<BankId, BankProfile> = {
     pendingLinkRate: 0.7,
     duplicateRate: 0.05,
     bookingMinute: { min: 240, max: 360 },
+    cardMinute: { min: 450, max: 1350 },
+    recurringMinute: { min: 360, max: 419 },
+    invoiceMinute: { min: 540, max: 1020 },
+    pendingIds: true,
+    accountId: (rng) => rng.base64url(12).replace(/[-_]/g, 'x'),
+    cardBin: '535522',
+    accountNumbers: (rng) => {
+      const bban = `${rng.pick(['37040044', '50010517', '70020270'])}${rng.digits(10)}`;
+      return { bban, iban: iban('DE', bban) };
+    },
+    identifiers: (a) => [
+      { scheme: 'iban', identification: a.iban! },
+      { scheme: 'bban', identification: a.bban! },
+    ],
+    counterpartyAccount: (rng) => ({ iban: iban('DE', `${rng.pick(['10070000', '20041111', '43060967'])}${rng.digits(10)}`) }),
     psus: [
       {
         username: 'max',

@@ -2,9 +2,9 @@ import { Decimal, roundTo } from '../core/money.js';
 import { Rng, stableId } from '../core/random.js';
 import { dayOfWeek, localDayNumber, localInstant, monthDay } from '../core/time.js';
 import { FX_TO, SCALE, type Merchant } from './catalog.js';
-import type { AccountKind, BankProfile } from './banks.js';
-import { iban, maskPan, withLuhn } from './identifiers.js';
-import type { Account, Identifier, Recurring, Txn, TxnKind } from './model.js';
+import type { AccountKind, BankProfile, CounterpartyAccount, MinuteOfDay } from './banks.js';
+import { maskPan, withLuhn } from './identifiers.js';
+import type { Account, Recurring, Txn, TxnKind } from './model.js';
 
 const PRODUCT: Record<AccountKind, string> = {
   current: 'Current Account',
@@ -22,6 +22,11 @@ function money(rng: Rng, min: number, max: number, currency: string): Decimal {
 /** A fixed amount (decimal string, GBP-equivalent) in `currency`, at its minor units. */
 function fixed(amount: string, currency: string): Decimal {
   return roundTo(new Decimal(amount).times(SCALE[currency] ?? 1), currency);
+}
+
+/** A minute of day: drawn from the range, or the fixed minute (drawing nothing). */
+function minuteOf(rng: Rng, minute: MinuteOfDay): number {
+  return 'at' in minute ? minute.at : rng.int(minute.min, minute.max);
 }
 
 function weighted<T extends { weight: number }>(rng: Rng, items: readonly T[]): T {
@@ -43,11 +48,9 @@ export function buildAccounts(profile: BankProfile, seed: string, epochDay: numb
     psu.accounts.forEach((spec, index) => {
       const rng = new Rng(seed, profile.id, psu.username, index, 'account');
       const currency = profile.currency;
-      const id =
-        profile.id === 'allstar' ? rng.uuid() : profile.id === 'alsalam' ? rng.base64url(16) : rng.base64url(12).replace(/[-_]/g, 'x');
       const account: Account = {
         bank: profile.id,
-        id,
+        id: profile.accountId(rng),
         psu: psu.username,
         ownerName: spec.kind === 'business' ? spec.nickname : psu.name,
         partyId,
@@ -60,22 +63,16 @@ export function buildAccounts(profile: BankProfile, seed: string, epochDay: numb
         openingBalance: openingBalance(rng, spec.kind, currency),
         recurring: [],
         identifiers: [],
-        wireQuirks: profile.id === 'alsalam' && psu.wireQuirks === true,
+        wireQuirks: psu.wireQuirks === true,
       };
       if (spec.kind === 'credit_card') {
-        const prefix = profile.id === 'alsalam' ? '599995' : profile.id === 'allstar' ? '465942' : '535522';
-        account.pan = withLuhn(`${prefix}${rng.digits(9)}`);
+        account.pan = withLuhn(`${profile.cardBin}${rng.digits(9)}`);
         account.maskedPan = maskPan(account.pan);
         account.creditLimit = fixed(rng.pick(['3000', '5000', '7500']), currency);
-      } else if (profile.id === 'allstar') {
-        account.sortCodeAccountNumber = `${rng.pick(['401276', '602011', '309634'])}${rng.digits(8)}`;
-      } else if (profile.id === 'alsalam') {
-        account.iban = iban('BH', `ALSA${rng.digits(14)}`);
       } else {
-        account.bban = `${rng.pick(['37040044', '50010517', '70020270'])}${rng.digits(10)}`;
-        account.iban = iban('DE', account.bban);
+        Object.assign(account, profile.accountNumbers(rng));
       }
-      account.identifiers = identifiersOf(profile, account);
+      account.identifiers = profile.identifiers(account);
       psuAccounts.push(account);
     });
     for (const account of psuAccounts) account.recurring = recurringOf(profile, seed, account, psuAccounts, epochDay);
@@ -97,29 +94,6 @@ function openingBalance(rng: Rng, kind: AccountKind, currency: string): Decimal 
   }
 }
 
-function identifiersOf(profile: BankProfile, a: Account): Identifier[] {
-  const name = a.ownerName;
-  if (profile.id === 'allstar') {
-    return a.pan
-      ? [{ scheme: 'UK.OBIE.PAN', identification: a.pan, name }]
-      : [{ scheme: 'UK.OBIE.SortCodeAccountNumber', identification: a.sortCodeAccountNumber!, name }];
-  }
-  if (profile.id === 'alsalam') {
-    // Seed 003: bare scheme names ("IBAN", "PAN"), and the PAN already masked by the bank.
-    return a.maskedPan ? [{ scheme: 'PAN', identification: a.maskedPan }] : [{ scheme: 'IBAN', identification: a.iban! }];
-  }
-  return [
-    { scheme: 'iban', identification: a.iban! },
-    { scheme: 'bban', identification: a.bban! },
-  ];
-}
-
-function counterpartyAccount(profile: BankProfile, rng: Rng): { iban?: string; sortCodeAccountNumber?: string } {
-  if (profile.id === 'allstar') return { sortCodeAccountNumber: `${rng.pick(['200000', '309950', '556611'])}${rng.digits(8)}` };
-  if (profile.id === 'alsalam') return { iban: iban('BH', `${rng.pick(['NBOB', 'BBKU', 'KFHB'])}${rng.digits(14)}`) };
-  return { iban: iban('DE', `${rng.pick(['10070000', '20041111', '43060967'])}${rng.digits(10)}`) };
-}
-
 function recurringOf(profile: BankProfile, seed: string, a: Account, siblings: Account[], epochDay: number): Recurring[] {
   const rng = new Rng(seed, profile.id, a.id, 'recurring');
   const m = profile.market;
@@ -135,7 +109,7 @@ function recurringOf(profile: BankProfile, seed: string, a: Account, siblings: A
       dayOfMonth: 25,
       amount: money(rng, 2900, 4200, c),
       counterparty: rng.pick(m.employers),
-      ...cp(counterpartyAccount(profile, rng)),
+      ...cp(profile.counterpartyAccount(rng)),
       reference: 'SALARY',
     });
     add({
@@ -144,7 +118,7 @@ function recurringOf(profile: BankProfile, seed: string, a: Account, siblings: A
       dayOfMonth: 1,
       amount: fixed(rng.pick(['950', '1100', '1250']), c).neg(),
       counterparty: rng.pick(m.landlords),
-      ...cp(counterpartyAccount(profile, rng)),
+      ...cp(profile.counterpartyAccount(rng)),
       reference: 'RENT',
     });
     for (const biller of m.billers) {
@@ -181,7 +155,7 @@ function recurringOf(profile: BankProfile, seed: string, a: Account, siblings: A
       dayOfMonth: 28,
       amount: fixed('3400', c).neg(),
       counterparty: a.ownerName.toUpperCase().slice(0, 30) + ' DRAWINGS',
-      ...cp(counterpartyAccount(profile, rng)),
+      ...cp(profile.counterpartyAccount(rng)),
       reference: 'DIRECTOR DRAWINGS',
     });
     for (const supplier of m.suppliers) {
@@ -191,7 +165,7 @@ function recurringOf(profile: BankProfile, seed: string, a: Account, siblings: A
         dayOfMonth: rng.int(2, 27),
         amount: money(rng, 60, 420, c).neg(),
         counterparty: supplier,
-        ...cp(counterpartyAccount(profile, rng)),
+        ...cp(profile.counterpartyAccount(rng)),
         reference: `INV ${rng.digits(6)}`,
         mandateId: `DD${rng.digits(10)}`,
       });
@@ -200,7 +174,7 @@ function recurringOf(profile: BankProfile, seed: string, a: Account, siblings: A
   return out;
 }
 
-function cp(acc: { iban?: string; sortCodeAccountNumber?: string }): { counterpartyIban?: string; counterpartySortCodeAccount?: string } {
+function cp(acc: CounterpartyAccount): { counterpartyIban?: string; counterpartySortCodeAccount?: string } {
   return { counterpartyIban: acc.iban, counterpartySortCodeAccount: acc.sortCodeAccountNumber };
 }
 
@@ -225,8 +199,7 @@ export class DayGenerator {
     for (let i = 0; i < count; i++) {
       const foreign = rng.chance(0.08) ? rng.pick(market.foreign) : null;
       const merchant: Merchant = foreign ?? weighted(rng, market.merchants);
-      const minute = this.profile.id === 'alsalam' ? rng.int(480, 1560) : rng.int(450, 1350);
-      const originMs = localInstant(day, minute, this.profile.timeZone);
+      const originMs = localInstant(day, minuteOf(rng, this.profile.cardMinute), this.profile.timeZone);
       let amount: Decimal;
       let fx: Txn['fx'];
       if (foreign) {
@@ -268,9 +241,8 @@ export class DayGenerator {
     const tz = this.profile.timeZone;
     const originDay = localDayNumber(originMs, tz);
     const lag = rng.int(1, 3);
-    const { min, max } = this.profile.bookingMinute;
     const bookingDay = originDay + lag;
-    const bookingMs = localInstant(bookingDay, rng.int(min, max), tz);
+    const bookingMs = localInstant(bookingDay, minuteOf(rng, this.profile.bookingMinute), tz);
     const key = `${a.id}:${day}:c${n}`;
     const linked = rng.chance(this.profile.pendingLinkRate);
     return {
@@ -284,7 +256,7 @@ export class DayGenerator {
       amount,
       currency: a.currency,
       bookedId: this.bankId(rng, key, 'b'),
-      pendingId: this.profile.id === 'alsalam' ? null : stableId(12, this.seed, key, 'p'),
+      pendingId: this.profile.pendingIds ? stableId(12, this.seed, key, 'p') : null,
       reference: linked ? `CRD${stableId(9, this.seed, key, 'ref').replace(/[-_]/g, '0').toUpperCase()}` : null,
       description: kind === 'card_refund' ? `REFUND ${merchant.name}` : merchant.name,
       merchant: { name: merchant.name, mcc: merchant.mcc },
@@ -328,8 +300,7 @@ export class DayGenerator {
       } else {
         amount = r.amount!;
       }
-      const minute = this.profile.id === 'alsalam' ? 0 : 360 + rng.int(0, 59);
-      const at = localInstant(day, minute, tz);
+      const at = localInstant(day, minuteOf(rng, this.profile.recurringMinute), tz);
       const key = `${a.id}:${day}:${r.id}`;
       out.push({
         key,
@@ -355,9 +326,9 @@ export class DayGenerator {
       const rng = new Rng(this.seed, this.profile.id, a.id, day, 'invoice');
       if (dow !== 0 && dow !== 6 && rng.chance(0.12)) {
         const client = rng.pick(this.profile.market.clients);
-        const at = localInstant(day, this.profile.id === 'alsalam' ? 0 : rng.int(540, 1020), tz);
+        const at = localInstant(day, minuteOf(rng, this.profile.invoiceMinute), tz);
         const key = `${a.id}:${day}:inv`;
-        const party = counterpartyAccount(this.profile, rng);
+        const party = this.profile.counterpartyAccount(rng);
         out.push({
           key,
           accountId: a.id,
