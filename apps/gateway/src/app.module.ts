@@ -6,12 +6,9 @@ import { createRpcClient, RpcPeerHealthCheck, type RpcClient } from '@ais/rpc';
 import { Metrics, type Logger } from '@ais/observability';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config.js';
 import { AuthModule } from './auth/auth.module.js';
-import { TenantsController } from './admin/tenants.controller.js';
-import { TenantsService } from './admin/tenants.service.js';
 import { OAuthController } from './oauth/oauth.controller.js';
 import { ProvidersController } from './providers/providers.controller.js';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
-import { MetricsController } from './ops/metrics.controller.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { EventsModule } from './events/events.module.js';
 import { CONSENT_RPC, LOGGER } from './tokens.js';
@@ -22,7 +19,7 @@ import { ConsentBudgetService } from './consents/consent-budget.service.js';
 import { DataController } from './data/data.controller.js';
 import { AccountDataService } from './data/account-data.service.js';
 import { SyncModule } from './sync/sync.module.js';
-import { OpsModule } from './ops/ops.module.js';
+import { AdminModule } from './admin/admin.module.js';
 
 class ConsentServicePeer extends RpcPeerHealthCheck {}
 
@@ -39,18 +36,17 @@ export class GatewayModule {
         WebhooksModule,
         EventsModule,
         SyncModule,
-        OpsModule,
+        AdminModule,
         HealthModule.register(
           [{ provide: ConsentServicePeer, inject: [CONSENT_RPC], useFactory: (client: RpcClient) => new ConsentServicePeer(client) }],
           [PostgresHealthCheck, RedisHealthCheck, ConsentServicePeer],
         ),
       ],
-      controllers: [TenantsController, OAuthController, ProvidersController, MetricsController, ConsentsController, CallbackController, DemoCallbackController, DataController],
+      controllers: [OAuthController, ProvidersController, ConsentsController, CallbackController, DemoCallbackController, DataController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: Metrics, useValue: metrics },
-        TenantsService,
         ConsentQueryService,
         ConsentBudgetService,
         AccountDataService,

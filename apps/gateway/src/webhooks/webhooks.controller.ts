@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { TenantPrincipal } from '@ais/auth';
 import { PageQueryDto } from '@ais/http-kit';
 import { Principal, TenantAuth } from '../auth/decorators.js';
+import { tenantContext } from '../auth/request-context.js';
 import { EventEnvelopeView } from '../events/dto/event.dto.js';
 import {
   CreateWebhookDto,
@@ -15,13 +16,7 @@ import {
   WebhookView,
   WebhookWithSecretView,
 } from './dto/webhook.dto.js';
-import { WebhooksService, type TenantContext } from './webhooks.service.js';
-
-const ctxOf = (principal: TenantPrincipal, req: FastifyRequest): TenantContext => ({
-  tenantId: principal.tenantId,
-  credentialId: principal.credentialId,
-  requestId: String(req.id),
-});
+import { WebhooksService } from './webhooks.service.js';
 
 export const WEBHOOKS_DESCRIPTION = [
   'Deliveries are signed per Standard Webhooks: headers `webhook-id` (the event id, the same on every attempt and in GET /v1/events),',
@@ -48,7 +43,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Create a webhook endpoint; its signing secret is shown once.', description: WEBHOOKS_DESCRIPTION })
   @ApiCreatedResponse({ type: WebhookWithSecretView })
   create(@Body() body: CreateWebhookDto, @Principal() principal: TenantPrincipal, @Req() req: FastifyRequest) {
-    return this.webhooks.create(ctxOf(principal, req), body);
+    return this.webhooks.create(tenantContext(principal, req), body);
   }
 
   @Get()
@@ -67,14 +62,14 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Change the URL, event types or description; disable or re-enable.' })
   @ApiOkResponse({ type: WebhookView })
   update(@Param('webhookId') id: string, @Body() body: UpdateWebhookDto, @Principal() principal: TenantPrincipal, @Req() req: FastifyRequest) {
-    return this.webhooks.update(ctxOf(principal, req), id, body);
+    return this.webhooks.update(tenantContext(principal, req), id, body);
   }
 
   @Delete(':webhookId')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted, with its delivery log.' })
   async remove(@Param('webhookId') id: string, @Principal() principal: TenantPrincipal, @Req() req: FastifyRequest) {
-    await this.webhooks.remove(ctxOf(principal, req), id);
+    await this.webhooks.remove(tenantContext(principal, req), id);
   }
 
   @Post(':webhookId/rotate-secret')
@@ -85,7 +80,7 @@ export class WebhooksController {
   })
   @ApiOkResponse({ type: WebhookWithSecretView })
   rotate(@Param('webhookId') id: string, @Body() _body: EmptyBodyDto, @Principal() principal: TenantPrincipal, @Req() req: FastifyRequest) {
-    return this.webhooks.rotateSecret(ctxOf(principal, req), id);
+    return this.webhooks.rotateSecret(tenantContext(principal, req), id);
   }
 
   @Post(':webhookId/test')
@@ -96,7 +91,7 @@ export class WebhooksController {
   })
   @ApiAcceptedResponse({ schema: { $ref: getSchemaPath(EventEnvelopeView) } })
   test(@Param('webhookId') id: string, @Body() _body: EmptyBodyDto, @Principal() principal: TenantPrincipal, @Req() req: FastifyRequest) {
-    return this.webhooks.sendTest(ctxOf(principal, req), id);
+    return this.webhooks.sendTest(tenantContext(principal, req), id);
   }
 
   @Get(':webhookId/deliveries')
@@ -127,6 +122,6 @@ export class WebhooksController {
     @Principal() principal: TenantPrincipal,
     @Req() req: FastifyRequest,
   ) {
-    return this.webhooks.retryDelivery(ctxOf(principal, req), id, deliveryId);
+    return this.webhooks.retryDelivery(tenantContext(principal, req), id, deliveryId);
   }
 }

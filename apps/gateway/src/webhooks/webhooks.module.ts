@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TargetPolicy } from '@ais/webhooks';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config.js';
-import { AdminWebhookDeliveriesController } from '../admin/webhook-deliveries.controller.js';
+import { AdminWebhookDeliveriesController } from './admin-webhook-deliveries.controller.js';
 import { WebhooksController } from './webhooks.controller.js';
 import { WebhooksService } from './webhooks.service.js';
 

@@ -18,13 +18,8 @@ import { AppError, newId } from '@ais/domain';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from '@ais/http-kit';
 import { TargetPolicy, TargetRefusedError, generateWebhookSecret, resolveTarget, stripBrackets } from '@ais/webhooks';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config.js';
-import type { CreateWebhookDto, DeliveryListQueryDto, UpdateWebhookDto } from './dto/webhook.dto.js';
-
-export interface TenantContext {
-  tenantId: string;
-  credentialId: string;
-  requestId: string;
-}
+import type { TenantContext } from '../auth/request-context.js';
+import type { AdminDeliveryListQueryDto, CreateWebhookDto, DeliveryListQueryDto, UpdateWebhookDto } from './dto/webhook.dto.js';
 
 export const webhookView = (e: WebhookEndpointRecord) => ({
   id: e.id,
@@ -69,8 +64,9 @@ const DNS_CHECK_TIMEOUT_MS = 2_000;
 export const TEST_EVENT_MESSAGE = 'This is a test event from AIS Gateway. It went through the normal delivery pipeline.';
 
 /**
- * Tenants' webhook endpoints. Secrets are generated here, sealed with the key ring (bound to the
- * endpoint id) and returned only by create and rotate. Every change is audited in its transaction.
+ * Tenants' webhook endpoints and their deliveries, and the operators' view of deliveries across
+ * tenants. Secrets are generated here, sealed with the key ring (bound to the endpoint id) and
+ * returned only by create and rotate. Every change is audited in its transaction.
  */
 @Injectable()
 export class WebhooksService {
@@ -192,6 +188,14 @@ export class WebhooksService {
     const before = decodeCursor<{ e: string }>('webhook-deliveries', query.cursor, ['e']);
     const rows = await this.deliveries.listForEndpoint(tenantId, endpointId, { status: query.status, beforeEventId: before?.e, limit: limit + 1 });
     return toPage(rows, limit, deliveryView, (d) => encodeCursor('webhook-deliveries', { e: d.eventId }));
+  }
+
+  /** Operators: deliveries across tenants (or of one), newest first. */
+  async listDeliveriesAcrossTenants(query: AdminDeliveryListQueryDto) {
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const before = decodeCursor<{ i: string }>('admin-webhook-deliveries', query.cursor, ['i']);
+    const rows = await this.deliveries.list({ status: query.status, tenantId: query.tenantId, beforeId: before?.i, limit: limit + 1 });
+    return toPage(rows, limit, (d) => ({ tenantId: d.tenantId, ...deliveryView(d) }), (d) => encodeCursor('admin-webhook-deliveries', { i: d.id }));
   }
 
   async getDelivery(tenantId: string, endpointId: string, deliveryId: string) {

@@ -75,6 +75,20 @@ export class DeliveryListQueryDto extends PageQueryDto {
   status?: 'pending' | 'succeeded' | 'failed';
 }
 
+/** Operators: deliveries across tenants (GET /admin/webhooks/deliveries). */
+export class AdminDeliveryListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ['pending', 'succeeded', 'failed'] })
+  @IsOptional()
+  @IsIn(['pending', 'succeeded', 'failed'])
+  status?: 'pending' | 'succeeded' | 'failed';
+
+  @ApiPropertyOptional({ description: 'Only this tenant’s deliveries.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  tenantId?: string;
+}
+
 export class WebhookView {
   @ApiProperty({ example: 'we_01JD8Z…' }) id!: string;
   @ApiProperty() url!: string;

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { AdminAuth } from '../auth/decorators.js';
+import { AdminAuth } from '../../auth/decorators.js';
+import { adminContext } from '../../auth/request-context.js';
 import { OnboardProviderDto, OnboardedView, ProviderHealthListView } from './dto/provider-health.dto.js';
 import { ProviderHealthService } from './provider-health.service.js';
 
@@ -27,6 +28,6 @@ export class ProvidersHealthController {
   @ApiNotFoundResponse({ description: 'No such provider.' })
   @ApiServiceUnavailableResponse({ description: 'The connector-service or the bank did not answer.' })
   onboard(@Param('providerId') providerId: string, @Body() body: OnboardProviderDto, @Req() req: FastifyRequest): Promise<OnboardedView> {
-    return this.health.onboard(providerId, body, { requestId: String(req.id) });
+    return this.health.onboard(providerId, body, adminContext(req));
   }
 }

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditLogRepository } from '@ais/db';
 import { AppError } from '@ais/domain';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, toPage } from '@ais/http-kit';
-import { AdminAuth } from '../auth/decorators.js';
+import { AdminAuth } from '../../auth/decorators.js';
 import { AuditLogQueryDto, AuditPageView, type AuditEntryView } from './dto/audit-log.dto.js';
 
 const CURSOR = 'admin-audit-log';

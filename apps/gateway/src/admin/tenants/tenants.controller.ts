@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { AdminAuth } from '../auth/decorators.js';
+import { AdminAuth } from '../../auth/decorators.js';
+import { adminContext } from '../../auth/request-context.js';
 import { CreateTenantDto, CreatedTenantView, CredentialView, IssueCredentialDto, IssuedCredentialView, TenantListQueryDto, TenantView, UpdateTenantDto } from './dto/tenant.dto.js';
 import { TenantsService } from './tenants.service.js';
 
@@ -15,7 +16,7 @@ export class TenantsController {
   @ApiOperation({ summary: 'Create a tenant; its API key and OAuth client secret are shown once.' })
   @ApiCreatedResponse({ type: CreatedTenantView })
   create(@Body() body: CreateTenantDto, @Req() req: FastifyRequest) {
-    return this.tenants.create(body, { requestId: String(req.id) });
+    return this.tenants.create(body, adminContext(req));
   }
 
   @Get()
@@ -34,7 +35,7 @@ export class TenantsController {
   @ApiOperation({ summary: 'Suspend / reactivate, replace the redirect-URI allow-list, change the rate limit.' })
   @ApiOkResponse({ type: TenantView })
   update(@Param('tenantId') id: string, @Body() body: UpdateTenantDto, @Req() req: FastifyRequest) {
-    return this.tenants.update(id, body, { requestId: String(req.id) });
+    return this.tenants.update(id, body, adminContext(req));
   }
 
   @Get(':tenantId/credentials')
@@ -47,13 +48,13 @@ export class TenantsController {
   @ApiOperation({ summary: 'Issue or rotate a credential; the secret is shown once.' })
   @ApiCreatedResponse({ type: IssuedCredentialView })
   issue(@Param('tenantId') id: string, @Body() body: IssueCredentialDto, @Req() req: FastifyRequest) {
-    return this.tenants.issueCredential(id, body, { requestId: String(req.id) });
+    return this.tenants.issueCredential(id, body, adminContext(req));
   }
 
   @Delete(':tenantId/credentials/:credentialId')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Revoked.' })
   async revoke(@Param('tenantId') id: string, @Param('credentialId') credentialId: string, @Req() req: FastifyRequest) {
-    await this.tenants.revokeCredential(id, credentialId, { requestId: String(req.id) });
+    await this.tenants.revokeCredential(id, credentialId, adminContext(req));
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminAuth } from '../auth/decorators.js';
+import { AdminAuth } from '../../auth/decorators.js';
 import { StatsView } from './dto/stats.dto.js';
 import { StatsService } from './stats.service.js';
 

@@ -3,12 +3,9 @@ import { AuditLogRepository, CredentialRepository, PRISMA, TenantRepository, typ
 import { AppError, newId } from '@ais/domain';
 import { issueApiKey, issueOAuthClient } from '@ais/auth';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from '@ais/http-kit';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config.js';
+import type { AdminContext } from '../../auth/request-context.js';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../gateway.config.js';
 import type { CreateTenantDto, IssueCredentialDto, UpdateTenantDto } from './dto/tenant.dto.js';
-
-export interface AdminContext {
-  requestId: string;
-}
 
 export interface TenantView {
   id: string;

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '@ais/http-kit';
 import type { SyncRunStatus } from '@ais/db';
-import { SyncRunView } from '../../sync/dto/sync-run.dto.js';
+import { SyncRunView } from '../../../sync/dto/sync-run.dto.js';
 
 const STATUSES: SyncRunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'deferred'];
 const ID = /^[A-Za-z0-9_-]+$/;

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { AdminAuth } from '../auth/decorators.js';
+import { AdminAuth } from '../../auth/decorators.js';
+import { adminContext } from '../../auth/request-context.js';
 import { JobPageView, JobView, NoFieldsDto, QueueJobsQueryDto, QueueListView, QueueView } from './dto/queue.dto.js';
 import { QueuesService } from './queues.service.js';
 
@@ -40,7 +41,7 @@ export class QueuesController {
   @ApiNotFoundResponse({ description: 'No such queue or job.' })
   @ApiConflictResponse({ description: 'The job is not failed (waiting, active, completed…).' })
   retry(@Param('queue') queue: string, @Param('jobId') jobId: string, @Body() _body: NoFieldsDto, @Req() req: FastifyRequest) {
-    return this.queues.retry(queue, jobId, { requestId: String(req.id) });
+    return this.queues.retry(queue, jobId, adminContext(req));
   }
 
   @Post(':queue/pause')
@@ -49,7 +50,7 @@ export class QueuesController {
   @ApiOkResponse({ type: QueueView })
   @ApiNotFoundResponse({ description: 'No such queue.' })
   pause(@Param('queue') queue: string, @Body() _body: NoFieldsDto, @Req() req: FastifyRequest) {
-    return this.queues.setPaused(queue, true, { requestId: String(req.id) });
+    return this.queues.setPaused(queue, true, adminContext(req));
   }
 
   @Post(':queue/resume')
@@ -58,6 +59,6 @@ export class QueuesController {
   @ApiOkResponse({ type: QueueView })
   @ApiNotFoundResponse({ description: 'No such queue.' })
   resume(@Param('queue') queue: string, @Body() _body: NoFieldsDto, @Req() req: FastifyRequest) {
-    return this.queues.setPaused(queue, false, { requestId: String(req.id) });
+    return this.queues.setPaused(queue, false, adminContext(req));
   }
 }

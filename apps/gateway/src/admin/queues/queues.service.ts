@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditLogRepository, PRISMA, type PrismaClient } from '@ais/db';
 import { AppError } from '@ais/domain';
 import { encodeCursor, decodeCursor, type Page } from '@ais/http-kit';
-import type { AdminContext } from '../admin/tenants.service.js';
+import type { AdminContext } from '../../auth/request-context.js';
 import { QueueInspector, jobSnapshot, type JobSnapshot, type ListableJobState, type QueueSnapshot } from './queue-inspector.js';
 
 export const DEFAULT_JOB_PAGE = 20;

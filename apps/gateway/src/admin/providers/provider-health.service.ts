@@ -17,11 +17,11 @@ import {
 import type { Redis } from 'ioredis';
 import { AppError } from '@ais/domain';
 import type { RpcClient } from '@ais/rpc';
-import type { AdminContext } from '../admin/tenants.service.js';
+import type { AdminContext } from '../../auth/request-context.js';
 import type { OnboardProviderDto, OnboardedView, OperationWindowView, ProviderHealthListView, ProviderHealthView, RunWindowView } from './dto/provider-health.dto.js';
-import { CONNECTOR_RPC } from './ops.tokens.js';
+import { CONNECTOR_RPC } from '../../tokens.js';
 import { assessProvider, summariseOperations, summariseRuns, type OperationKind, type OperationWindow, type RegistrationRejectionSignal, type RunWindow } from './provider-health.rules.js';
-import { QueueInspector } from './queue-inspector.js';
+import { QueueInspector } from '../queues/queue-inspector.js';
 
 const HOUR_MS = 3_600_000;
 /** Registering at a bank (DCR, a directory round trip) takes longer than an ordinary RPC. */

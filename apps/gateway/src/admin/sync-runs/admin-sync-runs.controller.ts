@@ -2,8 +2,8 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminSyncRunRepository, type AdminSyncRunRecord } from '@ais/db';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, toPage } from '@ais/http-kit';
-import { AdminAuth } from '../auth/decorators.js';
-import { syncRunView } from '../sync/sync-runs.service.js';
+import { AdminAuth } from '../../auth/decorators.js';
+import { syncRunView } from '../../sync/sync-runs.service.js';
 import { AdminSyncRunListQueryDto, AdminSyncRunPageView, type AdminSyncRunView } from './dto/admin-sync-run.dto.js';
 
 const CURSOR = 'admin-sync-runs';

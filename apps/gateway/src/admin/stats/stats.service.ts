@@ -3,7 +3,7 @@ import { OpsStatsRepository, type SyncRunWindowCounts } from '@ais/db';
 import { CONSENT_STATUSES } from '@ais/domain';
 import { SYNC_RUN_STATUSES } from '@ais/db';
 import type { StatsView, SyncRunStatusCountsView } from './dto/stats.dto.js';
-import { QueueInspector } from './queue-inspector.js';
+import { QueueInspector } from '../queues/queue-inspector.js';
 
 const HOUR_MS = 3_600_000;
 
