@@ -73,7 +73,8 @@ try {
     await staticCheck('typecheck (tsc)', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
     // The module-boundary rule needs Nx's project graph; without a cached graph it silently skips.
     await run('npx', ['nx', 'show', 'projects'], { cwd: ROOT, env: { ...process.env, NX_DAEMON: 'false' }, stdio: 'ignore' });
-    await staticCheck('lint (eslint, module boundaries)', 'npx', ['eslint', '--max-warnings=0', 'apps', 'libs']);
+    // Type-aware rules over every project's tsconfig outgrow Node's default 4 GB heap.
+    await staticCheck('lint (eslint, module boundaries)', 'npx', ['eslint', '--max-warnings=0', 'apps', 'libs'], { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=8192`.trim() });
     await staticCheck('no circular imports (dpdm)', 'npx', ['dpdm', '--no-tree', '--no-warning', '--exit-code', 'circular:1', '-T', 'apps/*/src/main.ts', 'libs/*/src/index.ts']);
     await staticCheck('Prisma schema matches migrations', process.execPath, ['--experimental-wasm-modules', '--no-warnings', 'scripts/db/check-drift.mjs']);
   }
