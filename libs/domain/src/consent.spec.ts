@@ -107,6 +107,16 @@ describe('resolveConsentTerms', () => {
     expect(Object.keys(messages).length).toBe(5);
   });
 
+  it("dates the history on the bank's calendar, as the sync's window does", () => {
+    // 21:30 UTC on 4 December is already 5 December in Bahrain: 730 days back is 2024-12-05 there.
+    const bahrain = { ...caps, timeZone: 'Asia/Bahrain' };
+    const late = new Date('2026-12-04T21:30:00Z');
+    expect(resolveConsentTerms({}, bahrain, late).transactionsFrom).toBe('2024-12-05');
+    expect(() => resolveConsentTerms({ transactionsFrom: '2024-12-04' }, bahrain, late)).toThrow(AppError);
+    expect(resolveConsentTerms({ transactionsFrom: '2026-12-05' }, bahrain, late).transactionsFrom).toBe('2026-12-05');
+    expect(resolveConsentTerms({}, caps, late).transactionsFrom).toBe('2024-12-04');
+  });
+
   it('refuses malformed and past values', () => {
     expect(() => resolveConsentTerms({ expiresAt: 'soon' }, caps, now)).toThrow(AppError);
     expect(() => resolveConsentTerms({ expiresAt: '2026-11-20T00:00:00Z' }, caps, now)).toThrow(AppError);

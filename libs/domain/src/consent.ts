@@ -1,3 +1,4 @@
+import { addDays, localDateOf } from './calendar.js';
 import { AppError, type FieldError } from './errors.js';
 import type { ProviderCapabilities } from './capabilities.js';
 import { DEFAULT_PERMISSIONS, isPermission, type Permission } from './permissions.js';
@@ -101,7 +102,15 @@ export interface ResolvedConsentTerms {
 }
 
 const DAY_MS = 86_400_000;
-const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * The first date of the history a provider serves, on the bank's own calendar: the same date the
+ * sync's window starts from. (UTC dates disagreed with it for hours a day: from 21:00 UTC a Bahraini
+ * consent said it covered a day its syncs never read.)
+ */
+export function earliestHistoryDate(caps: Pick<ProviderCapabilities, 'timeZone' | 'maxHistoryDays'>, now: Date): string {
+  return addDays(localDateOf(now, caps.timeZone), -caps.maxHistoryDays);
+}
 
 /**
  * Applies the provider's defaults and caps to what the tenant asked for. Asking beyond a cap is a
@@ -110,7 +119,8 @@ const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 export function resolveConsentTerms(request: ConsentRequest, caps: ProviderCapabilities, now: Date): ResolvedConsentTerms {
   const errors: FieldError[] = [];
   const maxExpiry = new Date(now.getTime() + caps.maxConsentDays * DAY_MS);
-  const earliestFrom = new Date(now.getTime() - caps.maxHistoryDays * DAY_MS);
+  const earliestFrom = earliestHistoryDate(caps, now);
+  const today = localDateOf(now, caps.timeZone);
 
   const requested = request.permissions ?? [...DEFAULT_PERMISSIONS];
   const unknown = requested.filter((p) => !isPermission(p));
@@ -135,13 +145,13 @@ export function resolveConsentTerms(request: ConsentRequest, caps: ProviderCapab
     } else expiresAt = parsed;
   }
 
-  let transactionsFrom = isoDate(earliestFrom);
+  let transactionsFrom = earliestFrom;
   if (request.transactionsFrom !== undefined) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(request.transactionsFrom) || Number.isNaN(Date.parse(`${request.transactionsFrom}T00:00:00Z`))) {
       errors.push({ field: 'transactionsFrom', message: 'must be a date (YYYY-MM-DD)' });
-    } else if (request.transactionsFrom < isoDate(earliestFrom)) {
-      errors.push({ field: 'transactionsFrom', message: `exceeds this provider's maximum history of ${caps.maxHistoryDays} days (earliest ${isoDate(earliestFrom)})` });
-    } else if (request.transactionsFrom > isoDate(now)) {
+    } else if (request.transactionsFrom < earliestFrom) {
+      errors.push({ field: 'transactionsFrom', message: `exceeds this provider's maximum history of ${caps.maxHistoryDays} days (earliest ${earliestFrom})` });
+    } else if (request.transactionsFrom > today) {
       errors.push({ field: 'transactionsFrom', message: 'must not be in the future' });
     } else transactionsFrom = request.transactionsFrom;
   }

@@ -13,7 +13,7 @@ import {
   type Prisma,
 } from '@ais/db';
 import { PurgeConsentData, RecordBankCondition, RequestSync, SyncJobQueues, type RecordBankConditionCommand } from '@ais/sync';
-import { AppError, newId, nextConsentStatus, resolveConsentTerms, transitionConsent, type ProviderCapabilities, type ResolvedConsentTerms } from '@ais/domain';
+import { AppError, earliestHistoryDate, newId, nextConsentStatus, resolveConsentTerms, transitionConsent, type ProviderCapabilities, type ResolvedConsentTerms } from '@ais/domain';
 import { type ConnectorAuthorisationSession, type ConnectorPsu, type ConnectorTokenSet, type RpcRequest, type RpcResponse } from '@ais/contracts';
 import { KeyRing } from '@ais/crypto';
 import type { Logger } from '@ais/observability';
@@ -204,7 +204,7 @@ export class ConsentLifecycleService {
     const caps = provider.capabilities as unknown as ProviderCapabilities;
     // A fresh bank consent with the same terms and a new validity; ids and data on our side are kept.
     const from = consent.transactionsFrom?.toISOString().slice(0, 10);
-    const earliest = new Date(now.getTime() - caps.maxHistoryDays * 86_400_000).toISOString().slice(0, 10);
+    const earliest = earliestHistoryDate(caps, now);
     const terms = resolveConsentTerms(
       { permissions: consent.permissions, frequencyPerDay: Math.min(consent.frequencyPerDay, caps.maxFrequencyPerDay), transactionsFrom: from && from >= earliest ? from : undefined },
       caps,
