@@ -1,6 +1,10 @@
 import { createLogger } from '@ais/observability';
 import { startSandbox, type RunningSandbox } from '../src/sandbox.js';
 
+/** An in-memory sandbox without mTLS; `clockStart` unset means now. */
+const start = (clock: { clockStart?: string; clockScale: number }) =>
+  startSandbox({ host: '127.0.0.1', port: 0, mtlsPort: 0, seed: 'clock-test', dataEpoch: '2024-01-01', pageSize: 100, mtlsEnabled: false, logger: createLogger('sandbox-test', 'silent'), ...clock });
+
 /**
  * Without a configured start, each bank's clock is real time from the first instant: the sync
  * oracle (`summary?at=`) and a gateway comparing its own timestamps with the bank's rely on it.
@@ -8,17 +12,7 @@ import { startSandbox, type RunningSandbox } from '../src/sandbox.js';
 describe('bank clocks without a configured start', () => {
   let sandbox: RunningSandbox;
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      host: '127.0.0.1',
-      port: 0,
-      mtlsPort: 0,
-      seed: 'clock-test',
-      dataEpoch: '2024-01-01',
-      clockScale: 1,
-      pageSize: 100,
-      mtlsEnabled: false,
-      logger: createLogger('sandbox-test', 'silent'),
-    });
+    sandbox = await start({ clockScale: 1 });
   });
   afterAll(async () => {
     await sandbox?.close();
@@ -39,18 +33,7 @@ describe('the summary oracle at an earlier instant', () => {
   let sandbox: RunningSandbox;
   const DAY = 86_400_000;
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      host: '127.0.0.1',
-      port: 0,
-      mtlsPort: 0,
-      seed: 'clock-test',
-      dataEpoch: '2024-01-01',
-      clockStart: '2026-03-10T10:00:00Z',
-      clockScale: 1e-9,
-      pageSize: 100,
-      mtlsEnabled: false,
-      logger: createLogger('sandbox-test', 'silent'),
-    });
+    sandbox = await start({ clockStart: '2026-03-10T10:00:00Z', clockScale: 1e-9 });
   });
   afterAll(async () => {
     await sandbox?.close();
