@@ -13,14 +13,14 @@ import { createTestDatabase, testEnv, type TestDatabase } from '@ais/testing';
 import { loadConnectorServiceConfig, type ConnectorServiceConfig } from '../src/connector-service.config.js';
 import { startConnectorService } from '../src/connector-service.js';
 import { RegistrationRepository } from '../src/registration.repository.js';
-import { startSandbox, type SandboxUnderTest } from './sandbox.js';
+import { connectorTestEnv, type SandboxUnderTest, startSandbox, TEST_REDIRECT_URI } from './sandbox.js';
 
 // A real bank is onboarded with the TPP identity the operator got from the directory: configured
 // from files, not fetched. The sandbox directory plays the OBIE Directory here, as an operator
 // would use it: upload our public keys, download the software statement and the certificate.
 jest.setTimeout(90_000);
 
-const REDIRECT = 'https://gateway.example/v1/callback';
+const REDIRECT = TEST_REDIRECT_URI;
 const logger = createLogger('connector-service-test', 'silent');
 
 async function postJson(url: string, body: unknown): Promise<Record<string, string>> {
@@ -67,13 +67,8 @@ describe('connector-service with a TPP identity from configuration', () => {
       TPP_TRANSPORT_CA_FILE: write('ca.pem', cert.ca_pem),
     };
     config = loadConnectorServiceConfig(
-      testEnv({
-        DATABASE_URL: db.url,
-        NODE_ENV: 'test',
-        CONNECTOR_SANDBOX_URL: sandbox.url,
-        CONNECTOR_SANDBOX_MTLS_URL: sandbox.mtlsUrl,
+      connectorTestEnv(db, sandbox, {
         CONNECTOR_ONBOARD_ON_START: 'false',
-        TPP_REDIRECT_URI: REDIRECT,
         RPC_TIMEOUT_MS: '30000',
         ...files,
       }),

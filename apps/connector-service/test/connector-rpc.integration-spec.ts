@@ -9,17 +9,17 @@ import { CircuitStore, createPrismaClient, type PrismaClient } from '@ais/db';
 import { createHttpApp } from '@ais/http-kit';
 import { createLogger, Metrics } from '@ais/observability';
 import { createRpcClient, startRpcServer, type RpcClient } from '@ais/rpc';
-import { createTestDatabase, testEnv, type TestDatabase } from '@ais/testing';
+import { createTestDatabase, type TestDatabase } from '@ais/testing';
 import { loadConnectorServiceConfig, type ConnectorServiceConfig } from '../src/connector-service.config.js';
 import { startConnectorService } from '../src/connector-service.js';
 import { Redis } from 'ioredis';
 import { seedProviders } from '../src/provider-seed.js';
-import { callbackParams, failure, psuApproves, sandboxCounters, startSandbox, type SandboxUnderTest } from './sandbox.js';
+import { callbackParams, connectorTestEnv, failure, psuApproves, sandboxCounters, type SandboxUnderTest, startSandbox, TEST_REDIRECT_URI } from './sandbox.js';
 
 // The connector-service in-process over a fresh database, Redis RPC and the sandbox banks over HTTP.
 jest.setTimeout(90_000);
 
-const REDIRECT = 'https://gateway.example/v1/callback';
+const REDIRECT = TEST_REDIRECT_URI;
 const PSU = { ipAddress: '198.51.100.7' };
 const logger = createLogger('connector-service-test', 'silent');
 
@@ -59,13 +59,7 @@ describe('connector-service over RPC, against the sandbox banks', () => {
   beforeAll(async () => {
     [sandbox, db] = await Promise.all([startSandbox(), createTestDatabase('connrpc')]);
     config = loadConnectorServiceConfig(
-      testEnv({
-        DATABASE_URL: db.url,
-        NODE_ENV: 'test',
-        CONNECTOR_SANDBOX_URL: sandbox.url,
-        CONNECTOR_SANDBOX_MTLS_URL: sandbox.mtlsUrl,
-        CONNECTOR_ONBOARD_ON_START: 'true',
-        TPP_REDIRECT_URI: REDIRECT,
+      connectorTestEnv(db, sandbox, {
         CONNECTOR_BACKOFF_INITIAL_MS: '10',
         CONNECTOR_BACKOFF_MAX_MS: '50',
         CONNECTOR_BREAKER_FAILURES: '4',

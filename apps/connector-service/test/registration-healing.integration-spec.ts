@@ -5,17 +5,17 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createPrismaClient, type PrismaClient } from '@ais/db';
 import { createLogger, Metrics } from '@ais/observability';
 import { createRpcClient, type RpcClient } from '@ais/rpc';
-import { createTestDatabase, testEnv, type TestDatabase } from '@ais/testing';
+import { createTestDatabase, type TestDatabase } from '@ais/testing';
 import { loadConnectorServiceConfig, type ConnectorServiceConfig } from '../src/connector-service.config.js';
 import { startConnectorService } from '../src/connector-service.js';
-import { callbackParams, failure, psuApproves, startSandbox, type SandboxUnderTest } from './sandbox.js';
+import { callbackParams, connectorTestEnv, failure, psuApproves, type SandboxUnderTest, startSandbox, TEST_REDIRECT_URI } from './sandbox.js';
 
 // A bank that forgets our registration and regenerates its CA (the sandbox restarted in memory on the
 // same ports): the connector-service registers again by itself, once per interval, audited and
 // counted, and operators see in the gateway's provider health when that did not help.
 jest.setTimeout(120_000);
 
-const REDIRECT = 'https://gateway.example/v1/callback';
+const REDIRECT = TEST_REDIRECT_URI;
 const PSU = { ipAddress: '198.51.100.7' };
 const BANKS = ['allstar', 'alsalam', 'saltbank'] as const;
 const logger = createLogger('registration-healing-test', 'silent');
@@ -63,13 +63,7 @@ describe('connector-service: self-healing registrations against the sandbox bank
   beforeAll(async () => {
     [sandbox, db] = await Promise.all([startSandbox(), createTestDatabase('reheal')]);
     ports = { port: Number(new URL(sandbox.url).port), mtlsPort: Number(new URL(sandbox.mtlsUrl).port) };
-    env = testEnv({
-      DATABASE_URL: db.url,
-      NODE_ENV: 'test',
-      CONNECTOR_SANDBOX_URL: sandbox.url,
-      CONNECTOR_SANDBOX_MTLS_URL: sandbox.mtlsUrl,
-      CONNECTOR_ONBOARD_ON_START: 'true',
-      TPP_REDIRECT_URI: REDIRECT,
+    env = connectorTestEnv(db, sandbox, {
       CONNECTOR_BACKOFF_INITIAL_MS: '10',
       CONNECTOR_BACKOFF_MAX_MS: '50',
       CONNECTOR_REREGISTER_INTERVAL_SECONDS: '300',

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { AppError } from '@ais/domain';
 import { createLogger } from '@ais/observability';
+import { testEnv } from '@ais/testing';
 
 /**
  * The sandbox banks (apps/sandbox-bank) in this process on ephemeral ports, over real HTTP and mTLS.
@@ -78,4 +79,20 @@ export async function failure(p: Promise<unknown>): Promise<AppError> {
   );
   if (!(e instanceof AppError)) throw new Error(`expected an AppError, got ${String(e)}`);
   return e;
+}
+
+/** The callback the tests register at the banks. */
+export const TEST_REDIRECT_URI = 'https://gateway.example/v1/callback';
+
+/** A connector-service's test environment against this sandbox and database; `extra` adds or overrides. */
+export function connectorTestEnv(db: { url: string }, sandbox: { url: string; mtlsUrl: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return testEnv({
+    DATABASE_URL: db.url,
+    NODE_ENV: 'test',
+    CONNECTOR_SANDBOX_URL: sandbox.url,
+    CONNECTOR_SANDBOX_MTLS_URL: sandbox.mtlsUrl,
+    CONNECTOR_ONBOARD_ON_START: 'true',
+    TPP_REDIRECT_URI: TEST_REDIRECT_URI,
+    ...extra,
+  });
 }

@@ -8,16 +8,16 @@ import { createPrismaClient, type PrismaClient } from '@ais/db';
 import { createHttpApp } from '@ais/http-kit';
 import { createLogger, Metrics } from '@ais/observability';
 import { createRpcClient, startRpcServer, type RpcClient } from '@ais/rpc';
-import { createTestDatabase, testEnv, type TestDatabase } from '@ais/testing';
+import { createTestDatabase, type TestDatabase } from '@ais/testing';
 import { loadConnectorServiceConfig, type ConnectorServiceConfig } from '../src/connector-service.config.js';
 import { startConnectorService } from '../src/connector-service.js';
-import { callbackParams, failure, psuApproves, sandboxCounters, startSandbox, type SandboxUnderTest } from './sandbox.js';
+import { callbackParams, connectorTestEnv, failure, psuApproves, sandboxCounters, type SandboxUnderTest, startSandbox, TEST_REDIRECT_URI } from './sandbox.js';
 
 // The connector-service in-process over a fresh database and Redis RPC, the sandbox banks over HTTP,
 // and a consent-service vault stand-in that counts how often the connector-service asks it for a token.
 jest.setTimeout(90_000);
 
-const REDIRECT = 'https://gateway.example/v1/callback';
+const REDIRECT = TEST_REDIRECT_URI;
 const PSU = { ipAddress: '198.51.100.7' };
 const logger = createLogger('connector-service-test', 'silent');
 /** The consent-service's default TOKEN_REFRESH_MARGIN_SECONDS. */
@@ -78,13 +78,7 @@ describe('bank tokens in the connector-service: one trip to the vault per token,
   beforeAll(async () => {
     [sandbox, db] = await Promise.all([startSandbox(), createTestDatabase('tokenreuse')]);
     config = loadConnectorServiceConfig(
-      testEnv({
-        DATABASE_URL: db.url,
-        NODE_ENV: 'test',
-        CONNECTOR_SANDBOX_URL: sandbox.url,
-        CONNECTOR_SANDBOX_MTLS_URL: sandbox.mtlsUrl,
-        CONNECTOR_ONBOARD_ON_START: 'true',
-        TPP_REDIRECT_URI: REDIRECT,
+      connectorTestEnv(db, sandbox, {
         RPC_TIMEOUT_MS: '30000',
       }),
     );
