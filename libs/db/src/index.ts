@@ -34,8 +34,3 @@ export * from './repositories/webhook-dispatch.repository.js';
 export * from './repositories/consent-condition.repository.js';
 export * from './registration-gate.js';
 export * from './repositories/provider-operation.repository.js';
-/**
- * @deprecated BullMQ is not the database: import `bullConnection` from '@ais/contracts' (the sync
- * queues are `SyncJobQueues` in '@ais/sync'). Kept until apps/gateway/src/ops stops importing it here.
- */
-export { bullConnection } from '@ais/contracts';

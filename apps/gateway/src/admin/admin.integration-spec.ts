@@ -1,8 +1,8 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv } from 'ajv';
 import { Queue, Worker } from 'bullmq';
-import { CONSENT_QUEUE, SCHEDULER_QUEUE, bullPrefix, syncQueueName } from '@ais/contracts';
-import { CircuitStore, OpsStatsRepository, RegistrationGate, bullConnection, createPrismaClient, type PrismaClient } from '@ais/db';
+import { CONSENT_QUEUE, SCHEDULER_QUEUE, bullConnection, bullPrefix, syncQueueName } from '@ais/contracts';
+import { CircuitStore, OpsStatsRepository, RegistrationGate, createPrismaClient, type PrismaClient } from '@ais/db';
 import { Redis } from 'ioredis';
 import { newId } from '@ais/domain';
 import { startGateway, type GatewayUnderTest } from '../../test/gateway-harness.js';
@@ -22,7 +22,8 @@ describe('gateway: admin operations', () => {
   let tenantB: string;
   const runIds: Record<string, string> = {};
 
-  const admin = (method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) => gw.request(method, path, { token: gw.adminToken, ...init });
+  const admin = (method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) =>
+    gw.request(method, path, { token: gw.adminToken, ...init });
   const queue = (name: string) => {
     let q = queues.get(name);
     if (!q) {
@@ -43,19 +44,40 @@ describe('gateway: admin operations', () => {
       { connection: bullConnection(gw.env.REDIS_URL), prefix: bullPrefix(gw.env.REDIS_PREFIX) },
     );
     for (const j of jobs) await q.add(j.jobName, j.data, { jobId: j.jobId, attempts: 1, removeOnFail: false });
-    for (let i = 0; i < 200 && (await q.getFailedCount()) < jobs.length; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && (await q.getFailedCount()) < jobs.length; i++)
+      await new Promise((r) => setTimeout(r, 25));
     await worker.close();
   }
 
-  async function consent(tenantId: string, providerId: string, status: 'authorised' | 'awaiting_authorisation' | 'revoked' | 'expired') {
+  async function consent(
+    tenantId: string,
+    providerId: string,
+    status: 'authorised' | 'awaiting_authorisation' | 'revoked' | 'expired',
+  ) {
     const id = newId('consent');
     await prisma.consent.create({
-      data: { id, tenantId, providerId, status, permissions: ['accounts'], expiresAt: new Date(now + 30 * 86_400_000), frequencyPerDay: 4, redirectUri: 'https://app.example.com/cb' },
+      data: {
+        id,
+        tenantId,
+        providerId,
+        status,
+        permissions: ['accounts'],
+        expiresAt: new Date(now + 30 * 86_400_000),
+        frequencyPerDay: 4,
+        redirectUri: 'https://app.example.com/cb',
+      },
     });
     return id;
   }
 
-  async function run(key: string, consentId: string, tenantId: string, status: 'queued' | 'succeeded' | 'failed' | 'deferred', minutesAgo: number, errorCode?: string) {
+  async function run(
+    key: string,
+    consentId: string,
+    tenantId: string,
+    status: 'queued' | 'succeeded' | 'failed' | 'deferred',
+    minutesAgo: number,
+    errorCode?: string,
+  ) {
     const id = newId('syncRun');
     runIds[key] = id;
     const finished = status === 'queued' ? null : ago(minutesAgo - 1);
@@ -82,9 +104,26 @@ describe('gateway: admin operations', () => {
       ['bankdown', 'active'],
       ['bankoff', 'inactive'],
     ] as const) {
-      await prisma.provider.create({ data: { id, name: `Bank ${id}`, country: 'GB', standard: 'obie_3_1', profile: 'allstar', status, capabilities: {} } });
+      await prisma.provider.create({
+        data: {
+          id,
+          name: `Bank ${id}`,
+          country: 'GB',
+          standard: 'obie_3_1',
+          profile: 'allstar',
+          status,
+          capabilities: {},
+        },
+      });
     }
-    await prisma.providerRegistration.create({ data: { providerId: 'bankok', clientId: 'client-ok', tokenEndpointAuthMethod: 'private_key_jwt', secretsEncrypted: 'never-shown' } });
+    await prisma.providerRegistration.create({
+      data: {
+        providerId: 'bankok',
+        clientId: 'client-ok',
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        secretsEncrypted: 'never-shown',
+      },
+    });
 
     tenantA = (await admin('POST', '/admin/tenants', { body: { name: 'Tenant A', redirectUris: [] } })).body.id;
     tenantB = (await admin('POST', '/admin/tenants', { body: { name: 'Tenant B', redirectUris: [] } })).body.id;
@@ -123,18 +162,70 @@ describe('gateway: admin operations', () => {
       [acc1, 'iban:GB01'],
       [newId('account'), 'iban:GB02'],
     ])
-      await prisma.account.create({ data: { id, tenantId: tenantA, consentId: okA, providerId: 'bankok', externalId: key, identityKey: key, type: 'personal', currency: 'GBP' } });
+      await prisma.account.create({
+        data: {
+          id,
+          tenantId: tenantA,
+          consentId: okA,
+          providerId: 'bankok',
+          externalId: key,
+          identityKey: key,
+          type: 'personal',
+          currency: 'GBP',
+        },
+      });
     for (let i = 0; i < 3; i++) {
       await prisma.transaction.create({
-        data: { id: newId('transaction'), tenantId: tenantA, consentId: okA, accountId: acc1, idSource: 'bank', identityKey: `b:${i}`, status: 'booked', bookingDate: new Date('2026-11-01'), amount: '-1.50', currency: 'GBP', contentHash: `h${i}` },
+        data: {
+          id: newId('transaction'),
+          tenantId: tenantA,
+          consentId: okA,
+          accountId: acc1,
+          idSource: 'bank',
+          identityKey: `b:${i}`,
+          status: 'booked',
+          bookingDate: new Date('2026-11-01'),
+          amount: '-1.50',
+          currency: 'GBP',
+          contentHash: `h${i}`,
+        },
       });
     }
-    for (const createdAt of [ago(1), ago(2), ago(3), ago(48 * 60)]) await prisma.event.create({ data: { id: newId('event'), tenantId: tenantA, type: 'sync.completed', data: {}, createdAt } });
+    for (const createdAt of [ago(1), ago(2), ago(3), ago(48 * 60)])
+      await prisma.event.create({
+        data: { id: newId('event'), tenantId: tenantA, type: 'sync.completed', data: {}, createdAt },
+      });
 
     const enabled = newId('webhookEndpoint');
-    await prisma.webhookEndpoint.create({ data: { id: enabled, tenantId: tenantA, url: 'https://hooks.example.com/a', events: ['sync.completed'], secretEncrypted: 'x' } });
-    await prisma.webhookEndpoint.create({ data: { id: newId('webhookEndpoint'), tenantId: tenantA, url: 'https://hooks.example.com/b', events: [], secretEncrypted: 'x', failingSince: ago(60) } });
-    await prisma.webhookEndpoint.create({ data: { id: newId('webhookEndpoint'), tenantId: tenantA, url: 'https://hooks.example.com/c', events: [], secretEncrypted: 'x', status: 'disabled' } });
+    await prisma.webhookEndpoint.create({
+      data: {
+        id: enabled,
+        tenantId: tenantA,
+        url: 'https://hooks.example.com/a',
+        events: ['sync.completed'],
+        secretEncrypted: 'x',
+      },
+    });
+    await prisma.webhookEndpoint.create({
+      data: {
+        id: newId('webhookEndpoint'),
+        tenantId: tenantA,
+        url: 'https://hooks.example.com/b',
+        events: [],
+        secretEncrypted: 'x',
+        failingSince: ago(60),
+      },
+    });
+    await prisma.webhookEndpoint.create({
+      data: {
+        id: newId('webhookEndpoint'),
+        tenantId: tenantA,
+        url: 'https://hooks.example.com/c',
+        events: [],
+        secretEncrypted: 'x',
+        status: 'disabled',
+      },
+    });
     let seq = 0;
     for (const [status, createdAt] of [
       ['pending', ago(120)],
@@ -142,16 +233,49 @@ describe('gateway: admin operations', () => {
       ['failed', ago(2000)],
       ['succeeded', ago(3)],
     ] as const) {
-      await prisma.webhookDelivery.create({ data: { id: newId('webhookDelivery'), tenantId: tenantA, endpointId: enabled, eventId: newId('event'), eventSeq: ++seq, status, createdAt } });
+      await prisma.webhookDelivery.create({
+        data: {
+          id: newId('webhookDelivery'),
+          tenantId: tenantA,
+          endpointId: enabled,
+          eventId: newId('event'),
+          eventSeq: ++seq,
+          status,
+          createdAt,
+        },
+      });
     }
 
     // Queues: a failed sync job and a failed revocation; two waiting and one delayed sync job; the
     // failing bank's queue held back the way the sync-worker does it after an open circuit.
-    await failJobs(syncQueueName('bankok'), [{ jobName: 'sync-consent', jobId: `sync-${okA}`, data: { tenantId: tenantA, consentId: okA, providerId: 'bankok', syncRunId: runIds.r3, trigger: 'scheduled', psuIpAddress: '203.0.113.7' } }]);
-    await failJobs(CONSENT_QUEUE, [{ jobName: 'revoke-at-bank', jobId: 'revoke-x', data: { tenantId: tenantA, consentId: okA, providerId: 'bankok', externalConsentId: 'ext-1' } }]);
+    await failJobs(syncQueueName('bankok'), [
+      {
+        jobName: 'sync-consent',
+        jobId: `sync-${okA}`,
+        data: {
+          tenantId: tenantA,
+          consentId: okA,
+          providerId: 'bankok',
+          syncRunId: runIds.r3,
+          trigger: 'scheduled',
+          psuIpAddress: '203.0.113.7',
+        },
+      },
+    ]);
+    await failJobs(CONSENT_QUEUE, [
+      {
+        jobName: 'revoke-at-bank',
+        jobId: 'revoke-x',
+        data: { tenantId: tenantA, consentId: okA, providerId: 'bankok', externalConsentId: 'ext-1' },
+      },
+    ]);
     await queue(syncQueueName('bankok')).add('sync-consent', { consentId: 'c1' }, { jobId: 'sync-c1' });
     await queue(syncQueueName('bankok')).add('sync-consent', { consentId: 'c2' }, { jobId: 'sync-c2' });
-    await queue(syncQueueName('bankok')).add('sync-consent', { consentId: 'c3' }, { jobId: 'sync-c3', delay: 3_600_000 });
+    await queue(syncQueueName('bankok')).add(
+      'sync-consent',
+      { consentId: 'c3' },
+      { jobId: 'sync-c3', delay: 3_600_000 },
+    );
     await queue(syncQueueName('bankdown')).rateLimit(60_000);
     // Its breaker, as two connector-service instances publish it (one open, one probing).
     redis = new Redis(gw.env.REDIS_URL);
@@ -202,7 +326,10 @@ describe('gateway: admin operations', () => {
     expect(res.body).toEqual({
       generatedAt: expect.any(String),
       tenants: { active: 1, suspended: 1, total: 2 },
-      consents: { total: 7, byStatus: { awaiting_authorisation: 1, authorised: 4, rejected: 0, revoked: 1, expired: 1, failed: 0 } },
+      consents: {
+        total: 7,
+        byStatus: { awaiting_authorisation: 1, authorised: 4, rejected: 0, revoked: 1, expired: 1, failed: 0 },
+      },
       providers: { active: 2, inactive: 1, total: 3 },
       syncRuns: {
         lastHour: { queued: 2, running: 0, succeeded: 2, failed: 5, deferred: 0, total: 9 },
@@ -211,7 +338,12 @@ describe('gateway: admin operations', () => {
       data: { accounts: { count: 2, estimated: false }, transactions: { count: 3, estimated: false } },
       events: { last24h: 3 },
       webhooks: {
-        deliveries: { pending: 2, failed: 1, oldestPendingAt: ago(120).toISOString(), oldestPendingAgeSeconds: expect.any(Number) },
+        deliveries: {
+          pending: 2,
+          failed: 1,
+          oldestPendingAt: ago(120).toISOString(),
+          oldestPendingAgeSeconds: expect.any(Number),
+        },
         endpoints: { enabled: 2, disabled: 1, failing: 1 },
       },
       queues: { waiting: 2, active: 0, delayed: 1, failed: 2, paused: [], backingOff: [syncQueueName('bankdown')] },
@@ -229,7 +361,10 @@ describe('gateway: admin operations', () => {
   it('GET /admin/providers/health: registration, outcomes, error codes and rates, 429s, circuit, queue and verdict', async () => {
     const res = await admin('GET', '/admin/providers/health');
     expect(res.status).toBe(200);
-    const by = Object.fromEntries((res.body.data as { providerId: string }[]).map((p) => [p.providerId, p])) as Record<string, any>;
+    const by = Object.fromEntries((res.body.data as { providerId: string }[]).map((p) => [p.providerId, p])) as Record<
+      string,
+      any
+    >;
     expect(Object.keys(by).sort()).toEqual(['bankdown', 'bankoff', 'bankok']);
     expect(JSON.stringify(res.body)).not.toContain('never-shown');
 
@@ -239,9 +374,18 @@ describe('gateway: admin operations', () => {
       status: 'active',
       verdict: 'degraded',
       reasons: ["1 run(s) hit the bank's rate limit (HTTP 429) in the last 24 h."],
-      registration: { present: true, clientId: 'client-ok', tokenEndpointAuthMethod: 'private_key_jwt', registeredAt: expect.any(String) },
+      registration: {
+        present: true,
+        clientId: 'client-ok',
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        registeredAt: expect.any(String),
+      },
       lastSucceededAt: ago(9).toISOString(),
-      lastFailure: { at: ago(119).toISOString(), code: 'bank_invalid_response', detail: expect.stringContaining('bank_invalid_response detail') },
+      lastFailure: {
+        at: ago(119).toISOString(),
+        code: 'bank_invalid_response',
+        detail: expect.stringContaining('bank_invalid_response detail'),
+      },
       lastHour: { runs: 3, succeeded: 2, failed: 0, deferred: 0, inFlight: 1, failureRate: 0, errors: [] },
       last24h: { runs: 6, succeeded: 2, failed: 1, deferred: 2, inFlight: 1 },
       budgetPressure: { bankRateLimited24h: 1, budgetExhausted24h: 1 },
@@ -262,7 +406,13 @@ describe('gateway: admin operations', () => {
       registration: { present: false, clientId: null, tokenEndpointAuthMethod: null },
       lastSucceededAt: ago(26 * 60 - 1).toISOString(),
       lastFailure: { at: ago(19).toISOString(), code: 'bank_unavailable' },
-      lastHour: { runs: 6, failed: 5, inFlight: 1, failureRate: 1, errors: [{ code: 'bank_unavailable', runs: 6, lastAt: expect.any(String) }] },
+      lastHour: {
+        runs: 6,
+        failed: 5,
+        inFlight: 1,
+        failureRate: 1,
+        errors: [{ code: 'bank_unavailable', runs: 6, lastAt: expect.any(String) }],
+      },
       circuit: { state: 'open', since: ago(1).toISOString(), halfOpenAt: ago(1 - 30).toISOString(), instances: 2 },
       queue: { paused: false, backoffMs: expect.any(Number) },
     });
@@ -272,7 +422,12 @@ describe('gateway: admin operations', () => {
       'The bank is failing: its circuit is open, calls to it are paused and the sync backs off.',
       '100% of the runs that finished in the last hour failed.',
     ]);
-    expect(by.bankoff).toMatchObject({ verdict: 'inactive', status: 'inactive', lastSucceededAt: null, lastFailure: null });
+    expect(by.bankoff).toMatchObject({
+      verdict: 'inactive',
+      status: 'inactive',
+      lastSucceededAt: null,
+      lastFailure: null,
+    });
   });
 
   it('GET /admin/queues: every queue with counts per state, paused, backoff and workers', async () => {
@@ -280,7 +435,9 @@ describe('gateway: admin operations', () => {
     expect(res.status).toBe(200);
     expect(res.body.nextCursor).toBeNull();
     const names = (res.body.data as { name: string }[]).map((q) => q.name);
-    expect(names).toEqual(expect.arrayContaining(['sync.bankok', 'sync.bankdown', 'sync.bankoff', SCHEDULER_QUEUE, CONSENT_QUEUE]));
+    expect(names).toEqual(
+      expect.arrayContaining(['sync.bankok', 'sync.bankdown', 'sync.bankoff', SCHEDULER_QUEUE, CONSENT_QUEUE]),
+    );
     expect(names).toHaveLength(5);
     const by = Object.fromEntries((res.body.data as { name: string }[]).map((q) => [q.name, q])) as Record<string, any>;
     expect(by['sync.bankok']).toEqual({
@@ -288,14 +445,28 @@ describe('gateway: admin operations', () => {
       kind: 'sync',
       providerId: 'bankok',
       providerStatus: 'active',
-      counts: { waiting: 2, active: 0, delayed: 1, prioritized: 0, waitingChildren: 0, failed: 1, completed: 0, paused: 0 },
+      counts: {
+        waiting: 2,
+        active: 0,
+        delayed: 1,
+        prioritized: 0,
+        waitingChildren: 0,
+        failed: 1,
+        completed: 0,
+        paused: 0,
+      },
       paused: false,
       backoffMs: 0,
       globalRateLimit: null,
       globalConcurrency: null,
       workers: 0,
     });
-    expect(by[CONSENT_QUEUE]).toMatchObject({ kind: 'consents', providerId: null, providerStatus: null, counts: { failed: 1 } });
+    expect(by[CONSENT_QUEUE]).toMatchObject({
+      kind: 'consents',
+      providerId: null,
+      providerStatus: null,
+      counts: { failed: 1 },
+    });
     expect(by['sync.bankoff'].providerStatus).toBe('inactive');
     expect(by['sync.bankdown'].backoffMs).toBeGreaterThan(0);
 
@@ -312,7 +483,13 @@ describe('gateway: admin operations', () => {
           createdAt: expect.any(String),
           processedAt: expect.any(String),
           finishedAt: expect.any(String),
-          data: { tenantId: tenantA, consentId: expect.any(String), providerId: 'bankok', syncRunId: runIds.r3, trigger: 'scheduled' },
+          data: {
+            tenantId: tenantA,
+            consentId: expect.any(String),
+            providerId: 'bankok',
+            syncRunId: runIds.r3,
+            trigger: 'scheduled',
+          },
         },
       ],
       nextCursor: null,
@@ -320,7 +497,10 @@ describe('gateway: admin operations', () => {
     expect(JSON.stringify(jobs.body)).not.toContain('203.0.113.7');
     const waiting = await admin('GET', `/admin/queues/sync.bankok/jobs?state=waiting&limit=1`);
     expect(waiting.body.data).toHaveLength(1);
-    const rest = await admin('GET', `/admin/queues/sync.bankok/jobs?state=waiting&limit=1&cursor=${waiting.body.nextCursor}`);
+    const rest = await admin(
+      'GET',
+      `/admin/queues/sync.bankok/jobs?state=waiting&limit=1&cursor=${waiting.body.nextCursor}`,
+    );
     expect(rest.body).toEqual({ data: [expect.objectContaining({ state: 'waiting' })], nextCursor: null });
     expect(new Set([waiting.body.data[0].id, rest.body.data[0].id])).toEqual(new Set(['sync-c1', 'sync-c2']));
 
@@ -347,7 +527,8 @@ describe('gateway: admin operations', () => {
     expect(unknownJob.headers.get('content-type')).toContain('application/problem+json');
     expect((await admin('POST', '/admin/queues/nope/jobs/tick-1/retry')).status).toBe(404);
     // Ids that name the queue's own keys are not jobs.
-    for (const key of ['meta', 'failed', 'wait', 'events', 'limiter']) expect((await admin('POST', `/admin/queues/${SCHEDULER_QUEUE}/jobs/${key}/retry`)).status).toBe(404);
+    for (const key of ['meta', 'failed', 'wait', 'events', 'limiter'])
+      expect((await admin('POST', `/admin/queues/${SCHEDULER_QUEUE}/jobs/${key}/retry`)).status).toBe(404);
 
     const audit = await prisma.auditLog.findMany({ where: { action: 'queue.job_retried' } });
     expect(audit).toEqual([
@@ -356,7 +537,13 @@ describe('gateway: admin operations', () => {
         targetType: 'job',
         targetId: `${SCHEDULER_QUEUE}/tick-1`,
         requestId: 'req-retry-1',
-        details: { queue: SCHEDULER_QUEUE, providerId: null, jobName: 'schedule-due-syncs', attemptsMade: 1, failedReason: 'the bank said no' },
+        details: {
+          queue: SCHEDULER_QUEUE,
+          providerId: null,
+          jobName: 'schedule-due-syncs',
+          attemptsMade: 1,
+          failedReason: 'the bank said no',
+        },
       }),
     ]);
   });
@@ -364,19 +551,32 @@ describe('gateway: admin operations', () => {
   it('retries a tenant’s job with the tenant on the audit entry', async () => {
     const res = await admin('POST', `/admin/queues/${CONSENT_QUEUE}/jobs/revoke-x/retry`);
     expect(res.status).toBe(200);
-    expect(res.body.data).toEqual({ tenantId: tenantA, consentId: expect.any(String), providerId: 'bankok', externalConsentId: 'ext-1' });
+    expect(res.body.data).toEqual({
+      tenantId: tenantA,
+      consentId: expect.any(String),
+      providerId: 'bankok',
+      externalConsentId: 'ext-1',
+    });
     const entries = await admin('GET', `/admin/audit-log?tenantId=${tenantA}`);
-    expect(entries.body.data[0]).toMatchObject({ action: 'queue.job_retried', targetId: `${CONSENT_QUEUE}/revoke-x`, tenantId: tenantA });
+    expect(entries.body.data[0]).toMatchObject({
+      action: 'queue.job_retried',
+      targetId: `${CONSENT_QUEUE}/revoke-x`,
+      tenantId: tenantA,
+    });
   });
 
   it('pauses and resumes a provider queue, audited, and repeats a POST with the same Idempotency-Key without redoing it', async () => {
     const q = queue(syncQueueName('bankoff'));
     await q.add('sync-consent', { consentId: 'c9' }, { jobId: 'sync-c9' });
-    const paused = await admin('POST', '/admin/queues/sync.bankoff/pause', { headers: { 'idempotency-key': 'pause-bankoff-1' } });
+    const paused = await admin('POST', '/admin/queues/sync.bankoff/pause', {
+      headers: { 'idempotency-key': 'pause-bankoff-1' },
+    });
     expect(paused.status).toBe(200);
     expect(paused.body).toMatchObject({ name: 'sync.bankoff', paused: true, counts: { waiting: 1, paused: 1 } });
     expect(await q.isPaused()).toBe(true);
-    const replay = await admin('POST', '/admin/queues/sync.bankoff/pause', { headers: { 'idempotency-key': 'pause-bankoff-1' } });
+    const replay = await admin('POST', '/admin/queues/sync.bankoff/pause', {
+      headers: { 'idempotency-key': 'pause-bankoff-1' },
+    });
     expect(replay.status).toBe(200);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     const stats = await admin('GET', '/admin/stats');
@@ -390,7 +590,9 @@ describe('gateway: admin operations', () => {
     expect(await q.isPaused()).toBe(false);
     expect((await admin('POST', '/admin/queues/sync.nobank/pause')).status).toBe(404);
 
-    const actions = (await prisma.auditLog.findMany({ where: { targetId: 'sync.bankoff' }, orderBy: { id: 'asc' } })).map((e) => [e.action, e.details]);
+    const actions = (
+      await prisma.auditLog.findMany({ where: { targetId: 'sync.bankoff' }, orderBy: { id: 'asc' } })
+    ).map((e) => [e.action, e.details]);
     expect(actions).toEqual([
       ['queue.paused', { providerId: 'bankoff', wasPaused: false }],
       ['queue.resumed', { providerId: 'bankoff', wasPaused: true }],
@@ -431,11 +633,33 @@ describe('gateway: admin operations', () => {
     };
     // A run queued after the first page (newer than everything) does not shift the next pages.
     const downConsent = (await prisma.syncRun.findUniqueOrThrow({ where: { id: runIds.d1 } })).consentId;
-    expect(await ids('&status=failed&providerId=bankdown', 2, () => run('late', downConsent, tenantB, 'failed', 0, 'bank_unavailable'))).toEqual([runIds.d1, runIds.d6, runIds.d7, runIds.d4, runIds.d5]);
-    expect((await admin('GET', '/admin/sync-runs?status=failed&providerId=bankdown&limit=1')).body.data[0].id).toBe(runIds.late);
+    expect(
+      await ids('&status=failed&providerId=bankdown', 2, () =>
+        run('late', downConsent, tenantB, 'failed', 0, 'bank_unavailable'),
+      ),
+    ).toEqual([runIds.d1, runIds.d6, runIds.d7, runIds.d4, runIds.d5]);
+    expect((await admin('GET', '/admin/sync-runs?status=failed&providerId=bankdown&limit=1')).body.data[0].id).toBe(
+      runIds.late,
+    );
     await prisma.syncRun.delete({ where: { id: runIds.late } });
-    expect(await ids(`&providerId=bankok`, 3)).toEqual([runIds.r7, runIds.r1, runIds.r2, runIds.r3, runIds.r4, runIds.r5, runIds.r6]);
-    expect(await ids(`&tenantId=${tenantB}`, 4)).toEqual([runIds.d2, runIds.d1, runIds.d6, runIds.d7, runIds.d4, runIds.d5, runIds.d3]);
+    expect(await ids(`&providerId=bankok`, 3)).toEqual([
+      runIds.r7,
+      runIds.r1,
+      runIds.r2,
+      runIds.r3,
+      runIds.r4,
+      runIds.r5,
+      runIds.r6,
+    ]);
+    expect(await ids(`&tenantId=${tenantB}`, 4)).toEqual([
+      runIds.d2,
+      runIds.d1,
+      runIds.d6,
+      runIds.d7,
+      runIds.d4,
+      runIds.d5,
+      runIds.d3,
+    ]);
     expect(await ids(`&status=deferred`, 1)).toEqual([runIds.r4, runIds.r5]);
     const failed = await admin('GET', '/admin/sync-runs?status=failed&limit=1');
     expect(failed.body.data[0]).toMatchObject({ status: 'failed', error: { code: 'bank_unavailable' } });
@@ -452,13 +676,18 @@ describe('gateway: admin operations', () => {
     const all = await admin('GET', '/admin/audit-log?limit=500');
     expect(all.status).toBe(200);
     const entries = all.body.data as { id: string; action: string; tenantId: string | null; createdAt: string }[];
-    expect(entries.map((e) => BigInt(e.id))).toEqual([...entries.map((e) => BigInt(e.id))].sort((a, b) => (a > b ? -1 : 1)));
+    expect(entries.map((e) => BigInt(e.id))).toEqual(
+      [...entries.map((e) => BigInt(e.id))].sort((a, b) => (a > b ? -1 : 1)),
+    );
     expect(entries.filter((e) => e.action === 'tenant.created')).toHaveLength(2);
 
     const forB: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = await admin('GET', `/admin/audit-log?tenantId=${tenantB}&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await admin(
+        'GET',
+        `/admin/audit-log?tenantId=${tenantB}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       forB.push(...page.body.data.map((e: { action: string }) => e.action));
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -470,14 +699,22 @@ describe('gateway: admin operations', () => {
     expect((await admin('POST', '/admin/providers/nobank/onboard')).status).toBe(404);
     const bad = await admin('POST', '/admin/providers/bankok/onboard', { body: { force: 'yes', extra: 1 } });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors).toEqual(expect.arrayContaining([{ field: 'extra', message: 'unknown field' }, expect.objectContaining({ field: 'force' })]));
+    expect(bad.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'extra', message: 'unknown field' },
+        expect.objectContaining({ field: 'force' }),
+      ]),
+    );
     // A client issued by the bank: the method it was issued for, and a secret exactly when that method has one.
     const audited = await prisma.auditLog.count({ where: { targetId: 'bankok' } });
     for (const [body, field] of [
       [{ clientSecret: 's3cret-value' }, 'clientSecret'],
       [{ clientId: 'portal-client' }, 'tokenEndpointAuthMethod'],
       [{ clientId: 'portal-client', tokenEndpointAuthMethod: 'client_secret_basic' }, 'clientSecret'],
-      [{ clientId: 'portal-client', tokenEndpointAuthMethod: 'private_key_jwt', clientSecret: 's3cret-value' }, 'clientSecret'],
+      [
+        { clientId: 'portal-client', tokenEndpointAuthMethod: 'private_key_jwt', clientSecret: 's3cret-value' },
+        'clientSecret',
+      ],
       [{ clientId: '', tokenEndpointAuthMethod: 'private_key_jwt' }, 'clientId'],
     ] as const) {
       const res = await admin('POST', '/admin/providers/bankok/onboard', { body });
@@ -510,20 +747,41 @@ describe('gateway: admin operations', () => {
   });
 
   it('GET /admin/providers/health: a bank whose consent creations fail is not healthy, and one that rejects our registration says since when', async () => {
-    const op = (operation: string, outcome: string, minutesAgo: number, extra: { errorCode?: string; rejected?: string; detail?: string } = {}) =>
-      prisma.providerOperation.create({ data: { providerId: 'bankok', operation, outcome, at: ago(minutesAgo), ...extra } });
+    const op = (
+      operation: string,
+      outcome: string,
+      minutesAgo: number,
+      extra: { errorCode?: string; rejected?: string; detail?: string } = {},
+    ) =>
+      prisma.providerOperation.create({
+        data: { providerId: 'bankok', operation, outcome, at: ago(minutesAgo), ...extra },
+      });
     // Consent creations worked until 40 minutes ago; then the bank stopped knowing our client. The
     // connector-service registered again (which did not help) and waits for its interval.
     await op('consent_creation', 'succeeded', 50);
     await op('consent_creation', 'succeeded', 45);
-    await op('consent_creation', 'failed', 40, { errorCode: 'bank_unauthorised', rejected: 'registration', detail: 'bank_unauthorised: obie.clientCredentials, invalid_client, HTTP 401' });
+    await op('consent_creation', 'failed', 40, {
+      errorCode: 'bank_unauthorised',
+      rejected: 'registration',
+      detail: 'bank_unauthorised: obie.clientCredentials, invalid_client, HTTP 401',
+    });
     await op('re_registration', 'succeeded', 40, { detail: 'the bank rejected our registration' });
-    await op('consent_creation', 'failed', 39, { errorCode: 'bank_unauthorised', rejected: 'registration', detail: 'bank_unauthorised: obie.clientCredentials, invalid_client, HTTP 401' });
-    await op('consent_creation', 'failed', 10, { errorCode: 'bank_unauthorised', rejected: 'registration', detail: 'bank_unauthorised: obie.clientCredentials, invalid_client, HTTP 401' });
+    await op('consent_creation', 'failed', 39, {
+      errorCode: 'bank_unauthorised',
+      rejected: 'registration',
+      detail: 'bank_unauthorised: obie.clientCredentials, invalid_client, HTTP 401',
+    });
+    await op('consent_creation', 'failed', 10, {
+      errorCode: 'bank_unauthorised',
+      rejected: 'registration',
+      detail: 'bank_unauthorised: obie.clientCredentials, invalid_client, HTTP 401',
+    });
     await op('token_refresh', 'failed', 20, { errorCode: 'consent_revoked' });
     await new RegistrationGate(redis!, gw.env.REDIS_PREFIX).claim('bankok', 'cs-1', 60 * 60_000, ago(40));
 
-    const ok = ((await admin('GET', '/admin/providers/health')).body.data as any[]).find((p) => p.providerId === 'bankok');
+    const ok = ((await admin('GET', '/admin/providers/health')).body.data as any[]).find(
+      (p) => p.providerId === 'bankok',
+    );
     expect(ok.verdict).toBe('down');
     expect(ok.registration).toMatchObject({
       present: true,
@@ -547,21 +805,36 @@ describe('gateway: admin operations', () => {
       lastFailedAt: ago(10).toISOString(),
     });
     // A refresh refused because the PSU revoked the consent is not the bank's failure.
-    expect(ok.operations.tokenRefreshes.lastHour).toMatchObject({ succeeded: 0, failed: 0, errors: [{ code: 'consent_revoked', count: 1 }] });
-    expect(ok.operations.codeExchanges.last24h).toMatchObject({ succeeded: 0, failed: 0, failureRate: null, errors: [] });
+    expect(ok.operations.tokenRefreshes.lastHour).toMatchObject({
+      succeeded: 0,
+      failed: 0,
+      errors: [{ code: 'consent_revoked', count: 1 }],
+    });
+    expect(ok.operations.codeExchanges.last24h).toMatchObject({
+      succeeded: 0,
+      failed: 0,
+      failureRate: null,
+      errors: [],
+    });
 
     // An operator's onboarding that succeeded ends the rejection (the consent creations still count).
     await op('registration', 'succeeded', 5);
-    const after = ((await admin('GET', '/admin/providers/health')).body.data as any[]).find((p) => p.providerId === 'bankok');
+    const after = ((await admin('GET', '/admin/providers/health')).body.data as any[]).find(
+      (p) => p.providerId === 'bankok',
+    );
     expect(after.registration).toMatchObject({ rejectedSince: null, rejected: null, lastReregistration: null });
     expect(after.reasons[0]).toBe('60% of the consent creations in the last hour failed (bank_unauthorised).');
     await op('consent_creation', 'failed', 4, { errorCode: 'bank_unauthorised', rejected: 'registration' });
-    const again = ((await admin('GET', '/admin/providers/health')).body.data as any[]).find((p) => p.providerId === 'bankok');
+    const again = ((await admin('GET', '/admin/providers/health')).body.data as any[]).find(
+      (p) => p.providerId === 'bankok',
+    );
     expect(again.registration.rejectedSince).toBe(ago(4).toISOString());
   });
 
   it('documents the operations endpoints in OpenAPI under "Admin: operations", and the responses match their schemas', async () => {
-    const doc = (await (await fetch(`${gw.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, { tags?: string[]; security?: unknown[] }>> };
+    const doc = (await (await fetch(`${gw.baseUrl}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { tags?: string[]; security?: unknown[] }>>;
+    };
     const expected: [string, string][] = [
       ['/admin/stats', 'get'],
       ['/admin/providers/health', 'get'],
@@ -582,7 +855,12 @@ describe('gateway: admin operations', () => {
     expect(doc.paths['/admin/assets/dashboard.js']).toBeUndefined();
 
     // Real responses against the documented 200 schemas, with no undocumented field.
-    const api = (await SwaggerParser.validate(structuredClone(doc) as never)) as unknown as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
+    const api = (await SwaggerParser.validate(structuredClone(doc) as never)) as unknown as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+      >;
+    };
     const ajv = new Ajv({ strict: false, allErrors: true });
     const checks: [string, string, string][] = [
       ['/admin/stats', 'get', '/admin/stats'],

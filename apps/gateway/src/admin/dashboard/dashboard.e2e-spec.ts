@@ -2,7 +2,7 @@ import pg from 'pg';
 import { Queue, Worker } from 'bullmq';
 import type { Browser, Page } from 'playwright-core';
 import { bullPrefix, syncQueueName } from '@ais/contracts';
-import { bullConnection } from '@ais/db';
+import { bullConnection } from '@ais/contracts';
 import { launchChromium, startStack, type RunningStack } from '@ais/testing';
 
 const HOSTILE_NAME = '<img src=x onerror=alert(1)> Evil & Co';
@@ -29,12 +29,18 @@ describe('ops dashboard, black box in a real browser', () => {
   let problems: string[] = [];
 
   const admin = async (method: string, path: string) => {
-    const res = await fetch(`${stack.gatewayUrl}${path}`, { method, headers: { authorization: `Bearer ${stack.adminToken}` } });
+    const res = await fetch(`${stack.gatewayUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${stack.adminToken}` },
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
 
   beforeAll(async () => {
-    stack = await startStack({ apps: ['sandbox-bank', 'connector-service', 'consent-service', 'gateway'], label: 'dashboard' });
+    stack = await startStack({
+      apps: ['sandbox-bank', 'connector-service', 'consent-service', 'gateway'],
+      label: 'dashboard',
+    });
     browser = await launchChromium();
     db = new pg.Client({ connectionString: stack.db.url });
     await db.connect();
@@ -71,8 +77,13 @@ describe('ops dashboard, black box in a real browser', () => {
       { connection, prefix },
     );
     failedJobId = 'sync-cons_e2e';
-    await syncQueue.add('sync-consent', { tenantId, consentId: 'cons_e2e', providerId: 'allstar', syncRunId: 'sr_e2e', trigger: 'scheduled' }, { jobId: failedJobId, attempts: 1, removeOnFail: false });
-    for (let i = 0; i < 200 && (await syncQueue.getFailedCount()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await syncQueue.add(
+      'sync-consent',
+      { tenantId, consentId: 'cons_e2e', providerId: 'allstar', syncRunId: 'sr_e2e', trigger: 'scheduled' },
+      { jobId: failedJobId, attempts: 1, removeOnFail: false },
+    );
+    for (let i = 0; i < 200 && (await syncQueue.getFailedCount()) === 0; i++)
+      await new Promise((r) => setTimeout(r, 25));
     await worker.close();
     expect(await syncQueue.getJobState(failedJobId)).toBe('failed');
   });
@@ -98,9 +109,13 @@ describe('ops dashboard, black box in a real browser', () => {
       expect(r.postData).not.toContain(stack.adminToken);
       const headers = await r.headers;
       for (const [name, value] of Object.entries(headers)) {
-        if (name !== 'authorization') expect({ name, leaks: value.includes(stack.adminToken) }).toEqual({ name, leaks: false });
+        if (name !== 'authorization')
+          expect({ name, leaks: value.includes(stack.adminToken) }).toEqual({ name, leaks: false });
       }
-      expect({ path: url.pathname, authorization: headers.authorization }).toEqual({ path: url.pathname, authorization: isApi(url) ? `Bearer ${stack.adminToken}` : undefined });
+      expect({ path: url.pathname, authorization: headers.authorization }).toEqual({
+        path: url.pathname,
+        authorization: isApi(url) ? `Bearer ${stack.adminToken}` : undefined,
+      });
     }
   }
 
@@ -167,7 +182,9 @@ describe('ops dashboard, black box in a real browser', () => {
     await page.locator('#providers tr[data-provider="allstar"] button[data-action="onboard"]').click();
     await page.getByText('allstar is registered.').waitFor();
     const audit = await admin('GET', '/admin/audit-log?limit=10');
-    expect(audit.body.data.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['queue.job_retried', 'queue.paused', 'queue.resumed', 'provider.onboarded']));
+    expect(audit.body.data.map((e: { action: string }) => e.action)).toEqual(
+      expect.arrayContaining(['queue.job_retried', 'queue.paused', 'queue.resumed', 'provider.onboarded']),
+    );
 
     expect(await page.evaluate('[sessionStorage.length, localStorage.length, document.cookie]')).toEqual([1, 0, '']);
     await page.getByRole('button', { name: 'Sign out' }).click();
