@@ -10,8 +10,12 @@ const jestBin = path.join(path.dirname(require.resolve('jest/package.json')), 'b
 const raw = process.argv.slice(2);
 const sep = raw.indexOf('--');
 const args = sep === -1 ? raw : [...raw.slice(sep + 1), ...raw.slice(0, sep)];
-const result = spawnSync(process.execPath, ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', jestBin, ...args], {
-  stdio: 'inherit',
-  env: process.env,
-});
+const result = spawnSync(
+  process.execPath,
+  ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', jestBin, ...args],
+  {
+    stdio: 'inherit',
+    env: process.env,
+  },
+);
 process.exit(result.status ?? 1);

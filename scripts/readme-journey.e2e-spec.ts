@@ -38,7 +38,8 @@ function readmeCommands() {
   const blocks = [...WALKTHROUGH.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]);
   const one = (what: string, test: (b: string) => boolean) => {
     const found = blocks.filter(test);
-    if (found.length !== 1) throw new Error(`README walkthrough: expected one bash block that ${what}, found ${found.length}`);
+    if (found.length !== 1)
+      throw new Error(`README walkthrough: expected one bash block that ${what}, found ${found.length}`);
     return found[0];
   };
   return {
@@ -55,7 +56,8 @@ function readmeCommands() {
 /** The README's table of sandbox users: bank id → credentials. */
 function readmeUsers(): Map<string, { username: string; password: string; otp: string }> {
   const users = new Map<string, { username: string; password: string; otp: string }>();
-  for (const m of WALKTHROUGH.matchAll(/^\| [^|]+ \| `(\w+)` \| [^|]+ \| `([\w.-]+)` \| `([\w.-]+)` \| `(\d+)` \|$/gm)) users.set(m[1], { username: m[2], password: m[3], otp: m[4] });
+  for (const m of WALKTHROUGH.matchAll(/^\| [^|]+ \| `(\w+)` \| [^|]+ \| `([\w.-]+)` \| `([\w.-]+)` \| `(\d+)` \|$/gm))
+    users.set(m[1], { username: m[2], password: m[3], otp: m[4] });
   return users;
 }
 
@@ -104,7 +106,12 @@ class NpmStart {
         const out = text();
         if (!/Try:\s+curl/.test(out)) return null;
         const field = (label: string) => new RegExp(`^\\s*${label}\\s+(\\S+)`, 'm').exec(out)?.[1];
-        return { api: field('API')!.replace(/\/v1$/, ''), sandbox: field('Sandbox bank')!, adminToken: field('Admin token')!, apiKey: field('API key')! };
+        return {
+          api: field('API')!.replace(/\/v1$/, ''),
+          sandbox: field('Sandbox bank')!,
+          adminToken: field('Admin token')!,
+          apiKey: field('API key')!,
+        };
       },
       300_000,
       250,
@@ -114,9 +121,16 @@ class NpmStart {
 
   /** Ctrl-C: SIGINT to the process group, as a terminal sends it; resolves with how npm ended. */
   async interrupt(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      this.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     process.kill(-this.child.pid!, 'SIGINT');
-    return Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`npm start did not stop within 30 s:\n${this.output.join('')}`)), 30_000))]);
+    return Promise.race([
+      exited,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`npm start did not stop within 30 s:\n${this.output.join('')}`)), 30_000),
+      ),
+    ]);
   }
 
   kill(): void {
@@ -160,7 +174,10 @@ describe('the README path, at every sandbox bank, across a restart', () => {
   const api = async (p: string, init: { method?: string; body?: unknown } = {}) => {
     const res = await fetch(`${printed.api}${p}`, {
       method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${printed.apiKey}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${printed.apiKey}`,
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
+      },
       body: init.body ? JSON.stringify(init.body) : undefined,
     });
     const text = await res.text();
@@ -175,12 +192,20 @@ describe('the README path, at every sandbox bank, across a restart', () => {
   async function takeConsent(bank: string): Promise<string> {
     const user = users.get(bank)!;
     const created = await bash(commands.createConsent, vars({ BANK: bank }));
-    if (created.status !== 'awaiting_authorisation') throw new Error(`POST /v1/consents at ${bank} answered ${JSON.stringify(created)}`);
+    if (created.status !== 'awaiting_authorisation')
+      throw new Error(`POST /v1/consents at ${bank} answered ${JSON.stringify(created)}`);
     expect(created).toMatchObject({ providerId: bank, authorisationUrl: expect.any(String) });
     const landed = new URL(await actAsPsu(browser, created.authorisationUrl, user, 'approve'));
     expect(`${landed.origin}${landed.pathname}`).toBe(`${vars().API}/demo/callback`);
-    expect(Object.fromEntries(landed.searchParams)).toMatchObject({ consentId: created.id, status: 'authorised', state: 'hello' });
-    expect(await bash(commands.getConsent, vars({ CONSENT: created.id }))).toMatchObject({ id: created.id, status: 'authorised' });
+    expect(Object.fromEntries(landed.searchParams)).toMatchObject({
+      consentId: created.id,
+      status: 'authorised',
+      state: 'hello',
+    });
+    expect(await bash(commands.getConsent, vars({ CONSENT: created.id }))).toMatchObject({
+      id: created.id,
+      status: 'authorised',
+    });
     return created.id;
   }
 
@@ -208,7 +233,9 @@ describe('the README path, at every sandbox bank, across a restart', () => {
       const txs: any[] = [];
       let cursor: string | null = null;
       do {
-        const page: { status: number; body: any } = await api(`/v1/accounts/${account.id}/transactions?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: { status: number; body: any } = await api(
+          `/v1/accounts/${account.id}/transactions?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         expect(page.status).toBe(200);
         txs.push(...page.body.data);
         cursor = page.body.nextCursor;
@@ -224,13 +251,25 @@ describe('the README path, at every sandbox bank, across a restart', () => {
 
   /** The bank's own account (the sandbox's oracle) as it stood at an instant of its clock. */
   async function bankTotals(bank: string, from: string | null, at: string) {
-    const res = await fetch(`${printed.sandbox}/${bank}/sandbox/psus/${users.get(bank)!.username}/summary?at=${encodeURIComponent(at)}${from ? `&from=${from}` : ''}`);
-    if (res.status !== 200) throw new Error(`the sandbox's summary at ${at} answered ${res.status}: ${await res.text()}`);
-    const summary = (await res.json()) as { accounts: { accountId: string; booked: { count: number; sum: string }; pending: { count: number; sum: string } }[] };
+    const res = await fetch(
+      `${printed.sandbox}/${bank}/sandbox/psus/${users.get(bank)!.username}/summary?at=${encodeURIComponent(at)}${from ? `&from=${from}` : ''}`,
+    );
+    if (res.status !== 200)
+      throw new Error(`the sandbox's summary at ${at} answered ${res.status}: ${await res.text()}`);
+    const summary = (await res.json()) as {
+      accounts: {
+        accountId: string;
+        booked: { count: number; sum: string };
+        pending: { count: number; sum: string };
+      }[];
+    };
     return new Map(
       summary.accounts.map((a) => [
         a.accountId,
-        { booked: { count: a.booked.count, sum: new Decimal(a.booked.sum).toString() }, pending: { count: a.pending.count, sum: new Decimal(a.pending.sum).toString() } },
+        {
+          booked: { count: a.booked.count, sum: new Decimal(a.booked.sum).toString() },
+          pending: { count: a.pending.count, sum: new Decimal(a.pending.sum).toString() },
+        },
       ]),
     );
   }
@@ -258,15 +297,25 @@ describe('the README path, at every sandbox bank, across a restart', () => {
     ports = await freeStackPorts();
     const base = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
     base.pathname = `/${database}`;
-    env = { ...process.env, DATABASE_URL: base.toString(), REDIS_PREFIX: `journey${randomBytes(3).toString('hex')}`, AIS_RUN_DIR: runDir, LOG_LEVEL: 'info' };
+    env = {
+      ...process.env,
+      DATABASE_URL: base.toString(),
+      REDIS_PREFIX: `journey${randomBytes(3).toString('hex')}`,
+      AIS_RUN_DIR: runDir,
+      LOG_LEVEL: 'info',
+    };
     // As a user's shell: no NODE_ENV (Jest sets "test"), and npm start makes its own secrets (in
     // AIS_RUN_DIR, kept across the restart).
     for (const name of ['NODE_ENV', 'ADMIN_TOKEN', 'ENCRYPTION_KEYS', 'JEST_WORKER_ID']) delete env[name];
-    for (const [key, name] of Object.entries(STACK_PORT_VARS) as [keyof StackPorts, string][]) env[name] = String(ports[key]);
+    for (const [key, name] of Object.entries(STACK_PORT_VARS) as [keyof StackPorts, string][])
+      env[name] = String(ports[key]);
     browser = await launchChromium();
     await hooks.start();
     await start();
-    const webhook = await api('/v1/webhooks', { method: 'POST', body: { url: `${hooks.url}/hooks`, events: ['transactions.added'] } });
+    const webhook = await api('/v1/webhooks', {
+      method: 'POST',
+      body: { url: `${hooks.url}/hooks`, events: ['transactions.added'] },
+    });
     expect(webhook.status).toBe(201);
     webhookSecret = webhook.body.secret;
   });
@@ -288,25 +337,29 @@ describe('the README path, at every sandbox bank, across a restart', () => {
     expect([...users.keys()].sort()).toEqual([...banks].sort());
   });
 
-  it.each(banks)('%s: a consent as the README takes it, the first sync equal to the bank, a signed webhook', async (bank) => {
-    const consentId = await takeConsent(bank);
-    consents.set(bank, consentId);
-    await expectBankDataServed(bank, consentId);
+  it.each(banks)(
+    '%s: a consent as the README takes it, the first sync equal to the bank, a signed webhook',
+    async (bank) => {
+      const consentId = await takeConsent(bank);
+      consents.set(bank, consentId);
+      await expectBankDataServed(bank, consentId);
 
-    const feed = await bash(commands.changeFeed, vars({ CONSENT: consentId }));
-    expect(feed.added.length).toBeGreaterThan(0);
+      const feed = await bash(commands.changeFeed, vars({ CONSENT: consentId }));
+      expect(feed.added.length).toBeGreaterThan(0);
 
-    const delivered = await until(
-      `a transactions.added webhook for ${consentId}`,
-      () => hooks.received.find((r) => {
-        const body = JSON.parse(r.body);
-        return body.type === 'transactions.added' && body.data.consentId === consentId;
-      }),
-      60_000,
-      250,
-    );
-    expect(verifyStandardWebhook(webhookSecret, delivered.headers, delivered.body)).toEqual({ ok: true });
-  });
+      const delivered = await until(
+        `a transactions.added webhook for ${consentId}`,
+        () =>
+          hooks.received.find((r) => {
+            const body = JSON.parse(r.body);
+            return body.type === 'transactions.added' && body.data.consentId === consentId;
+          }),
+        60_000,
+        250,
+      );
+      expect(verifyStandardWebhook(webhookSecret, delivered.headers, delivered.body)).toEqual({ ok: true });
+    },
+  );
 
   it('Ctrl-C stops the whole stack, and npm start again brings it back with every bank still working', async () => {
     // npm ends as a Ctrl-C'd program does (by the signal, or 0 when the script exited first)...

@@ -37,10 +37,24 @@ async function jest(projects, extra = []) {
   const out = path.join(ROOT, `tmp/jest-${projects.join('-')}.json`);
   rmSync(out, { force: true });
   step(`Jest: ${projects.join(', ')}${filters.length ? ` (${filters.join(' ')})` : ''}`);
-  await run(process.execPath, ['scripts/jest.mjs', '--selectProjects', ...projects, '--json', `--outputFile=${out}`, ...(filters.length ? ['--passWithNoTests'] : []), ...extra, '--', ...filters], {
-    cwd: ROOT,
-    env: process.env,
-  });
+  await run(
+    process.execPath,
+    [
+      'scripts/jest.mjs',
+      '--selectProjects',
+      ...projects,
+      '--json',
+      `--outputFile=${out}`,
+      ...(filters.length ? ['--passWithNoTests'] : []),
+      ...extra,
+      '--',
+      ...filters,
+    ],
+    {
+      cwd: ROOT,
+      env: process.env,
+    },
+  );
   if (!existsSync(out)) {
     record(`jest ${projects.join(',')} did not report`, false);
     return;
@@ -54,7 +68,8 @@ async function jest(projects, extra = []) {
       totals.failed++;
       failures.push(`suite failed to run: ${path.relative(ROOT, suite.name)}`);
     }
-    for (const a of suite.assertionResults) if (a.status === 'failed') failures.push(`${path.relative(ROOT, suite.name)} › ${a.fullName}`);
+    for (const a of suite.assertionResults)
+      if (a.status === 'failed') failures.push(`${path.relative(ROOT, suite.name)} › ${a.fullName}`);
   }
 }
 
@@ -70,13 +85,34 @@ try {
   await build();
 
   if (phase('static') && filters.length === 0) {
+    await staticCheck('formatting (prettier --check)', 'npx', ['prettier', '--check', '.', '--log-level', 'warn']);
     await staticCheck('typecheck (tsc)', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
     // The module-boundary rule needs Nx's project graph; without a cached graph it silently skips.
-    await run('npx', ['nx', 'show', 'projects'], { cwd: ROOT, env: { ...process.env, NX_DAEMON: 'false' }, stdio: 'ignore' });
+    await run('npx', ['nx', 'show', 'projects'], {
+      cwd: ROOT,
+      env: { ...process.env, NX_DAEMON: 'false' },
+      stdio: 'ignore',
+    });
     // Type-aware rules over every project's tsconfig outgrow Node's default 4 GB heap.
-    await staticCheck('lint (eslint, module boundaries)', 'npx', ['eslint', '--max-warnings=0', 'apps', 'libs'], { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=8192`.trim() });
-    await staticCheck('no circular imports (dpdm)', 'npx', ['dpdm', '--no-tree', '--no-warning', '--exit-code', 'circular:1', '-T', 'apps/*/src/main.ts', 'libs/*/src/index.ts']);
-    await staticCheck('Prisma schema matches migrations', process.execPath, ['--experimental-wasm-modules', '--no-warnings', 'scripts/db/check-drift.mjs']);
+    await staticCheck('lint (eslint, module boundaries)', 'npx', ['eslint', '--max-warnings=0', 'apps', 'libs'], {
+      ...process.env,
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=8192`.trim(),
+    });
+    await staticCheck('no circular imports (dpdm)', 'npx', [
+      'dpdm',
+      '--no-tree',
+      '--no-warning',
+      '--exit-code',
+      'circular:1',
+      '-T',
+      'apps/*/src/main.ts',
+      'libs/*/src/index.ts',
+    ]);
+    await staticCheck('Prisma schema matches migrations', process.execPath, [
+      '--experimental-wasm-modules',
+      '--no-warnings',
+      'scripts/db/check-drift.mjs',
+    ]);
   }
   if (phase('unit') || phase('integration')) {
     await jest([phase('unit') && 'unit', phase('integration') && 'integration'].filter(Boolean), ['--maxWorkers=2']);

@@ -12,12 +12,25 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EventRepository, SyncRunRepository, TransactionWriteRepository, createPrismaClient, lockConsentSync, type PrismaClient, type TransactionRow } from '@ais/db';
+import {
+  EventRepository,
+  SyncRunRepository,
+  TransactionWriteRepository,
+  createPrismaClient,
+  lockConsentSync,
+  type PrismaClient,
+  type TransactionRow,
+} from '@ais/db';
 import { MAX_TRANSACTION_IDS_PER_EVENT } from '@ais/contracts';
 import { addDays, localDateOf, newId, type Transaction } from '@ais/domain';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { diffTransactions, serialiseAll, toTransactionRow, transactionHash } from '../../apps/sync-worker/src/sync/transaction-diff.js';
+import {
+  diffTransactions,
+  serialiseAll,
+  toTransactionRow,
+  transactionHash,
+} from '../../apps/sync-worker/src/sync/transaction-diff.js';
 import { PSUS, PSU_IP, SyncHarness } from '../../apps/sync-worker/test/sync-harness.js';
 import { WorkerProcess } from '../../apps/sync-worker/test/worker-process.js';
 import { repoRootFrom } from '../../apps/sync-worker/test/repo-root.js';
@@ -29,12 +42,18 @@ const PG_BASE = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:543
 function createDatabase(label: string): { url: string; name: string; drop(): Promise<void> } {
   const name = `ais_bench_${label}_${randomBytes(3).toString('hex')}`;
   const url = Object.assign(new URL(PG_BASE), { pathname: `/${name}` }).toString();
-  execFileSync(process.execPath, ['--experimental-wasm-modules', '--no-warnings', path.join(repoRoot, 'scripts/db/migrate.mjs')], { env: { ...process.env, DATABASE_URL: url }, stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    ['--experimental-wasm-modules', '--no-warnings', path.join(repoRoot, 'scripts/db/migrate.mjs')],
+    { env: { ...process.env, DATABASE_URL: url }, stdio: 'ignore' },
+  );
   return {
     url,
     name,
     drop: async () => {
-      const admin = new pg.Client({ connectionString: Object.assign(new URL(PG_BASE), { pathname: '/postgres' }).toString() });
+      const admin = new pg.Client({
+        connectionString: Object.assign(new URL(PG_BASE), { pathname: '/postgres' }).toString(),
+      });
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();
@@ -59,13 +78,24 @@ const line = (s = '') => console.log(s);
 
 /** Real bank data: one consent's transactions through the connector, reused for every synthetic account. */
 async function sampleTransactions(): Promise<Transaction[]> {
-  const h = await SyncHarness.start({ worker: false, database: createDatabase('sample'), env: { LOG_LEVEL: 'silent' } });
+  const h = await SyncHarness.start({
+    worker: false,
+    database: createDatabase('sample'),
+    env: { LOG_LEVEL: 'silent' },
+  });
   try {
     const c = await h.authorise('allstar', PSUS.alice);
     const context = { consentId: c.consentId, frequencyPerDay: 4, psu: { ipAddress: PSU_IP } };
     const { accounts } = await h.connector.send('connector.listAccounts', { providerId: 'allstar', context });
     const today = localDateOf(h.clock.now(), 'Europe/London');
-    const res = await h.connector.send('connector.getTransactions', { providerId: 'allstar', context, accountIds: accounts.map((a) => a.externalId), from: addDays(today, -730), to: today, status: 'both' });
+    const res = await h.connector.send('connector.getTransactions', {
+      providerId: 'allstar',
+      context,
+      accountIds: accounts.map((a) => a.externalId),
+      from: addDays(today, -730),
+      to: today,
+      status: 'both',
+    });
     return res.accounts.flatMap((a) => a.transactions);
   } finally {
     await h.close();
@@ -81,7 +111,17 @@ interface LoadTarget {
 
 async function loadTarget(prisma: PrismaClient, accounts: number): Promise<LoadTarget> {
   const tenantId = newId('tenant');
-  await prisma.provider.create({ data: { id: 'bench', name: 'Bench', country: 'GB', standard: 'obie_3_1', profile: 'allstar', status: 'active', capabilities: {} } });
+  await prisma.provider.create({
+    data: {
+      id: 'bench',
+      name: 'Bench',
+      country: 'GB',
+      standard: 'obie_3_1',
+      profile: 'allstar',
+      status: 'active',
+      capabilities: {},
+    },
+  });
   await prisma.tenant.create({ data: { id: tenantId, name: 'Bench', rateLimitPerMinute: 600 } });
   const consents: LoadTarget['consents'] = [];
   for (let i = 0; i < accounts; i++) {
@@ -89,14 +129,34 @@ async function loadTarget(prisma: PrismaClient, accounts: number): Promise<LoadT
       const consentId = newId('consent');
       const runId = newId('syncRun');
       await prisma.consent.create({
-        data: { id: consentId, tenantId, providerId: 'bench', status: 'authorised', permissions: ['transactions'], expiresAt: new Date(Date.now() + 86_400_000), frequencyPerDay: 4, redirectUri: 'https://x' },
+        data: {
+          id: consentId,
+          tenantId,
+          providerId: 'bench',
+          status: 'authorised',
+          permissions: ['transactions'],
+          expiresAt: new Date(Date.now() + 86_400_000),
+          frequencyPerDay: 4,
+          redirectUri: 'https://x',
+        },
       });
       await prisma.syncRun.create({ data: { id: runId, tenantId, consentId, trigger: 'initial', status: 'running' } });
       consents.push({ consentId, runId, accountIds: [] });
     }
     const c = consents.at(-1)!;
     const id = newId('account');
-    await prisma.account.create({ data: { id, tenantId, consentId: c.consentId, providerId: 'bench', externalId: `ext-${i}`, identityKey: `ext:${i}`, type: 'personal', currency: 'GBP' } });
+    await prisma.account.create({
+      data: {
+        id,
+        tenantId,
+        consentId: c.consentId,
+        providerId: 'bench',
+        externalId: `ext-${i}`,
+        identityKey: `ext:${i}`,
+        type: 'personal',
+        currency: 'GBP',
+      },
+    });
     c.accountIds.push(id);
   }
   return { prisma, tenantId, consents };
@@ -106,7 +166,12 @@ async function loadTarget(prisma: PrismaClient, accounts: number): Promise<LoadT
  * The worker's account batches, as SyncService.loadAccount does them (balances aside): consents side
  * by side (`concurrency` jobs, as SYNC_CONCURRENCY), each consent's accounts one after the other.
  */
-async function loadPath(t: LoadTarget, transactions: Transaction[], window: { from: string; to: string }, concurrency: number): Promise<number> {
+async function loadPath(
+  t: LoadTarget,
+  transactions: Transaction[],
+  window: { from: string; to: string },
+  concurrency: number,
+): Promise<number> {
   const writes = new TransactionWriteRepository();
   const events = new EventRepository(t.prisma);
   const runs = new SyncRunRepository(t.prisma);
@@ -125,14 +190,34 @@ async function loadPath(t: LoadTarget, transactions: Transaction[], window: { fr
         await t.prisma.$transaction(
           async (tx) => {
             await lockConsentSync(tx, consentId);
-            const stored = await writes.loadForDiff(tx, accountId, window, new Date(Date.now() - 10 * 86_400_000), transactions.map((x) => x.identityKey));
+            const stored = await writes.loadForDiff(
+              tx,
+              accountId,
+              window,
+              new Date(Date.now() - 10 * 86_400_000),
+              transactions.map((x) => x.identityKey),
+            );
             const diff = diffTransactions(transactions, stored, window, serialised);
             if (diff.upserts.length + diff.removedIds.length === 0) return;
             const now = new Date();
-            const changes = await writes.write(tx, { tenantId: t.tenantId, consentId, accountId, upserts: diff.upserts, removedIds: diff.removedIds, now });
+            const changes = await writes.write(tx, {
+              tenantId: t.tenantId,
+              consentId,
+              accountId,
+              upserts: diff.upserts,
+              removedIds: diff.removedIds,
+              now,
+            });
             await runs.addCounts(tx, runId, diff.counts);
             const ids = changes.filter((x) => x.kind === 'added').map((x) => x.transactionId);
-            await events.append(tx, t.tenantId, 'transactions.added', { consentId, accountId, syncRunId: runId, count: ids.length, transactionIds: ids.slice(0, MAX_TRANSACTION_IDS_PER_EVENT), truncated: ids.length > MAX_TRANSACTION_IDS_PER_EVENT });
+            await events.append(tx, t.tenantId, 'transactions.added', {
+              consentId,
+              accountId,
+              syncRunId: runId,
+              count: ids.length,
+              transactionIds: ids.slice(0, MAX_TRANSACTION_IDS_PER_EVENT),
+              truncated: ids.length > MAX_TRANSACTION_IDS_PER_EVENT,
+            });
             written += changes.length;
           },
           { timeout: 300_000, maxWait: 300_000 },
@@ -145,8 +230,31 @@ async function loadPath(t: LoadTarget, transactions: Transaction[], window: { fr
 }
 
 const COPY_COLUMNS = [
-  'id', 'tenant_id', 'consent_id', 'account_id', 'external_id', 'id_source', 'identity_key', 'status', 'booking_date', 'value_date', 'booked_at', 'amount', 'currency', 'description',
-  'merchant_name', 'merchant_category_code', 'counterparty', 'bank_transaction_code', 'reference', 'running_balance', 'currency_exchange', 'pending_transaction_id', 'pending_link', 'raw', 'content_hash',
+  'id',
+  'tenant_id',
+  'consent_id',
+  'account_id',
+  'external_id',
+  'id_source',
+  'identity_key',
+  'status',
+  'booking_date',
+  'value_date',
+  'booked_at',
+  'amount',
+  'currency',
+  'description',
+  'merchant_name',
+  'merchant_category_code',
+  'counterparty',
+  'bank_transaction_code',
+  'reference',
+  'running_balance',
+  'currency_exchange',
+  'pending_transaction_id',
+  'pending_link',
+  'raw',
+  'content_hash',
 ];
 
 function csvField(v: string | null): string {
@@ -154,13 +262,45 @@ function csvField(v: string | null): string {
   return `"${v.replace(/"/g, '""')}"`;
 }
 
-async function copyBaseline(t: LoadTarget, transactions: Transaction[], databaseUrl: string): Promise<{ rows: number; ms: number }> {
+async function copyBaseline(
+  t: LoadTarget,
+  transactions: Transaction[],
+  databaseUrl: string,
+): Promise<{ rows: number; ms: number }> {
   const file = path.join(os.tmpdir(), `sync-bench-${process.pid}.csv`);
   const lines: string[] = [];
-  for (const { consentId, accountId } of t.consents.flatMap((c) => c.accountIds.map((accountId) => ({ consentId: c.consentId, accountId })))) {
+  for (const { consentId, accountId } of t.consents.flatMap((c) =>
+    c.accountIds.map((accountId) => ({ consentId: c.consentId, accountId })),
+  )) {
     for (const txn of transactions) {
       const r: TransactionRow = toTransactionRow(txn, newId('transaction'), transactionHash(txn), null);
-      const values = [r.id, t.tenantId, consentId, accountId, r.externalId, r.idSource, r.identityKey, r.status, r.bookingDate, r.valueDate, r.bookedAt, r.amount, r.currency, r.description, r.merchantName, r.merchantCategoryCode, r.counterparty, r.bankTransactionCode, r.reference, r.runningBalance, r.currencyExchange, r.pendingTransactionId, r.pendingLink, r.raw, r.contentHash];
+      const values = [
+        r.id,
+        t.tenantId,
+        consentId,
+        accountId,
+        r.externalId,
+        r.idSource,
+        r.identityKey,
+        r.status,
+        r.bookingDate,
+        r.valueDate,
+        r.bookedAt,
+        r.amount,
+        r.currency,
+        r.description,
+        r.merchantName,
+        r.merchantCategoryCode,
+        r.counterparty,
+        r.bankTransactionCode,
+        r.reference,
+        r.runningBalance,
+        r.currencyExchange,
+        r.pendingTransactionId,
+        r.pendingLink,
+        r.raw,
+        r.contentHash,
+      ];
       lines.push(values.map(csvField).join(','));
     }
   }
@@ -168,7 +308,18 @@ async function copyBaseline(t: LoadTarget, transactions: Transaction[], database
   await t.prisma.$executeRawUnsafe('TRUNCATE transactions');
   await t.prisma.$executeRawUnsafe('CHECKPOINT');
   const started = performance.now();
-  execFileSync('psql', [databaseUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `\\copy transactions (${COPY_COLUMNS.join(', ')}) FROM '${file}' WITH (FORMAT csv)`], { stdio: 'pipe' });
+  execFileSync(
+    'psql',
+    [
+      databaseUrl,
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-q',
+      '-c',
+      `\\copy transactions (${COPY_COLUMNS.join(', ')}) FROM '${file}' WITH (FORMAT csv)`,
+    ],
+    { stdio: 'pipe' },
+  );
   const ms = performance.now() - started;
   return { rows: lines.length, ms };
 }
@@ -189,7 +340,9 @@ async function benchLoad(): Promise<void> {
     if (runs.length === 0) continue;
     const a = runs.map((r) => r.vsCopy);
     const b = runs.map((r) => r.again);
-    line(`  ${concurrency} job(s), ${runs.length} run(s): (a) load path / COPY median ${fmt(median(a) * 100, 1)} % (${range(a)}; target >= 60 %); (b) re-sync / first sync median ${fmt(median(b) * 100, 1)} % (${range(b)}; target <= 50 %)`);
+    line(
+      `  ${concurrency} job(s), ${runs.length} run(s): (a) load path / COPY median ${fmt(median(a) * 100, 1)} % (${range(a)}; target >= 60 %); (b) re-sync / first sync median ${fmt(median(b) * 100, 1)} % (${range(b)}; target <= 50 %)`,
+    );
   }
 }
 
@@ -206,16 +359,22 @@ async function benchLoadAt(concurrency: number): Promise<{ vsCopy: number; again
   try {
     const t = await loadTarget(prisma, ACCOUNTS);
     const rows = sample.length * ACCOUNTS;
-    line(`  ${fmt(ACCOUNTS)} accounts (${t.consents.length} consents) x ${fmt(sample.length)} transactions (allstar/alice, mapped by the connector) = ${fmt(rows)} rows; raw JSON ~${fmt(JSON.stringify(sample[0].raw).length)} bytes each; ${concurrency} job(s) at once`);
+    line(
+      `  ${fmt(ACCOUNTS)} accounts (${t.consents.length} consents) x ${fmt(sample.length)} transactions (allstar/alice, mapped by the connector) = ${fmt(rows)} rows; raw JSON ~${fmt(JSON.stringify(sample[0].raw).length)} bytes each; ${concurrency} job(s) at once`,
+    );
     await prisma.$executeRawUnsafe('CHECKPOINT');
     let started = performance.now();
     const written = await loadPath(t, sample, window, concurrency);
     const first = performance.now() - started;
-    line(`  (a) load path, first sync:   ${fmt(first)} ms  ${fmt(rows / (first / 1000))} rows/s  (+ ${fmt(written)} change rows, ${ACCOUNTS} events)`);
+    line(
+      `  (a) load path, first sync:   ${fmt(first)} ms  ${fmt(rows / (first / 1000))} rows/s  (+ ${fmt(written)} change rows, ${ACCOUNTS} events)`,
+    );
     started = performance.now();
     const rewritten = await loadPath(t, sample, window, concurrency);
     const again = performance.now() - started;
-    line(`  (b) load path, same data again: ${fmt(again)} ms (${rewritten} rows written) = ${fmt((again / first) * 100, 1)} % of the first sync (target <= 50 %)`);
+    line(
+      `  (b) load path, same data again: ${fmt(again)} ms (${rewritten} rows written) = ${fmt((again / first) * 100, 1)} % of the first sync (target <= 50 %)`,
+    );
     const copy = await copyBaseline(t, sample, db.url);
     line(`  (a) psql \\copy, same rows:    ${fmt(copy.ms)} ms  ${fmt(copy.rows / (copy.ms / 1000))} rows/s`);
     line(`  (a) load path / COPY = ${fmt((copy.ms / first) * 100, 1)} % (target >= 60 %)`);
@@ -239,7 +398,9 @@ function procCpuMs(pid: number): number {
 }
 
 async function benchEndToEnd(): Promise<void> {
-  line(`(c) end to end: ${fmt(CONSENTS)} consents x 3 accounts (allstar/alice, ${HISTORY_DAYS} days of history), worker concurrency ${CONCURRENCY}`);
+  line(
+    `(c) end to end: ${fmt(CONSENTS)} consents x 3 accounts (allstar/alice, ${HISTORY_DAYS} days of history), worker concurrency ${CONCURRENCY}`,
+  );
   const h = await SyncHarness.start({
     worker: false,
     database: createDatabase('e2e'),
@@ -253,7 +414,10 @@ async function benchEndToEnd(): Promise<void> {
       SYNC_QUEUE_LIMIT_MAX: '10000',
     },
   });
-  const worker = WorkerProcess.build({ ...h.env, DATABASE_POOL_SIZE: String(Math.max(10, Math.ceil(CONCURRENCY / 2))) }, 'bench');
+  const worker = WorkerProcess.build(
+    { ...h.env, DATABASE_POOL_SIZE: String(Math.max(10, Math.ceil(CONCURRENCY / 2))) },
+    'bench',
+  );
   try {
     const from = addDays(localDateOf(h.clock.now(), 'Europe/London'), -HISTORY_DAYS);
     const started = performance.now();
@@ -261,14 +425,19 @@ async function benchEndToEnd(): Promise<void> {
     const queue = Array.from({ length: CONSENTS }, (_, i) => i);
     await Promise.all(
       Array.from({ length: 8 }, async () => {
-        while (queue.shift() !== undefined) consents.push((await h.authorise('allstar', PSUS.alice, { transactionsFrom: from })).consentId);
+        while (queue.shift() !== undefined)
+          consents.push((await h.authorise('allstar', PSUS.alice, { transactionsFrom: from })).consentId);
       }),
     );
-    line(`  ${fmt(CONSENTS)} consents authorised through the OAuth flow in ${fmt((performance.now() - started) / 1000, 1)} s`);
+    line(
+      `  ${fmt(CONSENTS)} consents authorised through the OAuth flow in ${fmt((performance.now() - started) / 1000, 1)} s`,
+    );
     await worker.start();
     const pid = worker.pid!;
     for (const latency of LATENCIES) {
-      await h.prisma.$executeRawUnsafe('TRUNCATE transactions, transaction_changes, balances, balance_history, statement_transactions, account_resources, events, sync_runs, accounts');
+      await h.prisma.$executeRawUnsafe(
+        'TRUNCATE transactions, transaction_changes, balances, balance_history, statement_transactions, account_resources, events, sync_runs, accounts',
+      );
       await h.prisma.consent.updateMany({ data: { lastSyncedAt: null, nextSyncAt: null } });
       await h.prisma.$executeRawUnsafe('CHECKPOINT');
       await h.sandbox.faults('allstar', { latencyMs: latency });
@@ -277,14 +446,19 @@ async function benchEndToEnd(): Promise<void> {
         const cpuHere0 = process.cpuUsage();
         const t0 = performance.now();
         const runIds: string[] = [];
-        for (const id of consents) runIds.push(await h.request(id, { trigger: round === 'first sync' ? 'initial' : 'psu_present', psuIpAddress: PSU_IP }));
+        for (const id of consents)
+          runIds.push(
+            await h.request(id, { trigger: round === 'first sync' ? 'initial' : 'psu_present', psuIpAddress: PSU_IP }),
+          );
         const peaks: string[] = [];
         let done = 0;
         let nextMark = 0.25;
         let peakRss = 0;
         while (done < runIds.length) {
           await new Promise((r) => setTimeout(r, 200));
-          done = await h.prisma.syncRun.count({ where: { id: { in: runIds }, status: { in: ['succeeded', 'failed', 'deferred'] } } });
+          done = await h.prisma.syncRun.count({
+            where: { id: { in: runIds }, status: { in: ['succeeded', 'failed', 'deferred'] } },
+          });
           const { rss } = procStatus(pid);
           peakRss = Math.max(peakRss, rss);
           while (done / runIds.length >= nextMark && nextMark <= 1) {
@@ -300,14 +474,18 @@ async function benchEndToEnd(): Promise<void> {
         line(
           `  latency ${latency} ms, ${round}: ${fmt(seconds, 1)} s, ${fmt((runIds.length * 3) / seconds, 1)} account syncs/s, ${fmt(rows)} transactions stored, ${failed} not succeeded`,
         );
-        line(`      CPU: worker ${fmt(cpuWorker, 1)} s (${fmt((cpuWorker / seconds) * 100)} % of one core), sandbox + connector-service ${fmt((here.user + here.system) / 1e6, 1)} s`);
+        line(
+          `      CPU: worker ${fmt(cpuWorker, 1)} s (${fmt((cpuWorker / seconds) * 100)} % of one core), sandbox + connector-service ${fmt((here.user + here.system) / 1e6, 1)} s`,
+        );
         line(`      worker RSS peak as runs complete: ${peaks.join(', ')}`);
         const timing = await h.prisma.$queryRaw<{ run_p50: number; run_p95: number; wait_p50: number }[]>`
           SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) AS run_p50,
                  percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) AS run_p95,
                  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - queued_at)) AS wait_p50
             FROM sync_runs WHERE id = ANY(${runIds}::text[])`;
-        line(`      run duration p50 ${fmt(timing[0].run_p50, 2)} s, p95 ${fmt(timing[0].run_p95, 2)} s; queue wait p50 ${fmt(timing[0].wait_p50, 2)} s`);
+        line(
+          `      run duration p50 ${fmt(timing[0].run_p50, 2)} s, p95 ${fmt(timing[0].run_p95, 2)} s; queue wait p50 ${fmt(timing[0].wait_p50, 2)} s`,
+        );
       }
     }
     line(`  worker peak RSS over everything (VmHWM): ${mb(procStatus(pid).hwm)}`);

@@ -41,11 +41,17 @@ interface TestDatabase {
 async function createTestDatabase(label: string): Promise<TestDatabase> {
   const name = `ais_${label}_${randomBytes(3).toString('hex')}`;
   const url = Object.assign(new URL(PG_BASE), { pathname: `/${name}` }).toString();
-  execFileSync(process.execPath, ['--experimental-wasm-modules', '--no-warnings', path.join(repoRoot, 'scripts/db/migrate.mjs')], { env: { ...process.env, DATABASE_URL: url }, stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    ['--experimental-wasm-modules', '--no-warnings', path.join(repoRoot, 'scripts/db/migrate.mjs')],
+    { env: { ...process.env, DATABASE_URL: url }, stdio: 'ignore' },
+  );
   return {
     url,
     drop: async () => {
-      const admin = new pg.Client({ connectionString: Object.assign(new URL(PG_BASE), { pathname: '/postgres' }).toString() });
+      const admin = new pg.Client({
+        connectionString: Object.assign(new URL(PG_BASE), { pathname: '/postgres' }).toString(),
+      });
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();
@@ -59,14 +65,24 @@ const log = (...parts: unknown[]) => console.log(`[${new Date().toISOString().sl
 
 // ── processes ──
 
-async function spawnReceiver(): Promise<{ url: string; child: ChildProcess; stats(detail?: boolean): Promise<ReceiverStats>; reset(): Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/bench/webhooks/receiver.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve((JSON.parse(d.toString()) as { port: number }).port)));
+async function spawnReceiver(): Promise<{
+  url: string;
+  child: ChildProcess;
+  stats(detail?: boolean): Promise<ReceiverStats>;
+  reset(): Promise<void>;
+}> {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/bench/webhooks/receiver.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout.once('data', (d: Buffer) => resolve((JSON.parse(d.toString()) as { port: number }).port)),
+  );
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
     child,
-    stats: async (detail = false) => (await (await fetch(`${url}/stats${detail ? '?detail=1' : ''}`)).json()) as ReceiverStats,
+    stats: async (detail = false) =>
+      (await (await fetch(`${url}/stats${detail ? '?detail=1' : ''}`)).json()) as ReceiverStats,
     reset: async () => void (await fetch(`${url}/reset`)).text(),
   };
 }
@@ -126,9 +142,18 @@ interface Setup {
   endpoints: { id: string; tenantId: string; path: string; secret: string }[];
 }
 
-async function setUp(label: string, receiverUrl: string, shape: { tenants: number; endpointsPerTenant: number; prefix: string }): Promise<Setup> {
+async function setUp(
+  label: string,
+  receiverUrl: string,
+  shape: { tenants: number; endpointsPerTenant: number; prefix: string },
+): Promise<Setup> {
   const db = await createTestDatabase(label);
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...testEnv({ DATABASE_URL: db.url }), LOG_LEVEL: 'warn', WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1' };
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    ...testEnv({ DATABASE_URL: db.url }),
+    LOG_LEVEL: 'warn',
+    WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1',
+  };
   // Any WEBHOOK_* / DATABASE_POOL_SIZE given as --NAME=value tunes the dispatcher (defaults otherwise).
   for (const [key, value] of Object.entries(args)) if (/^(WEBHOOK_|DATABASE_POOL_SIZE)/.test(key)) env[key] = value;
   const keys = parseKeyRing(env.ENCRYPTION_KEYS);
@@ -138,25 +163,32 @@ async function setUp(label: string, receiverUrl: string, shape: { tenants: numbe
   const endpoints: Setup['endpoints'] = [];
   for (let t = 0; t < shape.tenants; t++) {
     const tenantId = newId('tenant');
-    await sql.query(`INSERT INTO tenants (id, name, rate_limit_per_minute, updated_at) VALUES ($1, $2, 600, now())`, [tenantId, `bench ${t}`]);
+    await sql.query(`INSERT INTO tenants (id, name, rate_limit_per_minute, updated_at) VALUES ($1, $2, 600, now())`, [
+      tenantId,
+      `bench ${t}`,
+    ]);
     for (let e = 0; e < shape.endpointsPerTenant; e++) {
       const id = newId('webhookEndpoint');
       const secret = generateWebhookSecret();
       const p = `/${shape.prefix}/${t}-${e}`;
-      await sql.query(`INSERT INTO webhook_endpoints (id, tenant_id, url, events, secret_encrypted, updated_at) VALUES ($1, $2, $3, $4, $5, now())`, [
-        id,
-        tenantId,
-        `${receiverUrl}${p}`,
-        ['*'],
-        ring.seal(secret, id),
-      ]);
+      await sql.query(
+        `INSERT INTO webhook_endpoints (id, tenant_id, url, events, secret_encrypted, updated_at) VALUES ($1, $2, $3, $4, $5, now())`,
+        [id, tenantId, `${receiverUrl}${p}`, ['*'], ring.seal(secret, id)],
+      );
       endpoints.push({ id, tenantId, path: p, secret });
     }
   }
   return { db, sql, env, endpoints };
 }
 
-const payload = (i: number) => ({ consentId: 'cons_bench', accountId: 'acc_bench', syncRunId: `sr_${i}`, count: 3, transactionIds: [`txn_${i}a`, `txn_${i}b`, `txn_${i}c`], truncated: false });
+const payload = (i: number) => ({
+  consentId: 'cons_bench',
+  accountId: 'acc_bench',
+  syncRunId: `sr_${i}`,
+  count: 3,
+  transactionIds: [`txn_${i}a`, `txn_${i}b`, `txn_${i}c`],
+  truncated: false,
+});
 
 /** Inserts events in one transaction per call (ids made here, like EventRepository.append does). */
 async function insertEvents(sql: pg.Pool | pg.PoolClient, tenantIds: string[], from: number): Promise<string[]> {
@@ -188,7 +220,9 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 async function postgresPids(sql: pg.Pool): Promise<number[]> {
-  return (await sql.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows.map((r: { pid: number }) => r.pid);
+  return (
+    await sql.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+  ).rows.map((r: { pid: number }) => r.pid);
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -207,10 +241,17 @@ async function throughput(receiver: Awaited<ReturnType<typeof spawnReceiver>>) {
     const pg0 = pgPids.map(cpuSeconds);
     await insertEvents(s.sql, tenantIds, 0);
     const t0 = now();
-    const received = await waitFor('all received', async () => (await receiver.stats()).unique >= THROUGHPUT_EVENTS, 600_000, 20);
+    const received = await waitFor(
+      'all received',
+      async () => (await receiver.stats()).unique >= THROUGHPUT_EVENTS,
+      600_000,
+      20,
+    );
     const recorded = await waitFor(
       'all recorded',
-      async () => (await s.sql.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'succeeded'`)).rows[0].n >= THROUGHPUT_EVENTS,
+      async () =>
+        (await s.sql.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'succeeded'`)).rows[0].n >=
+        THROUGHPUT_EVENTS,
       600_000,
       50,
     );
@@ -218,12 +259,17 @@ async function throughput(receiver: Awaited<ReturnType<typeof spawnReceiver>>) {
     const perDelivery = (a: number, b: number) => `${(((a - b) * 1e6) / THROUGHPUT_EVENTS).toFixed(0)} µs`;
     const pgAfter = (await postgresPids(s.sql)).reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     log(
-      `  CPU per delivery: dispatcher ${perDelivery(cpuSeconds(dispatcher.pid), cpu0.dispatcher)}, postgres ~${perDelivery(pgAfter, pg0.reduce((a, b) => a + b, 0))}, receiver ${perDelivery(cpuSeconds(receiver.child.pid), cpu0.receiver)}`,
+      `  CPU per delivery: dispatcher ${perDelivery(cpuSeconds(dispatcher.pid), cpu0.dispatcher)}, postgres ~${perDelivery(
+        pgAfter,
+        pg0.reduce((a, b) => a + b, 0),
+      )}, receiver ${perDelivery(cpuSeconds(receiver.child.pid), cpu0.receiver)}`,
     );
     log(`  dispatcher internals: ${await dispatcherInternals()}`);
     const dispatcherRate = THROUGHPUT_EVENTS / ((received - t0) / 1000);
     const recordedRate = THROUGHPUT_EVENTS / ((recorded - t0) / 1000);
-    log(`  dispatcher: ${Math.round(dispatcherRate)} deliveries/s received (${Math.round(recordedRate)}/s recorded), duplicates ${stats.duplicates}`);
+    log(
+      `  dispatcher: ${Math.round(dispatcherRate)} deliveries/s received (${Math.round(recordedRate)}/s recorded), duplicates ${stats.duplicates}`,
+    );
 
     // Baseline: the same requests, signed the same way, from a bare loop at the same concurrency.
     await receiver.reset();
@@ -238,7 +284,12 @@ async function throughput(receiver: Awaited<ReturnType<typeof spawnReceiver>>) {
         for (let i = next++; i < THROUGHPUT_EVENTS; i = next++) {
           const e = i % s.endpoints.length;
           const id = newId('event');
-          const body = JSON.stringify({ id, type: 'transactions.added', createdAt: new Date().toISOString(), data: payload(i) });
+          const body = JSON.stringify({
+            id,
+            type: 'transactions.added',
+            createdAt: new Date().toISOString(),
+            data: payload(i),
+          });
           const at = new Date();
           const res = await agent.request({
             origin: receiver.url,
@@ -261,7 +312,7 @@ async function throughput(receiver: Awaited<ReturnType<typeof spawnReceiver>>) {
     await agent.close();
     const loopCpu = process.cpuUsage(loopCpu0);
     log(
-      `  baseline CPU per request: loop ${(((loopCpu.user + loopCpu.system) / THROUGHPUT_EVENTS)).toFixed(0)} µs, receiver ${(((cpuSeconds(receiver.child.pid) - receiverCpu0) * 1e6) / THROUGHPUT_EVENTS).toFixed(0)} µs`,
+      `  baseline CPU per request: loop ${((loopCpu.user + loopCpu.system) / THROUGHPUT_EVENTS).toFixed(0)} µs, receiver ${(((cpuSeconds(receiver.child.pid) - receiverCpu0) * 1e6) / THROUGHPUT_EVENTS).toFixed(0)} µs`,
     );
     log(`  baseline (bare signed-POST loop, ${s.endpoints.length} concurrent): ${Math.round(baselineRate)} requests/s`);
     return { dispatcherRate, recordedRate, baselineRate, ratio: dispatcherRate / baselineRate, s, dispatcher };
@@ -272,7 +323,9 @@ async function throughput(receiver: Awaited<ReturnType<typeof spawnReceiver>>) {
 }
 
 async function latency(receiver: Awaited<ReturnType<typeof spawnReceiver>>, s: Setup) {
-  log(`latency: ${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s, each to one of ${s.endpoints.length} endpoints, committed 10 ms apart`);
+  log(
+    `latency: ${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s, each to one of ${s.endpoints.length} endpoints, committed 10 ms apart`,
+  );
   await receiver.reset();
   const committed = new Map<string, number>();
   const perTick = Math.max(1, Math.round(LATENCY_RATE / 100));
@@ -299,8 +352,17 @@ async function latency(receiver: Awaited<ReturnType<typeof spawnReceiver>>, s: S
     .filter(([id]) => committed.has(id))
     .map(([id, t]) => t - committed.get(id)!)
     .sort((a, b) => a - b);
-  const result = { events: n, rate: n / LATENCY_SECONDS, p50: quantile(latencies, 0.5), p90: quantile(latencies, 0.9), p99: quantile(latencies, 0.99), max: latencies.at(-1)! };
-  log(`  commit → delivery: p50 ${result.p50.toFixed(1)} ms, p90 ${result.p90.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms over ${n} events`);
+  const result = {
+    events: n,
+    rate: n / LATENCY_SECONDS,
+    p50: quantile(latencies, 0.5),
+    p90: quantile(latencies, 0.9),
+    p99: quantile(latencies, 0.99),
+    max: latencies.at(-1)!,
+  };
+  log(
+    `  commit → delivery: p50 ${result.p50.toFixed(1)} ms, p90 ${result.p90.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms over ${n} events`,
+  );
   return result;
 }
 
@@ -313,14 +375,32 @@ async function fanout(receiver: Awaited<ReturnType<typeof spawnReceiver>>) {
   try {
     const tenant = s.endpoints[0].tenantId;
     const t0 = now();
-    for (let i = 0; i < FANOUT_EVENTS; i += 1_000) await insertEvents(s.sql, Array.from({ length: Math.min(1_000, FANOUT_EVENTS - i) }, () => tenant), i);
+    for (let i = 0; i < FANOUT_EVENTS; i += 1_000)
+      await insertEvents(
+        s.sql,
+        Array.from({ length: Math.min(1_000, FANOUT_EVENTS - i) }, () => tenant),
+        i,
+      );
     const inserted = now();
     const lastSeq = (await s.sql.query(`SELECT max(seq) AS seq FROM events`)).rows[0].seq as string;
-    const relayed = await waitFor('relayed', async () => (await s.sql.query(`SELECT seq FROM outbox_cursors WHERE name = 'webhooks'`)).rows[0]?.seq === lastSeq, 900_000, 100);
-    const received = await waitFor('all received', async () => (await receiver.stats()).received >= total, 1_800_000, 200);
+    const relayed = await waitFor(
+      'relayed',
+      async () =>
+        (await s.sql.query(`SELECT seq FROM outbox_cursors WHERE name = 'webhooks'`)).rows[0]?.seq === lastSeq,
+      900_000,
+      100,
+    );
+    const received = await waitFor(
+      'all received',
+      async () => (await receiver.stats()).received >= total,
+      1_800_000,
+      200,
+    );
     const recorded = await waitFor(
       'all recorded',
-      async () => (await s.sql.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'succeeded'`)).rows[0].n >= total,
+      async () =>
+        (await s.sql.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'succeeded'`)).rows[0].n >=
+        total,
       900_000,
       1_000,
     );
@@ -352,7 +432,12 @@ const summary: Record<string, unknown> = {};
 try {
   if (!only || only === 'throughput' || only === 'latency') {
     const tp = await throughput(receiver);
-    summary.throughput = { dispatcher: Math.round(tp.dispatcherRate), recorded: Math.round(tp.recordedRate), baseline: Math.round(tp.baselineRate), ratio: Number(tp.ratio.toFixed(2)) };
+    summary.throughput = {
+      dispatcher: Math.round(tp.dispatcherRate),
+      recorded: Math.round(tp.recordedRate),
+      baseline: Math.round(tp.baselineRate),
+      ratio: Number(tp.ratio.toFixed(2)),
+    };
     try {
       if (!only || only === 'latency') summary.latency = await latency(receiver, tp.s);
     } finally {

@@ -23,7 +23,15 @@ const server = createServer((req, res) => {
     }
     const detail = url.searchParams.get('detail') === '1';
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ received, unique: firstArrival.size, duplicates, lastArrival, arrivals: detail ? [...firstArrival] : undefined }));
+    res.end(
+      JSON.stringify({
+        received,
+        unique: firstArrival.size,
+        duplicates,
+        lastArrival,
+        arrivals: detail ? [...firstArrival] : undefined,
+      }),
+    );
     return;
   }
   req.resume();

@@ -31,12 +31,18 @@ export async function withEngine(url, schemaText, fn) {
 export async function loadMigrationsList() {
   const lockPath = path.join(MIGRATIONS_DIR, 'migration_lock.toml');
   const dirs = existsSync(MIGRATIONS_DIR)
-    ? (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+    ? (await readdir(MIGRATIONS_DIR, { withFileTypes: true }))
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
     : [];
   const migrationDirectories = [];
   for (const name of dirs) {
     const sql = await readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'), 'utf8');
-    migrationDirectories.push({ path: name, migrationFile: { path: 'migration.sql', content: { tag: 'ok', value: sql } } });
+    migrationDirectories.push({
+      path: name,
+      migrationFile: { path: 'migration.sql', content: { tag: 'ok', value: sql } },
+    });
   }
   const lockContent = existsSync(lockPath) ? await readFile(lockPath, 'utf8') : null;
   return {
@@ -75,7 +81,14 @@ export async function diffSchemas(fromText, toText, url) {
   return withEngine(url, toText, async (engine) => {
     const target = (text) =>
       text === null ? { tag: 'empty' } : { tag: 'schemaDatamodel', files: [{ path: SCHEMA_PATH, content: text }] };
-    const result = await engine.diff({ from: target(fromText), to: target(toText), script: true, exitCode: null, filters: NO_FILTER, shadowDatabaseUrl: null });
+    const result = await engine.diff({
+      from: target(fromText),
+      to: target(toText),
+      script: true,
+      exitCode: null,
+      filters: NO_FILTER,
+      shadowDatabaseUrl: null,
+    });
     return (result.stdout ?? '').trim();
   });
 }

@@ -5,14 +5,21 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MIGRATIONS_DIR, SCHEMA_PATH, SNAPSHOT_PATH, diffSchemas } from './engine.mjs';
 
-const name = (process.argv[2] ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+const name = (process.argv[2] ?? '')
+  .toLowerCase()
+  .replace(/[^a-z0-9]+/g, '_')
+  .replace(/^_|_$/g, '');
 if (!name) {
   console.error('usage: npm run db:migration -- <name>');
   process.exit(2);
 }
 const previous = existsSync(SNAPSHOT_PATH) ? await readFile(SNAPSHOT_PATH, 'utf8') : null;
 const current = await readFile(SCHEMA_PATH, 'utf8');
-const sql = await diffSchemas(previous, current, process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+const sql = await diffSchemas(
+  previous,
+  current,
+  process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+);
 if (!sql || /^-- This is an empty migration/.test(sql)) {
   console.log('schema.prisma has no changes since the last migration');
   process.exit(0);

@@ -39,11 +39,28 @@ export async function ensurePrismaClient() {
 /** Compiles every app and lib with SWC into dist/ (about a second). */
 export async function build() {
   info('Building (swc)…');
-  const code = await run('npx', ['swc', 'apps', 'libs', '-d', 'dist', '--quiet', '--ignore', '**/*.spec.ts,**/*.integration-spec.ts,**/*.e2e-spec.ts'], { cwd: ROOT });
+  const code = await run(
+    'npx',
+    [
+      'swc',
+      'apps',
+      'libs',
+      '-d',
+      'dist',
+      '--quiet',
+      '--ignore',
+      '**/*.spec.ts,**/*.integration-spec.ts,**/*.e2e-spec.ts',
+    ],
+    { cwd: ROOT },
+  );
   if (code !== 0) throw new Error('build failed');
 }
 
 export async function migrate(env) {
-  const code = await run(process.execPath, ['--experimental-wasm-modules', '--no-warnings', path.join(ROOT, 'scripts/db/migrate.mjs')], { cwd: ROOT, env });
+  const code = await run(
+    process.execPath,
+    ['--experimental-wasm-modules', '--no-warnings', path.join(ROOT, 'scripts/db/migrate.mjs')],
+    { cwd: ROOT, env },
+  );
   if (code !== 0) throw new Error('migrations failed');
 }

@@ -64,7 +64,9 @@ async function sudoRun(args, options) {
 async function aptInstall(packages) {
   step(`Installing Debian packages: ${packages.join(' ')} (apt-get)…`);
   await sudoRun(['apt-get', 'update', '-qq']);
-  const code = await sudoRun(['apt-get', 'install', '-y', '-qq', ...packages], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const code = await sudoRun(['apt-get', 'install', '-y', '-qq', ...packages], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   if (code !== 0) throw new Error(`apt-get install ${packages.join(' ')} failed`);
 }
 
@@ -87,7 +89,18 @@ async function startLocalPostgres() {
 async function startLocalRedis() {
   if (!commandExists('redis-server')) await aptInstall(['redis-server']);
   step('Starting Redis (redis-server on 127.0.0.1:6379, no persistence)…');
-  await run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', '6379', '--save', '', '--appendonly', 'no']);
+  await run('redis-server', [
+    '--daemonize',
+    'yes',
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    '6379',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
 }
 
 /** Returns { databaseUrl, redisUrl } that answer, starting what is missing. */

@@ -52,14 +52,25 @@ export class ConnectorServiceModule {
   static forRoot(config: ConnectorServiceConfig, metrics: Metrics, logger: Logger): DynamicModule {
     return {
       module: ConnectorServiceModule,
-      imports: [DbModule.forRoot(config.database), RedisModule.forRoot(config.redis), HealthModule.register([], [PostgresHealthCheck, RedisHealthCheck])],
+      imports: [
+        DbModule.forRoot(config.database),
+        RedisModule.forRoot(config.redis),
+        HealthModule.register([], [PostgresHealthCheck, RedisHealthCheck]),
+      ],
       controllers: [createPingController('connector-service'), InternalMetricsController, ConnectorController],
       providers: [
         { provide: Metrics, useValue: metrics },
         { provide: CONNECTOR_SERVICE_CONFIG, useValue: config },
         { provide: CONNECTOR_SERVICE_LOGGER, useValue: logger },
-        { provide: CONSENT_SERVICE_RPC, useFactory: () => createRpcClient('consent-service', config.rpc, config.redis) },
-        { provide: CachedTokenSource, inject: [CONSENT_SERVICE_RPC], useFactory: (consentService: RpcClient) => new CachedTokenSource(new RpcTokenSource(consentService)) },
+        {
+          provide: CONSENT_SERVICE_RPC,
+          useFactory: () => createRpcClient('consent-service', config.rpc, config.redis),
+        },
+        {
+          provide: CachedTokenSource,
+          inject: [CONSENT_SERVICE_RPC],
+          useFactory: (consentService: RpcClient) => new CachedTokenSource(new RpcTokenSource(consentService)),
+        },
         {
           provide: THROTTLE_BOARD,
           inject: [REDIS],
@@ -72,7 +83,12 @@ export class ConnectorServiceModule {
         {
           provide: ConnectorRegistry,
           inject: [PRISMA, CachedTokenSource, REDIS, THROTTLE_BOARD],
-          useFactory: (prisma: PrismaClient, tokenSource: CachedTokenSource, redis: Redis, throttleBoard: RedisThrottleBoard) => {
+          useFactory: (
+            prisma: PrismaClient,
+            tokenSource: CachedTokenSource,
+            redis: Redis,
+            throttleBoard: RedisThrottleBoard,
+          ) => {
             const keys = new KeyRing(config.crypto.keys, config.crypto.activeKeyId);
             return new ConnectorRegistry(
               prisma,
@@ -84,7 +100,10 @@ export class ConnectorServiceModule {
                 tppIpAddress: config.connectors.tpp.ipAddress,
                 logger: logger.child({ component: 'connectors' }),
                 metrics,
-                circuitReporter: new RedisCircuitReporter(new CircuitStore(redis, config.redis.prefix), logger.child({ component: 'circuit' })),
+                circuitReporter: new RedisCircuitReporter(
+                  new CircuitStore(redis, config.redis.prefix),
+                  logger.child({ component: 'circuit' }),
+                ),
                 throttleBoard,
               },
               config.connectors,

@@ -15,7 +15,14 @@ function vault(answer: (n: number) => Partial<VaultToken> = () => ({})) {
     async getAccessToken(): Promise<VaultToken> {
       asked += 1;
       await Promise.resolve();
-      return { accessToken: `token-${asked}`, tokenType: 'Bearer', externalConsentId: 'ext-1', expiresAt: iso(T0 + 320_000), refreshAt: iso(T0 + 200_000), ...answer(asked) };
+      return {
+        accessToken: `token-${asked}`,
+        tokenType: 'Bearer',
+        externalConsentId: 'ext-1',
+        expiresAt: iso(T0 + 320_000),
+        refreshAt: iso(T0 + 200_000),
+        ...answer(asked),
+      };
     },
   };
 }
@@ -39,7 +46,11 @@ async function refusedOnce(error: AppError): Promise<{ calls: number; kept: bool
   return { calls, kept: tokens.holds('cns_1') };
 }
 
-const refused = (httpStatus: number) => bankError('bank_unauthorised', 'The bank did not accept the access token.', { providerId: 'allstar', detail: { httpStatus, operation: 'obie.transactions' } });
+const refused = (httpStatus: number) =>
+  bankError('bank_unauthorised', 'The bank did not accept the access token.', {
+    providerId: 'allstar',
+    detail: { httpStatus, operation: 'obie.transactions' },
+  });
 
 describe('CachedTokenSource', () => {
   it('reuses the vault’s token until the vault would refresh it, then asks again', async () => {
@@ -61,7 +72,12 @@ describe('CachedTokenSource', () => {
     const a = await tokens.getAccessToken('cns_a');
     const b = await tokens.getAccessToken('cns_b');
     expect([a.accessToken, b.accessToken]).toEqual(['token-1', 'token-2']);
-    expect(a).toEqual({ accessToken: 'token-1', tokenType: 'Bearer', externalConsentId: 'ext-1', expiresAt: iso(T0 + 320_000) });
+    expect(a).toEqual({
+      accessToken: 'token-1',
+      tokenType: 'Bearer',
+      externalConsentId: 'ext-1',
+      expiresAt: iso(T0 + 320_000),
+    });
   });
 
   it('shares one trip to the vault among concurrent asks for a consent', async () => {
@@ -153,7 +169,10 @@ describe('CachedTokenSource', () => {
 
   it('forgets the token of a consent the bank says is revoked or expired, without running the call again', async () => {
     for (const code of ['consent_revoked', 'consent_expired'] as const) {
-      const error = bankError(code, 'The consent is no longer authorised at the bank.', { providerId: 'allstar', detail: { httpStatus: 401 } });
+      const error = bankError(code, 'The consent is no longer authorised at the bank.', {
+        providerId: 'allstar',
+        detail: { httpStatus: 401 },
+      });
       expect(await refusedOnce(error)).toEqual({ calls: 1, kept: false });
     }
   });
@@ -166,7 +185,11 @@ describe('CachedTokenSource', () => {
     const result = await tokens.run('cns_1', async () => {
       const token = await tokens.getAccessToken('cns_1');
       sent.push(token.externalConsentId);
-      if (token.externalConsentId === 'ext-old') throw bankError('consent_revoked', 'The consent is no longer authorised at the bank.', { providerId: 'allstar', detail: { httpStatus: 401 } });
+      if (token.externalConsentId === 'ext-old')
+        throw bankError('consent_revoked', 'The consent is no longer authorised at the bank.', {
+          providerId: 'allstar',
+          detail: { httpStatus: 401 },
+        });
       return 'accounts';
     });
     expect(result).toBe('accounts');
@@ -176,7 +199,10 @@ describe('CachedTokenSource', () => {
 
   it('keeps the token when the bank refuses something else (our registration, a permission, a 5xx)', async () => {
     const others = [
-      bankError('bank_unauthorised', 'invalid client', { providerId: 'allstar', detail: { httpStatus: 401, bankCode: 'invalid_client' } }),
+      bankError('bank_unauthorised', 'invalid client', {
+        providerId: 'allstar',
+        detail: { httpStatus: 401, bankCode: 'invalid_client' },
+      }),
       bankError('bank_forbidden_permission', 'no permission', { providerId: 'allstar', detail: { httpStatus: 403 } }),
       bankError('bank_unauthorised', 'forbidden', { providerId: 'allstar', detail: { httpStatus: 403 } }),
       bankError('bank_unavailable', 'down', { providerId: 'allstar', detail: { httpStatus: 503 } }),

@@ -67,7 +67,12 @@ export class CachedTokenSource implements TokenSource {
     if (running) return running;
     const asking: Promise<AccessToken> = this.vault.getAccessToken(consentId).then(
       (answer) => {
-        const token: AccessToken = { accessToken: answer.accessToken, tokenType: answer.tokenType, externalConsentId: answer.externalConsentId, expiresAt: answer.expiresAt };
+        const token: AccessToken = {
+          accessToken: answer.accessToken,
+          tokenType: answer.tokenType,
+          externalConsentId: answer.externalConsentId,
+          expiresAt: answer.expiresAt,
+        };
         // Forgotten while the vault answered (a refusal, a revocation): hand it to those who asked, keep nothing.
         if (this.pending.get(consentId) === asking) {
           this.pending.delete(consentId);
@@ -136,7 +141,8 @@ export class CachedTokenSource implements TokenSource {
 
   /** Forgets the tokens of a bank consent (revoked through this service): the vault decides what comes next. */
   forgetExternal(externalConsentId: string): void {
-    for (const [consentId, entry] of this.entries) if (entry.token.externalConsentId === externalConsentId) this.forget(consentId);
+    for (const [consentId, entry] of this.entries)
+      if (entry.token.externalConsentId === externalConsentId) this.forget(consentId);
   }
 
   /** Until the vault's refresh point; a token the vault never refreshes, until its expiry; never past TOKEN_REUSE_MAX_MS. */

@@ -3,7 +3,16 @@ import { decodeJwt, exportJWK, generateKeyPair, importPKCS8 } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { AppError } from '@ais/domain';
-import { bankProfile, createConnector, type ClosableConnector, type ConnectorDeps, type ProviderRecord, type ProviderRegistration, type TppIdentity, type ClientAuthMethod } from '@ais/connectors';
+import {
+  bankProfile,
+  createConnector,
+  type ClosableConnector,
+  type ConnectorDeps,
+  type ProviderRecord,
+  type ProviderRegistration,
+  type TppIdentity,
+  type ClientAuthMethod,
+} from '@ais/connectors';
 import type { PrismaClient } from '@ais/db';
 import type { ConnectorsConfig } from '@ais/config';
 import type { RegistrationRepository } from './registration.repository.js';
@@ -42,7 +51,8 @@ export class ConnectorRegistry {
   private async provider(providerId: string): Promise<ProviderRecord> {
     const row = await this.prisma.provider.findUnique({ where: { id: providerId } });
     if (!row) throw AppError.notFound('Provider');
-    if (row.status !== 'active') throw new AppError('provider_unavailable', `Provider ${providerId} is not active.`, { providerId });
+    if (row.status !== 'active')
+      throw new AppError('provider_unavailable', `Provider ${providerId} is not active.`, { providerId });
     return row as unknown as ProviderRecord;
   }
 
@@ -103,27 +113,56 @@ export class ConnectorRegistry {
    * Registers at the bank once at a time per provider (start-up onboarding and an RPC may race).
    * With `credentials` (a client issued by the bank's portal), those are stored instead of registering.
    */
-  async onboard(providerId: string, method?: ClientAuthMethod, force = false, credentials?: { clientId: string; clientSecret?: string }): Promise<ProviderRegistration> {
+  async onboard(
+    providerId: string,
+    method?: ClientAuthMethod,
+    force = false,
+    credentials?: { clientId: string; clientSecret?: string },
+  ): Promise<ProviderRegistration> {
     const running = this.onboarding.get(providerId);
     if (running) {
       return running
         .catch(() => undefined)
-        .then((r) => (!r || credentials || force || (method !== undefined && r.tokenEndpointAuthMethod !== method) ? this.onboard(providerId, method, force, credentials) : r));
+        .then((r) =>
+          !r || credentials || force || (method !== undefined && r.tokenEndpointAuthMethod !== method)
+            ? this.onboard(providerId, method, force, credentials)
+            : r,
+        );
     }
     const p = this.doOnboard(providerId, method, force, credentials).finally(() => this.onboarding.delete(providerId));
     this.onboarding.set(providerId, p);
     return p;
   }
 
-  private async doOnboard(providerId: string, method: ClientAuthMethod | undefined, force: boolean, credentials?: { clientId: string; clientSecret?: string }): Promise<ProviderRegistration> {
+  private async doOnboard(
+    providerId: string,
+    method: ClientAuthMethod | undefined,
+    force: boolean,
+    credentials?: { clientId: string; clientSecret?: string },
+  ): Promise<ProviderRegistration> {
     const existing = await this.registrations.find(providerId);
-    if (existing && !force && !credentials && (method === undefined || existing.tokenEndpointAuthMethod === method)) return existing;
+    if (existing && !force && !credentials && (method === undefined || existing.tokenEndpointAuthMethod === method))
+      return existing;
     const provider = await this.provider(providerId);
     const connector = createConnector(provider, undefined, this.deps);
     try {
-      const tpp = this.config.tpp.identity ? await this.configuredIdentity(provider, credentials !== undefined) : await this.sandboxIdentity(provider, method);
-      const configured = credentials ? { configured: { ...credentials, tokenEndpointAuthMethod: method ?? bankProfile(provider.profile).preferredAuthMethod } } : {};
-      const registration = await connector.onboard({ redirectUris: [this.config.tpp.redirectUri], tpp, ...(method ? { tokenEndpointAuthMethod: method } : {}), ...configured });
+      const tpp = this.config.tpp.identity
+        ? await this.configuredIdentity(provider, credentials !== undefined)
+        : await this.sandboxIdentity(provider, method);
+      const configured = credentials
+        ? {
+            configured: {
+              ...credentials,
+              tokenEndpointAuthMethod: method ?? bankProfile(provider.profile).preferredAuthMethod,
+            },
+          }
+        : {};
+      const registration = await connector.onboard({
+        redirectUris: [this.config.tpp.redirectUri],
+        tpp,
+        ...(method ? { tokenEndpointAuthMethod: method } : {}),
+        ...configured,
+      });
       await this.registrations.save(registration);
       const old = this.connectors.get(providerId);
       this.connectors.delete(providerId);
@@ -146,7 +185,10 @@ export class ConnectorRegistry {
   private async configuredIdentity(provider: ProviderRecord, clientIssued = false): Promise<TppIdentity> {
     const configured = this.config.tpp.identity!;
     const privateJwk = await exportJWK(await importPKCS8(configured.signingKeyPem, 'PS256', { extractable: true }));
-    const identity: TppIdentity = { clientName: this.config.tpp.clientName, signingKey: { kid: configured.kid, alg: 'PS256', privateJwk } };
+    const identity: TppIdentity = {
+      clientName: this.config.tpp.clientName,
+      signingKey: { kid: configured.kid, alg: 'PS256', privateJwk },
+    };
     if (configured.softwareStatement) {
       const ssa = decodeJwt(configured.softwareStatement);
       identity.softwareStatement = configured.softwareStatement;
@@ -154,7 +196,10 @@ export class ConnectorRegistry {
       if (typeof ssa.org_id === 'string') identity.organisationId = ssa.org_id;
       if (typeof ssa.software_jwks_endpoint === 'string') identity.jwksUri = ssa.software_jwks_endpoint;
     } else if (bankProfile(provider.profile).onboarding === 'dcr' && !clientIssued) {
-      throw new AppError('provider_unavailable', `${provider.id} registers clients by DCR, which needs a software statement: set TPP_SOFTWARE_STATEMENT_FILE.`);
+      throw new AppError(
+        'provider_unavailable',
+        `${provider.id} registers clients by DCR, which needs a software statement: set TPP_SOFTWARE_STATEMENT_FILE.`,
+      );
     }
     if (configured.transport) {
       identity.transport = {
@@ -173,14 +218,21 @@ export class ConnectorRegistry {
     const kid = randomUUID();
     const privateJwk = await exportJWK(privateKey);
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'PS256', use: 'sig' };
-    const identity: TppIdentity = { clientName: this.config.tpp.clientName, signingKey: { kid, alg: 'PS256', privateJwk } };
+    const identity: TppIdentity = {
+      clientName: this.config.tpp.clientName,
+      signingKey: { kid, alg: 'PS256', privateJwk },
+    };
     const profile = bankProfile(provider.profile);
     // A software statement for DCR; a transport certificate (OBWAC / QWAC) for DCR banks and for
     // Berlin Group banks that identify the TPP by its QWAC. The directory issues both.
     const qwac = 'qwacOnXs2a' in profile && profile.qwacOnXs2a;
     if (profile.onboarding !== 'dcr' && !qwac) return identity;
     const dir = `${this.config.sandboxUrl}/directory`;
-    const ssa = await postJson(`${dir}/software-statements`, { client_name: this.config.tpp.clientName, redirect_uris: [this.config.tpp.redirectUri], jwks: { keys: [publicJwk] } });
+    const ssa = await postJson(`${dir}/software-statements`, {
+      client_name: this.config.tpp.clientName,
+      redirect_uris: [this.config.tpp.redirectUri],
+      jwks: { keys: [publicJwk] },
+    });
     identity.softwareId = ssa.software_id as string;
     identity.organisationId = ssa.org_id as string;
     identity.softwareStatement = ssa.software_statement as string;
@@ -211,8 +263,13 @@ function rfc4514Subject(certPem: string): string {
 }
 
 async function postJson(url: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = (await res.body.json()) as Record<string, unknown>;
-  if (res.statusCode >= 300) throw new AppError('provider_unavailable', `The sandbox directory refused: ${JSON.stringify(json)}`);
+  if (res.statusCode >= 300)
+    throw new AppError('provider_unavailable', `The sandbox directory refused: ${JSON.stringify(json)}`);
   return json;
 }

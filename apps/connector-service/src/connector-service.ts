@@ -9,8 +9,17 @@ import type { ConnectorServiceConfig } from './connector-service.config.js';
  * Builds and starts the connector-service: HTTP (health, metrics) and the connector.* RPC server.
  * main.ts runs it as a process; tests run it in-process (port 0).
  */
-export async function startConnectorService(config: ConnectorServiceConfig, logger: Logger, metrics: Metrics, port = config.ports['connector-service']): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(ConnectorServiceModule.forRoot(config, metrics, logger), { service: 'connector-service', logger, metrics });
+export async function startConnectorService(
+  config: ConnectorServiceConfig,
+  logger: Logger,
+  metrics: Metrics,
+  port = config.ports['connector-service'],
+): Promise<NestFastifyApplication> {
+  const app = await createHttpApp(ConnectorServiceModule.forRoot(config, metrics, logger), {
+    service: 'connector-service',
+    logger,
+    metrics,
+  });
   await startRpcServer(app, 'connector-service', config.rpc, config.redis, logger, metrics);
   await app.listen({ port, host: '127.0.0.1' });
   return app;

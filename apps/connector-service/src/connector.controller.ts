@@ -29,7 +29,10 @@ export class ConnectorController {
   }
 
   /** A data call: the consent's token is reused across its pages and calls, and dropped (then asked for once more) when the bank refuses it. */
-  private data<T>(r: { providerId: string; context: { consentId: string } }, call: (c: ClosableConnector) => Promise<T>): Promise<T> {
+  private data<T>(
+    r: { providerId: string; context: { consentId: string } },
+    call: (c: ClosableConnector) => Promise<T>,
+  ): Promise<T> {
     const tokens = this.tokens;
     if (!tokens) return this.run(r.providerId, 'data_call', call);
     return this.run(r.providerId, 'data_call', (c) => tokens.run(r.context.consentId, () => call(c)));
@@ -45,7 +48,12 @@ export class ConnectorController {
       throw error;
     }
     await this.calls.recordOnboarding(r.providerId, 'succeeded');
-    return { providerId: reg.providerId, clientId: reg.clientId, tokenEndpointAuthMethod: reg.tokenEndpointAuthMethod, source: reg.source };
+    return {
+      providerId: reg.providerId,
+      clientId: reg.clientId,
+      tokenEndpointAuthMethod: reg.tokenEndpointAuthMethod,
+      source: reg.source,
+    };
   }
 
   @MessagePattern('connector.createConsent')
@@ -99,17 +107,23 @@ export class ConnectorController {
   }
 
   @MessagePattern('connector.getTransactions')
-  async getTransactions(@Payload() r: Req<'connector.getTransactions'>): Promise<RpcResponse<'connector.getTransactions'>> {
+  async getTransactions(
+    @Payload() r: Req<'connector.getTransactions'>,
+  ): Promise<RpcResponse<'connector.getTransactions'>> {
     return { accounts: await this.data(r, (c) => c.getTransactions(r.context, r)) };
   }
 
   @MessagePattern('connector.listStatements')
-  async listStatements(@Payload() r: Req<'connector.listStatements'>): Promise<RpcResponse<'connector.listStatements'>> {
+  async listStatements(
+    @Payload() r: Req<'connector.listStatements'>,
+  ): Promise<RpcResponse<'connector.listStatements'>> {
     return { statements: await this.data(r, (c) => c.listStatements(r.context, r)) };
   }
 
   @MessagePattern('connector.getStatementTransactions')
-  async getStatementTransactions(@Payload() r: Req<'connector.getStatementTransactions'>): Promise<RpcResponse<'connector.getStatementTransactions'>> {
+  async getStatementTransactions(
+    @Payload() r: Req<'connector.getStatementTransactions'>,
+  ): Promise<RpcResponse<'connector.getStatementTransactions'>> {
     return { transactions: await this.data(r, (c) => c.getStatementTransactions(r.context, r)) };
   }
 

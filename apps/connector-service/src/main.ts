@@ -9,7 +9,10 @@ try {
   const logger = createLogger('connector-service', config.runtime.logLevel);
   await startConnectorService(config, logger, new Metrics('connector-service'));
   installShutdownTimeout(logger, config.runtime.shutdownTimeoutMs);
-  logger.info({ port: config.ports['connector-service'], onboardOnStart: config.connectors.onboardOnStart }, 'connector-service ready');
+  logger.info(
+    { port: config.ports['connector-service'], onboardOnStart: config.connectors.onboardOnStart },
+    'connector-service ready',
+  );
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(`connector-service: ${error.message}`);

@@ -39,7 +39,12 @@ export class ProviderBootstrap implements OnApplicationBootstrap, OnApplicationS
     if (this.started) return;
     this.started = true;
     const c = this.config.connectors;
-    const count = await seedProviders(this.prisma, { sandboxUrl: c.sandboxUrl, sandboxMtlsUrl: c.sandboxMtlsUrl, endpointOverrides: c.endpointOverrides, activeProviders: c.activeProviders });
+    const count = await seedProviders(this.prisma, {
+      sandboxUrl: c.sandboxUrl,
+      sandboxMtlsUrl: c.sandboxMtlsUrl,
+      endpointOverrides: c.endpointOverrides,
+      activeProviders: c.activeProviders,
+    });
     this.logger.info({ providers: count }, 'provider catalogue seeded');
     if (c.onboardOnStart) this.onboarding = this.onboardMissing();
   }
@@ -53,7 +58,10 @@ export class ProviderBootstrap implements OnApplicationBootstrap, OnApplicationS
 
   /** Active providers that onboard themselves (DCR, developer portal) and have no registration. */
   private async missing(): Promise<string[]> {
-    const rows = await this.prisma.provider.findMany({ where: { status: 'active', registration: null }, select: { id: true, profile: true } });
+    const rows = await this.prisma.provider.findMany({
+      where: { status: 'active', registration: null },
+      select: { id: true, profile: true },
+    });
     return rows.filter((r) => bankProfile(r.profile).onboarding !== 'configured').map((r) => r.id);
   }
 
@@ -66,7 +74,15 @@ export class ProviderBootstrap implements OnApplicationBootstrap, OnApplicationS
         if (this.stopped) return;
         try {
           const registration = await this.registry.onboard(id);
-          this.logger.info({ provider: id, clientId: registration.clientId, method: registration.tokenEndpointAuthMethod, source: registration.source }, 'onboarded at the bank');
+          this.logger.info(
+            {
+              provider: id,
+              clientId: registration.clientId,
+              method: registration.tokenEndpointAuthMethod,
+              source: registration.source,
+            },
+            'onboarded at the bank',
+          );
         } catch (error) {
           failed++;
           this.logger.warn({ provider: id, round, err: error }, 'onboarding failed; will retry');

@@ -1,8 +1,22 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { AppError } from '@ais/domain';
-import { BANK_DETAIL_EXTENSION, bankProfile, type BankErrorDetail, type ClientAuthMethod, type ClosableConnector, type ProviderRegistration } from '@ais/connectors';
-import type { AuditLogRepository, PrismaClient, ProviderOperationKind, ProviderOperationRepository, RegistrationGate, RegistrationRejection } from '@ais/db';
+import {
+  BANK_DETAIL_EXTENSION,
+  bankProfile,
+  type BankErrorDetail,
+  type ClientAuthMethod,
+  type ClosableConnector,
+  type ProviderRegistration,
+} from '@ais/connectors';
+import type {
+  AuditLogRepository,
+  PrismaClient,
+  ProviderOperationKind,
+  ProviderOperationRepository,
+  RegistrationGate,
+  RegistrationRejection,
+} from '@ais/db';
 import { PROVIDER_OPERATION_RETENTION_MS } from '@ais/db';
 import type { Logger, Metrics } from '@ais/observability';
 import type { BuiltConnector, ConnectorRegistry } from './connector-registry.service.js';
@@ -12,7 +26,8 @@ import type { BuiltConnector, ConnectorRegistry } from './connector-registry.ser
  * authorisation request that completes it, the code exchange at the callback, a token refresh, a
  * client-level consent call (status, revocation) or a data call.
  */
-export type CallKind = 'consent_creation' | 'authorisation_request' | 'code_exchange' | 'token_refresh' | 'consent_call' | 'data_call';
+export type CallKind =
+  'consent_creation' | 'authorisation_request' | 'code_exchange' | 'token_refresh' | 'consent_call' | 'data_call';
 
 /** Kinds whose every outcome is recorded for provider health, and under which operation. */
 const RECORDED: Partial<Record<CallKind, ProviderOperationKind>> = {
@@ -36,7 +51,13 @@ const RETRY_AFTER_HEALING: Record<CallKind, boolean> = {
 };
 
 /** Berlin Group message codes by which a bank refuses our transport certificate (QWAC). */
-const CERTIFICATE_CODES = new Set(['CERTIFICATE_INVALID', 'CERTIFICATE_EXPIRED', 'CERTIFICATE_BLOCKED', 'CERTIFICATE_REVOKED', 'CERTIFICATE_MISSING']);
+const CERTIFICATE_CODES = new Set([
+  'CERTIFICATE_INVALID',
+  'CERTIFICATE_EXPIRED',
+  'CERTIFICATE_BLOCKED',
+  'CERTIFICATE_REVOKED',
+  'CERTIFICATE_MISSING',
+]);
 /**
  * TLS failures that say a certificate is not accepted: ours refused by the bank (its alerts), or the
  * bank's no longer verifiable with the CA our identity came with (the sandbox CA regenerated).
@@ -66,7 +87,8 @@ export function registrationRejection(error: unknown): RegistrationRejection | n
     if (bank.bankCode !== undefined && CERTIFICATE_CODES.has(bank.bankCode)) return 'certificate';
     return null;
   }
-  if (error.code === 'bank_unavailable' && typeof bank.cause === 'string' && TLS_CERTIFICATE_FAILURE.test(bank.cause)) return 'certificate';
+  if (error.code === 'bank_unavailable' && typeof bank.cause === 'string' && TLS_CERTIFICATE_FAILURE.test(bank.cause))
+    return 'certificate';
   return null;
 }
 
@@ -81,7 +103,12 @@ function staleClientToken(error: unknown): boolean {
 function describe(error: unknown): string {
   if (!(error instanceof AppError)) return error instanceof Error ? error.message : String(error);
   const bank = bankDetail(error);
-  const parts = [bank.operation, bank.bankCode, bank.httpStatus === undefined ? undefined : `HTTP ${bank.httpStatus}`, bank.cause].filter((x): x is string => Boolean(x));
+  const parts = [
+    bank.operation,
+    bank.bankCode,
+    bank.httpStatus === undefined ? undefined : `HTTP ${bank.httpStatus}`,
+    bank.cause,
+  ].filter((x): x is string => Boolean(x));
   return parts.length > 0 ? `${error.code}: ${parts.join(', ')}` : `${error.code}: ${error.detail}`;
 }
 
@@ -92,7 +119,10 @@ function rejectedError(providerId: string, rejection: RegistrationRejection, err
     rejection === 'registration'
       ? 'The bank does not accept the gateway’s registration (it does not know our client); the gateway’s operators must re-register.'
       : 'The bank does not accept the gateway’s transport certificate; the gateway’s operators must renew it.';
-  return new AppError('bank_unauthorised', detail, { providerId, ...(bank === undefined ? {} : { [BANK_DETAIL_EXTENSION]: bank }) });
+  return new AppError('bank_unauthorised', detail, {
+    providerId,
+    ...(bank === undefined ? {} : { [BANK_DETAIL_EXTENSION]: bank }),
+  });
 }
 
 type HealOutcome = 'succeeded' | 'failed' | 'skipped' | 'unsupported';
@@ -125,10 +155,11 @@ export class ProviderCalls {
   constructor(private readonly deps: ProviderCallsDeps) {}
 
   private get reregistrations() {
-    return this.deps.metrics.counter('connector_reregistrations_total', 'Automatic re-registrations at a bank that rejected our registration or certificate, by outcome (succeeded, failed, skipped: within the interval, unsupported: cannot be mended by registering)', [
-      'provider',
-      'outcome',
-    ]);
+    return this.deps.metrics.counter(
+      'connector_reregistrations_total',
+      'Automatic re-registrations at a bank that rejected our registration or certificate, by outcome (succeeded, failed, skipped: within the interval, unsupported: cannot be mended by registering)',
+      ['provider', 'outcome'],
+    );
   }
 
   async run<T>(providerId: string, kind: CallKind, call: (connector: ClosableConnector) => Promise<T>): Promise<T> {
@@ -139,7 +170,8 @@ export class ProviderCalls {
       return result;
     } catch (error) {
       const rejected = registrationRejection(error);
-      const operation = recorded ?? (kind === 'authorisation_request' ? 'consent_creation' : rejected ? 'data_call' : undefined);
+      const operation =
+        recorded ?? (kind === 'authorisation_request' ? 'consent_creation' : rejected ? 'data_call' : undefined);
       if (operation) {
         await this.record({
           providerId,
@@ -156,10 +188,21 @@ export class ProviderCalls {
 
   /** The outcome of an explicit onboarding (operator, start-up): a success shows the bank accepts us again. */
   async recordOnboarding(providerId: string, outcome: 'succeeded' | 'failed', error?: unknown): Promise<void> {
-    await this.record({ providerId, operation: 'registration', outcome, ...(error === undefined ? {} : { errorCode: error instanceof AppError ? error.code : 'internal_error', detail: describe(error) }) });
+    await this.record({
+      providerId,
+      operation: 'registration',
+      outcome,
+      ...(error === undefined
+        ? {}
+        : { errorCode: error instanceof AppError ? error.code : 'internal_error', detail: describe(error) }),
+    });
   }
 
-  private async attempt<T>(providerId: string, kind: CallKind, call: (connector: ClosableConnector) => Promise<T>): Promise<T> {
+  private async attempt<T>(
+    providerId: string,
+    kind: CallKind,
+    call: (connector: ClosableConnector) => Promise<T>,
+  ): Promise<T> {
     let built = await this.deps.registry.getStamped(providerId);
     let error: unknown;
     try {
@@ -183,7 +226,14 @@ export class ProviderCalls {
     return this.healAndRetry(providerId, kind, built, rejection, error as AppError, call);
   }
 
-  private async healAndRetry<T>(providerId: string, kind: CallKind, built: BuiltConnector, rejection: RegistrationRejection, error: AppError, call: (connector: ClosableConnector) => Promise<T>): Promise<T> {
+  private async healAndRetry<T>(
+    providerId: string,
+    kind: CallKind,
+    built: BuiltConnector,
+    rejection: RegistrationRejection,
+    error: AppError,
+    call: (connector: ClosableConnector) => Promise<T>,
+  ): Promise<T> {
     const log = { providerId, kind, rejection, bank: describe(error) };
     // Registered again since this connector was built (another instance, or a call here): use that one.
     let renewed = (await this.deps.registry.stampOfStored(providerId)) !== built.stamp;
@@ -213,7 +263,10 @@ export class ProviderCalls {
     } catch (retryError) {
       const again = registrationRejection(retryError);
       if (again) {
-        this.deps.logger.error({ ...log, retry: describe(retryError) }, 'the bank still rejects our registration after registering again');
+        this.deps.logger.error(
+          { ...log, retry: describe(retryError) },
+          'the bank still rejects our registration after registering again',
+        );
         throw rejectedError(providerId, again, retryError as AppError);
       }
       throw retryError;
@@ -221,7 +274,13 @@ export class ProviderCalls {
   }
 
   /** Registers again when this provider's registration can be renewed and the interval allows it. */
-  private async heal(providerId: string, kind: CallKind, built: BuiltConnector, rejection: RegistrationRejection, error: AppError): Promise<HealOutcome> {
+  private async heal(
+    providerId: string,
+    kind: CallKind,
+    built: BuiltConnector,
+    rejection: RegistrationRejection,
+    error: AppError,
+  ): Promise<HealOutcome> {
     const previous = built.registration;
     const profile = bankProfile(built.provider.profile);
     const configured = this.deps.registry.identityConfigured;
@@ -229,7 +288,10 @@ export class ProviderCalls {
     // A client an operator brought (developer portal of a real bank), or a configured identity at a
     // bank without DCR: registering again is not something the gateway can do by itself.
     if (!previous || previous.source === 'configured' || (configured && profile.onboarding !== 'dcr')) {
-      this.deps.logger.warn(log, 'the bank rejects our registration and it cannot be renewed automatically: onboard the provider');
+      this.deps.logger.warn(
+        log,
+        'the bank rejects our registration and it cannot be renewed automatically: onboard the provider',
+      );
       return 'unsupported';
     }
     const intervalMs = this.deps.reregisterIntervalSeconds * 1000;
@@ -240,7 +302,10 @@ export class ProviderCalls {
     if (!claimed) return 'skipped';
     this.deps.logger.warn(log, 'the bank rejects our registration: registering again');
     const details = {
-      reason: rejection === 'registration' ? 'the bank rejected our registration' : 'the bank rejected our transport certificate',
+      reason:
+        rejection === 'registration'
+          ? 'the bank rejected our registration'
+          : 'the bank rejected our transport certificate',
       rejection,
       operation: kind,
       bank: describe(error),
@@ -249,14 +314,39 @@ export class ProviderCalls {
       previousClientId: previous.clientId,
     };
     try {
-      const registration = await this.deps.registry.onboard(providerId, this.methodFor(previous, profile.preferredAuthMethod), true);
-      await this.audit('provider.reregistered', providerId, { ...details, clientId: registration.clientId, tokenEndpointAuthMethod: registration.tokenEndpointAuthMethod, source: registration.source, transportCertificate: Boolean(registration.transport) });
-      await this.record({ providerId, operation: 're_registration', outcome: 'succeeded', detail: `${details.reason} (${details.bank}); new client ${registration.clientId}` });
+      const registration = await this.deps.registry.onboard(
+        providerId,
+        this.methodFor(previous, profile.preferredAuthMethod),
+        true,
+      );
+      await this.audit('provider.reregistered', providerId, {
+        ...details,
+        clientId: registration.clientId,
+        tokenEndpointAuthMethod: registration.tokenEndpointAuthMethod,
+        source: registration.source,
+        transportCertificate: Boolean(registration.transport),
+      });
+      await this.record({
+        providerId,
+        operation: 're_registration',
+        outcome: 'succeeded',
+        detail: `${details.reason} (${details.bank}); new client ${registration.clientId}`,
+      });
       this.deps.logger.warn({ ...log, clientId: registration.clientId }, 'registered again at the bank');
       return 'succeeded';
     } catch (failure) {
-      await this.audit('provider.reregister_failed', providerId, { ...details, code: failure instanceof AppError ? failure.code : 'internal_error', failure: describe(failure) });
-      await this.record({ providerId, operation: 're_registration', outcome: 'failed', errorCode: failure instanceof AppError ? failure.code : 'internal_error', detail: `${details.reason}; registering again failed: ${describe(failure)}` });
+      await this.audit('provider.reregister_failed', providerId, {
+        ...details,
+        code: failure instanceof AppError ? failure.code : 'internal_error',
+        failure: describe(failure),
+      });
+      await this.record({
+        providerId,
+        operation: 're_registration',
+        outcome: 'failed',
+        errorCode: failure instanceof AppError ? failure.code : 'internal_error',
+        detail: `${details.reason}; registering again failed: ${describe(failure)}`,
+      });
       this.deps.logger.error({ ...log, err: failure }, 'registering again at the bank failed');
       return 'failed';
     }
@@ -270,17 +360,29 @@ export class ProviderCalls {
   private async audit(action: string, providerId: string, details: Record<string, unknown>): Promise<void> {
     await this.deps.prisma
       .$transaction(async (tx) => {
-        await this.deps.audit.record(tx, { actor: 'connector-service', action, targetType: 'provider', targetId: providerId, details });
+        await this.deps.audit.record(tx, {
+          actor: 'connector-service',
+          action,
+          targetType: 'provider',
+          targetId: providerId,
+          details,
+        });
       })
       .catch((err: unknown) => this.deps.logger.error({ err, providerId, action }, 'could not write the audit entry'));
   }
 
   private async record(entry: Parameters<ProviderOperationRepository['record']>[0]): Promise<void> {
-    await this.deps.operations.record(entry).catch((err: unknown) => this.deps.logger.error({ err, providerId: entry.providerId }, 'could not record the operation outcome'));
+    await this.deps.operations
+      .record(entry)
+      .catch((err: unknown) =>
+        this.deps.logger.error({ err, providerId: entry.providerId }, 'could not record the operation outcome'),
+      );
     const now = Date.now();
     if (now - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = now;
-      void this.deps.operations.prune(new Date(now - PROVIDER_OPERATION_RETENTION_MS)).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not prune provider_operations'));
+      void this.deps.operations
+        .prune(new Date(now - PROVIDER_OPERATION_RETENTION_MS))
+        .catch((err: unknown) => this.deps.logger.warn({ err }, 'could not prune provider_operations'));
     }
   }
 }

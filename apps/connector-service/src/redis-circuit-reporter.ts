@@ -18,7 +18,14 @@ export class RedisCircuitReporter implements CircuitReporter {
   ) {}
 
   report(transition: CircuitTransition): void {
-    this.logger[transition.state === 'closed' ? 'info' : 'warn']({ providerId: transition.providerId, circuit: transition.state }, `circuit ${transition.state} for ${transition.providerId}`);
-    this.store.report(this.instance, transition).catch((err: unknown) => this.logger.error({ err, providerId: transition.providerId }, 'could not publish the circuit state'));
+    this.logger[transition.state === 'closed' ? 'info' : 'warn'](
+      { providerId: transition.providerId, circuit: transition.state },
+      `circuit ${transition.state} for ${transition.providerId}`,
+    );
+    this.store
+      .report(this.instance, transition)
+      .catch((err: unknown) =>
+        this.logger.error({ err, providerId: transition.providerId }, 'could not publish the circuit state'),
+      );
   }
 }

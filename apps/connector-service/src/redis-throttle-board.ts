@@ -53,13 +53,23 @@ export class RedisThrottleBoard extends MemoryThrottleBoard {
       .set(`${this.keyPrefix}${pause.providerId}:${pause.key}`, message, 'PX', ttl)
       .publish(this.channel, message)
       .exec()
-      .catch((err: unknown) => this.logger.error({ err, providerId: pause.providerId }, 'could not share a 429 pause with the other instances'));
+      .catch((err: unknown) =>
+        this.logger.error(
+          { err, providerId: pause.providerId },
+          'could not share a 429 pause with the other instances',
+        ),
+      );
   }
 
   private receive(message: string): void {
     try {
       const p = JSON.parse(message) as Partial<ThrottlePause>;
-      if (typeof p.providerId === 'string' && typeof p.key === 'string' && typeof p.until === 'number' && Number.isFinite(p.until)) {
+      if (
+        typeof p.providerId === 'string' &&
+        typeof p.key === 'string' &&
+        typeof p.until === 'number' &&
+        Number.isFinite(p.until)
+      ) {
         this.record({ providerId: p.providerId, key: p.key, until: p.until });
       }
     } catch {

@@ -18,14 +18,24 @@ export class RegistrationRepository {
   }
 
   /** The registration with its stamp (when the row last changed): tells a stale copy from the stored one. */
-  async findStamped(providerId: string): Promise<{ registration: ProviderRegistration | undefined; stamp: string | null }> {
+  async findStamped(
+    providerId: string,
+  ): Promise<{ registration: ProviderRegistration | undefined; stamp: string | null }> {
     const row = await this.prisma.providerRegistration.findUnique({ where: { providerId } });
-    return row ? { registration: this.keys.openJson<ProviderRegistration>(row.secretsEncrypted, providerId), stamp: row.updatedAt.toISOString() } : { registration: undefined, stamp: null };
+    return row
+      ? {
+          registration: this.keys.openJson<ProviderRegistration>(row.secretsEncrypted, providerId),
+          stamp: row.updatedAt.toISOString(),
+        }
+      : { registration: undefined, stamp: null };
   }
 
   /** The stored registration's stamp only (no decryption): has another instance registered again? */
   async stamp(providerId: string): Promise<string | null> {
-    const row = await this.prisma.providerRegistration.findUnique({ where: { providerId }, select: { updatedAt: true } });
+    const row = await this.prisma.providerRegistration.findUnique({
+      where: { providerId },
+      select: { updatedAt: true },
+    });
     return row?.updatedAt.toISOString() ?? null;
   }
 
@@ -34,8 +44,16 @@ export class RegistrationRepository {
       clientId: registration.clientId,
       tokenEndpointAuthMethod: registration.tokenEndpointAuthMethod,
       secretsEncrypted: this.keys.sealJson(registration, registration.providerId),
-      metadata: { source: registration.source, redirectUris: registration.redirectUris, mtls: Boolean(registration.transport) },
+      metadata: {
+        source: registration.source,
+        redirectUris: registration.redirectUris,
+        mtls: Boolean(registration.transport),
+      },
     };
-    await this.prisma.providerRegistration.upsert({ where: { providerId: registration.providerId }, create: { providerId: registration.providerId, ...data }, update: data });
+    await this.prisma.providerRegistration.upsert({
+      where: { providerId: registration.providerId },
+      create: { providerId: registration.providerId, ...data },
+      update: data,
+    });
   }
 }

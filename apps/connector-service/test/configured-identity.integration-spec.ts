@@ -24,7 +24,11 @@ const REDIRECT = TEST_REDIRECT_URI;
 const logger = createLogger('connector-service-test', 'silent');
 
 async function postJson(url: string, body: unknown): Promise<Record<string, string>> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (res.status !== 201) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as Record<string, string>;
 }
@@ -48,10 +52,24 @@ describe('connector-service with a TPP identity from configuration', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'tpp-identity-'));
     const signing = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const transport = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    publicJwk = { ...(await exportJWK(await importSPKI(signing.publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'PS256'))), kid, alg: 'PS256', use: 'sig' };
-    const ssa = await postJson(`${sandbox.url}/directory/software-statements`, { client_name: 'Configured TPP', redirect_uris: [REDIRECT], jwks: { keys: [publicJwk] } });
+    publicJwk = {
+      ...(await exportJWK(
+        await importSPKI(signing.publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'PS256'),
+      )),
+      kid,
+      alg: 'PS256',
+      use: 'sig',
+    };
+    const ssa = await postJson(`${sandbox.url}/directory/software-statements`, {
+      client_name: 'Configured TPP',
+      redirect_uris: [REDIRECT],
+      jwks: { keys: [publicJwk] },
+    });
     softwareId = ssa.software_id;
-    const cert = await postJson(`${sandbox.url}/directory/certificates`, { software_id: softwareId, public_key_pem: transport.publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+    const cert = await postJson(`${sandbox.url}/directory/certificates`, {
+      software_id: softwareId,
+      public_key_pem: transport.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    });
     certificatePem = cert.certificate_pem;
     const write = (name: string, text: string) => {
       const file = path.join(dir, name);
@@ -59,11 +77,17 @@ describe('connector-service with a TPP identity from configuration', () => {
       return file;
     };
     files = {
-      TPP_SIGNING_KEY_FILE: write('signing.key', signing.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+      TPP_SIGNING_KEY_FILE: write(
+        'signing.key',
+        signing.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      ),
       TPP_SIGNING_KID: kid,
       TPP_SOFTWARE_STATEMENT_FILE: write('ssa.jwt', ssa.software_statement),
       TPP_TRANSPORT_CERT_FILE: write('transport.pem', cert.certificate_pem),
-      TPP_TRANSPORT_KEY_FILE: write('transport.key', transport.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+      TPP_TRANSPORT_KEY_FILE: write(
+        'transport.key',
+        transport.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      ),
       TPP_TRANSPORT_CA_FILE: write('ca.pem', cert.ca_pem),
     };
     config = loadConnectorServiceConfig(
@@ -87,13 +111,26 @@ describe('connector-service with a TPP identity from configuration', () => {
   });
 
   it('names every missing or bad identity variable at start', () => {
-    const load = (vars: Record<string, string>) => () => loadConnectorServiceConfig(testEnv({ DATABASE_URL: db.url, ...vars }));
-    expect(load({ TPP_SIGNING_KEY_FILE: files.TPP_SIGNING_KEY_FILE })).toThrow(/TPP_SIGNING_KID: required with TPP_SIGNING_KEY_FILE/);
-    expect(load({ TPP_SIGNING_KEY_FILE: files.TPP_TRANSPORT_CERT_FILE, TPP_SIGNING_KID: kid })).toThrow(/TPP_SIGNING_KEY_FILE: .* is not a PKCS#8 PEM private key/);
-    expect(load({ TPP_SIGNING_KEY_FILE: path.join(dir, 'missing.key'), TPP_SIGNING_KID: kid })).toThrow(/TPP_SIGNING_KEY_FILE: cannot read/);
-    expect(load({ ...files, TPP_TRANSPORT_KEY_FILE: '' })).toThrow(/TPP_TRANSPORT_CERT_FILE and TPP_TRANSPORT_KEY_FILE: set both or neither/);
-    expect(load({ TPP_SOFTWARE_STATEMENT_FILE: files.TPP_SOFTWARE_STATEMENT_FILE })).toThrow(/TPP_SOFTWARE_STATEMENT_FILE: needs TPP_SIGNING_KEY_FILE/);
-    expect(load({ ...files, TPP_SOFTWARE_STATEMENT_FILE: files.TPP_SIGNING_KEY_FILE })).toThrow(/is not a signed software statement/);
+    const load = (vars: Record<string, string>) => () =>
+      loadConnectorServiceConfig(testEnv({ DATABASE_URL: db.url, ...vars }));
+    expect(load({ TPP_SIGNING_KEY_FILE: files.TPP_SIGNING_KEY_FILE })).toThrow(
+      /TPP_SIGNING_KID: required with TPP_SIGNING_KEY_FILE/,
+    );
+    expect(load({ TPP_SIGNING_KEY_FILE: files.TPP_TRANSPORT_CERT_FILE, TPP_SIGNING_KID: kid })).toThrow(
+      /TPP_SIGNING_KEY_FILE: .* is not a PKCS#8 PEM private key/,
+    );
+    expect(load({ TPP_SIGNING_KEY_FILE: path.join(dir, 'missing.key'), TPP_SIGNING_KID: kid })).toThrow(
+      /TPP_SIGNING_KEY_FILE: cannot read/,
+    );
+    expect(load({ ...files, TPP_TRANSPORT_KEY_FILE: '' })).toThrow(
+      /TPP_TRANSPORT_CERT_FILE and TPP_TRANSPORT_KEY_FILE: set both or neither/,
+    );
+    expect(load({ TPP_SOFTWARE_STATEMENT_FILE: files.TPP_SOFTWARE_STATEMENT_FILE })).toThrow(
+      /TPP_SOFTWARE_STATEMENT_FILE: needs TPP_SIGNING_KEY_FILE/,
+    );
+    expect(load({ ...files, TPP_SOFTWARE_STATEMENT_FILE: files.TPP_SIGNING_KEY_FILE })).toThrow(
+      /is not a signed software statement/,
+    );
     // Secrets never reach the message: only paths and variable names.
     try {
       load({ TPP_SIGNING_KEY_FILE: files.TPP_SIGNING_KEY_FILE })();
@@ -104,9 +141,16 @@ describe('connector-service with a TPP identity from configuration', () => {
 
   it('registers at the bank by DCR with the configured key, software statement and certificate, and uses them', async () => {
     for (const method of ['private_key_jwt', 'tls_client_auth'] as const) {
-      const onboarded = await rpc.send('connector.onboard', { providerId: 'allstar', tokenEndpointAuthMethod: method, force: true });
+      const onboarded = await rpc.send('connector.onboard', {
+        providerId: 'allstar',
+        tokenEndpointAuthMethod: method,
+        force: true,
+      });
       expect(onboarded).toMatchObject({ providerId: 'allstar', tokenEndpointAuthMethod: method, source: 'dcr' });
-      const stored = await new RegistrationRepository(prisma, new KeyRing(config.crypto.keys, config.crypto.activeKeyId)).find('allstar');
+      const stored = await new RegistrationRepository(
+        prisma,
+        new KeyRing(config.crypto.keys, config.crypto.activeKeyId),
+      ).find('allstar');
       expect(stored?.signingKey.kid).toBe(kid);
       expect(stored?.transport?.certPem).toBe(certificatePem);
       expect(JSON.stringify(stored?.raw)).toContain(softwareId);
@@ -125,10 +169,26 @@ describe('connector-service with a TPP identity from configuration', () => {
 
   it('stores a client the bank issued on its developer portal, and calls the bank as that client', async () => {
     // The operator registers at Al Salam's portal with the gateway's public key and gets a client id.
-    const portal = await postJson(`${sandbox.url}/alsalam/sandbox/clients`, { client_name: 'Configured TPP', redirect_uris: [REDIRECT], jwks: { keys: [publicJwk] } });
-    const onboarded = await rpc.send('connector.onboard', { providerId: 'alsalam', tokenEndpointAuthMethod: 'private_key_jwt', credentials: { clientId: portal.client_id } });
-    expect(onboarded).toEqual({ providerId: 'alsalam', clientId: portal.client_id, tokenEndpointAuthMethod: 'private_key_jwt', source: 'configured' });
-    const stored = await new RegistrationRepository(prisma, new KeyRing(config.crypto.keys, config.crypto.activeKeyId)).find('alsalam');
+    const portal = await postJson(`${sandbox.url}/alsalam/sandbox/clients`, {
+      client_name: 'Configured TPP',
+      redirect_uris: [REDIRECT],
+      jwks: { keys: [publicJwk] },
+    });
+    const onboarded = await rpc.send('connector.onboard', {
+      providerId: 'alsalam',
+      tokenEndpointAuthMethod: 'private_key_jwt',
+      credentials: { clientId: portal.client_id },
+    });
+    expect(onboarded).toEqual({
+      providerId: 'alsalam',
+      clientId: portal.client_id,
+      tokenEndpointAuthMethod: 'private_key_jwt',
+      source: 'configured',
+    });
+    const stored = await new RegistrationRepository(
+      prisma,
+      new KeyRing(config.crypto.keys, config.crypto.activeKeyId),
+    ).find('alsalam');
     expect(stored).toMatchObject({ clientId: portal.client_id, source: 'configured', signingKey: { kid } });
     // The token endpoint accepts the client assertion signed with the configured key: a consent.
     const consent = await rpc.send('connector.createConsent', {

@@ -14,7 +14,16 @@ import { loadConnectorServiceConfig, type ConnectorServiceConfig } from '../src/
 import { startConnectorService } from '../src/connector-service.js';
 import { Redis } from 'ioredis';
 import { seedProviders } from '../src/provider-seed.js';
-import { callbackParams, connectorTestEnv, failure, psuApproves, sandboxCounters, type SandboxUnderTest, startSandbox, TEST_REDIRECT_URI } from './sandbox.js';
+import {
+  callbackParams,
+  connectorTestEnv,
+  failure,
+  psuApproves,
+  sandboxCounters,
+  type SandboxUnderTest,
+  startSandbox,
+  TEST_REDIRECT_URI,
+} from './sandbox.js';
 
 // The connector-service in-process over a fresh database, Redis RPC and the sandbox banks over HTTP.
 jest.setTimeout(90_000);
@@ -28,7 +37,9 @@ const vault = new Map<string, RpcResponse<'consent-service.getAccessToken'>>();
 @Controller()
 class VaultController {
   @MessagePattern('consent-service.getAccessToken')
-  getAccessToken(@Payload() r: RpcRequest<'consent-service.getAccessToken'>): RpcResponse<'consent-service.getAccessToken'> {
+  getAccessToken(
+    @Payload() r: RpcRequest<'consent-service.getAccessToken'>,
+  ): RpcResponse<'consent-service.getAccessToken'> {
     const token = vault.get(r.consentId);
     if (!token) throw new AppError('not_found', `No bank token for ${r.consentId}.`);
     return token;
@@ -92,13 +103,24 @@ describe('connector-service over RPC, against the sandbox banks', () => {
       expect.objectContaining({ name: 'redis', status: 'up' }),
     ]);
 
-    const expected = providerCatalogue({ sandboxUrl: config.connectors.sandboxUrl, sandboxMtlsUrl: config.connectors.sandboxMtlsUrl });
+    const expected = providerCatalogue({
+      sandboxUrl: config.connectors.sandboxUrl,
+      sandboxMtlsUrl: config.connectors.sandboxMtlsUrl,
+    });
     const rows = await prisma.provider.findMany({ orderBy: { id: 'asc' } });
     expect(rows).toHaveLength(expected.length);
     expect(rows.filter((r) => r.status === 'active').map((r) => r.id)).toEqual(['allstar', 'alsalam', 'saltbank']);
-    expect(rows.find((r) => r.id === 'saltbank')!.capabilities).toEqual(JSON.parse(JSON.stringify(bankProfile('saltbank').capabilities)));
-    expect(rows.find((r) => r.id === 'ob-hsbc-personal')).toMatchObject({ status: 'inactive', sortCodeRanges: ['[400000,490000)'] });
-    await seedProviders(prisma, { sandboxUrl: config.connectors.sandboxUrl, sandboxMtlsUrl: config.connectors.sandboxMtlsUrl });
+    expect(rows.find((r) => r.id === 'saltbank')!.capabilities).toEqual(
+      JSON.parse(JSON.stringify(bankProfile('saltbank').capabilities)),
+    );
+    expect(rows.find((r) => r.id === 'ob-hsbc-personal')).toMatchObject({
+      status: 'inactive',
+      sortCodeRanges: ['[400000,490000)'],
+    });
+    await seedProviders(prisma, {
+      sandboxUrl: config.connectors.sandboxUrl,
+      sandboxMtlsUrl: config.connectors.sandboxMtlsUrl,
+    });
     expect(await prisma.provider.count()).toBe(expected.length);
 
     const registrations = await eventually(
@@ -117,34 +139,86 @@ describe('connector-service over RPC, against the sandbox banks', () => {
   });
 
   it('Salt Bank end to end through connector.*: consent, PKCE authorisation, data under the Postgres budget, revocation', async () => {
-    await eventually(() => prisma.providerRegistration.count({ where: { providerId: 'saltbank' } }), (n) => n === 1);
+    await eventually(
+      () => prisma.providerRegistration.count({ where: { providerId: 'saltbank' } }),
+      (n) => n === 1,
+    );
     const consentId = 'cns_rpc_salt';
-    const consent = await rpc.send('connector.createConsent', { providerId: 'saltbank', consentId, permissions: ['accounts', 'balances', 'transactions'], frequencyPerDay: 1, redirectUri: REDIRECT, psu: PSU });
+    const consent = await rpc.send('connector.createConsent', {
+      providerId: 'saltbank',
+      consentId,
+      permissions: ['accounts', 'balances', 'transactions'],
+      frequencyPerDay: 1,
+      redirectUri: REDIRECT,
+      psu: PSU,
+    });
     expect(consent).toMatchObject({ status: 'awaiting_authorisation', frequencyPerDay: 1 });
-    const auth = await rpc.send('connector.buildAuthorisation', { providerId: 'saltbank', externalConsentId: consent.externalConsentId, redirectUri: REDIRECT, consentLinks: consent.links });
-    const callback = callbackParams(await psuApproves(auth.url, { username: 'max', password: 'max-pass', otp: '444444' }));
-    const tokens = await rpc.send('connector.exchangeCode', { providerId: 'saltbank', session: auth.session, callback });
-    vault.set(consentId, { accessToken: tokens.accessToken, tokenType: tokens.tokenType, externalConsentId: tokens.externalConsentId, expiresAt: tokens.accessTokenExpiresAt });
-    expect((await rpc.send('connector.getConsentStatus', { providerId: 'saltbank', externalConsentId: consent.externalConsentId })).status).toBe('authorised');
+    const auth = await rpc.send('connector.buildAuthorisation', {
+      providerId: 'saltbank',
+      externalConsentId: consent.externalConsentId,
+      redirectUri: REDIRECT,
+      consentLinks: consent.links,
+    });
+    const callback = callbackParams(
+      await psuApproves(auth.url, { username: 'max', password: 'max-pass', otp: '444444' }),
+    );
+    const tokens = await rpc.send('connector.exchangeCode', {
+      providerId: 'saltbank',
+      session: auth.session,
+      callback,
+    });
+    vault.set(consentId, {
+      accessToken: tokens.accessToken,
+      tokenType: tokens.tokenType,
+      externalConsentId: tokens.externalConsentId,
+      expiresAt: tokens.accessTokenExpiresAt,
+    });
+    expect(
+      (
+        await rpc.send('connector.getConsentStatus', {
+          providerId: 'saltbank',
+          externalConsentId: consent.externalConsentId,
+        })
+      ).status,
+    ).toBe('authorised');
 
     const context = { consentId, frequencyPerDay: 1, authorisedAt: new Date().toISOString() };
-    const { accounts } = await rpc.send('connector.listAccounts', { providerId: 'saltbank', context: { ...context, psu: PSU } });
+    const { accounts } = await rpc.send('connector.listAccounts', {
+      providerId: 'saltbank',
+      context: { ...context, psu: PSU },
+    });
     expect(accounts).toHaveLength(2);
     const accountIds = accounts.map((a) => a.externalId);
     const balances = await rpc.send('connector.getBalances', { providerId: 'saltbank', context, accountIds });
     expect(balances.accounts.every((b) => b.balances.every((x) => typeof x.amount.amount === 'string'))).toBe(true);
     // frequencyPerDay 1: the second unattended read is refused by the guard, before the bank.
-    expect((await failure(rpc.send('connector.getBalances', { providerId: 'saltbank', context, accountIds }))).code).toBe('budget_exhausted');
-    expect(await prisma.accessLedgerEntry.count({ where: { consentId, psuPresent: false, resource: 'balances' } })).toBe(2);
-    for (const row of (await sandboxCounters(sandbox.url, 'saltbank', consent.externalConsentId)).filter((r) => r.resource === 'balances')) {
+    expect(
+      (await failure(rpc.send('connector.getBalances', { providerId: 'saltbank', context, accountIds }))).code,
+    ).toBe('budget_exhausted');
+    expect(
+      await prisma.accessLedgerEntry.count({ where: { consentId, psuPresent: false, resource: 'balances' } }),
+    ).toBe(2);
+    for (const row of (await sandboxCounters(sandbox.url, 'saltbank', consent.externalConsentId)).filter(
+      (r) => r.resource === 'balances',
+    )) {
       expect(row).toMatchObject({ unattended: 1, rejected429: 0 });
     }
     const today = localDateOf(new Date(), 'Europe/Berlin');
-    const tx = await rpc.send('connector.getTransactions', { providerId: 'saltbank', context: { ...context, psu: PSU }, accountIds, from: addDays(today, -30), to: today });
+    const tx = await rpc.send('connector.getTransactions', {
+      providerId: 'saltbank',
+      context: { ...context, psu: PSU },
+      accountIds,
+      from: addDays(today, -30),
+      to: today,
+    });
     expect(tx.accounts.flatMap((a) => a.transactions).length).toBeGreaterThan(0);
 
-    await expect(rpc.send('connector.revokeConsent', { providerId: 'saltbank', externalConsentId: consent.externalConsentId })).resolves.toEqual({ revoked: true });
-    const revoked = await failure(rpc.send('connector.listAccounts', { providerId: 'saltbank', context: { ...context, psu: PSU } }));
+    await expect(
+      rpc.send('connector.revokeConsent', { providerId: 'saltbank', externalConsentId: consent.externalConsentId }),
+    ).resolves.toEqual({ revoked: true });
+    const revoked = await failure(
+      rpc.send('connector.listAccounts', { providerId: 'saltbank', context: { ...context, psu: PSU } }),
+    );
     expect(revoked.code).toBe('consent_revoked');
     // The bank's detail travels to the RPC callers for operators (the gateway strips it); no secrets in it.
     expect(revoked.extensions.bank).toMatchObject({ consentStatus: 'revoked' });
@@ -152,28 +226,67 @@ describe('connector-service over RPC, against the sandbox banks', () => {
   });
 
   it('re-onboards Allstar by RPC with tls_client_auth: the encrypted registration carries its certificate into certificate-bound calls', async () => {
-    const onboarded = await rpc.send('connector.onboard', { providerId: 'allstar', tokenEndpointAuthMethod: 'tls_client_auth', force: true });
-    expect(onboarded).toMatchObject({ providerId: 'allstar', tokenEndpointAuthMethod: 'tls_client_auth', source: 'dcr' });
+    const onboarded = await rpc.send('connector.onboard', {
+      providerId: 'allstar',
+      tokenEndpointAuthMethod: 'tls_client_auth',
+      force: true,
+    });
+    expect(onboarded).toMatchObject({
+      providerId: 'allstar',
+      tokenEndpointAuthMethod: 'tls_client_auth',
+      source: 'dcr',
+    });
     const consentId = 'cns_rpc_allstar';
-    const consent = await rpc.send('connector.createConsent', { providerId: 'allstar', consentId, permissions: ['accounts', 'balances'], frequencyPerDay: 4, redirectUri: REDIRECT, psu: PSU });
-    const auth = await rpc.send('connector.buildAuthorisation', { providerId: 'allstar', externalConsentId: consent.externalConsentId, redirectUri: REDIRECT });
-    const callback = callbackParams(await psuApproves(auth.url, { username: 'alice', password: 'alice-pass', otp: '123456' }));
+    const consent = await rpc.send('connector.createConsent', {
+      providerId: 'allstar',
+      consentId,
+      permissions: ['accounts', 'balances'],
+      frequencyPerDay: 4,
+      redirectUri: REDIRECT,
+      psu: PSU,
+    });
+    const auth = await rpc.send('connector.buildAuthorisation', {
+      providerId: 'allstar',
+      externalConsentId: consent.externalConsentId,
+      redirectUri: REDIRECT,
+    });
+    const callback = callbackParams(
+      await psuApproves(auth.url, { username: 'alice', password: 'alice-pass', otp: '123456' }),
+    );
     const tokens = await rpc.send('connector.exchangeCode', { providerId: 'allstar', session: auth.session, callback });
     expect(tokens.idTokenClaims).toMatchObject({ openbanking_intent_id: consent.externalConsentId });
-    vault.set(consentId, { accessToken: tokens.accessToken, tokenType: tokens.tokenType, externalConsentId: tokens.externalConsentId, expiresAt: tokens.accessTokenExpiresAt });
-    const { accounts } = await rpc.send('connector.listAccounts', { providerId: 'allstar', context: { consentId, frequencyPerDay: 4, psu: PSU } });
+    vault.set(consentId, {
+      accessToken: tokens.accessToken,
+      tokenType: tokens.tokenType,
+      externalConsentId: tokens.externalConsentId,
+      expiresAt: tokens.accessTokenExpiresAt,
+    });
+    const { accounts } = await rpc.send('connector.listAccounts', {
+      providerId: 'allstar',
+      context: { consentId, frequencyPerDay: 4, psu: PSU },
+    });
     expect(accounts).toHaveLength(3);
-    const plain = await fetch(`${sandbox.url}/allstar/open-banking/v3.1/aisp/accounts`, { headers: { authorization: `Bearer ${tokens.accessToken}` } });
+    const plain = await fetch(`${sandbox.url}/allstar/open-banking/v3.1/aisp/accounts`, {
+      headers: { authorization: `Bearer ${tokens.accessToken}` },
+    });
     expect(plain.status).toBe(401);
   });
 
   it('publishes its circuit breaker to Redis while a bank fails, and clears it once a trial call succeeds', async () => {
-    await eventually(() => prisma.providerRegistration.count({ where: { providerId: 'alsalam' } }), (n) => n === 1);
+    await eventually(
+      () => prisma.providerRegistration.count({ where: { providerId: 'alsalam' } }),
+      (n) => n === 1,
+    );
     const redis = new Redis(config.redis.url);
     const circuits = new CircuitStore(redis, config.redis.prefix);
     const faults = (body: object | null) =>
-      fetch(`${sandbox.url}/alsalam/sandbox/faults`, { method: body ? 'PATCH' : 'DELETE', headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const status = () => rpc.send('connector.getConsentStatus', { providerId: 'alsalam', externalConsentId: 'no-such-consent' });
+      fetch(`${sandbox.url}/alsalam/sandbox/faults`, {
+        method: body ? 'PATCH' : 'DELETE',
+        headers: { 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    const status = () =>
+      rpc.send('connector.getConsentStatus', { providerId: 'alsalam', externalConsentId: 'no-such-consent' });
     try {
       await faults({ error503Rate: 1 });
       // Each call is retried: a few calls make the four consecutive failures that open it.
@@ -184,7 +297,11 @@ describe('connector-service over RPC, against the sandbox banks', () => {
       }
       expect(last!.extensions.circuit).toBe('open');
       // Published beside the RPC answer (another connection): read until it lands.
-      const open = await eventually(async () => (await circuits.read(['alsalam'])).get('alsalam')!, (r) => r.state === 'open', 5_000);
+      const open = await eventually(
+        async () => (await circuits.read(['alsalam'])).get('alsalam')!,
+        (r) => r.state === 'open',
+        5_000,
+      );
       expect(open).toMatchObject({ state: 'open', instances: 1 });
       expect(open.halfOpenAt!.getTime() - open.since!.getTime()).toBe(500);
       expect((await circuits.read(['saltbank'])).get('saltbank')!.state).toBe('closed');
@@ -193,7 +310,13 @@ describe('connector-service over RPC, against the sandbox banks', () => {
       await new Promise((r) => setTimeout(r, 600));
       // The trial call reaches the bank (which has no such consent) and closes the breaker.
       expect((await failure(status())).code).not.toBe('bank_unavailable');
-      expect(await eventually(async () => (await circuits.read(['alsalam'])).get('alsalam')!.state, (state) => state === 'closed', 5_000)).toBe('closed');
+      expect(
+        await eventually(
+          async () => (await circuits.read(['alsalam'])).get('alsalam')!.state,
+          (state) => state === 'closed',
+          5_000,
+        ),
+      ).toBe('closed');
     } finally {
       await faults(null);
       redis.disconnect();

@@ -12,7 +12,16 @@ const ROLLING: AccessWindow = { kind: 'rolling24h' };
 const BERLIN_DAY: AccessWindow = { kind: 'calendarDay', timeZone: 'Europe/Berlin' };
 
 function request(overrides: Partial<AccessRequest> = {}): AccessRequest {
-  return { providerId: 'saltbank', consentId: 'cns_1', scope: 'acc-1', resource: 'transactions', psuPresent: false, limit: 4, window: ROLLING, ...overrides };
+  return {
+    providerId: 'saltbank',
+    consentId: 'cns_1',
+    scope: 'acc-1',
+    resource: 'transactions',
+    psuPresent: false,
+    limit: 4,
+    window: ROLLING,
+    ...overrides,
+  };
 }
 
 describe('PostgresAccessGuard (access_ledger)', () => {
@@ -33,9 +42,13 @@ describe('PostgresAccessGuard (access_ledger)', () => {
 
   it('never grants more unattended calls than the limit, however many workers reserve at once', async () => {
     const guards = [new PostgresAccessGuard(a), new PostgresAccessGuard(b)];
-    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => guards[i % 2].reserve(request({ consentId: 'cns_race' }))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => guards[i % 2].reserve(request({ consentId: 'cns_race' }))),
+    );
     const granted = results.filter((r) => r.status === 'fulfilled');
-    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as AppError);
+    const refused = results
+      .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+      .map((r) => r.reason as AppError);
     expect(granted).toHaveLength(4);
     expect(refused).toHaveLength(36);
     expect(refused.every((e) => e instanceof AppError && e.code === 'budget_exhausted')).toBe(true);
@@ -47,12 +60,23 @@ describe('PostgresAccessGuard (access_ledger)', () => {
   it('counts per consent, account and resource; PSU-present calls are recorded and never limited', async () => {
     const guard = new PostgresAccessGuard(a);
     for (let i = 0; i < 4; i++) await guard.reserve(request({ consentId: 'cns_scopes' }));
-    await expect(guard.reserve(request({ consentId: 'cns_scopes' }))).rejects.toMatchObject({ code: 'budget_exhausted' });
-    await expect(guard.reserve(request({ consentId: 'cns_scopes', scope: 'acc-2' }))).resolves.toMatchObject({ used: 1, remaining: 3 });
-    await expect(guard.reserve(request({ consentId: 'cns_scopes', resource: 'balances' }))).resolves.toMatchObject({ used: 1 });
-    await Promise.all(Array.from({ length: 10 }, () => guard.reserve(request({ consentId: 'cns_scopes', psuPresent: true }))));
+    await expect(guard.reserve(request({ consentId: 'cns_scopes' }))).rejects.toMatchObject({
+      code: 'budget_exhausted',
+    });
+    await expect(guard.reserve(request({ consentId: 'cns_scopes', scope: 'acc-2' }))).resolves.toMatchObject({
+      used: 1,
+      remaining: 3,
+    });
+    await expect(guard.reserve(request({ consentId: 'cns_scopes', resource: 'balances' }))).resolves.toMatchObject({
+      used: 1,
+    });
+    await Promise.all(
+      Array.from({ length: 10 }, () => guard.reserve(request({ consentId: 'cns_scopes', psuPresent: true }))),
+    );
     expect(await a.accessLedgerEntry.count({ where: { consentId: 'cns_scopes', psuPresent: true } })).toBe(10);
-    await expect(guard.reserve(request({ consentId: 'cns_scopes' }))).rejects.toMatchObject({ code: 'budget_exhausted' });
+    await expect(guard.reserve(request({ consentId: 'cns_scopes' }))).rejects.toMatchObject({
+      code: 'budget_exhausted',
+    });
   });
 
   it('frees the budget as calls leave the rolling 24 hours, and at midnight of the bank for calendar-day banks', async () => {
@@ -60,14 +84,22 @@ describe('PostgresAccessGuard (access_ledger)', () => {
     const guard = new PostgresAccessGuard(a, () => now);
     for (let i = 0; i < 4; i++) await guard.reserve(request({ consentId: 'cns_roll' }));
     now = new Date('2026-03-11T09:59:59Z');
-    await expect(guard.reserve(request({ consentId: 'cns_roll' }))).rejects.toMatchObject({ code: 'budget_exhausted', extensions: { nextAllowedAt: '2026-03-11T10:00:00.000Z' } });
+    await expect(guard.reserve(request({ consentId: 'cns_roll' }))).rejects.toMatchObject({
+      code: 'budget_exhausted',
+      extensions: { nextAllowedAt: '2026-03-11T10:00:00.000Z' },
+    });
     now = new Date('2026-03-11T10:00:01Z');
     await expect(guard.reserve(request({ consentId: 'cns_roll' }))).resolves.toMatchObject({ used: 1 });
 
     now = new Date('2026-03-10T22:30:00Z'); // 23:30 in Berlin
     for (let i = 0; i < 4; i++) await guard.reserve(request({ consentId: 'cns_day', window: BERLIN_DAY }));
-    await expect(guard.reserve(request({ consentId: 'cns_day', window: BERLIN_DAY }))).rejects.toMatchObject({ extensions: { nextAllowedAt: '2026-03-10T23:00:00.000Z' } });
+    await expect(guard.reserve(request({ consentId: 'cns_day', window: BERLIN_DAY }))).rejects.toMatchObject({
+      extensions: { nextAllowedAt: '2026-03-10T23:00:00.000Z' },
+    });
     now = new Date('2026-03-10T23:00:00Z'); // local midnight: a new day at the bank
-    await expect(guard.reserve(request({ consentId: 'cns_day', window: BERLIN_DAY }))).resolves.toMatchObject({ used: 1, remaining: 3 });
+    await expect(guard.reserve(request({ consentId: 'cns_day', window: BERLIN_DAY }))).resolves.toMatchObject({
+      used: 1,
+      remaining: 3,
+    });
   });
 });

@@ -8,7 +8,15 @@ import { createRpcClient, type RpcClient } from '@ais/rpc';
 import { createTestDatabase, type TestDatabase } from '@ais/testing';
 import { loadConnectorServiceConfig, type ConnectorServiceConfig } from '../src/connector-service.config.js';
 import { startConnectorService } from '../src/connector-service.js';
-import { callbackParams, connectorTestEnv, failure, psuApproves, type SandboxUnderTest, startSandbox, TEST_REDIRECT_URI } from './sandbox.js';
+import {
+  callbackParams,
+  connectorTestEnv,
+  failure,
+  psuApproves,
+  type SandboxUnderTest,
+  startSandbox,
+  TEST_REDIRECT_URI,
+} from './sandbox.js';
 
 // A bank that forgets our registration and regenerates its CA (the sandbox restarted in memory on the
 // same ports): the connector-service registers again by itself, once per interval, audited and
@@ -23,8 +31,12 @@ const logger = createLogger('registration-healing-test', 'silent');
 /** The gateway in this process (loaded by path: an app never imports another app as a module). */
 const GATEWAY_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../gateway/src');
 async function startGatewayOn(env: Record<string, string>): Promise<{ app: NestFastifyApplication; url: string }> {
-  const { createGateway } = (await import(path.join(GATEWAY_DIR, 'bootstrap.ts'))) as { createGateway(config: unknown, logger: unknown): Promise<NestFastifyApplication> };
-  const { loadGatewayConfig } = (await import(path.join(GATEWAY_DIR, 'gateway.config.ts'))) as { loadGatewayConfig(env: Record<string, string>): unknown };
+  const { createGateway } = (await import(path.join(GATEWAY_DIR, 'bootstrap.ts'))) as {
+    createGateway(config: unknown, logger: unknown): Promise<NestFastifyApplication>;
+  };
+  const { loadGatewayConfig } = (await import(path.join(GATEWAY_DIR, 'gateway.config.ts'))) as {
+    loadGatewayConfig(env: Record<string, string>): unknown;
+  };
   const app = await createGateway(loadGatewayConfig(env), logger);
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url: `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}` };
@@ -46,14 +58,29 @@ describe('connector-service: self-healing registrations against the sandbox bank
     const res = await fetch(`${gateway.url}${p}`, { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } });
     return (await res.json()) as any;
   };
-  const clientIds = async () => Object.fromEntries((await prisma.providerRegistration.findMany()).map((r) => [r.providerId, r.clientId]));
+  const clientIds = async () =>
+    Object.fromEntries((await prisma.providerRegistration.findMany()).map((r) => [r.providerId, r.clientId]));
   const metric = async (provider: string, outcome: string) => {
     const text = await (await fetch(`${serviceUrl}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith('connector_reregistrations_total{') && l.includes(`provider="${provider}"`) && l.includes(`outcome="${outcome}"`));
+    const line = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('connector_reregistrations_total{') &&
+          l.includes(`provider="${provider}"`) &&
+          l.includes(`outcome="${outcome}"`),
+      );
     return line ? Number(line.split(' ').pop()) : 0;
   };
   const createConsent = (providerId: string, consentId: string) =>
-    rpc.send('connector.createConsent', { providerId, consentId, permissions: ['accounts', 'balances', 'transactions'], frequencyPerDay: 4, redirectUri: REDIRECT, psu: PSU });
+    rpc.send('connector.createConsent', {
+      providerId,
+      consentId,
+      permissions: ['accounts', 'balances', 'transactions'],
+      frequencyPerDay: 4,
+      redirectUri: REDIRECT,
+      psu: PSU,
+    });
   /** The bank restarts without its state: clients, consents and tokens forgotten, a new CA. */
   const restartBank = async () => {
     await sandbox.close();
@@ -75,7 +102,8 @@ describe('connector-service: self-healing registrations against the sandbox bank
     rpc = createRpcClient('connector-service', config.rpc, config.redis);
     prisma = createPrismaClient({ url: db.url, poolSize: 2 });
     gateway = await startGatewayOn(env);
-    for (let i = 0; i < 200 && (await prisma.providerRegistration.count()) < BANKS.length; i++) await new Promise((r) => setTimeout(r, 150));
+    for (let i = 0; i < 200 && (await prisma.providerRegistration.count()) < BANKS.length; i++)
+      await new Promise((r) => setTimeout(r, 150));
   });
   afterAll(async () => {
     await rpc?.close();
@@ -104,17 +132,33 @@ describe('connector-service: self-healing registrations against the sandbox bank
 
     // The new registration works through the whole flow: an authorisation and its code exchange.
     const consent = await createConsent('alsalam', 'cns_flow_alsalam');
-    const auth = await rpc.send('connector.buildAuthorisation', { providerId: 'alsalam', externalConsentId: consent.externalConsentId, redirectUri: REDIRECT, consentLinks: consent.links });
-    const callback = callbackParams(await psuApproves(auth.url, { username: 'fatima', password: 'fatima-pass', otp: '111111' }));
-    await expect(rpc.send('connector.exchangeCode', { providerId: 'alsalam', session: auth.session, callback })).resolves.toMatchObject({ externalConsentId: consent.externalConsentId });
+    const auth = await rpc.send('connector.buildAuthorisation', {
+      providerId: 'alsalam',
+      externalConsentId: consent.externalConsentId,
+      redirectUri: REDIRECT,
+      consentLinks: consent.links,
+    });
+    const callback = callbackParams(
+      await psuApproves(auth.url, { username: 'fatima', password: 'fatima-pass', otp: '111111' }),
+    );
+    await expect(
+      rpc.send('connector.exchangeCode', { providerId: 'alsalam', session: auth.session, callback }),
+    ).resolves.toMatchObject({ externalConsentId: consent.externalConsentId });
 
     const audit = await admin('/admin/audit-log?limit=50');
     const entries = (audit.data as any[]).filter((e) => e.action === 'provider.reregistered');
     expect(entries.map((e) => e.targetId).sort()).toEqual([...BANKS]);
     for (const e of entries) {
-      expect(e).toMatchObject({ actor: 'connector-service', targetType: 'provider', details: { previousClientId: before[e.targetId], clientId: after[e.targetId], identity: 'sandbox_directory' } });
+      expect(e).toMatchObject({
+        actor: 'connector-service',
+        targetType: 'provider',
+        details: { previousClientId: before[e.targetId], clientId: after[e.targetId], identity: 'sandbox_directory' },
+      });
     }
-    expect(entries.find((e) => e.targetId === 'alsalam').details).toMatchObject({ rejection: 'registration', bank: expect.stringContaining('invalid_client') });
+    expect(entries.find((e) => e.targetId === 'alsalam').details).toMatchObject({
+      rejection: 'registration',
+      bank: expect.stringContaining('invalid_client'),
+    });
     expect(entries.find((e) => e.targetId === 'saltbank').details).toMatchObject({ rejection: 'certificate' });
     const text = JSON.stringify(audit);
     expect(text).not.toMatch(/PRIVATE KEY|client_secret"|secretsEncrypted/);
@@ -123,7 +167,10 @@ describe('connector-service: self-healing registrations against the sandbox bank
     const health = await admin('/admin/providers/health');
     for (const bank of BANKS) {
       const p = (health.data as any[]).find((x) => x.providerId === bank);
-      expect(p).toMatchObject({ verdict: 'healthy', registration: { present: true, clientId: after[bank], rejectedSince: null } });
+      expect(p).toMatchObject({
+        verdict: 'healthy',
+        registration: { present: true, clientId: after[bank], rejectedSince: null },
+      });
       expect(p.operations.consentCreations.lastHour.succeeded).toBeGreaterThanOrEqual(2);
     }
   });
@@ -151,10 +198,21 @@ describe('connector-service: self-healing registrations against the sandbox bank
     expect(alsalam.verdict).toBe('down');
     const since = Date.parse(alsalam.registration.rejectedSince);
     expect(since).toBeGreaterThanOrEqual(started - 1000);
-    expect(alsalam.registration).toMatchObject({ rejected: 'registration', rejectionDetail: expect.stringContaining('invalid_client'), nextReregistrationAt: expect.any(String) });
-    expect(alsalam.reasons[0]).toMatch(new RegExp(`^The bank rejects our registration \\(it does not know our client\\) since ${alsalam.registration.rejectedSince.replace(/[.]/g, '\\.')}\\.`));
+    expect(alsalam.registration).toMatchObject({
+      rejected: 'registration',
+      rejectionDetail: expect.stringContaining('invalid_client'),
+      nextReregistrationAt: expect.any(String),
+    });
+    expect(alsalam.reasons[0]).toMatch(
+      new RegExp(
+        `^The bank rejects our registration \\(it does not know our client\\) since ${alsalam.registration.rejectedSince.replace(/[.]/g, '\\.')}\\.`,
+      ),
+    );
     expect(alsalam.reasons[0]).toContain('onboard the provider with force');
-    expect(alsalam.operations.consentCreations.lastHour).toMatchObject({ failed: 2, errors: [{ code: 'bank_unauthorised', count: 2 }] });
+    expect(alsalam.operations.consentCreations.lastHour).toMatchObject({
+      failed: 2,
+      errors: [{ code: 'bank_unauthorised', count: 2 }],
+    });
     expect(JSON.stringify(health)).not.toMatch(/PRIVATE KEY|secretsEncrypted/);
   });
 
@@ -167,13 +225,20 @@ describe('connector-service: self-healing registrations against the sandbox bank
     expect(healed.verdict).toBe('healthy');
     expect(healed.registration.rejectedSince ?? null).toBeNull();
 
-    await fetch(`${sandbox.url}/allstar/sandbox/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failNext: { status: 500, count: 3 }, pathContains: 'account-access-consents' }) });
-    for (let i = 0; i < 3; i++) expect((await failure(createConsent('allstar', `cns_fail_${i}`))).code).toBe('bank_unavailable');
+    await fetch(`${sandbox.url}/allstar/sandbox/faults`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ failNext: { status: 500, count: 3 }, pathContains: 'account-access-consents' }),
+    });
+    for (let i = 0; i < 3; i++)
+      expect((await failure(createConsent('allstar', `cns_fail_${i}`))).code).toBe('bank_unavailable');
     health = await admin('/admin/providers/health');
     const allstar = (health.data as any[]).find((x) => x.providerId === 'allstar');
     expect(allstar.verdict).toBe('down');
     expect(allstar.lastHour.runs).toBe(0);
-    expect(allstar.reasons).toEqual([expect.stringMatching(/^\d+% of the consent creations in the last hour failed \(bank_unavailable\)\.$/)]);
+    expect(allstar.reasons).toEqual([
+      expect.stringMatching(/^\d+% of the consent creations in the last hour failed \(bank_unavailable\)\.$/),
+    ]);
     expect(await metric('allstar', 'skipped')).toBe(0);
   });
 });

@@ -32,12 +32,22 @@ describe('banks’ 429 pauses, shared by every connector-service instance', () =
     await board.start();
     boards.push(board);
     const exchanges: HttpExchange[] = [];
-    const client = new BankHttpClient({ providerId: 'allstar', resilience: { ...DEFAULT_RESILIENCE, maxAttempts: 1 }, throttleBoard: board, observer: (x) => void exchanges.push(x) });
+    const client = new BankHttpClient({
+      providerId: 'allstar',
+      resilience: { ...DEFAULT_RESILIENCE, maxAttempts: 1 },
+      throttleBoard: board,
+      observer: (x) => void exchanges.push(x),
+    });
     clients.push(client);
     return { board, client, exchanges };
   }
 
-  const faults = (body: unknown) => fetch(`${sandbox.url}/allstar/sandbox/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const faults = (body: unknown) =>
+    fetch(`${sandbox.url}/allstar/sandbox/faults`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const accounts = (throttleKey?: string): BankRequest => ({
     method: 'GET',
     url: `${sandbox.url}/allstar/open-banking/v3.1/aisp/accounts`,
@@ -82,7 +92,10 @@ describe('banks’ 429 pauses, shared by every connector-service instance', () =
   it('pauses the provider on every instance, and on one started after the 429, until Retry-After', async () => {
     const a = await instance();
     const b = await instance();
-    expect((await faults({ failNext: { status: 429, count: 1 }, retryAfterSeconds: 120, pathContains: '/aisp/accounts' })).status).toBe(200);
+    expect(
+      (await faults({ failNext: { status: 429, count: 1 }, retryAfterSeconds: 120, pathContains: '/aisp/accounts' }))
+        .status,
+    ).toBe(200);
 
     const answered = await a.client.send(accounts());
     expect(answered.status).toBe(429);

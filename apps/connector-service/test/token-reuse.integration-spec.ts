@@ -11,7 +11,16 @@ import { createRpcClient, startRpcServer, type RpcClient } from '@ais/rpc';
 import { createTestDatabase, type TestDatabase } from '@ais/testing';
 import { loadConnectorServiceConfig, type ConnectorServiceConfig } from '../src/connector-service.config.js';
 import { startConnectorService } from '../src/connector-service.js';
-import { callbackParams, connectorTestEnv, failure, psuApproves, sandboxCounters, type SandboxUnderTest, startSandbox, TEST_REDIRECT_URI } from './sandbox.js';
+import {
+  callbackParams,
+  connectorTestEnv,
+  failure,
+  psuApproves,
+  sandboxCounters,
+  type SandboxUnderTest,
+  startSandbox,
+  TEST_REDIRECT_URI,
+} from './sandbox.js';
 
 // The connector-service in-process over a fresh database and Redis RPC, the sandbox banks over HTTP,
 // and a consent-service vault stand-in that counts how often the connector-service asks it for a token.
@@ -32,7 +41,9 @@ const asked = new Map<string, number>();
 @Controller()
 class VaultController {
   @MessagePattern('consent-service.getAccessToken')
-  getAccessToken(@Payload() r: RpcRequest<'consent-service.getAccessToken'>): RpcResponse<'consent-service.getAccessToken'> {
+  getAccessToken(
+    @Payload() r: RpcRequest<'consent-service.getAccessToken'>,
+  ): RpcResponse<'consent-service.getAccessToken'> {
     asked.set(r.consentId, (asked.get(r.consentId) ?? 0) + 1);
     const held = vault.get(r.consentId);
     if (!held) throw new AppError('not_found', `No bank token for ${r.consentId}.`);
@@ -41,7 +52,13 @@ class VaultController {
     const expiresAt = Date.parse(tokens.accessTokenExpiresAt!);
     const lifetime = tokens.obtainedAt ? expiresAt - Date.parse(tokens.obtainedAt) : Number.POSITIVE_INFINITY;
     const refreshAt = new Date(expiresAt - Math.min(REFRESH_MARGIN_MS, lifetime / 2)).toISOString();
-    return { accessToken: tokens.accessToken, tokenType: tokens.tokenType, externalConsentId: tokens.externalConsentId, expiresAt: tokens.accessTokenExpiresAt, refreshAt };
+    return {
+      accessToken: tokens.accessToken,
+      tokenType: tokens.tokenType,
+      externalConsentId: tokens.externalConsentId,
+      expiresAt: tokens.accessTokenExpiresAt,
+      refreshAt,
+    };
   }
 }
 @Module({ controllers: [VaultController] })
@@ -58,9 +75,22 @@ describe('bank tokens in the connector-service: one trip to the vault per token,
 
   /** Creates and authorises a bank consent at Allstar (alice approves) for the gateway consent `consentId`; the vault holds its tokens. */
   async function authorise(consentId: string): Promise<ConnectorTokenSet> {
-    const consent = await rpc.send('connector.createConsent', { providerId: 'allstar', consentId, permissions: ['accounts', 'balances', 'transactions'], frequencyPerDay: 4, redirectUri: REDIRECT, psu: PSU });
-    const auth = await rpc.send('connector.buildAuthorisation', { providerId: 'allstar', externalConsentId: consent.externalConsentId, redirectUri: REDIRECT });
-    const callback = callbackParams(await psuApproves(auth.url, { username: 'alice', password: 'alice-pass', otp: '123456' }));
+    const consent = await rpc.send('connector.createConsent', {
+      providerId: 'allstar',
+      consentId,
+      permissions: ['accounts', 'balances', 'transactions'],
+      frequencyPerDay: 4,
+      redirectUri: REDIRECT,
+      psu: PSU,
+    });
+    const auth = await rpc.send('connector.buildAuthorisation', {
+      providerId: 'allstar',
+      externalConsentId: consent.externalConsentId,
+      redirectUri: REDIRECT,
+    });
+    const callback = callbackParams(
+      await psuApproves(auth.url, { username: 'alice', password: 'alice-pass', otp: '123456' }),
+    );
     const tokens = await rpc.send('connector.exchangeCode', { providerId: 'allstar', session: auth.session, callback });
     vault.set(consentId, { tokens, revoked: false });
     return tokens;
@@ -69,7 +99,8 @@ describe('bank tokens in the connector-service: one trip to the vault per token,
   /** Calls the bank answered for a bank consent, PSU present (never budget-limited), per resource. */
   async function bankCalls(externalConsentId: string): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const c of await sandboxCounters(sandbox.url, 'allstar', externalConsentId)) out[c.resource] = (out[c.resource] ?? 0) + c.psuPresent;
+    for (const c of await sandboxCounters(sandbox.url, 'allstar', externalConsentId))
+      out[c.resource] = (out[c.resource] ?? 0) + c.psuPresent;
     return out;
   }
 
@@ -89,9 +120,14 @@ describe('bank tokens in the connector-service: one trip to the vault per token,
     rpc = createRpcClient('connector-service', config.rpc, config.redis);
     prisma = createPrismaClient({ url: db.url, poolSize: 2 });
     const until = Date.now() + 30_000;
-    while ((await prisma.providerRegistration.count({ where: { providerId: 'allstar' } })) === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    while ((await prisma.providerRegistration.count({ where: { providerId: 'allstar' } })) === 0 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 200));
     // Small pages: a month of transactions is many of them.
-    await fetch(`${sandbox.url}/allstar/sandbox/faults`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pageSize: 2 }) });
+    await fetch(`${sandbox.url}/allstar/sandbox/faults`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pageSize: 2 }),
+    });
   });
   afterAll(async () => {
     await rpc?.close();
@@ -107,7 +143,10 @@ describe('bank tokens in the connector-service: one trip to the vault per token,
     const tokens = await authorise(consentId);
     asked.set(consentId, 0);
 
-    const { accounts } = await rpc.send('connector.listAccounts', { providerId: 'allstar', context: context(consentId) });
+    const { accounts } = await rpc.send('connector.listAccounts', {
+      providerId: 'allstar',
+      context: context(consentId),
+    });
     expect(accounts).toHaveLength(3);
     const to = new Date().toISOString().slice(0, 10);
     const { accounts: transactions } = await rpc.send('connector.getTransactions', {
@@ -133,11 +172,17 @@ describe('bank tokens in the connector-service: one trip to the vault per token,
     // Re-authorised: a new bank consent and tokens in the vault, and the old consent revoked at the
     // bank (its tokens with it) without this connector-service hearing of it.
     const second = await authorise(consentId);
-    const revoked = await fetch(`${sandbox.url}/allstar/sandbox/consents/${encodeURIComponent(first.externalConsentId)}/revoke`, { method: 'POST' });
+    const revoked = await fetch(
+      `${sandbox.url}/allstar/sandbox/consents/${encodeURIComponent(first.externalConsentId)}/revoke`,
+      { method: 'POST' },
+    );
     expect(revoked.status).toBeLessThan(300);
     asked.set(consentId, 0);
 
-    const { accounts } = await rpc.send('connector.listAccounts', { providerId: 'allstar', context: context(consentId) });
+    const { accounts } = await rpc.send('connector.listAccounts', {
+      providerId: 'allstar',
+      context: context(consentId),
+    });
     expect(accounts).toHaveLength(3);
     expect(asked.get(consentId)).toBe(1);
     expect((await bankCalls(second.externalConsentId)).accounts).toBe(1);
@@ -147,11 +192,16 @@ describe('bank tokens in the connector-service: one trip to the vault per token,
     const consentId = 'cns_revoked';
     const tokens = await authorise(consentId);
     await rpc.send('connector.listAccounts', { providerId: 'allstar', context: context(consentId) });
-    const revoked = await fetch(`${sandbox.url}/allstar/sandbox/consents/${encodeURIComponent(tokens.externalConsentId)}/revoke`, { method: 'POST' });
+    const revoked = await fetch(
+      `${sandbox.url}/allstar/sandbox/consents/${encodeURIComponent(tokens.externalConsentId)}/revoke`,
+      { method: 'POST' },
+    );
     expect(revoked.status).toBeLessThan(300);
     asked.set(consentId, 0);
 
-    const refused = await failure(rpc.send('connector.listAccounts', { providerId: 'allstar', context: context(consentId) }));
+    const refused = await failure(
+      rpc.send('connector.listAccounts', { providerId: 'allstar', context: context(consentId) }),
+    );
     expect(refused.code).toBe('consent_revoked');
     expect(refused.extensions.bank).toMatchObject({ consentStatus: 'Revoked' });
     expect(JSON.stringify(refused)).not.toContain(tokens.accessToken);
@@ -161,7 +211,9 @@ describe('bank tokens in the connector-service: one trip to the vault per token,
     // The vault has heard of it now; the refused token is not sent to the bank again.
     vault.get(consentId)!.revoked = true;
     const before = await bankCalls(tokens.externalConsentId);
-    const next = await failure(rpc.send('connector.listAccounts', { providerId: 'allstar', context: context(consentId) }));
+    const next = await failure(
+      rpc.send('connector.listAccounts', { providerId: 'allstar', context: context(consentId) }),
+    );
     expect(next.code).toBe('consent_revoked');
     expect(next.extensions.bank).toBeUndefined();
     expect(asked.get(consentId)).toBe(asksAfterRefusal + 1);

@@ -28,7 +28,13 @@ export class ConsentServiceModule {
         RedisModule.forRoot(config.redis),
         SyncUseCasesModule,
         HealthModule.register(
-          [{ provide: RpcPeerHealthCheck, inject: [CONNECTOR_RPC], useFactory: (client: RpcClient) => new RpcPeerHealthCheck(client) }],
+          [
+            {
+              provide: RpcPeerHealthCheck,
+              inject: [CONNECTOR_RPC],
+              useFactory: (client: RpcClient) => new RpcPeerHealthCheck(client),
+            },
+          ],
           [PostgresHealthCheck, RedisHealthCheck, RpcPeerHealthCheck],
         ),
       ],

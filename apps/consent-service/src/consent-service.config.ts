@@ -1,4 +1,13 @@
-import { consentsSection, cryptoSection, databaseSection, healthPortsSection, loadConfig, redisSection, rpcSection, runtimeSection } from '@ais/config';
+import {
+  consentsSection,
+  cryptoSection,
+  databaseSection,
+  healthPortsSection,
+  loadConfig,
+  redisSection,
+  rpcSection,
+  runtimeSection,
+} from '@ais/config';
 
 export const loadConsentServiceConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(

@@ -38,11 +38,24 @@ export class GatewayModule {
         SyncModule,
         AdminModule,
         HealthModule.register(
-          [{ provide: ConsentServicePeer, inject: [CONSENT_RPC], useFactory: (client: RpcClient) => new ConsentServicePeer(client) }],
+          [
+            {
+              provide: ConsentServicePeer,
+              inject: [CONSENT_RPC],
+              useFactory: (client: RpcClient) => new ConsentServicePeer(client),
+            },
+          ],
           [PostgresHealthCheck, RedisHealthCheck, ConsentServicePeer],
         ),
       ],
-      controllers: [OAuthController, ProvidersController, ConsentsController, CallbackController, DemoCallbackController, DataController],
+      controllers: [
+        OAuthController,
+        ProvidersController,
+        ConsentsController,
+        CallbackController,
+        DemoCallbackController,
+        DataController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },

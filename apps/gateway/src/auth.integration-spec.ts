@@ -20,7 +20,10 @@ describe('gateway: tenants, credentials and auth', () => {
   const count = async (table: string) => Number((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n);
 
   async function createTenant(name: string, extra: Record<string, unknown> = {}) {
-    const res = await gw.request('POST', '/admin/tenants', { token: admin(), body: { name, redirectUris: ['https://app.example.com/cb'], ...extra } });
+    const res = await gw.request('POST', '/admin/tenants', {
+      token: admin(),
+      body: { name, redirectUris: ['https://app.example.com/cb'], ...extra },
+    });
     expect(res.status).toBe(201);
     return res.body;
   }
@@ -40,7 +43,9 @@ describe('gateway: tenants, credentials and auth', () => {
     }
     const again = await gw.request('GET', `/admin/tenants/${tenant.id}`, { token: admin() });
     expect(again.body).not.toHaveProperty('apiKey');
-    expect(JSON.stringify(await gw.request('GET', `/admin/tenants/${tenant.id}/credentials`, { token: admin() }))).not.toContain(tenant.apiKey);
+    expect(
+      JSON.stringify(await gw.request('GET', `/admin/tenants/${tenant.id}/credentials`, { token: admin() })),
+    ).not.toContain(tenant.apiKey);
   });
 
   it('issues a short-lived JWT for client credentials (form, JSON or Basic) that authenticates', async () => {
@@ -48,7 +53,11 @@ describe('gateway: tenants, credentials and auth', () => {
     const form = await fetch(`${gw.baseUrl}/v1/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: tenant.clientId, client_secret: tenant.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: tenant.clientId,
+        client_secret: tenant.clientSecret,
+      }),
     });
     expect(form.status).toBe(200);
     expect(form.headers.get('cache-control')).toBe('no-store');
@@ -64,12 +73,16 @@ describe('gateway: tenants, credentials and auth', () => {
     expect((await gw.request('GET', '/v1/providers', { token: token.access_token })).status).toBe(200);
 
     const basic = await gw.request('POST', '/v1/oauth/token', {
-      headers: { authorization: `Basic ${Buffer.from(`${tenant.clientId}:${tenant.clientSecret}`).toString('base64')}` },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${tenant.clientId}:${tenant.clientSecret}`).toString('base64')}`,
+      },
       body: { grant_type: 'client_credentials' },
     });
     expect(basic.status).toBe(200);
 
-    const wrong = await gw.request('POST', '/v1/oauth/token', { body: { grant_type: 'client_credentials', client_id: tenant.clientId, client_secret: 'cs_wrong' } });
+    const wrong = await gw.request('POST', '/v1/oauth/token', {
+      body: { grant_type: 'client_credentials', client_id: tenant.clientId, client_secret: 'cs_wrong' },
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.body).toMatchObject({ error: 'invalid_client', code: 'unauthorized' });
     const grant = await gw.request('POST', '/v1/oauth/token', { body: { grant_type: 'password' } });
@@ -78,13 +91,20 @@ describe('gateway: tenants, credentials and auth', () => {
 
   it('rejects missing, malformed and tampered credentials with 401 problems', async () => {
     const tenant = await createTenant('Strict');
-    for (const token of [undefined, 'sk_notarealkey_notarealkey_notarealkey', 'not-a-token', tenant.apiKey.slice(0, -2) + (tenant.apiKey.endsWith('xx') ? 'yy' : 'xx')]) {
+    for (const token of [
+      undefined,
+      'sk_notarealkey_notarealkey_notarealkey',
+      'not-a-token',
+      tenant.apiKey.slice(0, -2) + (tenant.apiKey.endsWith('xx') ? 'yy' : 'xx'),
+    ]) {
       const res = await gw.request('GET', '/v1/providers', { token });
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(res.body.code).toBe('unauthorized');
     }
-    const issued = await gw.request('POST', '/v1/oauth/token', { body: { grant_type: 'client_credentials', client_id: tenant.clientId, client_secret: tenant.clientSecret } });
+    const issued = await gw.request('POST', '/v1/oauth/token', {
+      body: { grant_type: 'client_credentials', client_id: tenant.clientId, client_secret: tenant.clientSecret },
+    });
     const [h, p, s] = issued.body.access_token.split('.');
     const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
     payload.sub = 'ten_someone_else';
@@ -94,8 +114,15 @@ describe('gateway: tenants, credentials and auth', () => {
 
   it('answers 403 tenant_suspended for a suspended tenant, for API keys and tokens alike, and audits it', async () => {
     const tenant = await createTenant('Suspend Me');
-    const token = (await gw.request('POST', '/v1/oauth/token', { body: { grant_type: 'client_credentials', client_id: tenant.clientId, client_secret: tenant.clientSecret } })).body.access_token;
-    const patch = await gw.request('PATCH', `/admin/tenants/${tenant.id}`, { token: admin(), body: { status: 'suspended' } });
+    const token = (
+      await gw.request('POST', '/v1/oauth/token', {
+        body: { grant_type: 'client_credentials', client_id: tenant.clientId, client_secret: tenant.clientSecret },
+      })
+    ).body.access_token;
+    const patch = await gw.request('PATCH', `/admin/tenants/${tenant.id}`, {
+      token: admin(),
+      body: { status: 'suspended' },
+    });
     expect(patch.status).toBe(200);
     expect(patch.body.status).toBe('suspended');
     for (const credential of [tenant.apiKey, token]) {
@@ -111,44 +138,89 @@ describe('gateway: tenants, credentials and auth', () => {
 
   it('rotates and revokes credentials: rotated keys stop after the grace period, revoked ones at once', async () => {
     const tenant = await createTenant('Rotator');
-    const rotated = await gw.request('POST', `/admin/tenants/${tenant.id}/credentials`, { token: admin(), body: { kind: 'api_key', rotates: tenant.apiKeyId } });
+    const rotated = await gw.request('POST', `/admin/tenants/${tenant.id}/credentials`, {
+      token: admin(),
+      body: { kind: 'api_key', rotates: tenant.apiKeyId },
+    });
     expect(rotated.status).toBe(201);
     expect(rotated.body.apiKey).toMatch(/^sk_/);
     expect((await gw.request('GET', '/v1/providers', { token: tenant.apiKey })).status).toBe(401);
     expect((await gw.request('GET', '/v1/providers', { token: rotated.body.apiKey })).status).toBe(200);
 
-    const graceful = await gw.request('POST', `/admin/tenants/${tenant.id}/credentials`, { token: admin(), body: { kind: 'api_key', rotates: rotated.body.id, gracePeriodSeconds: 3600 } });
+    const graceful = await gw.request('POST', `/admin/tenants/${tenant.id}/credentials`, {
+      token: admin(),
+      body: { kind: 'api_key', rotates: rotated.body.id, gracePeriodSeconds: 3600 },
+    });
     expect((await gw.request('GET', '/v1/providers', { token: rotated.body.apiKey })).status).toBe(200);
     expect((await gw.request('GET', '/v1/providers', { token: graceful.body.apiKey })).status).toBe(200);
 
-    const revoke = await gw.request('DELETE', `/admin/tenants/${tenant.id}/credentials/${graceful.body.id}`, { token: admin() });
+    const revoke = await gw.request('DELETE', `/admin/tenants/${tenant.id}/credentials/${graceful.body.id}`, {
+      token: admin(),
+    });
     expect(revoke.status).toBe(204);
     expect((await gw.request('GET', '/v1/providers', { token: graceful.body.apiKey })).status).toBe(401);
 
-    const tokenBefore = (await gw.request('POST', '/v1/oauth/token', { body: { grant_type: 'client_credentials', client_id: tenant.clientId, client_secret: tenant.clientSecret } })).body.access_token;
-    await gw.request('DELETE', `/admin/tenants/${tenant.id}/credentials/${tenant.oauthClientCredentialId}`, { token: admin() });
+    const tokenBefore = (
+      await gw.request('POST', '/v1/oauth/token', {
+        body: { grant_type: 'client_credentials', client_id: tenant.clientId, client_secret: tenant.clientSecret },
+      })
+    ).body.access_token;
+    await gw.request('DELETE', `/admin/tenants/${tenant.id}/credentials/${tenant.oauthClientCredentialId}`, {
+      token: admin(),
+    });
     expect((await gw.request('GET', '/v1/providers', { token: tokenBefore })).status).toBe(401); // JWTs of a revoked client stop at once
-    const actions = (await db.query(`SELECT action FROM audit_log WHERE tenant_id = $1 ORDER BY id`, [tenant.id])).rows.map((r) => r.action);
-    expect(actions).toEqual(['tenant.created', 'credential.rotated', 'credential.rotated', 'credential.revoked', 'credential.revoked']);
+    const actions = (
+      await db.query(`SELECT action FROM audit_log WHERE tenant_id = $1 ORDER BY id`, [tenant.id])
+    ).rows.map((r) => r.action);
+    expect(actions).toEqual([
+      'tenant.created',
+      'credential.rotated',
+      'credential.rotated',
+      'credential.revoked',
+      'credential.revoked',
+    ]);
   });
 
   it('answers bad bodies with 400 and a message per field, writing nothing', async () => {
-    const before = { tenants: await count('tenants'), audit: await count('audit_log'), credentials: await count('credentials') };
+    const before = {
+      tenants: await count('tenants'),
+      audit: await count('audit_log'),
+      credentials: await count('credentials'),
+    };
     const cases: Array<{ body?: unknown; raw?: string; fields?: string[]; code: string }> = [
-      { body: { name: '', redirectUris: ['http://evil.example.com/cb', 'not a url'], rateLimitPerMinute: 0, extra: 1 }, fields: ['name', 'redirectUris', 'rateLimitPerMinute', 'extra'], code: 'validation_failed' },
-      { body: { name: 'x', redirectUris: ['https://a.example.com/cb#frag'] }, fields: ['redirectUris'], code: 'validation_failed' },
+      {
+        body: { name: '', redirectUris: ['http://evil.example.com/cb', 'not a url'], rateLimitPerMinute: 0, extra: 1 },
+        fields: ['name', 'redirectUris', 'rateLimitPerMinute', 'extra'],
+        code: 'validation_failed',
+      },
+      {
+        body: { name: 'x', redirectUris: ['https://a.example.com/cb#frag'] },
+        fields: ['redirectUris'],
+        code: 'validation_failed',
+      },
       { raw: '{"name": "broken', code: 'malformed_body' },
       { raw: '[]', code: 'validation_failed' },
     ];
     for (const c of cases) {
-      const res = await gw.request('POST', '/admin/tenants', c.raw !== undefined ? { token: admin(), rawBody: c.raw, headers: { 'content-type': 'application/json' } } : { token: admin(), body: c.body });
+      const res = await gw.request(
+        'POST',
+        '/admin/tenants',
+        c.raw !== undefined
+          ? { token: admin(), rawBody: c.raw, headers: { 'content-type': 'application/json' } }
+          : { token: admin(), body: c.body },
+      );
       expect(res.status).toBe(400);
       expect(res.body.code).toBe(c.code);
-      if (c.fields) expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(c.fields));
+      if (c.fields)
+        expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(c.fields));
     }
     const patch = await gw.request('PATCH', '/admin/tenants/ten_missing', { token: admin(), body: { status: 'gone' } });
     expect(patch.status).toBe(400);
-    expect({ tenants: await count('tenants'), audit: await count('audit_log'), credentials: await count('credentials') }).toEqual(before);
+    expect({
+      tenants: await count('tenants'),
+      audit: await count('audit_log'),
+      credentials: await count('credentials'),
+    }).toEqual(before);
   });
 
   it('protects admin endpoints with the admin token', async () => {
@@ -160,8 +232,16 @@ describe('gateway: tenants, credentials and auth', () => {
 
   it('replays a POST with the same Idempotency-Key and body; refuses the key with another body', async () => {
     const key = `idem-${Date.now()}`;
-    const first = await gw.request('POST', '/admin/tenants', { token: admin(), headers: { 'idempotency-key': key }, body: { name: 'Once', redirectUris: [] } });
-    const second = await gw.request('POST', '/admin/tenants', { token: admin(), headers: { 'idempotency-key': key }, body: { redirectUris: [], name: 'Once' } });
+    const first = await gw.request('POST', '/admin/tenants', {
+      token: admin(),
+      headers: { 'idempotency-key': key },
+      body: { name: 'Once', redirectUris: [] },
+    });
+    const second = await gw.request('POST', '/admin/tenants', {
+      token: admin(),
+      headers: { 'idempotency-key': key },
+      body: { redirectUris: [], name: 'Once' },
+    });
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
@@ -172,7 +252,11 @@ describe('gateway: tenants, credentials and auth', () => {
     expect(stored.rows[0].response_body).toMatch(/^v1\./);
     expect(stored.rows[0].response_body).not.toContain(first.body.apiKey);
     expect(stored.rows[0].response_body).not.toContain(first.body.clientSecret);
-    const conflict = await gw.request('POST', '/admin/tenants', { token: admin(), headers: { 'idempotency-key': key }, body: { name: 'Twice', redirectUris: [] } });
+    const conflict = await gw.request('POST', '/admin/tenants', {
+      token: admin(),
+      headers: { 'idempotency-key': key },
+      body: { name: 'Twice', redirectUris: [] },
+    });
     expect(conflict.status).toBe(409);
     expect(conflict.body.code).toBe('idempotency_conflict');
   });
@@ -181,7 +265,8 @@ describe('gateway: tenants, credentials and auth', () => {
     const slow = await createTenant('Limited', { rateLimitPerMinute: 3 });
     const other = await createTenant('Unaffected', { rateLimitPerMinute: 3 });
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await gw.request('GET', '/v1/providers', { token: slow.apiKey })).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await gw.request('GET', '/v1/providers', { token: slow.apiKey })).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
     const limited = await gw.request('GET', '/v1/providers', { token: slow.apiKey });
     expect(limited.body.code).toBe('rate_limited');
@@ -191,12 +276,19 @@ describe('gateway: tenants, credentials and auth', () => {
   });
 
   it('carries x-request-id on every response and lists tenants with a stable cursor', async () => {
-    const res = await gw.request('GET', '/admin/tenants?limit=2', { token: admin(), headers: { 'x-request-id': 'trace-42' } });
+    const res = await gw.request('GET', '/admin/tenants?limit=2', {
+      token: admin(),
+      headers: { 'x-request-id': 'trace-42' },
+    });
     expect(res.headers.get('x-request-id')).toBe('trace-42');
     const seen = new Set<string>();
     let cursor: string | null = null;
     do {
-      const page: { body: { data: Array<{ id: string }>; nextCursor: string | null } } = await gw.request('GET', `/admin/tenants?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: admin() });
+      const page: { body: { data: Array<{ id: string }>; nextCursor: string | null } } = await gw.request(
+        'GET',
+        `/admin/tenants?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: admin() },
+      );
       for (const t of page.body.data) {
         expect(seen.has(t.id)).toBe(false);
         seen.add(t.id);
@@ -204,13 +296,17 @@ describe('gateway: tenants, credentials and auth', () => {
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(seen.size).toBe(await count('tenants'));
-    expect((await gw.request('GET', '/admin/tenants?cursor=garbage', { token: admin() })).body.errors[0].field).toBe('cursor');
+    expect((await gw.request('GET', '/admin/tenants?cursor=garbage', { token: admin() })).body.errors[0].field).toBe(
+      'cursor',
+    );
   });
 
   it('serves its OpenAPI document and the docs UI', async () => {
     const doc = await gw.request('GET', '/openapi.json');
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/oauth/token', '/v1/providers', '/admin/tenants']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/oauth/token', '/v1/providers', '/admin/tenants']),
+    );
     expect((await fetch(`${gw.baseUrl}/docs`)).status).toBe(200);
   });
 });

@@ -7,7 +7,10 @@ import type { GatewayConfig } from './gateway.config.js';
 import { buildOpenApi, serveOpenApi } from './openapi.js';
 
 /** Builds the gateway (used by main.ts and by in-process integration tests). */
-export async function createGateway(config: GatewayConfig, logger: Logger = createLogger('gateway', config.runtime.logLevel)): Promise<NestFastifyApplication> {
+export async function createGateway(
+  config: GatewayConfig,
+  logger: Logger = createLogger('gateway', config.runtime.logLevel),
+): Promise<NestFastifyApplication> {
   const metrics = new Metrics('gateway');
   const app = await createHttpApp(GatewayModule.forRoot(config, logger, metrics), {
     service: 'gateway',

@@ -14,9 +14,26 @@ describe('data API over data written through the load-path repositories', () => 
     gw = await startGateway();
     fx = new DataFixtures(gw.db.url);
     await fx.prisma.provider.create({
-      data: { id: 'testbank', name: 'Test Bank', country: 'GB', standard: 'obie_3_1', profile: 'allstar', status: 'active', capabilities: { supportedPermissions: ['accounts', 'balances', 'transactions'], accessWindow: { kind: 'rolling24h' }, maxConsentDays: 90, maxHistoryDays: 730, maxFrequencyPerDay: 4 } },
+      data: {
+        id: 'testbank',
+        name: 'Test Bank',
+        country: 'GB',
+        standard: 'obie_3_1',
+        profile: 'allstar',
+        status: 'active',
+        capabilities: {
+          supportedPermissions: ['accounts', 'balances', 'transactions'],
+          accessWindow: { kind: 'rolling24h' },
+          maxConsentDays: 90,
+          maxHistoryDays: 730,
+          maxFrequencyPerDay: 4,
+        },
+      },
     });
-    const tenant = await gw.request('POST', '/admin/tenants', { token: gw.adminToken, body: { name: 'Reader', redirectUris: [] } });
+    const tenant = await gw.request('POST', '/admin/tenants', {
+      token: gw.adminToken,
+      body: { name: 'Reader', redirectUris: [] },
+    });
     key = tenant.body.apiKey;
     tenantId = tenant.body.id;
   });
@@ -30,10 +47,21 @@ describe('data API over data written through the load-path repositories', () => 
     const gbp = await fx.account(tenantId, consentId, 'testbank', 'GBP', 'GB33BUKB20201555555555');
     const bhd = await fx.account(tenantId, consentId, 'testbank', 'BHD', 'BH02ALSA01010200120101');
     await fx.write(tenantId, consentId, gbp, [
-      { row: fx.row({ bookingDate: '2026-03-01', amount: '-12.5', currency: 'GBP', merchantName: 'Coffee', merchantCategoryCode: '5814' }), kind: 'added' },
+      {
+        row: fx.row({
+          bookingDate: '2026-03-01',
+          amount: '-12.5',
+          currency: 'GBP',
+          merchantName: 'Coffee',
+          merchantCategoryCode: '5814',
+        }),
+        kind: 'added',
+      },
       { row: fx.row({ bookingDate: '2026-03-02', amount: '1.234', currency: 'GBP' }), kind: 'added' },
     ]);
-    await fx.write(tenantId, consentId, bhd, [{ row: fx.row({ bookingDate: '2016-06-26', amount: '-352.5', currency: 'BHD' }), kind: 'added' }]);
+    await fx.write(tenantId, consentId, bhd, [
+      { row: fx.row({ bookingDate: '2016-06-26', amount: '-352.5', currency: 'BHD' }), kind: 'added' },
+    ]);
 
     const gbpTx = (await get(`/v1/accounts/${gbp}/transactions`)).body.data;
     expect(gbpTx.map((t: any) => [t.bookingDate, t.amount])).toEqual([
@@ -49,27 +77,49 @@ describe('data API over data written through the load-path repositories', () => 
     // No JSON number anywhere an amount lives.
     expect(JSON.stringify(gbpTx)).not.toMatch(/"amount":\s*-?\d/);
     const account = (await get(`/v1/accounts/${bhd}`)).body;
-    expect(account).toMatchObject({ id: bhd, consentId, currency: 'BHD', identifiers: [{ scheme: 'iban', identification: 'BH02ALSA01010200120101' }], openedAt: '2020-05-01' });
+    expect(account).toMatchObject({
+      id: bhd,
+      consentId,
+      currency: 'BHD',
+      identifiers: [{ scheme: 'iban', identification: 'BH02ALSA01010200120101' }],
+      openedAt: '2020-05-01',
+    });
   });
 
   it('keeps pages stable while transactions arrive: no row lost or repeated', async () => {
     const consentId = await fx.consent(tenantId, 'testbank');
     const accountId = await fx.account(tenantId, consentId, 'testbank', 'EUR', 'DE89370400440532013000');
-    const days = Array.from({ length: 30 }, (_, i) => `2026-02-${String(i % 28 + 1).padStart(2, '0')}`);
-    const original = days.flatMap((d, i) => [0, 1, 2].map((n) => fx.row({ bookingDate: d, amount: `-${i}.${n}0`, currency: 'EUR' })));
-    await fx.write(tenantId, consentId, accountId, original.map((row) => ({ row, kind: 'added' as const })));
+    const days = Array.from({ length: 30 }, (_, i) => `2026-02-${String((i % 28) + 1).padStart(2, '0')}`);
+    const original = days.flatMap((d, i) =>
+      [0, 1, 2].map((n) => fx.row({ bookingDate: d, amount: `-${i}.${n}0`, currency: 'EUR' })),
+    );
+    await fx.write(
+      tenantId,
+      consentId,
+      accountId,
+      original.map((row) => ({ row, kind: 'added' as const })),
+    );
 
     const seen: string[] = [];
     let cursor: string | null = null;
     let page = 0;
     do {
-      const res: { body: { data: Array<{ id: string; bookingDate: string }>; nextCursor: string | null } } = await get(`/v1/accounts/${accountId}/transactions?limit=17${cursor ? `&cursor=${cursor}` : ''}`);
+      const res: { body: { data: Array<{ id: string; bookingDate: string }>; nextCursor: string | null } } = await get(
+        `/v1/accounts/${accountId}/transactions?limit=17${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       seen.push(...res.body.data.map((t) => t.id));
       cursor = res.body.nextCursor;
       if (page++ === 1) {
         // Inserts while the client pages: newer, older and same-day as the cursor's position.
-        const late = ['2026-03-15', '2026-02-01', res.body.data.at(-1)!.bookingDate, '2026-02-14'].map((d) => fx.row({ bookingDate: d, amount: '-9.99', currency: 'EUR' }));
-        await fx.write(tenantId, consentId, accountId, late.map((row) => ({ row, kind: 'added' as const })));
+        const late = ['2026-03-15', '2026-02-01', res.body.data.at(-1)!.bookingDate, '2026-02-14'].map((d) =>
+          fx.row({ bookingDate: d, amount: '-9.99', currency: 'EUR' }),
+        );
+        await fx.write(
+          tenantId,
+          consentId,
+          accountId,
+          late.map((row) => ({ row, kind: 'added' as const })),
+        );
       }
     } while (cursor);
     expect(new Set(seen).size).toBe(seen.length); // nothing repeated
@@ -97,8 +147,20 @@ describe('data API over data written through the load-path repositories', () => 
   it('serves the change feed: added, modified, removed once each, replayable cursors', async () => {
     const consentId = await fx.consent(tenantId, 'testbank');
     const accountId = await fx.account(tenantId, consentId, 'testbank', 'GBP', 'GB29NWBK60161331926819');
-    const rows = Array.from({ length: 12 }, (_, i) => fx.row({ bookingDate: `2026-04-${String(i + 1).padStart(2, '0')}`, amount: `-${i + 1}.00`, currency: 'GBP', status: i === 0 ? 'pending' : 'booked' }));
-    await fx.write(tenantId, consentId, accountId, rows.map((row) => ({ row, kind: 'added' as const })));
+    const rows = Array.from({ length: 12 }, (_, i) =>
+      fx.row({
+        bookingDate: `2026-04-${String(i + 1).padStart(2, '0')}`,
+        amount: `-${i + 1}.00`,
+        currency: 'GBP',
+        status: i === 0 ? 'pending' : 'booked',
+      }),
+    );
+    await fx.write(
+      tenantId,
+      consentId,
+      accountId,
+      rows.map((row) => ({ row, kind: 'added' as const })),
+    );
 
     // The feed shows committed changes once no older transaction of this database is still running:
     // poll as a client would.
@@ -116,12 +178,32 @@ describe('data API over data written through the load-path repositories', () => 
     expect(second.added).toHaveLength(7);
     expect(second.hasMore).toBe(false);
     cursor = second.nextCursor;
-    expect((await get(`/v1/transactions/sync?consentId=${consentId}&cursor=${cursor}`)).body).toEqual({ added: [], modified: [], removed: [], nextCursor: cursor, hasMore: false });
+    expect((await get(`/v1/transactions/sync?consentId=${consentId}&cursor=${cursor}`)).body).toEqual({
+      added: [],
+      modified: [],
+      removed: [],
+      nextCursor: cursor,
+      hasMore: false,
+    });
 
     // The pending one books under a new id (and is removed); another is modified.
-    const booked = fx.row({ bookingDate: '2026-04-01', amount: '-1.00', currency: 'GBP', pendingTransactionId: rows[0].id });
+    const booked = fx.row({
+      bookingDate: '2026-04-01',
+      amount: '-1.00',
+      currency: 'GBP',
+      pendingTransactionId: rows[0].id,
+    });
     const changed = { ...rows[5], description: 'Card payment (corrected)', contentHash: 'changed' };
-    await fx.write(tenantId, consentId, accountId, [{ row: booked, kind: 'added' }, { row: changed, kind: 'modified' }], [rows[0].id]);
+    await fx.write(
+      tenantId,
+      consentId,
+      accountId,
+      [
+        { row: booked, kind: 'added' },
+        { row: changed, kind: 'modified' },
+      ],
+      [rows[0].id],
+    );
     let third: any;
     for (let i = 0; i < 50 && !(third?.removed?.length === 1); i++) {
       if (i) await new Promise((r) => setTimeout(r, 100));
@@ -135,7 +217,9 @@ describe('data API over data written through the load-path repositories', () => 
 
     expect((await get(`/v1/transactions/sync?consentId=${consentId}&accountId=${accountId}`)).status).toBe(400);
     expect((await get(`/v1/transactions/sync`)).status).toBe(400);
-    expect((await get(`/v1/transactions/sync?consentId=${consentId}&cursor=${first.nextCursor.slice(0, -4)}`)).status).toBe(400);
+    expect(
+      (await get(`/v1/transactions/sync?consentId=${consentId}&cursor=${first.nextCursor.slice(0, -4)}`)).status,
+    ).toBe(400);
   });
 
   it('stores new rows COPYed in byte for byte, and nothing of a batch that rolls back', async () => {
@@ -143,13 +227,47 @@ describe('data API over data written through the load-path repositories', () => 
     const accountId = await fx.account(tenantId, consentId, 'testbank', 'GBP', 'GB94BARC10201530093459');
     const awkward = 'Say "hi",\tpay £5,00\r\nsecond line \\ back\\slash \\. ünïcödé';
     const rows = [
-      fx.row({ bookingDate: '2026-06-01', amount: '-5.00', currency: 'GBP', description: awkward, reference: '', merchantName: null, counterparty: JSON.stringify({ name: 'O"Brien, "Ltd"\n' }), raw: JSON.stringify({ note: awkward, nested: { list: [1, '2', null] } }) }),
+      fx.row({
+        bookingDate: '2026-06-01',
+        amount: '-5.00',
+        currency: 'GBP',
+        description: awkward,
+        reference: '',
+        merchantName: null,
+        counterparty: JSON.stringify({ name: 'O"Brien, "Ltd"\n' }),
+        raw: JSON.stringify({ note: awkward, nested: { list: [1, '2', null] } }),
+      }),
       fx.row({ bookingDate: '2026-06-02', amount: '0.00000001', currency: 'GBP', description: '' }),
     ];
-    await fx.write(tenantId, consentId, accountId, rows.map((row) => ({ row, kind: 'added' as const, fresh: true })));
+    await fx.write(
+      tenantId,
+      consentId,
+      accountId,
+      rows.map((row) => ({ row, kind: 'added' as const, fresh: true })),
+    );
     const stored = await fx.prisma.transaction.findMany({ where: { accountId }, orderBy: { bookingDate: 'asc' } });
-    expect(stored.map((t) => [t.id, t.description, t.reference, t.merchantName, t.amount.toFixed(), t.counterparty, t.raw, t.removedAt])).toEqual([
-      [rows[0].id, awkward, '', null, '-5', { name: 'O"Brien, "Ltd"\n' }, { note: awkward, nested: { list: [1, '2', null] } }, null],
+    expect(
+      stored.map((t) => [
+        t.id,
+        t.description,
+        t.reference,
+        t.merchantName,
+        t.amount.toFixed(),
+        t.counterparty,
+        t.raw,
+        t.removedAt,
+      ]),
+    ).toEqual([
+      [
+        rows[0].id,
+        awkward,
+        '',
+        null,
+        '-5',
+        { name: 'O"Brien, "Ltd"\n' },
+        { note: awkward, nested: { list: [1, '2', null] } },
+        null,
+      ],
       [rows[1].id, '', null, null, '0.00000001', null, { bank: 'item' }, null],
     ]);
     const changes = await fx.prisma.transactionChange.findMany({ where: { accountId }, orderBy: { id: 'asc' } });
@@ -158,7 +276,14 @@ describe('data API over data written through the load-path repositories', () => 
     const lost = fx.row({ bookingDate: '2026-06-03', amount: '-1.00', currency: 'GBP' });
     await expect(
       fx.prisma.$transaction(async (tx) => {
-        await new TransactionWriteRepository().write(tx, { tenantId, consentId, accountId, upserts: [{ row: lost, kind: 'added', fresh: true }], removedIds: [], now: new Date() });
+        await new TransactionWriteRepository().write(tx, {
+          tenantId,
+          consentId,
+          accountId,
+          upserts: [{ row: lost, kind: 'added', fresh: true }],
+          removedIds: [],
+          now: new Date(),
+        });
         throw new Error('the sync failed after the load');
       }),
     ).rejects.toThrow('the sync failed after the load');
@@ -169,7 +294,8 @@ describe('data API over data written through the load-path repositories', () => 
   it('never lets a cursor skip a change whose transaction commits late', async () => {
     const consentId = await fx.consent(tenantId, 'testbank');
     const accountId = await fx.account(tenantId, consentId, 'testbank', 'GBP', 'GB12CITI08321012345678');
-    const feed = async (cursor?: string) => (await get(`/v1/transactions/sync?consentId=${consentId}${cursor ? `&cursor=${cursor}` : ''}`)).body;
+    const feed = async (cursor?: string) =>
+      (await get(`/v1/transactions/sync?consentId=${consentId}${cursor ? `&cursor=${cursor}` : ''}`)).body;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const slow = fx.row({ bookingDate: '2026-05-01', amount: '-1.00', currency: 'GBP' });
@@ -179,7 +305,14 @@ describe('data API over data written through the load-path repositories', () => 
     const began = new Promise<void>((resolve) => (started = resolve));
     const late = fx.prisma.$transaction(
       async (tx) => {
-        await new TransactionWriteRepository().write(tx, { tenantId, consentId, accountId, upserts: [{ row: slow, kind: 'added' }], removedIds: [], now: new Date() });
+        await new TransactionWriteRepository().write(tx, {
+          tenantId,
+          consentId,
+          accountId,
+          upserts: [{ row: slow, kind: 'added' }],
+          removedIds: [],
+          now: new Date(),
+        });
         started();
         await gate;
       },
@@ -198,7 +331,16 @@ describe('data API over data written through the load-path repositories', () => 
   it('answers permission_not_granted for resources outside the consent', async () => {
     const consentId = await fx.consent(tenantId, 'testbank', ['accounts']);
     const accountId = await fx.account(tenantId, consentId, 'testbank', 'GBP', 'GB82WEST12345698765432');
-    for (const path of ['balances', 'transactions', 'statements', 'party', 'beneficiaries', 'standing-orders', 'direct-debits', 'scheduled-payments']) {
+    for (const path of [
+      'balances',
+      'transactions',
+      'statements',
+      'party',
+      'beneficiaries',
+      'standing-orders',
+      'direct-debits',
+      'scheduled-payments',
+    ]) {
       const res = await get(`/v1/accounts/${accountId}/${path}`);
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('permission_not_granted');

@@ -1,7 +1,14 @@
 import { Decimal } from 'decimal.js';
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
-import { TestReceiver, launchChromium, startStack, until, verifyStandardWebhook, type RunningStack } from '@ais/testing';
+import {
+  TestReceiver,
+  launchChromium,
+  startStack,
+  until,
+  verifyStandardWebhook,
+  type RunningStack,
+} from '@ais/testing';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { actAsPsu, type SandboxPsu } from '../test/psu.js';
 
@@ -66,7 +73,10 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
     );
 
   async function authorise(bank: string, username: string): Promise<string> {
-    const created = await api('/v1/consents', { method: 'POST', body: { providerId: bank, redirectUri: redirects.url, psuIpAddress: '203.0.113.9' } });
+    const created = await api('/v1/consents', {
+      method: 'POST',
+      body: { providerId: bank, redirectUri: redirects.url, psuIpAddress: '203.0.113.9' },
+    });
     if (created.status !== 201) throw new Error(`consent: ${created.status} ${JSON.stringify(created.body)}`);
     await actAsPsu(browser, created.body.authorisationUrl, await psu(bank, username), 'approve');
     expect((await redirects.next()).get('status')).toBe('authorised');
@@ -81,14 +91,22 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
     await hooks.start();
     db = new pg.Client({ connectionString: stack.db.url });
     await db.connect();
-    await until('sandbox banks onboarded', async () => (await db.query('SELECT 1 FROM provider_registrations')).rowCount! >= 3, 30_000, 250);
+    await until(
+      'sandbox banks onboarded',
+      async () => (await db.query('SELECT 1 FROM provider_registrations')).rowCount! >= 3,
+      30_000,
+      250,
+    );
     const tenant = await fetch(`${stack.gatewayUrl}/admin/tenants`, {
       method: 'POST',
       headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'Full Flow', redirectUris: [redirects.url] }),
     });
     apiKey = ((await tenant.json()) as { apiKey: string }).apiKey;
-    const webhook = await api('/v1/webhooks', { method: 'POST', body: { url: `${hooks.url}/hooks`, events: ['transactions.added', 'sync.completed', 'consent.authorised'] } });
+    const webhook = await api('/v1/webhooks', {
+      method: 'POST',
+      body: { url: `${hooks.url}/hooks`, events: ['transactions.added', 'sync.completed', 'consent.authorised'] },
+    });
     expect(webhook.status).toBe(201);
     webhookSecret = webhook.body.secret;
   });
@@ -111,7 +129,8 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
     expect(consent.lastSyncedAt).toEqual(expect.any(String));
 
     const accounts = await allPages<any>(`/v1/accounts?consentId=${consentId}`);
-    const oracle = (await sandbox(`/${bank}/sandbox/psus/${username}/summary?from=${consent.transactionsFrom}`)).accounts as OracleAccount[];
+    const oracle = (await sandbox(`/${bank}/sandbox/psus/${username}/summary?from=${consent.transactionsFrom}`))
+      .accounts as OracleAccount[];
     expect(accounts.map((a) => a.externalId).sort()).toEqual(oracle.map((o) => o.accountId).sort());
 
     const allIds: string[] = [];
@@ -125,15 +144,26 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
       };
       for (const status of ['booked', 'pending'] as const) {
         const got = tally(status);
-        expect({ account: account.externalId, status, count: got.count }).toEqual({ account: account.externalId, status, count: expected[status].count });
-        expect({ account: account.externalId, status, sum: got.sum.toString() }).toEqual({ account: account.externalId, status, sum: new Decimal(expected[status].sum).toString() });
+        expect({ account: account.externalId, status, count: got.count }).toEqual({
+          account: account.externalId,
+          status,
+          count: expected[status].count,
+        });
+        expect({ account: account.externalId, status, sum: got.sum.toString() }).toEqual({
+          account: account.externalId,
+          status,
+          sum: new Decimal(expected[status].sum).toString(),
+        });
       }
       for (const t of txs) {
         expect(t.amount.currency).toBe(expected.currency);
-        expect(t.amount.amount).toMatch(bank === 'alsalam' && expected.currency === 'BHD' ? /^-?\d+\.\d{3}$/ : /^-?\d+\.\d{2,}$/);
+        expect(t.amount.amount).toMatch(
+          bank === 'alsalam' && expected.currency === 'BHD' ? /^-?\d+\.\d{3}$/ : /^-?\d+\.\d{2,}$/,
+        );
         expect(t.bookingDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       }
-      if (account.currency) expect((await api(`/v1/accounts/${account.id}/balances`)).body.data.length).toBeGreaterThan(0);
+      if (account.currency)
+        expect((await api(`/v1/accounts/${account.id}/balances`)).body.data.length).toBeGreaterThan(0);
     }
     expect(new Set(allIds).size).toBe(allIds.length);
 
@@ -145,7 +175,9 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
       'the change feed to deliver every transaction',
       async () => {
         for (;;) {
-          const page = (await api(`/v1/transactions/sync?consentId=${consentId}&limit=500${cursor ? `&cursor=${cursor}` : ''}`)).body;
+          const page = (
+            await api(`/v1/transactions/sync?consentId=${consentId}&limit=500${cursor ? `&cursor=${cursor}` : ''}`)
+          ).body;
           feed.push(...page.added.map((t: { id: string }) => t.id));
           cursor = page.nextCursor;
           if (!page.hasMore) break;
@@ -161,7 +193,9 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
     const announced = await until(
       `transactions.added webhooks for ${consentId}`,
       () => {
-        const events = hooks.received.map((r) => ({ r, body: JSON.parse(r.body) })).filter(({ body }) => body.type === 'transactions.added' && body.data.consentId === consentId);
+        const events = hooks.received
+          .map((r) => ({ r, body: JSON.parse(r.body) }))
+          .filter(({ body }) => body.type === 'transactions.added' && body.data.consentId === consentId);
         const total = events.reduce((n, e) => n + e.body.data.count, 0);
         return total === allIds.length ? events : null;
       },
@@ -180,7 +214,12 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
   it('syncs statements and, with the PSU present, their transactions', async () => {
     const created = await api('/v1/consents', {
       method: 'POST',
-      body: { providerId: 'allstar', redirectUri: redirects.url, psuIpAddress: '203.0.113.9', permissions: ['accounts', 'transactions', 'statements'] },
+      body: {
+        providerId: 'allstar',
+        redirectUri: redirects.url,
+        psuIpAddress: '203.0.113.9',
+        permissions: ['accounts', 'transactions', 'statements'],
+      },
     });
     expect(created.status).toBe(201);
     await actAsPsu(browser, created.body.authorisationUrl, await psu('allstar', 'alice'), 'approve');
@@ -204,11 +243,14 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
     await waitForSync(consentId);
     const before = await allPages<any>(`/v1/accounts?consentId=${consentId}`);
     const txBefore = new Map<string, string[]>();
-    for (const a of before) txBefore.set(a.id, (await allPages<any>(`/v1/accounts/${a.id}/transactions`)).map((t) => t.id).sort());
+    for (const a of before)
+      txBefore.set(a.id, (await allPages<any>(`/v1/accounts/${a.id}/transactions`)).map((t) => t.id).sort());
 
     // Many OBIE banks issue account ids per consent. The sandbox keeps them, so set the scene: the ids
     // we hold become what an earlier consent's ids would look like; matching must go by identifiers.
-    await db.query(`UPDATE accounts SET external_id = 'earlier-consent-' || external_id WHERE consent_id = $1`, [consentId]);
+    await db.query(`UPDATE accounts SET external_id = 'earlier-consent-' || external_id WHERE consent_id = $1`, [
+      consentId,
+    ]);
     const again = await api(`/v1/consents/${consentId}/reauthorise`, { method: 'POST', body: {} });
     expect(again.status).toBe(200);
     await actAsPsu(browser, again.body.authorisationUrl, await psu('allstar', 'bob'), 'approve');
@@ -217,7 +259,10 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
 
     const after = await allPages<any>(`/v1/accounts?consentId=${consentId}`);
     expect(after.map((a) => a.id).sort()).toEqual(before.map((a) => a.id).sort());
-    for (const a of after) expect((await allPages<any>(`/v1/accounts/${a.id}/transactions`)).map((t) => t.id).sort()).toEqual(txBefore.get(a.id));
+    for (const a of after)
+      expect((await allPages<any>(`/v1/accounts/${a.id}/transactions`)).map((t) => t.id).sort()).toEqual(
+        txBefore.get(a.id),
+      );
     // The accounts now carry the bank's current ids again.
     expect(after.map((a) => a.externalId).sort()).toEqual(before.map((a) => a.externalId).sort());
     expect(after.every((a) => !a.externalId.startsWith('earlier-consent-'))).toBe(true);

@@ -1,4 +1,13 @@
-import { cryptoSection, databaseSection, gatewaySection, loadConfig, redisSection, rpcSection, runtimeSection, webhooksSection } from '@ais/config';
+import {
+  cryptoSection,
+  databaseSection,
+  gatewaySection,
+  loadConfig,
+  redisSection,
+  rpcSection,
+  runtimeSection,
+  webhooksSection,
+} from '@ais/config';
 
 export const loadGatewayConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(

@@ -12,12 +12,19 @@ export function buildOpenApi(app: NestFastifyApplication, publicUrl: string): Op
     )
     .setVersion('1.0')
     .addServer(publicUrl)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (sk_…) or access token from POST /v1/oauth/token' }, 'tenant')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'API key (sk_…) or access token from POST /v1/oauth/token' },
+      'tenant',
+    )
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Operator token (ADMIN_TOKEN)' }, 'admin')
     .build();
   return SwaggerModule.createDocument(app, config);
 }
 
 export function serveOpenApi(app: NestFastifyApplication, document: OpenAPIObject): void {
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml', customSiteTitle: 'AIS Gateway API' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+    customSiteTitle: 'AIS Gateway API',
+  });
 }

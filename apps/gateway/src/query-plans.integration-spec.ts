@@ -22,7 +22,17 @@ describe('list queries use their indexes', () => {
   let prisma: PrismaClient;
   let client: pg.Client;
   const captured: Array<{ query: string; params: unknown[] }> = [];
-  const BIG = ['consents', 'accounts', 'transactions', 'transaction_changes', 'events', 'webhook_deliveries', 'sync_runs', 'tenants', 'webhook_endpoints'];
+  const BIG = [
+    'consents',
+    'accounts',
+    'transactions',
+    'transaction_changes',
+    'events',
+    'webhook_deliveries',
+    'sync_runs',
+    'tenants',
+    'webhook_endpoints',
+  ];
 
   beforeAll(async () => {
     db = await createTestDatabase('plans');
@@ -53,8 +63,14 @@ describe('list queries use their indexes', () => {
       INSERT INTO sync_runs (id, tenant_id, consent_id, trigger, status, queued_at)
         SELECT 'sr_' || g, 'ten_' || (g % 50 + 1), 'cons_' || (g % 20000 + 1), 'scheduled', 'succeeded', now() - (g || ' seconds')::interval FROM generate_series(1, 40000) g;
       ANALYZE;`);
-    prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url, max: 2 }), log: [{ emit: 'event', level: 'query' }] });
-    (prisma as unknown as { $on(event: 'query', cb: (e: { query: string; params: string }) => void): void }).$on('query', (e) => captured.push({ query: e.query, params: JSON.parse(e.params) as unknown[] }));
+    prisma = new PrismaClient({
+      adapter: new PrismaPg({ connectionString: db.url, max: 2 }),
+      log: [{ emit: 'event', level: 'query' }],
+    });
+    (prisma as unknown as { $on(event: 'query', cb: (e: { query: string; params: string }) => void): void }).$on(
+      'query',
+      (e) => captured.push({ query: e.query, params: JSON.parse(e.params) as unknown[] }),
+    );
   }, 180_000); // loads and analyses production-like volumes
   afterAll(async () => {
     await client?.end();
@@ -62,7 +78,10 @@ describe('list queries use their indexes', () => {
     await db?.drop();
   });
 
-  async function plan(query: string, params: unknown[]): Promise<Array<{ node: string; relation?: string; inputRows?: number }>> {
+  async function plan(
+    query: string,
+    params: unknown[],
+  ): Promise<Array<{ node: string; relation?: string; inputRows?: number }>> {
     const literal = (v: unknown): string =>
       v === null
         ? 'NULL'
@@ -87,20 +106,65 @@ describe('list queries use their indexes', () => {
   }
 
   const cases: Array<[string, (p: PrismaClient) => Promise<unknown>]> = [
-    ['tenants (admin list)', (p) => new TenantRepository(p).list({ limit: 101, after: { createdAt: new Date(), id: 'ten_5' } })],
+    [
+      'tenants (admin list)',
+      (p) => new TenantRepository(p).list({ limit: 101, after: { createdAt: new Date(), id: 'ten_5' } }),
+    ],
     ['consents of a tenant', (p) => new ConsentRepository(p).list('ten_7', { limit: 101 })],
-    ['consents by status', (p) => new ConsentRepository(p).list('ten_7', { status: 'revoked', limit: 101, before: { createdAt: new Date(), id: 'cons_9' } })],
+    [
+      'consents by status',
+      (p) =>
+        new ConsentRepository(p).list('ten_7', {
+          status: 'revoked',
+          limit: 101,
+          before: { createdAt: new Date(), id: 'cons_9' },
+        }),
+    ],
     ['consents by end user', (p) => new ConsentRepository(p).list('ten_7', { endUserId: 'user-7', limit: 101 })],
     ['accounts of a tenant', (p) => new AccountDataRepository(p).listAccounts('ten_3', { limit: 101 })],
-    ['accounts of a consent', (p) => new AccountDataRepository(p).listAccounts('ten_3', { consentId: 'cons_5', limit: 101 })],
-    ['transactions of an account', (p) => new AccountDataRepository(p).listTransactions('ten_1', 'acc_7', { limit: 101, before: { bookingDate: '2025-06-01', id: 'txn_5' } })],
-    ['transactions by status and window', (p) => new AccountDataRepository(p).listTransactions('ten_1', 'acc_7', { status: 'pending', from: '2025-01-01', to: '2025-12-31', limit: 101 })],
-    ['change feed by consent', (p) => new AccountDataRepository(p).changesAfter('ten_3', { consentId: 'cons_5' }, { xid: 1200n, id: 5n }, 101)],
-    ['change feed by account', (p) => new AccountDataRepository(p).changesAfter('ten_3', { accountId: 'acc_5' }, { xid: 0n, id: 0n }, 101)],
-    ['event log', (p) => new EventLogRepository(p).listForTenant('ten_3', { after: { xid: 1500n, seq: 100n }, limit: 101 })],
-    ['event log by type', (p) => new EventLogRepository(p).listForTenant('ten_3', { types: ['sync.completed'], limit: 101 })],
+    [
+      'accounts of a consent',
+      (p) => new AccountDataRepository(p).listAccounts('ten_3', { consentId: 'cons_5', limit: 101 }),
+    ],
+    [
+      'transactions of an account',
+      (p) =>
+        new AccountDataRepository(p).listTransactions('ten_1', 'acc_7', {
+          limit: 101,
+          before: { bookingDate: '2025-06-01', id: 'txn_5' },
+        }),
+    ],
+    [
+      'transactions by status and window',
+      (p) =>
+        new AccountDataRepository(p).listTransactions('ten_1', 'acc_7', {
+          status: 'pending',
+          from: '2025-01-01',
+          to: '2025-12-31',
+          limit: 101,
+        }),
+    ],
+    [
+      'change feed by consent',
+      (p) => new AccountDataRepository(p).changesAfter('ten_3', { consentId: 'cons_5' }, { xid: 1200n, id: 5n }, 101),
+    ],
+    [
+      'change feed by account',
+      (p) => new AccountDataRepository(p).changesAfter('ten_3', { accountId: 'acc_5' }, { xid: 0n, id: 0n }, 101),
+    ],
+    [
+      'event log',
+      (p) => new EventLogRepository(p).listForTenant('ten_3', { after: { xid: 1500n, seq: 100n }, limit: 101 }),
+    ],
+    [
+      'event log by type',
+      (p) => new EventLogRepository(p).listForTenant('ten_3', { types: ['sync.completed'], limit: 101 }),
+    ],
     ['webhook endpoints', (p) => new WebhookEndpointRepository(p).listForTenant('ten_3', { limit: 101 })],
-    ['deliveries of an endpoint', (p) => new WebhookDeliveryRepository(p).listForEndpoint('ten_1', 'we_50', { limit: 101 })],
+    [
+      'deliveries of an endpoint',
+      (p) => new WebhookDeliveryRepository(p).listForEndpoint('ten_1', 'we_50', { limit: 101 }),
+    ],
     ['failed deliveries (operators)', (p) => new WebhookDeliveryRepository(p).list({ status: 'failed', limit: 101 })],
     ['sync runs of a consent', (p) => new SyncRunRepository(p).listForConsent('ten_3', 'cons_5', { limit: 101 })],
   ];
@@ -108,14 +172,18 @@ describe('list queries use their indexes', () => {
   it.each(cases)('%s', async (_name, run) => {
     captured.length = 0;
     await run(prisma);
-    const selects = captured.filter((c) => /^\s*SELECT/i.test(c.query) && BIG.some((t) => new RegExp(`\\b${t}\\b`).test(c.query)));
+    const selects = captured.filter(
+      (c) => /^\s*SELECT/i.test(c.query) && BIG.some((t) => new RegExp(`\\b${t}\\b`).test(c.query)),
+    );
     expect(selects.length).toBeGreaterThan(0);
     for (const { query, params } of selects) {
       const nodes = await plan(query, params);
       const seqScans = nodes.filter((n) => n.node === 'Seq Scan' && n.relation && BIG.includes(n.relation));
       expect({ query, seqScans }).toEqual({ query, seqScans: [] });
       // A sort is fine over a handful of rows the index already narrowed down; not over a large set.
-      const sorts = nodes.filter((n) => (n.node === 'Sort' || n.node === 'Incremental Sort') && (n.inputRows ?? 0) > 500);
+      const sorts = nodes.filter(
+        (n) => (n.node === 'Sort' || n.node === 'Incremental Sort') && (n.inputRows ?? 0) > 500,
+      );
       expect({ query, sorts }).toEqual({ query, sorts: [] });
     }
   });

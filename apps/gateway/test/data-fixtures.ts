@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { AccountWriteRepository, TransactionWriteRepository, createPrismaClient, type PrismaClient, type TransactionRow } from '@ais/db';
+import {
+  AccountWriteRepository,
+  TransactionWriteRepository,
+  createPrismaClient,
+  type PrismaClient,
+  type TransactionRow,
+} from '@ais/db';
 import { newId } from '@ais/domain';
 
 /**
@@ -17,15 +23,36 @@ export class DataFixtures {
     this.transactions = new TransactionWriteRepository();
   }
 
-  async consent(tenantId: string, providerId: string, permissions = ['accounts', 'balances', 'transactions']): Promise<string> {
+  async consent(
+    tenantId: string,
+    providerId: string,
+    permissions = ['accounts', 'balances', 'transactions'],
+  ): Promise<string> {
     const id = newId('consent');
     await this.prisma.consent.create({
-      data: { id, tenantId, providerId, status: 'authorised', permissions, expiresAt: new Date(Date.now() + 30 * 86_400_000), frequencyPerDay: 4, redirectUri: 'https://app.example.com/cb', authorisedAt: new Date(), externalId: `ext-${id}` },
+      data: {
+        id,
+        tenantId,
+        providerId,
+        status: 'authorised',
+        permissions,
+        expiresAt: new Date(Date.now() + 30 * 86_400_000),
+        frequencyPerDay: 4,
+        redirectUri: 'https://app.example.com/cb',
+        authorisedAt: new Date(),
+        externalId: `ext-${id}`,
+      },
     });
     return id;
   }
 
-  async account(tenantId: string, consentId: string, providerId: string, currency: string, iban: string): Promise<string> {
+  async account(
+    tenantId: string,
+    consentId: string,
+    providerId: string,
+    currency: string,
+    iban: string,
+  ): Promise<string> {
     return this.prisma.$transaction((tx) =>
       this.accounts.upsert(
         tx,
@@ -72,13 +99,23 @@ export class DataFixtures {
       pendingTransactionId: null,
       pendingLink: null,
       raw: JSON.stringify({ bank: 'item' }),
-      contentHash: createHash('sha256').update(`${id}${over.amount}${over.status ?? 'booked'}`).digest('hex'),
+      contentHash: createHash('sha256')
+        .update(`${id}${over.amount}${over.status ?? 'booked'}`)
+        .digest('hex'),
       ...over,
     };
   }
 
-  async write(tenantId: string, consentId: string, accountId: string, upserts: Array<{ row: TransactionRow; kind: 'added' | 'modified'; fresh?: boolean }>, removedIds: string[] = []) {
-    return this.prisma.$transaction((tx) => this.transactions.write(tx, { tenantId, consentId, accountId, upserts, removedIds, now: new Date() }));
+  async write(
+    tenantId: string,
+    consentId: string,
+    accountId: string,
+    upserts: Array<{ row: TransactionRow; kind: 'added' | 'modified'; fresh?: boolean }>,
+    removedIds: string[] = [],
+  ) {
+    return this.prisma.$transaction((tx) =>
+      this.transactions.write(tx, { tenantId, consentId, accountId, upserts, removedIds, now: new Date() }),
+    );
   }
 
   close(): Promise<void> {

@@ -10,7 +10,11 @@ export interface GatewayUnderTest {
   baseUrl: string;
   adminToken: string;
   env: Record<string, string>;
-  request(method: string, path: string, init?: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string }): Promise<{ status: number; headers: Headers; body: any }>;
+  request(
+    method: string,
+    path: string,
+    init?: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string },
+  ): Promise<{ status: number; headers: Headers; body: any }>;
   close(): Promise<void>;
 }
 

@@ -36,14 +36,23 @@ export async function actAsPsu(
     if (options.wrongPasswordFirst) {
       await page.fill('input[name=username]', psu.username);
       await page.fill('input[name=password]', 'wrong');
-      await Promise.all([page.waitForLoadState(), page.locator('form button[type=submit], form input[type=submit]').first().click()]);
+      await Promise.all([
+        page.waitForLoadState(),
+        page.locator('form button[type=submit], form input[type=submit]').first().click(),
+      ]);
       await page.goBack();
     }
     await page.fill('input[name=username]', psu.username);
     await page.fill('input[name=password]', psu.password);
-    await Promise.all([page.waitForURL(/.*/), page.locator('form button[type=submit], form input[type=submit]').first().click()]);
+    await Promise.all([
+      page.waitForURL(/.*/),
+      page.locator('form button[type=submit], form input[type=submit]').first().click(),
+    ]);
     await page.fill('input[name=otp]', psu.otp);
-    await Promise.all([page.waitForURL(/.*/), page.locator('form button[type=submit], form input[type=submit]').first().click()]);
+    await Promise.all([
+      page.waitForURL(/.*/),
+      page.locator('form button[type=submit], form input[type=submit]').first().click(),
+    ]);
     await page.waitForSelector('input[name=accountIds]');
     const decided = options.captureCallback
       ? page.waitForResponse((r) => /\/consent\/[^/]+\/accounts/.test(r.url()) && r.request().method() === 'POST')
@@ -51,7 +60,8 @@ export async function actAsPsu(
     await Promise.all([decided, page.locator(`button[name=decision][value=${decision}]`).click()]);
     await page.waitForLoadState('load');
     if (options.captureCallback) {
-      if (captured === null || !String(captured).startsWith(options.captureCallback)) throw new Error(`the bank did not redirect to the callback (${String(captured)})`);
+      if (captured === null || !String(captured).startsWith(options.captureCallback))
+        throw new Error(`the bank did not redirect to the callback (${String(captured)})`);
       return captured;
     }
     return page.url();

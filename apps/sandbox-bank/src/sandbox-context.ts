@@ -144,7 +144,10 @@ export class SandboxContext {
     const configured = { seed: options.seed, dataEpoch: options.dataEpoch };
     if (store.origin && (store.origin.seed !== configured.seed || store.origin.dataEpoch !== configured.dataEpoch)) {
       // The consents name accounts of the data this state was made with: keep generating that data.
-      options.logger.warn({ kept: store.origin, configured }, 'sandbox state: kept the seed and data epoch of the saved state (POST /sandbox/reset starts over with the configured ones)');
+      options.logger.warn(
+        { kept: store.origin, configured },
+        'sandbox state: kept the seed and data epoch of the saved state (POST /sandbox/reset starts over with the configured ones)',
+      );
     }
     const origin = store.origin ?? configured;
     store.origin = origin;
@@ -154,10 +157,22 @@ export class SandboxContext {
     // The clocks start together, after the (slow) key generation and before the data is built: a
     // clock anchored earlier would lag real time by as long as those took.
     const start = options.clockStart ? Date.parse(options.clockStart) : Date.now();
-    const clocks = Object.fromEntries(BANK_IDS.map((id) => [id, new BankClock(start, options.clockScale)])) as Record<BankId, BankClock>;
+    const clocks = Object.fromEntries(BANK_IDS.map((id) => [id, new BankClock(start, options.clockScale)])) as Record<
+      BankId,
+      BankClock
+    >;
     const banks = {} as Record<BankId, BankRuntime>;
     for (const id of BANK_IDS) {
-      banks[id] = new BankRuntime(id, BANKS[id], bankData(id, origin.seed, origin.dataEpoch), clocks[id], keys[id], options, origin.seed, changed);
+      banks[id] = new BankRuntime(
+        id,
+        BANKS[id],
+        bankData(id, origin.seed, origin.dataEpoch),
+        clocks[id],
+        keys[id],
+        options,
+        origin.seed,
+        changed,
+      );
       const saved = store.loadedBanks[id] as BankSnapshot | undefined;
       if (saved?.clock) banks[id].restore(saved);
     }

@@ -29,8 +29,23 @@ export class SandboxModule {
     return {
       module: SandboxModule,
       imports: [HealthModule.register([], [])],
-      controllers: [AllstarController, AlSalamController, SaltBankController, DirectoryController, ConsentPageController, ControlController, LandingController],
-      providers: [{ provide: SandboxContext, useValue: ctx }, OAuthService, ObieService, ObieResources, BgService, SandboxLifecycle],
+      controllers: [
+        AllstarController,
+        AlSalamController,
+        SaltBankController,
+        DirectoryController,
+        ConsentPageController,
+        ControlController,
+        LandingController,
+      ],
+      providers: [
+        { provide: SandboxContext, useValue: ctx },
+        OAuthService,
+        ObieService,
+        ObieResources,
+        BgService,
+        SandboxLifecycle,
+      ],
     };
   }
 }

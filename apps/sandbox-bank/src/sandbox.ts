@@ -59,7 +59,11 @@ function serverCertificate(names: readonly string[]): { subjectDn: string; serve
  * loaded from and written to PostgreSQL (close() writes the last changes); without it, memory only.
  */
 export async function startSandbox(options: SandboxStartOptions): Promise<RunningSandbox> {
-  const sandboxOptions: SandboxOptions = { ...options, publicUrl: options.publicUrl ?? '', mtlsPublicUrl: options.mtlsPublicUrl ?? '' };
+  const sandboxOptions: SandboxOptions = {
+    ...options,
+    publicUrl: options.publicUrl ?? '',
+    mtlsPublicUrl: options.mtlsPublicUrl ?? '',
+  };
   const ctx = await SandboxContext.create(sandboxOptions);
   try {
     return await serve(ctx, sandboxOptions, options);
@@ -69,7 +73,11 @@ export async function startSandbox(options: SandboxStartOptions): Promise<Runnin
   }
 }
 
-async function serve(ctx: SandboxContext, sandboxOptions: SandboxOptions, options: SandboxStartOptions): Promise<RunningSandbox> {
+async function serve(
+  ctx: SandboxContext,
+  sandboxOptions: SandboxOptions,
+  options: SandboxStartOptions,
+): Promise<RunningSandbox> {
   const app = await createHttpApp(SandboxModule.forContext(ctx), {
     service: 'sandbox-bank',
     logger: options.logger,
@@ -87,7 +95,10 @@ async function serve(ctx: SandboxContext, sandboxOptions: SandboxOptions, option
     req.url = withoutTrailingSlash(req.url ?? '/');
     fastify.routing(req, res);
   };
-  if (!fastify.server.listeners('request').includes(fastify.routing)) throw new Error('Fastify no longer serves its HTTP server through fastify.routing: revisit the trailing-slash dispatcher');
+  if (!fastify.server.listeners('request').includes(fastify.routing))
+    throw new Error(
+      'Fastify no longer serves its HTTP server through fastify.routing: revisit the trailing-slash dispatcher',
+    );
   fastify.server.removeListener('request', fastify.routing);
   fastify.server.on('request', dispatch);
   await app.listen(options.port, options.host);
@@ -106,7 +117,13 @@ async function serve(ctx: SandboxContext, sandboxOptions: SandboxOptions, option
     ]);
     const serverCert = await ctx.ca.issue(certificate);
     tls = createServer(
-      { key: serverCert.privateKeyPem, cert: serverCert.certificatePem, ca: [ctx.ca.caPem], requestCert: true, rejectUnauthorized: false },
+      {
+        key: serverCert.privateKeyPem,
+        cert: serverCert.certificatePem,
+        ca: [ctx.ca.caPem],
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
       dispatch,
     );
     const server = tls;

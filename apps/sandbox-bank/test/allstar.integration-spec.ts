@@ -32,7 +32,9 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
     expect(r.json.issuer).toBe(`${s.url}/allstar`);
     expect(r.json.response_types_supported).toContain('code id_token');
     expect(r.json.request_object_signing_alg_values_supported).toEqual(['PS256']);
-    expect(r.json.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_basic', 'private_key_jwt', 'tls_client_auth']));
+    expect(r.json.token_endpoint_auth_methods_supported).toEqual(
+      expect.arrayContaining(['client_secret_basic', 'private_key_jwt', 'tls_client_auth']),
+    );
     expect(r.json.mtls_endpoint_aliases.token_endpoint).toBe(`${s.mtlsUrl}/allstar/token`);
   });
 
@@ -59,7 +61,10 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
     });
 
     it('rejects an unsupported auth method and a non-UUID jti', async () => {
-      const a = await tpp.register({ token_endpoint_auth_method: 'client_secret_post' }, tpp.registration.software_statement);
+      const a = await tpp.register(
+        { token_endpoint_auth_method: 'client_secret_post' },
+        tpp.registration.software_statement,
+      );
       expect(a.status).toBe(400);
       const b = await tpp.register({ jti: 'abc' }, tpp.registration.software_statement);
       expect(b.status).toBe(400);
@@ -68,17 +73,33 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
 
     it('rejects a registration request signed with a key outside the software JWKS', async () => {
       const other = await AllstarTpp.onboard(s, 'client_secret_basic');
-      const r = await http(`${s.url}/allstar/register`, { method: 'POST', headers: { 'content-type': 'application/jwt' }, body: await other.registrationJwt({ iss: tpp.softwareId, software_id: tpp.softwareId }, tpp.registration.software_statement) });
+      const r = await http(`${s.url}/allstar/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/jwt' },
+        body: await other.registrationJwt(
+          { iss: tpp.softwareId, software_id: tpp.softwareId },
+          tpp.registration.software_statement,
+        ),
+      });
       expect(r.status).toBe(400);
     });
 
     it('reads and deletes a registration with the client’s own token', async () => {
       const t = await AllstarTpp.onboard(s, 'client_secret_basic');
       const token = await t.clientToken();
-      const got = await http(`${s.url}/allstar/register/${t.clientId}`, { headers: { authorization: `Bearer ${token}` } });
+      const got = await http(`${s.url}/allstar/register/${t.clientId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(got.status).toBe(200);
       expect(got.json.client_id).toBe(t.clientId);
-      expect((await http(`${s.url}/allstar/register/${t.clientId}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status).toBe(204);
+      expect(
+        (
+          await http(`${s.url}/allstar/register/${t.clientId}`, {
+            method: 'DELETE',
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).status,
+      ).toBe(204);
       expect((await t.tokenRequest({ grant_type: 'client_credentials', scope: 'accounts' })).status).toBe(401);
     });
   });
@@ -88,7 +109,10 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
       expect(await tpp.clientToken()).toBeTruthy();
       const r = await http(`${s.url}/allstar/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${tpp.clientId}:wrong`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${tpp.clientId}:wrong`).toString('base64')}`,
+        },
         body: 'grant_type=client_credentials&scope=accounts',
       });
       expect(r.status).toBe(401);
@@ -100,7 +124,10 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
       expect(await jwtClient.clientToken()).toBeTruthy();
       const r = await http(`${s.url}/allstar/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${jwtClient.clientId}:${jwtClient.clientSecret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${jwtClient.clientId}:${jwtClient.clientSecret}`).toString('base64')}`,
+        },
         body: 'grant_type=client_credentials&scope=accounts',
       });
       expect(r.status).toBe(401);
@@ -117,10 +144,16 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
       });
       expect(consent.status).toBe(201);
       // The same token without the certificate (plain HTTP port) is refused.
-      const plain = await http(`${tls.aisBase(false)}/account-access-consents/${consent.json.Data.ConsentId}`, { headers: { authorization: `Bearer ${token}` } });
+      const plain = await http(`${tls.aisBase(false)}/account-access-consents/${consent.json.Data.ConsentId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(plain.status).toBe(401);
       // tls_client_auth over plain HTTP has no certificate to check.
-      const noCert = await http(`${s.url}/allstar/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&scope=accounts&client_id=${tls.clientId}` });
+      const noCert = await http(`${s.url}/allstar/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=client_credentials&scope=accounts&client_id=${tls.clientId}`,
+      });
       expect(noCert.status).toBe(401);
     });
 
@@ -137,7 +170,8 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
       const id = (await tls.get('/accounts', accessToken, PRESENT, true)).json.Data.Account[0].AccountId;
       const first = await tls.get(`/accounts/${id}/transactions`, accessToken, PRESENT, true);
       expect(first.status).toBe(200);
-      for (const link of Object.values(first.json.Links as Record<string, string>)) expect(link.startsWith(`${s.mtlsUrl}/allstar/`)).toBe(true);
+      for (const link of Object.values(first.json.Links as Record<string, string>))
+        expect(link.startsWith(`${s.mtlsUrl}/allstar/`)).toBe(true);
       const second = await tls.get(first.json.Links.Next, accessToken, PRESENT, true);
       expect(second.status).toBe(200);
       expect(second.json.Links.Self).toBe(first.json.Links.Next);
@@ -145,7 +179,11 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
       expect(accounts.json.Links.Self).toBe(`${tls.aisBase(true)}/accounts`);
       // A plain-HTTP client gets plain-HTTP links.
       const plain = await tpp.authorisedConsent();
-      const plainPage = await tpp.get(`/accounts/${(await tpp.get('/accounts', plain.accessToken, PRESENT)).json.Data.Account[0].AccountId}/transactions`, plain.accessToken, PRESENT);
+      const plainPage = await tpp.get(
+        `/accounts/${(await tpp.get('/accounts', plain.accessToken, PRESENT)).json.Data.Account[0].AccountId}/transactions`,
+        plain.accessToken,
+        PRESENT,
+      );
       expect(plainPage.json.Links.Next.startsWith(`${s.url}/allstar/`)).toBe(true);
     });
   });
@@ -159,20 +197,29 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
       const created = Date.parse(r.json.Data.CreationDateTime);
       expect(Date.parse(r.json.Data.ExpirationDateTime) - created).toBe(90 * 86_400_000);
       const longer = await tpp.createConsent(undefined, { ExpirationDateTime: '2027-03-10T10:00:00+00:00' });
-      expect(Date.parse(longer.json.Data.ExpirationDateTime) - Date.parse(longer.json.Data.CreationDateTime)).toBe(90 * 86_400_000);
+      expect(Date.parse(longer.json.Data.ExpirationDateTime) - Date.parse(longer.json.Data.CreationDateTime)).toBe(
+        90 * 86_400_000,
+      );
       const shorter = await tpp.createConsent(undefined, { ExpirationDateTime: '2026-03-20T10:00:00+00:00' });
       expect(shorter.json.Data.ExpirationDateTime).toBe('2026-03-20T10:00:00+00:00');
     });
 
     it('echoes the caller’s x-fapi-interaction-id', async () => {
       const token = await tpp.clientToken();
-      const r = await http(`${tpp.aisBase()}/account-access-consents/nope`, { headers: { authorization: `Bearer ${token}`, 'x-fapi-interaction-id': 'abc-123' } });
+      const r = await http(`${tpp.aisBase()}/account-access-consents/nope`, {
+        headers: { authorization: `Bearer ${token}`, 'x-fapi-interaction-id': 'abc-123' },
+      });
       expect(r.headers.get('x-fapi-interaction-id')).toBe('abc-123');
     });
 
     it('rejects what OBReadConsent1 forbids with OBErrorResponse1', async () => {
       const token = await tpp.clientToken();
-      const post = (body: unknown) => http(`${tpp.aisBase()}/account-access-consents`, { method: 'POST', headers: { ...JSON_CT, authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+      const post = (body: unknown) =>
+        http(`${tpp.aisBase()}/account-access-consents`, {
+          method: 'POST',
+          headers: { ...JSON_CT, authorization: `Bearer ${token}` },
+          body: JSON.stringify(body),
+        });
       for (const body of [
         { Data: { Permissions: ['ReadAccountsBasic'] } },
         { Data: { Permissions: [] }, Risk: {} },
@@ -185,18 +232,30 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
         expect(r.status).toBe(400);
         expect(r.json.Errors[0].ErrorCode).toMatch(/^UK\.OBIE\./);
       }
-      const bad = await http(`${tpp.aisBase()}/account-access-consents`, { method: 'POST', headers: { ...JSON_CT, authorization: `Bearer ${token}` }, body: '{"Data":' });
+      const bad = await http(`${tpp.aisBase()}/account-access-consents`, {
+        method: 'POST',
+        headers: { ...JSON_CT, authorization: `Bearer ${token}` },
+        body: '{"Data":',
+      });
       expect(bad.status).toBe(400);
       expect(bad.json.Code).toBe('400 BadRequest');
     });
 
     it('needs a client-credentials token, and DELETE revokes the consent and its tokens', async () => {
-      expect((await http(`${tpp.aisBase()}/account-access-consents`, { method: 'POST', headers: JSON_CT, body: '{}' })).status).toBe(401);
+      expect(
+        (await http(`${tpp.aisBase()}/account-access-consents`, { method: 'POST', headers: JSON_CT, body: '{}' }))
+          .status,
+      ).toBe(401);
       const { consentId, accessToken } = await tpp.authorisedConsent();
       const token = await tpp.clientToken();
-      const del = await http(`${tpp.aisBase()}/account-access-consents/${consentId}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+      const del = await http(`${tpp.aisBase()}/account-access-consents/${consentId}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(del.status).toBe(204);
-      const after = await http(`${tpp.aisBase()}/account-access-consents/${consentId}`, { headers: { authorization: `Bearer ${token}` } });
+      const after = await http(`${tpp.aisBase()}/account-access-consents/${consentId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(after.json.Data.Status).toBe('Revoked');
       expect((await tpp.get('/accounts', accessToken)).status).toBe(401);
     });
@@ -207,7 +266,10 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
       const { params, consentId, tokens } = await tpp.authorisedConsent();
       expect(params.get('state')).toBe('st-123');
       const jwks = createRemoteJWKSet(new URL(`${s.url}/allstar/jwks`));
-      const { payload, protectedHeader } = await jwtVerify(params.get('id_token')!, jwks, { issuer: `${s.url}/allstar`, audience: tpp.clientId });
+      const { payload, protectedHeader } = await jwtVerify(params.get('id_token')!, jwks, {
+        issuer: `${s.url}/allstar`,
+        audience: tpp.clientId,
+      });
       expect(protectedHeader.alg).toBe('PS256');
       expect(payload.nonce).toBe('n-456');
       expect(payload.c_hash).toBe(halfHash(params.get('code')!));
@@ -215,7 +277,9 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
       expect(payload.openbanking_intent_id).toBe(consentId);
       expect(tokens.refresh_token).toBeTruthy();
       const token = await tpp.clientToken();
-      const c = await http(`${tpp.aisBase()}/account-access-consents/${consentId}`, { headers: { authorization: `Bearer ${token}` } });
+      const c = await http(`${tpp.aisBase()}/account-access-consents/${consentId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(c.json.Data.Status).toBe('Authorised');
     });
 
@@ -229,7 +293,9 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
 
     it('requires a signed request object and refuses one signed by another key', async () => {
       const consent = await tpp.createConsent();
-      const none = await http(`${s.url}/allstar/authorize?client_id=${tpp.clientId}&response_type=code%20id_token&scope=openid%20accounts&redirect_uri=${encodeURIComponent(REDIRECT)}`);
+      const none = await http(
+        `${s.url}/allstar/authorize?client_id=${tpp.clientId}&response_type=code%20id_token&scope=openid%20accounts&redirect_uri=${encodeURIComponent(REDIRECT)}`,
+      );
       expect(none.status).toBe(400);
       const other = await AllstarTpp.onboard(s);
       const forged = await other.requestObject(consent.json.Data.ConsentId, { client_id: tpp.clientId });
@@ -244,7 +310,9 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
       expect(redirectParams(final).get('error')).toBe('access_denied');
       expect(redirectParams(final).get('state')).toBe('st-123');
       const token = await tpp.clientToken();
-      const c = await http(`${tpp.aisBase()}/account-access-consents/${consent.json.Data.ConsentId}`, { headers: { authorization: `Bearer ${token}` } });
+      const c = await http(`${tpp.aisBase()}/account-access-consents/${consent.json.Data.ConsentId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(c.json.Data.Status).toBe('Rejected');
     });
 
@@ -258,7 +326,11 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
 
     it('refuses a code used twice and revokes what the code issued', async () => {
       const { params, accessToken } = await tpp.authorisedConsent();
-      const again = await tpp.tokenRequest({ grant_type: 'authorization_code', code: params.get('code')!, redirect_uri: REDIRECT });
+      const again = await tpp.tokenRequest({
+        grant_type: 'authorization_code',
+        code: params.get('code')!,
+        redirect_uri: REDIRECT,
+      });
       expect(again.status).toBe(400);
       expect(again.json.error).toBe('invalid_grant');
       expect((await tpp.get('/accounts', accessToken)).status).toBe(401);
@@ -272,7 +344,9 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
     beforeAll(async () => {
       const flow = await tpp.authorisedConsent();
       token = flow.accessToken;
-      accountIds = (await tpp.get('/accounts', token, { 'x-fapi-customer-ip-address': '10.0.0.1' })).json.Data.Account.map((a: { AccountId: string }) => a.AccountId);
+      accountIds = (
+        await tpp.get('/accounts', token, { 'x-fapi-customer-ip-address': '10.0.0.1' })
+      ).json.Data.Account.map((a: { AccountId: string }) => a.AccountId);
     });
 
     it('lists the consented accounts with identifiers, and the full PAN only with ReadPAN', async () => {
@@ -283,7 +357,9 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
       expect(card.Account[0].SchemeName).toBe('UK.OBIE.PAN');
       expect(card.Account[0].Identification).toMatch(/^\d{16}$/);
       const noPan = await tpp.authorisedConsent({ permissions: ['ReadAccountsDetail'] });
-      const masked = (await tpp.get('/accounts', noPan.accessToken)).json.Data.Account.find((a: { AccountSubType: string }) => a.AccountSubType === 'CreditCard');
+      const masked = (await tpp.get('/accounts', noPan.accessToken)).json.Data.Account.find(
+        (a: { AccountSubType: string }) => a.AccountSubType === 'CreditCard',
+      );
       expect(masked.Account[0].Identification).toMatch(/x{6}/);
     });
 
@@ -311,7 +387,9 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
       }
       expect(pages).toBe(total);
       expect(pages).toBeGreaterThan(5);
-      const summary = (await http(`${s.url}/allstar/sandbox/psus/alice/summary`)).json.accounts.find((a: { accountId: string }) => a.accountId === id);
+      const summary = (await http(`${s.url}/allstar/sandbox/psus/alice/summary`)).json.accounts.find(
+        (a: { accountId: string }) => a.accountId === id,
+      );
       const booked = seen.filter((t) => t.Status === 'Booked');
       const pending = seen.filter((t) => t.Status === 'Pending');
       expect(booked).toHaveLength(summary.booked.count);
@@ -322,13 +400,19 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
     });
 
     it('filters transactions by fromBookingDateTime / toBookingDateTime', async () => {
-      const r = await tpp.get(`/accounts/${accountIds[0]}/transactions?fromBookingDateTime=2026-02-01T00:00:00&toBookingDateTime=2026-02-28T23:59:59`, token, { 'x-fapi-customer-ip-address': '10.0.0.1' });
+      const r = await tpp.get(
+        `/accounts/${accountIds[0]}/transactions?fromBookingDateTime=2026-02-01T00:00:00&toBookingDateTime=2026-02-28T23:59:59`,
+        token,
+        { 'x-fapi-customer-ip-address': '10.0.0.1' },
+      );
       expect(r.status).toBe(200);
       for (const t of r.json.Data.Transaction) {
         expect(t.BookingDateTime >= '2026-02-01').toBe(true);
         expect(t.BookingDateTime < '2026-03-01').toBe(true);
       }
-      const bad = await tpp.get(`/accounts/${accountIds[0]}/transactions?fromBookingDateTime=yesterday`, token, { 'x-fapi-customer-ip-address': '10.0.0.1' });
+      const bad = await tpp.get(`/accounts/${accountIds[0]}/transactions?fromBookingDateTime=yesterday`, token, {
+        'x-fapi-customer-ip-address': '10.0.0.1',
+      });
       expect(bad.status).toBe(400);
     });
 
@@ -338,22 +422,41 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
       expect(st.status).toBe(200);
       expect(st.json.Data.Statement.length).toBeGreaterThan(12);
       const sid = st.json.Data.Statement[0].StatementId;
-      expect((await tpp.get(`/accounts/${accountIds[0]}/statements/${sid}`, token, h)).json.Data.Statement).toHaveLength(1);
+      expect(
+        (await tpp.get(`/accounts/${accountIds[0]}/statements/${sid}`, token, h)).json.Data.Statement,
+      ).toHaveLength(1);
       const stx = await tpp.get(`/accounts/${accountIds[0]}/statements/${sid}/transactions`, token, h);
       expect(stx.status).toBe(200);
       expect(stx.json.Data.Transaction.length).toBeGreaterThan(0);
       expect((await tpp.get(`/accounts/${accountIds[0]}/party`, token, h)).json.Data.Party.PartyId).toBeTruthy();
       expect((await tpp.get('/party', token, h)).json.Data.Party.Name).toBe('Alice Carter');
-      expect((await tpp.get(`/accounts/${accountIds[0]}/beneficiaries`, token, h)).json.Data.Beneficiary.length).toBeGreaterThan(0);
-      expect((await tpp.get(`/accounts/${accountIds[0]}/standing-orders`, token, h)).json.Data.StandingOrder.length).toBeGreaterThan(0);
-      expect((await tpp.get(`/accounts/${accountIds[0]}/direct-debits`, token, h)).json.Data.DirectDebit.length).toBeGreaterThan(0);
-      expect((await tpp.get(`/accounts/${accountIds[0]}/scheduled-payments`, token, h)).json.Data.ScheduledPayment.length).toBeGreaterThan(0);
+      expect(
+        (await tpp.get(`/accounts/${accountIds[0]}/beneficiaries`, token, h)).json.Data.Beneficiary.length,
+      ).toBeGreaterThan(0);
+      expect(
+        (await tpp.get(`/accounts/${accountIds[0]}/standing-orders`, token, h)).json.Data.StandingOrder.length,
+      ).toBeGreaterThan(0);
+      expect(
+        (await tpp.get(`/accounts/${accountIds[0]}/direct-debits`, token, h)).json.Data.DirectDebit.length,
+      ).toBeGreaterThan(0);
+      expect(
+        (await tpp.get(`/accounts/${accountIds[0]}/scheduled-payments`, token, h)).json.Data.ScheduledPayment.length,
+      ).toBeGreaterThan(0);
     });
 
     it('answers 403 for a resource the consent does not permit', async () => {
       const basic = await tpp.authorisedConsent({ permissions: ['ReadAccountsBasic'] });
       const id = (await tpp.get('/accounts', basic.accessToken)).json.Data.Account[0].AccountId;
-      for (const path of ['balances', 'transactions', 'statements', 'party', 'beneficiaries', 'standing-orders', 'direct-debits', 'scheduled-payments']) {
+      for (const path of [
+        'balances',
+        'transactions',
+        'statements',
+        'party',
+        'beneficiaries',
+        'standing-orders',
+        'direct-debits',
+        'scheduled-payments',
+      ]) {
         const r = await tpp.get(`/accounts/${id}/${path}`, basic.accessToken);
         expect(r.status).toBe(403);
         expect(r.json.Errors[0].ErrorCode).toMatch(/^UK\.OBIE\./);
@@ -364,15 +467,21 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
     it('refuses an account outside the consent and an unknown route', async () => {
       const bob = await tpp.authorisedConsent({ psu: PSUS.bob });
       const bobAccount = (await tpp.get('/accounts', bob.accessToken)).json.Data.Account[0].AccountId;
-      expect((await tpp.get(`/accounts/${bobAccount}`, token, { 'x-fapi-customer-ip-address': '10.0.0.1' })).status).toBe(400);
+      expect(
+        (await tpp.get(`/accounts/${bobAccount}`, token, { 'x-fapi-customer-ip-address': '10.0.0.1' })).status,
+      ).toBe(400);
       expect((await tpp.get('/no-such-thing', token)).status).toBe(404);
     });
 
     it('shows only debits with ReadTransactionsDebits', async () => {
-      const debits = await tpp.authorisedConsent({ permissions: ['ReadAccountsBasic', 'ReadTransactionsDetail', 'ReadTransactionsDebits'] });
+      const debits = await tpp.authorisedConsent({
+        permissions: ['ReadAccountsBasic', 'ReadTransactionsDetail', 'ReadTransactionsDebits'],
+      });
       const id = (await tpp.get('/accounts', debits.accessToken)).json.Data.Account[0].AccountId;
       const r = await tpp.get(`/accounts/${id}/transactions`, debits.accessToken);
-      expect(r.json.Data.Transaction.every((t: { CreditDebitIndicator: string }) => t.CreditDebitIndicator === 'Debit')).toBe(true);
+      expect(
+        r.json.Data.Transaction.every((t: { CreditDebitIndicator: string }) => t.CreditDebitIndicator === 'Debit'),
+      ).toBe(true);
     });
   });
 
@@ -385,23 +494,45 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
       expect(limited.status).toBe(429);
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(80_000);
       expect((await tpp.get(`/accounts/${id}/transactions`, accessToken)).status).toBe(200);
-      for (let i = 0; i < 3; i++) expect((await tpp.get(`/accounts/${id}/balances`, accessToken, { 'x-fapi-customer-ip-address': '1.2.3.4' })).status).toBe(200);
+      for (let i = 0; i < 3; i++)
+        expect(
+          (await tpp.get(`/accounts/${id}/balances`, accessToken, { 'x-fapi-customer-ip-address': '1.2.3.4' })).status,
+        ).toBe(200);
       const counters = (await http(`${s.url}/allstar/sandbox/counters?consentId=${consentId}`)).json.counters;
-      expect(counters.find((c: any) => c.accountId === id && c.resource === 'balances')).toMatchObject({ unattended: 4, psuPresent: 3, rejected429: 1 });
-      expect(counters.find((c: any) => c.accountId === '*' && c.resource === 'accounts')).toMatchObject({ unattended: 1 });
+      expect(counters.find((c: any) => c.accountId === id && c.resource === 'balances')).toMatchObject({
+        unattended: 4,
+        psuPresent: 3,
+        rejected429: 1,
+      });
+      expect(counters.find((c: any) => c.accountId === '*' && c.resource === 'accounts')).toMatchObject({
+        unattended: 1,
+      });
       // 24 hours later on the bank clock the window has rolled (the 1 h access token has expired: refresh it).
-      await http(`${s.url}/allstar/sandbox/clock/advance`, { method: 'POST', headers: JSON_CT, body: JSON.stringify({ hours: 24 }) });
+      await http(`${s.url}/allstar/sandbox/clock/advance`, {
+        method: 'POST',
+        headers: JSON_CT,
+        body: JSON.stringify({ hours: 24 }),
+      });
       try {
         expect((await tpp.get(`/accounts/${id}/balances`, accessToken)).status).toBe(401);
-        const fresh = (await tpp.tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).json.access_token;
+        const fresh = (await tpp.tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }))
+          .json.access_token;
         expect((await tpp.get(`/accounts/${id}/balances`, fresh)).status).toBe(200);
       } finally {
-        await http(`${s.url}/allstar/sandbox/clock`, { method: 'PUT', headers: JSON_CT, body: JSON.stringify({ now: '2026-03-10T10:00:00Z' }) });
+        await http(`${s.url}/allstar/sandbox/clock`, {
+          method: 'PUT',
+          headers: JSON_CT,
+          body: JSON.stringify({ now: '2026-03-10T10:00:00Z' }),
+        });
       }
     });
 
     it('honours a per-bank limit set through the control API', async () => {
-      await http(`${s.url}/allstar/sandbox/faults`, { method: 'PATCH', headers: JSON_CT, body: JSON.stringify({ unattendedPerDay: 2 }) });
+      await http(`${s.url}/allstar/sandbox/faults`, {
+        method: 'PATCH',
+        headers: JSON_CT,
+        body: JSON.stringify({ unattendedPerDay: 2 }),
+      });
       try {
         const { accessToken } = await tpp.authorisedConsent();
         const id = (await tpp.get('/accounts', accessToken)).json.Data.Account[0].AccountId;
@@ -415,9 +546,15 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
   });
 
   it('refuses access after the consent expires on the bank clock', async () => {
-    const { accessToken, tokens } = await tpp.authorisedConsent({ extra: { ExpirationDateTime: '2026-03-11T12:00:00+00:00' } });
+    const { accessToken, tokens } = await tpp.authorisedConsent({
+      extra: { ExpirationDateTime: '2026-03-11T12:00:00+00:00' },
+    });
     expect((await tpp.get('/accounts', accessToken)).status).toBe(200);
-    await http(`${s.url}/allstar/sandbox/clock/advance`, { method: 'POST', headers: JSON_CT, body: JSON.stringify({ days: 2 }) });
+    await http(`${s.url}/allstar/sandbox/clock/advance`, {
+      method: 'POST',
+      headers: JSON_CT,
+      body: JSON.stringify({ days: 2 }),
+    });
     try {
       const r = await tpp.get('/accounts', accessToken);
       // The 1 h token has expired too; a refresh is refused because the consent has expired.
@@ -426,7 +563,11 @@ describe('Allstar (OBIE 3.1 + DCR + mTLS)', () => {
       expect(refreshed.status).toBe(400);
       expect(refreshed.json.error).toBe('invalid_grant');
     } finally {
-      await http(`${s.url}/allstar/sandbox/clock`, { method: 'PUT', headers: JSON_CT, body: JSON.stringify({ now: '2026-03-10T10:00:00Z' }) });
+      await http(`${s.url}/allstar/sandbox/clock`, {
+        method: 'PUT',
+        headers: JSON_CT,
+        body: JSON.stringify({ now: '2026-03-10T10:00:00Z' }),
+      });
     }
   });
 });

@@ -1,5 +1,17 @@
 import type { RunningSandbox } from '../src/sandbox.js';
-import { ALL_OBIE_PERMISSIONS, clientAssertion, drivePsuPages, form, FORM, http, JSON_CT, PSUS, tppKeys, type Http, type TppKeys } from './harness.js';
+import {
+  ALL_OBIE_PERMISSIONS,
+  clientAssertion,
+  drivePsuPages,
+  form,
+  FORM,
+  http,
+  JSON_CT,
+  PSUS,
+  tppKeys,
+  type Http,
+  type TppKeys,
+} from './harness.js';
 
 export const ALSALAM_REDIRECT = 'https://tpp.example/bh-callback';
 
@@ -14,7 +26,11 @@ export class AlSalamTpp {
 
   static async onboard(s: RunningSandbox): Promise<AlSalamTpp> {
     const tpp = new AlSalamTpp(s, await tppKeys('RS256'));
-    const r = await http(`${s.url}/alsalam/sandbox/clients`, { method: 'POST', headers: JSON_CT, body: JSON.stringify({ client_name: 'BH TPP', redirect_uris: [ALSALAM_REDIRECT], jwks: tpp.keys.jwks }) });
+    const r = await http(`${s.url}/alsalam/sandbox/clients`, {
+      method: 'POST',
+      headers: JSON_CT,
+      body: JSON.stringify({ client_name: 'BH TPP', redirect_uris: [ALSALAM_REDIRECT], jwks: tpp.keys.jwks }),
+    });
     if (r.status !== 201) throw new Error(`onboard ${r.status} ${r.text}`);
     tpp.clientId = r.json.client_id;
     return tpp;
@@ -25,7 +41,11 @@ export class AlSalamTpp {
     return http(`${this.s.url}/alsalam/as/token.oauth2`, {
       method: 'POST',
       headers: FORM,
-      body: form({ ...fields, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }),
+      body: form({
+        ...fields,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+      }),
     });
   }
 
@@ -39,11 +59,17 @@ export class AlSalamTpp {
     return http(`${this.s.url}/alsalam/api/account-access-consents`, {
       method: 'POST',
       headers: { ...JSON_CT, authorization: `Bearer ${await this.clientToken()}` },
-      body: JSON.stringify({ Data: { Permissions: permissions, ExpirationDateTime: '2026-06-01T00:00:00+00:00' }, Risk: {} }),
+      body: JSON.stringify({
+        Data: { Permissions: permissions, ExpirationDateTime: '2026-06-01T00:00:00+00:00' },
+        Risk: {},
+      }),
     });
   }
 
-  async authorisedConsent(permissions = ALL_OBIE_PERMISSIONS, psu: { username: string; password: string; otp: string } = PSUS.fatima) {
+  async authorisedConsent(
+    permissions = ALL_OBIE_PERMISSIONS,
+    psu: { username: string; password: string; otp: string } = PSUS.fatima,
+  ) {
     const c = await this.createConsent(permissions);
     const consentId: string = c.json.Data.ConsentId;
     const authpage = `${c.json.Links.Self}?client_id=${this.clientId}&redirect_uri=${encodeURIComponent(ALSALAM_REDIRECT)}&state=bh-state`;

@@ -27,7 +27,11 @@ describe('Al Salam Bank (Bahrain, OBIE 3.1-shaped)', () => {
     expect(ok.status).toBe(200);
     expect(ok.json.token_type).toBe('bearer');
     expect(ok.json.access_token.split('.')).toHaveLength(3);
-    const noAssertion = await http(`${s.url}/alsalam/as/token.oauth2`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=client_credentials&client_id=${tpp.clientId}` });
+    const noAssertion = await http(`${s.url}/alsalam/as/token.oauth2`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=client_credentials&client_id=${tpp.clientId}`,
+    });
     expect(noAssertion.status).toBe(401);
     const other = await AlSalamTpp.onboard(s);
     const { clientAssertion } = await import('./harness.js');
@@ -102,11 +106,20 @@ describe('Al Salam Bank (Bahrain, OBIE 3.1-shaped)', () => {
     // A credit sent without CreditDebitIndicator (seed 003: an unsigned transfer, ProprietaryBankTransactionCode {}).
     const unsigned = txns.filter((t) => t.CreditDebitIndicator === undefined);
     expect(unsigned.length).toBeGreaterThan(0);
-    expect(unsigned.every((t) => t.Status === 'Booked' && Object.keys(t.ProprietaryBankTransactionCode).length === 0)).toBe(true);
+    expect(
+      unsigned.every((t) => t.Status === 'Booked' && Object.keys(t.ProprietaryBankTransactionCode).length === 0),
+    ).toBe(true);
     // Booked foreign-currency card purchases dated 0001-01-02T21:00:00.000+0000 (seed 003).
     const placeholder = txns.filter((t) => t.BookingDateTime === '0001-01-02T21:00:00.000+0000');
     expect(placeholder.length).toBeGreaterThan(0);
-    expect(placeholder.every((t) => t.Status === 'Booked' && t.CreditDebitIndicator === 'Debit' && t.ProprietaryBankTransactionCode.Code === 'PURCHASE')).toBe(true);
+    expect(
+      placeholder.every(
+        (t) =>
+          t.Status === 'Booked' &&
+          t.CreditDebitIndicator === 'Debit' &&
+          t.ProprietaryBankTransactionCode.Code === 'PURCHASE',
+      ),
+    ).toBe(true);
     // The oracle: every returned entry counts; an unsigned one with the sign the bank booked it with
     // (incoming invoice payments: money in), which the wire does not say.
     const summary = (await http(`${s.url}/alsalam/sandbox/psus/layla/summary`)).json;
@@ -119,16 +132,24 @@ describe('Al Salam Bank (Bahrain, OBIE 3.1-shaped)', () => {
     // The bank files placeholder-dated entries on their real booking day: a recent window still has them.
     const recent = await tpp.get('/transactions?fromBookingDateTime=2026-01-01T00:00:00', layla.token, PRESENT);
     expect(recent.json.Data.Transaction.length).toBeLessThan(txns.length);
-    expect(recent.json.Data.Transaction.some((t: any) => t.BookingDateTime === '0001-01-02T21:00:00.000+0000')).toBe(true);
+    expect(recent.json.Data.Transaction.some((t: any) => t.BookingDateTime === '0001-01-02T21:00:00.000+0000')).toBe(
+      true,
+    );
     expect(recent.json.Data.Transaction.some((t: any) => t.CreditDebitIndicator === undefined)).toBe(true);
     // Nobody else's data has them.
-    expect(((await tpp.get('/transactions', token, PRESENT)).json.Data.Transaction as any[]).every((t) => t.CreditDebitIndicator !== undefined && !t.BookingDateTime.startsWith('0001-'))).toBe(true);
+    expect(
+      ((await tpp.get('/transactions', token, PRESENT)).json.Data.Transaction as any[]).every(
+        (t) => t.CreditDebitIndicator !== undefined && !t.BookingDateTime.startsWith('0001-'),
+      ),
+    ).toBe(true);
   });
 
   it('answers per-account balances and transactions, and 403 without the permission', async () => {
     const id = (await tpp.get('/accounts', token, PRESENT)).json.Data.Account[0].AccountId;
     expect((await tpp.get(`/accounts/${id}/balances`, token, PRESENT)).status).toBe(200);
-    expect((await tpp.get(`/accounts/${id}/transactions?fromBookingDateTime=2026-03-01T00:00:00`, token, PRESENT)).status).toBe(200);
+    expect(
+      (await tpp.get(`/accounts/${id}/transactions?fromBookingDateTime=2026-03-01T00:00:00`, token, PRESENT)).status,
+    ).toBe(200);
     const basic = await tpp.authorisedConsent(['ReadAccountsDetail']);
     const denied = await tpp.get('/transactions', basic.token);
     expect(denied.status).toBe(403);
@@ -137,9 +158,14 @@ describe('Al Salam Bank (Bahrain, OBIE 3.1-shaped)', () => {
 
   it('deletes a consent with 204 and the status becomes Revoked', async () => {
     const ct = await tpp.clientToken();
-    const del = await http(`${s.url}/alsalam/api/account-access-consents/${consentId}`, { method: 'DELETE', headers: { authorization: `Bearer ${ct}` } });
+    const del = await http(`${s.url}/alsalam/api/account-access-consents/${consentId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ct}` },
+    });
     expect(del.status).toBe(204);
-    const got = await http(`${s.url}/alsalam/api/account-access-consents/${consentId}`, { headers: { authorization: `Bearer ${ct}` } });
+    const got = await http(`${s.url}/alsalam/api/account-access-consents/${consentId}`, {
+      headers: { authorization: `Bearer ${ct}` },
+    });
     expect(got.json.Data.Status).toBe('Revoked');
     expect((await tpp.get('/accounts', token)).status).toBe(401);
   });

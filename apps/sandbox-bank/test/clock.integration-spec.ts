@@ -3,7 +3,17 @@ import { startSandbox, type RunningSandbox } from '../src/sandbox.js';
 
 /** An in-memory sandbox without mTLS; `clockStart` unset means now. */
 const start = (clock: { clockStart?: string; clockScale: number }) =>
-  startSandbox({ host: '127.0.0.1', port: 0, mtlsPort: 0, seed: 'clock-test', dataEpoch: '2024-01-01', pageSize: 100, mtlsEnabled: false, logger: createLogger('sandbox-test', 'silent'), ...clock });
+  startSandbox({
+    host: '127.0.0.1',
+    port: 0,
+    mtlsPort: 0,
+    seed: 'clock-test',
+    dataEpoch: '2024-01-01',
+    pageSize: 100,
+    mtlsEnabled: false,
+    logger: createLogger('sandbox-test', 'silent'),
+    ...clock,
+  });
 
 /**
  * Without a configured start, each bank's clock is real time from the first instant: the sync
@@ -18,15 +28,18 @@ describe('bank clocks without a configured start', () => {
     await sandbox?.close();
   });
 
-  it.each(['allstar', 'alsalam', 'saltbank'])('%s tells real time, not the time its keys were generated at', async (bank) => {
-    const before = Date.now();
-    const clock = (await (await fetch(`${sandbox.url}/${bank}/sandbox/clock`)).json()) as { now: string };
-    const after = Date.now();
-    const bankNow = Date.parse(clock.now);
-    // Bracketed by two real readings: a few milliseconds of rounding, never the seconds keys take.
-    expect(bankNow).toBeGreaterThanOrEqual(before - 5);
-    expect(bankNow).toBeLessThanOrEqual(after + 5);
-  });
+  it.each(['allstar', 'alsalam', 'saltbank'])(
+    '%s tells real time, not the time its keys were generated at',
+    async (bank) => {
+      const before = Date.now();
+      const clock = (await (await fetch(`${sandbox.url}/${bank}/sandbox/clock`)).json()) as { now: string };
+      const after = Date.now();
+      const bankNow = Date.parse(clock.now);
+      // Bracketed by two real readings: a few milliseconds of rounding, never the seconds keys take.
+      expect(bankNow).toBeGreaterThanOrEqual(before - 5);
+      expect(bankNow).toBeLessThanOrEqual(after + 5);
+    },
+  );
 });
 
 describe('the summary oracle at an earlier instant', () => {
@@ -40,12 +53,17 @@ describe('the summary oracle at an earlier instant', () => {
   });
   const summary = async (query: string) => {
     const res = await fetch(`${sandbox.url}/allstar/sandbox/psus/alice/summary?${query}`);
-    return { status: res.status, body: (await res.json()) as { asOf?: string; accounts?: { booked: { count: number } }[] } };
+    return {
+      status: res.status,
+      body: (await res.json()) as { asOf?: string; accounts?: { booked: { count: number } }[] },
+    };
   };
 
   it('answers the account as it stood then (what a sync that ran then saw)', async () => {
     const now = await summary('from=2026-01-01');
-    const earlier = await summary(`from=2026-01-01&at=${new Date(Date.parse('2026-03-10T10:00:00Z') - 3 * DAY).toISOString()}`);
+    const earlier = await summary(
+      `from=2026-01-01&at=${new Date(Date.parse('2026-03-10T10:00:00Z') - 3 * DAY).toISOString()}`,
+    );
     expect(earlier.status).toBe(200);
     expect(earlier.body.asOf).toBe('2026-03-07T10:00:00.000Z');
     const booked = (s: typeof now) => s.body.accounts!.reduce((n, a) => n + a.booked.count, 0);

@@ -34,7 +34,9 @@ describe('PSU consent page in a real browser', () => {
    */
   async function open(url: string, redirectPrefix: string): Promise<{ page: Page; redirected: () => Promise<string> }> {
     const page = await browser.newPage();
-    await page.route(`${redirectPrefix}**`, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<p>back at the TPP</p>' }));
+    await page.route(`${redirectPrefix}**`, (route) =>
+      route.fulfill({ status: 200, contentType: 'text/html', body: '<p>back at the TPP</p>' }),
+    );
     await page.goto(url);
     const redirected = async () => {
       await page.waitForURL((u) => u.href.startsWith(redirectPrefix));
@@ -76,11 +78,17 @@ describe('PSU consent page in a real browser', () => {
     expect(params.get('id_token')).toBeTruthy();
     expect(params.get('state')).toBe('st-123');
 
-    const tokens = await allstar.tokenRequest({ grant_type: 'authorization_code', code: params.get('code')!, redirect_uri: REDIRECT });
+    const tokens = await allstar.tokenRequest({
+      grant_type: 'authorization_code',
+      code: params.get('code')!,
+      redirect_uri: REDIRECT,
+    });
     const accounts = await allstar.get('/accounts', tokens.json.access_token);
     expect(accounts.json.Data.Account).toHaveLength(2);
     const cc = await allstar.clientToken();
-    const consent = await http(`${allstar.aisBase()}/account-access-consents/${consentId}`, { headers: { authorization: `Bearer ${cc}` } });
+    const consent = await http(`${allstar.aisBase()}/account-access-consents/${consentId}`, {
+      headers: { authorization: `Bearer ${cc}` },
+    });
     expect(consent.json.Data.Status).toBe('Authorised');
     await page.close();
   });
@@ -103,7 +111,15 @@ describe('PSU consent page in a real browser', () => {
   it('asks again when no account is selected, and works the same at a Berlin Group bank', async () => {
     const salt = await SaltTpp.onboard(s);
     const consent = await salt.createConsent();
-    const q = new URLSearchParams({ response_type: 'code', client_id: salt.clientId, scope: `AIS:${consent.json.consentId}`, state: 'bg', redirect_uri: SALT_REDIRECT, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+    const q = new URLSearchParams({
+      response_type: 'code',
+      client_id: salt.clientId,
+      scope: `AIS:${consent.json.consentId}`,
+      state: 'bg',
+      redirect_uri: SALT_REDIRECT,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    });
     const { page, redirected } = await open(`${s.url}/saltbank/oauth/authorize?${q.toString()}`, SALT_REDIRECT);
     await page.fill('#username', 'erika');
     await page.fill('#password', 'erika-pass');

@@ -17,8 +17,24 @@ function toJsonSchema(schema: unknown, seen = new Map<object, unknown>()): unkno
   const out: Json = {};
   seen.set(schema, out);
   for (const [k, v] of Object.entries(schema as Json)) {
-    if (['example', 'examples', 'xml', 'externalDocs', 'discriminator', 'deprecated', 'readOnly', 'writeOnly', 'nullable'].includes(k)) continue;
-    out[k] = k === 'properties' || k === 'patternProperties' ? Object.fromEntries(Object.entries(v as Json).map(([pk, pv]) => [pk, toJsonSchema(pv, seen)])) : toJsonSchema(v, seen);
+    if (
+      [
+        'example',
+        'examples',
+        'xml',
+        'externalDocs',
+        'discriminator',
+        'deprecated',
+        'readOnly',
+        'writeOnly',
+        'nullable',
+      ].includes(k)
+    )
+      continue;
+    out[k] =
+      k === 'properties' || k === 'patternProperties'
+        ? Object.fromEntries(Object.entries(v as Json).map(([pk, pv]) => [pk, toJsonSchema(pv, seen)]))
+        : toJsonSchema(v, seen);
   }
   // OpenAPI 3.0 keeps draft-4 boolean exclusiveMinimum/Maximum; JSON Schema 2019+ wants the bound itself.
   if (out.exclusiveMinimum === true && typeof out.minimum === 'number') {
@@ -55,7 +71,8 @@ export class Contract {
   ) {
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
     (addFormatsModule as unknown as (a: Ajv) => void)(this.ajv);
-    for (const f of ['int32', 'int64', 'url', 'JWT', 'OBClientRegistration1', 'byte']) if (!this.ajv.formats[f]) this.ajv.addFormat(f, true);
+    for (const f of ['int32', 'int64', 'url', 'JWT', 'OBClientRegistration1', 'byte'])
+      if (!this.ajv.formats[f]) this.ajv.addFormat(f, true);
   }
 
   static async load(file: string, name: string, prefix: (p: string) => string): Promise<Contract> {
@@ -73,7 +90,13 @@ export class Contract {
   operation(method: string, urlPath: string): Json | undefined {
     const m = method.toLowerCase();
     const candidates = Object.entries(this.api.paths as Json)
-      .filter(([p, item]) => item[m] && new RegExp(`^${p.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\\{[^}]+\\\}|\{[^}]+\}/g, '[^/]+')}$`).test(urlPath))
+      .filter(
+        ([p, item]) =>
+          item[m] &&
+          new RegExp(`^${p.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\\{[^}]+\\\}|\{[^}]+\}/g, '[^/]+')}$`).test(
+            urlPath,
+          ),
+      )
       .sort(([a], [b]) => (a.match(/\{/g)?.length ?? 0) - (b.match(/\{/g)?.length ?? 0));
     const found = candidates[0];
     if (!found) return undefined;
@@ -96,7 +119,14 @@ export class Contract {
   }
 
   /** Problems with a response: undocumented status, body against the schema, required headers. */
-  checkResponse(method: string, url: string, status: number, headers: Headers, body: unknown, allow: (e: ErrorObject) => boolean = () => false): string[] {
+  checkResponse(
+    method: string,
+    url: string,
+    status: number,
+    headers: Headers,
+    body: unknown,
+    allow: (e: ErrorObject) => boolean = () => false,
+  ): string[] {
     const urlPath = new URL(url).pathname;
     const op = this.operation(method, urlPath);
     if (!op) return [`${method} ${urlPath}: not in ${this.name}`];
@@ -104,15 +134,20 @@ export class Contract {
     if (!res) return [`${method} ${urlPath}: status ${status} not documented`];
     const problems: string[] = [];
     for (const [name, h] of Object.entries((res.headers ?? {}) as Json)) {
-      if (h.required && !headers.get(name)) problems.push(`${method} ${urlPath} ${status}: required header ${name} missing`);
+      if (h.required && !headers.get(name))
+        problems.push(`${method} ${urlPath} ${status}: required header ${name} missing`);
     }
     const content = res.content as Json | undefined;
     if (!content) {
       if (body !== undefined && body !== '') problems.push(`${method} ${urlPath} ${status}: the spec defines no body`);
       return problems;
     }
-    const media = content['application/json'] ?? content['application/json; charset=utf-8'] ?? Object.values(content)[0];
-    for (const e of this.validate(media.schema, body).filter((x) => !allow(x))) problems.push(`${method} ${urlPath} ${status}: ${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
+    const media =
+      content['application/json'] ?? content['application/json; charset=utf-8'] ?? Object.values(content)[0];
+    for (const e of this.validate(media.schema, body).filter((x) => !allow(x)))
+      problems.push(
+        `${method} ${urlPath} ${status}: ${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`,
+      );
     return problems;
   }
 
@@ -124,19 +159,29 @@ export class Contract {
     const problems: string[] = [];
     const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
     for (const p of op.parameters as Json[]) {
-      const value = p.in === 'header' ? lower[String(p.name).toLowerCase()] : p.in === 'query' ? u.searchParams.get(p.name) ?? undefined : p.in === 'path' ? 'x' : undefined;
+      const value =
+        p.in === 'header'
+          ? lower[String(p.name).toLowerCase()]
+          : p.in === 'query'
+            ? (u.searchParams.get(p.name) ?? undefined)
+            : p.in === 'path'
+              ? 'x'
+              : undefined;
       if (p.name === 'Authorization' || p.in === 'path') continue;
       if (value === undefined) {
         if (p.required) problems.push(`${method} ${u.pathname}: required ${p.in} parameter ${p.name} missing`);
         continue;
       }
-      const coerced = p.schema?.type === 'integer' ? Number(value) : p.schema?.type === 'boolean' ? value === 'true' : value;
-      for (const e of this.validate(p.schema ?? {}, coerced)) problems.push(`${method} ${u.pathname}: parameter ${p.name} ${e.message}`);
+      const coerced =
+        p.schema?.type === 'integer' ? Number(value) : p.schema?.type === 'boolean' ? value === 'true' : value;
+      for (const e of this.validate(p.schema ?? {}, coerced))
+        problems.push(`${method} ${u.pathname}: parameter ${p.name} ${e.message}`);
     }
     if (op.requestBody && body !== undefined) {
       const content = op.requestBody.content as Json;
       const media = content['application/json'] ?? Object.values(content)[0];
-      for (const e of this.validate(media.schema, body)) problems.push(`${method} ${u.pathname}: body ${e.instancePath || '/'} ${e.message}`);
+      for (const e of this.validate(media.schema, body))
+        problems.push(`${method} ${u.pathname}: body ${e.instancePath || '/'} ${e.message}`);
     }
     return problems;
   }

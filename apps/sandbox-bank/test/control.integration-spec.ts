@@ -14,7 +14,8 @@ describe('sandbox control API and fault knobs', () => {
   let token: string;
   let accountId: string;
 
-  const patch = (bank: string, body: unknown) => http(`${s.url}/${bank}/sandbox/faults`, { method: 'PATCH', headers: JSON_CT, body: JSON.stringify(body) });
+  const patch = (bank: string, body: unknown) =>
+    http(`${s.url}/${bank}/sandbox/faults`, { method: 'PATCH', headers: JSON_CT, body: JSON.stringify(body) });
   const reset = (bank: string) => http(`${s.url}/${bank}/sandbox/faults`, { method: 'DELETE' });
   const present = { 'x-fapi-customer-ip-address': '10.0.0.1' };
   const balances = () => allstar.get(`/accounts/${accountId}/balances`, token, present);
@@ -29,7 +30,11 @@ describe('sandbox control API and fault knobs', () => {
   afterAll(() => s.close());
   afterEach(async () => {
     for (const b of ['allstar', 'alsalam', 'saltbank']) await reset(b);
-    await http(`${s.url}/sandbox/clock`, { method: 'PUT', headers: JSON_CT, body: JSON.stringify({ now: '2026-03-10T10:00:00Z', scale: 1 }) });
+    await http(`${s.url}/sandbox/clock`, {
+      method: 'PUT',
+      headers: JSON_CT,
+      body: JSON.stringify({ now: '2026-03-10T10:00:00Z', scale: 1 }),
+    });
   });
 
   it('tolerates a trailing slash on every route, on both listeners, keeping the query', async () => {
@@ -38,10 +43,18 @@ describe('sandbox control API and fault knobs', () => {
     expect(landing.text).toContain('alice-pass');
     expect((await http(`${s.url}/`)).status).toBe(200);
     expect((await http(`${s.url}/saltbank/sandbox/psus/`)).json.psus).toHaveLength(3);
-    expect((await http(`${s.url}/saltbank/.well-known/oauth-authorization-server/`)).json.code_challenge_methods_supported).toEqual(['S256']);
-    const page = await allstar.get(`/accounts/${accountId}/transactions/?fromBookingDateTime=2026-03-01`, token, present);
+    expect(
+      (await http(`${s.url}/saltbank/.well-known/oauth-authorization-server/`)).json.code_challenge_methods_supported,
+    ).toEqual(['S256']);
+    const page = await allstar.get(
+      `/accounts/${accountId}/transactions/?fromBookingDateTime=2026-03-01`,
+      token,
+      present,
+    );
     expect(page.status).toBe(200);
-    expect(page.json.Data.Transaction.every((t: { BookingDateTime: string }) => t.BookingDateTime >= '2026-03-01')).toBe(true);
+    expect(
+      page.json.Data.Transaction.every((t: { BookingDateTime: string }) => t.BookingDateTime >= '2026-03-01'),
+    ).toBe(true);
     const { consentId, token: bgToken } = await salt.validConsent();
     expect((await salt.get('/v1/accounts/', bgToken, consentId, { 'psu-ip-address': '10.0.0.2' })).status).toBe(200);
     expect((await http(`${s.url}/nobank/`)).status).toBe(404);
@@ -123,8 +136,18 @@ describe('sandbox control API and fault knobs', () => {
     await patch('allstar', { tokenLifetimeSeconds: 2 });
     const t = await allstar.tokenRequest({ grant_type: 'client_credentials', scope: 'accounts' });
     expect(t.json.expires_in).toBe(2);
-    await http(`${s.url}/allstar/sandbox/clock/advance`, { method: 'POST', headers: JSON_CT, body: JSON.stringify({ seconds: 3 }) });
-    expect((await http(`${allstar.aisBase()}/account-access-consents/x`, { headers: { authorization: `Bearer ${t.json.access_token}` } })).status).toBe(401);
+    await http(`${s.url}/allstar/sandbox/clock/advance`, {
+      method: 'POST',
+      headers: JSON_CT,
+      body: JSON.stringify({ seconds: 3 }),
+    });
+    expect(
+      (
+        await http(`${allstar.aisBase()}/account-access-consents/x`, {
+          headers: { authorization: `Bearer ${t.json.access_token}` },
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('changes the page size', async () => {
@@ -146,7 +169,10 @@ describe('sandbox control API and fault knobs', () => {
     expect(expired.json.Errors[0].ErrorCode).toBe('UK.OBIE.Resource.InvalidConsentStatus');
     const c = await salt.validConsent();
     await http(`${s.url}/saltbank/sandbox/consents/${c.consentId}/revoke`, { method: 'POST' });
-    expect((await salt.xs2a(`/v1/consents/${c.consentId}/status`, { headers: { 'x-request-id': crypto.randomUUID() } })).json.consentStatus).toBe('revokedByPsu');
+    expect(
+      (await salt.xs2a(`/v1/consents/${c.consentId}/status`, { headers: { 'x-request-id': crypto.randomUUID() } })).json
+        .consentStatus,
+    ).toBe('revokedByPsu');
     const revoked = await salt.get('/v1/accounts', c.token, c.consentId);
     expect([revoked.status, revoked.json.tppMessages[0].code]).toEqual([401, 'CONSENT_INVALID']);
     const d = await salt.validConsent();
@@ -158,22 +184,41 @@ describe('sandbox control API and fault knobs', () => {
 
   it('sets, advances and scales the clock; new transactions arrive and pending ones book under a new id', async () => {
     const before = (await http(`${s.url}/allstar/sandbox/psus/alice/summary`)).json;
-    const pendingBefore = (await allstar.get(`/accounts/${accountId}/transactions?fromBookingDateTime=2026-03-05T00:00:00`, token, present)).json.Data.Transaction.filter((t: any) => t.Status === 'Pending');
+    const pendingBefore = (
+      await allstar.get(`/accounts/${accountId}/transactions?fromBookingDateTime=2026-03-05T00:00:00`, token, present)
+    ).json.Data.Transaction.filter((t: any) => t.Status === 'Pending');
     expect(pendingBefore.length).toBeGreaterThan(0);
-    const set = await http(`${s.url}/allstar/sandbox/clock`, { method: 'PUT', headers: JSON_CT, body: JSON.stringify({ scale: 1440 }) });
+    const set = await http(`${s.url}/allstar/sandbox/clock`, {
+      method: 'PUT',
+      headers: JSON_CT,
+      body: JSON.stringify({ scale: 1440 }),
+    });
     expect(set.json.scale).toBe(1440);
     await new Promise((r) => setTimeout(r, 1500));
     const clock = (await http(`${s.url}/allstar/sandbox/clock`)).json;
     expect(Date.parse(clock.now) - Date.parse('2026-03-10T10:00:00Z')).toBeGreaterThan(30 * 60_000);
-    await http(`${s.url}/allstar/sandbox/clock/advance`, { method: 'POST', headers: JSON_CT, body: JSON.stringify({ days: 4 }) });
+    await http(`${s.url}/allstar/sandbox/clock/advance`, {
+      method: 'POST',
+      headers: JSON_CT,
+      body: JSON.stringify({ days: 4 }),
+    });
     const after = (await http(`${s.url}/allstar/sandbox/psus/alice/summary`)).json;
     expect(after.accounts[0].booked.count).toBeGreaterThan(before.accounts[0].booked.count);
     const refreshed = await allstar.authorisedConsent();
-    const now = (await allstar.get(`/accounts/${accountId}/transactions?fromBookingDateTime=2026-03-05T00:00:00`, refreshed.accessToken, present)).json.Data.Transaction;
+    const now = (
+      await allstar.get(
+        `/accounts/${accountId}/transactions?fromBookingDateTime=2026-03-05T00:00:00`,
+        refreshed.accessToken,
+        present,
+      )
+    ).json.Data.Transaction;
     const ids = new Set(now.map((t: any) => t.TransactionId));
     for (const p of pendingBefore) {
       expect(ids.has(p.TransactionId)).toBe(false);
-      if (p.TransactionReference) expect(now.some((t: any) => t.TransactionReference === p.TransactionReference && t.Status === 'Booked')).toBe(true);
+      if (p.TransactionReference)
+        expect(now.some((t: any) => t.TransactionReference === p.TransactionReference && t.Status === 'Booked')).toBe(
+          true,
+        );
     }
   });
 
@@ -181,6 +226,14 @@ describe('sandbox control API and fault knobs', () => {
     expect((await patch('allstar', { error500Rate: 2 })).status).toBe(400);
     expect((await patch('allstar', { surprise: true })).status).toBe(400);
     expect((await http(`${s.url}/nobank/sandbox/faults`)).status).toBe(404);
-    expect((await http(`${s.url}/allstar/sandbox/clock`, { method: 'PUT', headers: JSON_CT, body: JSON.stringify({ now: 'soon' }) })).status).toBe(400);
+    expect(
+      (
+        await http(`${s.url}/allstar/sandbox/clock`, {
+          method: 'PUT',
+          headers: JSON_CT,
+          body: JSON.stringify({ now: 'soon' }),
+        })
+      ).status,
+    ).toBe(400);
   });
 });

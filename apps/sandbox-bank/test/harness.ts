@@ -9,7 +9,16 @@ import { Decimal } from '../src/core/money.js';
 export const TEST_CLOCK = '2026-03-10T10:00:00Z';
 
 export async function startTestSandbox(
-  overrides: { clockStart?: string; clockScale?: number; pageSize?: number; mtlsEnabled?: boolean; databaseUrl?: string; publicUrl?: string; mtlsPublicUrl?: string; tlsHosts?: string[] } = {},
+  overrides: {
+    clockStart?: string;
+    clockScale?: number;
+    pageSize?: number;
+    mtlsEnabled?: boolean;
+    databaseUrl?: string;
+    publicUrl?: string;
+    mtlsPublicUrl?: string;
+    tlsHosts?: string[];
+  } = {},
 ): Promise<RunningSandbox> {
   return startSandbox({
     host: '127.0.0.1',
@@ -38,8 +47,17 @@ export interface Http {
 }
 
 /** Plain HTTP over real sockets (no redirects followed). */
-export async function http(url: string, init: { method?: string; headers?: Record<string, string>; body?: string; dispatcher?: Agent } = {}): Promise<Http> {
-  const res = await undiciFetch(url, { method: init.method ?? 'GET', headers: init.headers, body: init.body, redirect: 'manual', dispatcher: init.dispatcher });
+export async function http(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string; dispatcher?: Agent } = {},
+): Promise<Http> {
+  const res = await undiciFetch(url, {
+    method: init.method ?? 'GET',
+    headers: init.headers,
+    body: init.body,
+    redirect: 'manual',
+    dispatcher: init.dispatcher,
+  });
   const text = await res.text();
   let json: unknown;
   try {
@@ -47,7 +65,13 @@ export async function http(url: string, init: { method?: string; headers?: Recor
   } catch {
     json = undefined;
   }
-  return { status: res.status, headers: res.headers as unknown as Headers, text, json, location: res.headers.get('location') };
+  return {
+    status: res.status,
+    headers: res.headers as unknown as Headers,
+    text,
+    json,
+    location: res.headers.get('location'),
+  };
 }
 
 export function form(fields: Record<string, string | string[]>): string {
@@ -90,18 +114,32 @@ export async function clientAssertion(keys: TppKeys, clientId: string, audience:
 export async function drivePsuPages(
   base: string,
   location: string,
-  psu: { username: string; password: string; otp: string; accountIds?: (ids: string[]) => string[]; decision?: 'approve' | 'deny' },
+  psu: {
+    username: string;
+    password: string;
+    otp: string;
+    accountIds?: (ids: string[]) => string[];
+    decision?: 'approve' | 'deny';
+  },
 ): Promise<string> {
   const pageUrl = new URL(location, base).toString();
   const login = await http(pageUrl);
   if (login.status !== 200) throw new Error(`consent page answered ${login.status}`);
-  const r1 = await http(`${pageUrl}/login`, { method: 'POST', headers: FORM, body: form({ username: psu.username, password: psu.password }) });
+  const r1 = await http(`${pageUrl}/login`, {
+    method: 'POST',
+    headers: FORM,
+    body: form({ username: psu.username, password: psu.password }),
+  });
   if (r1.status !== 200) throw new Error(`login answered ${r1.status}`);
   const r2 = await http(`${pageUrl}/otp`, { method: 'POST', headers: FORM, body: form({ otp: psu.otp }) });
   if (r2.status !== 200) throw new Error(`otp answered ${r2.status}`);
   const offered = [...r2.text.matchAll(/name="accountIds" value="([^"]+)"/g)].map((m) => m[1]);
   const chosen = psu.accountIds ? psu.accountIds(offered) : offered;
-  const r3 = await http(`${pageUrl}/accounts`, { method: 'POST', headers: FORM, body: form({ accountIds: chosen, decision: psu.decision ?? 'approve' }) });
+  const r3 = await http(`${pageUrl}/accounts`, {
+    method: 'POST',
+    headers: FORM,
+    body: form({ accountIds: chosen, decision: psu.decision ?? 'approve' }),
+  });
   if (r3.status !== 302 || !r3.location) throw new Error(`decision answered ${r3.status}: ${r3.text.slice(0, 200)}`);
   return r3.location;
 }
@@ -154,7 +192,10 @@ export function decimalSum(amounts: string[]): string {
  * The signed sum of OBIE transactions as a decimal string, exactly (never via JS numbers):
  * Credit adds, Debit subtracts; an entry without CreditDebitIndicator counts as `unsigned`.
  */
-export function signedSum(transactions: { Amount: { Amount: string }; CreditDebitIndicator?: string }[], unsigned: 'Credit' | 'Debit' = 'Debit'): string {
+export function signedSum(
+  transactions: { Amount: { Amount: string }; CreditDebitIndicator?: string }[],
+  unsigned: 'Credit' | 'Debit' = 'Debit',
+): string {
   return transactions
     .reduce((acc, t) => {
       const amount = new Decimal(t.Amount.Amount);

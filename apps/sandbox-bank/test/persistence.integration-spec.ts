@@ -8,7 +8,16 @@ import { createTestDatabase, freePort, repoRoot, testEnv, type TestDatabase } fr
 import type { RunningSandbox } from '../src/sandbox.js';
 import { AllstarTpp, REDIRECT } from './allstar-tpp.js';
 import { AlSalamTpp } from './alsalam-tpp.js';
-import { drivePsuPages, http, JSON_CT, PSUS, randomUUID, redirectParams, startTestSandbox, TEST_CLOCK } from './harness.js';
+import {
+  drivePsuPages,
+  http,
+  JSON_CT,
+  PSUS,
+  randomUUID,
+  redirectParams,
+  startTestSandbox,
+  TEST_CLOCK,
+} from './harness.js';
 import { consentBody, SaltTpp } from './saltbank-tpp.js';
 
 // Three sandboxes one after another on one database, real HTTP/mTLS and crypto, two child processes.
@@ -16,7 +25,13 @@ jest.setTimeout(120_000);
 
 /** The same TPP, talking to another sandbox instance (new ports) with the credentials it already has. */
 function rebindAllstar(tpp: AllstarTpp, s: RunningSandbox): AllstarTpp {
-  return Object.assign(new AllstarTpp(s, tpp.keys, tpp.method), { clientId: tpp.clientId, clientSecret: tpp.clientSecret, softwareId: tpp.softwareId, orgId: tpp.orgId, mtls: tpp.mtls });
+  return Object.assign(new AllstarTpp(s, tpp.keys, tpp.method), {
+    clientId: tpp.clientId,
+    clientSecret: tpp.clientSecret,
+    softwareId: tpp.softwareId,
+    orgId: tpp.orgId,
+    mtls: tpp.mtls,
+  });
 }
 function rebindAlSalam(tpp: AlSalamTpp, s: RunningSandbox): AlSalamTpp {
   return Object.assign(new AlSalamTpp(s, tpp.keys), { clientId: tpp.clientId });
@@ -37,7 +52,8 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string, para
 }
 
 const put = (url: string, body: unknown) => http(url, { method: 'PUT', headers: JSON_CT, body: JSON.stringify(body) });
-const post = (url: string, body: unknown) => http(url, { method: 'POST', headers: JSON_CT, body: JSON.stringify(body) });
+const post = (url: string, body: unknown) =>
+  http(url, { method: 'POST', headers: JSON_CT, body: JSON.stringify(body) });
 
 /** Everything a client can see of the sandbox's keys: bank JWKS, discovery's JWKS, directory JWKS, CA. */
 async function publicKeys(s: RunningSandbox) {
@@ -102,7 +118,9 @@ describe('a sandbox bank that remembers (state in PostgreSQL)', () => {
     expect(accountsBefore.status).toBe(200); // unattended: counted
     const boundAccountsBefore = await tls.get('/accounts', boundConsent.accessToken);
     expect(boundAccountsBefore.status).toBe(200);
-    expect((await patch(first, 'alsalam', { latencyMs: 1, pathContains: '/never-matches', unattendedPerDay: 7 })).status).toBe(200);
+    expect(
+      (await patch(first, 'alsalam', { latencyMs: 1, pathContains: '/never-matches', unattendedPerDay: 7 })).status,
+    ).toBe(200);
     // A PSU half-way through the consent page when the bank restarts.
     const pending = await secret.createConsent();
     const pendingStart = await http(await secret.authorizeUrl(pending.json.Data.ConsentId));
@@ -111,7 +129,14 @@ describe('a sandbox bank that remembers (state in PostgreSQL)', () => {
     const keysBefore = await publicKeys(first);
     const countersBefore = (await http(`${first.url}/allstar/sandbox/counters`)).json;
     expect(countersBefore.counters).toHaveLength(2);
-    expect(countersBefore.counters).toContainEqual(expect.objectContaining({ consentId: allstarConsent.consentId, accountId: '*', resource: 'accounts', unattended: 1 }));
+    expect(countersBefore.counters).toContainEqual(
+      expect.objectContaining({
+        consentId: allstarConsent.consentId,
+        accountId: '*',
+        resource: 'accounts',
+        unattended: 1,
+      }),
+    );
     const faultsBefore = (await http(`${first.url}/alsalam/sandbox/faults`)).json;
     const consentsBefore = (await http(`${first.url}/allstar/sandbox/consents`)).json.consents;
     const clocksBefore = await clocks(first);
@@ -152,31 +177,59 @@ describe('a sandbox bank that remembers (state in PostgreSQL)', () => {
     await tls2.clientToken();
     await alsalam2.clientToken();
     // The consent is still Authorised with its accounts; the access token still reads them.
-    const consent = await http(`${keyJwt2.aisBase()}/account-access-consents/${allstarConsent.consentId}`, { headers: { authorization: `Bearer ${await keyJwt2.clientToken()}` } });
+    const consent = await http(`${keyJwt2.aisBase()}/account-access-consents/${allstarConsent.consentId}`, {
+      headers: { authorization: `Bearer ${await keyJwt2.clientToken()}` },
+    });
     expect(consent.status).toBe(200);
     expect(consent.json.Data.Status).toBe('Authorised');
-    const accountsAfter = await keyJwt2.get('/accounts', allstarConsent.accessToken, { 'x-fapi-customer-ip-address': '10.0.0.1' });
+    const accountsAfter = await keyJwt2.get('/accounts', allstarConsent.accessToken, {
+      'x-fapi-customer-ip-address': '10.0.0.1',
+    });
     expect(accountsAfter.status).toBe(200);
-    expect(accountsAfter.json.Data.Account.map((a: any) => a.AccountId)).toEqual(accountsBefore.json.Data.Account.map((a: any) => a.AccountId));
+    expect(accountsAfter.json.Data.Account.map((a: any) => a.AccountId)).toEqual(
+      accountsBefore.json.Data.Account.map((a: any) => a.AccountId),
+    );
     // The certificate-bound token, over mTLS with the same certificate.
     const bound = await tls2.get('/accounts', boundConsent.accessToken, { 'x-fapi-customer-ip-address': '10.0.0.1' });
     expect(bound.status).toBe(200);
     expect(bound.json.Data.Account).toEqual(boundAccountsBefore.json.Data.Account);
     // The refresh token works, and so does what it gives.
-    const refreshed = await keyJwt2.tokenRequest({ grant_type: 'refresh_token', refresh_token: allstarConsent.tokens.refresh_token });
+    const refreshed = await keyJwt2.tokenRequest({
+      grant_type: 'refresh_token',
+      refresh_token: allstarConsent.tokens.refresh_token,
+    });
     expect(refreshed.status).toBe(200);
-    expect((await keyJwt2.get('/accounts', refreshed.json.access_token, { 'x-fapi-customer-ip-address': '10.0.0.1' })).status).toBe(200);
+    expect(
+      (await keyJwt2.get('/accounts', refreshed.json.access_token, { 'x-fapi-customer-ip-address': '10.0.0.1' }))
+        .status,
+    ).toBe(200);
     // Al Salam and Salt Bank tokens and consents (Salt Bank with the QWAC issued before).
     expect((await alsalam2.get('/accounts', bhConsent.token)).status).toBe(200);
-    const bhRefresh = await alsalam2.tokenRequest({ grant_type: 'refresh_token', refresh_token: bhConsent.tokens.refresh_token });
+    const bhRefresh = await alsalam2.tokenRequest({
+      grant_type: 'refresh_token',
+      refresh_token: bhConsent.tokens.refresh_token,
+    });
     expect(bhRefresh.status).toBe(200);
-    expect((await salt2.get('/v1/accounts', bgConsent.token, bgConsent.consentId, { 'psu-ip-address': '1.1.1.1' })).status).toBe(200);
-    expect((await salt2.xs2a(`/v1/consents/${bgConsent.consentId}/status`, { headers: { 'x-request-id': randomUUID() } })).json.consentStatus).toBe('valid');
+    expect(
+      (await salt2.get('/v1/accounts', bgConsent.token, bgConsent.consentId, { 'psu-ip-address': '1.1.1.1' })).status,
+    ).toBe(200);
+    expect(
+      (await salt2.xs2a(`/v1/consents/${bgConsent.consentId}/status`, { headers: { 'x-request-id': randomUUID() } }))
+        .json.consentStatus,
+    ).toBe('valid');
     // The directory still knows the software statement; the PSU session goes on where it stopped.
     expect((await http(`${second.url}/directory/software/${keyJwt.softwareId}/jwks`)).json).toEqual(keyJwt.keys.jwks);
     const resumed = redirectParams(await drivePsuPages(second.url, pendingStart.location!, PSUS.alice));
     expect(resumed.get('state')).toBe('st-123');
-    expect((await secret2.tokenRequest({ grant_type: 'authorization_code', code: resumed.get('code')!, redirect_uri: REDIRECT })).status).toBe(200);
+    expect(
+      (
+        await secret2.tokenRequest({
+          grant_type: 'authorization_code',
+          code: resumed.get('code')!,
+          redirect_uri: REDIRECT,
+        })
+      ).status,
+    ).toBe(200);
 
     // POST /sandbox/reset: the bank starts over, with new keys and CA.
     const reset = await post(`${second.url}/sandbox/reset`, { clockStart: TEST_CLOCK, clockScale: 1 });
@@ -186,7 +239,9 @@ describe('a sandbox bank that remembers (state in PostgreSQL)', () => {
     expect((await secret2.tokenRequest({ grant_type: 'client_credentials', scope: 'accounts' })).status).toBe(401);
     expect((await keyJwt2.tokenRequest({ grant_type: 'client_credentials', scope: 'accounts' })).status).toBe(401);
     expect((await alsalam2.tokenRequest({ grant_type: 'client_credentials', scope: 'accounts' })).status).toBe(401);
-    expect((await keyJwt2.get('/accounts', allstarConsent.accessToken, { 'x-fapi-customer-ip-address': '10.0.0.1' })).status).toBe(401);
+    expect(
+      (await keyJwt2.get('/accounts', allstarConsent.accessToken, { 'x-fapi-customer-ip-address': '10.0.0.1' })).status,
+    ).toBe(401);
     expect((await secret2.get('/accounts', clientToken)).status).toBe(401);
     for (const bank of ['allstar', 'alsalam', 'saltbank']) {
       expect((await http(`${second.url}/${bank}/sandbox/consents`)).json.consents).toEqual([]);
@@ -204,7 +259,9 @@ describe('a sandbox bank that remembers (state in PostgreSQL)', () => {
     await fresh.clientToken();
     // A client that trusts only the old CA no longer accepts the listener's certificate.
     const oldCaOnly = new Agent({ connect: { ca: keysBefore.ca } });
-    await expect(http(`${second.mtlsUrl}/allstar/.well-known/openid-configuration`, { dispatcher: oldCaOnly })).rejects.toThrow();
+    await expect(
+      http(`${second.mtlsUrl}/allstar/.well-known/openid-configuration`, { dispatcher: oldCaOnly }),
+    ).rejects.toThrow();
     await oldCaOnly.close();
     expect(await query(db.url, 'SELECT id FROM sandbox_bank.clients')).toEqual([{ id: fresh.clientId }]);
     expect(await query(db.url, 'SELECT id FROM sandbox_bank.consents')).toEqual([]);
@@ -214,7 +271,9 @@ describe('a sandbox bank that remembers (state in PostgreSQL)', () => {
     const third = await start();
     expect(await publicKeys(third)).toEqual(keysAfterReset);
     await rebindAllstar(fresh, third).clientToken();
-    expect((await rebindAllstar(secret, third).tokenRequest({ grant_type: 'client_credentials', scope: 'accounts' })).status).toBe(401);
+    expect(
+      (await rebindAllstar(secret, third).tokenRequest({ grant_type: 'client_credentials', scope: 'accounts' })).status,
+    ).toBe(401);
     await stop(third);
   });
 
@@ -227,7 +286,8 @@ describe('a sandbox bank that remembers (state in PostgreSQL)', () => {
       const tpp = await AlSalamTpp.onboard(s);
       await new Promise((r) => setTimeout(r, 300)); // the write runs and fails
       await tpp.clientToken(); // the bank answers from memory
-      const rows = async () => (await admin.query('SELECT id FROM sandbox_bank.clients WHERE id = $1', [tpp.clientId])).rowCount;
+      const rows = async () =>
+        (await admin.query('SELECT id FROM sandbox_bank.clients WHERE id = $1', [tpp.clientId])).rowCount;
       expect(await rows()).toBe(0);
       await admin.query('ALTER TABLE sandbox_bank.clients DROP CONSTRAINT no_writes');
       expect((await put(`${s.url}/alsalam/sandbox/clock`, { scale: 1 })).status).toBe(200); // any change
@@ -241,7 +301,8 @@ describe('a sandbox bank that remembers (state in PostgreSQL)', () => {
 
   it('the real process (dist/…/main.js) keeps its keys, CA and clients across a restart', async () => {
     const main = path.join(repoRoot, 'dist/apps/sandbox-bank/src/main.js');
-    if (!existsSync(main)) throw new Error(`${main} is missing: build first (npm test does; or npx swc apps libs -d dist)`);
+    if (!existsSync(main))
+      throw new Error(`${main} is missing: build first (npm test does; or npx swc apps libs -d dist)`);
     const own = await createTestDatabase('sandboxmain');
     const [port, mtlsPort] = [await freePort(), await freePort()];
     const base = `http://127.0.0.1:${port}`;
@@ -264,7 +325,9 @@ describe('a sandbox bank that remembers (state in PostgreSQL)', () => {
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
         if (child.exitCode !== null) throw new Error(`sandbox exited with ${child.exitCode}: ${stderr}`);
-        const ok = await fetch(`${base}/health/ready`).then((r) => r.ok).catch(() => false);
+        const ok = await fetch(`${base}/health/ready`)
+          .then((r) => r.ok)
+          .catch(() => false);
         if (ok) return;
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -303,7 +366,11 @@ describe('a sandbox bank that remembers (state in PostgreSQL)', () => {
       // The certificate of before, over mTLS (its agent trusts only the CA of before), and the clients.
       await rebindAllstar(tpp, listener).clientToken();
       await rebindAlSalam(bh, listener).clientToken();
-      expect((await query<{ id: string }>(own.url, 'SELECT id FROM sandbox_bank.clients ORDER BY id')).map((r) => r.id).sort()).toEqual([tpp.clientId, bh.clientId].sort());
+      expect(
+        (await query<{ id: string }>(own.url, 'SELECT id FROM sandbox_bank.clients ORDER BY id'))
+          .map((r) => r.id)
+          .sort(),
+      ).toEqual([tpp.clientId, bh.clientId].sort());
     } finally {
       await terminate().catch(() => undefined);
       await own.drop();

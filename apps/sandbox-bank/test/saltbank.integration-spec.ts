@@ -22,8 +22,10 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
   });
   afterAll(() => s.close());
 
-  const setClock = (now: string) => http(`${s.url}/saltbank/sandbox/clock`, { method: 'PUT', headers: JSON_CT, body: JSON.stringify({ now }) });
-  const advance = (body: Record<string, number>) => http(`${s.url}/saltbank/sandbox/clock/advance`, { method: 'POST', headers: JSON_CT, body: JSON.stringify(body) });
+  const setClock = (now: string) =>
+    http(`${s.url}/saltbank/sandbox/clock`, { method: 'PUT', headers: JSON_CT, body: JSON.stringify({ now }) });
+  const advance = (body: Record<string, number>) =>
+    http(`${s.url}/saltbank/sandbox/clock/advance`, { method: 'POST', headers: JSON_CT, body: JSON.stringify(body) });
   afterEach(async () => {
     await setClock('2026-03-10T10:00:00Z');
   });
@@ -38,14 +40,22 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
     const code = (r: { json: any }) => r.json?.tppMessages?.[0]?.code;
 
     it('answers 401 CERTIFICATE_MISSING on the plain listener, for consents, data and unknown paths alike', async () => {
-      const consent = await http(`${s.url}/saltbank/v1/consents`, { method: 'POST', headers: { ...JSON_CT, ...bgHeaders({ 'psu-ip-address': '192.168.8.78' }) }, body: JSON.stringify(consentBody()) });
+      const consent = await http(`${s.url}/saltbank/v1/consents`, {
+        method: 'POST',
+        headers: { ...JSON_CT, ...bgHeaders({ 'psu-ip-address': '192.168.8.78' }) },
+        body: JSON.stringify(consentBody()),
+      });
       expect(consent.status).toBe(401);
       expect(consent.json.tppMessages[0]).toMatchObject({ category: 'ERROR', code: 'CERTIFICATE_MISSING' });
       expect(consent.headers.get('x-fapi-interaction-id')).toBeTruthy();
       const { consentId, token } = await tpp.validConsent();
-      const data = await http(`${s.url}/saltbank/v1/accounts`, { headers: bgHeaders({ authorization: `Bearer ${token}`, 'consent-id': consentId }) });
+      const data = await http(`${s.url}/saltbank/v1/accounts`, {
+        headers: bgHeaders({ authorization: `Bearer ${token}`, 'consent-id': consentId }),
+      });
       expect([data.status, code(data)]).toEqual([401, 'CERTIFICATE_MISSING']);
-      expect(code(await http(`${s.url}/saltbank/v1/nothing-here`, { headers: bgHeaders() }))).toBe('CERTIFICATE_MISSING');
+      expect(code(await http(`${s.url}/saltbank/v1/nothing-here`, { headers: bgHeaders() }))).toBe(
+        'CERTIFICATE_MISSING',
+      );
       // Checked before X-Request-ID, faults and the access counters, like a TLS-terminating gateway.
       expect(code(await http(`${s.url}/saltbank/v1/accounts`))).toBe('CERTIFICATE_MISSING');
       const counters = (await http(`${s.url}/saltbank/sandbox/counters?consentId=${consentId}`)).json.counters;
@@ -56,20 +66,38 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
 
     it('answers CERTIFICATE_MISSING over mTLS without a certificate, CERTIFICATE_INVALID for one the sandbox CA did not issue', async () => {
       const anonymous = new Agent({ connect: { ca: s.ctx.ca.caPem } });
-      const none = await http(`${s.mtlsUrl}/saltbank/v1/consents`, { method: 'POST', headers: { ...JSON_CT, ...bgHeaders({ 'psu-ip-address': '192.168.8.78' }) }, body: JSON.stringify(consentBody()), dispatcher: anonymous });
+      const none = await http(`${s.mtlsUrl}/saltbank/v1/consents`, {
+        method: 'POST',
+        headers: { ...JSON_CT, ...bgHeaders({ 'psu-ip-address': '192.168.8.78' }) },
+        body: JSON.stringify(consentBody()),
+        dispatcher: anonymous,
+      });
       expect([none.status, code(none)]).toEqual([401, 'CERTIFICATE_MISSING']);
       const strangerCa = await SandboxCa.load(new SandboxStore());
       const stranger = await strangerCa.issue({ subjectDn: 'CN=stranger, O=Elsewhere, C=DE' });
-      const foreign = new Agent({ connect: { ca: s.ctx.ca.caPem, cert: stranger.certificatePem, key: stranger.privateKeyPem } });
-      const bad = await http(`${s.mtlsUrl}/saltbank/v1/consents`, { method: 'POST', headers: { ...JSON_CT, ...bgHeaders({ 'psu-ip-address': '192.168.8.78' }) }, body: JSON.stringify(consentBody()), dispatcher: foreign });
+      const foreign = new Agent({
+        connect: { ca: s.ctx.ca.caPem, cert: stranger.certificatePem, key: stranger.privateKeyPem },
+      });
+      const bad = await http(`${s.mtlsUrl}/saltbank/v1/consents`, {
+        method: 'POST',
+        headers: { ...JSON_CT, ...bgHeaders({ 'psu-ip-address': '192.168.8.78' }) },
+        body: JSON.stringify(consentBody()),
+        dispatcher: foreign,
+      });
       expect([bad.status, code(bad)]).toEqual([401, 'CERTIFICATE_INVALID']);
       await Promise.all([anonymous.close(), foreign.close()]);
     });
 
     it('refuses a missing certificate before injecting faults', async () => {
-      await http(`${s.url}/saltbank/sandbox/faults`, { method: 'PATCH', headers: JSON_CT, body: JSON.stringify({ failNext: { status: 503, count: 1 } }) });
+      await http(`${s.url}/saltbank/sandbox/faults`, {
+        method: 'PATCH',
+        headers: JSON_CT,
+        body: JSON.stringify({ failNext: { status: 503, count: 1 } }),
+      });
       try {
-        expect(code(await http(`${s.url}/saltbank/v1/consents/x/status`, { headers: bgHeaders() }))).toBe('CERTIFICATE_MISSING');
+        expect(code(await http(`${s.url}/saltbank/v1/consents/x/status`, { headers: bgHeaders() }))).toBe(
+          'CERTIFICATE_MISSING',
+        );
         expect((await tpp.xs2a('/v1/consents/x/status', { headers: bgHeaders() })).status).toBe(503);
       } finally {
         await http(`${s.url}/saltbank/sandbox/faults`, { method: 'DELETE' });
@@ -91,7 +119,11 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
     });
 
     it('answers 400 FORMAT_ERROR without X-Request-ID, on any endpoint', async () => {
-      const r = await tpp.xs2a('/v1/consents', { method: 'POST', headers: { ...JSON_CT, 'psu-ip-address': '1.2.3.4' }, body: JSON.stringify(consentBody()) });
+      const r = await tpp.xs2a('/v1/consents', {
+        method: 'POST',
+        headers: { ...JSON_CT, 'psu-ip-address': '1.2.3.4' },
+        body: JSON.stringify(consentBody()),
+      });
       expect(r.status).toBe(400);
       expect(r.json.tppMessages[0]).toMatchObject({ category: 'ERROR', code: 'FORMAT_ERROR' });
       expect(r.headers.get('x-fapi-interaction-id')).toBeTruthy();
@@ -120,11 +152,21 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
       const max = await tpp.createConsent(consentBody({ validUntil: '9999-12-31' }));
       const info = await tpp.xs2a(`/v1/consents/${max.json.consentId}`, { headers: bgHeaders() });
       expect(info.json.validUntil).toBe('2026-09-06');
-      expect((await tpp.createConsent(consentBody({ recurringIndicator: false, frequencyPerDay: 1, validUntil: '2026-03-10' }))).status).toBe(201);
+      expect(
+        (
+          await tpp.createConsent(
+            consentBody({ recurringIndicator: false, frequencyPerDay: 1, validUntil: '2026-03-10' }),
+          )
+        ).status,
+      ).toBe(201);
     });
 
     it('requires PSU-IP-Address on consent creation', async () => {
-      const r = await tpp.xs2a('/v1/consents', { method: 'POST', headers: { ...JSON_CT, ...bgHeaders() }, body: JSON.stringify(consentBody()) });
+      const r = await tpp.xs2a('/v1/consents', {
+        method: 'POST',
+        headers: { ...JSON_CT, ...bgHeaders() },
+        body: JSON.stringify(consentBody()),
+      });
       expect(r.status).toBe(400);
     });
 
@@ -142,7 +184,9 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
       expect(info.json.access.transactions[0].iban).toMatch(/^DE\d{20}$/);
       const del = await tpp.xs2a(`/v1/consents/${c.json.consentId}`, { method: 'DELETE', headers: bgHeaders() });
       expect(del.status).toBe(204);
-      expect((await tpp.xs2a(`/v1/consents/${c.json.consentId}/status`, { headers: bgHeaders() })).json.consentStatus).toBe('terminatedByTpp');
+      expect(
+        (await tpp.xs2a(`/v1/consents/${c.json.consentId}/status`, { headers: bgHeaders() })).json.consentStatus,
+      ).toBe('terminatedByTpp');
       // The consent's state, not the token it took down with it (Berlin Group 401 codes).
       const after = await tpp.get('/v1/accounts', t.json.access_token, c.json.consentId);
       expect(after.status).toBe(401);
@@ -157,7 +201,9 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
       const c = await tpp.createConsent();
       const { final } = await tpp.authorise(c.json.consentId, PSUS.max, undefined, 'deny');
       expect(new URL(final).searchParams.get('error')).toBe('access_denied');
-      expect((await tpp.xs2a(`/v1/consents/${c.json.consentId}/status`, { headers: bgHeaders() })).json.consentStatus).toBe('rejected');
+      expect(
+        (await tpp.xs2a(`/v1/consents/${c.json.consentId}/status`, { headers: bgHeaders() })).json.consentStatus,
+      ).toBe('rejected');
     });
 
     it('expires on the bank clock after validUntil', async () => {
@@ -167,7 +213,9 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
       expect(r.status).toBe(401);
       // The token has expired too, but the consent is what the TPP must renew.
       expect(r.json.tppMessages[0].code).toBe('CONSENT_EXPIRED');
-      expect((await tpp.xs2a(`/v1/consents/${consentId}/status`, { headers: bgHeaders() })).json.consentStatus).toBe('expired');
+      expect((await tpp.xs2a(`/v1/consents/${consentId}/status`, { headers: bgHeaders() })).json.consentStatus).toBe(
+        'expired',
+      );
     });
   });
 
@@ -175,11 +223,17 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
     it('requires PKCE S256 and scope AIS:<consentId>', async () => {
       const c = await tpp.createConsent();
       const base = { response_type: 'code', client_id: tpp.clientId, state: 'x', redirect_uri: SALT_REDIRECT };
-      const noPkce = await http(`${s.url}/saltbank/oauth/authorize?${new URLSearchParams({ ...base, scope: `AIS:${c.json.consentId}` }).toString()}`);
+      const noPkce = await http(
+        `${s.url}/saltbank/oauth/authorize?${new URLSearchParams({ ...base, scope: `AIS:${c.json.consentId}` }).toString()}`,
+      );
       expect(new URL(noPkce.location!).searchParams.get('error')).toBe('invalid_request');
-      const plain = await http(`${s.url}/saltbank/oauth/authorize?${new URLSearchParams({ ...base, scope: `AIS:${c.json.consentId}`, code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }).toString()}`);
+      const plain = await http(
+        `${s.url}/saltbank/oauth/authorize?${new URLSearchParams({ ...base, scope: `AIS:${c.json.consentId}`, code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }).toString()}`,
+      );
       expect(new URL(plain.location!).searchParams.get('error')).toBe('invalid_request');
-      const badScope = await http(`${s.url}/saltbank/oauth/authorize?${new URLSearchParams({ ...base, scope: 'accounts', code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' }).toString()}`);
+      const badScope = await http(
+        `${s.url}/saltbank/oauth/authorize?${new URLSearchParams({ ...base, scope: 'accounts', code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' }).toString()}`,
+      );
       expect(new URL(badScope.location!).searchParams.get('error')).toBe('invalid_scope');
     });
 
@@ -192,7 +246,11 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
       expect(wrong.status).toBe(400);
       expect(wrong.json.error).toBe('invalid_grant');
       const { refresh } = await tpp.validConsent();
-      const r = await http(`${s.url}/saltbank/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=refresh_token&client_id=${tpp.clientId}&refresh_token=${refresh}` });
+      const r = await http(`${s.url}/saltbank/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=refresh_token&client_id=${tpp.clientId}&refresh_token=${refresh}`,
+      });
       expect(r.status).toBe(200);
     });
   });
@@ -215,18 +273,31 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
       expect(r.json.accounts[0]).toMatchObject({ currency: 'EUR', status: 'enabled' });
       expect(r.json.accounts[0].ownerName).toBeUndefined();
       expect(r.json.accounts[0]._links.balances.href).toBe(`/saltbank/v1/accounts/${accountId}/balances`);
-      expect((await tpp.get(`/v1/accounts/${accountId}`, token, consentId, PRESENT)).json.account.resourceId).toBe(accountId);
+      expect((await tpp.get(`/v1/accounts/${accountId}`, token, consentId, PRESENT)).json.account.resourceId).toBe(
+        accountId,
+      );
     });
 
     it('answers Berlin Group balance types with signed decimal amounts', async () => {
       const r = await tpp.get(`/v1/accounts/${accountId}/balances`, token, consentId, PRESENT);
       expect(r.status).toBe(200);
-      expect(r.json.balances.map((b: { balanceType: string }) => b.balanceType)).toEqual(['closingBooked', 'interimBooked', 'interimAvailable', 'expected']);
+      expect(r.json.balances.map((b: { balanceType: string }) => b.balanceType)).toEqual([
+        'closingBooked',
+        'interimBooked',
+        'interimAvailable',
+        'expected',
+      ]);
       for (const b of r.json.balances) expect(b.balanceAmount.amount).toMatch(/^-?\d+\.\d{2}$/);
     });
 
     it('answers booked, pending, both, information and all', async () => {
-      const q = (status: string) => tpp.get(`/v1/accounts/${accountId}/transactions?bookingStatus=${status}&dateFrom=2026-02-01`, token, consentId, PRESENT);
+      const q = (status: string) =>
+        tpp.get(
+          `/v1/accounts/${accountId}/transactions?bookingStatus=${status}&dateFrom=2026-02-01`,
+          token,
+          consentId,
+          PRESENT,
+        );
       const booked = await q('booked');
       expect(booked.json.transactions.booked.length).toBeGreaterThan(0);
       expect(booked.json.transactions.pending).toBeUndefined();
@@ -235,17 +306,28 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
       expect(Array.isArray(pending.json.transactions.pending)).toBe(true);
       const both = await q('both');
       expect(both.json.transactions.booked.length).toBe(booked.json.transactions.booked.length);
-      const info = await tpp.get(`/v1/accounts/${accountId}/transactions?bookingStatus=information`, token, consentId, PRESENT);
+      const info = await tpp.get(
+        `/v1/accounts/${accountId}/transactions?bookingStatus=information`,
+        token,
+        consentId,
+        PRESENT,
+      );
       expect(info.json.transactions.information.length).toBeGreaterThan(0);
-      expect(info.json.transactions.information[0].additionalInformationStructured.standingOrderDetails.frequency).toBe('Monthly');
+      expect(info.json.transactions.information[0].additionalInformationStructured.standingOrderDetails.frequency).toBe(
+        'Monthly',
+      );
       expect((await q('all')).json.transactions.information.length).toBeGreaterThan(0);
       expect((await q('everything')).status).toBe(400);
-      expect((await tpp.get(`/v1/accounts/${accountId}/transactions?bookingStatus=booked`, token, consentId, PRESENT)).status).toBe(400);
+      expect(
+        (await tpp.get(`/v1/accounts/${accountId}/transactions?bookingStatus=booked`, token, consentId, PRESENT))
+          .status,
+      ).toBe(400);
     });
 
     it('pages with _links.next and the pages add up to the oracle', async () => {
       const c = await tpp.validConsent(consentBody(), PSUS.erika);
-      let next: string | undefined = `/v1/accounts/${accountId}/transactions?bookingStatus=both&dateFrom=2024-01-01&itemsPerPage=50`;
+      let next: string | undefined =
+        `/v1/accounts/${accountId}/transactions?bookingStatus=both&dateFrom=2024-01-01&itemsPerPage=50`;
       const booked: any[] = [];
       const pending: any[] = [];
       let pages = 0;
@@ -258,21 +340,36 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
         pages++;
       }
       expect(pages).toBeGreaterThan(5);
-      const summary = (await http(`${s.url}/saltbank/sandbox/psus/erika/summary`)).json.accounts.find((a: { accountId: string }) => a.accountId === accountId);
+      const summary = (await http(`${s.url}/saltbank/sandbox/psus/erika/summary`)).json.accounts.find(
+        (a: { accountId: string }) => a.accountId === accountId,
+      );
       expect(booked).toHaveLength(summary.booked.count);
       expect(pending).toHaveLength(summary.pending.count);
-      const sum = (ts: { transactionAmount: { amount: string } }[]) => decimalSum(ts.map((t) => t.transactionAmount.amount));
+      const sum = (ts: { transactionAmount: { amount: string } }[]) =>
+        decimalSum(ts.map((t) => t.transactionAmount.amount));
       expect(sum(booked)).toBe(new Decimal(summary.booked.sum).toString());
       expect(sum(pending)).toBe(new Decimal(summary.pending.sum).toString());
     });
 
     it('serves transaction details by transactionId', async () => {
-      const list = await tpp.get(`/v1/accounts/${accountId}/transactions?bookingStatus=booked&dateFrom=2026-02-01`, token, consentId, PRESENT);
+      const list = await tpp.get(
+        `/v1/accounts/${accountId}/transactions?bookingStatus=booked&dateFrom=2026-02-01`,
+        token,
+        consentId,
+        PRESENT,
+      );
       const withId = list.json.transactions.booked.find((t: { transactionId?: string }) => t.transactionId);
-      const r = await tpp.get(`/v1/accounts/${accountId}/transactions/${withId.transactionId}`, token, consentId, PRESENT);
+      const r = await tpp.get(
+        `/v1/accounts/${accountId}/transactions/${withId.transactionId}`,
+        token,
+        consentId,
+        PRESENT,
+      );
       expect(r.status).toBe(200);
       expect(r.json.transactionsDetails.transactionId).toBe(withId.transactionId);
-      expect((await tpp.get(`/v1/accounts/${accountId}/transactions/nope`, token, consentId, PRESENT)).status).toBe(404);
+      expect((await tpp.get(`/v1/accounts/${accountId}/transactions/nope`, token, consentId, PRESENT)).status).toBe(
+        404,
+      );
     });
 
     it('refuses a token of another consent and a consent that does not cover balances', async () => {
@@ -280,7 +377,8 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
       const wrong = await tpp.get('/v1/accounts', other.token, consentId, PRESENT);
       expect([wrong.status, wrong.json.tppMessages[0].code]).toEqual([401, 'TOKEN_INVALID']);
       const accountsOnly = await tpp.validConsent(consentBody({ access: { availableAccounts: 'allAccounts' } }));
-      const id = (await tpp.get('/v1/accounts', accountsOnly.token, accountsOnly.consentId, PRESENT)).json.accounts[0].resourceId;
+      const id = (await tpp.get('/v1/accounts', accountsOnly.token, accountsOnly.consentId, PRESENT)).json.accounts[0]
+        .resourceId;
       const r = await tpp.get(`/v1/accounts/${id}/balances`, accountsOnly.token, accountsOnly.consentId, PRESENT);
       expect(r.status).toBe(401);
       expect(r.json.tppMessages[0].code).toBe('CONSENT_INVALID');
@@ -291,13 +389,19 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
     it('serves full history in the first 10 minutes after authorisation and rejects older than 90 days afterwards', async () => {
       const { consentId, token } = await tpp.validConsent();
       const id = (await tpp.get('/v1/accounts', token, consentId, PRESENT)).json.accounts[0].resourceId;
-      const old = () => tpp.get(`/v1/accounts/${id}/transactions?bookingStatus=booked&dateFrom=2025-01-01`, token, consentId, PRESENT);
+      const old = () =>
+        tpp.get(`/v1/accounts/${id}/transactions?bookingStatus=booked&dateFrom=2025-01-01`, token, consentId, PRESENT);
       expect((await old()).status).toBe(200);
       await advance({ minutes: 11 });
       const r = await old();
       expect(r.status).toBe(400);
       expect(r.json.tppMessages[0].code).toBe('PERIOD_INVALID');
-      const recent = await tpp.get(`/v1/accounts/${id}/transactions?bookingStatus=booked&dateFrom=2025-12-11`, token, consentId, PRESENT);
+      const recent = await tpp.get(
+        `/v1/accounts/${id}/transactions?bookingStatus=booked&dateFrom=2025-12-11`,
+        token,
+        consentId,
+        PRESENT,
+      );
       expect(recent.status).toBe(200);
     });
   });
@@ -313,11 +417,22 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
       expect(fifth.status).toBe(429);
       expect(fifth.json.tppMessages[0].code).toBe('ACCESS_EXCEEDED');
       expect((await balances(PRESENT)).status).toBe(200);
-      expect((await tpp.get(`/v1/accounts/${id}/transactions?bookingStatus=booked&dateFrom=2026-03-01`, token, consentId)).status).toBe(200);
+      expect(
+        (await tpp.get(`/v1/accounts/${id}/transactions?bookingStatus=booked&dateFrom=2026-03-01`, token, consentId))
+          .status,
+      ).toBe(200);
       const counters = (await http(`${s.url}/saltbank/sandbox/counters?consentId=${consentId}`)).json.counters;
-      expect(counters.find((c: any) => c.accountId === id && c.resource === 'balances')).toMatchObject({ unattended: 4, psuPresent: 1, rejected429: 1 });
+      expect(counters.find((c: any) => c.accountId === id && c.resource === 'balances')).toMatchObject({
+        unattended: 4,
+        psuPresent: 1,
+        rejected429: 1,
+      });
       await setClock('2026-03-11T00:30:00+01:00');
-      const t = await http(`${s.url}/saltbank/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=refresh_token&client_id=${tpp.clientId}&refresh_token=${refresh}` });
+      const t = await http(`${s.url}/saltbank/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=refresh_token&client_id=${tpp.clientId}&refresh_token=${refresh}`,
+      });
       expect((await tpp.get(`/v1/accounts/${id}/balances`, t.json.access_token, consentId)).status).toBe(200);
     });
 

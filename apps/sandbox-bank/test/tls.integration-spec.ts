@@ -22,7 +22,9 @@ function handshake(port: number, servername: string, ca?: string): Promise<Hands
     const socket = connect({ host: '127.0.0.1', port, servername, ca, rejectUnauthorized: false }, () => {
       const certificate = socket.getPeerCertificate();
       socket.end();
-      const error = ca ? (socket.authorizationError?.message ?? checkServerIdentity(servername, certificate)?.message) : undefined;
+      const error = ca
+        ? (socket.authorizationError?.message ?? checkServerIdentity(servername, certificate)?.message)
+        : undefined;
       resolve({ certificate, authorized: Boolean(ca) && !error, error });
     });
     socket.once('error', reject);
@@ -54,7 +56,11 @@ describe('sandbox mTLS listener certificate', () => {
 
   it('keeps the names after POST /sandbox/reset (a new CA, a new listener certificate)', async () => {
     const before = await handshake(s.mtlsPort!, 'sandbox-bank');
-    const reset = await http(`${s.url}/sandbox/reset`, { method: 'POST', headers: JSON_CT, body: JSON.stringify({ clockStart: TEST_CLOCK, clockScale: 1 }) });
+    const reset = await http(`${s.url}/sandbox/reset`, {
+      method: 'POST',
+      headers: JSON_CT,
+      body: JSON.stringify({ clockStart: TEST_CLOCK, clockScale: 1 }),
+    });
     expect(reset.status).toBe(200);
     const after = await handshake(s.mtlsPort!, 'sandbox-bank', s.ctx.ca.caPem);
     expect(after.certificate.fingerprint256).not.toBe(before.certificate.fingerprint256);
@@ -73,6 +79,8 @@ describe('sandbox mTLS listener certificate with public URLs', () => {
 
   it('is valid for the hosts of SANDBOX_PUBLIC_URL and SANDBOX_MTLS_PUBLIC_URL, the names the banks advertise', async () => {
     const h = await handshake(s.mtlsPort!, 'bank.example');
-    expect(sanOf(h)).toEqual(expect.arrayContaining(['DNS:bank.example', 'IP Address:10.9.8.7', 'DNS:localhost', 'IP Address:127.0.0.1']));
+    expect(sanOf(h)).toEqual(
+      expect.arrayContaining(['DNS:bank.example', 'IP Address:10.9.8.7', 'DNS:localhost', 'IP Address:127.0.0.1']),
+    );
   });
 });

@@ -32,7 +32,12 @@ export interface SyncWorkerOptions {
 
 @Module({})
 export class SyncWorkerModule {
-  static forRoot(config: SyncWorkerConfig, metrics: Metrics, logger: Logger, options: SyncWorkerOptions = {}): DynamicModule {
+  static forRoot(
+    config: SyncWorkerConfig,
+    metrics: Metrics,
+    logger: Logger,
+    options: SyncWorkerOptions = {},
+  ): DynamicModule {
     const connector = createRpcClient('connector-service', config.rpc, config.redis);
     const consentService = createRpcClient('consent-service', config.rpc, config.redis);
     return {
@@ -62,7 +67,11 @@ export class SyncWorkerModule {
         SchedulerService,
         SyncConsentJob,
         ScheduleDueSyncsJob,
-        { provide: JOB_HANDLERS, inject: [SyncConsentJob, ScheduleDueSyncsJob], useFactory: (...handlers: unknown[]) => handlers },
+        {
+          provide: JOB_HANDLERS,
+          inject: [SyncConsentJob, ScheduleDueSyncsJob],
+          useFactory: (...handlers: unknown[]) => handlers,
+        },
         WorkerPool,
       ],
     };

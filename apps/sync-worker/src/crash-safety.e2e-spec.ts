@@ -7,7 +7,9 @@ jest.setTimeout(180_000);
 
 /** What a consent's sync left behind, in terms that do not depend on generated ids or timing. */
 async function outcome(prisma: PrismaClient, consentId: string) {
-  const transactions = await prisma.$queryRaw<{ account: string; identity: string; status: string; amount: string; booking_date: string; replaces: boolean }[]>`
+  const transactions = await prisma.$queryRaw<
+    { account: string; identity: string; status: string; amount: string; booking_date: string; replaces: boolean }[]
+  >`
     SELECT a.identity_key AS account, t.identity_key AS identity, t.status::text AS status, t.amount::text AS amount,
            t.booking_date::text AS booking_date, t.pending_transaction_id IS NOT NULL AS replaces
       FROM transactions t JOIN accounts a ON a.id = t.account_id
@@ -15,8 +17,13 @@ async function outcome(prisma: PrismaClient, consentId: string) {
      ORDER BY 1, 2`;
   const changes = await prisma.$queryRaw<{ kind: string; rows: number; transactions: number }[]>`
     SELECT kind, count(*)::int AS rows, count(DISTINCT transaction_id)::int AS transactions FROM transaction_changes WHERE consent_id = ${consentId} GROUP BY kind ORDER BY kind`;
-  const events = await prisma.event.findMany({ where: { data: { path: ['consentId'], equals: consentId } }, orderBy: { seq: 'asc' } });
-  const added = events.filter((e) => e.type === 'transactions.added').map((e) => e.data as { accountId: string; count: number; transactionIds: string[] });
+  const events = await prisma.event.findMany({
+    where: { data: { path: ['consentId'], equals: consentId } },
+    orderBy: { seq: 'asc' },
+  });
+  const added = events
+    .filter((e) => e.type === 'transactions.added')
+    .map((e) => e.data as { accountId: string; count: number; transactionIds: string[] });
   const announcedIds = added.flatMap((e) => e.transactionIds);
   return {
     transactions,
@@ -41,7 +48,12 @@ describe('sync-worker crash safety', () => {
   beforeAll(async () => {
     h = await SyncHarness.start({
       worker: false,
-      env: { SYNC_LOCK_DURATION_MS: '1500', SYNC_STALLED_INTERVAL_MS: '500', SYNC_MAX_STALLED_COUNT: '50', LOG_LEVEL: 'warn' },
+      env: {
+        SYNC_LOCK_DURATION_MS: '1500',
+        SYNC_STALLED_INTERVAL_MS: '500',
+        SYNC_MAX_STALLED_COUNT: '50',
+        LOG_LEVEL: 'warn',
+      },
     });
     // The bank holds still: both syncs must see the same data.
     h.sandbox.setClock(new Date(), 1e-9);
@@ -58,7 +70,9 @@ describe('sync-worker crash safety', () => {
     await h.sandbox.faults('allstar', { latencyMs: 15 });
 
     await worker.start();
-    expect(await h.sync(reference.consentId, { trigger: 'initial', psuIpAddress: PSU_IP })).toMatchObject({ status: 'succeeded' });
+    expect(await h.sync(reference.consentId, { trigger: 'initial', psuIpAddress: PSU_IP })).toMatchObject({
+      status: 'succeeded',
+    });
     const expected = await outcome(h.prisma, reference.consentId);
     expect(expected.transactions.length).toBeGreaterThan(2000);
 
@@ -75,12 +89,19 @@ describe('sync-worker crash safety', () => {
     }
     const run = await h.waitForRun(runId, 90_000);
     expect(killedMidRun).toBeGreaterThan(0);
-    expect(run).toMatchObject({ status: 'succeeded', transactionsAdded: expected.transactions.length, transactionsModified: 0, transactionsRemoved: 0 });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      transactionsAdded: expected.transactions.length,
+      transactionsModified: 0,
+      transactionsRemoved: 0,
+    });
     expect(run.attempts).toBeGreaterThan(1);
 
     const actual = await outcome(h.prisma, crashed.consentId);
     expect(actual.transactions).toEqual(expected.transactions);
-    expect(actual.changes).toEqual([{ kind: 'added', rows: expected.transactions.length, transactions: expected.transactions.length }]);
+    expect(actual.changes).toEqual([
+      { kind: 'added', rows: expected.transactions.length, transactions: expected.transactions.length },
+    ]);
     expect(actual.announced).toBe(expected.transactions.length);
     expect(actual.announcedIdsUnique).toBe(true);
     expect(actual.completedEvents).toBe(1);

@@ -8,7 +8,11 @@ try {
   const config = loadSyncWorkerConfig();
   const logger = createLogger('sync-worker', config.runtime.logLevel);
   const metrics = new Metrics('sync-worker');
-  const app = await createHttpApp(SyncWorkerModule.forRoot(config, metrics, logger), { service: 'sync-worker', logger, metrics });
+  const app = await createHttpApp(SyncWorkerModule.forRoot(config, metrics, logger), {
+    service: 'sync-worker',
+    logger,
+    metrics,
+  });
   installShutdownTimeout(logger, config.runtime.shutdownTimeoutMs);
   await app.listen({ port: config.ports['sync-worker'], host: '127.0.0.1' });
   logger.info({ port: config.ports['sync-worker'] }, 'sync-worker ready');

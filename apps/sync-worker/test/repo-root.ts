@@ -7,7 +7,8 @@ export function repoRootFrom(moduleUrl: string): string {
   let dir = path.dirname(fileURLToPath(moduleUrl));
   for (;;) {
     const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'ais-gateway') return dir;
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'ais-gateway')
+      return dir;
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error(`no ais-gateway package.json above ${moduleUrl}`);
     dir = parent;

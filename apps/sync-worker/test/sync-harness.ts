@@ -7,7 +7,16 @@ import { Redis } from 'ioredis';
 import { request } from 'undici';
 import { connectorsSection, loadConfig, rpcSection } from '@ais/config';
 import { KeyRing } from '@ais/crypto';
-import { AuditLogRepository, createPrismaClient, ProviderOperationRepository, RegistrationGate, SyncConsentRepository, SyncRunRepository, type PrismaClient, type SyncRunRecord } from '@ais/db';
+import {
+  AuditLogRepository,
+  createPrismaClient,
+  ProviderOperationRepository,
+  RegistrationGate,
+  SyncConsentRepository,
+  SyncRunRepository,
+  type PrismaClient,
+  type SyncRunRecord,
+} from '@ais/db';
 import { newId, type Permission } from '@ais/domain';
 import type { ConnectorTokenSet, RpcRequest, RpcResponse, SyncTrigger } from '@ais/contracts';
 import { createHttpApp } from '@ais/http-kit';
@@ -71,7 +80,13 @@ interface RawSandbox {
 }
 
 export interface Summary {
-  accounts: { accountId: string; currency: string; historyFrom: string; booked: { count: number; sum: string }; pending: { count: number; sum: string } }[];
+  accounts: {
+    accountId: string;
+    currency: string;
+    historyFrom: string;
+    booked: { count: number; sum: string };
+    pending: { count: number; sum: string };
+  }[];
 }
 export interface CounterRow {
   consentId: string;
@@ -83,7 +98,10 @@ export interface CounterRow {
   unattendedInWindow: number;
 }
 
-export async function http(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+export async function http(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+) {
   const res = await request(url, { method: (init.method ?? 'GET') as 'GET', headers: init.headers, body: init.body });
   const text = await res.body.text();
   let json: any;
@@ -124,7 +142,11 @@ export class SandboxBanks {
     for (const id of BANKS) this.raw.ctx.bank(id).clock.set(at.getTime(), scale);
   }
   private async control(method: string, p: string, body?: unknown): Promise<any> {
-    const r = await http(`${this.url}${p}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await http(`${this.url}${p}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${r.text}`);
     return r.json;
   }
@@ -132,7 +154,12 @@ export class SandboxBanks {
     return this.control('GET', `/${bank}/sandbox/psus/${username}/summary${from ? `?from=${from}` : ''}`);
   }
   async counters(bank: BankId, consentId?: string): Promise<CounterRow[]> {
-    return (await this.control('GET', `/${bank}/sandbox/counters${consentId ? `?consentId=${encodeURIComponent(consentId)}` : ''}`)).counters;
+    return (
+      await this.control(
+        'GET',
+        `/${bank}/sandbox/counters${consentId ? `?consentId=${encodeURIComponent(consentId)}` : ''}`,
+      )
+    ).counters;
   }
   /**
    * Sets fault knobs. The sandbox's PATCH resets every knob it is not given to its default (zod 4's
@@ -155,16 +182,26 @@ export class SandboxBanks {
   /** The PSU signs in, enters the OTP, keeps every offered account and approves. Answers the redirect. */
   async psuApproves(authorisationUrl: string, psu: Psu): Promise<string> {
     const start = await http(authorisationUrl);
-    if (start.status !== 302 || !start.location) throw new Error(`authorisation URL answered ${start.status}: ${start.text.slice(0, 300)}`);
+    if (start.status !== 302 || !start.location)
+      throw new Error(`authorisation URL answered ${start.status}: ${start.text.slice(0, 300)}`);
     const page = new URL(start.location, authorisationUrl).toString();
     if ((await http(page)).status !== 200) throw new Error('consent page did not open');
-    const login = await http(`${page}/login`, { method: 'POST', headers: FORM, body: form({ username: psu.username, password: psu.password }) });
+    const login = await http(`${page}/login`, {
+      method: 'POST',
+      headers: FORM,
+      body: form({ username: psu.username, password: psu.password }),
+    });
     if (login.status !== 200) throw new Error(`login answered ${login.status}`);
     const otp = await http(`${page}/otp`, { method: 'POST', headers: FORM, body: form({ otp: psu.otp }) });
     if (otp.status !== 200) throw new Error(`otp answered ${otp.status}`);
     const offered = [...otp.text.matchAll(/name="accountIds" value="([^"]+)"/g)].map((m) => m[1]);
-    const decided = await http(`${page}/accounts`, { method: 'POST', headers: FORM, body: form({ accountIds: offered, decision: 'approve' }) });
-    if (decided.status !== 302 || !decided.location) throw new Error(`decision answered ${decided.status}: ${decided.text.slice(0, 300)}`);
+    const decided = await http(`${page}/accounts`, {
+      method: 'POST',
+      headers: FORM,
+      body: form({ accountIds: offered, decision: 'approve' }),
+    });
+    if (decided.status !== 302 || !decided.location)
+      throw new Error(`decision answered ${decided.status}: ${decided.text.slice(0, 300)}`);
     return decided.location;
   }
 }
@@ -226,7 +263,9 @@ export class SyncHarness {
     const logger = createLogger('sync-tests', env.LOG_LEVEL);
     const redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
     try {
-      const sandboxMod = (await import(app('sandbox-bank/src/sandbox.ts'))) as { startSandbox(o: Record<string, unknown>): Promise<RawSandbox> };
+      const sandboxMod = (await import(app('sandbox-bank/src/sandbox.ts'))) as {
+        startSandbox(o: Record<string, unknown>): Promise<RawSandbox>;
+      };
       const raw = await sandboxMod.startSandbox({
         host: '127.0.0.1',
         port: 0,
@@ -246,13 +285,20 @@ export class SyncHarness {
 
       const keys = new KeyRing(...keyRingOf(env));
       const rpc = loadConfig({ rpc: rpcSection }, env).rpc;
-      const connectors = loadConfig({ connectors: connectorsSection }, { ...env, CONNECTOR_SANDBOX_URL: sandbox.url, CONNECTOR_SANDBOX_MTLS_URL: sandbox.mtlsUrl }).connectors;
-      const seed = (await import(app('connector-service/src/provider-seed.ts'))) as { seedProviders(p: PrismaClient, c: { sandboxUrl: string; sandboxMtlsUrl: string }): Promise<number> };
+      const connectors = loadConfig(
+        { connectors: connectorsSection },
+        { ...env, CONNECTOR_SANDBOX_URL: sandbox.url, CONNECTOR_SANDBOX_MTLS_URL: sandbox.mtlsUrl },
+      ).connectors;
+      const seed = (await import(app('connector-service/src/provider-seed.ts'))) as {
+        seedProviders(p: PrismaClient, c: { sandboxUrl: string; sandboxMtlsUrl: string }): Promise<number>;
+      };
       await seed.seedProviders(prisma, { sandboxUrl: sandbox.url, sandboxMtlsUrl: sandbox.mtlsUrl });
 
       const vault = await startTokenVault(prisma, keys, rpc, redis, logger, () => sandbox.now());
       closers.unshift(() => vault.close());
-      const connectorApp = await startConnectorService(prisma, keys, connectors, rpc, redis, logger, () => sandbox.now());
+      const connectorApp = await startConnectorService(prisma, keys, connectors, rpc, redis, logger, () =>
+        sandbox.now(),
+      );
       closers.unshift(() => connectorApp.close());
       const connector = createRpcClient('connector-service', rpc, redis);
       closers.unshift(async () => connector.close());
@@ -275,7 +321,10 @@ export class SyncHarness {
   async startWorker(): Promise<void> {
     const config = this.workerConfig;
     const logger = createLogger('sync-worker', config.runtime.logLevel);
-    const worker = await createHttpApp(SyncWorkerModule.forRoot(config, new Metrics('sync-worker'), logger, { clock: this.clock }), { service: 'sync-worker', logger });
+    const worker = await createHttpApp(
+      SyncWorkerModule.forRoot(config, new Metrics('sync-worker'), logger, { clock: this.clock }),
+      { service: 'sync-worker', logger },
+    );
     await worker.init();
     this.worker = worker;
   }
@@ -286,7 +335,16 @@ export class SyncHarness {
   }
 
   /** A consent authorised by the PSU through the real OAuth flow, stored as the consent-service will. */
-  async authorise(bank: BankId, psu: Psu, options: { permissions?: Permission[]; frequencyPerDay?: number; transactionsFrom?: string; tenantId?: string } = {}): Promise<AuthorisedConsent> {
+  async authorise(
+    bank: BankId,
+    psu: Psu,
+    options: {
+      permissions?: Permission[];
+      frequencyPerDay?: number;
+      transactionsFrom?: string;
+      tenantId?: string;
+    } = {},
+  ): Promise<AuthorisedConsent> {
     const consentId = newId('consent');
     const permissions = options.permissions ?? ['accounts', 'balances', 'transactions'];
     const frequencyPerDay = options.frequencyPerDay ?? 4;
@@ -314,12 +372,26 @@ export class SyncHarness {
         ...(options.transactionsFrom ? { transactionsFrom: new Date(`${options.transactionsFrom}T00:00:00Z`) } : {}),
       },
     });
-    const auth = await this.connector.send('connector.buildAuthorisation', { providerId: bank, externalConsentId: bankConsent.externalConsentId, redirectUri: REDIRECT_URI, consentLinks: bankConsent.links });
+    const auth = await this.connector.send('connector.buildAuthorisation', {
+      providerId: bank,
+      externalConsentId: bankConsent.externalConsentId,
+      redirectUri: REDIRECT_URI,
+      consentLinks: bankConsent.links,
+    });
     const back = new URL(await this.sandbox.psuApproves(auth.url, psu));
-    const params = Object.fromEntries((back.hash ? new URLSearchParams(back.hash.slice(1)) : back.searchParams).entries());
-    const tokens = await this.connector.send('connector.exchangeCode', { providerId: bank, session: auth.session, callback: params });
+    const params = Object.fromEntries(
+      (back.hash ? new URLSearchParams(back.hash.slice(1)) : back.searchParams).entries(),
+    );
+    const tokens = await this.connector.send('connector.exchangeCode', {
+      providerId: bank,
+      session: auth.session,
+      callback: params,
+    });
     await this.storeTokens(consentId, tokens);
-    await this.prisma.consent.update({ where: { id: consentId }, data: { status: 'authorised', authorisedAt: this.clock.now() } });
+    await this.prisma.consent.update({
+      where: { id: consentId },
+      data: { status: 'authorised', authorisedAt: this.clock.now() },
+    });
     return { consentId, bankConsentId: bankConsent.externalConsentId, bank, psu };
   }
 
@@ -340,13 +412,23 @@ export class SyncHarness {
   private get enqueue(): { requestSync: RequestSync; queues: SyncJobQueues } {
     if (!this.producer) {
       const queues = new SyncJobQueues({ url: this.env.REDIS_URL, prefix: this.env.REDIS_PREFIX });
-      this.producer = { requestSync: new RequestSync(new SyncRunRepository(this.prisma), new SyncConsentRepository(this.prisma), queues), queues };
+      this.producer = {
+        requestSync: new RequestSync(
+          new SyncRunRepository(this.prisma),
+          new SyncConsentRepository(this.prisma),
+          queues,
+        ),
+        queues,
+      };
     }
     return this.producer;
   }
 
   /** Requests a sync as the gateway or the scheduler would; answers the run's id. */
-  async request(consentId: string, options: { trigger?: SyncTrigger; psuIpAddress?: string; tenantId?: string } = {}): Promise<string> {
+  async request(
+    consentId: string,
+    options: { trigger?: SyncTrigger; psuIpAddress?: string; tenantId?: string } = {},
+  ): Promise<string> {
     const consent = await this.prisma.consent.findUniqueOrThrow({ where: { id: consentId } });
     const { syncRunId } = await this.enqueue.requestSync.execute(
       {
@@ -362,7 +444,10 @@ export class SyncHarness {
   }
 
   /** Requests a sync and waits until the run has ended. */
-  async sync(consentId: string, options: { trigger?: SyncTrigger; psuIpAddress?: string; tenantId?: string } = {}): Promise<SyncRunRecord> {
+  async sync(
+    consentId: string,
+    options: { trigger?: SyncTrigger; psuIpAddress?: string; tenantId?: string } = {},
+  ): Promise<SyncRunRecord> {
     return this.waitForRun(await this.request(consentId, options));
   }
 
@@ -371,7 +456,8 @@ export class SyncHarness {
     for (;;) {
       const run = await this.prisma.syncRun.findUnique({ where: { id: syncRunId } });
       if (run && ['succeeded', 'failed', 'deferred'].includes(run.status)) return run;
-      if (Date.now() > deadline) throw new Error(`run ${syncRunId} did not end within ${timeoutMs} ms (status ${run?.status})`);
+      if (Date.now() > deadline)
+        throw new Error(`run ${syncRunId} did not end within ${timeoutMs} ms (status ${run?.status})`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -405,15 +491,39 @@ async function startTokenVault(
   @Controller()
   class TokenVaultController {
     @MessagePattern('consent-service.getAccessToken')
-    async getAccessToken(@Payload() req: RpcRequest<'consent-service.getAccessToken'>): Promise<RpcResponse<'consent-service.getAccessToken'>> {
-      const row = await prisma.consentTokenSet.findUniqueOrThrow({ where: { consentId: req.consentId }, include: { consent: { select: { providerId: true } } } });
+    async getAccessToken(
+      @Payload() req: RpcRequest<'consent-service.getAccessToken'>,
+    ): Promise<RpcResponse<'consent-service.getAccessToken'>> {
+      const row = await prisma.consentTokenSet.findUniqueOrThrow({
+        where: { consentId: req.consentId },
+        include: { consent: { select: { providerId: true } } },
+      });
       let tokens = keys.openJson<ConnectorTokenSet>(row.ciphertext, req.consentId);
-      if (tokens.accessTokenExpiresAt && Date.parse(tokens.accessTokenExpiresAt) < now().getTime() + 30_000 && tokens.refreshToken) {
-        tokens = { ...(await connector.send('connector.refreshTokens', { providerId: row.consent.providerId, refreshToken: tokens.refreshToken, externalConsentId: tokens.externalConsentId })), refreshToken: tokens.refreshToken };
+      if (
+        tokens.accessTokenExpiresAt &&
+        Date.parse(tokens.accessTokenExpiresAt) < now().getTime() + 30_000 &&
+        tokens.refreshToken
+      ) {
+        tokens = {
+          ...(await connector.send('connector.refreshTokens', {
+            providerId: row.consent.providerId,
+            refreshToken: tokens.refreshToken,
+            externalConsentId: tokens.externalConsentId,
+          })),
+          refreshToken: tokens.refreshToken,
+        };
         const ciphertext = keys.sealJson(tokens, req.consentId);
-        await prisma.consentTokenSet.update({ where: { consentId: req.consentId }, data: { keyId: KeyRing.keyIdOf(ciphertext), ciphertext } });
+        await prisma.consentTokenSet.update({
+          where: { consentId: req.consentId },
+          data: { keyId: KeyRing.keyIdOf(ciphertext), ciphertext },
+        });
       }
-      return { accessToken: tokens.accessToken, tokenType: tokens.tokenType, externalConsentId: tokens.externalConsentId, expiresAt: tokens.accessTokenExpiresAt };
+      return {
+        accessToken: tokens.accessToken,
+        tokenType: tokens.tokenType,
+        externalConsentId: tokens.externalConsentId,
+        expiresAt: tokens.accessTokenExpiresAt,
+      };
     }
   }
   @Module({ controllers: [TokenVaultController, createPingController('consent-service')] })
@@ -453,7 +563,13 @@ async function startConnectorService(
   const registry = new ConnectorRegistry(
     prisma,
     new RegistrationRepository(prisma, keys),
-    { accessGuard: new PostgresAccessGuard(prisma, guardNow), tokenSource: new RpcTokenSource(vault), resilience: connectors.resilience, logger, metrics: new Metrics('connector-service') },
+    {
+      accessGuard: new PostgresAccessGuard(prisma, guardNow),
+      tokenSource: new RpcTokenSource(vault),
+      resilience: connectors.resilience,
+      logger,
+      metrics: new Metrics('connector-service'),
+    },
     connectors,
   );
   // Every connector.* call goes through ProviderCalls (registration healing, operation outcomes).

@@ -23,10 +23,23 @@ export class WorkerProcess {
   static build(env: Record<string, string>, label: string): WorkerProcess {
     const outDir = path.join(repoRoot, 'tmp', `sync-worker-build-${label}-${process.pid}`);
     rmSync(outDir, { recursive: true, force: true });
-    execFileSync(process.execPath, [path.join(repoRoot, 'node_modules/@swc/cli/bin/swc.js'), 'apps/sync-worker/src', 'libs', '-d', outDir, '--quiet', '--ignore', '**/*.spec.ts,**/*.integration-spec.ts,**/*.e2e-spec.ts'], {
-      cwd: repoRoot,
-      stdio: 'pipe',
-    });
+    execFileSync(
+      process.execPath,
+      [
+        path.join(repoRoot, 'node_modules/@swc/cli/bin/swc.js'),
+        'apps/sync-worker/src',
+        'libs',
+        '-d',
+        outDir,
+        '--quiet',
+        '--ignore',
+        '**/*.spec.ts,**/*.integration-spec.ts,**/*.e2e-spec.ts',
+      ],
+      {
+        cwd: repoRoot,
+        stdio: 'pipe',
+      },
+    );
     const logDir = path.join(repoRoot, 'tmp', 'sync-worker-logs');
     mkdirSync(logDir, { recursive: true });
     return new WorkerProcess(outDir, env, path.join(logDir, `${label}-${process.pid}.log`));
@@ -35,7 +48,11 @@ export class WorkerProcess {
   async start(): Promise<void> {
     const port = await freePort();
     const entry = path.join(this.outDir, 'apps/sync-worker/src/main.js');
-    const child = spawn(process.execPath, ['--enable-source-maps', entry], { cwd: repoRoot, env: { ...this.env, SYNC_WORKER_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+      cwd: repoRoot,
+      env: { ...this.env, SYNC_WORKER_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const log = createWriteStream(this.logFile, { flags: 'a' });
     log.write(`--- start ${++this.starts}\n`);
     child.stdout.pipe(log);

@@ -37,7 +37,11 @@ export class WebhookDispatcherModule {
   static forRoot(config: WebhookDispatcherConfig, metrics: Metrics, logger: Logger): DynamicModule {
     return {
       module: WebhookDispatcherModule,
-      imports: [DbModule.forRoot(config.database), RedisModule.forRoot(config.redis), HealthModule.register([], [PostgresHealthCheck, RedisHealthCheck])],
+      imports: [
+        DbModule.forRoot(config.database),
+        RedisModule.forRoot(config.redis),
+        HealthModule.register([], [PostgresHealthCheck, RedisHealthCheck]),
+      ],
       controllers: [InternalMetricsController],
       providers: [
         { provide: Metrics, useValue: metrics },
@@ -48,18 +52,30 @@ export class WebhookDispatcherModule {
         {
           provide: DISPATCH_POOL,
           useFactory: () => {
-            const pool = new pg.Pool({ connectionString: config.database.url, max: config.database.poolSize, options: '-c synchronous_commit=off' });
+            const pool = new pg.Pool({
+              connectionString: config.database.url,
+              max: config.database.poolSize,
+              options: '-c synchronous_commit=off',
+            });
             pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
             return pool;
           },
         },
         DispatchPoolLifecycle,
-        { provide: WebhookDispatchRepository, inject: [DISPATCH_POOL], useFactory: (pool: pg.Pool) => new WebhookDispatchRepository(pool) },
+        {
+          provide: WebhookDispatchRepository,
+          inject: [DISPATCH_POOL],
+          useFactory: (pool: pg.Pool) => new WebhookDispatchRepository(pool),
+        },
         {
           provide: WebhookSender,
           inject: [TargetPolicy],
           useFactory: (policy: TargetPolicy) =>
-            new WebhookSender(policy, { timeoutMs: config.webhooks.timeoutMs, connectTimeoutMs: config.webhooks.connectTimeoutMs, maxResponseBytes: config.webhooks.maxResponseBytes }),
+            new WebhookSender(policy, {
+              timeoutMs: config.webhooks.timeoutMs,
+              connectTimeoutMs: config.webhooks.connectTimeoutMs,
+              maxResponseBytes: config.webhooks.maxResponseBytes,
+            }),
         },
         DispatcherMetrics,
         EndpointDirectory,

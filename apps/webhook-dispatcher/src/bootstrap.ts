@@ -11,7 +11,11 @@ export async function createWebhookDispatcher(
   logger: Logger = createLogger('webhook-dispatcher', config.runtime.logLevel),
 ): Promise<NestFastifyApplication> {
   const metrics = new Metrics('webhook-dispatcher');
-  const app = await createHttpApp(WebhookDispatcherModule.forRoot(config, metrics, logger), { service: 'webhook-dispatcher', logger, metrics });
+  const app = await createHttpApp(WebhookDispatcherModule.forRoot(config, metrics, logger), {
+    service: 'webhook-dispatcher',
+    logger,
+    metrics,
+  });
   // Load the query engine before the background loops start (they begin on init).
   await app.get<PrismaClient>(PRISMA).$connect();
   await app.init();

@@ -19,7 +19,10 @@ async function setUp(label: string, overrides: Record<string, string> = {}) {
   return { db, env, fx, sql, dispatcher };
 }
 
-async function tearDown(ctx: { db: TestDatabase; fx: Fixtures; sql: pg.Client; dispatcher: DispatcherUnderTest }, receivers: TestReceiver[]) {
+async function tearDown(
+  ctx: { db: TestDatabase; fx: Fixtures; sql: pg.Client; dispatcher: DispatcherUnderTest },
+  receivers: TestReceiver[],
+) {
   await ctx.dispatcher.close();
   for (const r of receivers) await r.stop();
   await ctx.sql.end();
@@ -36,7 +39,8 @@ describe('webhook dispatcher: delivery', () => {
     return r;
   };
   const deliveries = async (endpointId: string) =>
-    (await ctx.sql.query('SELECT * FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY id', [endpointId])).rows as Record<string, any>[];
+    (await ctx.sql.query('SELECT * FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY id', [endpointId]))
+      .rows as Record<string, any>[];
 
   beforeAll(async () => {
     ctx = await setUp('wd_delivery');
@@ -52,7 +56,15 @@ describe('webhook dispatcher: delivery', () => {
     await ctx.fx.endpoint(stranger, `${s.url}/other`, ['*']);
 
     const added = await ctx.fx.emit(tenant, 'transactions.added', txnData, 25);
-    const synced = await ctx.fx.emit(tenant, 'sync.completed', (i) => ({ consentId: 'cons_1', syncRunId: `sr_${i}`, trigger: 'scheduled', accounts: 1, transactionsAdded: 25, transactionsModified: 0, transactionsRemoved: 0 }));
+    const synced = await ctx.fx.emit(tenant, 'sync.completed', (i) => ({
+      consentId: 'cons_1',
+      syncRunId: `sr_${i}`,
+      trigger: 'scheduled',
+      accounts: 1,
+      transactionsAdded: 25,
+      transactionsModified: 0,
+      transactionsRemoved: 0,
+    }));
 
     await until('both endpoints served', () => a.received.length === 25 && b.received.length === 26);
     expect(ids(a)).toEqual(added);
@@ -62,7 +74,12 @@ describe('webhook dispatcher: delivery', () => {
     const first = a.received[0];
     expect(first.path).toBe('/txns');
     expect(first.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(first.body)).toEqual({ id: added[0], type: 'transactions.added', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/), data: txnData(0) });
+    expect(JSON.parse(first.body)).toEqual({
+      id: added[0],
+      type: 'transactions.added',
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      data: txnData(0),
+    });
     for (const r of a.received) expect(verifyStandardWebhook(txns.secret, r.headers, r.body)).toEqual({ ok: true });
     for (const r of b.received) expect(verifyStandardWebhook(all.secret, r.headers, r.body)).toEqual({ ok: true });
     expect(verifyStandardWebhook(all.secret, a.received[0].headers, a.received[0].body).ok).toBe(false);
@@ -70,9 +87,17 @@ describe('webhook dispatcher: delivery', () => {
     await until('outcomes recorded', async () => (await deliveries(txns.id)).every((d) => d.status === 'succeeded'));
     const rows = await deliveries(txns.id);
     expect(rows).toHaveLength(25);
-    expect(rows[0]).toMatchObject({ attempts: 1, last_response_status: 204, next_attempt_at: null, succeeded_at: expect.any(Date) });
+    expect(rows[0]).toMatchObject({
+      attempts: 1,
+      last_response_status: 204,
+      next_attempt_at: null,
+      succeeded_at: expect.any(Date),
+    });
     // First-attempt successes need no attempt-log row: the delivery row is that attempt.
-    const attempts = await ctx.sql.query('SELECT count(*)::int AS n FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = $1', [txns.id]);
+    const attempts = await ctx.sql.query(
+      'SELECT count(*)::int AS n FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = $1',
+      [txns.id],
+    );
     expect(attempts.rows[0].n).toBe(0);
   });
 
@@ -85,7 +110,11 @@ describe('webhook dispatcher: delivery', () => {
     await writer.query('BEGIN');
     await writer.query('SELECT pg_current_xact_id()'); // takes its transaction id now: it is "older" than what follows
     const lateId = newId('event');
-    await writer.query(`INSERT INTO events (id, tenant_id, type, data) VALUES ($1, $2, 'transactions.added', $3)`, [lateId, tenant, JSON.stringify(txnData(0))]);
+    await writer.query(`INSERT INTO events (id, tenant_id, type, data) VALUES ($1, $2, 'transactions.added', $3)`, [
+      lateId,
+      tenant,
+      JSON.stringify(txnData(0)),
+    ]);
     const [after] = await ctx.fx.emit(tenant, 'transactions.added', txnData);
 
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -101,7 +130,9 @@ describe('webhook dispatcher: delivery', () => {
     const tenant = await ctx.fx.tenant();
     const r = await receiver();
     await ctx.fx.endpoint(tenant, r.url, ['transactions.added']);
-    const elsewhere = new pg.Client({ connectionString: Object.assign(new URL(ctx.db.url), { pathname: '/postgres' }).toString() });
+    const elsewhere = new pg.Client({
+      connectionString: Object.assign(new URL(ctx.db.url), { pathname: '/postgres' }).toString(),
+    });
     await elsewhere.connect();
     try {
       await elsewhere.query('BEGIN');
@@ -120,11 +151,18 @@ describe('webhook dispatcher: delivery', () => {
     const endpoint = await ctx.fx.endpoint(tenant, `${r.url}/hook`, ['transactions.added']);
     await r.stop();
     const events = await ctx.fx.emit(tenant, 'transactions.added', txnData, 30);
-    await until('first attempts failed', async () => (await deliveries(endpoint.id)).filter((d) => d.attempts >= 1).length === 30);
+    await until(
+      'first attempts failed',
+      async () => (await deliveries(endpoint.id)).filter((d) => d.attempts >= 1).length === 30,
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     await r.start();
 
-    await until('all accepted', () => new Set([...r.tally()].filter(([, t]) => t.accepted > 0).map(([id]) => id)).size === 30, 20_000);
+    await until(
+      'all accepted',
+      () => new Set([...r.tally()].filter(([, t]) => t.accepted > 0).map(([id]) => id)).size === 30,
+      20_000,
+    );
     await until('all recorded', async () => (await deliveries(endpoint.id)).every((d) => d.status === 'succeeded'));
     await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more comes
     const tally = r.tally();
@@ -132,7 +170,10 @@ describe('webhook dispatcher: delivery', () => {
     for (const id of events) expect(tally.get(id)!.accepted).toBe(1);
     const rows = await deliveries(endpoint.id);
     expect(Math.min(...rows.map((d) => d.attempts))).toBeGreaterThanOrEqual(2);
-    const errors = await ctx.sql.query(`SELECT error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = $1 AND a.response_status IS NULL LIMIT 1`, [endpoint.id]);
+    const errors = await ctx.sql.query(
+      `SELECT error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = $1 AND a.response_status IS NULL LIMIT 1`,
+      [endpoint.id],
+    );
     expect(errors.rows[0].error).toContain('ECONNREFUSED');
   });
 
@@ -152,7 +193,11 @@ describe('webhook dispatcher: delivery', () => {
     expect(Date.now() - started).toBeLessThan(2_500);
     expect(ids(healthy)).toEqual(events);
 
-    await until('slow attempt timed out', async () => (await deliveries(slowEndpoint.id)).some((d) => d.last_error === 'timed out after 1000 ms'), 5_000);
+    await until(
+      'slow attempt timed out',
+      async () => (await deliveries(slowEndpoint.id)).some((d) => d.last_error === 'timed out after 1000 ms'),
+      5_000,
+    );
     const row = (await deliveries(slowEndpoint.id)).find((d) => d.last_error)!;
     expect(row).toMatchObject({ status: 'pending', last_response_status: null });
     expect(row.last_latency_ms).toBeGreaterThanOrEqual(990);
@@ -190,16 +235,31 @@ describe('webhook dispatcher: delivery', () => {
     const endpoint = await ctx.fx.endpoint(tenant, r.url, ['transactions.added']);
     await ctx.fx.emit(tenant, 'transactions.added', txnData, 3);
 
-    await until('disabled', async () => (await ctx.sql.query('SELECT status FROM webhook_endpoints WHERE id = $1', [endpoint.id])).rows[0].status === 'disabled');
+    await until(
+      'disabled',
+      async () =>
+        (await ctx.sql.query('SELECT status FROM webhook_endpoints WHERE id = $1', [endpoint.id])).rows[0].status ===
+        'disabled',
+    );
     const row = (await ctx.sql.query('SELECT * FROM webhook_endpoints WHERE id = $1', [endpoint.id])).rows[0];
     expect(row.disabled_reason).toMatch(/^the endpoint answered 410 Gone at /);
-    const audit = await ctx.sql.query(`SELECT * FROM audit_log WHERE action = 'webhook.disabled' AND target_id = $1`, [endpoint.id]);
-    expect(audit.rows).toEqual([expect.objectContaining({ actor: 'webhook-dispatcher', tenant_id: tenant, details: expect.objectContaining({ kind: 'gone' }) })]);
+    const audit = await ctx.sql.query(`SELECT * FROM audit_log WHERE action = 'webhook.disabled' AND target_id = $1`, [
+      endpoint.id,
+    ]);
+    expect(audit.rows).toEqual([
+      expect.objectContaining({
+        actor: 'webhook-dispatcher',
+        tenant_id: tenant,
+        details: expect.objectContaining({ kind: 'gone' }),
+      }),
+    ]);
     await until('all failed', async () => (await deliveries(endpoint.id)).every((d) => d.status === 'failed'));
     expect(r.received).toHaveLength(1);
     const rows = await deliveries(endpoint.id);
     expect(rows.filter((d) => d.last_response_status === 410)).toHaveLength(1);
-    expect(rows.filter((d) => String(d.last_error).startsWith('endpoint disabled: the endpoint answered 410 Gone'))).toHaveLength(2);
+    expect(
+      rows.filter((d) => String(d.last_error).startsWith('endpoint disabled: the endpoint answered 410 Gone')),
+    ).toHaveLength(2);
 
     await ctx.fx.emit(tenant, 'transactions.added', txnData);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -254,8 +314,19 @@ describe('webhook dispatcher: SSRF', () => {
     await ctx.fx.emit(tenant, 'transactions.added', txnData);
 
     for (const [i, endpoint] of endpoints.entries()) {
-      const row = await until(`attempted ${refused[i]}`, async () => (await ctx.sql.query('SELECT * FROM webhook_deliveries WHERE endpoint_id = $1 AND attempts >= 1', [endpoint.id])).rows[0]);
-      expect([refused[i], row.last_error]).toEqual([refused[i], expect.stringMatching(/^refused to connect to \S+: (plain http is only allowed|.* is a .* address)/)]);
+      const row = await until(
+        `attempted ${refused[i]}`,
+        async () =>
+          (
+            await ctx.sql.query('SELECT * FROM webhook_deliveries WHERE endpoint_id = $1 AND attempts >= 1', [
+              endpoint.id,
+            ])
+          ).rows[0],
+      );
+      expect([refused[i], row.last_error]).toEqual([
+        refused[i],
+        expect.stringMatching(/^refused to connect to \S+: (plain http is only allowed|.* is a .* address)/),
+      ]);
       expect(row.last_response_status).toBeNull();
       expect(row.status).toBe('pending'); // retried like any failure: the target may be fixed
     }
@@ -268,7 +339,10 @@ describe('webhook dispatcher: endpoints failing for too long', () => {
   let ctx: Awaited<ReturnType<typeof setUp>>;
   const r = new TestReceiver();
   beforeAll(async () => {
-    ctx = await setUp('wd_disable', { WEBHOOK_DISABLE_AFTER: '1500ms', WEBHOOK_RETRY_SCHEDULE: '200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms' });
+    ctx = await setUp('wd_disable', {
+      WEBHOOK_DISABLE_AFTER: '1500ms',
+      WEBHOOK_RETRY_SCHEDULE: '200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms',
+    });
     await r.start();
   });
   afterAll(async () => tearDown(ctx, [r]));
@@ -278,7 +352,12 @@ describe('webhook dispatcher: endpoints failing for too long', () => {
     let failing = true;
     r.behaviour = () => ({ status: failing ? 500 : 200 });
     const endpoint = await ctx.fx.endpoint(tenant, r.url, ['transactions.added']);
-    const state = async () => (await ctx.sql.query('SELECT status, failing_since, disabled_reason FROM webhook_endpoints WHERE id = $1', [endpoint.id])).rows[0];
+    const state = async () =>
+      (
+        await ctx.sql.query('SELECT status, failing_since, disabled_reason FROM webhook_endpoints WHERE id = $1', [
+          endpoint.id,
+        ])
+      ).rows[0];
 
     await ctx.fx.emit(tenant, 'transactions.added', txnData);
     await until('failing', async () => (await state()).failing_since !== null);
@@ -291,9 +370,15 @@ describe('webhook dispatcher: endpoints failing for too long', () => {
     await until('disabled', async () => (await state()).status === 'disabled', 10_000);
     expect(Date.now() - since).toBeGreaterThanOrEqual(1_400);
     expect((await state()).disabled_reason).toMatch(/^failing continuously since \S+Z \(1500 ms or more\)$/);
-    const audit = await ctx.sql.query(`SELECT details FROM audit_log WHERE action = 'webhook.disabled' AND target_id = $1`, [endpoint.id]);
+    const audit = await ctx.sql.query(
+      `SELECT details FROM audit_log WHERE action = 'webhook.disabled' AND target_id = $1`,
+      [endpoint.id],
+    );
     expect(audit.rows).toEqual([{ details: expect.objectContaining({ kind: 'failing' }) }]);
-    const pending = await ctx.sql.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending'`, [endpoint.id]);
+    const pending = await ctx.sql.query(
+      `SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending'`,
+      [endpoint.id],
+    );
     expect(pending.rows[0].n).toBe(0);
   });
 });
@@ -318,12 +403,16 @@ describe('webhook dispatcher: several instances, shutdown', () => {
         lanes.push({ r, id: (await ctx.fx.endpoint(tenant, r.url, ['transactions.added'])).id });
       }
       const events: string[] = [];
-      for (let batch = 0; batch < 5; batch++) events.push(...(await ctx.fx.emit(tenant, 'transactions.added', txnData, 40)));
+      for (let batch = 0; batch < 5; batch++)
+        events.push(...(await ctx.fx.emit(tenant, 'transactions.added', txnData, 40)));
       await until('all delivered', () => lanes.every(({ r }) => r.received.length >= 200), 20_000);
       await new Promise((resolve) => setTimeout(resolve, 200));
       for (const { r } of lanes) expect(ids(r)).toEqual(events);
       const recorded = await until('all recorded', async () => {
-        const { rows } = await ctx.sql.query(`SELECT count(*)::int AS n, sum(attempts)::int AS attempts FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE w.tenant_id = $1 AND d.status = 'succeeded'`, [tenant]);
+        const { rows } = await ctx.sql.query(
+          `SELECT count(*)::int AS n, sum(attempts)::int AS attempts FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE w.tenant_id = $1 AND d.status = 'succeeded'`,
+          [tenant],
+        );
         return rows[0].n === 800 && rows[0];
       });
       expect(recorded.attempts).toBe(800); // each exactly once: no instance sent what another had
@@ -342,7 +431,10 @@ describe('webhook dispatcher: several instances, shutdown', () => {
     await until('started', () => r.received.length >= 2);
 
     await ctx.dispatcher.close();
-    const leases = await ctx.sql.query(`SELECT count(*)::int AS n FROM webhook_endpoint_leases WHERE endpoint_id = $1`, [endpoint.id]);
+    const leases = await ctx.sql.query(
+      `SELECT count(*)::int AS n FROM webhook_endpoint_leases WHERE endpoint_id = $1`,
+      [endpoint.id],
+    );
     expect(leases.rows[0].n).toBe(0);
     const accepted = r.received.filter((x) => x.status === 200).length;
     expect(accepted).toBe(r.received.length); // the in-flight one was awaited, not cut off

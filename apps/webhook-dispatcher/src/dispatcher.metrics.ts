@@ -23,32 +23,61 @@ export class DispatcherMetrics {
   readonly outboxLag: Gauge;
 
   constructor(@Inject(Metrics) metrics: Metrics) {
-    this.attempts = metrics.counter('webhook_attempts_total', 'Delivery attempts by outcome (success, http_error, gone, timeout, network_error, refused)', ['outcome']);
-    this.attemptDuration = metrics.histogram('webhook_attempt_duration_seconds', 'Time to the response headers (or the failure) of one attempt', ['result'], [
-      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15,
-    ]);
-    this.commitToDelivery = metrics.histogram('webhook_commit_to_delivery_seconds', 'From the event being written to its first successful delivery', [], [
-      0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600,
-    ]);
+    this.attempts = metrics.counter(
+      'webhook_attempts_total',
+      'Delivery attempts by outcome (success, http_error, gone, timeout, network_error, refused)',
+      ['outcome'],
+    );
+    this.attemptDuration = metrics.histogram(
+      'webhook_attempt_duration_seconds',
+      'Time to the response headers (or the failure) of one attempt',
+      ['result'],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+    );
+    this.commitToDelivery = metrics.histogram(
+      'webhook_commit_to_delivery_seconds',
+      'From the event being written to its first successful delivery',
+      [],
+      [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    );
     this.relayedEvents = metrics.counter('webhook_outbox_events_total', 'Events the outbox relay has passed', []);
-    this.createdDeliveries = metrics.counter('webhook_deliveries_created_total', 'Deliveries created by the outbox relay', []);
-    this.disabledEndpoints = metrics.counter('webhook_endpoints_disabled_total', 'Endpoints the dispatcher disabled, by reason (gone, failing)', ['reason']);
+    this.createdDeliveries = metrics.counter(
+      'webhook_deliveries_created_total',
+      'Deliveries created by the outbox relay',
+      [],
+    );
+    this.disabledEndpoints = metrics.counter(
+      'webhook_endpoints_disabled_total',
+      'Endpoints the dispatcher disabled, by reason (gone, failing)',
+      ['reason'],
+    );
     const seconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
     const sizes = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
     this.claimDuration = metrics.histogram('webhook_claim_duration_seconds', 'One claim transaction', [], seconds);
     this.claimSize = metrics.histogram('webhook_claim_size', 'Deliveries leased by one claim', [], sizes);
-    this.recordDuration = metrics.histogram('webhook_record_duration_seconds', 'One outcome-recording transaction', [], seconds);
+    this.recordDuration = metrics.histogram(
+      'webhook_record_duration_seconds',
+      'One outcome-recording transaction',
+      [],
+      seconds,
+    );
     this.recordSize = metrics.histogram('webhook_record_size', 'Outcomes written by one transaction', [], sizes);
     this.relayDuration = metrics.histogram('webhook_relay_duration_seconds', 'One relay step', [], seconds);
     const gauge = (name: string, help: string) => new Gauge({ name, help, registers: [metrics.registry] });
     this.inFlight = gauge('webhook_in_flight', 'Requests in flight from this process');
     this.held = gauge('webhook_claimed', 'Deliveries this process holds (queued locally or in flight)');
     this.queueDepth = gauge('webhook_queue_depth', 'Deliveries due now and not yet claimed (all instances; sampled)');
-    this.outboxLag = gauge('webhook_outbox_lag_seconds', 'Age of the oldest event the relay has not turned into deliveries yet (sampled)');
+    this.outboxLag = gauge(
+      'webhook_outbox_lag_seconds',
+      'Age of the oldest event the relay has not turned into deliveries yet (sampled)',
+    );
   }
 
   observeAttempt(result: AttemptResult): void {
     this.attempts.inc({ outcome: result.kind });
-    this.attemptDuration.observe({ result: result.kind === 'success' ? 'success' : 'failure' }, result.latencyMs / 1000);
+    this.attemptDuration.observe(
+      { result: result.kind === 'success' ? 'success' : 'failure' },
+      result.latencyMs / 1000,
+    );
   }
 }

@@ -1,4 +1,13 @@
-import { cryptoSection, databaseSection, healthPortsSection, loadConfig, redisSection, rpcSection, runtimeSection, webhooksSection } from '@ais/config';
+import {
+  cryptoSection,
+  databaseSection,
+  healthPortsSection,
+  loadConfig,
+  redisSection,
+  rpcSection,
+  runtimeSection,
+  webhooksSection,
+} from '@ais/config';
 
 export const loadWebhookDispatcherConfig = (env?: Record<string, string | undefined>) =>
   loadConfig(

@@ -55,7 +55,11 @@ describe('webhook dispatcher process: SIGKILL mid-batch', () => {
     expect(seenAtKill[0]).toBeLessThan(events.length); // it really died mid-batch
 
     await stack.restart('webhook-dispatcher');
-    await until('every event accepted by both', () => lanes.every(({ r }) => events.every((id) => (r.tally().get(id)?.accepted ?? 0) >= 1)), 60_000);
+    await until(
+      'every event accepted by both',
+      () => lanes.every(({ r }) => events.every((id) => (r.tally().get(id)?.accepted ?? 0) >= 1)),
+      60_000,
+    );
 
     for (const { r, secret } of lanes) {
       const tally = r.tally();

@@ -23,7 +23,10 @@ export interface DispatcherUnderTest {
 }
 
 /** The dispatcher in-process over an existing database (tests own the database). */
-export async function startDispatcher(env: Record<string, string>, overrides: Record<string, string> = {}): Promise<DispatcherUnderTest> {
+export async function startDispatcher(
+  env: Record<string, string>,
+  overrides: Record<string, string> = {},
+): Promise<DispatcherUnderTest> {
   const config = loadWebhookDispatcherConfig({ ...env, ...FAST_WEBHOOKS, ...overrides });
   const app = await createWebhookDispatcher(config, createLogger('webhook-dispatcher', config.runtime.logLevel));
   return { app, holder: app.get(DeliveryScheduler).holder, close: () => app.close() };

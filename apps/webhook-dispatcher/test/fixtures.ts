@@ -34,11 +34,24 @@ export class Fixtures {
   async endpoint(tenantId: string, url: string, events: string[] = ['*']): Promise<{ id: string; secret: string }> {
     const id = newId('webhookEndpoint');
     const secret = generateWebhookSecret();
-    await this.prisma.$transaction((tx) => this.endpoints.create(tx, tenantId, { id, url, description: null, events, secretEncrypted: this.ring.seal(secret, id) }));
+    await this.prisma.$transaction((tx) =>
+      this.endpoints.create(tx, tenantId, {
+        id,
+        url,
+        description: null,
+        events,
+        secretEncrypted: this.ring.seal(secret, id),
+      }),
+    );
     return { id, secret };
   }
 
-  async emit<T extends EventType>(tenantId: string, type: T, data: (i: number) => EventPayloads[T], count = 1): Promise<string[]> {
+  async emit<T extends EventType>(
+    tenantId: string,
+    type: T,
+    data: (i: number) => EventPayloads[T],
+    count = 1,
+  ): Promise<string[]> {
     return this.prisma.$transaction(async (tx) => {
       const ids: string[] = [];
       for (let i = 0; i < count; i++) ids.push(await this.events.append(tx, tenantId, type, data(i)));
@@ -52,7 +65,14 @@ export class Fixtures {
    */
   async deliveries(
     tenantId: string,
-    rows: Array<{ id: string; endpointId: string; eventId: string; status: 'pending' | 'succeeded' | 'failed'; attempts: number; nextAttemptAt: Date | null }>,
+    rows: Array<{
+      id: string;
+      endpointId: string;
+      eventId: string;
+      status: 'pending' | 'succeeded' | 'failed';
+      attempts: number;
+      nextAttemptAt: Date | null;
+    }>,
   ): Promise<void> {
     const col = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key]);
     await this.prisma.$executeRaw`

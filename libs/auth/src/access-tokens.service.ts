@@ -65,7 +65,11 @@ export class AccessTokensService {
       algorithms: [ACCESS_TOKEN_ALG],
       typ: 'at+jwt',
     });
-    if (typeof payload.sub !== 'string' || typeof payload['cid'] !== 'string' || typeof payload['client_id'] !== 'string') {
+    if (
+      typeof payload.sub !== 'string' ||
+      typeof payload['cid'] !== 'string' ||
+      typeof payload['client_id'] !== 'string'
+    ) {
       throw new AppError('unauthorized', 'The access token is invalid.');
     }
     return { tenantId: payload.sub, credentialId: payload['cid'], clientId: payload['client_id'] };

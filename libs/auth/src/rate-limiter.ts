@@ -46,6 +46,12 @@ export class RateLimiter {
       String(interval),
       String(limitPerMinute),
     )) as [number, number, number, number];
-    return { allowed: allowed === 1, limit: limitPerMinute, remaining: Math.max(0, remaining), retryAfterMs: Math.max(0, retryAfterMs), resetMs: Math.max(0, resetMs) };
+    return {
+      allowed: allowed === 1,
+      limit: limitPerMinute,
+      remaining: Math.max(0, remaining),
+      retryAfterMs: Math.max(0, retryAfterMs),
+      resetMs: Math.max(0, resetMs),
+    };
   }
 }

@@ -48,7 +48,15 @@ export class SigningKeysService {
     const kid = newId('signingKey');
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: ACCESS_TOKEN_ALG, use: 'sig' };
     const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: ACCESS_TOKEN_ALG };
-    await this.repository.rotate({ kid, alg: ACCESS_TOKEN_ALG, publicJwk, privateJwkEncrypted: this.keyRing.sealJson(privateJwk, `signing-key:${kid}`) }, onlyIfOlderThan);
+    await this.repository.rotate(
+      {
+        kid,
+        alg: ACCESS_TOKEN_ALG,
+        publicJwk,
+        privateJwkEncrypted: this.keyRing.sealJson(privateJwk, `signing-key:${kid}`),
+      },
+      onlyIfOlderThan,
+    );
     this.active = null;
   }
 

@@ -29,12 +29,17 @@ export class TenantAuthService {
     if (looksLikeApiKey(token) || token.split('.').length !== 3) return null;
     const claims = await this.accessTokens.verify(token);
     const credential = await this.credentials.findById(claims.credentialId);
-    if (!credential || credential.tenantId !== claims.tenantId) throw new AppError('unauthorized', 'The access token is invalid.');
+    if (!credential || credential.tenantId !== claims.tenantId)
+      throw new AppError('unauthorized', 'The access token is invalid.');
     return this.principalFor(credential, now);
   }
 
   /** client_credentials: returns the OAuth client's credential when id and secret match. */
-  async authenticateClient(clientId: string, clientSecret: string, now = new Date()): Promise<TenantPrincipal & { clientId: string }> {
+  async authenticateClient(
+    clientId: string,
+    clientSecret: string,
+    now = new Date(),
+  ): Promise<TenantPrincipal & { clientId: string }> {
     const credential = await this.credentials.findByPublicId('oauth_client', clientId);
     if (!credential || !safeEqual(credential.secretHash, hashSecret(clientSecret))) {
       throw new AppError('unauthorized', 'Unknown client or wrong client secret.');
@@ -44,8 +49,10 @@ export class TenantAuthService {
 
   private principalFor(credential: AuthenticatedCredential, now: Date): TenantPrincipal {
     if (credential.status !== 'active') throw new AppError('unauthorized', 'This credential has been revoked.');
-    if (credential.expiresAt && credential.expiresAt <= now) throw new AppError('unauthorized', 'This credential has expired (it was rotated).');
-    if (credential.tenant.status !== 'active') throw new AppError('tenant_suspended', 'This tenant is suspended. Contact the operator.');
+    if (credential.expiresAt && credential.expiresAt <= now)
+      throw new AppError('unauthorized', 'This credential has expired (it was rotated).');
+    if (credential.tenant.status !== 'active')
+      throw new AppError('tenant_suspended', 'This tenant is suspended. Contact the operator.');
     this.touch(credential.id, now);
     return {
       tenantId: credential.tenantId,

@@ -12,4 +12,11 @@ export { connectorsSection, type ConnectorsConfig } from './sections/connectors.
 export { consentsSection } from './sections/consents.section.js';
 export { webhooksSection, parseDurationMs, type WebhooksConfig } from './sections/webhooks.section.js';
 export { syncSection, type SyncConfig } from './sections/sync.section.js';
-export { stackEnv, stackPorts, DEFAULT_STACK_PORTS, STACK_PORT_VARS, type StackLayout, type StackPorts } from './stack-env.js';
+export {
+  stackEnv,
+  stackPorts,
+  DEFAULT_STACK_PORTS,
+  STACK_PORT_VARS,
+  type StackLayout,
+  type StackPorts,
+} from './stack-env.js';

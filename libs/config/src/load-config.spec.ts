@@ -22,18 +22,26 @@ describe('loadConfig', () => {
   it('names every missing or bad variable in one error', () => {
     let error: unknown;
     try {
-      loadConfig(sections, { GATEWAY_PORT: '99999', DATABASE_URL: 'mysql://x', REDIS_URL: 'http://nope', ENCRYPTION_KEYS: 'k1:short' });
+      loadConfig(sections, {
+        GATEWAY_PORT: '99999',
+        DATABASE_URL: 'mysql://x',
+        REDIS_URL: 'http://nope',
+        ENCRYPTION_KEYS: 'k1:short',
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const text = (error as ConfigError).message;
-    for (const name of ['GATEWAY_PORT', 'DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'ENCRYPTION_KEYS']) expect(text).toContain(name);
+    for (const name of ['GATEWAY_PORT', 'DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'ENCRYPTION_KEYS'])
+      expect(text).toContain(name);
     expect((error as ConfigError).issues.length).toBeGreaterThanOrEqual(5);
   });
 
   it('rejects an active key id that is not in the key ring and a too-short admin token', () => {
-    expect(() => loadConfig(sections, { ADMIN_TOKEN: 'short', ENCRYPTION_KEYS: `k1:${key}`, ENCRYPTION_ACTIVE_KEY: 'k9' })).toThrow(/ENCRYPTION_ACTIVE_KEY[\s\S]*|ADMIN_TOKEN/);
+    expect(() =>
+      loadConfig(sections, { ADMIN_TOKEN: 'short', ENCRYPTION_KEYS: `k1:${key}`, ENCRYPTION_ACTIVE_KEY: 'k9' }),
+    ).toThrow(/ENCRYPTION_ACTIVE_KEY[\s\S]*|ADMIN_TOKEN/);
     try {
       loadConfig(sections, { ADMIN_TOKEN: 'short', ENCRYPTION_KEYS: `k1:${key}`, ENCRYPTION_ACTIVE_KEY: 'k9' });
     } catch (e) {
@@ -43,7 +51,12 @@ describe('loadConfig', () => {
   });
 
   it('treats blank values as unset and trims whitespace', () => {
-    const config = loadConfig(sections, { ADMIN_TOKEN: `  ${'y'.repeat(30)}  `, ENCRYPTION_KEYS: `k1:${key}`, GATEWAY_PORT: '  ', PUBLIC_URL: 'https://api.example.com/' });
+    const config = loadConfig(sections, {
+      ADMIN_TOKEN: `  ${'y'.repeat(30)}  `,
+      ENCRYPTION_KEYS: `k1:${key}`,
+      GATEWAY_PORT: '  ',
+      PUBLIC_URL: 'https://api.example.com/',
+    });
     expect(config.gateway.adminToken).toBe('y'.repeat(30));
     expect(config.gateway.port).toBe(3000);
     expect(config.gateway.publicUrl).toBe('https://api.example.com');

@@ -10,16 +10,33 @@ describe('stackPorts', () => {
   it('gives the default ports when no *_PORT variable is set (or one is empty)', () => {
     expect(stackPorts({})).toEqual(DEFAULT_STACK_PORTS);
     expect(stackPorts({ GATEWAY_PORT: '' })).toEqual(DEFAULT_STACK_PORTS);
-    expect(DEFAULT_STACK_PORTS).toEqual({ gateway: 3000, consentService: 3001, connectorService: 3002, syncWorker: 3003, webhookDispatcher: 3004, sandbox: 3100, sandboxMtls: 3443 });
+    expect(DEFAULT_STACK_PORTS).toEqual({
+      gateway: 3000,
+      consentService: 3001,
+      connectorService: 3002,
+      syncWorker: 3003,
+      webhookDispatcher: 3004,
+      sandbox: 3100,
+      sandboxMtls: 3443,
+    });
   });
 
   it('takes a *_PORT override and keeps the other defaults', () => {
-    expect(stackPorts({ SANDBOX_MTLS_PORT: '8443', UNRELATED_PORT: '1' })).toEqual({ ...DEFAULT_STACK_PORTS, sandboxMtls: 8443 });
-    expect(stackPorts({ GATEWAY_PORT: '8080', CONSENT_SERVICE_PORT: '9001' })).toEqual({ ...DEFAULT_STACK_PORTS, gateway: 8080, consentService: 9001 });
+    expect(stackPorts({ SANDBOX_MTLS_PORT: '8443', UNRELATED_PORT: '1' })).toEqual({
+      ...DEFAULT_STACK_PORTS,
+      sandboxMtls: 8443,
+    });
+    expect(stackPorts({ GATEWAY_PORT: '8080', CONSENT_SERVICE_PORT: '9001' })).toEqual({
+      ...DEFAULT_STACK_PORTS,
+      gateway: 8080,
+      consentService: 9001,
+    });
   });
 
   it.each(['abc', '0', '65536', '3000.5', '-1'])('names the variable of a bad port value (%s)', (value) => {
-    expect(() => stackPorts({ SYNC_WORKER_PORT: value })).toThrow(`SYNC_WORKER_PORT must be a port number (1-65535), not "${value}"`);
+    expect(() => stackPorts({ SYNC_WORKER_PORT: value })).toThrow(
+      `SYNC_WORKER_PORT must be a port number (1-65535), not "${value}"`,
+    );
   });
 });
 
@@ -51,7 +68,11 @@ describe('stackEnv', () => {
   });
 
   it('puts publicHost into what the browser is given and sandboxHost into where the connectors call', () => {
-    const env = stackEnv({ ports: { ...DEFAULT_STACK_PORTS, gateway: 8080, sandbox: 8100, sandboxMtls: 8443 }, publicHost: 'demo.example', sandboxHost: 'bank-host' });
+    const env = stackEnv({
+      ports: { ...DEFAULT_STACK_PORTS, gateway: 8080, sandbox: 8100, sandboxMtls: 8443 },
+      publicHost: 'demo.example',
+      sandboxHost: 'bank-host',
+    });
     expect(env).toMatchObject({
       PUBLIC_URL: 'http://demo.example:8080',
       TPP_REDIRECT_URI: 'http://demo.example:8080/v1/callback',
@@ -71,16 +92,20 @@ describe('stackEnv', () => {
  */
 function interpolateDefaults(value: unknown, where: string): unknown {
   if (typeof value === 'string') {
-    const resolved = value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (match, name?: string, fallback?: string, bare?: string) => {
-      if (match === '$$') return '$';
-      if (bare !== undefined || fallback === undefined) throw new Error(`${where}: ${match} has no default`);
-      return fallback;
-    });
+    const resolved = value.replace(
+      /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+      (match, name?: string, fallback?: string, bare?: string) => {
+        if (match === '$$') return '$';
+        if (bare !== undefined || fallback === undefined) throw new Error(`${where}: ${match} has no default`);
+        return fallback;
+      },
+    );
     if (resolved.includes('${')) throw new Error(`${where}: cannot resolve ${value}`);
     return resolved;
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolateDefaults(v, `${where}[${i}]`));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateDefaults(v, `${where}.${k}`)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateDefaults(v, `${where}.${k}`)]));
   return value;
 }
 
@@ -93,14 +118,19 @@ interface ComposeService {
 /** docker-compose.yml as compose sees it with nothing set: anchors and `<<` merges resolved, defaults interpolated. */
 function loadCompose(): { services: Record<string, ComposeService> } {
   const text = readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8');
-  return interpolateDefaults(parse(text, { merge: true }), 'docker-compose.yml') as { services: Record<string, ComposeService> };
+  return interpolateDefaults(parse(text, { merge: true }), 'docker-compose.yml') as {
+    services: Record<string, ComposeService>;
+  };
 }
 
 /** A service's environment as strings (compose accepts a map or a list of NAME=value). */
 function environmentOf(service: ComposeService): Record<string, string> {
   const env = service.environment ?? {};
-  if (Array.isArray(env)) return Object.fromEntries(env.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v as string | number | boolean)]));
+  if (Array.isArray(env))
+    return Object.fromEntries(env.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v as string | number | boolean)]),
+  );
 }
 
 describe('docker-compose.yml', () => {
@@ -120,7 +150,10 @@ describe('docker-compose.yml', () => {
 
   it.each(APPS)('gives %s the database and Redis services, and sets no variable that no app reads', (app) => {
     const env = environmentOf(compose.services[app]);
-    expect(env).toMatchObject({ DATABASE_URL: 'postgresql://postgres:postgres@postgres:5432/ais_gateway', REDIS_URL: 'redis://redis:6379' });
+    expect(env).toMatchObject({
+      DATABASE_URL: 'postgresql://postgres:postgres@postgres:5432/ais_gateway',
+      REDIS_URL: 'redis://redis:6379',
+    });
     expect(env).not.toHaveProperty('SANDBOX_BASE_URL');
   });
 
@@ -128,7 +161,10 @@ describe('docker-compose.yml', () => {
     const gateway = compose.services.gateway;
     const sandbox = compose.services['sandbox-bank'];
     expect(gateway.ports).toEqual([`${DEFAULT_STACK_PORTS.gateway}:${DEFAULT_STACK_PORTS.gateway}`]);
-    expect(sandbox.ports).toEqual([`${DEFAULT_STACK_PORTS.sandbox}:${DEFAULT_STACK_PORTS.sandbox}`, `${DEFAULT_STACK_PORTS.sandboxMtls}:${DEFAULT_STACK_PORTS.sandboxMtls}`]);
+    expect(sandbox.ports).toEqual([
+      `${DEFAULT_STACK_PORTS.sandbox}:${DEFAULT_STACK_PORTS.sandbox}`,
+      `${DEFAULT_STACK_PORTS.sandboxMtls}:${DEFAULT_STACK_PORTS.sandboxMtls}`,
+    ]);
     expect(environmentOf(gateway).GATEWAY_HOST).toBe('0.0.0.0');
     expect(environmentOf(sandbox).SANDBOX_HOST).toBe('0.0.0.0');
   });
@@ -136,7 +172,13 @@ describe('docker-compose.yml', () => {
   it("has the sandbox's mTLS certificate name the host the connectors call it by", () => {
     const env = environmentOf(compose.services['sandbox-bank']);
     const calledAs = new URL(env.CONNECTOR_SANDBOX_MTLS_URL).hostname;
-    const certified = ['localhost', '127.0.0.1', new URL(env.SANDBOX_PUBLIC_URL).hostname, new URL(env.SANDBOX_MTLS_PUBLIC_URL).hostname, ...(env.SANDBOX_TLS_HOSTS ?? '').split(',').map((h) => h.trim())];
+    const certified = [
+      'localhost',
+      '127.0.0.1',
+      new URL(env.SANDBOX_PUBLIC_URL).hostname,
+      new URL(env.SANDBOX_MTLS_PUBLIC_URL).hostname,
+      ...(env.SANDBOX_TLS_HOSTS ?? '').split(',').map((h) => h.trim()),
+    ];
     expect(certified).toContain(calledAs);
   });
 

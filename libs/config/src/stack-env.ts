@@ -54,7 +54,8 @@ export function stackPorts(env: Record<string, string | undefined>): StackPorts 
     const value = env[name];
     if (value === undefined || value === '') continue;
     const port = Number(value);
-    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`${name} must be a port number (1-65535), not "${value}"`);
+    if (!Number.isInteger(port) || port < 1 || port > 65_535)
+      throw new Error(`${name} must be a port number (1-65535), not "${value}"`);
     ports[key] = port;
   }
   return ports;
@@ -67,7 +68,12 @@ export function stackEnv(layout: StackLayout): Record<string, string> {
   const sandboxHost = layout.sandboxHost ?? '127.0.0.1';
   const publicUrl = `http://${publicHost}:${ports.gateway}`;
   return {
-    ...Object.fromEntries((Object.entries(STACK_PORT_VARS) as [keyof StackPorts, string][]).map(([key, name]) => [name, String(ports[key])])),
+    ...Object.fromEntries(
+      (Object.entries(STACK_PORT_VARS) as [keyof StackPorts, string][]).map(([key, name]) => [
+        name,
+        String(ports[key]),
+      ]),
+    ),
     PUBLIC_URL: publicUrl,
     // The callback registered at the banks: the gateway's own, under its public URL.
     TPP_REDIRECT_URI: `${publicUrl}/v1/callback`,

@@ -9,11 +9,45 @@ const TOKEN = 'eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXZhbHVl';
 
 describe('bank errors', () => {
   it('keep the raw detail for operators, scrubbed of secrets, and never put bank text in the tenant-facing detail', () => {
-    const body = JSON.stringify({ Code: '403 Forbidden', Message: `token ${TOKEN} refused for IBAN GB33BUKB20201555555555`, Errors: [{ ErrorCode: 'UK.OBIE.Resource.ConsentMismatch', Message: 'not granted' }], access_token: 'secret-token' });
+    const body = JSON.stringify({
+      Code: '403 Forbidden',
+      Message: `token ${TOKEN} refused for IBAN GB33BUKB20201555555555`,
+      Errors: [{ ErrorCode: 'UK.OBIE.Resource.ConsentMismatch', Message: 'not granted' }],
+      access_token: 'secret-token',
+    });
     const errors = [
-      parseObieError('allstar', 'obie.balances', { status: 403, headers: { 'x-fapi-interaction-id': 'i-1' }, text: body, attempts: 1 }, now),
-      parseBgError('saltbank', 'bg.balances', { status: 401, headers: {}, text: JSON.stringify({ tppMessages: [{ category: 'ERROR', code: 'CONSENT_INVALID', text: `Bearer ${TOKEN} does not cover balances` }] }), attempts: 1 }, now),
-      parseOAuthError('alsalam', 'obie.exchangeCode', { status: 400, headers: {}, text: JSON.stringify({ error: 'invalid_grant', error_description: `code for ${TOKEN}` }), attempts: 1 }, now),
+      parseObieError(
+        'allstar',
+        'obie.balances',
+        { status: 403, headers: { 'x-fapi-interaction-id': 'i-1' }, text: body, attempts: 1 },
+        now,
+      ),
+      parseBgError(
+        'saltbank',
+        'bg.balances',
+        {
+          status: 401,
+          headers: {},
+          text: JSON.stringify({
+            tppMessages: [
+              { category: 'ERROR', code: 'CONSENT_INVALID', text: `Bearer ${TOKEN} does not cover balances` },
+            ],
+          }),
+          attempts: 1,
+        },
+        now,
+      ),
+      parseOAuthError(
+        'alsalam',
+        'obie.exchangeCode',
+        {
+          status: 400,
+          headers: {},
+          text: JSON.stringify({ error: 'invalid_grant', error_description: `code for ${TOKEN}` }),
+          attempts: 1,
+        },
+        now,
+      ),
     ];
     for (const e of errors) {
       const everything = JSON.stringify({ detail: e.detail, extensions: e.extensions });
@@ -31,7 +65,13 @@ describe('bank errors', () => {
 
   it('keep the safe extensions a tenant needs: retryAt and retryAfterSeconds', () => {
     const e = withoutBankDetail(rateLimitedError('saltbank', 30, now, { httpStatus: 429, body: 'slow down' }));
-    expect(e.extensions).toEqual({ providerId: 'saltbank', retryAt: '2026-03-10T10:00:30.000Z', retryAfterSeconds: 30 });
-    expect(withoutBankDetail(bankError('bank_unavailable', 'down', { providerId: 'x' })).extensions).toEqual({ providerId: 'x' });
+    expect(e.extensions).toEqual({
+      providerId: 'saltbank',
+      retryAt: '2026-03-10T10:00:30.000Z',
+      retryAfterSeconds: 30,
+    });
+    expect(withoutBankDetail(bankError('bank_unavailable', 'down', { providerId: 'x' })).extensions).toEqual({
+      providerId: 'x',
+    });
   });
 });

@@ -49,8 +49,17 @@ function boundedBody(body: unknown): unknown {
  * JWT-looking strings masked). The gateway shows `extensions.bank` to operators only.
  */
 export function bankError(code: BankErrorCode, message: string, options: BankErrorOptions): AppError {
-  const bank = options.detail ? (scrubSecrets({ ...options.detail, body: options.detail.body === undefined ? undefined : boundedBody(options.detail.body) }) as object) : undefined;
-  return new AppError(code, message, { providerId: options.providerId, ...options.extensions, ...(bank ? { bank } : {}) });
+  const bank = options.detail
+    ? (scrubSecrets({
+        ...options.detail,
+        body: options.detail.body === undefined ? undefined : boundedBody(options.detail.body),
+      }) as object)
+    : undefined;
+  return new AppError(code, message, {
+    providerId: options.providerId,
+    ...options.extensions,
+    ...(bank ? { bank } : {}),
+  });
 }
 
 /** The extension that carries the bank's raw detail: for operators (logs, admin), never for tenants. */
@@ -77,7 +86,12 @@ export function parseRetryAfter(value: string | undefined, now: Date): number | 
   return Math.max(0, Math.ceil((at - now.getTime()) / 1000));
 }
 
-export function rateLimitedError(providerId: string, retryAfterSeconds: number, now: Date, detail?: BankErrorDetail): AppError {
+export function rateLimitedError(
+  providerId: string,
+  retryAfterSeconds: number,
+  now: Date,
+  detail?: BankErrorDetail,
+): AppError {
   const retryAt = new Date(now.getTime() + retryAfterSeconds * 1000).toISOString();
   return bankError('bank_rate_limited', `The bank asked us to slow down; retry after ${retryAt}.`, {
     providerId,
@@ -87,8 +101,17 @@ export function rateLimitedError(providerId: string, retryAfterSeconds: number, 
 }
 
 /** A bank that failed (5xx); a Retry-After it sent becomes retryAt for the scheduler. */
-export function unavailableError(providerId: string, message: string, retryAfter: string | undefined, now: Date, detail?: BankErrorDetail): AppError {
+export function unavailableError(
+  providerId: string,
+  message: string,
+  retryAfter: string | undefined,
+  now: Date,
+  detail?: BankErrorDetail,
+): AppError {
   const seconds = parseRetryAfter(retryAfter, now);
-  const extensions = seconds === undefined ? undefined : { retryAt: new Date(now.getTime() + seconds * 1000).toISOString(), retryAfterSeconds: seconds };
+  const extensions =
+    seconds === undefined
+      ? undefined
+      : { retryAt: new Date(now.getTime() + seconds * 1000).toISOString(), retryAfterSeconds: seconds };
   return bankError('bank_unavailable', message, { providerId, detail, extensions });
 }

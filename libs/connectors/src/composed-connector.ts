@@ -83,25 +83,40 @@ export abstract class ComposedConnector implements BankConnector {
   getTransactions(ctx: DataCallContext, input: TransactionsQuery): ReturnType<BankConnector['getTransactions']> {
     return this.parts.data.getTransactions(ctx, input);
   }
-  listStatements(ctx: DataCallContext, input: { accountId: string; from?: string; to?: string }): ReturnType<BankConnector['listStatements']> {
+  listStatements(
+    ctx: DataCallContext,
+    input: { accountId: string; from?: string; to?: string },
+  ): ReturnType<BankConnector['listStatements']> {
     return this.parts.data.listStatements(ctx, input);
   }
-  getStatementTransactions(ctx: DataCallContext, input: { accountId: string; statementId: string }): ReturnType<BankConnector['getStatementTransactions']> {
+  getStatementTransactions(
+    ctx: DataCallContext,
+    input: { accountId: string; statementId: string },
+  ): ReturnType<BankConnector['getStatementTransactions']> {
     return this.parts.data.getStatementTransactions(ctx, input);
   }
   getParties(ctx: DataCallContext, input: { accountId?: string }): ReturnType<BankConnector['getParties']> {
     return this.parts.data.getParties(ctx, input);
   }
-  listBeneficiaries(ctx: DataCallContext, input: { accountId: string }): ReturnType<BankConnector['listBeneficiaries']> {
+  listBeneficiaries(
+    ctx: DataCallContext,
+    input: { accountId: string },
+  ): ReturnType<BankConnector['listBeneficiaries']> {
     return this.parts.data.listBeneficiaries(ctx, input);
   }
-  listStandingOrders(ctx: DataCallContext, input: { accountId: string }): ReturnType<BankConnector['listStandingOrders']> {
+  listStandingOrders(
+    ctx: DataCallContext,
+    input: { accountId: string },
+  ): ReturnType<BankConnector['listStandingOrders']> {
     return this.parts.data.listStandingOrders(ctx, input);
   }
   listDirectDebits(ctx: DataCallContext, input: { accountId: string }): ReturnType<BankConnector['listDirectDebits']> {
     return this.parts.data.listDirectDebits(ctx, input);
   }
-  listScheduledPayments(ctx: DataCallContext, input: { accountId: string }): ReturnType<BankConnector['listScheduledPayments']> {
+  listScheduledPayments(
+    ctx: DataCallContext,
+    input: { accountId: string },
+  ): ReturnType<BankConnector['listScheduledPayments']> {
     return this.parts.data.listScheduledPayments(ctx, input);
   }
 }

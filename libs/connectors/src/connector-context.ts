@@ -28,7 +28,10 @@ export abstract class ConnectorContext<P extends { capabilities: ProviderCapabil
   }
 
   get reg(): ProviderRegistration {
-    if (!this.registration) throw new AppError('provider_unavailable', `Provider ${this.providerId} is not onboarded yet.`, { providerId: this.providerId });
+    if (!this.registration)
+      throw new AppError('provider_unavailable', `Provider ${this.providerId} is not onboarded yet.`, {
+        providerId: this.providerId,
+      });
     return this.registration;
   }
 

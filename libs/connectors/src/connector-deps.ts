@@ -24,7 +24,12 @@ export interface ConnectorDeps {
 }
 
 /** The HTTP client of one provider's connector, wired from the ports (same for every standard). */
-export function connectorHttpClient(providerId: string, deps: ConnectorDeps, transport: TransportCertificate | undefined, now: () => Date): BankHttpClient {
+export function connectorHttpClient(
+  providerId: string,
+  deps: ConnectorDeps,
+  transport: TransportCertificate | undefined,
+  now: () => Date,
+): BankHttpClient {
   return new BankHttpClient({
     providerId,
     resilience: deps.resilience,

@@ -1,5 +1,14 @@
 import type { JWK } from 'jose';
-import type { Account, Balance, Money, Permission, ProviderCapabilities, Standard, Transaction, TransactionStatus } from '@ais/domain';
+import type {
+  Account,
+  Balance,
+  Money,
+  Permission,
+  ProviderCapabilities,
+  Standard,
+  Transaction,
+  TransactionStatus,
+} from '@ais/domain';
 
 /**
  * One contract for every banking standard. A connector instance serves one provider (bank); the
@@ -36,7 +45,10 @@ export interface BankConnector {
   getTransactions(ctx: DataCallContext, input: TransactionsQuery): Promise<AccountTransactions[]>;
 
   listStatements(ctx: DataCallContext, input: { accountId: string; from?: string; to?: string }): Promise<Statement[]>;
-  getStatementTransactions(ctx: DataCallContext, input: { accountId: string; statementId: string }): Promise<Transaction[]>;
+  getStatementTransactions(
+    ctx: DataCallContext,
+    input: { accountId: string; statementId: string },
+  ): Promise<Transaction[]>;
   /** The PSU (no accountId) or the account's owners. */
   getParties(ctx: DataCallContext, input: { accountId?: string }): Promise<Party[]>;
   listBeneficiaries(ctx: DataCallContext, input: { accountId: string }): Promise<Beneficiary[]>;
@@ -48,8 +60,15 @@ export interface BankConnector {
 // ───────────────────────────── registration / onboarding ─────────────────────────────
 
 /** Token endpoint client authentication; `none` = a public client protected by PKCE (Berlin Group). */
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'none';
-export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'none'];
+export type ClientAuthMethod =
+  'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'none';
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'tls_client_auth',
+  'none',
+];
 
 /** A signing key of the TPP (request objects, client assertions, DCR requests). */
 export interface TppSigningKey {

@@ -39,21 +39,38 @@ describe('Al Salam Bank (Bahrain OBIE-shaped, seed quirks, bulk endpoints) throu
   });
 
   it('onboards at the developer portal with private_key_jwt only, and authorises through the consent link with a verified RS512 id_token', async () => {
-    expect(registration).toMatchObject({ providerId: 'alsalam', tokenEndpointAuthMethod: 'private_key_jwt', source: 'developer_portal' });
+    expect(registration).toMatchObject({
+      providerId: 'alsalam',
+      tokenEndpointAuthMethod: 'private_key_jwt',
+      source: 'developer_portal',
+    });
     const refused = sandbox.connector('alsalam', undefined);
     open.push(refused);
-    const e = await failure(refused.connector.onboard({ redirectUris: [REDIRECT_URI], tpp: await sandbox.tppIdentity({ transport: false }), tokenEndpointAuthMethod: 'client_secret_basic' }));
+    const e = await failure(
+      refused.connector.onboard({
+        redirectUris: [REDIRECT_URI],
+        tpp: await sandbox.tppIdentity({ transport: false }),
+        tokenEndpointAuthMethod: 'client_secret_basic',
+      }),
+    );
     expect(e.code).toBe('validation_failed');
 
     const c = connector();
     const { consent, tokens } = await c.authorise({ psu: PSUS.fatima });
     expect(consent.links.self).toContain('/alsalam/authpage/consentId/');
-    expect(tokens.idTokenClaims).toMatchObject({ openbanking_intent_id: consent.externalConsentId, iss: `${sandbox.url}/alsalam` });
-    const tokenCalls = c.exchanges.filter((x) => x.operation === 'obie.clientCredentials' || x.operation === 'obie.exchangeCode');
+    expect(tokens.idTokenClaims).toMatchObject({
+      openbanking_intent_id: consent.externalConsentId,
+      iss: `${sandbox.url}/alsalam`,
+    });
+    const tokenCalls = c.exchanges.filter(
+      (x) => x.operation === 'obie.clientCredentials' || x.operation === 'obie.exchangeCode',
+    );
     expect(tokenCalls.length).toBe(2);
     for (const t of tokenCalls) {
       expect(t.url).toBe(`${sandbox.url}/alsalam/as/token.oauth2`);
-      expect(new URLSearchParams(t.requestBody).get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+      expect(new URLSearchParams(t.requestBody).get('client_assertion_type')).toBe(
+        'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      );
     }
   });
 
@@ -109,32 +126,62 @@ describe('Al Salam Bank (Bahrain OBIE-shaped, seed quirks, bulk endpoints) throu
     const ids = accounts.map((a) => a.externalId);
     expect((await c.connector.getBalances(ctx, { accountIds: ids })).every((b) => b.balances.length > 0)).toBe(true);
     const today = localDateOf(new Date(), MANAMA);
-    const unsigned = await failure(c.connector.getTransactions(ctx, { accountIds: ids, from: addDays(today, -120), to: today }));
+    const unsigned = await failure(
+      c.connector.getTransactions(ctx, { accountIds: ids, from: addDays(today, -120), to: today }),
+    );
     expect(unsigned.code).toBe('bank_invalid_response');
     expect(JSON.stringify(unsigned.extensions)).toContain('CreditDebitIndicator');
 
     // Her personal account alone has only the placeholder-dated card purchases.
     const personal = accounts.find((a) => a.type === 'personal')!.externalId;
     const one = await c.authorise({ psu: PSUS.layla, pick: (offered) => offered.filter((id) => id === personal) });
-    const placeholder = await failure(c.connector.getTransactions({ consentId: one.consentId, frequencyPerDay: 4, psu }, { accountIds: [personal], from: addDays(today, -120), to: today }));
+    const placeholder = await failure(
+      c.connector.getTransactions(
+        { consentId: one.consentId, frequencyPerDay: 4, psu },
+        { accountIds: [personal], from: addDays(today, -120), to: today },
+      ),
+    );
     expect(placeholder.code).toBe('bank_invalid_response');
     expect(JSON.stringify(placeholder.extensions)).toContain('0001-01-02T21:00:00.000+00:00 is a placeholder');
   });
 
   it('creates, reads and deletes a consent; data calls then report consent_revoked; a missing permission is bank_forbidden_permission', async () => {
     const c = connector();
-    const created = await c.connector.createConsent({ consentId: 'z', permissions: ['accounts', 'transactions'], frequencyPerDay: 4, redirectUri: REDIRECT_URI, psu });
+    const created = await c.connector.createConsent({
+      consentId: 'z',
+      permissions: ['accounts', 'transactions'],
+      frequencyPerDay: 4,
+      redirectUri: REDIRECT_URI,
+      psu,
+    });
     expect(created).toMatchObject({ status: 'awaiting_authorisation', bankStatus: 'AwaitingAuthorisation' });
-    expect((await c.connector.getConsentStatus({ externalConsentId: created.externalConsentId })).status).toBe('awaiting_authorisation');
+    expect((await c.connector.getConsentStatus({ externalConsentId: created.externalConsentId })).status).toBe(
+      'awaiting_authorisation',
+    );
 
     const noBalances = await c.authorise({ psu: PSUS.ahmed, permissions: ['accounts', 'transactions'] });
     const accounts = await c.connector.listAccounts({ consentId: noBalances.consentId, frequencyPerDay: 4, psu });
-    expect((await failure(c.connector.getBalances({ consentId: noBalances.consentId, frequencyPerDay: 4, psu }, { accountIds: accounts.map((a) => a.externalId) }))).code).toBe('bank_forbidden_permission');
+    expect(
+      (
+        await failure(
+          c.connector.getBalances(
+            { consentId: noBalances.consentId, frequencyPerDay: 4, psu },
+            { accountIds: accounts.map((a) => a.externalId) },
+          ),
+        )
+      ).code,
+    ).toBe('bank_forbidden_permission');
 
-    expect((await c.connector.getConsentStatus({ externalConsentId: noBalances.consent.externalConsentId })).status).toBe('authorised');
+    expect(
+      (await c.connector.getConsentStatus({ externalConsentId: noBalances.consent.externalConsentId })).status,
+    ).toBe('authorised');
     await c.connector.revokeConsent({ externalConsentId: noBalances.consent.externalConsentId });
-    expect((await c.connector.getConsentStatus({ externalConsentId: noBalances.consent.externalConsentId })).status).toBe('revoked');
-    expect((await failure(c.connector.listAccounts({ consentId: noBalances.consentId, frequencyPerDay: 4, psu }))).code).toBe('consent_revoked');
+    expect(
+      (await c.connector.getConsentStatus({ externalConsentId: noBalances.consent.externalConsentId })).status,
+    ).toBe('revoked');
+    expect(
+      (await failure(c.connector.listAccounts({ consentId: noBalances.consentId, frequencyPerDay: 4, psu }))).code,
+    ).toBe('consent_revoked');
   });
 
   it('counts a bulk call once for the whole consent and stops unattended calls at the limit, as the bank counts them', async () => {
@@ -146,8 +193,12 @@ describe('Al Salam Bank (Bahrain OBIE-shaped, seed quirks, bulk endpoints) throu
       const ids = accounts.map((a) => a.externalId);
       await c.connector.getBalances({ consentId, frequencyPerDay: 2 }, { accountIds: ids });
       await c.connector.getBalances({ consentId, frequencyPerDay: 2 }, { accountIds: ids });
-      expect((await failure(c.connector.getBalances({ consentId, frequencyPerDay: 2 }, { accountIds: ids }))).code).toBe('budget_exhausted');
-      const row = (await sandbox.counters('alsalam', consent.externalConsentId)).find((r) => r.resource === 'balances')!;
+      expect(
+        (await failure(c.connector.getBalances({ consentId, frequencyPerDay: 2 }, { accountIds: ids }))).code,
+      ).toBe('budget_exhausted');
+      const row = (await sandbox.counters('alsalam', consent.externalConsentId)).find(
+        (r) => r.resource === 'balances',
+      )!;
       expect(row).toMatchObject({ accountId: '*', unattended: 2, rejected429: 0 });
     } finally {
       await sandbox.resetFaults('alsalam');

@@ -62,51 +62,78 @@ describe.each([
     expect(new URL(discovery.mtls_endpoint_aliases.token_endpoint).hostname).toBe(advertised);
   });
 
-  it.each(BANKS)('$bank: onboarding, consent, authorisation-code exchange and every page of transactions', async ({ bank, psu: user, method, timeZone, mtls, paged }) => {
-    const registration = await sandbox.onboard(bank, method);
-    expect(registration.tokenEndpointAuthMethod).toBe(method);
-    const c = sandbox.connector(bank, registration);
-    await sandbox.faults(bank, { pageSize: 5 });
-    try {
-      const consentId = `cns_${bank}_${advertised}`;
-      const consent = await c.connector.createConsent({ consentId, permissions: ['accounts', 'balances', 'transactions'], frequencyPerDay: 4, redirectUri: REDIRECT_URI, psu });
-      expect(consent.status).toBe('awaiting_authorisation');
-      const auth = await c.connector.buildAuthorisation({ externalConsentId: consent.externalConsentId, redirectUri: REDIRECT_URI, consentLinks: consent.links, psu });
-      // The browser is sent to the bank under the name the bank advertises.
-      expect(new URL(auth.url).hostname).toBe(advertised);
-      const location = await sandbox.psuApproves(auth.url, user);
-      const tokens = await c.connector.exchangeCode({ session: auth.session, callback: callbackOf(location) });
-      expect(tokens.externalConsentId).toBe(consent.externalConsentId);
-      c.tokens.set(consentId, { accessToken: tokens.accessToken, tokenType: tokens.tokenType, externalConsentId: tokens.externalConsentId, expiresAt: tokens.accessTokenExpiresAt });
+  it.each(BANKS)(
+    '$bank: onboarding, consent, authorisation-code exchange and every page of transactions',
+    async ({ bank, psu: user, method, timeZone, mtls, paged }) => {
+      const registration = await sandbox.onboard(bank, method);
+      expect(registration.tokenEndpointAuthMethod).toBe(method);
+      const c = sandbox.connector(bank, registration);
+      await sandbox.faults(bank, { pageSize: 5 });
+      try {
+        const consentId = `cns_${bank}_${advertised}`;
+        const consent = await c.connector.createConsent({
+          consentId,
+          permissions: ['accounts', 'balances', 'transactions'],
+          frequencyPerDay: 4,
+          redirectUri: REDIRECT_URI,
+          psu,
+        });
+        expect(consent.status).toBe('awaiting_authorisation');
+        const auth = await c.connector.buildAuthorisation({
+          externalConsentId: consent.externalConsentId,
+          redirectUri: REDIRECT_URI,
+          consentLinks: consent.links,
+          psu,
+        });
+        // The browser is sent to the bank under the name the bank advertises.
+        expect(new URL(auth.url).hostname).toBe(advertised);
+        const location = await sandbox.psuApproves(auth.url, user);
+        const tokens = await c.connector.exchangeCode({ session: auth.session, callback: callbackOf(location) });
+        expect(tokens.externalConsentId).toBe(consent.externalConsentId);
+        c.tokens.set(consentId, {
+          accessToken: tokens.accessToken,
+          tokenType: tokens.tokenType,
+          externalConsentId: tokens.externalConsentId,
+          expiresAt: tokens.accessTokenExpiresAt,
+        });
 
-      const ctx = { consentId, frequencyPerDay: 4, psu, authorisedAt: new Date().toISOString() };
-      const accounts = await c.connector.listAccounts(ctx);
-      expect(accounts.length).toBeGreaterThan(1);
-      const today = localDateOf(new Date(), timeZone);
-      const from = addDays(today, -30);
-      const result = await c.connector.getTransactions(ctx, { accountIds: accounts.map((a) => a.externalId), from, to: today });
+        const ctx = { consentId, frequencyPerDay: 4, psu, authorisedAt: new Date().toISOString() };
+        const accounts = await c.connector.listAccounts(ctx);
+        expect(accounts.length).toBeGreaterThan(1);
+        const today = localDateOf(new Date(), timeZone);
+        const from = addDays(today, -30);
+        const result = await c.connector.getTransactions(ctx, {
+          accountIds: accounts.map((a) => a.externalId),
+          from,
+          to: today,
+        });
 
-      // Nothing lost or duplicated across the pages, against the sandbox's oracle.
-      const oracle = await sandbox.summary(bank, user.username, from);
-      for (const expected of oracle.accounts) {
-        const got = result.find((r) => r.accountId === expected.accountId)!.transactions;
-        expect({ booked: got.filter((t) => t.status === 'booked').length, pending: got.filter((t) => t.status === 'pending').length }).toEqual({ booked: expected.booked.count, pending: expected.pending.count });
-        expect(new Set(got.map((t) => t.identityKey)).size).toBe(got.length);
+        // Nothing lost or duplicated across the pages, against the sandbox's oracle.
+        const oracle = await sandbox.summary(bank, user.username, from);
+        for (const expected of oracle.accounts) {
+          const got = result.find((r) => r.accountId === expected.accountId)!.transactions;
+          expect({
+            booked: got.filter((t) => t.status === 'booked').length,
+            pending: got.filter((t) => t.status === 'pending').length,
+          }).toEqual({ booked: expected.booked.count, pending: expected.pending.count });
+          expect(new Set(got.map((t) => t.identityKey)).size).toBe(got.length);
+        }
+
+        // Several pages, each fetched where the connector talks to the bank: the mTLS endpoint for a
+        // certificate-bound token / the QWAC, never the advertised name it was handed in Next links.
+        const pages = c.exchanges.filter((e) => e.operation.endsWith('.transactions'));
+        if (paged) expect(pages.length).toBeGreaterThan(accounts.length + 1);
+        else expect(pages).toHaveLength(1);
+        const base = `${mtls ? sandbox.mtlsUrl : sandbox.url}/${bank}/`;
+        for (const e of c.exchanges.filter((x) => /\.(accounts|transactions)$/.test(x.operation)))
+          expect(e.url.startsWith(base)).toBe(true);
+        for (const e of pages) expect(e.status).toBe(200);
+      } finally {
+        await sandbox.resetFaults(bank);
+        await c.close();
       }
-
-      // Several pages, each fetched where the connector talks to the bank: the mTLS endpoint for a
-      // certificate-bound token / the QWAC, never the advertised name it was handed in Next links.
-      const pages = c.exchanges.filter((e) => e.operation.endsWith('.transactions'));
-      if (paged) expect(pages.length).toBeGreaterThan(accounts.length + 1);
-      else expect(pages).toHaveLength(1);
-      const base = `${mtls ? sandbox.mtlsUrl : sandbox.url}/${bank}/`;
-      for (const e of c.exchanges.filter((x) => /\.(accounts|transactions)$/.test(x.operation))) expect(e.url.startsWith(base)).toBe(true);
-      for (const e of pages) expect(e.status).toBe(200);
-    } finally {
-      await sandbox.resetFaults(bank);
-      await c.close();
-    }
-  });
+    },
+  );
 });
 
 /**
@@ -131,8 +158,14 @@ class LinkRewriter {
       void (async () => {
         const chunks: Buffer[] = [];
         for await (const chunk of req) chunks.push(chunk as Buffer);
-        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection' && k !== 'content-length')) as Record<string, string>;
-        const upstream = await request(`${target}${req.url}`, { method: req.method as 'GET', headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection' && k !== 'content-length'),
+        ) as Record<string, string>;
+        const upstream = await request(`${target}${req.url}`, {
+          method: req.method as 'GET',
+          headers,
+          body: chunks.length ? Buffer.concat(chunks) : undefined,
+        });
         let text = await upstream.body.text();
         if (state.rewriteTo && req.url?.includes('/transactions')) {
           const body = JSON.parse(text) as { Links?: { Next?: string } };
@@ -142,7 +175,9 @@ class LinkRewriter {
             text = JSON.stringify(body);
           }
         }
-        res.writeHead(upstream.statusCode, { 'content-type': String(upstream.headers['content-type'] ?? 'application/json') });
+        res.writeHead(upstream.statusCode, {
+          'content-type': String(upstream.headers['content-type'] ?? 'application/json'),
+        });
         res.end(text);
       })().catch((e: unknown) => {
         res.writeHead(502);
@@ -170,7 +205,11 @@ describe('a Next link to a host that is not the bank', () => {
     // Allstar without a transport certificate: its data over plain HTTP, through the hop.
     const onboarding = sandbox.connector('allstar', undefined);
     try {
-      registration = await onboarding.connector.onboard({ redirectUris: [REDIRECT_URI], tpp: await sandbox.tppIdentity({ transport: false }), tokenEndpointAuthMethod: 'client_secret_basic' });
+      registration = await onboarding.connector.onboard({
+        redirectUris: [REDIRECT_URI],
+        tpp: await sandbox.tppIdentity({ transport: false }),
+        tokenEndpointAuthMethod: 'client_secret_basic',
+      });
     } finally {
       await onboarding.close();
     }
@@ -182,16 +221,42 @@ describe('a Next link to a host that is not the bank', () => {
 
   it('is refused as bank_invalid_response, and the access token never goes there', async () => {
     // The connector reaches Allstar through the hop: a third name for the bank (another port too).
-    const row = providerCatalogue({ sandboxUrl: hop.url, sandboxMtlsUrl: sandbox.mtlsUrl }).find((p) => p.id === 'allstar')!;
+    const row = providerCatalogue({ sandboxUrl: hop.url, sandboxMtlsUrl: sandbox.mtlsUrl }).find(
+      (p) => p.id === 'allstar',
+    )!;
     const exchanges: HttpExchange[] = [];
     const tokens = new InMemoryTokenSource();
-    const connector = createConnector(row, registration, { accessGuard: new InMemoryAccessGuard(), tokenSource: tokens, resilience: TEST_RESILIENCE, observer: (e) => exchanges.push(e) });
+    const connector = createConnector(row, registration, {
+      accessGuard: new InMemoryAccessGuard(),
+      tokenSource: tokens,
+      resilience: TEST_RESILIENCE,
+      observer: (e) => exchanges.push(e),
+    });
     await sandbox.faults('allstar', { pageSize: 5 });
     try {
-      const consent = await connector.createConsent({ consentId: 'foreign', permissions: ['accounts', 'transactions'], frequencyPerDay: 4, redirectUri: REDIRECT_URI, psu });
-      const auth = await connector.buildAuthorisation({ externalConsentId: consent.externalConsentId, redirectUri: REDIRECT_URI, consentLinks: consent.links, psu });
-      const set = await connector.exchangeCode({ session: auth.session, callback: callbackOf(await sandbox.psuApproves(auth.url, PSUS.bob)) });
-      tokens.set('foreign', { accessToken: set.accessToken, tokenType: set.tokenType, externalConsentId: set.externalConsentId, expiresAt: set.accessTokenExpiresAt });
+      const consent = await connector.createConsent({
+        consentId: 'foreign',
+        permissions: ['accounts', 'transactions'],
+        frequencyPerDay: 4,
+        redirectUri: REDIRECT_URI,
+        psu,
+      });
+      const auth = await connector.buildAuthorisation({
+        externalConsentId: consent.externalConsentId,
+        redirectUri: REDIRECT_URI,
+        consentLinks: consent.links,
+        psu,
+      });
+      const set = await connector.exchangeCode({
+        session: auth.session,
+        callback: callbackOf(await sandbox.psuApproves(auth.url, PSUS.bob)),
+      });
+      tokens.set('foreign', {
+        accessToken: set.accessToken,
+        tokenType: set.tokenType,
+        externalConsentId: set.externalConsentId,
+        expiresAt: set.accessTokenExpiresAt,
+      });
       const ctx = { consentId: 'foreign', frequencyPerDay: 4, psu };
       const [account] = await connector.listAccounts(ctx);
       const today = localDateOf(new Date(), 'Europe/London');
@@ -200,7 +265,11 @@ describe('a Next link to a host that is not the bank', () => {
       // As the bank sent them (its advertised origin), the pages are followed, through the hop.
       const all = await connector.getTransactions(ctx, query);
       expect(all[0].transactions.length).toBeGreaterThan(5);
-      expect(exchanges.filter((x) => x.operation === 'obie.transactions').every((x) => x.url.startsWith(`${hop.url}/allstar/`))).toBe(true);
+      expect(
+        exchanges
+          .filter((x) => x.operation === 'obie.transactions')
+          .every((x) => x.url.startsWith(`${hop.url}/allstar/`)),
+      ).toBe(true);
 
       hop.rewriteTo = 'http://bank-impostor.example';
       exchanges.length = 0;

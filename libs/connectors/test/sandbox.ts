@@ -29,7 +29,10 @@ import {
  * It is loaded by path because Nx forbids importing an app as a module; its own tests start it the
  * same way (startSandbox with port 0).
  */
-const SANDBOX_ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../apps/sandbox-bank/src/sandbox.ts');
+const SANDBOX_ENTRY = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../apps/sandbox-bank/src/sandbox.ts',
+);
 
 export type BankId = 'allstar' | 'alsalam' | 'saltbank';
 
@@ -96,7 +99,10 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-async function http(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Http> {
+async function http(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Http> {
   const res = await request(url, { method: (init.method ?? 'GET') as 'GET', headers: init.headers, body: init.body });
   const text = await res.body.text();
   let json: unknown;
@@ -106,7 +112,8 @@ async function http(url: string, init: { method?: string; headers?: Record<strin
     json = undefined;
   }
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(res.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   return { status: res.statusCode, headers, text, json };
 }
 
@@ -142,7 +149,9 @@ export class Sandbox {
    * the browser opens) and the name the connectors and this harness call it by (`connector`), e.g.
    * `npm start`'s localhost vs 127.0.0.1. Without it both are 127.0.0.1 (mTLS: localhost).
    */
-  static async start(options: { pageSize?: number; clockStart?: string; hosts?: { advertised: string; connector: string } } = {}): Promise<Sandbox> {
+  static async start(
+    options: { pageSize?: number; clockStart?: string; hosts?: { advertised: string; connector: string } } = {},
+  ): Promise<Sandbox> {
     const mod = (await import(SANDBOX_ENTRY)) as { startSandbox(o: Record<string, unknown>): Promise<RawSandbox> };
     const hosts = options.hosts;
     // The advertised URLs carry the port, so with two names the ports are chosen before the start.
@@ -151,7 +160,12 @@ export class Sandbox {
       host: '127.0.0.1',
       port,
       mtlsPort,
-      ...(hosts ? { publicUrl: `http://${urlHost(hosts.advertised)}:${port}`, mtlsPublicUrl: `https://${urlHost(hosts.advertised)}:${mtlsPort}` } : {}),
+      ...(hosts
+        ? {
+            publicUrl: `http://${urlHost(hosts.advertised)}:${port}`,
+            mtlsPublicUrl: `https://${urlHost(hosts.advertised)}:${mtlsPort}`,
+          }
+        : {}),
       seed: 'connector-tests',
       dataEpoch: '2024-01-01',
       clockStart: options.clockStart,
@@ -161,7 +175,12 @@ export class Sandbox {
       logger: createLogger('sandbox-under-test', 'silent'),
     });
     if (!raw.mtlsUrl) throw new Error('the sandbox started without its mTLS listener');
-    if (hosts) return new Sandbox(raw, `http://${urlHost(hosts.connector)}:${port}`, `https://${urlHost(hosts.connector)}:${mtlsPort}`);
+    if (hosts)
+      return new Sandbox(
+        raw,
+        `http://${urlHost(hosts.connector)}:${port}`,
+        `https://${urlHost(hosts.connector)}:${mtlsPort}`,
+      );
     return new Sandbox(raw, raw.url, raw.mtlsUrl);
   }
 
@@ -174,12 +193,19 @@ export class Sandbox {
   }
 
   private async control(method: string, p: string, body?: unknown): Promise<any> {
-    const r = await http(`${this.url}${p}`, { method, headers: body === undefined ? {} : JSON_CT, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await http(`${this.url}${p}`, {
+      method,
+      headers: body === undefined ? {} : JSON_CT,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${r.text}`);
     return r.json;
   }
 
-  faults(bank: BankId, patch: Record<string, unknown>): Promise<{ faults: Record<string, unknown>; injected: Record<string, number> }> {
+  faults(
+    bank: BankId,
+    patch: Record<string, unknown>,
+  ): Promise<{ faults: Record<string, unknown>; injected: Record<string, number> }> {
     return this.control('PATCH', `/${bank}/sandbox/faults`, patch);
   }
 
@@ -195,7 +221,19 @@ export class Sandbox {
     return (await this.control('GET', `/${bank}/sandbox/counters?consentId=${encodeURIComponent(consentId)}`)).counters;
   }
 
-  summary(bank: BankId, username: string, from?: string): Promise<{ asOf: string; accounts: { accountId: string; currency: string; booked: { count: number; sum: string }; pending: { count: number; sum: string } }[] }> {
+  summary(
+    bank: BankId,
+    username: string,
+    from?: string,
+  ): Promise<{
+    asOf: string;
+    accounts: {
+      accountId: string;
+      currency: string;
+      booked: { count: number; sum: string };
+      pending: { count: number; sum: string };
+    }[];
+  }> {
     return this.control('GET', `/${bank}/sandbox/psus/${username}/summary${from ? `?from=${from}` : ''}`);
   }
 
@@ -225,7 +263,11 @@ export class Sandbox {
     const privateJwk = await exportJWK(privateKey);
     const pub = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(pub);
-    const ssa = await this.control('POST', '/directory/software-statements', { client_name: 'AIS Gateway (tests)', redirect_uris: [REDIRECT_URI], jwks: { keys: [{ ...pub, kid, alg: 'PS256', use: 'sig' }] } });
+    const ssa = await this.control('POST', '/directory/software-statements', {
+      client_name: 'AIS Gateway (tests)',
+      redirect_uris: [REDIRECT_URI],
+      jwks: { keys: [{ ...pub, kid, alg: 'PS256', use: 'sig' }] },
+    });
     const identity: TppIdentity = {
       clientName: 'AIS Gateway (tests)',
       signingKey: { kid, alg: 'PS256', privateJwk },
@@ -236,7 +278,12 @@ export class Sandbox {
     };
     if (options.transport ?? true) {
       const cert = await this.control('POST', '/directory/certificates', { software_id: ssa.software_id });
-      identity.transport = { certPem: cert.certificate_pem, keyPem: cert.private_key_pem, caPem: cert.ca_pem, subjectDn: cert.subject_dn };
+      identity.transport = {
+        certPem: cert.certificate_pem,
+        keyPem: cert.private_key_pem,
+        caPem: cert.ca_pem,
+        subjectDn: cert.subject_dn,
+      };
     }
     return identity;
   }
@@ -245,35 +292,61 @@ export class Sandbox {
    * The PSU at the bank: opens the authorisation URL, signs in (username + password), enters the OTP,
    * picks accounts and decides, with plain HTML form posts. Answers the redirect back to the TPP.
    */
-  async psuApproves(authorisationUrl: string, psu: Psu, options: { pick?: (offered: string[]) => string[]; decision?: 'approve' | 'deny' } = {}): Promise<string> {
+  async psuApproves(
+    authorisationUrl: string,
+    psu: Psu,
+    options: { pick?: (offered: string[]) => string[]; decision?: 'approve' | 'deny' } = {},
+  ): Promise<string> {
     const start = await http(authorisationUrl);
-    if (start.status !== 302 || !start.headers.location) throw new Error(`authorisation URL answered ${start.status}: ${start.text.slice(0, 300)}`);
+    if (start.status !== 302 || !start.headers.location)
+      throw new Error(`authorisation URL answered ${start.status}: ${start.text.slice(0, 300)}`);
     const page = new URL(start.headers.location, authorisationUrl).toString();
     const first = await http(page);
     if (first.status !== 200) throw new Error(`consent page answered ${first.status}`);
-    const login = await http(`${page}/login`, { method: 'POST', headers: FORM, body: form({ username: psu.username, password: psu.password }) });
+    const login = await http(`${page}/login`, {
+      method: 'POST',
+      headers: FORM,
+      body: form({ username: psu.username, password: psu.password }),
+    });
     if (login.status !== 200) throw new Error(`login answered ${login.status}`);
     const otp = await http(`${page}/otp`, { method: 'POST', headers: FORM, body: form({ otp: psu.otp }) });
     if (otp.status !== 200) throw new Error(`otp answered ${otp.status}`);
     const offered = [...otp.text.matchAll(/name="accountIds" value="([^"]+)"/g)].map((m) => m[1]);
     const chosen = options.pick ? options.pick(offered) : offered;
-    const decided = await http(`${page}/accounts`, { method: 'POST', headers: FORM, body: form({ accountIds: chosen, decision: options.decision ?? 'approve' }) });
-    if (decided.status !== 302 || !decided.headers.location) throw new Error(`decision answered ${decided.status}: ${decided.text.slice(0, 300)}`);
+    const decided = await http(`${page}/accounts`, {
+      method: 'POST',
+      headers: FORM,
+      body: form({ accountIds: chosen, decision: options.decision ?? 'approve' }),
+    });
+    if (decided.status !== 302 || !decided.headers.location)
+      throw new Error(`decision answered ${decided.status}: ${decided.text.slice(0, 300)}`);
     return decided.headers.location;
   }
 
   /** Onboards at the Salt Bank / Al Salam developer portal or Allstar DCR through the connector. */
-  async onboard(bank: BankId, method?: ClientAuthMethod, deps: Partial<ConnectorDeps> = {}): Promise<ProviderRegistration> {
+  async onboard(
+    bank: BankId,
+    method?: ClientAuthMethod,
+    deps: Partial<ConnectorDeps> = {},
+  ): Promise<ProviderRegistration> {
     const connector = this.connector(bank, undefined, deps).connector;
     try {
-      return await connector.onboard({ redirectUris: [REDIRECT_URI], tpp: await this.tppIdentity(), ...(method ? { tokenEndpointAuthMethod: method } : {}) });
+      return await connector.onboard({
+        redirectUris: [REDIRECT_URI],
+        tpp: await this.tppIdentity(),
+        ...(method ? { tokenEndpointAuthMethod: method } : {}),
+      });
     } finally {
       await connector.close();
     }
   }
 
   /** The connector of a sandbox bank, as the connector-service would build it from its catalogue row. */
-  connector(bank: BankId, registration: ProviderRegistration | undefined, deps: Partial<ConnectorDeps> & { guardNow?: () => Date } = {}): TestConnector {
+  connector(
+    bank: BankId,
+    registration: ProviderRegistration | undefined,
+    deps: Partial<ConnectorDeps> & { guardNow?: () => Date } = {},
+  ): TestConnector {
     const row = providerCatalogue({ sandboxUrl: this.url, sandboxMtlsUrl: this.mtlsUrl }).find((p) => p.id === bank)!;
     const guard = new InMemoryAccessGuard(deps.guardNow ?? deps.now);
     const tokens = new InMemoryTokenSource();
@@ -324,7 +397,13 @@ export class TestConnector {
   }
 
   /** The whole authorisation: consent at the bank, the PSU's approval on the bank pages, code exchange. */
-  async authorise(options: { psu: Psu; permissions?: BankConsent['permissions']; frequencyPerDay?: number; pick?: (ids: string[]) => string[]; transactionsFrom?: string }): Promise<AuthorisedConsent> {
+  async authorise(options: {
+    psu: Psu;
+    permissions?: BankConsent['permissions'];
+    frequencyPerDay?: number;
+    pick?: (ids: string[]) => string[];
+    transactionsFrom?: string;
+  }): Promise<AuthorisedConsent> {
     const consentId = `cns_${randomUUID()}`;
     const consent = await this.connector.createConsent({
       consentId,
@@ -334,10 +413,20 @@ export class TestConnector {
       psu: { ipAddress: PSU_IP },
       ...(options.transactionsFrom ? { transactionsFrom: options.transactionsFrom } : {}),
     });
-    const auth = await this.connector.buildAuthorisation({ externalConsentId: consent.externalConsentId, redirectUri: REDIRECT_URI, consentLinks: consent.links, psu: { ipAddress: PSU_IP } });
+    const auth = await this.connector.buildAuthorisation({
+      externalConsentId: consent.externalConsentId,
+      redirectUri: REDIRECT_URI,
+      consentLinks: consent.links,
+      psu: { ipAddress: PSU_IP },
+    });
     const location = await this.sandbox.psuApproves(auth.url, options.psu, { pick: options.pick });
     const tokens = await this.connector.exchangeCode({ session: auth.session, callback: callbackOf(location) });
-    this.tokens.set(consentId, { accessToken: tokens.accessToken, tokenType: tokens.tokenType, externalConsentId: tokens.externalConsentId, expiresAt: tokens.accessTokenExpiresAt });
+    this.tokens.set(consentId, {
+      accessToken: tokens.accessToken,
+      tokenType: tokens.tokenType,
+      externalConsentId: tokens.externalConsentId,
+      expiresAt: tokens.accessTokenExpiresAt,
+    });
     return { consentId, consent, tokens, authorisedAt: new Date().toISOString() };
   }
 }

@@ -16,7 +16,17 @@ export const SPECS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 type Json = Record<string, any>;
 
-const DOC_ONLY = new Set(['example', 'examples', 'xml', 'externalDocs', 'discriminator', 'deprecated', 'readOnly', 'writeOnly', 'nullable']);
+const DOC_ONLY = new Set([
+  'example',
+  'examples',
+  'xml',
+  'externalDocs',
+  'discriminator',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+  'nullable',
+]);
 
 /** An OpenAPI 3.0 schema object as JSON Schema for ajv: `nullable` as a null type, draft-4 boolean exclusive bounds. */
 function toJsonSchema(schema: unknown, seen = new Map<object, unknown>()): unknown {
@@ -27,7 +37,10 @@ function toJsonSchema(schema: unknown, seen = new Map<object, unknown>()): unkno
   seen.set(schema, out);
   for (const [k, v] of Object.entries(schema as Json)) {
     if (DOC_ONLY.has(k)) continue;
-    out[k] = k === 'properties' || k === 'patternProperties' ? Object.fromEntries(Object.entries(v as Json).map(([pk, pv]) => [pk, toJsonSchema(pv, seen)])) : toJsonSchema(v, seen);
+    out[k] =
+      k === 'properties' || k === 'patternProperties'
+        ? Object.fromEntries(Object.entries(v as Json).map(([pk, pv]) => [pk, toJsonSchema(pv, seen)]))
+        : toJsonSchema(v, seen);
   }
   for (const [flag, bound] of [
     ['exclusiveMinimum', 'minimum'],
@@ -68,7 +81,8 @@ export class SpecContract {
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
     (addFormatsModule as unknown as (a: Ajv) => void)(this.ajv);
     // OpenAPI format names that are not JSON Schema formats: documentation only.
-    for (const f of ['int32', 'int64', 'url', 'JWT', 'byte', 'OBClientRegistration1']) if (!this.ajv.formats[f]) this.ajv.addFormat(f, true);
+    for (const f of ['int32', 'int64', 'url', 'JWT', 'byte', 'OBClientRegistration1'])
+      if (!this.ajv.formats[f]) this.ajv.addFormat(f, true);
   }
 
   static async load(file: string, name: string, prefix: (specPath: string) => string): Promise<SpecContract> {
@@ -77,7 +91,7 @@ export class SpecContract {
     const dir = mkdtempSync(path.join(tmpdir(), 'connector-conformance-'));
     const copy = path.join(dir, `${name}.json`);
     writeFileSync(copy, JSON.stringify(doc));
-    return new SpecContract(name, (await SwaggerParser.dereference(copy)));
+    return new SpecContract(name, await SwaggerParser.dereference(copy));
   }
 
   /** The operation of a concrete path: literal segments win over templates. */
@@ -109,7 +123,13 @@ export class SpecContract {
    * Problems with a request as sent: unknown operation, missing or malformed parameters, body schema.
    * `bankLink`: the URL is one the bank handed out (a next-page link), so its query is the bank's.
    */
-  checkRequest(method: string, url: string, headers: Record<string, string>, body: unknown, bankLink = false): string[] {
+  checkRequest(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body: unknown,
+    bankLink = false,
+  ): string[] {
     const u = new URL(url);
     const where = `${method} ${u.pathname}`;
     const op = this.operation(method, u.pathname);
@@ -124,18 +144,26 @@ export class SpecContract {
         continue;
       }
       if (p.name === 'Authorization') continue;
-      const value = p.schema?.type === 'integer' || p.schema?.type === 'number' ? Number(raw) : p.schema?.type === 'boolean' ? raw === 'true' : raw;
-      for (const e of this.validate(p.schema ?? {}, value)) problems.push(`${where}: ${p.in} parameter ${p.name} ${e.message}`);
+      const value =
+        p.schema?.type === 'integer' || p.schema?.type === 'number'
+          ? Number(raw)
+          : p.schema?.type === 'boolean'
+            ? raw === 'true'
+            : raw;
+      for (const e of this.validate(p.schema ?? {}, value))
+        problems.push(`${where}: ${p.in} parameter ${p.name} ${e.message}`);
     }
     for (const q of bankLink ? [] : u.searchParams.keys()) {
-      if (!(op.parameters as Json[]).some((p) => p.in === 'query' && p.name === q)) problems.push(`${where}: query parameter ${q} is not in the spec`);
+      if (!(op.parameters as Json[]).some((p) => p.in === 'query' && p.name === q))
+        problems.push(`${where}: query parameter ${q} is not in the spec`);
     }
     if (body !== undefined) {
       const content = op.requestBody?.content as Json | undefined;
       if (!content) problems.push(`${where}: the spec defines no request body`);
       else {
         const media = content['application/json'] ?? Object.values(content)[0];
-        for (const e of this.validate(media.schema, body)) problems.push(`${where}: body ${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
+        for (const e of this.validate(media.schema, body))
+          problems.push(`${where}: body ${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
       }
     } else if (op.requestBody?.required) problems.push(`${where}: request body required`);
     return problems;
@@ -151,7 +179,8 @@ export class SpecContract {
     if (!res) return [`${where}: status not documented`];
     const content = res.content as Json | undefined;
     if (!content) return body === undefined ? [] : [`${where}: the spec defines no body`];
-    const media = content['application/json'] ?? content['application/json; charset=utf-8'] ?? Object.values(content)[0];
+    const media =
+      content['application/json'] ?? content['application/json; charset=utf-8'] ?? Object.values(content)[0];
     return this.validate(media.schema, body)
       .filter((e) => !quirks.some((q) => q.keyword === e.keyword && q.path.test(e.instancePath)))
       .map((e) => `${where}: ${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
@@ -168,7 +197,10 @@ export function parseBody(text: string | undefined): unknown {
 }
 
 /** The exchanges a contract covers, checked: the request always, the response when the connector accepted it. */
-export function checkExchanges(exchanges: HttpExchange[], route: (e: HttpExchange) => { contract: SpecContract; quirks?: DocumentedQuirk[] } | null): { problems: string[]; checked: number } {
+export function checkExchanges(
+  exchanges: HttpExchange[],
+  route: (e: HttpExchange) => { contract: SpecContract; quirks?: DocumentedQuirk[] } | null,
+): { problems: string[]; checked: number } {
   const problems: string[] = [];
   let checked = 0;
   const linked = new Set<string>();
@@ -180,11 +212,29 @@ export function checkExchanges(exchanges: HttpExchange[], route: (e: HttpExchang
     const target = route(e);
     if (!target) continue;
     checked++;
-    problems.push(...target.contract.checkRequest(e.method, e.url, e.requestHeaders, parseBody(e.requestBody), linked.has(pathAndQuery(e.url, e.url))));
+    problems.push(
+      ...target.contract.checkRequest(
+        e.method,
+        e.url,
+        e.requestHeaders,
+        parseBody(e.requestBody),
+        linked.has(pathAndQuery(e.url, e.url)),
+      ),
+    );
     // Next-page links the bank hands out (OBIE Links.Next, Berlin Group _links.next).
-    const body = parseBody(e.responseBody) as { Links?: { Next?: string }; _links?: { next?: { href?: string } }; transactions?: { _links?: { next?: { href?: string } } } } | undefined;
-    for (const next of [body?.Links?.Next, body?._links?.next?.href, body?.transactions?._links?.next?.href]) if (typeof next === 'string') linked.add(pathAndQuery(next, e.url));
-    if (e.status >= 200 && e.status < 300) problems.push(...target.contract.checkResponse(e.method, e.url, e.status, parseBody(e.responseBody), target.quirks));
+    const body = parseBody(e.responseBody) as
+      | {
+          Links?: { Next?: string };
+          _links?: { next?: { href?: string } };
+          transactions?: { _links?: { next?: { href?: string } } };
+        }
+      | undefined;
+    for (const next of [body?.Links?.Next, body?._links?.next?.href, body?.transactions?._links?.next?.href])
+      if (typeof next === 'string') linked.add(pathAndQuery(next, e.url));
+    if (e.status >= 200 && e.status < 300)
+      problems.push(
+        ...target.contract.checkResponse(e.method, e.url, e.status, parseBody(e.responseBody), target.quirks),
+      );
   }
   return { problems, checked };
 }

@@ -24,7 +24,8 @@ export interface ConnectorDataContext {
   authorisedAt?: string;
 }
 
-export type ConnectorClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'none';
+export type ConnectorClientAuthMethod =
+  'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'none';
 
 export interface ConnectorConsent {
   externalConsentId: string;
@@ -76,8 +77,17 @@ export interface ConnectorRpcContract {
    * `tokenEndpointAuthMethod` (default: the bank profile's), replacing any registration.
    */
   'connector.onboard': {
-    request: WithProvider<{ tokenEndpointAuthMethod?: ConnectorClientAuthMethod; force?: boolean; credentials?: { clientId: string; clientSecret?: string } }>;
-    response: { providerId: string; clientId: string; tokenEndpointAuthMethod: ConnectorClientAuthMethod; source: 'dcr' | 'developer_portal' | 'configured' };
+    request: WithProvider<{
+      tokenEndpointAuthMethod?: ConnectorClientAuthMethod;
+      force?: boolean;
+      credentials?: { clientId: string; clientSecret?: string };
+    }>;
+    response: {
+      providerId: string;
+      clientId: string;
+      tokenEndpointAuthMethod: ConnectorClientAuthMethod;
+      source: 'dcr' | 'developer_portal' | 'configured';
+    };
   };
   'connector.createConsent': {
     request: WithProvider<{
@@ -93,29 +103,62 @@ export interface ConnectorRpcContract {
     response: ConnectorConsent;
   };
   'connector.buildAuthorisation': {
-    request: WithProvider<{ externalConsentId: string; redirectUri: string; consentLinks?: ConnectorConsent['links']; state?: string; psu?: ConnectorPsu }>;
+    request: WithProvider<{
+      externalConsentId: string;
+      redirectUri: string;
+      consentLinks?: ConnectorConsent['links'];
+      state?: string;
+      psu?: ConnectorPsu;
+    }>;
     response: { url: string; session: ConnectorAuthorisationSession };
   };
   'connector.exchangeCode': {
-    request: WithProvider<{ session: ConnectorAuthorisationSession; callback: { code?: string; state?: string; id_token?: string; error?: string; error_description?: string } }>;
+    request: WithProvider<{
+      session: ConnectorAuthorisationSession;
+      callback: { code?: string; state?: string; id_token?: string; error?: string; error_description?: string };
+    }>;
     response: ConnectorTokenSet;
   };
-  'connector.refreshTokens': { request: WithProvider<{ refreshToken: string; externalConsentId: string }>; response: ConnectorTokenSet };
+  'connector.refreshTokens': {
+    request: WithProvider<{ refreshToken: string; externalConsentId: string }>;
+    response: ConnectorTokenSet;
+  };
   'connector.getConsentStatus': { request: WithProvider<{ externalConsentId: string }>; response: ConnectorConsent };
   'connector.revokeConsent': { request: WithProvider<{ externalConsentId: string }>; response: { revoked: true } };
   'connector.listAccounts': { request: Data; response: { accounts: Account[] } };
-  'connector.getBalances': { request: Data<{ accountIds: string[] }>; response: { accounts: { accountId: string; balances: Balance[] }[] } };
+  'connector.getBalances': {
+    request: Data<{ accountIds: string[] }>;
+    response: { accounts: { accountId: string; balances: Balance[] }[] };
+  };
   'connector.getTransactions': {
     request: Data<{ accountIds: string[]; from: string; to: string; status?: 'booked' | 'pending' | 'both' }>;
     response: { accounts: { accountId: string; transactions: Transaction[] }[] };
   };
-  'connector.listStatements': { request: Data<{ accountId: string; from?: string; to?: string }>; response: { statements: ConnectorStatement[] } };
-  'connector.getStatementTransactions': { request: Data<{ accountId: string; statementId: string }>; response: { transactions: Transaction[] } };
+  'connector.listStatements': {
+    request: Data<{ accountId: string; from?: string; to?: string }>;
+    response: { statements: ConnectorStatement[] };
+  };
+  'connector.getStatementTransactions': {
+    request: Data<{ accountId: string; statementId: string }>;
+    response: { transactions: Transaction[] };
+  };
   'connector.getParties': { request: Data<{ accountId?: string }>; response: { parties: Record<string, unknown>[] } };
-  'connector.listBeneficiaries': { request: Data<{ accountId: string }>; response: { beneficiaries: Record<string, unknown>[] } };
-  'connector.listStandingOrders': { request: Data<{ accountId: string }>; response: { standingOrders: Record<string, unknown>[] } };
-  'connector.listDirectDebits': { request: Data<{ accountId: string }>; response: { directDebits: Record<string, unknown>[] } };
-  'connector.listScheduledPayments': { request: Data<{ accountId: string }>; response: { scheduledPayments: Record<string, unknown>[] } };
+  'connector.listBeneficiaries': {
+    request: Data<{ accountId: string }>;
+    response: { beneficiaries: Record<string, unknown>[] };
+  };
+  'connector.listStandingOrders': {
+    request: Data<{ accountId: string }>;
+    response: { standingOrders: Record<string, unknown>[] };
+  };
+  'connector.listDirectDebits': {
+    request: Data<{ accountId: string }>;
+    response: { directDebits: Record<string, unknown>[] };
+  };
+  'connector.listScheduledPayments': {
+    request: Data<{ accountId: string }>;
+    response: { scheduledPayments: Record<string, unknown>[] };
+  };
 }
 
 export interface ConnectorStatement {

@@ -30,7 +30,13 @@ describe('KeyRing', () => {
   it('opens values sealed under an older key after rotation and flags them for re-encryption', () => {
     const old = new KeyRing(new Map([['k1', k1]]), 'k1');
     const sealed = old.seal('token');
-    const rotated = new KeyRing(new Map([['k1', k1], ['k2', k2]]), 'k2');
+    const rotated = new KeyRing(
+      new Map([
+        ['k1', k1],
+        ['k2', k2],
+      ]),
+      'k2',
+    );
     expect(rotated.openText(sealed)).toBe('token');
     expect(rotated.needsRotation(sealed)).toBe(true);
     expect(rotated.needsRotation(rotated.seal('token'))).toBe(false);

@@ -24,7 +24,13 @@ export class KeyRing {
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     if (aad !== undefined) cipher.setAAD(Buffer.from(aad, 'utf8'));
     const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return ['v1', this.activeKeyId, iv.toString('base64url'), ct.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    return [
+      'v1',
+      this.activeKeyId,
+      iv.toString('base64url'),
+      ct.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+    ].join('.');
   }
 
   open(sealed: string, aad?: string): Buffer {

@@ -22,12 +22,25 @@ describe('circuit readings across connector-service instances', () => {
   });
 
   it('shows an open breaker past its wait as half-open: the next call tries the bank', () => {
-    expect(aggregate([{ state: 'open', since: at(40), halfOpenAt: at(10) }], now)).toEqual({ state: 'half_open', since: new Date(at(40)), halfOpenAt: null, instances: 1 });
+    expect(aggregate([{ state: 'open', since: at(40), halfOpenAt: at(10) }], now)).toEqual({
+      state: 'half_open',
+      since: new Date(at(40)),
+      halfOpenAt: null,
+      instances: 1,
+    });
   });
 
   it('leaves out entries that have not moved for an hour: their instance is gone or idle', () => {
     expect(aggregate([{ state: 'half_open', since: at(61), halfOpenAt: null }], now).state).toBe('closed');
     expect(aggregate([{ state: 'open', since: at(100), halfOpenAt: at(61) }], now).state).toBe('closed');
-    expect(aggregate([{ state: 'open', since: at(100), halfOpenAt: at(59) }, { state: 'half_open', since: at(90), halfOpenAt: null }], now)).toMatchObject({ state: 'half_open', instances: 1 });
+    expect(
+      aggregate(
+        [
+          { state: 'open', since: at(100), halfOpenAt: at(59) },
+          { state: 'half_open', since: at(90), halfOpenAt: null },
+        ],
+        now,
+      ),
+    ).toMatchObject({ state: 'half_open', instances: 1 });
   });
 });

@@ -38,13 +38,20 @@ export class CircuitStore {
     return `${this.prefix}:circuit:${providerId}`;
   }
 
-  async report(instance: string, t: { providerId: string; state: StoredCircuitState; at: Date; halfOpenAfterMs: number | null }): Promise<void> {
+  async report(
+    instance: string,
+    t: { providerId: string; state: StoredCircuitState; at: Date; halfOpenAfterMs: number | null },
+  ): Promise<void> {
     const key = this.key(t.providerId);
     if (t.state === 'closed') {
       await this.redis.hdel(key, instance);
       return;
     }
-    const entry: Entry = { state: t.state, since: t.at.toISOString(), halfOpenAt: t.halfOpenAfterMs === null ? null : new Date(t.at.getTime() + t.halfOpenAfterMs).toISOString() };
+    const entry: Entry = {
+      state: t.state,
+      since: t.at.toISOString(),
+      halfOpenAt: t.halfOpenAfterMs === null ? null : new Date(t.at.getTime() + t.halfOpenAfterMs).toISOString(),
+    };
     await this.redis.multi().hset(key, instance, JSON.stringify(entry)).expire(key, KEY_TTL_SECONDS).exec();
   }
 
@@ -84,9 +91,14 @@ const STALE_MS = 60 * 60_000;
  * state it is in as far as any caller can tell. Stale entries (STALE_MS) are left out.
  */
 export function aggregate(entries: (Entry | null)[], now: Date): CircuitReading {
-  const lastMoved = (e: Entry) => new Date(e.state === 'open' && e.halfOpenAt !== null ? e.halfOpenAt : e.since).getTime();
+  const lastMoved = (e: Entry) =>
+    new Date(e.state === 'open' && e.halfOpenAt !== null ? e.halfOpenAt : e.since).getTime();
   const live = entries.filter((e): e is Entry => e !== null && lastMoved(e) + STALE_MS > now.getTime());
-  const effective = live.map((e) => ({ ...e, state: e.state === 'open' && e.halfOpenAt !== null && new Date(e.halfOpenAt) <= now ? ('half_open' as const) : e.state }));
+  const effective = live.map((e) => ({
+    ...e,
+    state:
+      e.state === 'open' && e.halfOpenAt !== null && new Date(e.halfOpenAt) <= now ? ('half_open' as const) : e.state,
+  }));
   const pick = (state: 'open' | 'half_open') => effective.filter((e) => e.state === state);
   const open = pick('open');
   const chosen = open.length > 0 ? open : pick('half_open');

@@ -17,7 +17,8 @@ import type { Prisma } from './prisma.js';
 const connections = new Map<number, pg.PoolClient>();
 
 /** The backend pid node-postgres read at connect (public on Client, missing from PoolClient's type). */
-const backendPid = (client: pg.PoolClient): number | null => (client as unknown as { processID?: number | null }).processID ?? null;
+const backendPid = (client: pg.PoolClient): number | null =>
+  (client as unknown as { processID?: number | null }).processID ?? null;
 
 /** Called by `createPrismaClient` for the pool it hands to the Prisma adapter. */
 export function trackPoolConnections(pool: pg.Pool): void {
@@ -55,11 +56,15 @@ const byTransaction = new WeakMap<Prisma.TransactionClient, pg.PoolClient>();
 async function transactionConnection(tx: Prisma.TransactionClient): Promise<pg.PoolClient> {
   const known = byTransaction.get(tx);
   if (known) return known;
-  const [{ pid, database }] = await tx.$queryRaw<{ pid: number; database: string }[]>`SELECT pg_backend_pid() AS pid, current_database() AS database`;
+  const [{ pid, database }] = await tx.$queryRaw<
+    { pid: number; database: string }[]
+  >`SELECT pg_backend_pid() AS pid, current_database() AS database`;
   const client = connections.get(pid);
   // Pids are unique per server; the database name guards against a pool of another server's.
   if (!client || (client as unknown as { database?: string }).database !== database) {
-    throw new Error(`COPY needs a Prisma client made by createPrismaClient (no tracked connection for backend ${pid} of ${database})`);
+    throw new Error(
+      `COPY needs a Prisma client made by createPrismaClient (no tracked connection for backend ${pid} of ${database})`,
+    );
   }
   byTransaction.set(tx, client);
   return client;
@@ -84,7 +89,13 @@ function* chunked<T>(items: readonly T[], line: (item: T) => string): Generator<
  * Streams `items` as lines of COPY's text format (`line` makes one, see `copyTextLine`) into
  * `table (columns)` on the transaction's own connection, in chunks built as they are sent.
  */
-export async function copyInTransaction<T>(tx: Prisma.TransactionClient, table: string, columns: readonly string[], items: readonly T[], line: (item: T) => string): Promise<void> {
+export async function copyInTransaction<T>(
+  tx: Prisma.TransactionClient,
+  table: string,
+  columns: readonly string[],
+  items: readonly T[],
+  line: (item: T) => string,
+): Promise<void> {
   if (items.length === 0) return;
   const client = await transactionConnection(tx);
   const copy = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));

@@ -35,7 +35,10 @@ export class RedisModule {
       module: RedisModule,
       providers: [
         { provide: REDIS_SETTINGS, useValue: settings },
-        { provide: REDIS, useFactory: () => new Redis(settings.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true }) },
+        {
+          provide: REDIS,
+          useFactory: () => new Redis(settings.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true }),
+        },
         RedisLifecycle,
         RedisHealthCheck,
       ],

@@ -28,7 +28,11 @@ export class RegistrationGate {
   /** True when this caller may re-register now (and the interval starts); false within the interval. */
   async claim(providerId: string, instance: string, intervalMs: number, now = new Date()): Promise<boolean> {
     if (intervalMs <= 0) return false;
-    const value = JSON.stringify({ at: now.toISOString(), nextAllowedAt: new Date(now.getTime() + intervalMs).toISOString(), instance });
+    const value = JSON.stringify({
+      at: now.toISOString(),
+      nextAllowedAt: new Date(now.getTime() + intervalMs).toISOString(),
+      instance,
+    });
     return (await this.redis.set(this.key(providerId), value, 'PX', intervalMs, 'NX')) === 'OK';
   }
 

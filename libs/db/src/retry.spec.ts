@@ -1,7 +1,11 @@
 import { Prisma } from './prisma.js';
 import { retryOnWriteConflict } from './retry.js';
 
-const conflict = () => new Prisma.PrismaClientKnownRequestError('Transaction failed due to a write conflict or a deadlock', { code: 'P2034', clientVersion: 'test' });
+const conflict = () =>
+  new Prisma.PrismaClientKnownRequestError('Transaction failed due to a write conflict or a deadlock', {
+    code: 'P2034',
+    clientVersion: 'test',
+  });
 
 describe('retryOnWriteConflict', () => {
   it('runs the work again after a deadlock or serialisation failure', async () => {

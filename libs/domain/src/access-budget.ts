@@ -64,7 +64,10 @@ export function computeAccessBudget(
   now: Date,
 ): AccessBudget {
   const start = accessWindowStart(window, now).getTime();
-  const end = window.kind === 'calendarDay' ? startOfLocalDate(addDays(localDateOf(now, window.timeZone), 1), window.timeZone).getTime() : Infinity;
+  const end =
+    window.kind === 'calendarDay'
+      ? startOfLocalDate(addDays(localDateOf(now, window.timeZone), 1), window.timeZone).getTime()
+      : Infinity;
   const counted = entries
     .filter(
       (e) =>

@@ -24,7 +24,15 @@ export interface AccountServicer {
 export const ACCOUNT_TYPES = ['personal', 'business', 'unknown'] as const;
 export type AccountType = (typeof ACCOUNT_TYPES)[number];
 
-export const ACCOUNT_STATUSES = ['enabled', 'disabled', 'deleted', 'pending', 'proForma', 'blocked', 'unknown'] as const;
+export const ACCOUNT_STATUSES = [
+  'enabled',
+  'disabled',
+  'deleted',
+  'pending',
+  'proForma',
+  'blocked',
+  'unknown',
+] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
 export interface Account {
@@ -68,7 +76,14 @@ export function normaliseIdentification(scheme: AccountIdentifierScheme, identif
 }
 
 /** Strongest first: an IBAN identifies an account everywhere; a masked PAN only within one bank. */
-const IDENTITY_PRIORITY: readonly AccountIdentifierScheme[] = ['iban', 'sortCodeAccountNumber', 'bban', 'pan', 'msisdn', 'other'];
+const IDENTITY_PRIORITY: readonly AccountIdentifierScheme[] = [
+  'iban',
+  'sortCodeAccountNumber',
+  'bban',
+  'pan',
+  'msisdn',
+  'other',
+];
 
 /**
  * A stable key for matching accounts across re-authorisation: the strongest identifier (IBAN, then

@@ -53,7 +53,14 @@ function parts(ms: number, timeZone: string): Parts {
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) out[p.type] = p.value;
   const yearOfEra = Number(out.year);
   const year = out.era === 'BC' || out.era === 'B' ? 1 - yearOfEra : yearOfEra;
-  return { year, month: Number(out.month), day: Number(out.day), hour: Number(out.hour) % 24, minute: Number(out.minute), second: Number(out.second) };
+  return {
+    year,
+    month: Number(out.month),
+    day: Number(out.day),
+    hour: Number(out.hour) % 24,
+    minute: Number(out.minute),
+    second: Number(out.second),
+  };
 }
 
 function pad(n: number, width: number): string {
@@ -62,7 +69,8 @@ function pad(n: number, width: number): string {
 
 /** The local calendar date (YYYY-MM-DD) of an instant in `timeZone`. */
 export function localDateOf(instant: Date | number | string, timeZone: string): string {
-  const ms = typeof instant === 'number' ? instant : typeof instant === 'string' ? Date.parse(instant) : instant.getTime();
+  const ms =
+    typeof instant === 'number' ? instant : typeof instant === 'string' ? Date.parse(instant) : instant.getTime();
   if (Number.isNaN(ms)) throw new RangeError(`not an instant: ${String(instant)}`);
   const p = parts(ms, timeZone);
   return `${pad(p.year, 4)}-${pad(p.month, 2)}-${pad(p.day, 2)}`;

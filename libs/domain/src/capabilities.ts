@@ -10,7 +10,15 @@ export type ProviderStatus = 'active' | 'inactive';
 export type AccessWindow = { kind: 'rolling24h' } | { kind: 'calendarDay'; timeZone: string };
 
 /** Resources a bank may serve in one call for all consented accounts. */
-export type BulkEndpoint = 'balances' | 'transactions' | 'beneficiaries' | 'standingOrders' | 'directDebits' | 'scheduledPayments' | 'statements' | 'party';
+export type BulkEndpoint =
+  | 'balances'
+  | 'transactions'
+  | 'beneficiaries'
+  | 'standingOrders'
+  | 'directDebits'
+  | 'scheduledPayments'
+  | 'statements'
+  | 'party';
 
 /**
  * What a provider supports and allows: the consent-service caps requests with it, the sync-worker

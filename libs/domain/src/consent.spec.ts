@@ -1,8 +1,23 @@
 import { AppError } from './errors.js';
 import type { ProviderCapabilities } from './capabilities.js';
-import { CONSENT_STATUSES, nextConsentStatus, resolveConsentTerms, transitionConsent, type ConsentEvent, type ConsentStatus } from './consent.js';
+import {
+  CONSENT_STATUSES,
+  nextConsentStatus,
+  resolveConsentTerms,
+  transitionConsent,
+  type ConsentEvent,
+  type ConsentStatus,
+} from './consent.js';
 
-const EVENTS: ConsentEvent[] = ['psu_authorised', 'psu_rejected', 'authorisation_failed', 'expired', 'revoked_by_tenant', 'revoked_by_bank', 'reauthorisation_started'];
+const EVENTS: ConsentEvent[] = [
+  'psu_authorised',
+  'psu_rejected',
+  'authorisation_failed',
+  'expired',
+  'revoked_by_tenant',
+  'revoked_by_bank',
+  'reauthorisation_started',
+];
 
 describe('consent state machine', () => {
   const allowed: Array<[ConsentStatus, ConsentEvent, ConsentStatus]> = [
@@ -33,7 +48,9 @@ describe('consent state machine', () => {
   });
 
   const refused = CONSENT_STATUSES.flatMap((from) =>
-    EVENTS.filter((event) => !allowed.some(([f, e]) => f === from && e === event)).map((event) => [from, event] as [ConsentStatus, ConsentEvent]),
+    EVENTS.filter((event) => !allowed.some(([f, e]) => f === from && e === event)).map(
+      (event) => [from, event] as [ConsentStatus, ConsentEvent],
+    ),
   );
 
   it.each(refused)('refuses %s --%s-->', (from, event) => {
@@ -85,19 +102,44 @@ describe('resolveConsentTerms', () => {
   });
 
   it('keeps what is asked within the limits and adds accounts when a resource needs it', () => {
-    const terms = resolveConsentTerms({ permissions: ['transactions'], expiresAt: '2027-01-01T00:00:00Z', transactionsFrom: '2026-01-01', frequencyPerDay: 2 }, caps, now);
-    expect(terms).toEqual({ permissions: ['accounts', 'transactions'], expiresAt: new Date('2027-01-01T00:00:00Z'), transactionsFrom: '2026-01-01', frequencyPerDay: 2 });
+    const terms = resolveConsentTerms(
+      {
+        permissions: ['transactions'],
+        expiresAt: '2027-01-01T00:00:00Z',
+        transactionsFrom: '2026-01-01',
+        frequencyPerDay: 2,
+      },
+      caps,
+      now,
+    );
+    expect(terms).toEqual({
+      permissions: ['accounts', 'transactions'],
+      expiresAt: new Date('2027-01-01T00:00:00Z'),
+      transactionsFrom: '2026-01-01',
+      frequencyPerDay: 2,
+    });
   });
 
   it('answers asking beyond each limit with a field error that names the limit', () => {
     let error: AppError | undefined;
     try {
-      resolveConsentTerms({ permissions: ['party', 'nonsense'], expiresAt: '2028-01-01T00:00:00Z', transactionsFrom: '2020-01-01', frequencyPerDay: 5 }, caps, now);
+      resolveConsentTerms(
+        {
+          permissions: ['party', 'nonsense'],
+          expiresAt: '2028-01-01T00:00:00Z',
+          transactionsFrom: '2020-01-01',
+          frequencyPerDay: 5,
+        },
+        caps,
+        now,
+      );
     } catch (e) {
       error = e as AppError;
     }
     expect(error?.code).toBe('limit_exceeded');
-    const messages = Object.fromEntries(error!.fieldErrors.map((f) => [f.field + ':' + f.message.slice(0, 12), f.message]));
+    const messages = Object.fromEntries(
+      error!.fieldErrors.map((f) => [f.field + ':' + f.message.slice(0, 12), f.message]),
+    );
     const text = error!.fieldErrors.map((f) => `${f.field}: ${f.message}`).join('\n');
     expect(text).toMatch(/permissions: unknown permission\(s\): nonsense/);
     expect(text).toMatch(/permissions: not supported by this provider: party/);

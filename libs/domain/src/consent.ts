@@ -3,7 +3,14 @@ import { AppError, type FieldError } from './errors.js';
 import type { ProviderCapabilities } from './capabilities.js';
 import { DEFAULT_PERMISSIONS, isPermission, type Permission } from './permissions.js';
 
-export const CONSENT_STATUSES = ['awaiting_authorisation', 'authorised', 'rejected', 'revoked', 'expired', 'failed'] as const;
+export const CONSENT_STATUSES = [
+  'awaiting_authorisation',
+  'authorised',
+  'rejected',
+  'revoked',
+  'expired',
+  'failed',
+] as const;
 export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
 
 /** What happened to a consent. Each event moves it along one edge of the state machine. */
@@ -63,7 +70,10 @@ export function nextConsentStatus(current: ConsentStatus, event: ConsentEvent): 
 export function transitionConsent(current: ConsentStatus, event: ConsentEvent): ConsentStatus {
   const next = nextConsentStatus(current, event);
   if (next === null) {
-    throw new AppError('invalid_state_transition', `A consent that is ${current} cannot be ${describe(event)}.`, { status: current, event });
+    throw new AppError('invalid_state_transition', `A consent that is ${current} cannot be ${describe(event)}.`, {
+      status: current,
+      event,
+    });
   }
   return next;
 }
@@ -108,7 +118,10 @@ const DAY_MS = 86_400_000;
  * sync's window starts from. (UTC dates disagreed with it for hours a day: from 21:00 UTC a Bahraini
  * consent said it covered a day its syncs never read.)
  */
-export function earliestHistoryDate(caps: Pick<ProviderCapabilities, 'timeZone' | 'maxHistoryDays'>, now: Date): string {
+export function earliestHistoryDate(
+  caps: Pick<ProviderCapabilities, 'timeZone' | 'maxHistoryDays'>,
+  now: Date,
+): string {
   return addDays(localDateOf(now, caps.timeZone), -caps.maxHistoryDays);
 }
 
@@ -116,7 +129,11 @@ export function earliestHistoryDate(caps: Pick<ProviderCapabilities, 'timeZone' 
  * Applies the provider's defaults and caps to what the tenant asked for. Asking beyond a cap is a
  * validation error that names the limit; nothing is silently clamped.
  */
-export function resolveConsentTerms(request: ConsentRequest, caps: ProviderCapabilities, now: Date): ResolvedConsentTerms {
+export function resolveConsentTerms(
+  request: ConsentRequest,
+  caps: ProviderCapabilities,
+  now: Date,
+): ResolvedConsentTerms {
   const errors: FieldError[] = [];
   const maxExpiry = new Date(now.getTime() + caps.maxConsentDays * DAY_MS);
   const earliestFrom = earliestHistoryDate(caps, now);
@@ -125,12 +142,17 @@ export function resolveConsentTerms(request: ConsentRequest, caps: ProviderCapab
   const requested = request.permissions ?? [...DEFAULT_PERMISSIONS];
   const unknown = requested.filter((p) => !isPermission(p));
   const permissions = [...new Set(requested.filter(isPermission))];
-  if (unknown.length > 0) errors.push({ field: 'permissions', message: `unknown permission(s): ${unknown.join(', ')}` });
+  if (unknown.length > 0)
+    errors.push({ field: 'permissions', message: `unknown permission(s): ${unknown.join(', ')}` });
   const unsupported = permissions.filter((p) => !caps.supportedPermissions.includes(p));
   if (unsupported.length > 0) {
-    errors.push({ field: 'permissions', message: `not supported by this provider: ${unsupported.join(', ')} (supported: ${caps.supportedPermissions.join(', ')})` });
+    errors.push({
+      field: 'permissions',
+      message: `not supported by this provider: ${unsupported.join(', ')} (supported: ${caps.supportedPermissions.join(', ')})`,
+    });
   }
-  if (permissions.length === 0 && unknown.length === 0) errors.push({ field: 'permissions', message: 'at least one permission is required' });
+  if (permissions.length === 0 && unknown.length === 0)
+    errors.push({ field: 'permissions', message: 'at least one permission is required' });
   if ((permissions.includes('balances') || permissions.includes('transactions')) && !permissions.includes('accounts')) {
     permissions.unshift('accounts'); // every other resource is read through the account list
   }
@@ -139,18 +161,28 @@ export function resolveConsentTerms(request: ConsentRequest, caps: ProviderCapab
   if (request.expiresAt !== undefined) {
     const parsed = new Date(request.expiresAt);
     if (Number.isNaN(parsed.getTime())) errors.push({ field: 'expiresAt', message: 'must be an ISO-8601 date-time' });
-    else if (parsed.getTime() <= now.getTime() + 60_000) errors.push({ field: 'expiresAt', message: 'must be in the future' });
+    else if (parsed.getTime() <= now.getTime() + 60_000)
+      errors.push({ field: 'expiresAt', message: 'must be in the future' });
     else if (parsed > maxExpiry) {
-      errors.push({ field: 'expiresAt', message: `exceeds this provider's maximum consent length of ${caps.maxConsentDays} days (latest ${maxExpiry.toISOString()})` });
+      errors.push({
+        field: 'expiresAt',
+        message: `exceeds this provider's maximum consent length of ${caps.maxConsentDays} days (latest ${maxExpiry.toISOString()})`,
+      });
     } else expiresAt = parsed;
   }
 
   let transactionsFrom = earliestFrom;
   if (request.transactionsFrom !== undefined) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(request.transactionsFrom) || Number.isNaN(Date.parse(`${request.transactionsFrom}T00:00:00Z`))) {
+    if (
+      !/^\d{4}-\d{2}-\d{2}$/.test(request.transactionsFrom) ||
+      Number.isNaN(Date.parse(`${request.transactionsFrom}T00:00:00Z`))
+    ) {
       errors.push({ field: 'transactionsFrom', message: 'must be a date (YYYY-MM-DD)' });
     } else if (request.transactionsFrom < earliestFrom) {
-      errors.push({ field: 'transactionsFrom', message: `exceeds this provider's maximum history of ${caps.maxHistoryDays} days (earliest ${earliestFrom})` });
+      errors.push({
+        field: 'transactionsFrom',
+        message: `exceeds this provider's maximum history of ${caps.maxHistoryDays} days (earliest ${earliestFrom})`,
+      });
     } else if (request.transactionsFrom > today) {
       errors.push({ field: 'transactionsFrom', message: 'must not be in the future' });
     } else transactionsFrom = request.transactionsFrom;
@@ -161,10 +193,19 @@ export function resolveConsentTerms(request: ConsentRequest, caps: ProviderCapab
     if (!Number.isInteger(request.frequencyPerDay) || request.frequencyPerDay < 1) {
       errors.push({ field: 'frequencyPerDay', message: 'must be an integer of at least 1' });
     } else if (request.frequencyPerDay > caps.maxFrequencyPerDay) {
-      errors.push({ field: 'frequencyPerDay', message: `exceeds this provider's maximum of ${caps.maxFrequencyPerDay} unattended accesses per day` });
+      errors.push({
+        field: 'frequencyPerDay',
+        message: `exceeds this provider's maximum of ${caps.maxFrequencyPerDay} unattended accesses per day`,
+      });
     } else frequencyPerDay = request.frequencyPerDay;
   }
 
-  if (errors.length > 0) throw new AppError('limit_exceeded', 'The consent asks for more than this provider allows, or for something invalid.', {}, errors);
+  if (errors.length > 0)
+    throw new AppError(
+      'limit_exceeded',
+      'The consent asks for more than this provider allows, or for something invalid.',
+      {},
+      errors,
+    );
   return { permissions, expiresAt, transactionsFrom, frequencyPerDay };
 }

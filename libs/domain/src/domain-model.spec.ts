@@ -1,5 +1,12 @@
 import { accountIdentityKey, normaliseIdentification } from './account.js';
-import { balanceTypeFromBerlinGroup, balanceTypeFromObie, balanceTypeToBerlinGroup, balanceTypeToObie, BERLIN_GROUP_BALANCE_TYPES, OBIE_BALANCE_TYPES } from './balance.js';
+import {
+  balanceTypeFromBerlinGroup,
+  balanceTypeFromObie,
+  balanceTypeToBerlinGroup,
+  balanceTypeToObie,
+  BERLIN_GROUP_BALANCE_TYPES,
+  OBIE_BALANCE_TYPES,
+} from './balance.js';
 import { addDays, isIsoDate, localDateOf, startOfLocalDate } from './calendar.js';
 import { fromObiePermissions, PERMISSIONS, toObiePermissions, unsupportedInBerlinGroup } from './permissions.js';
 
@@ -7,8 +14,15 @@ describe('account identity', () => {
   const base = { externalId: 'bank-id-1', currency: 'GBP' };
 
   it('matches an account across re-authorisation by its identifiers, not the bank id', () => {
-    const before = accountIdentityKey({ ...base, identifiers: [{ scheme: 'sortCodeAccountNumber', identification: '40-11-91 70855944' }] });
-    const after = accountIdentityKey({ ...base, externalId: 'new-bank-id', identifiers: [{ scheme: 'sortCodeAccountNumber', identification: '40119170855944' }] });
+    const before = accountIdentityKey({
+      ...base,
+      identifiers: [{ scheme: 'sortCodeAccountNumber', identification: '40-11-91 70855944' }],
+    });
+    const after = accountIdentityKey({
+      ...base,
+      externalId: 'new-bank-id',
+      identifiers: [{ scheme: 'sortCodeAccountNumber', identification: '40119170855944' }],
+    });
     expect(after).toBe(before);
   });
 
@@ -17,8 +31,12 @@ describe('account identity', () => {
       { scheme: 'pan', identification: '5999 95xx xxxx 8997' },
       { scheme: 'iban', identification: 'bh02 alsa 0101 0200 1201 03' },
     ] as const;
-    expect(accountIdentityKey({ ...base, currency: 'BHD', identifiers: [...identifiers] })).toBe('iban:BH02ALSA01010200120103:BHD');
-    expect(accountIdentityKey({ ...base, currency: 'USD', identifiers: [...identifiers] })).toBe('iban:BH02ALSA01010200120103:USD');
+    expect(accountIdentityKey({ ...base, currency: 'BHD', identifiers: [...identifiers] })).toBe(
+      'iban:BH02ALSA01010200120103:BHD',
+    );
+    expect(accountIdentityKey({ ...base, currency: 'USD', identifiers: [...identifiers] })).toBe(
+      'iban:BH02ALSA01010200120103:USD',
+    );
   });
 
   it('normalises masked PANs regardless of the mask character', () => {
@@ -32,8 +50,10 @@ describe('account identity', () => {
 
 describe('balance types', () => {
   it('maps every OBIE and Berlin Group type, and back where the other standard has one', () => {
-    for (const code of Object.keys(OBIE_BALANCE_TYPES)) expect(balanceTypeToObie(balanceTypeFromObie(code)!)).toBe(code);
-    for (const code of Object.keys(BERLIN_GROUP_BALANCE_TYPES)) expect(balanceTypeToBerlinGroup(balanceTypeFromBerlinGroup(code)!)).toBe(code);
+    for (const code of Object.keys(OBIE_BALANCE_TYPES))
+      expect(balanceTypeToObie(balanceTypeFromObie(code)!)).toBe(code);
+    for (const code of Object.keys(BERLIN_GROUP_BALANCE_TYPES))
+      expect(balanceTypeToBerlinGroup(balanceTypeFromBerlinGroup(code)!)).toBe(code);
     expect(balanceTypeToBerlinGroup(balanceTypeFromObie('InterimAvailable')!)).toBe('interimAvailable');
     expect(balanceTypeToObie(balanceTypeFromBerlinGroup('closingBooked')!)).toBe('ClosingBooked');
     expect(balanceTypeToObie('nonInvoiced')).toBeUndefined();
@@ -43,7 +63,12 @@ describe('balance types', () => {
 
 describe('permissions', () => {
   it('asks OBIE for detail permissions, always including the account list', () => {
-    expect(toObiePermissions(['transactions'])).toEqual(['ReadAccountsDetail', 'ReadTransactionsCredits', 'ReadTransactionsDebits', 'ReadTransactionsDetail']);
+    expect(toObiePermissions(['transactions'])).toEqual([
+      'ReadAccountsDetail',
+      'ReadTransactionsCredits',
+      'ReadTransactionsDebits',
+      'ReadTransactionsDetail',
+    ]);
   });
 
   it('reads back every API permission from the OBIE codes it maps to', () => {
@@ -52,7 +77,9 @@ describe('permissions', () => {
   });
 
   it('names the permissions a Berlin Group consent cannot carry', () => {
-    expect(unsupportedInBerlinGroup(['accounts', 'balances', 'transactions', 'beneficiaries', 'statements', 'party'])).toEqual(['statements', 'party']);
+    expect(
+      unsupportedInBerlinGroup(['accounts', 'balances', 'transactions', 'beneficiaries', 'statements', 'party']),
+    ).toEqual(['statements', 'party']);
   });
 });
 

@@ -1,10 +1,24 @@
 import fc from 'fast-check';
-import { addMoney, canonicalDecimal, compareMoney, formatAmount, money, MoneyFormatError, negateMoney, signedMoney, subtractMoney } from './money.js';
+import {
+  addMoney,
+  canonicalDecimal,
+  compareMoney,
+  formatAmount,
+  money,
+  MoneyFormatError,
+  negateMoney,
+  signedMoney,
+  subtractMoney,
+} from './money.js';
 import { minorUnits } from './currency.js';
 
 const currencies = fc.constantFrom('GBP', 'EUR', 'BHD', 'JPY', 'USD', 'KWD');
 const decimalText = fc
-  .tuple(fc.constantFrom('', '-'), fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.option(fc.stringMatching(/^\d{1,8}$/), { nil: undefined }))
+  .tuple(
+    fc.constantFrom('', '-'),
+    fc.bigInt({ min: 0n, max: 10n ** 20n }),
+    fc.option(fc.stringMatching(/^\d{1,8}$/), { nil: undefined }),
+  )
   .map(([sign, int, frac]) => `${sign}${int}${frac === undefined ? '' : `.${frac}`}`);
 
 describe('money', () => {

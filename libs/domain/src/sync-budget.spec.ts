@@ -7,7 +7,13 @@ const caps = (bulk: ('balances' | 'transactions')[] = []) => ({
   supportedPermissions: ['accounts', 'balances', 'transactions', 'beneficiaries', 'party'] as const as never,
   bulkEndpoints: bulk,
 });
-const entry = (scope: string, resource: string, at: string, psuPresent = false) => ({ consentId: 'c1', scope, resource, psuPresent, at });
+const entry = (scope: string, resource: string, at: string, psuPresent = false) => ({
+  consentId: 'c1',
+  scope,
+  resource,
+  psuPresent,
+  at,
+});
 
 describe('syncCalls', () => {
   it('lists the account list, then balances and transactions per account', () => {
@@ -21,11 +27,13 @@ describe('syncCalls', () => {
   });
 
   it('uses the consent-level scope where the bank has a bulk endpoint', () => {
-    expect(syncCalls(caps(['balances', 'transactions']), ['accounts', 'balances', 'transactions'], ['a', 'b'])).toEqual([
-      { scope: '*', resource: 'accounts' },
-      { scope: '*', resource: 'balances' },
-      { scope: '*', resource: 'transactions' },
-    ]);
+    expect(syncCalls(caps(['balances', 'transactions']), ['accounts', 'balances', 'transactions'], ['a', 'b'])).toEqual(
+      [
+        { scope: '*', resource: 'accounts' },
+        { scope: '*', resource: 'balances' },
+        { scope: '*', resource: 'transactions' },
+      ],
+    );
   });
 
   it('adds optional resources only when the consent grants and the bank supports them', () => {
@@ -42,7 +50,11 @@ describe('syncBudget', () => {
   const calls = syncCalls(caps(), ['accounts', 'balances', 'transactions'], ['a']);
 
   it('allows a sync while every scope has a call left, and reports the busiest scope', () => {
-    const entries = [entry('*', 'accounts', '2026-03-10T01:00:00Z'), entry('*', 'accounts', '2026-03-10T02:00:00Z'), entry('a', 'transactions', '2026-03-10T02:00:00Z')];
+    const entries = [
+      entry('*', 'accounts', '2026-03-10T01:00:00Z'),
+      entry('*', 'accounts', '2026-03-10T02:00:00Z'),
+      entry('a', 'transactions', '2026-03-10T02:00:00Z'),
+    ];
     const b = syncBudget(entries, 'c1', calls, 4, rolling, new Date('2026-03-10T10:00:00Z'));
     expect(b).toMatchObject({ unattendedPerDay: 4, window: 'rolling24h', usedInWindow: 2, nextAllowedAt: null });
     expect(b.scopes.find((s) => s.resource === 'accounts')).toMatchObject({ used: 2, remaining: 2 });
@@ -59,7 +71,10 @@ describe('syncBudget', () => {
   });
 
   it('frees a calendar-day budget at the bank’s midnight, and ignores PSU-present calls', () => {
-    const entries = [...['08', '09', '10', '11'].map((h) => entry('a', 'balances', `2026-03-10T${h}:00:00Z`)), entry('a', 'transactions', '2026-03-10T11:00:00Z', true)];
+    const entries = [
+      ...['08', '09', '10', '11'].map((h) => entry('a', 'balances', `2026-03-10T${h}:00:00Z`)),
+      entry('a', 'transactions', '2026-03-10T11:00:00Z', true),
+    ];
     const b = syncBudget(entries, 'c1', calls, 4, berlin, new Date('2026-03-10T12:00:00Z'));
     expect(b.nextAllowedAt?.toISOString()).toBe('2026-03-10T23:00:00.000Z');
     expect(b.scopes.find((s) => s.resource === 'transactions')).toMatchObject({ used: 0, remaining: 4 });

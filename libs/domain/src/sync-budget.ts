@@ -10,7 +10,16 @@ import type { Permission } from './permissions.js';
  */
 
 /** Resources as the bank (and the access ledger) counts them; the names of the connectors' AccessResource. */
-export type SyncResource = 'accounts' | 'balances' | 'transactions' | 'statements' | 'party' | 'beneficiaries' | 'standingOrders' | 'directDebits' | 'scheduledPayments';
+export type SyncResource =
+  | 'accounts'
+  | 'balances'
+  | 'transactions'
+  | 'statements'
+  | 'party'
+  | 'beneficiaries'
+  | 'standingOrders'
+  | 'directDebits'
+  | 'scheduledPayments';
 
 export interface SyncCall {
   /** The bank's account id, or '*' for consent-level calls. */
@@ -19,11 +28,21 @@ export interface SyncCall {
 }
 
 /** Resources read per account when the consent permits them and the bank offers them. */
-export const OPTIONAL_ACCOUNT_RESOURCES = ['beneficiaries', 'standingOrders', 'directDebits', 'scheduledPayments', 'statements', 'party'] as const satisfies readonly (Permission & SyncResource)[];
+export const OPTIONAL_ACCOUNT_RESOURCES = [
+  'beneficiaries',
+  'standingOrders',
+  'directDebits',
+  'scheduledPayments',
+  'statements',
+  'party',
+] as const satisfies readonly (Permission & SyncResource)[];
 export type OptionalAccountResource = (typeof OPTIONAL_ACCOUNT_RESOURCES)[number];
 
 /** The permissions a sync can use: granted by the consent and supported by the provider. */
-export function usablePermissions(capabilities: Pick<ProviderCapabilities, 'supportedPermissions'>, permissions: readonly string[]): Set<Permission> {
+export function usablePermissions(
+  capabilities: Pick<ProviderCapabilities, 'supportedPermissions'>,
+  permissions: readonly string[],
+): Set<Permission> {
   return new Set(capabilities.supportedPermissions.filter((p) => permissions.includes(p)));
 }
 
@@ -45,7 +64,8 @@ export function syncCalls(
   };
   if (usable.has('balances')) perAccount('balances');
   if (usable.has('transactions')) perAccount('transactions');
-  for (const resource of OPTIONAL_ACCOUNT_RESOURCES) if (usable.has(resource)) for (const id of accountIds) calls.push({ scope: id, resource });
+  for (const resource of OPTIONAL_ACCOUNT_RESOURCES)
+    if (usable.has(resource)) for (const id of accountIds) calls.push({ scope: id, resource });
   return calls;
 }
 
@@ -76,10 +96,23 @@ export function syncBudget(
   window: AccessWindow,
   now: Date,
 ): SyncBudget {
-  if (!Number.isInteger(unattendedPerDay) || unattendedPerDay < 1) throw new RangeError(`unattendedPerDay must be a positive integer, got ${unattendedPerDay}`);
+  if (!Number.isInteger(unattendedPerDay) || unattendedPerDay < 1)
+    throw new RangeError(`unattendedPerDay must be a positive integer, got ${unattendedPerDay}`);
   const scopes = calls.map((call) => {
-    const b = computeAccessBudget(entries, { consentId, scope: call.scope, resource: call.resource }, unattendedPerDay, window, now);
-    return { scope: call.scope, resource: call.resource, used: b.used, remaining: b.remaining, nextAllowedAt: b.nextAllowedAt };
+    const b = computeAccessBudget(
+      entries,
+      { consentId, scope: call.scope, resource: call.resource },
+      unattendedPerDay,
+      window,
+      now,
+    );
+    return {
+      scope: call.scope,
+      resource: call.resource,
+      used: b.used,
+      remaining: b.remaining,
+      nextAllowedAt: b.nextAllowedAt,
+    };
   });
   // With a limit of at least 1, an exhausted scope always has a time when it frees up.
   const waits = scopes.filter((s) => s.remaining <= 0).map((s) => s.nextAllowedAt!.getTime());
@@ -107,6 +140,12 @@ export function syncBudgetView(b: SyncBudget): SyncBudgetView {
     window: b.window,
     usedInWindow: b.usedInWindow,
     nextAllowedAt: b.nextAllowedAt?.toISOString() ?? null,
-    scopes: b.scopes.map((s) => ({ scope: s.scope, resource: s.resource, used: s.used, remaining: s.remaining, nextAllowedAt: s.nextAllowedAt?.toISOString() ?? null })),
+    scopes: b.scopes.map((s) => ({
+      scope: s.scope,
+      resource: s.resource,
+      used: s.used,
+      remaining: s.remaining,
+      nextAllowedAt: s.nextAllowedAt?.toISOString() ?? null,
+    })),
   };
 }

@@ -39,7 +39,9 @@ describe('transaction identity', () => {
   it('gives the same keys when the same days are synced again', () => {
     const batch = [draft(), draft({ description: 'RENT' }), draft()];
     const first = assignTransactionIdentities(batch).map((t) => t.identityKey);
-    const again = assignTransactionIdentities(batch.map((d) => ({ ...d, raw: { refetched: true } }))).map((t) => t.identityKey);
+    const again = assignTransactionIdentities(batch.map((d) => ({ ...d, raw: { refetched: true } }))).map(
+      (t) => t.identityKey,
+    );
     expect(again).toEqual(first);
   });
 
@@ -70,9 +72,11 @@ describe('transaction identity', () => {
     });
     fc.assert(
       fc.property(fc.array(item, { maxLength: 30 }), (items) => {
-        const keys = assignTransactionIdentities(items.map((i) => draft({ externalId: i.externalId, description: i.description, amount: money(i.amount, 'GBP') }))).map(
-          (t) => t.identityKey,
-        );
+        const keys = assignTransactionIdentities(
+          items.map((i) =>
+            draft({ externalId: i.externalId, description: i.description, amount: money(i.amount, 'GBP') }),
+          ),
+        ).map((t) => t.identityKey);
         expect(new Set(keys).size).toBe(keys.length);
       }),
     );

@@ -87,7 +87,9 @@ function normaliseText(value: string | null | undefined): string {
  * (numerically: "1.5" = "1.50"), currency, description, counterparty and status. Identical same-day
  * transactions share a fingerprint; `assignTransactionIdentities` tells them apart by occurrence.
  */
-export function transactionFingerprint(t: Pick<TransactionDraft, 'bookingDate' | 'amount' | 'description' | 'counterparty' | 'status'>): string {
+export function transactionFingerprint(
+  t: Pick<TransactionDraft, 'bookingDate' | 'amount' | 'description' | 'counterparty' | 'status'>,
+): string {
   const counterparty = t.counterparty
     ? [
         normaliseText(t.counterparty.name),
@@ -122,7 +124,11 @@ export function assignTransactionIdentities(drafts: readonly TransactionDraft[])
     const base = draft.externalId ? `b:${draft.externalId}` : `f:${transactionFingerprint(draft)}`;
     const occurrence = (seen.get(base) ?? 0) + 1;
     seen.set(base, occurrence);
-    const identityKey = draft.externalId ? (occurrence === 1 ? base : `${base}#${occurrence}`) : `${base}#${occurrence}`;
+    const identityKey = draft.externalId
+      ? occurrence === 1
+        ? base
+        : `${base}#${occurrence}`
+      : `${base}#${occurrence}`;
     return { ...draft, idSource: draft.externalId ? 'bank' : 'fingerprint', identityKey };
   });
 }

@@ -20,7 +20,9 @@ class ThingsController {
     throw new Error('database password is hunter2');
   }
   @Get('bank') bank() {
-    throw new AppError('bank_unavailable', 'The bank is down.', { bank: { status: 503, body: 'internal trace id 42' } });
+    throw new AppError('bank_unavailable', 'The bank is down.', {
+      bank: { status: 503, body: 'internal trace id 42' },
+    });
   }
   @Get('budget') budget() {
     throw new AppError('budget_exhausted', 'No unattended calls left.', { retryAfterSeconds: 42.2 });
@@ -49,7 +51,12 @@ describe('createHttpApp', () => {
   afterAll(() => app.close());
 
   it('answers malformed JSON with a 400 problem, never a 500', async () => {
-    const res = await inject({ method: 'POST', url: '/things', headers: { 'content-type': 'application/json' }, payload: '{"name": ' });
+    const res = await inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name": ',
+    });
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json()).toMatchObject({ status: 400, code: 'malformed_body', requestId: res.headers['x-request-id'] });
@@ -66,7 +73,12 @@ describe('createHttpApp', () => {
   });
 
   it('echoes a sane x-request-id and replaces an insane one', async () => {
-    const ok = await inject({ method: 'POST', url: '/things', headers: { 'x-request-id': 'abc-123' }, payload: { name: 'a', count: 1 } });
+    const ok = await inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'x-request-id': 'abc-123' },
+      payload: { name: 'a', count: 1 },
+    });
     expect(ok.statusCode).toBe(201);
     expect(ok.headers['x-request-id']).toBe('abc-123');
     const bad = await inject({ method: 'GET', url: '/nowhere', headers: { 'x-request-id': 'a b\u0001c' } });
@@ -104,7 +116,12 @@ describe('createHttpApp', () => {
   });
 
   it('answers a wrong content type with 415', async () => {
-    const res = await inject({ method: 'POST', url: '/things', headers: { 'content-type': 'text/plain' }, payload: 'hi' });
+    const res = await inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'hi',
+    });
     expect(res.statusCode).toBe(415);
     expect(res.json().code).toBe('unsupported_media_type');
   });

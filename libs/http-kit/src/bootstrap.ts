@@ -21,12 +21,16 @@ export interface HttpAppOptions {
  * log line per request (path only: query strings can carry authorization codes), problem+json for
  * every failure including unparsable bodies and unknown routes, strict validation, shutdown hooks.
  */
-export async function createHttpApp(module: Type<unknown> | DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
+export async function createHttpApp(
+  module: Type<unknown> | DynamicModule,
+  options: HttpAppOptions,
+): Promise<NestFastifyApplication> {
   const { logger, metrics } = options;
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
     trustProxy: options.trustProxy ?? false,
-    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => requestIdFrom(req.headers[REQUEST_ID_HEADER]),
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) =>
+      requestIdFrom(req.headers[REQUEST_ID_HEADER]),
     logger: false,
     return503OnClosing: true,
   });
@@ -46,7 +50,14 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
     metrics?.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
     if (route.startsWith('/health') || route === '/metrics') return;
     logger.info(
-      { requestId: request.id, method: request.method, path: request.url.split('?')[0], route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        requestId: request.id,
+        method: request.method,
+        path: request.url.split('?')[0],
+        route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
   });

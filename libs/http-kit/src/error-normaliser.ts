@@ -32,17 +32,26 @@ export function normaliseError(error: unknown): { appError: AppError; unexpected
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    if (status === 404) return { appError: new AppError('route_not_found', 'No route matches this method and path.'), unexpected: false };
-    if (status === 401) return { appError: new AppError('unauthorized', 'Missing or invalid credentials.'), unexpected: false };
+    if (status === 404)
+      return { appError: new AppError('route_not_found', 'No route matches this method and path.'), unexpected: false };
+    if (status === 401)
+      return { appError: new AppError('unauthorized', 'Missing or invalid credentials.'), unexpected: false };
     if (status === 403) return { appError: new AppError('forbidden', 'Not allowed.'), unexpected: false };
-    if (status === 413) return { appError: new AppError('payload_too_large', 'The request body is too large.'), unexpected: false };
-    if (status === 415) return { appError: new AppError('unsupported_media_type', 'Unsupported media type.'), unexpected: false };
+    if (status === 413)
+      return { appError: new AppError('payload_too_large', 'The request body is too large.'), unexpected: false };
+    if (status === 415)
+      return { appError: new AppError('unsupported_media_type', 'Unsupported media type.'), unexpected: false };
     if (status === 400) return { appError: new AppError('malformed_body', error.message), unexpected: false };
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    if (e.statusCode === 413) return { appError: new AppError('payload_too_large', 'The request body is too large.'), unexpected: false };
-    if (e.statusCode === 415) return { appError: new AppError('unsupported_media_type', 'Unsupported media type.'), unexpected: false };
+    if (e.statusCode === 413)
+      return { appError: new AppError('payload_too_large', 'The request body is too large.'), unexpected: false };
+    if (e.statusCode === 415)
+      return { appError: new AppError('unsupported_media_type', 'Unsupported media type.'), unexpected: false };
     return { appError: new AppError('malformed_body', 'The request could not be parsed.'), unexpected: false };
   }
-  return { appError: new AppError('internal_error', 'An unexpected error occurred. Quote the requestId when reporting it.'), unexpected: true };
+  return {
+    appError: new AppError('internal_error', 'An unexpected error occurred. Quote the requestId when reporting it.'),
+    unexpected: true,
+  };
 }

@@ -9,7 +9,9 @@ export type { HealthCheck } from '@ais/observability';
 export const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
 const CHECK_TIMEOUT_MS = 2_000;
 
-async function runCheck(check: HealthCheck): Promise<{ name: string; status: 'up' | 'down'; error?: string; ms: number }> {
+async function runCheck(
+  check: HealthCheck,
+): Promise<{ name: string; status: 'up' | 'down'; error?: string; ms: number }> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -21,7 +23,12 @@ async function runCheck(check: HealthCheck): Promise<{ name: string; status: 'up
     ]);
     return { name: check.name, status: 'up', ms: Math.round(performance.now() - started) };
   } catch (error) {
-    return { name: check.name, status: 'down', error: (error as Error).message, ms: Math.round(performance.now() - started) };
+    return {
+      name: check.name,
+      status: 'down',
+      error: (error as Error).message,
+      ms: Math.round(performance.now() - started),
+    };
   } finally {
     clearTimeout(timer);
   }

@@ -33,11 +33,22 @@ export function encodeCursor(kind: string, position: Record<string, string | num
   return Buffer.from(JSON.stringify({ k: kind, p: position }), 'utf8').toString('base64url');
 }
 
-export function decodeCursor<T extends Record<string, string | number>>(kind: string, cursor: string | undefined, keys: (keyof T)[]): T | undefined {
+export function decodeCursor<T extends Record<string, string | number>>(
+  kind: string,
+  cursor: string | undefined,
+  keys: (keyof T)[],
+): T | undefined {
   if (cursor === undefined) return undefined;
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown; p?: Record<string, unknown> };
-    if (parsed.k === kind && parsed.p && keys.every((key) => ['string', 'number'].includes(typeof parsed.p![key as string]))) {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      k?: unknown;
+      p?: Record<string, unknown>;
+    };
+    if (
+      parsed.k === kind &&
+      parsed.p &&
+      keys.every((key) => ['string', 'number'].includes(typeof parsed.p![key as string]))
+    ) {
       return parsed.p as T;
     }
   } catch {
@@ -50,5 +61,8 @@ export function decodeCursor<T extends Record<string, string | number>>(kind: st
 export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, cursorOf: (row: R) => string): Page<T> {
   const more = rows.length > limit;
   const pageRows = more ? rows.slice(0, limit) : rows;
-  return { data: pageRows.map(map), nextCursor: more && pageRows.length > 0 ? cursorOf(pageRows[pageRows.length - 1]) : null };
+  return {
+    data: pageRows.map(map),
+    nextCursor: more && pageRows.length > 0 ? cursorOf(pageRows[pageRows.length - 1]) : null,
+  };
 }

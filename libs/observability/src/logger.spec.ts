@@ -26,7 +26,8 @@ describe('log redaction', () => {
       'calling bank',
     );
     const out = lines.join('');
-    for (const secret of ['sk_live_abcdefghijklmnop', 'at-123', 'rt-456', 'cs_zzz', 'cs_yyy', 'hunter2']) expect(out).not.toContain(secret);
+    for (const secret of ['sk_live_abcdefghijklmnop', 'at-123', 'rt-456', 'cs_zzz', 'cs_yyy', 'hunter2'])
+      expect(out).not.toContain(secret);
     expect(out).toContain('"x-request-id":"r1"');
     expect(JSON.parse(out).level).toBe('info');
   });
@@ -34,7 +35,10 @@ describe('log redaction', () => {
   it('masks tokens pasted into messages and error texts', () => {
     const { logger, lines } = capture();
     const jwt = 'eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJhYmMifQ.c2lnbmF0dXJlc2lnbmF0dXJl';
-    logger.error({ err: new Error(`bank said no to Bearer abc.def.ghi and ${jwt}`) }, `retrying with sk_${'a'.repeat(20)}`);
+    logger.error(
+      { err: new Error(`bank said no to Bearer abc.def.ghi and ${jwt}`) },
+      `retrying with sk_${'a'.repeat(20)}`,
+    );
     const out = lines.join('');
     expect(out).not.toContain('abc.def.ghi');
     expect(out).not.toContain(jwt);

@@ -5,7 +5,11 @@ import { REDACT_PATHS, scrubText } from './redaction.js';
 export type { Logger } from 'pino';
 
 /** JSON logs with one shape across apps: service name, level label, redaction of secrets. */
-export function createLogger(service: string, level: LoggerOptions['level'] = 'info', destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  service: string,
+  level: LoggerOptions['level'] = 'info',
+  destination?: pino.DestinationStream,
+): Logger {
   const options: LoggerOptions = {
     level,
     base: { service },
@@ -21,7 +25,11 @@ export function createLogger(service: string, level: LoggerOptions['level'] = 'i
       },
     },
     serializers: {
-      err: (err: Error) => ({ type: err.name, message: scrubText(err.message), stack: err.stack ? scrubText(err.stack) : undefined }),
+      err: (err: Error) => ({
+        type: err.name,
+        message: scrubText(err.message),
+        stack: err.stack ? scrubText(err.stack) : undefined,
+      }),
     },
   };
   return destination ? pino(options, destination) : pino(options);

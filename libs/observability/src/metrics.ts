@@ -33,7 +33,10 @@ export class Metrics {
   }
 
   histogram<L extends string>(name: string, help: string, labelNames: L[], buckets?: number[]): Histogram<L> {
-    return this.once(name, () => new Histogram({ name, help, labelNames, ...(buckets ? { buckets } : {}), registers: [this.registry] }));
+    return this.once(
+      name,
+      () => new Histogram({ name, help, labelNames, ...(buckets ? { buckets } : {}), registers: [this.registry] }),
+    );
   }
 
   /** The metric registered under `name`, made on first use (several modules may ask for one metric). */

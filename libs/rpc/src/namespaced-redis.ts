@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ClientRedis, ServerRedis, type ReadPacket, type RedisContext, type RedisOptions, type WritePacket } from '@nestjs/microservices';
+import {
+  ClientRedis,
+  ServerRedis,
+  type ReadPacket,
+  type RedisContext,
+  type RedisOptions,
+  type WritePacket,
+} from '@nestjs/microservices';
 import { Redis, type RedisOptions as RedisClientOptions } from 'ioredis';
 import type { Logger } from '@ais/observability';
 import { RpcLease } from './rpc-lease.js';
@@ -124,12 +131,25 @@ export class LeasedServerRedis extends NamespacedServerRedis {
 
   override async listen(callback: (err?: unknown, ...optionalParams: unknown[]) => void): Promise<void> {
     try {
-      this.leaseClient = new Redis({ ...(this.redisOptions as RedisClientOptions), lazyConnect: true, maxRetriesPerRequest: 1 });
+      this.leaseClient = new Redis({
+        ...(this.redisOptions as RedisClientOptions),
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+      });
       this.leaseClient.on('error', () => undefined); // failures surface through the lease calls
       await this.leaseClient.connect();
-      this.lease = new RpcLease(this.leaseClient, this.leasing.key, `${hostname()}:${process.pid}:${randomUUID()}`, this.leasing.ttlMs);
+      this.lease = new RpcLease(
+        this.leaseClient,
+        this.leasing.key,
+        `${hostname()}:${process.pid}:${randomUUID()}`,
+        this.leasing.ttlMs,
+      );
       if (await this.lease.tryAcquire()) await this.activate();
-      else this.leasing.logger.info({ lease: this.leasing.key }, 'standing by: another instance answers this service’s RPC');
+      else
+        this.leasing.logger.info(
+          { lease: this.leasing.key },
+          'standing by: another instance answers this service’s RPC',
+        );
       this.timer = setInterval(() => void this.tick(), this.leasing.everyMs);
       this.timer.unref();
       callback();
@@ -168,13 +188,20 @@ export class LeasedServerRedis extends NamespacedServerRedis {
         this.leasing.logger.warn({ lease: this.leasing.key }, 'lost the RPC lease: standing by');
       }
     } else if (await lease.tryAcquire().catch(() => false)) {
-      await this.activate().catch((error: unknown) => this.leasing.logger.error({ err: error }, 'took the RPC lease but could not subscribe'));
+      await this.activate().catch((error: unknown) =>
+        this.leasing.logger.error({ err: error }, 'took the RPC lease but could not subscribe'),
+      );
     }
   }
 
   private async activate(): Promise<void> {
     this.isManuallyClosed = false;
-    await new Promise<void>((resolve, reject) => void super.listen((err?: unknown) => (err ? reject(err instanceof Error ? err : new Error('could not subscribe to the RPC channels')) : resolve())));
+    await new Promise<void>(
+      (resolve, reject) =>
+        void super.listen((err?: unknown) =>
+          err ? reject(err instanceof Error ? err : new Error('could not subscribe to the RPC channels')) : resolve(),
+        ),
+    );
     this.active = true;
     this.leasing.onRoleChange?.(true);
     this.leasing.logger.info({ lease: this.leasing.key }, 'holding the RPC lease: answering this service’s RPC');

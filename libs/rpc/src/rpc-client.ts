@@ -27,9 +27,15 @@ export class RpcClient {
     private readonly timeoutMs: number,
   ) {}
 
-  async send<P extends RpcPattern>(pattern: P, request: RpcRequest<P>, timeoutMs = this.timeoutMs): Promise<RpcResponse<P>> {
+  async send<P extends RpcPattern>(
+    pattern: P,
+    request: RpcRequest<P>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<RpcResponse<P>> {
     try {
-      return await firstValueFrom(this.proxy.send<RpcResponse<P>, RpcRequest<P>>(pattern, request).pipe(timeout(timeoutMs)));
+      return await firstValueFrom(
+        this.proxy.send<RpcResponse<P>, RpcRequest<P>>(pattern, request).pipe(timeout(timeoutMs)),
+      );
     } catch (error) {
       if (error instanceof TimeoutError) {
         throw new AppError('service_unavailable', `${this.service} did not answer within ${timeoutMs} ms.`);
@@ -47,11 +53,22 @@ export class RpcClient {
   }
 }
 
-export function createRpcClient(service: RpcService, settings: RpcSettings, redis: { url: string; prefix: string }): RpcClient {
+export function createRpcClient(
+  service: RpcService,
+  settings: RpcSettings,
+  redis: { url: string; prefix: string },
+): RpcClient {
   const proxy =
     settings.transport === 'tcp'
       ? new ClientTCP({ host: settings.tcp[service].host, port: settings.tcp[service].port })
-      : new NamespacedClientRedis({ ...redisOptionsFromUrl(redis.url), ...RPC_RECONNECT, connectionName: `${redis.prefix}:rpc-client:${service}` } as never, redis.prefix);
+      : new NamespacedClientRedis(
+          {
+            ...redisOptionsFromUrl(redis.url),
+            ...RPC_RECONNECT,
+            connectionName: `${redis.prefix}:rpc-client:${service}`,
+          } as never,
+          redis.prefix,
+        );
   return new RpcClient(service, proxy as unknown as ClientProxy, settings.timeoutMs);
 }
 

@@ -23,7 +23,8 @@ const settings: RpcSettings = {
 const handled: string[] = [];
 const metrics = new Map<string, Metrics>();
 /** The instance's `rpc_lease_active` gauge. */
-const activeGauge = async (name: string) => (await metrics.get(name)!.registry.getSingleMetric('rpc_lease_active')!.get()).values[0]?.value;
+const activeGauge = async (name: string) =>
+  (await metrics.get(name)!.registry.getSingleMetric('rpc_lease_active')!.get()).values[0]?.value;
 
 async function instance(name: string, prefix: string): Promise<NestFastifyApplication> {
   @Controller()
@@ -113,7 +114,18 @@ describe('RPC service lease: one instance answers, others stand by', () => {
 
 describe('RPC service lease on a stepping wall clock', () => {
   const DAY = 86_400_000;
-  const REAL_TIMERS: Config.FakeableAPI[] = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'];
+  const REAL_TIMERS: Config.FakeableAPI[] = [
+    'hrtime',
+    'nextTick',
+    'performance',
+    'queueMicrotask',
+    'setImmediate',
+    'clearImmediate',
+    'setInterval',
+    'clearInterval',
+    'setTimeout',
+    'clearTimeout',
+  ];
   let redis: Redis;
   beforeAll(() => {
     redis = new Redis(redisUrl);

@@ -22,21 +22,36 @@ export async function startRpcServer(
   metrics?: Metrics,
 ): Promise<void> {
   const leaseMs = settings.leaseMs ?? DEFAULT_RPC_LEASE_MS;
-  const active = metrics?.gauge('rpc_lease_active', 'Whether this instance holds its service’s RPC lease and answers (1) or stands by (0)', []);
+  const active = metrics?.gauge(
+    'rpc_lease_active',
+    'Whether this instance holds its service’s RPC lease and answers (1) or stands by (0)',
+    [],
+  );
   active?.set(0);
   const options: MicroserviceOptions =
     settings.transport === 'tcp'
       ? { transport: Transport.TCP, options: { host: settings.tcp[service].host, port: settings.tcp[service].port } }
       : {
-          strategy: new LeasedServerRedis({ ...redisOptionsFromUrl(redis.url), ...RPC_RECONNECT, connectionName: `${redis.prefix}:rpc-server:${service}` } as never, redis.prefix, {
-            key: `${redis.prefix}:rpc-lease:${service}`,
-            ttlMs: leaseMs,
-            everyMs: Math.min(1_000, Math.floor(leaseMs / 3)),
-            logger: logger.child({ component: 'rpc-lease', service }),
-            onRoleChange: (on) => active?.set(on ? 1 : 0),
-          }),
+          strategy: new LeasedServerRedis(
+            {
+              ...redisOptionsFromUrl(redis.url),
+              ...RPC_RECONNECT,
+              connectionName: `${redis.prefix}:rpc-server:${service}`,
+            } as never,
+            redis.prefix,
+            {
+              key: `${redis.prefix}:rpc-lease:${service}`,
+              ttlMs: leaseMs,
+              everyMs: Math.min(1_000, Math.floor(leaseMs / 3)),
+              logger: logger.child({ component: 'rpc-lease', service }),
+              onRoleChange: (on) => active?.set(on ? 1 : 0),
+            },
+          ),
         };
-  const microservice = app.connectMicroservice<MicroserviceOptions>(options, { inheritAppConfig: false, deferInitialization: true });
+  const microservice = app.connectMicroservice<MicroserviceOptions>(options, {
+    inheritAppConfig: false,
+    deferInitialization: true,
+  });
   microservice.useGlobalFilters(new RpcErrorFilter(logger.child({ component: 'rpc' })));
   await app.startAllMicroservices();
 }

@@ -66,7 +66,11 @@ describe('RPC over namespaced Redis', () => {
     try {
       const error = await client.send('connector-service.ping', {}).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppError);
-      expect(error).toMatchObject({ code: 'bank_rate_limited', detail: 'The bank asked us to wait.', extensions: { retryAt: '2026-01-01T00:00:00Z' } });
+      expect(error).toMatchObject({
+        code: 'bank_rate_limited',
+        detail: 'The bank asked us to wait.',
+        extensions: { retryAt: '2026-01-01T00:00:00Z' },
+      });
     } finally {
       await client.close();
     }
@@ -77,7 +81,9 @@ describe('RPC over namespaced Redis', () => {
     const seen: string[] = [];
     spy.on('pmessage', (_pattern: string, channel: string) => void seen.push(channel));
     await spy.psubscribe(`${prefixA}/rpc/*`);
-    const clients = [0, 1].map(() => createRpcClient('connector-service', settings, { url: redisUrl, prefix: prefixA }));
+    const clients = [0, 1].map(() =>
+      createRpcClient('connector-service', settings, { url: redisUrl, prefix: prefixA }),
+    );
     try {
       await Promise.all(clients.flatMap((c) => Array.from({ length: 10 }, () => c.send('connector-service.ping', {}))));
       await new Promise((r) => setTimeout(r, 100));
@@ -101,7 +107,9 @@ describe('RPC over namespaced Redis', () => {
     try {
       await client.send('connector-service.ping', {});
       // Only this test's connections (named after its prefix): other test files share the Redis.
-      const ours = ((await admin.client('LIST')) as string).split('\n').filter((line) => line.includes(` name=${prefixA}:rpc-`));
+      const ours = ((await admin.client('LIST')) as string)
+        .split('\n')
+        .filter((line) => line.includes(` name=${prefixA}:rpc-`));
       expect(ours.filter((line) => line.includes(':rpc-server:')).length).toBeGreaterThanOrEqual(2);
       expect(ours.filter((line) => line.includes(':rpc-client:')).length).toBeGreaterThanOrEqual(2);
       for (const line of ours) await admin.client('KILL', 'ID', /\bid=(\d+)/.exec(line)![1]);
@@ -119,9 +127,14 @@ describe('RPC over namespaced Redis', () => {
   });
 
   it('times out as service_unavailable when nobody serves the namespace', async () => {
-    const client = createRpcClient('connector-service', settings, { url: redisUrl, prefix: `rpctest_none_${process.pid}` });
+    const client = createRpcClient('connector-service', settings, {
+      url: redisUrl,
+      prefix: `rpctest_none_${process.pid}`,
+    });
     try {
-      await expect(client.send('connector-service.ping', {}, 300)).rejects.toMatchObject({ code: 'service_unavailable' });
+      await expect(client.send('connector-service.ping', {}, 300)).rejects.toMatchObject({
+        code: 'service_unavailable',
+      });
     } finally {
       await client.close();
     }

@@ -7,7 +7,9 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Installs Debian's chromium when it is missing (fresh machines start without it), saying so. */
 export function ensureChromium(): void {
   if (existsSync(CHROMIUM)) return;
-  process.stderr.write(`${CHROMIUM} not found: installing Debian's chromium (apt-get update && apt-get install -y chromium)\n`);
+  process.stderr.write(
+    `${CHROMIUM} not found: installing Debian's chromium (apt-get update && apt-get install -y chromium)\n`,
+  );
   execFileSync('apt-get', ['update'], { stdio: 'inherit' });
   execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit' });
   if (!existsSync(CHROMIUM)) throw new Error('chromium could not be installed');
@@ -19,6 +21,15 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 }

@@ -11,7 +11,10 @@ export interface TestDatabase {
 
 /** A fresh, migrated database for one test file, cloned from the template (global setup builds it). */
 export async function createTestDatabase(label = 'db'): Promise<TestDatabase> {
-  const name = `ais_t_${label.replace(/[^a-z0-9]/gi, '').slice(0, 20).toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  const name = `ais_t_${label
+    .replace(/[^a-z0-9]/gi, '')
+    .slice(0, 20)
+    .toLowerCase()}_${randomBytes(4).toString('hex')}`;
   await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${templateName()}"`);
   return {
     url: databaseUrl(name),

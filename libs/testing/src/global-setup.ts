@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const TEST_PG_BASE = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const TEST_PG_BASE =
+  process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const databaseUrl = (name: string) => Object.assign(new URL(TEST_PG_BASE), { pathname: `/${name}` }).toString();
 
 /** The template's name changes whenever a migration changes, so a stale template is never reused. */
@@ -22,7 +23,10 @@ export function templateName(): string {
   return `ais_test_tpl_${hash.digest('hex').slice(0, 12)}`;
 }
 
-export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<T>> {
+export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  sql: string,
+  params: unknown[] = [],
+): Promise<pg.QueryResult<T>> {
   const client = new pg.Client({ connectionString: databaseUrl('postgres') });
   await client.connect();
   try {
@@ -45,10 +49,14 @@ export async function ensureTemplateDatabase(): Promise<string> {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate', [name]);
     if (rowCount === 0) {
       await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      execFileSync(process.execPath, ['--experimental-wasm-modules', '--no-warnings', path.join(root, 'scripts/db/migrate.mjs')], {
-        env: { ...process.env, DATABASE_URL: databaseUrl(name) },
-        stdio: 'pipe',
-      });
+      execFileSync(
+        process.execPath,
+        ['--experimental-wasm-modules', '--no-warnings', path.join(root, 'scripts/db/migrate.mjs')],
+        {
+          env: { ...process.env, DATABASE_URL: databaseUrl(name) },
+          stdio: 'pipe',
+        },
+      );
       await client.query(`ALTER DATABASE "${name}" WITH is_template true ALLOW_CONNECTIONS false`);
     }
     return name;

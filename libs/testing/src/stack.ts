@@ -8,7 +8,14 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 import { testEnv } from './env.js';
 import { repoRoot } from './paths.js';
 
-export const STACK_APPS = ['sandbox-bank', 'connector-service', 'consent-service', 'sync-worker', 'webhook-dispatcher', 'gateway'] as const;
+export const STACK_APPS = [
+  'sandbox-bank',
+  'connector-service',
+  'consent-service',
+  'sync-worker',
+  'webhook-dispatcher',
+  'gateway',
+] as const;
 export type StackApp = (typeof STACK_APPS)[number];
 
 const PORT_OF: Record<StackApp, Exclude<keyof StackPorts, 'sandboxMtls'>> = {
@@ -22,7 +29,8 @@ const PORT_OF: Record<StackApp, Exclude<keyof StackPorts, 'sandboxMtls'>> = {
 
 /** Free ports for a whole stack (see freePort). */
 export async function freeStackPorts(): Promise<StackPorts> {
-  const [gateway, consentService, connectorService, syncWorker, webhookDispatcher, sandbox, sandboxMtls] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+  const [gateway, consentService, connectorService, syncWorker, webhookDispatcher, sandbox, sandboxMtls] =
+    await Promise.all(Array.from({ length: 7 }, () => freePort()));
   return { gateway, consentService, connectorService, syncWorker, webhookDispatcher, sandbox, sandboxMtls };
 }
 
@@ -78,7 +86,9 @@ export interface RunningStack {
  * ports, with a fresh database and a Redis namespace of its own, in dependency order, each waited for
  * on /health/ready. Logs go to tmp/stack-logs/<database name>/<app>.log.
  */
-export async function startStack(options: { apps?: readonly StackApp[]; env?: Record<string, string>; label?: string } = {}): Promise<RunningStack> {
+export async function startStack(
+  options: { apps?: readonly StackApp[]; env?: Record<string, string>; label?: string } = {},
+): Promise<RunningStack> {
   const apps = options.apps ?? STACK_APPS;
   const db = await createTestDatabase(options.label ?? 'stack');
   const stackPorts = await freeStackPorts();
@@ -101,8 +111,13 @@ export async function startStack(options: { apps?: readonly StackApp[]; env?: Re
 
   const launch = async (app: StackApp) => {
     const entry = path.join(repoRoot, 'dist/apps', app, 'src/main.js');
-    if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (npm test does; or npx swc apps libs -d dist)`);
-    const child = spawn(process.execPath, ['--enable-source-maps', entry], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (!existsSync(entry))
+      throw new Error(`${entry} is missing: build first (npm test does; or npx swc apps libs -d dist)`);
+    const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const log = createWriteStream(path.join(logDir, `${app}.log`), { flags: 'a' });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
@@ -113,7 +128,8 @@ export async function startStack(options: { apps?: readonly StackApp[]; env?: Re
   const stop = async () => {
     await Promise.all(
       [...children.entries()].map(async ([app, child]) => {
-        if (child.exitCode === null && child.signalCode === null) await signalAndWait(child, 'SIGTERM', 15_000).catch(() => signalAndWait(child, 'SIGKILL', 5_000));
+        if (child.exitCode === null && child.signalCode === null)
+          await signalAndWait(child, 'SIGTERM', 15_000).catch(() => signalAndWait(child, 'SIGKILL', 5_000));
         children.delete(app);
       }),
     );
@@ -160,7 +176,8 @@ function signalAndWait(child: ChildProcess, signal: NodeJS.Signals, timeoutMs: n
 async function waitReady(app: StackApp, port: number, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${app} exited with code ${child.exitCode} before it was ready (see tmp/stack-logs)`);
+    if (child.exitCode !== null)
+      throw new Error(`${app} exited with code ${child.exitCode} before it was ready (see tmp/stack-logs)`);
     try {
       const res = await fetch(`http://127.0.0.1:${port}/health/ready`);
       if (res.ok) return;

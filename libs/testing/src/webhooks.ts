@@ -14,7 +14,9 @@ export interface Received {
   status?: number;
 }
 
-export type Behaviour = (req: Received) => { status: number; delayMs?: number } | Promise<{ status: number; delayMs?: number }>;
+export type Behaviour = (
+  req: Received,
+) => { status: number; delayMs?: number } | Promise<{ status: number; delayMs?: number }>;
 
 /**
  * A subscriber on 127.0.0.1 for tests: records every request (headers and raw body), answers as
@@ -35,7 +37,12 @@ export class TestReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const entry: Received = { path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+        const entry: Received = {
+          path: req.url ?? '/',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
+        };
         this.received.push(entry);
         void Promise.resolve(this.behaviour(entry)).then(({ status, delayMs }) => {
           const answer = () => {
@@ -82,7 +89,12 @@ export class TestReceiver {
 }
 
 /** Polls `probe` until it returns something truthy, and returns that. */
-export async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 15_000, everyMs = 25): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
+export async function until<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  timeoutMs = 15_000,
+  everyMs = 25,
+): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -91,7 +103,6 @@ export async function until<T>(what: string, probe: () => T | Promise<T>, timeou
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
-
 
 /**
  * An independent verifier written from the Standard Webhooks specification (not from the library the
@@ -116,10 +127,14 @@ export function verifyStandardWebhook(
   if (!id || !timestamp || !signatures) return { ok: false, reason: 'missing headers' };
   if (!/^\d+$/.test(timestamp)) return { ok: false, reason: 'bad timestamp' };
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
-  if (Math.abs(now - Number(timestamp)) > (options.toleranceSeconds ?? 300)) return { ok: false, reason: 'timestamp outside tolerance' };
+  if (Math.abs(now - Number(timestamp)) > (options.toleranceSeconds ?? 300))
+    return { ok: false, reason: 'timestamp outside tolerance' };
   if (!secret.startsWith('whsec_')) return { ok: false, reason: 'not a whsec_ secret' };
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-  const expected = Buffer.from(createHmac('sha256', key).update(`${id}.${timestamp}.${body}`, 'utf8').digest('base64'), 'utf8');
+  const expected = Buffer.from(
+    createHmac('sha256', key).update(`${id}.${timestamp}.${body}`, 'utf8').digest('base64'),
+    'utf8',
+  );
   for (const entry of signatures.split(' ')) {
     const comma = entry.indexOf(',');
     if (comma < 0 || entry.slice(0, comma) !== 'v1') continue;

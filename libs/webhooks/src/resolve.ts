@@ -5,20 +5,30 @@ import { stripBrackets, type TargetPolicy } from './target-policy.js';
 /** The target resolves to an address the policy refuses: nothing was sent. */
 export class TargetRefusedError extends Error {
   readonly code = 'ETARGETREFUSED';
-  constructor(readonly host: string, reason: string) {
+  constructor(
+    readonly host: string,
+    reason: string,
+  ) {
     super(`refused to connect to ${host}: ${reason}`);
     this.name = 'TargetRefusedError';
   }
 }
 
-type Resolver = (hostname: string, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+type Resolver = (
+  hostname: string,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 const systemResolver: Resolver = (hostname, callback) => dnsLookup(hostname, { all: true, verbatim: true }, callback);
 
 /**
  * Resolves `hostname` and checks every address: one refused address refuses the host (a name that
  * also points inside the network is not a public target). IP literals are checked without DNS.
  */
-export function resolveTarget(policy: TargetPolicy, hostname: string, resolver: Resolver = systemResolver): Promise<LookupAddress[]> {
+export function resolveTarget(
+  policy: TargetPolicy,
+  hostname: string,
+  resolver: Resolver = systemResolver,
+): Promise<LookupAddress[]> {
   const host = stripBrackets(hostname);
   return new Promise((resolve, reject) => {
     const check = (addresses: LookupAddress[]) => {
@@ -43,7 +53,8 @@ export function guardedLookup(policy: TargetPolicy, resolver: Resolver = systemR
   return (hostname, options, callback) => {
     resolveTarget(policy, hostname, resolver).then(
       (all) => {
-        const wanted = options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;
+        const wanted =
+          options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;
         if (wanted.length === 0) {
           const error: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`);
           error.code = 'ENOTFOUND';

@@ -40,12 +40,18 @@ describe('refusedRange', () => {
     expect(refusedRange(address)).toBe(label);
   });
 
-  it.each(['93.184.215.14', '8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '2a00:1450:4009:80b::200e', '::ffff:8.8.8.8'])(
-    'accepts the public address %s',
-    (address) => {
-      expect(refusedRange(address)).toBeNull();
-    },
-  );
+  it.each([
+    '93.184.215.14',
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.32.0.1',
+    '100.128.0.1',
+    '2606:4700:4700::1111',
+    '2a00:1450:4009:80b::200e',
+    '::ffff:8.8.8.8',
+  ])('accepts the public address %s', (address) => {
+    expect(refusedRange(address)).toBeNull();
+  });
 });
 
 describe('TargetPolicy.checkUrl', () => {
@@ -127,7 +133,9 @@ describe('resolving targets', () => {
   const policy = new TargetPolicy(['receiver.internal']);
 
   it('refuses a name that resolves to a private address, or to any private address among public ones', async () => {
-    await expect(resolveTarget(policy, 'public.example', dns)).resolves.toEqual([{ address: '93.184.215.14', family: 4 }]);
+    await expect(resolveTarget(policy, 'public.example', dns)).resolves.toEqual([
+      { address: '93.184.215.14', family: 4 },
+    ]);
     await expect(resolveTarget(policy, 'rebind.example', dns)).rejects.toBeInstanceOf(TargetRefusedError);
     await expect(resolveTarget(policy, 'mixed.example', dns)).rejects.toThrow(/10\.0\.0\.1 is a private address/);
     await expect(resolveTarget(policy, '[::1]', dns)).rejects.toThrow(/loopback/);
@@ -136,11 +144,15 @@ describe('resolving targets', () => {
 
   it('hands net.connect only checked addresses, honouring family and all', async () => {
     const lookup = guardedLookup(policy, dns);
-    const one = await new Promise<[unknown, string, number]>((resolve) => lookup('dual.example', { family: 4 }, (e, a, f) => resolve([e, a as string, f as number])));
+    const one = await new Promise<[unknown, string, number]>((resolve) =>
+      lookup('dual.example', { family: 4 }, (e, a, f) => resolve([e, a as string, f as number])),
+    );
     expect(one).toEqual([null, '1.1.1.1', 4]);
     const all = await new Promise<unknown>((resolve) => lookup('dual.example', { all: true }, (_e, a) => resolve(a)));
     expect(all).toHaveLength(2);
-    const refused = await new Promise<NodeJS.ErrnoException | null>((resolve) => lookup('rebind.example', {}, (e) => resolve(e)));
+    const refused = await new Promise<NodeJS.ErrnoException | null>((resolve) =>
+      lookup('rebind.example', {}, (e) => resolve(e)),
+    );
     expect(refused).toBeInstanceOf(TargetRefusedError);
   });
 });

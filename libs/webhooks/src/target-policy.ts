@@ -130,11 +130,16 @@ export function allowListEntryError(entry: string): string | null {
     const address = entry.slice(0, slash);
     const prefix = Number(entry.slice(slash + 1));
     const family = isIP(address);
-    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) return `"${entry}" is not a valid CIDR`;
+    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128))
+      return `"${entry}" is not a valid CIDR`;
     return null;
   }
   if (isIP(stripBrackets(entry))) return null;
-  return /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i.test(entry) ? null : `"${entry}" is neither a host name, an IP address nor a CIDR`;
+  return /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i.test(
+    entry,
+  )
+    ? null
+    : `"${entry}" is neither a host name, an IP address nor a CIDR`;
 }
 
 export class TargetPolicy {
@@ -185,7 +190,8 @@ export class TargetPolicy {
     const refused = refusedRange(address);
     if (refused === null) return { ok: true };
     if (refused === 'not an IP address') return { ok: false, reason: `${address} is not an IP address` };
-    const listed = refused === 'cloud metadata' ? this.addresses.has(canonical(address)) : this.isAddressListed(address);
+    const listed =
+      refused === 'cloud metadata' ? this.addresses.has(canonical(address)) : this.isAddressListed(address);
     return listed ? { ok: true } : { ok: false, reason: `${address} is a ${refused} address` };
   }
 
@@ -207,10 +213,12 @@ export class TargetPolicy {
     const host = normaliseHost(url.hostname);
     if (!host) return { ok: false, reason: 'must have a host' };
     const listed = this.isHostListed(host);
-    if (url.protocol === 'http:' && !listed) return { ok: false, reason: 'must use https (plain http only for hosts in WEBHOOK_ALLOWED_PRIVATE_TARGETS)' };
+    if (url.protocol === 'http:' && !listed)
+      return { ok: false, reason: 'must use https (plain http only for hosts in WEBHOOK_ALLOWED_PRIVATE_TARGETS)' };
     if (isIP(host)) {
       const verdict = this.checkAddress(host, host);
-      if (!verdict.ok) return { ok: false, reason: `must not point at a private or reserved address (${verdict.reason})` };
+      if (!verdict.ok)
+        return { ok: false, reason: `must not point at a private or reserved address (${verdict.reason})` };
     } else if ((host === 'localhost' || host.endsWith('.localhost')) && !listed) {
       return { ok: false, reason: 'must not point at localhost' };
     }

@@ -15,7 +15,11 @@ try {
   console.log(`Active key: ${ring.activeKeyId}`);
   for (const [column, n] of Object.entries(report.reencrypted)) console.log(`  ${column}: ${n} re-encrypted`);
   for (const f of report.failed) console.error(`  could not re-encrypt ${f.table}.${f.column} ${f.id}: ${f.error}`);
-  console.log(report.remaining === 0 ? 'Every sealed value is under the active key: older keys can be removed.' : `${report.remaining} value(s) remain under other keys.`);
+  console.log(
+    report.remaining === 0
+      ? 'Every sealed value is under the active key: older keys can be removed.'
+      : `${report.remaining} value(s) remain under other keys.`,
+  );
   process.exit(report.failed.length === 0 && report.remaining === 0 ? 0 : 1);
 } catch (error) {
   if (error instanceof ConfigError) {

@@ -18,15 +18,27 @@ export class BankRevocations {
     private readonly jobs: ConsentJobs,
   ) {}
 
-  async revoke(consent: Pick<ConsentRecord, 'id' | 'tenantId' | 'providerId'>, externalConsentId: string): Promise<boolean> {
+  async revoke(
+    consent: Pick<ConsentRecord, 'id' | 'tenantId' | 'providerId'>,
+    externalConsentId: string,
+  ): Promise<boolean> {
     try {
-      await this.connector.send('connector.revokeConsent', { providerId: consent.providerId, externalConsentId }, 10_000);
+      await this.connector.send(
+        'connector.revokeConsent',
+        { providerId: consent.providerId, externalConsentId },
+        10_000,
+      );
       return true;
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'internal_error';
       if (code === 'consent_revoked' || code === 'consent_expired') return true; // already gone at the bank
       this.logger.warn({ consentId: consent.id, code }, 'bank revocation failed; retrying in the background');
-      await this.jobs.enqueueRevokeAtBank({ tenantId: consent.tenantId, consentId: consent.id, providerId: consent.providerId, externalConsentId });
+      await this.jobs.enqueueRevokeAtBank({
+        tenantId: consent.tenantId,
+        consentId: consent.id,
+        providerId: consent.providerId,
+        externalConsentId,
+      });
       return false;
     }
   }

@@ -12,9 +12,30 @@ import {
   type PrismaClient,
   type Prisma,
 } from '@ais/db';
-import { PurgeConsentData, RecordBankCondition, RequestSync, SyncJobQueues, type RecordBankConditionCommand } from '@ais/sync';
-import { AppError, earliestHistoryDate, newId, nextConsentStatus, resolveConsentTerms, transitionConsent, type ProviderCapabilities, type ResolvedConsentTerms } from '@ais/domain';
-import { type ConnectorAuthorisationSession, type ConnectorPsu, type ConnectorTokenSet, type RpcRequest, type RpcResponse } from '@ais/contracts';
+import {
+  PurgeConsentData,
+  RecordBankCondition,
+  RequestSync,
+  SyncJobQueues,
+  type RecordBankConditionCommand,
+} from '@ais/sync';
+import {
+  AppError,
+  earliestHistoryDate,
+  newId,
+  nextConsentStatus,
+  resolveConsentTerms,
+  transitionConsent,
+  type ProviderCapabilities,
+  type ResolvedConsentTerms,
+} from '@ais/domain';
+import {
+  type ConnectorAuthorisationSession,
+  type ConnectorPsu,
+  type ConnectorTokenSet,
+  type RpcRequest,
+  type RpcResponse,
+} from '@ais/contracts';
 import { KeyRing } from '@ais/crypto';
 import type { Logger } from '@ais/observability';
 import type { RpcClient } from '@ais/rpc';
@@ -63,14 +84,21 @@ export class ConsentLifecycleService {
   async create(input: RpcRequest<'consent-service.createConsent'>): Promise<{ consentId: string }> {
     const now = new Date();
     const provider = await this.providers.findById(input.providerId);
-    if (!provider) throw AppError.validation([{ field: 'providerId', message: `unknown provider "${input.providerId}" (see GET /v1/providers)` }]);
-    if (provider.status !== 'active') throw new AppError('provider_unavailable', `Provider ${provider.id} is not active on this gateway yet.`);
+    if (!provider)
+      throw AppError.validation([
+        { field: 'providerId', message: `unknown provider "${input.providerId}" (see GET /v1/providers)` },
+      ]);
+    if (provider.status !== 'active')
+      throw new AppError('provider_unavailable', `Provider ${provider.id} is not active on this gateway yet.`);
     await this.requireAllowedRedirect(input.tenantId, input.redirectUri);
     const terms = resolveConsentTerms(input, provider.capabilities as unknown as ProviderCapabilities, now);
 
     const consentId = newId('consent');
     const { bankConsent, authorisation } = await this.openAtBank(provider.id, consentId, terms, input.psu);
-    const expiresAt = bankConsent.expiresAt && new Date(bankConsent.expiresAt) < terms.expiresAt ? new Date(bankConsent.expiresAt) : terms.expiresAt;
+    const expiresAt =
+      bankConsent.expiresAt && new Date(bankConsent.expiresAt) < terms.expiresAt
+        ? new Date(bankConsent.expiresAt)
+        : terms.expiresAt;
     await this.prisma.$transaction(async (tx) => {
       await this.consents.create(tx, {
         id: consentId,
@@ -104,12 +132,24 @@ export class ConsentLifecycleService {
     const consent = tenantId ? await this.consents.findForTenant(tenantId, session.consentId) : null;
     if (!consent) return none;
 
-    if (session.expiresAt <= now) return this.fail(consent, 'authorisation_failed', 'authorisation_expired', 'The PSU took longer than the authorisation window.');
+    if (session.expiresAt <= now)
+      return this.fail(
+        consent,
+        'authorisation_failed',
+        'authorisation_expired',
+        'The PSU took longer than the authorisation window.',
+      );
     if (params['error']) {
       const denied = params['error'] === 'access_denied';
-      return this.fail(consent, denied ? 'psu_rejected' : 'authorisation_failed', params['error'].slice(0, 64), params['error_description']?.slice(0, 500) ?? null);
+      return this.fail(
+        consent,
+        denied ? 'psu_rejected' : 'authorisation_failed',
+        params['error'].slice(0, 64),
+        params['error_description']?.slice(0, 500) ?? null,
+      );
     }
-    if (!params['code']) return this.fail(consent, 'authorisation_failed', 'invalid_callback', 'The bank redirected without a code.');
+    if (!params['code'])
+      return this.fail(consent, 'authorisation_failed', 'invalid_callback', 'The bank redirected without a code.');
 
     const sealed = this.keyRing.openJson<SealedSession>(session.secretsEncrypted, session.id);
     let tokens: ConnectorTokenSet;
@@ -117,11 +157,18 @@ export class ConsentLifecycleService {
       tokens = await this.connector.send('connector.exchangeCode', {
         providerId: consent.providerId,
         session: sealed.connector,
-        callback: { code: params['code'], state: params['state'], ...(params['id_token'] ? { id_token: params['id_token'] } : {}) },
+        callback: {
+          code: params['code'],
+          state: params['state'],
+          ...(params['id_token'] ? { id_token: params['id_token'] } : {}),
+        },
       });
     } catch (error) {
       const appError = error instanceof AppError ? error : new AppError('internal_error', 'token exchange failed');
-      this.logger.warn({ consentId: consent.id, code: appError.code, detail: appError.detail }, 'authorisation failed at the token exchange');
+      this.logger.warn(
+        { consentId: consent.id, code: appError.code, detail: appError.detail },
+        'authorisation failed at the token exchange',
+      );
       return this.fail(consent, 'authorisation_failed', 'token_exchange_failed', appError.detail);
     }
 
@@ -154,9 +201,26 @@ export class ConsentLifecycleService {
     // IP is sent to the bank), so reading the full history does not spend the unattended budget.
     // If Redis refuses, next_sync_at (set in the transaction above) lets the scheduler pick it up.
     await this.requestSync
-      .execute({ tenantId: consent.tenantId, consentId: consent.id, providerId: consent.providerId, trigger: 'initial', ...(input.psuIpAddress ? { psuIpAddress: input.psuIpAddress } : {}) }, new Date())
-      .catch((error: unknown) => this.logger.warn({ err: error, consentId: consent.id }, 'could not enqueue the first sync; the scheduler will pick it up'));
-    if (authorised.previousExternalConsentId && authorised.previousExternalConsentId !== authorised.updated.externalId) {
+      .execute(
+        {
+          tenantId: consent.tenantId,
+          consentId: consent.id,
+          providerId: consent.providerId,
+          trigger: 'initial',
+          ...(input.psuIpAddress ? { psuIpAddress: input.psuIpAddress } : {}),
+        },
+        new Date(),
+      )
+      .catch((error: unknown) =>
+        this.logger.warn(
+          { err: error, consentId: consent.id },
+          'could not enqueue the first sync; the scheduler will pick it up',
+        ),
+      );
+    if (
+      authorised.previousExternalConsentId &&
+      authorised.previousExternalConsentId !== authorised.updated.externalId
+    ) {
       // The re-authorisation replaced the bank consent: the old one is no longer needed.
       await this.revocations.revoke(authorised.updated, authorised.previousExternalConsentId);
     }
@@ -200,13 +264,18 @@ export class ConsentLifecycleService {
     const redirectUri = input.redirectUri ?? consent.redirectUri;
     if (input.redirectUri) await this.requireAllowedRedirect(input.tenantId, redirectUri);
     const provider = await this.providers.findById(consent.providerId);
-    if (!provider || provider.status !== 'active') throw new AppError('provider_unavailable', `Provider ${consent.providerId} is not active.`);
+    if (!provider || provider.status !== 'active')
+      throw new AppError('provider_unavailable', `Provider ${consent.providerId} is not active.`);
     const caps = provider.capabilities as unknown as ProviderCapabilities;
     // A fresh bank consent with the same terms and a new validity; ids and data on our side are kept.
     const from = consent.transactionsFrom?.toISOString().slice(0, 10);
     const earliest = earliestHistoryDate(caps, now);
     const terms = resolveConsentTerms(
-      { permissions: consent.permissions, frequencyPerDay: Math.min(consent.frequencyPerDay, caps.maxFrequencyPerDay), transactionsFrom: from && from >= earliest ? from : undefined },
+      {
+        permissions: consent.permissions,
+        frequencyPerDay: Math.min(consent.frequencyPerDay, caps.maxFrequencyPerDay),
+        transactionsFrom: from && from >= earliest ? from : undefined,
+      },
       caps,
       now,
     );
@@ -222,22 +291,41 @@ export class ConsentLifecycleService {
         ...(status === 'awaiting_authorisation' ? { externalId: bankConsent.externalConsentId } : {}),
       });
       await this.sessions.closeAll(tx, current.id, now);
-      await this.openSession(tx, current.id, 'reauthorise', authorisation.url, {
-        connector: authorisation.session,
-        pending: { externalConsentId: bankConsent.externalConsentId, expiresAt: terms.expiresAt.toISOString(), previousExternalConsentId: current.externalId },
-      }, now);
+      await this.openSession(
+        tx,
+        current.id,
+        'reauthorise',
+        authorisation.url,
+        {
+          connector: authorisation.session,
+          pending: {
+            externalConsentId: bankConsent.externalConsentId,
+            expiresAt: terms.expiresAt.toISOString(),
+            previousExternalConsentId: current.externalId,
+          },
+        },
+        now,
+      );
     });
     return { consentId: consent.id };
   }
 
   async bankCondition(input: RecordBankConditionCommand): Promise<{ status: string }> {
-    const status = await this.recordBankCondition.execute({ consentId: input.consentId, condition: input.condition, detail: input.detail }, new Date());
+    const status = await this.recordBankCondition.execute(
+      { consentId: input.consentId, condition: input.condition, detail: input.detail },
+      new Date(),
+    );
     if (status === null) throw AppError.notFound('Consent');
     return { status };
   }
 
   /** Creates the consent at the bank and the authorisation the PSU will open (state, nonce, PKCE…). */
-  private async openAtBank(providerId: string, consentId: string, terms: ResolvedConsentTerms, psu: ConnectorPsu | undefined) {
+  private async openAtBank(
+    providerId: string,
+    consentId: string,
+    terms: ResolvedConsentTerms,
+    psu: ConnectorPsu | undefined,
+  ) {
     const withPsu = psu ? { psu } : {};
     const bankConsent = await this.connector.send('connector.createConsent', {
       providerId,
@@ -260,16 +348,30 @@ export class ConsentLifecycleService {
     return { bankConsent, authorisation };
   }
 
-  private async fail(consent: ConsentRecord, event: 'psu_rejected' | 'authorisation_failed', error: string, detail: string | null): Promise<Outcome> {
+  private async fail(
+    consent: ConsentRecord,
+    event: 'psu_rejected' | 'authorisation_failed',
+    error: string,
+    detail: string | null,
+  ): Promise<Outcome> {
     const outcome = event === 'psu_rejected' ? 'rejected' : 'failed';
     await this.prisma.$transaction(async (tx) => {
       const current = await this.consents.lockForTenant(tx, consent.tenantId, consent.id);
       if (!current) return;
       const next = nextConsentStatus(current.status, event);
       if (next === null || next === current.status) return; // e.g. a failed re-authorisation keeps the consent authorised
-      await this.consents.update(tx, current.tenantId, current.id, { status: next, failureCode: error, failureDetail: detail });
+      await this.consents.update(tx, current.tenantId, current.id, {
+        status: next,
+        failureCode: error,
+        failureDetail: detail,
+      });
       if (next === 'rejected') {
-        await this.events.append(tx, current.tenantId, 'consent.rejected', { consentId: current.id, providerId: current.providerId, endUserId: current.endUserId, reason: error });
+        await this.events.append(tx, current.tenantId, 'consent.rejected', {
+          consentId: current.id,
+          providerId: current.providerId,
+          endUserId: current.endUserId,
+          reason: error,
+        });
       }
     });
     this.logger.info({ consentId: consent.id, outcome, error }, 'authorisation did not succeed');
@@ -285,7 +387,14 @@ export class ConsentLifecycleService {
     return { redirectTo: url.toString(), consentId: consent.id, status, error };
   }
 
-  private async openSession(tx: Prisma.TransactionClient, consentId: string, purpose: string, url: string, sealed: SealedSession, now: Date): Promise<void> {
+  private async openSession(
+    tx: Prisma.TransactionClient,
+    consentId: string,
+    purpose: string,
+    url: string,
+    sealed: SealedSession,
+    now: Date,
+  ): Promise<void> {
     const id = newId('authSession');
     await this.sessions.create(tx, {
       id,
@@ -310,9 +419,12 @@ export class ConsentLifecycleService {
 
   private async requireAllowedRedirect(tenantId: string, redirectUri: string): Promise<void> {
     if (!(await this.tenants.isRedirectUriAllowed(tenantId, redirectUri))) {
-      throw new AppError('redirect_uri_not_allowed', 'redirectUri is not on this tenant’s allow-list (exact match).', {}, [
-        { field: 'redirectUri', message: 'not on the tenant’s redirect-URI allow-list' },
-      ]);
+      throw new AppError(
+        'redirect_uri_not_allowed',
+        'redirectUri is not on this tenant’s allow-list (exact match).',
+        {},
+        [{ field: 'redirectUri', message: 'not on the tenant’s redirect-URI allow-list' }],
+      );
     }
   }
 }

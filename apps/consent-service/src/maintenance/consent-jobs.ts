@@ -20,7 +20,11 @@ export class ConsentJobs implements OnApplicationShutdown {
     await this.queue.upsertJobScheduler(
       'consent-maintenance',
       { every: this.config.consents.maintenanceIntervalSeconds * 1000 },
-      { name: 'consent-maintenance', data: {} satisfies JobPayloads['consent-maintenance'], opts: { removeOnComplete: 100, removeOnFail: 100 } },
+      {
+        name: 'consent-maintenance',
+        data: {} satisfies JobPayloads['consent-maintenance'],
+        opts: { removeOnComplete: 100, removeOnFail: 100 },
+      },
     );
   }
 

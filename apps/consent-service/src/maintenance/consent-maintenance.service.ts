@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuthorisationSessionRepository, ConsentRepository, EventRepository, IdempotencyRepository, PRISMA, TokenSetRepository, type PrismaClient } from '@ais/db';
+import {
+  AuthorisationSessionRepository,
+  ConsentRepository,
+  EventRepository,
+  IdempotencyRepository,
+  PRISMA,
+  TokenSetRepository,
+  type PrismaClient,
+} from '@ais/db';
 import { nextConsentStatus } from '@ais/domain';
 import type { Logger } from '@ais/observability';
 import { CONSENT_SERVICE_CONFIG, type ConsentServiceConfig } from '../consent-service.config.js';
@@ -30,7 +38,12 @@ export class ConsentMaintenanceService {
         const c = await this.consents.lockForTenant(tx, tenantId, id);
         if (!c || c.status !== 'authorised' || c.expiringNotifiedAt || c.expiresAt <= now) return false;
         await this.consents.update(tx, tenantId, id, { expiringNotifiedAt: now });
-        await this.events.append(tx, tenantId, 'consent.expiring', { consentId: id, providerId: c.providerId, endUserId: c.endUserId, expiresAt: c.expiresAt.toISOString() });
+        await this.events.append(tx, tenantId, 'consent.expiring', {
+          consentId: id,
+          providerId: c.providerId,
+          endUserId: c.endUserId,
+          expiresAt: c.expiresAt.toISOString(),
+        });
         return true;
       });
       if (sent) expiring++;
@@ -43,7 +56,12 @@ export class ConsentMaintenanceService {
         if (next !== 'expired') return false;
         await this.consents.update(tx, tenantId, id, { status: next, nextSyncAt: null });
         await this.tokenSets.delete(tx, id);
-        await this.events.append(tx, tenantId, 'consent.expired', { consentId: id, providerId: c.providerId, endUserId: c.endUserId, expiredAt: now.toISOString() });
+        await this.events.append(tx, tenantId, 'consent.expired', {
+          consentId: id,
+          providerId: c.providerId,
+          endUserId: c.endUserId,
+          expiredAt: now.toISOString(),
+        });
         return true;
       });
       if (done) expired++;

@@ -39,7 +39,9 @@ export class ConsentWorker implements OnApplicationBootstrap, OnApplicationShutd
       prefix: bullPrefix(this.config.redis.prefix),
       concurrency: 4,
     });
-    this.worker.on('failed', (job, error) => this.logger.warn({ job: job?.name, jobId: job?.id, err: error }, 'consent job failed'));
+    this.worker.on('failed', (job, error) =>
+      this.logger.warn({ job: job?.name, jobId: job?.id, err: error }, 'consent job failed'),
+    );
     await this.jobs.scheduleMaintenance();
   }
 
@@ -51,10 +53,14 @@ export class ConsentWorker implements OnApplicationBootstrap, OnApplicationShutd
 
   private async revokeAtBank(data: JobPayloads['revoke-at-bank']): Promise<void> {
     try {
-      await this.connector.send('connector.revokeConsent', { providerId: data.providerId, externalConsentId: data.externalConsentId });
+      await this.connector.send('connector.revokeConsent', {
+        providerId: data.providerId,
+        externalConsentId: data.externalConsentId,
+      });
     } catch (error) {
       if (error instanceof AppError && (error.code === 'consent_revoked' || error.code === 'consent_expired')) return;
-      if (error instanceof AppError && PERMANENT.has(error.code)) throw new UnrecoverableError(`${error.code}: ${error.detail}`);
+      if (error instanceof AppError && PERMANENT.has(error.code))
+        throw new UnrecoverableError(`${error.code}: ${error.detail}`);
       throw error; // transient: BullMQ retries with backoff
     }
   }

@@ -13,7 +13,8 @@ import { ConsentLifecycleService } from '../consents/consent-lifecycle.service.j
 
 const REFRESH_LOCK_MS = 30_000;
 /** Deletes the lock only if this holder still has it (it may have expired and moved on). */
-const RELEASE_IF_HELD = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+const RELEASE_IF_HELD =
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
 /**
  * The bank token vault. Tokens are sealed with AES-256-GCM (AAD = consent id) and opened only here.
@@ -39,8 +40,10 @@ export class TokenVaultService {
     const consent = tenantId ? await this.consents.findForTenant(tenantId, consentId) : null;
     if (!consent) throw AppError.notFound('Consent');
     if (consent.status === 'revoked') throw new AppError('consent_revoked', 'The consent has been revoked.');
-    if (consent.status === 'expired' || consent.expiresAt <= new Date()) throw new AppError('consent_expired', 'The consent has expired.');
-    if (consent.status !== 'authorised') throw new AppError('invalid_state_transition', `The consent is ${consent.status}, not authorised.`);
+    if (consent.status === 'expired' || consent.expiresAt <= new Date())
+      throw new AppError('consent_expired', 'The consent has expired.');
+    if (consent.status !== 'authorised')
+      throw new AppError('invalid_state_transition', `The consent is ${consent.status}, not authorised.`);
 
     const { tokens: stored, version } = await this.read(consentId);
     const tokens = this.needsRefresh(stored) ? await this.refresh(consentId, version) : stored;
@@ -91,7 +94,8 @@ export class TokenVaultService {
     const holder = randomUUID();
     const deadline = Date.now() + REFRESH_LOCK_MS;
     while ((await this.redis.set(lock, holder, 'PX', REFRESH_LOCK_MS, 'NX')) !== 'OK') {
-      if (Date.now() > deadline) throw new AppError('service_unavailable', 'A token refresh for this consent is taking too long.');
+      if (Date.now() > deadline)
+        throw new AppError('service_unavailable', 'A token refresh for this consent is taking too long.');
       await new Promise((r) => setTimeout(r, 100));
     }
     try {
@@ -99,7 +103,10 @@ export class TokenVaultService {
       // Whoever held the lock before us refreshed already: use theirs (even if the bank's tokens are
       // so short-lived that the fresh one is already inside the refresh margin).
       if (version !== seenVersion || !this.needsRefresh(current)) return current;
-      const consent = (await this.prisma.consent.findUnique({ where: { id: consentId }, select: { providerId: true } }))!;
+      const consent = (await this.prisma.consent.findUnique({
+        where: { id: consentId },
+        select: { providerId: true },
+      }))!;
       const fresh = await this.connector.send('connector.refreshTokens', {
         providerId: consent.providerId,
         refreshToken: current.refreshToken!,

@@ -50,9 +50,13 @@ describe('admin queries use their indexes', () => {
                (CASE WHEN g % 50 = 0 THEN 'pending' WHEN g % 70 = 0 THEN 'failed' ELSE 'succeeded' END)::"WebhookDeliveryStatus", now()
           FROM generate_series(1, 50000) g;
       ANALYZE;`);
-    prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url, max: 2 }), log: [{ emit: 'event', level: 'query' }] });
-    (prisma as unknown as { $on(event: 'query', cb: (e: { query: string; params: string }) => void): void }).$on('query', (e) =>
-      captured.push({ query: e.query, params: JSON.parse(e.params) as unknown[] }),
+    prisma = new PrismaClient({
+      adapter: new PrismaPg({ connectionString: db.url, max: 2 }),
+      log: [{ emit: 'event', level: 'query' }],
+    });
+    (prisma as unknown as { $on(event: 'query', cb: (e: { query: string; params: string }) => void): void }).$on(
+      'query',
+      (e) => captured.push({ query: e.query, params: JSON.parse(e.params) as unknown[] }),
     );
   });
   afterAll(async () => {
@@ -73,9 +77,11 @@ describe('admin queries use their indexes', () => {
     return out;
   }
 
-  const seqScans = (plan: PlanNode[]) => plan.filter((n) => n['Node Type'] === 'Seq Scan').map((n) => n['Relation Name']);
+  const seqScans = (plan: PlanNode[]) =>
+    plan.filter((n) => n['Node Type'] === 'Seq Scan').map((n) => n['Relation Name']);
   const indexes = (plan: PlanNode[]) => plan.map((n) => n['Index Name']).filter(Boolean);
-  const sorts = (plan: PlanNode[]) => plan.filter((n) => n['Node Type'] === 'Sort' || n['Node Type'] === 'Incremental Sort');
+  const sorts = (plan: PlanNode[]) =>
+    plan.filter((n) => n['Node Type'] === 'Sort' || n['Node Type'] === 'Incremental Sort');
 
   it('lists sync runs from an index in order, whatever the filter, on every page', async () => {
     const repo = new AdminSyncRunRepository(prisma);

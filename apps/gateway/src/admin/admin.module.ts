@@ -49,7 +49,11 @@ class ConnectorRpcLifecycle implements OnApplicationShutdown {
     QueuesService,
     StatsService,
     ProviderHealthService,
-    { provide: CONNECTOR_RPC, inject: [GATEWAY_CONFIG], useFactory: (config: GatewayConfig) => createRpcClient('connector-service', config.rpc, config.redis) },
+    {
+      provide: CONNECTOR_RPC,
+      inject: [GATEWAY_CONFIG],
+      useFactory: (config: GatewayConfig) => createRpcClient('connector-service', config.rpc, config.redis),
+    },
     ConnectorRpcLifecycle,
   ],
 })

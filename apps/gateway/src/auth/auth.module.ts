@@ -44,14 +44,21 @@ export class AuthModule {
           provide: AccessTokensService,
           inject: [SigningKeysService, GATEWAY_CONFIG],
           useFactory: (keys: SigningKeysService, config: GatewayConfig) =>
-            new AccessTokensService(keys, { issuer: config.gateway.publicUrl, ttlSeconds: config.gateway.accessTokenTtlSeconds }),
+            new AccessTokensService(keys, {
+              issuer: config.gateway.publicUrl,
+              ttlSeconds: config.gateway.accessTokenTtlSeconds,
+            }),
         },
         {
           provide: RateLimiter,
           inject: [REDIS, GATEWAY_CONFIG],
           useFactory: (redis: Redis, config: GatewayConfig) => new RateLimiter(redis, config.redis.prefix),
         },
-        { provide: ADMIN_TOKEN, inject: [GATEWAY_CONFIG], useFactory: (config: GatewayConfig) => config.gateway.adminToken },
+        {
+          provide: ADMIN_TOKEN,
+          inject: [GATEWAY_CONFIG],
+          useFactory: (config: GatewayConfig) => config.gateway.adminToken,
+        },
         AdminTokenGuard,
         TenantAuthService,
         ApiKeyStrategy,
@@ -59,7 +66,17 @@ export class AuthModule {
         TenantAuthGuard,
         TenantRateLimitGuard,
       ],
-      exports: [ADMIN_TOKEN, KeyRing, SigningKeysService, AccessTokensService, TenantAuthService, RateLimiter, AdminTokenGuard, TenantAuthGuard, TenantRateLimitGuard],
+      exports: [
+        ADMIN_TOKEN,
+        KeyRing,
+        SigningKeysService,
+        AccessTokensService,
+        TenantAuthService,
+        RateLimiter,
+        AdminTokenGuard,
+        TenantAuthGuard,
+        TenantRateLimitGuard,
+      ],
     };
   }
 }

@@ -4,7 +4,8 @@ import { AdminTokenGuard, TenantAuthGuard, type TenantPrincipal } from '@ais/aut
 import { TenantRateLimitGuard } from '../rate-limit/tenant-rate-limit.guard.js';
 
 /** Tenant endpoint: API key or access token, then the tenant's rate limit. */
-export const TenantAuth = () => applyDecorators(UseGuards(TenantAuthGuard, TenantRateLimitGuard), ApiBearerAuth('tenant'));
+export const TenantAuth = () =>
+  applyDecorators(UseGuards(TenantAuthGuard, TenantRateLimitGuard), ApiBearerAuth('tenant'));
 
 /** Operator endpoint: the configured ADMIN_TOKEN. */
 export const AdminAuth = () => applyDecorators(UseGuards(AdminTokenGuard), ApiSecurity('admin'));

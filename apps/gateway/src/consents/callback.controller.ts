@@ -25,21 +25,41 @@ export class CallbackController {
   constructor(@Inject(CONSENT_RPC) private readonly consentService: RpcClient) {}
 
   @Get()
-  @ApiOperation({ summary: 'The banks redirect the end user here; it finishes the authorisation and redirects (302) to the tenant’s redirectUri with consentId, status, state and, on failure, error.' })
-  async callback(@Query() query: Record<string, unknown>, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    void reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').header('x-content-type-options', 'nosniff');
+  @ApiOperation({
+    summary:
+      'The banks redirect the end user here; it finishes the authorisation and redirects (302) to the tenant’s redirectUri with consentId, status, state and, on failure, error.',
+  })
+  async callback(
+    @Query() query: Record<string, unknown>,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    void reply
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .header('x-content-type-options', 'nosniff');
     const params: Record<string, string> = {};
-    for (const [key, value] of Object.entries(query)) if (typeof value === 'string' && key.length <= 64) params[key] = value.slice(0, 8192);
+    for (const [key, value] of Object.entries(query))
+      if (typeof value === 'string' && key.length <= 64) params[key] = value.slice(0, 8192);
     if (!params['state'] && !params['code'] && !params['error']) {
       void reply
-        .header('content-security-policy', `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${FRAGMENT_SCRIPT_HASH}'`)
+        .header(
+          'content-security-policy',
+          `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${FRAGMENT_SCRIPT_HASH}'`,
+        )
         .type('text/html; charset=utf-8')
         .send(page('Completing authorisation…', 'Completing authorisation…', FRAGMENT_SCRIPT));
       return;
     }
     const outcome = await this.consentService.send(
       'consent-service.completeAuthorisation',
-      { params, psuIpAddress: req.ip, ...(typeof req.headers['user-agent'] === 'string' ? { userAgent: req.headers['user-agent'].slice(0, 300) } : {}) },
+      {
+        params,
+        psuIpAddress: req.ip,
+        ...(typeof req.headers['user-agent'] === 'string'
+          ? { userAgent: req.headers['user-agent'].slice(0, 300) }
+          : {}),
+      },
       60_000,
     );
     if (!outcome.redirectTo) {
@@ -47,7 +67,12 @@ export class CallbackController {
         .status(400)
         .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
         .type('text/html; charset=utf-8')
-        .send(page('This authorisation link is no longer valid', 'It was already used, has expired or was never issued. Nothing was authorised. Start again from the app that sent you to your bank.'));
+        .send(
+          page(
+            'This authorisation link is no longer valid',
+            'It was already used, has expired or was never issued. Nothing was authorised. Start again from the app that sent you to your bank.',
+          ),
+        );
       return;
     }
     void reply.redirect(outcome.redirectTo, 302);
@@ -62,11 +87,19 @@ export class DemoCallbackController {
   show(@Query() query: Record<string, string>, @Res() reply: FastifyReply): void {
     const rows = ['consentId', 'status', 'state', 'error']
       .filter((k) => typeof query[k] === 'string')
-      .map((k) => `<tr><th style="text-align:left;padding-right:1rem">${k}</th><td><code>${escapeHtml(query[k])}</code></td></tr>`)
+      .map(
+        (k) =>
+          `<tr><th style="text-align:left;padding-right:1rem">${k}</th><td><code>${escapeHtml(query[k])}</code></td></tr>`,
+      )
       .join('');
     void reply
       .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
       .type('text/html; charset=utf-8')
-      .send(page('Back at the demo app', `The bank sent the end user back to the tenant.</p><table>${rows}</table><p>Fetch <code>GET /v1/consents/${escapeHtml(query['consentId'] ?? '{id}')}</code> with the demo API key to see it.`));
+      .send(
+        page(
+          'Back at the demo app',
+          `The bank sent the end user back to the tenant.</p><table>${rows}</table><p>Fetch <code>GET /v1/consents/${escapeHtml(query['consentId'] ?? '{id}')}</code> with the demo API key to see it.`,
+        ),
+      );
   }
 }

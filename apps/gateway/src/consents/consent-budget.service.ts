@@ -14,11 +14,23 @@ export class ConsentBudgetService {
   constructor(private readonly budgets: CheckSyncBudget) {}
 
   async forConsents(
-    consents: Array<{ id: string; tenantId: string; permissions: string[]; frequencyPerDay: number; capabilities: ProviderCapabilities }>,
+    consents: Array<{
+      id: string;
+      tenantId: string;
+      permissions: string[];
+      frequencyPerDay: number;
+      capabilities: ProviderCapabilities;
+    }>,
     now = new Date(),
   ): Promise<Map<string, BudgetView>> {
     const budgets = await this.budgets.forConsents(
-      consents.map((c) => ({ tenantId: c.tenantId, consentId: c.id, permissions: c.permissions, frequencyPerDay: c.frequencyPerDay, capabilities: c.capabilities })),
+      consents.map((c) => ({
+        tenantId: c.tenantId,
+        consentId: c.id,
+        permissions: c.permissions,
+        frequencyPerDay: c.frequencyPerDay,
+        capabilities: c.capabilities,
+      })),
       now,
     );
     return new Map([...budgets].map(([id, budget]) => [id, syncBudgetView(budget)]));

@@ -21,7 +21,10 @@ export class ConsentQueryService {
     return (await this.views([consent]))[0];
   }
 
-  async list(tenantId: string, query: { status?: ConsentStatus; providerId?: string; endUserId?: string; limit?: number; cursor?: string }): Promise<Page<ConsentView>> {
+  async list(
+    tenantId: string,
+    query: { status?: ConsentStatus; providerId?: string; endUserId?: string; limit?: number; cursor?: string },
+  ): Promise<Page<ConsentView>> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const before = decodeCursor<{ c: string; i: string }>('consents', query.cursor, ['c', 'i']);
     const rows = await this.consents.list(tenantId, {
@@ -35,17 +38,33 @@ export class ConsentQueryService {
     const last = page.at(-1);
     return {
       data: await this.views(page),
-      nextCursor: rows.length > limit && last ? encodeCursor('consents', { c: last.createdAt.toISOString(), i: last.id }) : null,
+      nextCursor:
+        rows.length > limit && last ? encodeCursor('consents', { c: last.createdAt.toISOString(), i: last.id }) : null,
     };
   }
 
   private async views(consents: ConsentRecord[]): Promise<ConsentView[]> {
     const now = new Date();
     const providerIds = [...new Set(consents.map((c) => c.providerId))];
-    const capabilities = new Map((await Promise.all(providerIds.map((id) => this.providers.findById(id)))).filter((p) => p !== null).map((p) => [p.id, p.capabilities as unknown as ProviderCapabilities]));
-    const open = await this.sessions.openFor(consents.map((c) => c.id), now);
+    const capabilities = new Map(
+      (await Promise.all(providerIds.map((id) => this.providers.findById(id))))
+        .filter((p) => p !== null)
+        .map((p) => [p.id, p.capabilities as unknown as ProviderCapabilities]),
+    );
+    const open = await this.sessions.openFor(
+      consents.map((c) => c.id),
+      now,
+    );
     const budgets = await this.budgets.forConsents(
-      consents.filter((c) => capabilities.has(c.providerId)).map((c) => ({ id: c.id, tenantId: c.tenantId, permissions: c.permissions, frequencyPerDay: c.frequencyPerDay, capabilities: capabilities.get(c.providerId)! })),
+      consents
+        .filter((c) => capabilities.has(c.providerId))
+        .map((c) => ({
+          id: c.id,
+          tenantId: c.tenantId,
+          permissions: c.permissions,
+          frequencyPerDay: c.frequencyPerDay,
+          capabilities: capabilities.get(c.providerId)!,
+        })),
       now,
     );
     return consents.map((c) => {
@@ -65,7 +84,13 @@ export class ConsentQueryService {
         createdAt: c.createdAt.toISOString(),
         updatedAt: c.updatedAt.toISOString(),
         metadata: c.metadata,
-        budget: budgets.get(c.id) ?? { unattendedPerDay: c.frequencyPerDay, usedInWindow: 0, nextAllowedAt: null, window: 'rolling24h', scopes: [] },
+        budget: budgets.get(c.id) ?? {
+          unattendedPerDay: c.frequencyPerDay,
+          usedInWindow: 0,
+          nextAllowedAt: null,
+          window: 'rolling24h',
+          scopes: [],
+        },
         ...(session ? { authorisationUrl: session.authorisationUrl } : {}),
         failureReason: c.failureCode,
       };

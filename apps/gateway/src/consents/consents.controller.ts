@@ -4,7 +4,13 @@ import type { TenantPrincipal } from '@ais/auth';
 import type { RpcClient } from '@ais/rpc';
 import { Principal, TenantAuth } from '../auth/decorators.js';
 import { CONSENT_RPC } from '../tokens.js';
-import { ConsentListQueryDto, ConsentView, CreateConsentDto, DeleteConsentQueryDto, ReauthoriseConsentDto } from './dto/consent.dto.js';
+import {
+  ConsentListQueryDto,
+  ConsentView,
+  CreateConsentDto,
+  DeleteConsentQueryDto,
+  ReauthoriseConsentDto,
+} from './dto/consent.dto.js';
 import { ConsentQueryService } from './consent-query.service.js';
 
 @ApiTags('Consents')
@@ -21,8 +27,14 @@ export class ConsentsController {
   @ApiCreatedResponse({ type: ConsentView })
   async create(@Principal() principal: TenantPrincipal, @Body() body: CreateConsentDto): Promise<ConsentView> {
     const { psuIpAddress, psuUserAgent, ...terms } = body;
-    const psu = psuIpAddress ? { ipAddress: psuIpAddress, ...(psuUserAgent ? { userAgent: psuUserAgent } : {}) } : undefined;
-    const { consentId } = await this.consentService.send('consent-service.createConsent', { tenantId: principal.tenantId, ...terms, ...(psu ? { psu } : {}) }, 60_000);
+    const psu = psuIpAddress
+      ? { ipAddress: psuIpAddress, ...(psuUserAgent ? { userAgent: psuUserAgent } : {}) }
+      : undefined;
+    const { consentId } = await this.consentService.send(
+      'consent-service.createConsent',
+      { tenantId: principal.tenantId, ...terms, ...(psu ? { psu } : {}) },
+      60_000,
+    );
     return this.query.get(principal.tenantId, consentId);
   }
 
@@ -42,17 +54,40 @@ export class ConsentsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke at the bank and stop syncing; ?purge=true also deletes the consent’s data.' })
   @ApiNoContentResponse()
-  async revoke(@Principal() principal: TenantPrincipal, @Param('consentId') id: string, @Query() query: DeleteConsentQueryDto): Promise<void> {
-    await this.consentService.send('consent-service.revokeConsent', { tenantId: principal.tenantId, consentId: id, purge: query.purge ?? false }, 30_000);
+  async revoke(
+    @Principal() principal: TenantPrincipal,
+    @Param('consentId') id: string,
+    @Query() query: DeleteConsentQueryDto,
+  ): Promise<void> {
+    await this.consentService.send(
+      'consent-service.revokeConsent',
+      { tenantId: principal.tenantId, consentId: id, purge: query.purge ?? false },
+      30_000,
+    );
   }
 
   @Post(':consentId/reauthorise')
   @HttpCode(200)
-  @ApiOperation({ summary: 'A fresh authorisationUrl for an expiring, expired, failed or rejected consent; ids and data are kept.' })
+  @ApiOperation({
+    summary: 'A fresh authorisationUrl for an expiring, expired, failed or rejected consent; ids and data are kept.',
+  })
   @ApiOkResponse({ type: ConsentView })
-  async reauthorise(@Principal() principal: TenantPrincipal, @Param('consentId') id: string, @Body() body: ReauthoriseConsentDto): Promise<ConsentView> {
+  async reauthorise(
+    @Principal() principal: TenantPrincipal,
+    @Param('consentId') id: string,
+    @Body() body: ReauthoriseConsentDto,
+  ): Promise<ConsentView> {
     const { psuIpAddress, ...rest } = body;
-    await this.consentService.send('consent-service.reauthorise', { tenantId: principal.tenantId, consentId: id, ...rest, ...(psuIpAddress ? { psu: { ipAddress: psuIpAddress } } : {}) }, 60_000);
+    await this.consentService.send(
+      'consent-service.reauthorise',
+      {
+        tenantId: principal.tenantId,
+        consentId: id,
+        ...rest,
+        ...(psuIpAddress ? { psu: { ipAddress: psuIpAddress } } : {}),
+      },
+      60_000,
+    );
     return this.query.get(principal.tenantId, id);
   }
 }

@@ -24,7 +24,11 @@ export class AccountDataService {
   async listAccounts(tenantId: string, query: AccountListQueryDto) {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const after = decodeCursor<{ c: string; i: string }>('accounts', query.cursor, ['c', 'i']);
-    const rows = await this.data.listAccounts(tenantId, { consentId: query.consentId, limit: limit + 1, after: after && { createdAt: new Date(after.c), id: after.i } });
+    const rows = await this.data.listAccounts(tenantId, {
+      consentId: query.consentId,
+      limit: limit + 1,
+      after: after && { createdAt: new Date(after.c), id: after.i },
+    });
     return toPage(rows, limit, accountView, (a) => encodeCursor('accounts', { c: a.createdAt.toISOString(), i: a.id }));
   }
 
@@ -41,11 +45,23 @@ export class AccountDataService {
   async transactions(tenantId: string, accountId: string, query: TransactionListQueryDto) {
     const account = await this.requireAccount(tenantId, accountId);
     this.requirePermission(account, 'transactions');
-    if (query.from && query.to && query.from > query.to) throw AppError.validation([{ field: 'from', message: 'from must not be after to' }]);
+    if (query.from && query.to && query.from > query.to)
+      throw AppError.validation([{ field: 'from', message: 'from must not be after to' }]);
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const before = decodeCursor<{ d: string; i: string }>('transactions', query.cursor, ['d', 'i']);
-    const rows = await this.data.listTransactions(tenantId, accountId, { from: query.from, to: query.to, status: query.status, before: before && { bookingDate: before.d, id: before.i }, limit: limit + 1 });
-    return toPage(rows, limit, (t) => transactionView(t, query.include === 'raw'), (t) => encodeCursor('transactions', { d: t.bookingDate.toISOString().slice(0, 10), i: t.id }));
+    const rows = await this.data.listTransactions(tenantId, accountId, {
+      from: query.from,
+      to: query.to,
+      status: query.status,
+      before: before && { bookingDate: before.d, id: before.i },
+      limit: limit + 1,
+    });
+    return toPage(
+      rows,
+      limit,
+      (t) => transactionView(t, query.include === 'raw'),
+      (t) => encodeCursor('transactions', { d: t.bookingDate.toISOString().slice(0, 10), i: t.id }),
+    );
   }
 
   /**
@@ -55,14 +71,22 @@ export class AccountDataService {
    */
   async changes(tenantId: string, query: SyncFeedQueryDto) {
     if (Boolean(query.consentId) === Boolean(query.accountId)) {
-      throw AppError.validation([{ field: query.consentId ? 'accountId' : 'consentId', message: 'send exactly one of consentId or accountId' }]);
+      throw AppError.validation([
+        { field: query.consentId ? 'accountId' : 'consentId', message: 'send exactly one of consentId or accountId' },
+      ]);
     }
-    if (query.consentId && !(await this.data.consentOwned(tenantId, query.consentId))) throw AppError.notFound('Consent');
+    if (query.consentId && !(await this.data.consentOwned(tenantId, query.consentId)))
+      throw AppError.notFound('Consent');
     if (query.accountId) await this.requireAccount(tenantId, query.accountId);
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const after = decodeCursor<{ x: string; n: string }>('changes', query.cursor, ['x', 'n']) ?? { x: '0', n: '0' };
     const scope = query.consentId ? { consentId: query.consentId } : { accountId: query.accountId! };
-    const rows = await this.data.changesAfter(tenantId, scope, { xid: BigInt(after.x), id: BigInt(after.n) }, limit + 1);
+    const rows = await this.data.changesAfter(
+      tenantId,
+      scope,
+      { xid: BigInt(after.x), id: BigInt(after.n) },
+      limit + 1,
+    );
     const page = rows.slice(0, limit);
     const kinds = new Map<string, 'added' | 'modified' | 'removed'>();
     for (const row of page) {
@@ -71,7 +95,10 @@ export class AccountDataService {
       if (kind === 'modified' && kinds.get(row.transactionId) === 'added') continue;
       kinds.set(row.transactionId, kind);
     }
-    const live = await this.data.transactionsByIds(tenantId, [...kinds].filter(([, k]) => k !== 'removed').map(([id]) => id));
+    const live = await this.data.transactionsByIds(
+      tenantId,
+      [...kinds].filter(([, k]) => k !== 'removed').map(([id]) => id),
+    );
     const byId = new Map(live.map((t) => [t.id, t]));
     const added: ReturnType<typeof transactionView>[] = [];
     const modified: ReturnType<typeof transactionView>[] = [];
@@ -86,7 +113,9 @@ export class AccountDataService {
       added,
       modified,
       removed,
-      nextCursor: last ? encodeCursor('changes', { x: last.xid.toString(), n: last.id.toString() }) : encodeCursor('changes', after),
+      nextCursor: last
+        ? encodeCursor('changes', { x: last.xid.toString(), n: last.id.toString() })
+        : encodeCursor('changes', after),
       hasMore: rows.length > limit,
     };
   }
@@ -95,7 +124,15 @@ export class AccountDataService {
     const account = await this.requireAccount(tenantId, accountId);
     this.requirePermission(account, RESOURCE_PERMISSION[kind]);
     const rows = await this.data.resources(tenantId, accountId, kind);
-    return { data: rows.map((r) => ({ id: r.id, externalId: r.externalId, ...(r.data as Record<string, unknown>), syncedAt: r.syncedAt.toISOString() })), nextCursor: null };
+    return {
+      data: rows.map((r) => ({
+        id: r.id,
+        externalId: r.externalId,
+        ...(r.data as Record<string, unknown>),
+        syncedAt: r.syncedAt.toISOString(),
+      })),
+      nextCursor: null,
+    };
   }
 
   async statementTransactions(tenantId: string, accountId: string, statementId: string) {
@@ -114,7 +151,10 @@ export class AccountDataService {
 
   private requirePermission(account: ApiAccountRow, permission: Permission): void {
     if (!account.consentPermissions.includes(permission)) {
-      throw new AppError('permission_not_granted', `The consent of this account does not include the "${permission}" permission.`);
+      throw new AppError(
+        'permission_not_granted',
+        `The consent of this account does not include the "${permission}" permission.`,
+      );
     }
   }
 }

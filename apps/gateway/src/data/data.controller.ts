@@ -30,12 +30,19 @@ export class DataController {
 
   @Get('accounts/:accountId/transactions')
   @ApiOperation({ summary: 'Newest first; cursor pagination stable while new transactions arrive.' })
-  transactions(@Principal() p: TenantPrincipal, @Param('accountId') id: string, @Query() query: TransactionListQueryDto) {
+  transactions(
+    @Principal() p: TenantPrincipal,
+    @Param('accountId') id: string,
+    @Query() query: TransactionListQueryDto,
+  ) {
     return this.data.transactions(p.tenantId, id, query);
   }
 
   @Get('transactions/sync')
-  @ApiOperation({ summary: 'The change feed: { added, modified, removed, nextCursor, hasMore }. Keep the last nextCursor; replaying a cursor returns the same page.' })
+  @ApiOperation({
+    summary:
+      'The change feed: { added, modified, removed, nextCursor, hasMore }. Keep the last nextCursor; replaying a cursor returns the same page.',
+  })
   changes(@Principal() p: TenantPrincipal, @Query() query: SyncFeedQueryDto) {
     return this.data.changes(p.tenantId, query);
   }
@@ -46,7 +53,11 @@ export class DataController {
   }
 
   @Get('accounts/:accountId/statements/:statementId/transactions')
-  statementTransactions(@Principal() p: TenantPrincipal, @Param('accountId') id: string, @Param('statementId') statementId: string) {
+  statementTransactions(
+    @Principal() p: TenantPrincipal,
+    @Param('accountId') id: string,
+    @Param('statementId') statementId: string,
+  ) {
     return this.data.statementTransactions(p.tenantId, id, statementId);
   }
 

@@ -45,7 +45,8 @@ export function transactionView(t: ApiTransactionRow, includeRaw: boolean) {
     bookedAt: t.bookedAt?.toISOString() ?? null,
     amount: moneyOf(t.amount, t.currency),
     description: t.description,
-    merchant: t.merchantName || t.merchantCategoryCode ? { name: t.merchantName, categoryCode: t.merchantCategoryCode } : null,
+    merchant:
+      t.merchantName || t.merchantCategoryCode ? { name: t.merchantName, categoryCode: t.merchantCategoryCode } : null,
     counterparty: t.counterparty,
     bankTransactionCode: t.bankTransactionCode,
     reference: t.reference,

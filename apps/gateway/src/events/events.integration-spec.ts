@@ -46,11 +46,27 @@ describe('gateway: GET /v1/events', () => {
 
   it('lists the tenant’s events oldest first with the envelope of the webhooks, paging by cursor or by after', async () => {
     const added = await appendEvents(gw, acme.id, 'transactions.added', txnData, 4);
-    const failed = await appendEvents(gw, acme.id, 'sync.failed', (i) => ({ consentId: 'cons_1', syncRunId: `sr_${i}`, trigger: 'scheduled', error: { code: 'bank_unavailable', detail: 'down' } }), 2);
+    const failed = await appendEvents(
+      gw,
+      acme.id,
+      'sync.failed',
+      (i) => ({
+        consentId: 'cons_1',
+        syncRunId: `sr_${i}`,
+        trigger: 'scheduled',
+        error: { code: 'bank_unavailable', detail: 'down' },
+      }),
+      2,
+    );
     await appendEvents(gw, other.id, 'transactions.added', txnData, 3);
 
     const first = await list(acme, '?limit=2');
-    expect(first.data[0]).toEqual({ id: added[0], type: 'transactions.added', createdAt: expect.stringMatching(/Z$/), data: txnData(0) });
+    expect(first.data[0]).toEqual({
+      id: added[0],
+      type: 'transactions.added',
+      createdAt: expect.stringMatching(/Z$/),
+      data: txnData(0),
+    });
     expect(await readAll(acme)).toEqual([...added, ...failed]);
     expect(await readAll(acme, '&type=sync.failed', 1)).toEqual(failed);
     expect(await readAll(acme, '&type=sync.failed,transactions.added', 4)).toEqual([...added, ...failed]);
@@ -72,7 +88,11 @@ describe('gateway: GET /v1/events', () => {
     await slow.query('BEGIN');
     await slow.query('SELECT pg_current_xact_id()');
     const lateId = newId('event');
-    await slow.query(`INSERT INTO events (id, tenant_id, type, data) VALUES ($1, $2, 'transactions.added', $3)`, [lateId, t.id, JSON.stringify(txnData(99))]);
+    await slow.query(`INSERT INTO events (id, tenant_id, type, data) VALUES ($1, $2, 'transactions.added', $3)`, [
+      lateId,
+      t.id,
+      JSON.stringify(txnData(99)),
+    ]);
     const committed = await appendEvents(gw, t.id, 'transactions.added', txnData, 2);
 
     // While the slow writer runs, the log stops before anything that could still be preceded by it.
@@ -89,7 +109,11 @@ describe('gateway: GET /v1/events', () => {
 
   it('gets one event, and answers 404 for another tenant’s event id as an id or a position', async () => {
     const [id] = await appendEvents(gw, acme.id, 'webhook.test', () => ({ webhookId: 'we_x', message: 'hi' }));
-    expect((await gw.request('GET', `/v1/events/${id}`, { token: acme.apiKey })).body).toMatchObject({ id, type: 'webhook.test', data: { webhookId: 'we_x', message: 'hi' } });
+    expect((await gw.request('GET', `/v1/events/${id}`, { token: acme.apiKey })).body).toMatchObject({
+      id,
+      type: 'webhook.test',
+      data: { webhookId: 'we_x', message: 'hi' },
+    });
     expect((await gw.request('GET', `/v1/events/${id}`, { token: other.apiKey })).status).toBe(404);
     expect((await gw.request('GET', `/v1/events?after=${id}`, { token: other.apiKey })).status).toBe(404);
     expect((await gw.request('GET', '/v1/events?after=evt_unknown', { token: acme.apiKey })).status).toBe(404);

@@ -4,7 +4,12 @@ import { AppError } from '@ais/domain';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, toPage } from '@ais/http-kit';
 import type { EventListQueryDto } from './dto/event.dto.js';
 
-export const eventView = (e: EventLogRecord) => ({ id: e.id, type: e.type, createdAt: e.createdAt.toISOString(), data: e.data });
+export const eventView = (e: EventLogRecord) => ({
+  id: e.id,
+  type: e.type,
+  createdAt: e.createdAt.toISOString(),
+  data: e.data,
+});
 
 const cursorOf = (e: EventLogRecord) => encodeCursor('events', { x: e.xid.toString(), s: e.seq.toString() });
 
@@ -25,7 +30,8 @@ export class EventsService {
     let after: { xid: bigint; seq: bigint } | undefined;
     if (query.cursor !== undefined) {
       const position = decodeCursor<{ x: string; s: string }>('events', query.cursor, ['x', 's']);
-      if (!position || !/^\d+$/.test(position.x) || !/^\d+$/.test(position.s)) throw AppError.validation([{ field: 'cursor', message: 'cursor is not valid for this list' }]);
+      if (!position || !/^\d+$/.test(position.x) || !/^\d+$/.test(position.s))
+        throw AppError.validation([{ field: 'cursor', message: 'cursor is not valid for this list' }]);
       after = { xid: BigInt(position.x), seq: BigInt(position.s) };
     } else if (query.after !== undefined) {
       const event = await this.log.findForTenant(tenantId, query.after);

@@ -50,7 +50,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const path = request.url.split('?')[0];
     const scope = request.user ? `tenant:${request.user.tenantId}` : path.startsWith('/admin') ? 'admin' : null;
     if (!scope) return next.handle();
-    const hash = createHash('sha256').update(`${request.method} ${request.url}\n${canonical(request.body ?? null)}`).digest('hex');
+    const hash = createHash('sha256')
+      .update(`${request.method} ${request.url}\n${canonical(request.body ?? null)}`)
+      .digest('hex');
     const declared = Reflect.getMetadata('__httpCode__', context.getHandler()) as number | undefined;
     return from(this.run(scope, key, hash, request, reply, path, next, declared ?? 201));
   }
@@ -68,10 +70,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const existing = await this.records.claim(scope, key, hash, request.method, path, TTL_MS);
     if (existing) {
       if (existing.requestHash !== hash) {
-        throw new AppError('idempotency_conflict', 'This Idempotency-Key was used with a different request. Use a new key for a new request.');
+        throw new AppError(
+          'idempotency_conflict',
+          'This Idempotency-Key was used with a different request. Use a new key for a new request.',
+        );
       }
       if (existing.responseStatus === null) {
-        throw new AppError('idempotency_in_progress', 'The first request with this Idempotency-Key is still running; retry shortly.', { retryAfterSeconds: 1 });
+        throw new AppError(
+          'idempotency_in_progress',
+          'The first request with this Idempotency-Key is still running; retry shortly.',
+          { retryAfterSeconds: 1 },
+        );
       }
       void reply.status(existing.responseStatus).header('idempotent-replayed', 'true');
       for (const [name, value] of Object.entries(existing.responseHeaders ?? {})) void reply.header(name, value);
@@ -88,7 +97,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
       // Nest writes the route's status after interceptors; a handler may also have set one itself.
       const status = reply.statusCode !== 200 ? reply.statusCode : declaredStatus;
       // Responses can carry secrets shown once (API keys, client and webhook secrets): kept sealed.
-      await this.records.complete(scope, key, status, result === undefined ? '' : this.keyRing.seal(JSON.stringify(result), sealedFor(scope, key)), headers);
+      await this.records.complete(
+        scope,
+        key,
+        status,
+        result === undefined ? '' : this.keyRing.seal(JSON.stringify(result), sealedFor(scope, key)),
+        headers,
+      );
       return result;
     } catch (error) {
       await this.records.release(scope, key);

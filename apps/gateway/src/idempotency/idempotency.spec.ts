@@ -2,7 +2,9 @@ import { canonical } from './idempotency.interceptor.js';
 
 describe('idempotency request identity', () => {
   it('treats bodies that differ only in key order as the same request', () => {
-    expect(canonical({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(canonical({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }));
+    expect(canonical({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(
+      canonical({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }),
+    );
   });
 
   it('tells apart bodies that differ in a value, an array order or a type', () => {

@@ -11,7 +11,10 @@ class TokenResponse {
 }
 
 /** RFC 6749 error fields alongside problem+json, so OAuth libraries and humans both understand. */
-function oauthError(code: 'invalid_request' | 'invalid_client' | 'unsupported_grant_type', description: string): AppError {
+function oauthError(
+  code: 'invalid_request' | 'invalid_client' | 'unsupported_grant_type',
+  description: string,
+): AppError {
   const appCode = code === 'invalid_client' ? 'unauthorized' : 'validation_failed';
   return new AppError(appCode, description, { error: code, error_description: description });
 }
@@ -36,8 +39,19 @@ export class OAuthController {
   @Post('v1/oauth/token')
   @HttpCode(200)
   @Header('cache-control', 'no-store')
-  @ApiOperation({ summary: 'client_credentials grant: client_id/client_secret in the body (form or JSON) or HTTP Basic.' })
-  @ApiBody({ schema: { type: 'object', properties: { grant_type: { enum: ['client_credentials'] }, client_id: { type: 'string' }, client_secret: { type: 'string' } } } })
+  @ApiOperation({
+    summary: 'client_credentials grant: client_id/client_secret in the body (form or JSON) or HTTP Basic.',
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        grant_type: { enum: ['client_credentials'] },
+        client_id: { type: 'string' },
+        client_secret: { type: 'string' },
+      },
+    },
+  })
   @ApiOkResponse({ type: TokenResponse })
   async token(@Body() body: unknown, @Req() req: FastifyRequest): Promise<TokenResponse> {
     const form = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
@@ -52,7 +66,8 @@ export class OAuthController {
     const basic = basicCredentials(req.headers.authorization);
     const bodyId = typeof form['client_id'] === 'string' ? form['client_id'] : undefined;
     const bodySecret = typeof form['client_secret'] === 'string' ? form['client_secret'] : undefined;
-    if (basic && (bodyId || bodySecret)) throw oauthError('invalid_request', 'Send client credentials either with HTTP Basic or in the body, not both.');
+    if (basic && (bodyId || bodySecret))
+      throw oauthError('invalid_request', 'Send client credentials either with HTTP Basic or in the body, not both.');
     const id = basic?.id ?? bodyId;
     const secret = basic?.secret ?? bodySecret;
     if (!id || !secret) throw oauthError('invalid_request', 'client_id and client_secret are required.');
@@ -60,10 +75,15 @@ export class OAuthController {
     try {
       principal = await this.auth.authenticateClient(id, secret);
     } catch (error) {
-      if (error instanceof AppError && error.code === 'unauthorized') throw oauthError('invalid_client', 'Unknown client or wrong client secret.');
+      if (error instanceof AppError && error.code === 'unauthorized')
+        throw oauthError('invalid_client', 'Unknown client or wrong client secret.');
       throw error;
     }
-    const { accessToken, expiresIn } = await this.tokens.issue({ tenantId: principal.tenantId, credentialId: principal.credentialId, clientId: principal.clientId });
+    const { accessToken, expiresIn } = await this.tokens.issue({
+      tenantId: principal.tenantId,
+      credentialId: principal.credentialId,
+      clientId: principal.clientId,
+    });
     return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn };
   }
 

@@ -13,16 +13,29 @@ export class SyncRunsController {
 
   @Post('refresh')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Sync the consent now: PSU-present with psuIpAddress, else within the unattended budget. Never two syncs of a consent at once.' })
+  @ApiOperation({
+    summary:
+      'Sync the consent now: PSU-present with psuIpAddress, else within the unattended budget. Never two syncs of a consent at once.',
+  })
   @ApiAcceptedResponse({ type: RefreshAcceptedView })
-  @ApiTooManyRequestsResponse({ description: 'budget_exhausted: no unattended call left; Retry-After and nextAllowedAt say when.' })
-  refresh(@Principal() principal: TenantPrincipal, @Param('consentId') consentId: string, @Body() body: RefreshConsentDto): Promise<RefreshAcceptedView> {
+  @ApiTooManyRequestsResponse({
+    description: 'budget_exhausted: no unattended call left; Retry-After and nextAllowedAt say when.',
+  })
+  refresh(
+    @Principal() principal: TenantPrincipal,
+    @Param('consentId') consentId: string,
+    @Body() body: RefreshConsentDto,
+  ): Promise<RefreshAcceptedView> {
     return this.syncRuns.refresh(principal.tenantId, consentId, body.psuIpAddress);
   }
 
   @Get('sync-runs')
   @ApiOkResponse({ description: '{ data: SyncRun[], nextCursor }, newest first' })
-  list(@Principal() principal: TenantPrincipal, @Param('consentId') consentId: string, @Query() query: SyncRunListQueryDto) {
+  list(
+    @Principal() principal: TenantPrincipal,
+    @Param('consentId') consentId: string,
+    @Query() query: SyncRunListQueryDto,
+  ) {
     return this.syncRuns.list(principal.tenantId, consentId, query);
   }
 }

@@ -25,12 +25,25 @@ describe('gateway: refresh and sync runs', () => {
   beforeAll(async () => {
     gw = await startGateway();
     prisma = createPrismaClient({ url: gw.db.url, poolSize: 2 });
-    await prisma.provider.create({ data: { id: 'testbank', name: 'Test Bank', country: 'GB', standard: 'obie_3_1', profile: 'allstar', status: 'active', capabilities } });
+    await prisma.provider.create({
+      data: {
+        id: 'testbank',
+        name: 'Test Bank',
+        country: 'GB',
+        standard: 'obie_3_1',
+        profile: 'allstar',
+        status: 'active',
+        capabilities,
+      },
+    });
     for (const name of ['Refresher', 'Other']) {
       const t = await gw.request('POST', '/admin/tenants', { token: gw.adminToken, body: { name, redirectUris: [] } });
       tenants.push({ id: t.body.id, key: t.body.apiKey });
     }
-    queue = new Queue(syncQueueName('testbank'), { connection: bullConnection(gw.env.REDIS_URL), prefix: bullPrefix(gw.env.REDIS_PREFIX) });
+    queue = new Queue(syncQueueName('testbank'), {
+      connection: bullConnection(gw.env.REDIS_URL),
+      prefix: bullPrefix(gw.env.REDIS_PREFIX),
+    });
   });
   afterAll(async () => {
     await queue.obliterate({ force: true }).catch(() => undefined);
@@ -42,13 +55,36 @@ describe('gateway: refresh and sync runs', () => {
   async function consent(tenantId: string, status: 'authorised' | 'revoked' | 'expired' = 'authorised') {
     const id = newId('consent');
     await prisma.consent.create({
-      data: { id, tenantId, providerId: 'testbank', status, permissions: ['accounts', 'balances', 'transactions'], expiresAt: new Date(Date.now() + 30 * 86_400_000), frequencyPerDay: 4, redirectUri: 'https://app.example.com/cb', authorisedAt: new Date() },
+      data: {
+        id,
+        tenantId,
+        providerId: 'testbank',
+        status,
+        permissions: ['accounts', 'balances', 'transactions'],
+        expiresAt: new Date(Date.now() + 30 * 86_400_000),
+        frequencyPerDay: 4,
+        redirectUri: 'https://app.example.com/cb',
+        authorisedAt: new Date(),
+      },
     });
-    await prisma.account.create({ data: { id: newId('account'), tenantId, consentId: id, providerId: 'testbank', externalId: 'acc-1', identityKey: `iban:GB00${id}:GBP`, type: 'personal', currency: 'GBP' } });
+    await prisma.account.create({
+      data: {
+        id: newId('account'),
+        tenantId,
+        consentId: id,
+        providerId: 'testbank',
+        externalId: 'acc-1',
+        identityKey: `iban:GB00${id}:GBP`,
+        type: 'personal',
+        currency: 'GBP',
+      },
+    });
     return id;
   }
-  const refresh = (tenant: { key: string }, consentId: string, body: unknown = {}) => gw.request('POST', `/v1/consents/${consentId}/refresh`, { token: tenant.key, body });
-  const runs = (tenant: { key: string }, consentId: string, query = '') => gw.request('GET', `/v1/consents/${consentId}/sync-runs${query}`, { token: tenant.key });
+  const refresh = (tenant: { key: string }, consentId: string, body: unknown = {}) =>
+    gw.request('POST', `/v1/consents/${consentId}/refresh`, { token: tenant.key, body });
+  const runs = (tenant: { key: string }, consentId: string, query = '') =>
+    gw.request('GET', `/v1/consents/${consentId}/sync-runs${query}`, { token: tenant.key });
 
   it('starts a PSU-present sync (202 with its run) and never a second one while it is in flight', async () => {
     const [t] = tenants;
@@ -57,7 +93,14 @@ describe('gateway: refresh and sync runs', () => {
     expect(first.status).toBe(202);
     expect(first.body).toEqual({ syncRunId: expect.stringMatching(/^sr_/) });
     const job = await queue.getJob(syncJobId(id));
-    expect(job?.data).toEqual({ tenantId: t.id, consentId: id, providerId: 'testbank', syncRunId: first.body.syncRunId, trigger: 'psu_present', psuIpAddress: '203.0.113.7' });
+    expect(job?.data).toEqual({
+      tenantId: t.id,
+      consentId: id,
+      providerId: 'testbank',
+      syncRunId: first.body.syncRunId,
+      trigger: 'psu_present',
+      psuIpAddress: '203.0.113.7',
+    });
 
     const second = await refresh(t, id);
     expect(second.status).toBe(202);
@@ -65,7 +108,17 @@ describe('gateway: refresh and sync runs', () => {
     expect(await prisma.syncRun.count({ where: { consentId: id } })).toBe(1);
     const list = await runs(t, id);
     expect(list.body).toEqual({
-      data: [{ id: first.body.syncRunId, trigger: 'psu_present', status: 'queued', queuedAt: expect.any(String), startedAt: null, finishedAt: null, counts: { accounts: 0, transactionsAdded: 0, transactionsModified: 0, transactionsRemoved: 0 } }],
+      data: [
+        {
+          id: first.body.syncRunId,
+          trigger: 'psu_present',
+          status: 'queued',
+          queuedAt: expect.any(String),
+          startedAt: null,
+          finishedAt: null,
+          counts: { accounts: 0, transactionsAdded: 0, transactionsModified: 0, transactionsRemoved: 0 },
+        },
+      ],
       nextCursor: null,
     });
   });
@@ -75,11 +128,24 @@ describe('gateway: refresh and sync runs', () => {
     const id = await consent(t.id);
     const oldest = new Date(Date.now() - 20 * 3_600_000);
     for (const resource of ['balances', 'transactions'])
-      for (let i = 0; i < 4; i++) await prisma.accessLedgerEntry.create({ data: { consentId: id, scope: 'acc-1', resource, psuPresent: false, at: new Date(oldest.getTime() + i * 60_000) } });
+      for (let i = 0; i < 4; i++)
+        await prisma.accessLedgerEntry.create({
+          data: {
+            consentId: id,
+            scope: 'acc-1',
+            resource,
+            psuPresent: false,
+            at: new Date(oldest.getTime() + i * 60_000),
+          },
+        });
     const res = await refresh(t, id);
     expect(res.status).toBe(429);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    expect(res.body).toMatchObject({ code: 'budget_exhausted', status: 429, nextAllowedAt: new Date(oldest.getTime() + 86_400_000).toISOString() });
+    expect(res.body).toMatchObject({
+      code: 'budget_exhausted',
+      status: 429,
+      nextAllowedAt: new Date(oldest.getTime() + 86_400_000).toISOString(),
+    });
     const retryAfter = Number(res.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(3 * 3600 - 60);
     expect(retryAfter).toBeLessThanOrEqual(4 * 3600);
@@ -93,7 +159,10 @@ describe('gateway: refresh and sync runs', () => {
     const id = await consent(t.id);
     const res = await refresh(t, id);
     expect(res.status).toBe(202);
-    expect(await prisma.syncRun.findUniqueOrThrow({ where: { id: res.body.syncRunId } })).toMatchObject({ trigger: 'manual', status: 'queued' });
+    expect(await prisma.syncRun.findUniqueOrThrow({ where: { id: res.body.syncRunId } })).toMatchObject({
+      trigger: 'manual',
+      status: 'queued',
+    });
     expect((await queue.getJob(syncJobId(id)))?.data).not.toHaveProperty('psuIpAddress');
   });
 
@@ -144,12 +213,18 @@ describe('gateway: refresh and sync runs', () => {
     }
     const page1 = await runs(t, id, '?limit=2');
     expect(page1.body.data.map((r: { id: string }) => r.id)).toEqual([made[2], made[1]]);
-    expect(page1.body.data[1]).toMatchObject({ status: 'deferred', error: { code: 'budget_exhausted', detail: 'spent' } });
+    expect(page1.body.data[1]).toMatchObject({
+      status: 'deferred',
+      error: { code: 'budget_exhausted', detail: 'spent' },
+    });
     expect(page1.body.data[0]).not.toHaveProperty('error');
     // A run added meanwhile does not shift the next page.
     await refresh(t, id, { psuIpAddress: '203.0.113.9' });
     const page2 = await runs(t, id, `?limit=2&cursor=${page1.body.nextCursor}`);
-    expect(page2.body).toEqual({ data: [expect.objectContaining({ id: made[0], counts: expect.objectContaining({ accounts: 1 }) })], nextCursor: null });
+    expect(page2.body).toEqual({
+      data: [expect.objectContaining({ id: made[0], counts: expect.objectContaining({ accounts: 1 }) })],
+      nextCursor: null,
+    });
     expect((await runs(t, id, '?cursor=garbage')).status).toBe(400);
   });
 });

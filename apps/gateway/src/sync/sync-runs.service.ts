@@ -12,7 +12,12 @@ export const syncRunView = (r: SyncRunRecord): SyncRunView => ({
   queuedAt: r.queuedAt.toISOString(),
   startedAt: r.startedAt?.toISOString() ?? null,
   finishedAt: r.finishedAt?.toISOString() ?? null,
-  counts: { accounts: r.accounts, transactionsAdded: r.transactionsAdded, transactionsModified: r.transactionsModified, transactionsRemoved: r.transactionsRemoved },
+  counts: {
+    accounts: r.accounts,
+    transactionsAdded: r.transactionsAdded,
+    transactionsModified: r.transactionsModified,
+    transactionsRemoved: r.transactionsRemoved,
+  },
   ...(r.errorCode ? { error: { code: r.errorCode, detail: r.errorDetail ?? '' } } : {}),
 });
 
@@ -31,7 +36,12 @@ export class SyncRunsService {
     private readonly requestSync: RequestSync,
   ) {}
 
-  async refresh(tenantId: string, consentId: string, psuIpAddress: string | undefined, now = new Date()): Promise<{ syncRunId: string }> {
+  async refresh(
+    tenantId: string,
+    consentId: string,
+    psuIpAddress: string | undefined,
+    now = new Date(),
+  ): Promise<{ syncRunId: string }> {
     const consent = await this.consents.load(tenantId, consentId);
     if (!consent) throw AppError.notFound('Consent');
     switch (consent.status) {
@@ -42,35 +52,62 @@ export class SyncRunsService {
       case 'revoked':
         throw new AppError('consent_revoked', 'The consent was revoked.');
       default:
-        throw new AppError('invalid_state_transition', `A consent that is ${consent.status} cannot be refreshed.`, { status: consent.status });
+        throw new AppError('invalid_state_transition', `A consent that is ${consent.status} cannot be refreshed.`, {
+          status: consent.status,
+        });
     }
     if (psuIpAddress && !consent.capabilities.psuPresentRefresh) {
-      throw AppError.validation([{ field: 'psuIpAddress', message: `${consent.providerId} offers no PSU-present refresh: leave psuIpAddress out to use the unattended budget` }]);
+      throw AppError.validation([
+        {
+          field: 'psuIpAddress',
+          message: `${consent.providerId} offers no PSU-present refresh: leave psuIpAddress out to use the unattended budget`,
+        },
+      ]);
     }
     if (!psuIpAddress) {
       await this.budgets.requireUnattended(
-        { tenantId, consentId, permissions: consent.permissions, frequencyPerDay: consent.frequencyPerDay, capabilities: consent.capabilities },
+        {
+          tenantId,
+          consentId,
+          permissions: consent.permissions,
+          frequencyPerDay: consent.frequencyPerDay,
+          capabilities: consent.capabilities,
+        },
         now,
         'The unattended access budget of this consent is spent for now; pass psuIpAddress when the user is present.',
       );
     }
     const { syncRunId } = await this.requestSync.execute(
-      { tenantId, consentId, providerId: consent.providerId, trigger: psuIpAddress ? 'psu_present' : 'manual', ...(psuIpAddress ? { psuIpAddress } : {}) },
+      {
+        tenantId,
+        consentId,
+        providerId: consent.providerId,
+        trigger: psuIpAddress ? 'psu_present' : 'manual',
+        ...(psuIpAddress ? { psuIpAddress } : {}),
+      },
       now,
     );
     return { syncRunId };
   }
 
-  async list(tenantId: string, consentId: string, query: { limit?: number; cursor?: string }): Promise<Page<SyncRunView>> {
+  async list(
+    tenantId: string,
+    consentId: string,
+    query: { limit?: number; cursor?: string },
+  ): Promise<Page<SyncRunView>> {
     if (!(await this.consents.load(tenantId, consentId))) throw AppError.notFound('Consent');
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const before = decodeCursor<{ q: string; i: string }>('sync-runs', query.cursor, ['q', 'i']);
-    const rows = await this.runs.listForConsent(tenantId, consentId, { limit: limit + 1, ...(before ? { before: { queuedAt: new Date(before.q), id: before.i } } : {}) });
+    const rows = await this.runs.listForConsent(tenantId, consentId, {
+      limit: limit + 1,
+      ...(before ? { before: { queuedAt: new Date(before.q), id: before.i } } : {}),
+    });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       data: page.map(syncRunView),
-      nextCursor: rows.length > limit && last ? encodeCursor('sync-runs', { q: last.queuedAt.toISOString(), i: last.id }) : null,
+      nextCursor:
+        rows.length > limit && last ? encodeCursor('sync-runs', { q: last.queuedAt.toISOString(), i: last.id }) : null,
     };
   }
 }

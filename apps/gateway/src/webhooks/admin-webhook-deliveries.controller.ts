@@ -11,7 +11,9 @@ export class AdminWebhookDeliveriesController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Deliveries across tenants, newest first; e.g. ?status=failed to see what subscribers did not get.' })
+  @ApiOperation({
+    summary: 'Deliveries across tenants, newest first; e.g. ?status=failed to see what subscribers did not get.',
+  })
   @ApiOkResponse({ description: '{ data: Delivery (+ tenantId)[], nextCursor }', type: [DeliveryView] })
   list(@Query() query: AdminDeliveryListQueryDto) {
     return this.webhooks.listDeliveriesAcrossTenants(query);

@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { TenantPrincipal } from '@ais/auth';
 import { PageQueryDto } from '@ais/http-kit';
@@ -40,7 +49,10 @@ export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a webhook endpoint; its signing secret is shown once.', description: WEBHOOKS_DESCRIPTION })
+  @ApiOperation({
+    summary: 'Create a webhook endpoint; its signing secret is shown once.',
+    description: WEBHOOKS_DESCRIPTION,
+  })
   @ApiCreatedResponse({ type: WebhookWithSecretView })
   create(@Body() body: CreateWebhookDto, @Principal() principal: TenantPrincipal, @Req() req: FastifyRequest) {
     return this.webhooks.create(tenantContext(principal, req), body);
@@ -61,7 +73,12 @@ export class WebhooksController {
   @Patch(':webhookId')
   @ApiOperation({ summary: 'Change the URL, event types or description; disable or re-enable.' })
   @ApiOkResponse({ type: WebhookView })
-  update(@Param('webhookId') id: string, @Body() body: UpdateWebhookDto, @Principal() principal: TenantPrincipal, @Req() req: FastifyRequest) {
+  update(
+    @Param('webhookId') id: string,
+    @Body() body: UpdateWebhookDto,
+    @Principal() principal: TenantPrincipal,
+    @Req() req: FastifyRequest,
+  ) {
     return this.webhooks.update(tenantContext(principal, req), id, body);
   }
 
@@ -79,7 +96,12 @@ export class WebhooksController {
     description: 'During that window webhook-signature carries two signatures; accept a delivery when either verifies.',
   })
   @ApiOkResponse({ type: WebhookWithSecretView })
-  rotate(@Param('webhookId') id: string, @Body() _body: EmptyBodyDto, @Principal() principal: TenantPrincipal, @Req() req: FastifyRequest) {
+  rotate(
+    @Param('webhookId') id: string,
+    @Body() _body: EmptyBodyDto,
+    @Principal() principal: TenantPrincipal,
+    @Req() req: FastifyRequest,
+  ) {
     return this.webhooks.rotateSecret(tenantContext(principal, req), id);
   }
 
@@ -90,21 +112,34 @@ export class WebhooksController {
     description: 'The event appears in GET /v1/events and in this endpoint’s deliveries under the returned id.',
   })
   @ApiAcceptedResponse({ schema: { $ref: getSchemaPath(EventEnvelopeView) } })
-  test(@Param('webhookId') id: string, @Body() _body: EmptyBodyDto, @Principal() principal: TenantPrincipal, @Req() req: FastifyRequest) {
+  test(
+    @Param('webhookId') id: string,
+    @Body() _body: EmptyBodyDto,
+    @Principal() principal: TenantPrincipal,
+    @Req() req: FastifyRequest,
+  ) {
     return this.webhooks.sendTest(tenantContext(principal, req), id);
   }
 
   @Get(':webhookId/deliveries')
   @ApiOperation({ summary: 'The delivery log: newest event first.' })
   @ApiOkResponse({ description: '{ data: Delivery[], nextCursor }', type: [DeliveryView] })
-  deliveries(@Param('webhookId') id: string, @Query() query: DeliveryListQueryDto, @Principal() principal: TenantPrincipal) {
+  deliveries(
+    @Param('webhookId') id: string,
+    @Query() query: DeliveryListQueryDto,
+    @Principal() principal: TenantPrincipal,
+  ) {
     return this.webhooks.listDeliveries(principal.tenantId, id, query);
   }
 
   @Get(':webhookId/deliveries/:deliveryId')
   @ApiOperation({ summary: 'One delivery with every attempt.' })
   @ApiOkResponse({ type: DeliveryDetailView })
-  delivery(@Param('webhookId') id: string, @Param('deliveryId') deliveryId: string, @Principal() principal: TenantPrincipal) {
+  delivery(
+    @Param('webhookId') id: string,
+    @Param('deliveryId') deliveryId: string,
+    @Principal() principal: TenantPrincipal,
+  ) {
     return this.webhooks.getDelivery(principal.tenantId, id, deliveryId);
   }
 
@@ -112,7 +147,8 @@ export class WebhooksController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'Attempt a delivery again now.',
-    description: 'A failed or succeeded delivery gets one more attempt (not rescheduled if it fails); a pending one is brought forward.',
+    description:
+      'A failed or succeeded delivery gets one more attempt (not rescheduled if it fails); a pending one is brought forward.',
   })
   @ApiAcceptedResponse({ type: DeliveryView })
   retry(

@@ -21,8 +21,10 @@ describe('gateway: webhook endpoints', () => {
     await gw.close();
   });
 
-  const count = async (table: string, where = 'TRUE', params: unknown[] = []) => Number((await sql.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0].n);
-  const create = (tenant: TestTenant, body: Record<string, unknown>) => gw.request('POST', '/v1/webhooks', { token: tenant.apiKey, body });
+  const count = async (table: string, where = 'TRUE', params: unknown[] = []) =>
+    Number((await sql.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0].n);
+  const create = (tenant: TestTenant, body: Record<string, unknown>) =>
+    gw.request('POST', '/v1/webhooks', { token: tenant.apiKey, body });
 
   /** Pretends the relay ran: one delivery per event for this endpoint. */
   async function insertDeliveries(tenantId: string, endpointId: string, eventIds: string[], status = 'pending') {
@@ -32,13 +34,26 @@ describe('gateway: webhook endpoints', () => {
       await sql.query(
         `INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_seq, status, attempts, next_attempt_at, last_response_status, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6::text::"WebhookDeliveryStatus", $7, CASE WHEN $6::text = 'pending' THEN now() + interval '1 hour' END, $8, now(), now())`,
-        [newId('webhookDelivery'), tenantId, endpointId, eventId, n, status, status === 'pending' ? 0 : 8, status === 'failed' ? 500 : 200],
+        [
+          newId('webhookDelivery'),
+          tenantId,
+          endpointId,
+          eventId,
+          n,
+          status,
+          status === 'pending' ? 0 : 8,
+          status === 'failed' ? 500 : 200,
+        ],
       );
     }
   }
 
   it('creates an endpoint with a whsec_ secret shown once and stored sealed to the endpoint', async () => {
-    const res = await create(acme, { url: 'https://hooks.example.com/ais', events: ['transactions.added', 'consent.revoked'], description: ' main ' });
+    const res = await create(acme, {
+      url: 'https://hooks.example.com/ais',
+      events: ['transactions.added', 'consent.revoked'],
+      description: ' main ',
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       id: expect.stringMatching(/^we_/),
@@ -86,7 +101,9 @@ describe('gateway: webhook endpoints', () => {
     const res = await create(acme, body);
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field, message: expect.stringContaining(message) })]));
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field, message: expect.stringContaining(message) })]),
+    );
     expect(await count('webhook_endpoints')).toBe(before);
   });
 
@@ -99,13 +116,18 @@ describe('gateway: webhook endpoints', () => {
   it('lists endpoints with a stable cursor and caps how many a tenant may have', async () => {
     const t = await createTenant(gw, 'Lister');
     const ids: string[] = [];
-    for (let i = 0; i < 10; i++) ids.push((await create(t, { url: `https://hooks.example.com/${i}`, events: ['*'] })).body.id);
+    for (let i = 0; i < 10; i++)
+      ids.push((await create(t, { url: `https://hooks.example.com/${i}`, events: ['*'] })).body.id);
     const capped = await create(t, { url: 'https://hooks.example.com/11', events: ['*'] });
     expect(capped.status).toBe(409);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { data: { id: string }[]; nextCursor: string | null } } = await gw.request('GET', `/v1/webhooks?limit=4${cursor ? `&cursor=${cursor}` : ''}`, { token: t.apiKey });
+      const page: { body: { data: { id: string }[]; nextCursor: string | null } } = await gw.request(
+        'GET',
+        `/v1/webhooks?limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: t.apiKey },
+      );
       seen.push(...page.body.data.map((w) => w.id));
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -126,21 +148,66 @@ describe('gateway: webhook endpoints', () => {
     }));
     await insertDeliveries(acme.id, hook.id, [eventId]);
 
-    const patched = await gw.request('PATCH', `/v1/webhooks/${hook.id}`, { token: acme.apiKey, body: { url: 'https://hooks2.example.com/p', events: ['sync.failed', 'sync.completed'], description: 'x' } });
+    const patched = await gw.request('PATCH', `/v1/webhooks/${hook.id}`, {
+      token: acme.apiKey,
+      body: { url: 'https://hooks2.example.com/p', events: ['sync.failed', 'sync.completed'], description: 'x' },
+    });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ url: 'https://hooks2.example.com/p', events: ['sync.completed', 'sync.failed'], description: 'x' });
-    expect((await gw.request('PATCH', `/v1/webhooks/${hook.id}`, { token: acme.apiKey, body: { url: 'https://192.168.1.1/' } })).status).toBe(400);
-    expect((await gw.request('PATCH', `/v1/webhooks/${hook.id}`, { token: acme.apiKey, body: { status: 'paused' } })).status).toBe(400);
+    expect(patched.body).toMatchObject({
+      url: 'https://hooks2.example.com/p',
+      events: ['sync.completed', 'sync.failed'],
+      description: 'x',
+    });
+    expect(
+      (
+        await gw.request('PATCH', `/v1/webhooks/${hook.id}`, {
+          token: acme.apiKey,
+          body: { url: 'https://192.168.1.1/' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await gw.request('PATCH', `/v1/webhooks/${hook.id}`, { token: acme.apiKey, body: { status: 'paused' } })).status,
+    ).toBe(400);
 
-    const disabled = await gw.request('PATCH', `/v1/webhooks/${hook.id}`, { token: acme.apiKey, body: { status: 'disabled', description: null } });
-    expect(disabled.body).toMatchObject({ status: 'disabled', disabledReason: 'disabled by the tenant', description: null, disabledAt: expect.any(String) });
+    const disabled = await gw.request('PATCH', `/v1/webhooks/${hook.id}`, {
+      token: acme.apiKey,
+      body: { status: 'disabled', description: null },
+    });
+    expect(disabled.body).toMatchObject({
+      status: 'disabled',
+      disabledReason: 'disabled by the tenant',
+      description: null,
+      disabledAt: expect.any(String),
+    });
     const log = await gw.request('GET', `/v1/webhooks/${hook.id}/deliveries`, { token: acme.apiKey });
-    expect(log.body.data).toEqual([expect.objectContaining({ eventId, status: 'failed', lastError: 'endpoint disabled: disabled by the tenant', nextAttemptAt: null })]);
+    expect(log.body.data).toEqual([
+      expect.objectContaining({
+        eventId,
+        status: 'failed',
+        lastError: 'endpoint disabled: disabled by the tenant',
+        nextAttemptAt: null,
+      }),
+    ]);
     expect((await gw.request('POST', `/v1/webhooks/${hook.id}/test`, { token: acme.apiKey })).status).toBe(409);
 
-    const enabled = await gw.request('PATCH', `/v1/webhooks/${hook.id}`, { token: acme.apiKey, body: { status: 'enabled' } });
-    expect(enabled.body).toMatchObject({ status: 'enabled', disabledReason: null, disabledAt: null, failingSince: null });
-    expect(await count('audit_log', "target_id = $1 AND action IN ('webhook.disabled', 'webhook.enabled', 'webhook.updated')", [hook.id])).toBe(3);
+    const enabled = await gw.request('PATCH', `/v1/webhooks/${hook.id}`, {
+      token: acme.apiKey,
+      body: { status: 'enabled' },
+    });
+    expect(enabled.body).toMatchObject({
+      status: 'enabled',
+      disabledReason: null,
+      disabledAt: null,
+      failingSince: null,
+    });
+    expect(
+      await count(
+        'audit_log',
+        "target_id = $1 AND action IN ('webhook.disabled', 'webhook.enabled', 'webhook.updated')",
+        [hook.id],
+      ),
+    ).toBe(3);
   });
 
   it('rotates the secret: a new one shown once, the old one kept (sealed) for 24 hours', async () => {
@@ -152,11 +219,18 @@ describe('gateway: webhook endpoints', () => {
     const expiresIn = Date.parse(rotated.body.previousSecretExpiresAt) - Date.now();
     expect(expiresIn).toBeGreaterThan(23.9 * 3_600_000);
     expect(expiresIn).toBeLessThanOrEqual(24 * 3_600_000);
-    const row = (await sql.query('SELECT secret_encrypted, previous_secret_encrypted FROM webhook_endpoints WHERE id = $1', [hook.id])).rows[0];
+    const row = (
+      await sql.query('SELECT secret_encrypted, previous_secret_encrypted FROM webhook_endpoints WHERE id = $1', [
+        hook.id,
+      ])
+    ).rows[0];
     const ring = gw.app.get(KeyRing);
     expect(ring.openText(row.secret_encrypted, hook.id)).toBe(rotated.body.secret);
     expect(ring.openText(row.previous_secret_encrypted, hook.id)).toBe(hook.secret);
-    expect((await gw.request('POST', `/v1/webhooks/${hook.id}/rotate-secret`, { token: acme.apiKey, body: { x: 1 } })).status).toBe(400);
+    expect(
+      (await gw.request('POST', `/v1/webhooks/${hook.id}/rotate-secret`, { token: acme.apiKey, body: { x: 1 } }))
+        .status,
+    ).toBe(400);
     expect(await count('audit_log', "action = 'webhook.secret_rotated' AND target_id = $1", [hook.id])).toBe(1);
   });
 
@@ -164,7 +238,11 @@ describe('gateway: webhook endpoints', () => {
     const hook = (await create(acme, { url: 'https://hooks.example.com/test', events: ['transactions.added'] })).body;
     const res = await gw.request('POST', `/v1/webhooks/${hook.id}/test`, { token: acme.apiKey });
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ id: expect.stringMatching(/^evt_/), type: 'webhook.test', data: { webhookId: hook.id, message: expect.any(String) } });
+    expect(res.body).toMatchObject({
+      id: expect.stringMatching(/^evt_/),
+      type: 'webhook.test',
+      data: { webhookId: hook.id, message: expect.any(String) },
+    });
     const event = await gw.request('GET', `/v1/events/${res.body.id}`, { token: acme.apiKey });
     expect(event.body).toEqual(res.body);
     const log = await gw.request('GET', '/v1/events?type=webhook.test', { token: acme.apiKey });
@@ -176,14 +254,26 @@ describe('gateway: webhook endpoints', () => {
     const eventIds = await appendEvents(gw, acme.id, 'transactions.added', txnData, 5);
     await insertDeliveries(acme.id, hook.id, eventIds.slice(0, 3), 'failed');
     await insertDeliveries(acme.id, hook.id, eventIds.slice(3), 'succeeded');
-    const failedId = (await sql.query('SELECT id FROM webhook_deliveries WHERE event_id = $1', [eventIds[0]])).rows[0].id;
-    await sql.query(`INSERT INTO webhook_attempts (delivery_id, attempt, started_at, latency_ms, response_status, error) VALUES ($1, 1, now(), 12, 500, NULL), ($1, 2, now(), 15000, NULL, 'timed out after 15000 ms')`, [failedId]);
+    const failedId = (await sql.query('SELECT id FROM webhook_deliveries WHERE event_id = $1', [eventIds[0]])).rows[0]
+      .id;
+    await sql.query(
+      `INSERT INTO webhook_attempts (delivery_id, attempt, started_at, latency_ms, response_status, error) VALUES ($1, 1, now(), 12, 500, NULL), ($1, 2, now(), 15000, NULL, 'timed out after 15000 ms')`,
+      [failedId],
+    );
 
     const page1 = await gw.request('GET', `/v1/webhooks/${hook.id}/deliveries?limit=2`, { token: acme.apiKey });
     expect(page1.status).toBe(200);
     expect(page1.body.data.map((d: { eventId: string }) => d.eventId)).toEqual([eventIds[4], eventIds[3]]);
-    expect(page1.body.data[0]).toMatchObject({ webhookId: hook.id, eventType: 'transactions.added', status: 'succeeded', attempts: 8, lastResponseStatus: 200 });
-    const rest = await gw.request('GET', `/v1/webhooks/${hook.id}/deliveries?limit=5&cursor=${page1.body.nextCursor}`, { token: acme.apiKey });
+    expect(page1.body.data[0]).toMatchObject({
+      webhookId: hook.id,
+      eventType: 'transactions.added',
+      status: 'succeeded',
+      attempts: 8,
+      lastResponseStatus: 200,
+    });
+    const rest = await gw.request('GET', `/v1/webhooks/${hook.id}/deliveries?limit=5&cursor=${page1.body.nextCursor}`, {
+      token: acme.apiKey,
+    });
     expect(rest.body.data.map((d: { eventId: string }) => d.eventId)).toEqual([eventIds[2], eventIds[1], eventIds[0]]);
     const failed = await gw.request('GET', `/v1/webhooks/${hook.id}/deliveries?status=failed`, { token: acme.apiKey });
     expect(failed.body.data).toHaveLength(3);
@@ -194,35 +284,58 @@ describe('gateway: webhook endpoints', () => {
       expect.objectContaining({ attempt: 2, responseStatus: null, error: 'timed out after 15000 ms' }),
     ]);
 
-    const retried = await gw.request('POST', `/v1/webhooks/${hook.id}/deliveries/${failedId}/retry`, { token: acme.apiKey });
+    const retried = await gw.request('POST', `/v1/webhooks/${hook.id}/deliveries/${failedId}/retry`, {
+      token: acme.apiKey,
+    });
     expect(retried.status).toBe(202);
     expect(retried.body).toMatchObject({ id: failedId, status: 'pending', nextAttemptAt: expect.any(String) });
-    expect((await sql.query('SELECT manual_retry FROM webhook_deliveries WHERE id = $1', [failedId])).rows[0].manual_retry).toBe(true);
+    expect(
+      (await sql.query('SELECT manual_retry FROM webhook_deliveries WHERE id = $1', [failedId])).rows[0].manual_retry,
+    ).toBe(true);
 
     // Retrying one that is waiting for its next attempt brings it forward; it stays automatic.
-    await sql.query(`UPDATE webhook_deliveries SET status = 'pending', manual_retry = false, attempts = 2, next_attempt_at = now() + interval '1 hour' WHERE id = $1`, [failedId]);
-    const forward = await gw.request('POST', `/v1/webhooks/${hook.id}/deliveries/${failedId}/retry`, { token: acme.apiKey });
+    await sql.query(
+      `UPDATE webhook_deliveries SET status = 'pending', manual_retry = false, attempts = 2, next_attempt_at = now() + interval '1 hour' WHERE id = $1`,
+      [failedId],
+    );
+    const forward = await gw.request('POST', `/v1/webhooks/${hook.id}/deliveries/${failedId}/retry`, {
+      token: acme.apiKey,
+    });
     expect(Date.parse(forward.body.nextAttemptAt)).toBeLessThanOrEqual(Date.now() + 1_000);
-    expect((await sql.query('SELECT manual_retry FROM webhook_deliveries WHERE id = $1', [failedId])).rows[0].manual_retry).toBe(false);
-    expect((await gw.request('POST', `/v1/webhooks/${hook.id}/deliveries/whd_nope/retry`, { token: acme.apiKey })).status).toBe(404);
+    expect(
+      (await sql.query('SELECT manual_retry FROM webhook_deliveries WHERE id = $1', [failedId])).rows[0].manual_retry,
+    ).toBe(false);
+    expect(
+      (await gw.request('POST', `/v1/webhooks/${hook.id}/deliveries/whd_nope/retry`, { token: acme.apiKey })).status,
+    ).toBe(404);
   });
 
   it('shows operators deliveries across tenants by status, behind the admin token', async () => {
     const res = await gw.request('GET', '/admin/webhooks/deliveries?status=failed&limit=2', { token: gw.adminToken });
     expect(res.status).toBe(200);
     expect(res.body.data).toHaveLength(2);
-    expect(res.body.data.every((d: { status: string; tenantId: string }) => d.status === 'failed' && d.tenantId === acme.id)).toBe(true);
-    const next = await gw.request('GET', `/admin/webhooks/deliveries?status=failed&limit=2&cursor=${res.body.nextCursor}`, { token: gw.adminToken });
+    expect(
+      res.body.data.every((d: { status: string; tenantId: string }) => d.status === 'failed' && d.tenantId === acme.id),
+    ).toBe(true);
+    const next = await gw.request(
+      'GET',
+      `/admin/webhooks/deliveries?status=failed&limit=2&cursor=${res.body.nextCursor}`,
+      { token: gw.adminToken },
+    );
     expect(next.body.data.map((d: { id: string }) => d.id)).not.toContain(res.body.data[0].id);
     expect((await gw.request('GET', '/admin/webhooks/deliveries', { token: acme.apiKey })).status).toBe(401);
-    expect((await gw.request('GET', '/admin/webhooks/deliveries?status=lost', { token: gw.adminToken })).status).toBe(400);
+    expect((await gw.request('GET', '/admin/webhooks/deliveries?status=lost', { token: gw.adminToken })).status).toBe(
+      400,
+    );
   });
 
   it('answers 404 to another tenant on every webhook route and changes nothing', async () => {
-    const hook = (await create(acme, { url: 'https://hooks.example.com/isolated', events: ['transactions.added'] })).body;
+    const hook = (await create(acme, { url: 'https://hooks.example.com/isolated', events: ['transactions.added'] }))
+      .body;
     const [eventId] = await appendEvents(gw, acme.id, 'transactions.added', txnData);
     await insertDeliveries(acme.id, hook.id, [eventId], 'failed');
-    const deliveryId = (await sql.query('SELECT id FROM webhook_deliveries WHERE endpoint_id = $1', [hook.id])).rows[0].id;
+    const deliveryId = (await sql.query('SELECT id FROM webhook_deliveries WHERE endpoint_id = $1', [hook.id])).rows[0]
+      .id;
     const snapshot = async () => ({
       endpoint: (await sql.query('SELECT * FROM webhook_endpoints WHERE id = $1', [hook.id])).rows,
       deliveries: (await sql.query('SELECT * FROM webhook_deliveries WHERE endpoint_id = $1', [hook.id])).rows,
@@ -250,8 +363,13 @@ describe('gateway: webhook endpoints', () => {
     expect(list.body.data.map((w: { id: string }) => w.id)).not.toContain(hook.id);
     // Another tenant's delivery under one's own endpoint id is not found either.
     const own = (await create(other, { url: 'https://hooks.example.com/mine', events: ['*'] })).body;
-    expect((await gw.request('GET', `/v1/webhooks/${own.id}/deliveries/${deliveryId}`, { token: other.apiKey })).status).toBe(404);
-    expect((await gw.request('POST', `/v1/webhooks/${own.id}/deliveries/${deliveryId}/retry`, { token: other.apiKey })).status).toBe(404);
+    expect(
+      (await gw.request('GET', `/v1/webhooks/${own.id}/deliveries/${deliveryId}`, { token: other.apiKey })).status,
+    ).toBe(404);
+    expect(
+      (await gw.request('POST', `/v1/webhooks/${own.id}/deliveries/${deliveryId}/retry`, { token: other.apiKey }))
+        .status,
+    ).toBe(404);
     const after = await snapshot();
     expect({ ...after, audit: after.audit - 1 }).toEqual(before); // the one audit entry is `other` creating its own endpoint
   });
@@ -268,11 +386,23 @@ describe('gateway: webhook endpoints', () => {
 
   it('documents a JSON schema per event type and the webhook contract in the OpenAPI document', async () => {
     const doc = (await gw.request('GET', '/openapi.json')).body;
-    for (const name of ['TransactionsAddedEvent', 'ConsentAuthorisedEvent', 'SyncFailedEvent', 'WebhookTestEvent', 'TransactionsChangedData']) {
+    for (const name of [
+      'TransactionsAddedEvent',
+      'ConsentAuthorisedEvent',
+      'SyncFailedEvent',
+      'WebhookTestEvent',
+      'TransactionsChangedData',
+    ]) {
       expect(doc.components.schemas).toHaveProperty(name);
     }
     expect(doc.components.schemas.TransactionsAddedEvent.properties.type.enum).toEqual(['transactions.added']);
     expect(doc.paths['/v1/webhooks'].post.description).toContain('webhook-signature');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry', '/v1/events', '/admin/webhooks/deliveries']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry',
+        '/v1/events',
+        '/admin/webhooks/deliveries',
+      ]),
+    );
   });
 });

@@ -10,7 +10,11 @@ import { WebhooksService } from './webhooks.service.js';
   controllers: [WebhooksController, AdminWebhookDeliveriesController],
   providers: [
     WebhooksService,
-    { provide: TargetPolicy, inject: [GATEWAY_CONFIG], useFactory: (config: GatewayConfig) => new TargetPolicy(config.webhooks.allowedPrivateTargets) },
+    {
+      provide: TargetPolicy,
+      inject: [GATEWAY_CONFIG],
+      useFactory: (config: GatewayConfig) => new TargetPolicy(config.webhooks.allowedPrivateTargets),
+    },
   ],
 })
 export class WebhooksModule {}

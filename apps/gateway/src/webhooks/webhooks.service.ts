@@ -19,7 +19,12 @@ import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, toPage, type Page } fro
 import { TargetPolicy, TargetRefusedError, generateWebhookSecret, resolveTarget, stripBrackets } from '@ais/webhooks';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config.js';
 import type { TenantContext } from '../auth/request-context.js';
-import type { AdminDeliveryListQueryDto, CreateWebhookDto, DeliveryListQueryDto, UpdateWebhookDto } from './dto/webhook.dto.js';
+import type {
+  AdminDeliveryListQueryDto,
+  CreateWebhookDto,
+  DeliveryListQueryDto,
+  UpdateWebhookDto,
+} from './dto/webhook.dto.js';
 
 export const webhookView = (e: WebhookEndpointRecord) => ({
   id: e.id,
@@ -30,7 +35,10 @@ export const webhookView = (e: WebhookEndpointRecord) => ({
   disabledReason: e.disabledReason,
   disabledAt: e.disabledAt?.toISOString() ?? null,
   failingSince: e.failingSince?.toISOString() ?? null,
-  previousSecretExpiresAt: e.previousSecretExpiresAt && e.previousSecretExpiresAt > new Date() ? e.previousSecretExpiresAt.toISOString() : null,
+  previousSecretExpiresAt:
+    e.previousSecretExpiresAt && e.previousSecretExpiresAt > new Date()
+      ? e.previousSecretExpiresAt.toISOString()
+      : null,
   createdAt: e.createdAt.toISOString(),
   updatedAt: e.updatedAt.toISOString(),
 });
@@ -61,7 +69,8 @@ const attemptView = (a: WebhookAttemptRecord) => ({
 });
 
 const DNS_CHECK_TIMEOUT_MS = 2_000;
-export const TEST_EVENT_MESSAGE = 'This is a test event from AIS Gateway. It went through the normal delivery pipeline.';
+export const TEST_EVENT_MESSAGE =
+  'This is a test event from AIS Gateway. It went through the normal delivery pipeline.';
 
 /**
  * Tenants' webhook endpoints and their deliveries, and the operators' view of deliveries across
@@ -88,7 +97,10 @@ export class WebhooksService {
     const created = await this.prisma.$transaction(async (tx) => {
       const count = await this.endpoints.countForTenant(ctx.tenantId, tx);
       if (count >= this.config.webhooks.maxEndpointsPerTenant) {
-        throw new AppError('conflict', `A tenant can have at most ${this.config.webhooks.maxEndpointsPerTenant} webhook endpoints.`);
+        throw new AppError(
+          'conflict',
+          `A tenant can have at most ${this.config.webhooks.maxEndpointsPerTenant} webhook endpoints.`,
+        );
       }
       const endpoint = await this.endpoints.create(tx, ctx.tenantId, {
         id,
@@ -103,10 +115,16 @@ export class WebhooksService {
     return { ...webhookView(created), secret };
   }
 
-  async list(tenantId: string, query: { limit?: number; cursor?: string }): Promise<Page<ReturnType<typeof webhookView>>> {
+  async list(
+    tenantId: string,
+    query: { limit?: number; cursor?: string },
+  ): Promise<Page<ReturnType<typeof webhookView>>> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const after = decodeCursor<{ c: string; i: string }>('webhooks', query.cursor, ['c', 'i']);
-    const rows = await this.endpoints.listForTenant(tenantId, { limit: limit + 1, after: after && { createdAt: new Date(after.c), id: after.i } });
+    const rows = await this.endpoints.listForTenant(tenantId, {
+      limit: limit + 1,
+      after: after && { createdAt: new Date(after.c), id: after.i },
+    });
     return toPage(rows, limit, webhookView, (e) => encodeCursor('webhooks', { c: e.createdAt.toISOString(), i: e.id }));
   }
 
@@ -129,10 +147,16 @@ export class WebhooksService {
       });
       if (!after) throw AppError.notFound('Webhook');
       if (disabling) await this.deliveries.failPending(tx, [id], 'endpoint disabled: disabled by the tenant');
-      await this.record(tx, ctx, disabling ? 'webhook.disabled' : enabling ? 'webhook.enabled' : 'webhook.updated', id, {
-        before: { url: before.url, events: before.events, status: before.status },
-        after: { url: after.url, events: after.events, status: after.status },
-      });
+      await this.record(
+        tx,
+        ctx,
+        disabling ? 'webhook.disabled' : enabling ? 'webhook.enabled' : 'webhook.updated',
+        id,
+        {
+          before: { url: before.url, events: before.events, status: before.status },
+          after: { url: after.url, events: after.events, status: after.status },
+        },
+      );
       return after;
     });
     return webhookView(updated);
@@ -163,7 +187,9 @@ export class WebhooksService {
         previousSecretEncrypted: graceMs > 0 ? current.secretEncrypted : null,
         previousSecretExpiresAt: graceMs > 0 ? new Date(Date.now() + graceMs) : null,
       });
-      await this.record(tx, ctx, 'webhook.secret_rotated', id, { previousSecretExpiresAt: after!.previousSecretExpiresAt?.toISOString() ?? null });
+      await this.record(tx, ctx, 'webhook.secret_rotated', id, {
+        previousSecretExpiresAt: after!.previousSecretExpiresAt?.toISOString() ?? null,
+      });
       return after!;
     });
     return { ...webhookView(rotated), secret };
@@ -174,10 +200,16 @@ export class WebhooksService {
     return this.prisma.$transaction(async (tx) => {
       const endpoint = await this.endpoints.findForTenant(ctx.tenantId, id, tx);
       if (!endpoint) throw AppError.notFound('Webhook');
-      if (endpoint.status !== 'enabled') throw new AppError('conflict', 'The webhook is disabled; enable it (PATCH status) before sending a test event.');
+      if (endpoint.status !== 'enabled')
+        throw new AppError(
+          'conflict',
+          'The webhook is disabled; enable it (PATCH status) before sending a test event.',
+        );
       const data = { webhookId: id, message: TEST_EVENT_MESSAGE };
       const eventId = await this.events.append(tx, ctx.tenantId, 'webhook.test', data);
-      const [row] = await tx.$queryRaw<{ createdAt: Date }[]>`SELECT created_at AS "createdAt" FROM events WHERE id = ${eventId}`;
+      const [row] = await tx.$queryRaw<
+        { createdAt: Date }[]
+      >`SELECT created_at AS "createdAt" FROM events WHERE id = ${eventId}`;
       return { id: eventId, type: 'webhook.test', createdAt: row.createdAt.toISOString(), data };
     });
   }
@@ -186,7 +218,11 @@ export class WebhooksService {
     await this.require(tenantId, endpointId);
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const before = decodeCursor<{ e: string }>('webhook-deliveries', query.cursor, ['e']);
-    const rows = await this.deliveries.listForEndpoint(tenantId, endpointId, { status: query.status, beforeEventId: before?.e, limit: limit + 1 });
+    const rows = await this.deliveries.listForEndpoint(tenantId, endpointId, {
+      status: query.status,
+      beforeEventId: before?.e,
+      limit: limit + 1,
+    });
     return toPage(rows, limit, deliveryView, (d) => encodeCursor('webhook-deliveries', { e: d.eventId }));
   }
 
@@ -194,8 +230,18 @@ export class WebhooksService {
   async listDeliveriesAcrossTenants(query: AdminDeliveryListQueryDto) {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const before = decodeCursor<{ i: string }>('admin-webhook-deliveries', query.cursor, ['i']);
-    const rows = await this.deliveries.list({ status: query.status, tenantId: query.tenantId, beforeId: before?.i, limit: limit + 1 });
-    return toPage(rows, limit, (d) => ({ tenantId: d.tenantId, ...deliveryView(d) }), (d) => encodeCursor('admin-webhook-deliveries', { i: d.id }));
+    const rows = await this.deliveries.list({
+      status: query.status,
+      tenantId: query.tenantId,
+      beforeId: before?.i,
+      limit: limit + 1,
+    });
+    return toPage(
+      rows,
+      limit,
+      (d) => ({ tenantId: d.tenantId, ...deliveryView(d) }),
+      (d) => encodeCursor('admin-webhook-deliveries', { i: d.id }),
+    );
   }
 
   async getDelivery(tenantId: string, endpointId: string, deliveryId: string) {
@@ -206,7 +252,8 @@ export class WebhooksService {
 
   async retryDelivery(ctx: TenantContext, endpointId: string, deliveryId: string) {
     const endpoint = await this.require(ctx.tenantId, endpointId);
-    if (endpoint.status !== 'enabled') throw new AppError('conflict', 'The webhook is disabled; enable it (PATCH status) before retrying deliveries.');
+    if (endpoint.status !== 'enabled')
+      throw new AppError('conflict', 'The webhook is disabled; enable it (PATCH status) before retrying deliveries.');
     const result = await this.deliveries.retry(ctx.tenantId, endpointId, deliveryId);
     if (!result) throw AppError.notFound('Delivery');
     return deliveryView(result);
@@ -225,7 +272,8 @@ export class WebhooksService {
    */
   private async checkUrl(raw: string): Promise<string> {
     const verdict = this.policy.checkUrl(raw.trim());
-    if (!verdict.ok || !verdict.url) throw AppError.validation([{ field: 'url', message: `url ${verdict.ok ? 'is invalid' : verdict.reason}` }]);
+    if (!verdict.ok || !verdict.url)
+      throw AppError.validation([{ field: 'url', message: `url ${verdict.ok ? 'is invalid' : verdict.reason}` }]);
     const host = stripBrackets(verdict.url.hostname);
     if (isIP(host) === 0 && !this.policy.isHostListed(host)) {
       let timer: NodeJS.Timeout | undefined;
@@ -238,7 +286,9 @@ export class WebhooksService {
         ]);
       } catch (error) {
         if (error instanceof TargetRefusedError) {
-          throw AppError.validation([{ field: 'url', message: `url must not point at a private or reserved address (${error.message})` }]);
+          throw AppError.validation([
+            { field: 'url', message: `url must not point at a private or reserved address (${error.message})` },
+          ]);
         }
         // Not resolvable right now: the dispatcher checks on every attempt.
       } finally {
@@ -248,7 +298,13 @@ export class WebhooksService {
     return verdict.url.toString();
   }
 
-  private async record(tx: Prisma.TransactionClient, ctx: TenantContext, action: string, targetId: string, details: Record<string, unknown>) {
+  private async record(
+    tx: Prisma.TransactionClient,
+    ctx: TenantContext,
+    action: string,
+    targetId: string,
+    details: Record<string, unknown>,
+  ) {
     await this.audit.record(tx, {
       actor: `credential:${ctx.credentialId}`,
       action,

@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { All, Controller, Delete, Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { escapeHtml, formOf, MalformedBody, OAuthError, query, sendHtml, sendJson, str, UnsupportedBody } from '../core/http.js';
+import {
+  escapeHtml,
+  formOf,
+  MalformedBody,
+  OAuthError,
+  query,
+  sendHtml,
+  sendJson,
+  str,
+  UnsupportedBody,
+} from '../core/http.js';
 import { ConsentPageController } from '../consent-page/consent-page.controller.js';
 import { page } from '../consent-page/html.js';
 import { ObieResources } from '../obie/obie-resources.js';
@@ -17,7 +27,12 @@ import { onboardingSchema } from './onboarding.js';
  */
 @Controller('alsalam')
 export class AlSalamController {
-  private readonly flavour: ObieFlavour = { quirks: true, resourceBase: '/alsalam', consentBase: '/alsalam/api/account-access-consents', maxConsentDays: null };
+  private readonly flavour: ObieFlavour = {
+    quirks: true,
+    resourceBase: '/alsalam',
+    consentBase: '/alsalam/api/account-access-consents',
+    maxConsentDays: null,
+  };
 
   constructor(
     private readonly ctx: SandboxContext,
@@ -36,10 +51,21 @@ export class AlSalamController {
   @Post('sandbox/clients')
   onboard(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const parsed = onboardingSchema.safeParse(req.body);
-    if (!parsed.success) return sendJson(reply, 400, { error: 'invalid_client_metadata', error_description: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
-    if (!parsed.data.jwks && !parsed.data.jwks_uri) return sendJson(reply, 400, { error: 'invalid_client_metadata', error_description: 'Al Salam authenticates clients with private_key_jwt: give jwks or jwks_uri' });
+    if (!parsed.success)
+      return sendJson(reply, 400, {
+        error: 'invalid_client_metadata',
+        error_description: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      });
+    if (!parsed.data.jwks && !parsed.data.jwks_uri)
+      return sendJson(reply, 400, {
+        error: 'invalid_client_metadata',
+        error_description: 'Al Salam authenticates clients with private_key_jwt: give jwks or jwks_uri',
+      });
     if (parsed.data.token_endpoint_auth_method && parsed.data.token_endpoint_auth_method !== 'private_key_jwt') {
-      return sendJson(reply, 400, { error: 'invalid_client_metadata', error_description: 'Al Salam supports private_key_jwt only' });
+      return sendJson(reply, 400, {
+        error: 'invalid_client_metadata',
+        error_description: 'Al Salam supports private_key_jwt only',
+      });
     }
     const clientId = `TPP${randomBytes(6).toString('hex').toUpperCase()}`;
     this.oauth.saveClient({
@@ -52,7 +78,13 @@ export class AlSalamController {
       jwksUri: parsed.data.jwks_uri,
       createdAt: Date.now(),
     });
-    sendJson(reply, 201, { client_id: clientId, client_name: parsed.data.client_name, redirect_uris: parsed.data.redirect_uris, token_endpoint_auth_method: 'private_key_jwt', token_endpoint: `${this.bank.baseUrl}/as/token.oauth2` });
+    sendJson(reply, 201, {
+      client_id: clientId,
+      client_name: parsed.data.client_name,
+      redirect_uris: parsed.data.redirect_uris,
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint: `${this.bank.baseUrl}/as/token.oauth2`,
+    });
   }
 
   /**
@@ -87,34 +119,75 @@ export class AlSalamController {
 
   @Post('as/token.oauth2')
   token(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.resources.run(this.bank, req, reply, async () => {
-      void reply.header('cache-control', 'no-store');
-      if (typeof req.body !== 'object' || req.body === null || req.body instanceof MalformedBody || req.body instanceof UnsupportedBody) throw new OAuthError('invalid_request', 'Send application/x-www-form-urlencoded');
-      const bank = this.bank;
-      const form = formOf(req);
-      const auth = await this.oauth.authenticate(bank, req, [`${bank.baseUrl}/as/token.oauth2`, bank.issuer], ['private_key_jwt']);
-      const ttl = this.oauth.accessTtlSeconds(bank);
-      const grant = str(form.grant_type);
-      if (grant === 'client_credentials') {
-        const scope = str(form.scope) ?? 'accounts';
-        if (!scope.split(' ').every((s) => s === 'accounts' || s === 'payments' || s === 'openid')) throw new OAuthError('invalid_scope', 'Allowed scopes: accounts');
-        const t = this.oauth.issueToken(bank, { clientId: auth.client.clientId, kind: 'access', grant: 'client_credentials', scope, ttlSeconds: ttl, token: await this.jwtToken(auth.client.clientId, scope, ttl) });
-        return { status: 200, body: { access_token: t.token, expires_in: ttl, token_type: 'bearer', scope } };
-      }
-      if (grant === 'authorization_code') {
-        const code = this.oauth.takeCode(bank, str(form.code), auth.client.clientId);
-        if (str(form.redirect_uri) !== undefined && str(form.redirect_uri) !== code.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri does not match');
-        return { status: 200, body: await this.consentTokens(auth.client.clientId, code.consentId, code.nonce) };
-      }
-      if (grant === 'refresh_token') {
-        const rt = this.oauth.refreshToken(bank, str(form.refresh_token), auth.client.clientId);
-        const consent = this.ctx.store.consents.get(rt.consentId ?? '');
-        if (!consent || consent.status !== 'Authorised' || (consent.expiresAt && consent.expiresAt <= bank.now())) throw new OAuthError('invalid_grant', 'The consent is no longer authorised');
-        const t = this.oauth.issueToken(bank, { clientId: auth.client.clientId, kind: 'access', grant: 'authorization_code', consentId: consent.id, scope: 'accounts', ttlSeconds: ttl, token: await this.jwtToken(auth.client.clientId, 'accounts', ttl, consent.id) });
-        return { status: 200, body: { access_token: t.token, expires_in: ttl, token_type: 'bearer', refresh_token: rt.token } };
-      }
-      throw new OAuthError('unsupported_grant_type', 'grant_type must be client_credentials, authorization_code or refresh_token');
-    }, false);
+    return this.resources.run(
+      this.bank,
+      req,
+      reply,
+      async () => {
+        void reply.header('cache-control', 'no-store');
+        if (
+          typeof req.body !== 'object' ||
+          req.body === null ||
+          req.body instanceof MalformedBody ||
+          req.body instanceof UnsupportedBody
+        )
+          throw new OAuthError('invalid_request', 'Send application/x-www-form-urlencoded');
+        const bank = this.bank;
+        const form = formOf(req);
+        const auth = await this.oauth.authenticate(
+          bank,
+          req,
+          [`${bank.baseUrl}/as/token.oauth2`, bank.issuer],
+          ['private_key_jwt'],
+        );
+        const ttl = this.oauth.accessTtlSeconds(bank);
+        const grant = str(form.grant_type);
+        if (grant === 'client_credentials') {
+          const scope = str(form.scope) ?? 'accounts';
+          if (!scope.split(' ').every((s) => s === 'accounts' || s === 'payments' || s === 'openid'))
+            throw new OAuthError('invalid_scope', 'Allowed scopes: accounts');
+          const t = this.oauth.issueToken(bank, {
+            clientId: auth.client.clientId,
+            kind: 'access',
+            grant: 'client_credentials',
+            scope,
+            ttlSeconds: ttl,
+            token: await this.jwtToken(auth.client.clientId, scope, ttl),
+          });
+          return { status: 200, body: { access_token: t.token, expires_in: ttl, token_type: 'bearer', scope } };
+        }
+        if (grant === 'authorization_code') {
+          const code = this.oauth.takeCode(bank, str(form.code), auth.client.clientId);
+          if (str(form.redirect_uri) !== undefined && str(form.redirect_uri) !== code.redirectUri)
+            throw new OAuthError('invalid_grant', 'redirect_uri does not match');
+          return { status: 200, body: await this.consentTokens(auth.client.clientId, code.consentId, code.nonce) };
+        }
+        if (grant === 'refresh_token') {
+          const rt = this.oauth.refreshToken(bank, str(form.refresh_token), auth.client.clientId);
+          const consent = this.ctx.store.consents.get(rt.consentId ?? '');
+          if (!consent || consent.status !== 'Authorised' || (consent.expiresAt && consent.expiresAt <= bank.now()))
+            throw new OAuthError('invalid_grant', 'The consent is no longer authorised');
+          const t = this.oauth.issueToken(bank, {
+            clientId: auth.client.clientId,
+            kind: 'access',
+            grant: 'authorization_code',
+            consentId: consent.id,
+            scope: 'accounts',
+            ttlSeconds: ttl,
+            token: await this.jwtToken(auth.client.clientId, 'accounts', ttl, consent.id),
+          });
+          return {
+            status: 200,
+            body: { access_token: t.token, expires_in: ttl, token_type: 'bearer', refresh_token: rt.token },
+          };
+        }
+        throw new OAuthError(
+          'unsupported_grant_type',
+          'grant_type must be client_credentials, authorization_code or refresh_token',
+        );
+      },
+      false,
+    );
   }
 
   /** Seed 003 shows RS512-signed JWT access tokens (iss API_GW, consentId claim); the bank still checks its own records. */
@@ -134,12 +207,36 @@ export class AlSalamController {
   private async consentTokens(clientId: string, consentId: string, nonce?: string) {
     const bank = this.bank;
     const ttl = this.oauth.accessTtlSeconds(bank);
-    const access = this.oauth.issueToken(bank, { clientId, kind: 'access', grant: 'authorization_code', consentId, scope: 'accounts', ttlSeconds: ttl, token: await this.jwtToken(clientId, 'accounts', ttl, consentId) });
+    const access = this.oauth.issueToken(bank, {
+      clientId,
+      kind: 'access',
+      grant: 'authorization_code',
+      consentId,
+      scope: 'accounts',
+      ttlSeconds: ttl,
+      token: await this.jwtToken(clientId, 'accounts', ttl, consentId),
+    });
     const consent = this.ctx.store.consents.get(consentId)!;
-    const refreshTtl = Math.max(60, Math.floor(((consent.expiresAt ?? bank.now() + 365 * 86_400_000) - bank.now()) / 1000));
-    const refresh = this.oauth.issueToken(bank, { clientId, kind: 'refresh', grant: 'authorization_code', consentId, scope: 'accounts', ttlSeconds: refreshTtl });
+    const refreshTtl = Math.max(
+      60,
+      Math.floor(((consent.expiresAt ?? bank.now() + 365 * 86_400_000) - bank.now()) / 1000),
+    );
+    const refresh = this.oauth.issueToken(bank, {
+      clientId,
+      kind: 'refresh',
+      grant: 'authorization_code',
+      consentId,
+      scope: 'accounts',
+      ttlSeconds: refreshTtl,
+    });
     const idToken = await this.oauth.idToken(bank, { clientId, consentId, nonce, accessToken: access.token });
-    return { access_token: access.token, expires_in: ttl, token_type: 'bearer', refresh_token: refresh.token, id_token: idToken };
+    return {
+      access_token: access.token,
+      expires_in: ttl,
+      token_type: 'bearer',
+      refresh_token: refresh.token,
+      id_token: idToken,
+    };
   }
 
   /** The bank's auth page (the consent's Links.Self): ?client_id&redirect_uri&state[&nonce]. */
@@ -147,15 +244,30 @@ export class AlSalamController {
   authpage(@Param('consentId') consentId: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const q = query(req);
     const bank = this.bank;
-    const errorPage = (msg: string) => sendHtml(reply, 400, page(bank.profile, 'Invalid request', `<h1>Invalid authorisation request</h1><p>${escapeHtml(msg)}</p>`));
+    const errorPage = (msg: string) =>
+      sendHtml(
+        reply,
+        400,
+        page(bank.profile, 'Invalid request', `<h1>Invalid authorisation request</h1><p>${escapeHtml(msg)}</p>`),
+      );
     const client = this.oauth.client('alsalam', q.client_id);
     if (!client) return errorPage('Unknown client_id');
     const redirectUri = q.redirect_uri ?? client.redirectUris[0];
     if (!client.redirectUris.includes(redirectUri)) return errorPage('redirect_uri is not registered for this client');
     const consent = this.ctx.store.consents.get(consentId);
-    if (!consent || consent.bank !== 'alsalam' || consent.clientId !== client.clientId) return errorPage('Unknown consent');
+    if (!consent || consent.bank !== 'alsalam' || consent.clientId !== client.clientId)
+      return errorPage('Unknown consent');
     if (consent.status !== 'AwaitingAuthorisation') return errorPage(`The consent is ${consent.status}`);
-    const location = ConsentPageController.start(this.ctx, { bank: 'alsalam', clientId: client.clientId, consentId, redirectUri, state: q.state, nonce: q.nonce, responseType: 'code', responseMode: 'query' });
+    const location = ConsentPageController.start(this.ctx, {
+      bank: 'alsalam',
+      clientId: client.clientId,
+      consentId,
+      redirectUri,
+      state: q.state,
+      nonce: q.nonce,
+      responseType: 'code',
+      responseMode: 'query',
+    });
     void reply.status(302).header('location', location).send();
   }
 

@@ -1,7 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { All, Controller, Delete, Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { escapeHtml, formOf, header, MalformedBody, OAuthError, query, sendHtml, sendJson, str, UnsupportedBody } from '../core/http.js';
+import {
+  escapeHtml,
+  formOf,
+  header,
+  MalformedBody,
+  OAuthError,
+  query,
+  sendHtml,
+  sendJson,
+  str,
+  UnsupportedBody,
+} from '../core/http.js';
 import { runBankCall, type Ok } from '../core/pipeline.js';
 import { dateToDayNumber, dayNumberToDate, localDayNumber } from '../core/time.js';
 import { BgError } from '../berlin-group/bg-error.js';
@@ -48,9 +59,13 @@ export class SaltBankController {
         faults,
         failure: (status, retryAfter) =>
           status === 429
-            ? new BgError(429, 'ACCESS_EXCEEDED', 'Too many requests', undefined, { 'retry-after': String(retryAfter ?? 30) })
+            ? new BgError(429, 'ACCESS_EXCEEDED', 'Too many requests', undefined, {
+                'retry-after': String(retryAfter ?? 30),
+              })
             : status === 503
-              ? new BgError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', undefined, { 'retry-after': String(retryAfter ?? 30) })
+              ? new BgError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', undefined, {
+                  'retry-after': String(retryAfter ?? 30),
+                })
               : new BgError(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error'),
       },
       () => {
@@ -61,7 +76,17 @@ export class SaltBankController {
   }
 
   private oauthRun(req: FastifyRequest, reply: FastifyReply, handler: () => Ok | Promise<Ok>) {
-    return runBankCall(this.bank, req, reply, { headers: { 'x-fapi-interaction-id': randomUUID(), 'cache-control': 'no-store' }, faults: false, failure: () => new OAuthError('server_error', 'Unexpected error', 500) }, handler);
+    return runBankCall(
+      this.bank,
+      req,
+      reply,
+      {
+        headers: { 'x-fapi-interaction-id': randomUUID(), 'cache-control': 'no-store' },
+        faults: false,
+        failure: () => new OAuthError('server_error', 'Unexpected error', 500),
+      },
+      handler,
+    );
   }
 
   @Get('.well-known/oauth-authorization-server')
@@ -82,23 +107,55 @@ export class SaltBankController {
   @Post('sandbox/clients')
   onboard(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const parsed = onboardingSchema.safeParse(req.body);
-    if (!parsed.success) return sendJson(reply, 400, { error: 'invalid_client_metadata', error_description: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    if (!parsed.success)
+      return sendJson(reply, 400, {
+        error: 'invalid_client_metadata',
+        error_description: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      });
     const method = parsed.data.token_endpoint_auth_method ?? 'none';
-    if (method === 'private_key_jwt') return sendJson(reply, 400, { error: 'invalid_client_metadata', error_description: 'Salt Bank supports none (PKCE), client_secret_basic and client_secret_post' });
-    const clientId = parsed.data.organization_identifier ?? `PSDDE-BAFIN-${randomBytes(3).toString('hex').toUpperCase()}`;
-    if (this.ctx.store.clients.has(clientId)) return sendJson(reply, 409, { error: 'invalid_client_metadata', error_description: 'This organization_identifier is already onboarded' });
+    if (method === 'private_key_jwt')
+      return sendJson(reply, 400, {
+        error: 'invalid_client_metadata',
+        error_description: 'Salt Bank supports none (PKCE), client_secret_basic and client_secret_post',
+      });
+    const clientId =
+      parsed.data.organization_identifier ?? `PSDDE-BAFIN-${randomBytes(3).toString('hex').toUpperCase()}`;
+    if (this.ctx.store.clients.has(clientId))
+      return sendJson(reply, 409, {
+        error: 'invalid_client_metadata',
+        error_description: 'This organization_identifier is already onboarded',
+      });
     const secret = method === 'none' ? undefined : this.oauth.newSecret();
-    this.oauth.saveClient({ clientId, bank: 'saltbank', name: parsed.data.client_name, redirectUris: parsed.data.redirect_uris, authMethod: method, clientSecret: secret, createdAt: Date.now() });
-    sendJson(reply, 201, { client_id: clientId, ...(secret ? { client_secret: secret } : {}), token_endpoint_auth_method: method, redirect_uris: parsed.data.redirect_uris });
+    this.oauth.saveClient({
+      clientId,
+      bank: 'saltbank',
+      name: parsed.data.client_name,
+      redirectUris: parsed.data.redirect_uris,
+      authMethod: method,
+      clientSecret: secret,
+      createdAt: Date.now(),
+    });
+    sendJson(reply, 201, {
+      client_id: clientId,
+      ...(secret ? { client_secret: secret } : {}),
+      token_endpoint_auth_method: method,
+      redirect_uris: parsed.data.redirect_uris,
+    });
   }
 
   @Get('oauth/authorize')
   authorize(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const q = query(req);
-    const errorPage = (msg: string) => sendHtml(reply, 400, page(this.bank.profile, 'Invalid request', `<h1>Invalid authorisation request</h1><p>${escapeHtml(msg)}</p>`));
+    const errorPage = (msg: string) =>
+      sendHtml(
+        reply,
+        400,
+        page(this.bank.profile, 'Invalid request', `<h1>Invalid authorisation request</h1><p>${escapeHtml(msg)}</p>`),
+      );
     const client = this.oauth.client('saltbank', q.client_id);
     if (!client) return errorPage('Unknown client_id');
-    if (!q.redirect_uri || !client.redirectUris.includes(q.redirect_uri)) return errorPage('redirect_uri is not registered for this client');
+    if (!q.redirect_uri || !client.redirectUris.includes(q.redirect_uri))
+      return errorPage('redirect_uri is not registered for this client');
     const redirectUri = q.redirect_uri;
     const fail = (error: string, description: string) => {
       const url = new URL(redirectUri);
@@ -108,46 +165,109 @@ export class SaltBankController {
       void reply.status(302).header('location', url.toString()).send();
     };
     if (q.response_type !== 'code') return fail('unsupported_response_type', 'response_type must be code');
-    if (!q.code_challenge || !/^[A-Za-z0-9_-]{43}$/.test(q.code_challenge)) return fail('invalid_request', 'code_challenge (S256, 43 characters) is required');
+    if (!q.code_challenge || !/^[A-Za-z0-9_-]{43}$/.test(q.code_challenge))
+      return fail('invalid_request', 'code_challenge (S256, 43 characters) is required');
     if (q.code_challenge_method !== 'S256') return fail('invalid_request', 'code_challenge_method must be S256');
     const m = /^AIS:(\S+)$/.exec(q.scope ?? '');
     if (!m) return fail('invalid_scope', 'scope must be AIS:<consentId>');
     const consent = this.ctx.store.consents.get(m[1]);
     if (!consent || consent.bank !== 'saltbank') return fail('invalid_scope', 'Unknown consent in scope');
     if (consent.status !== 'received') return fail('invalid_request', `The consent is ${consent.status}`);
-    if (consent.clientId && consent.clientId !== client.clientId) return fail('invalid_request', 'The consent belongs to another client');
+    if (consent.clientId && consent.clientId !== client.clientId)
+      return fail('invalid_request', 'The consent belongs to another client');
     consent.clientId = client.clientId;
-    const location = ConsentPageController.start(this.ctx, { bank: 'saltbank', clientId: client.clientId, consentId: consent.id, redirectUri, state: q.state, responseType: 'code', responseMode: 'query', codeChallenge: q.code_challenge });
+    const location = ConsentPageController.start(this.ctx, {
+      bank: 'saltbank',
+      clientId: client.clientId,
+      consentId: consent.id,
+      redirectUri,
+      state: q.state,
+      responseType: 'code',
+      responseMode: 'query',
+      codeChallenge: q.code_challenge,
+    });
     void reply.status(302).header('location', location).send();
   }
 
   @Post('oauth/token')
   token(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.oauthRun(req, reply, async () => {
-      if (typeof req.body !== 'object' || req.body === null || req.body instanceof MalformedBody || req.body instanceof UnsupportedBody) throw new OAuthError('invalid_request', 'Send application/x-www-form-urlencoded');
+      if (
+        typeof req.body !== 'object' ||
+        req.body === null ||
+        req.body instanceof MalformedBody ||
+        req.body instanceof UnsupportedBody
+      )
+        throw new OAuthError('invalid_request', 'Send application/x-www-form-urlencoded');
       const bank = this.bank;
       const form = formOf(req);
-      const auth = await this.oauth.authenticate(bank, req, [`${bank.baseUrl}/oauth/token`], ['none', 'client_secret_basic', 'client_secret_post']);
+      const auth = await this.oauth.authenticate(
+        bank,
+        req,
+        [`${bank.baseUrl}/oauth/token`],
+        ['none', 'client_secret_basic', 'client_secret_post'],
+      );
       const ttl = this.oauth.accessTtlSeconds(bank);
       const grant = str(form.grant_type);
       if (grant === 'authorization_code') {
         const code = this.oauth.takeCode(bank, str(form.code), auth.client.clientId);
-        if (str(form.redirect_uri) !== code.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
+        if (str(form.redirect_uri) !== code.redirectUri)
+          throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
         const verifier = str(form.code_verifier);
-        if (!verifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || s256(verifier) !== code.codeChallenge) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
+        if (!verifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || s256(verifier) !== code.codeChallenge)
+          throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
         const consent = this.ctx.store.consents.get(code.consentId)!;
         const scope = `AIS:${consent.id}`;
-        const access = this.oauth.issueToken(bank, { clientId: auth.client.clientId, kind: 'access', grant: 'authorization_code', consentId: consent.id, scope, ttlSeconds: ttl });
+        const access = this.oauth.issueToken(bank, {
+          clientId: auth.client.clientId,
+          kind: 'access',
+          grant: 'authorization_code',
+          consentId: consent.id,
+          scope,
+          ttlSeconds: ttl,
+        });
         const validEnd = Date.parse(`${consent.validUntil}T23:59:59Z`);
-        const refresh = this.oauth.issueToken(bank, { clientId: auth.client.clientId, kind: 'refresh', grant: 'authorization_code', consentId: consent.id, scope, ttlSeconds: Math.max(60, Math.floor((validEnd - bank.now()) / 1000) + 86_400) });
-        return { status: 200, body: { access_token: access.token, token_type: 'Bearer', expires_in: ttl, refresh_token: refresh.token, scope } };
+        const refresh = this.oauth.issueToken(bank, {
+          clientId: auth.client.clientId,
+          kind: 'refresh',
+          grant: 'authorization_code',
+          consentId: consent.id,
+          scope,
+          ttlSeconds: Math.max(60, Math.floor((validEnd - bank.now()) / 1000) + 86_400),
+        });
+        return {
+          status: 200,
+          body: {
+            access_token: access.token,
+            token_type: 'Bearer',
+            expires_in: ttl,
+            refresh_token: refresh.token,
+            scope,
+          },
+        };
       }
       if (grant === 'refresh_token') {
         const rt = this.oauth.refreshToken(bank, str(form.refresh_token), auth.client.clientId);
         const consent = this.bg.status(bank, this.ctx.store.consents.get(rt.consentId ?? '')!);
         if (consent.status !== 'valid') throw new OAuthError('invalid_grant', `The consent is ${consent.status}`);
-        const access = this.oauth.issueToken(bank, { clientId: auth.client.clientId, kind: 'access', grant: 'authorization_code', consentId: consent.id, scope: rt.scope, ttlSeconds: ttl });
-        return { status: 200, body: { access_token: access.token, token_type: 'Bearer', expires_in: ttl, refresh_token: rt.token, scope: rt.scope } };
+        const access = this.oauth.issueToken(bank, {
+          clientId: auth.client.clientId,
+          kind: 'access',
+          grant: 'authorization_code',
+          consentId: consent.id,
+          scope: rt.scope,
+          ttlSeconds: ttl,
+        });
+        return {
+          status: 200,
+          body: {
+            access_token: access.token,
+            token_type: 'Bearer',
+            expires_in: ttl,
+            refresh_token: rt.token,
+            scope: rt.scope,
+          },
+        };
       }
       throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
     });
@@ -164,7 +284,11 @@ export class SaltBankController {
         body: {
           consentStatus: c.status,
           consentId: c.id,
-          _links: { scaOAuth: { href: `${this.bank.baseUrl}/.well-known/oauth-authorization-server` }, self: { href: self }, status: { href: `${self}/status` } },
+          _links: {
+            scaOAuth: { href: `${this.bank.baseUrl}/.well-known/oauth-authorization-server` },
+            self: { href: self },
+            status: { href: `${self}/status` },
+          },
         },
       };
     });
@@ -172,12 +296,18 @@ export class SaltBankController {
 
   @Get('v1/consents/:consentId')
   getConsent(@Param('consentId') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.run(req, reply, () => ({ status: 200, body: this.bg.consentInformation(this.bank, this.bg.consent(this.bank, id)) }));
+    return this.run(req, reply, () => ({
+      status: 200,
+      body: this.bg.consentInformation(this.bank, this.bg.consent(this.bank, id)),
+    }));
   }
 
   @Get('v1/consents/:consentId/status')
   consentStatus(@Param('consentId') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.run(req, reply, () => ({ status: 200, body: { consentStatus: this.bg.consent(this.bank, id).status } }));
+    return this.run(req, reply, () => ({
+      status: 200,
+      body: { consentStatus: this.bg.consent(this.bank, id).status },
+    }));
   }
 
   @Delete('v1/consents/:consentId')
@@ -194,7 +324,10 @@ export class SaltBankController {
       const c = this.bg.authorise(this.bank, req, 'accounts', null);
       const ids = this.bg.granted(c.consent, this.bank, 'accounts');
       const owner = this.bg.withOwnerName(c.consent);
-      return { status: 200, body: { accounts: [...ids].map((id) => this.bg.accountBody(c, this.bank.data.account(id)!, owner)) } };
+      return {
+        status: 200,
+        body: { accounts: [...ids].map((id) => this.bg.accountBody(c, this.bank.data.account(id)!, owner)) },
+      };
     });
   }
 
@@ -202,7 +335,10 @@ export class SaltBankController {
   account(@Param('accountId') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.run(req, reply, () => {
       const c = this.bg.authorise(this.bank, req, 'accounts', id);
-      return { status: 200, body: { account: this.bg.accountBody(c, this.bank.data.account(id)!, this.bg.withOwnerName(c.consent)) } };
+      return {
+        status: 200,
+        body: { account: this.bg.accountBody(c, this.bank.data.account(id)!, this.bg.withOwnerName(c.consent)) },
+      };
     });
   }
 
@@ -219,14 +355,26 @@ export class SaltBankController {
     return this.run(req, reply, () => {
       const q = query(req);
       const bookingStatus = q.bookingStatus;
-      if (!bookingStatus || !BOOKING_STATUSES.includes(bookingStatus)) throw new BgError(400, 'PARAMETER_NOT_SUPPORTED', 'bookingStatus must be booked, pending, both, information or all', 'bookingStatus');
-      const isDate = (v: string | undefined) => v === undefined || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)));
+      if (!bookingStatus || !BOOKING_STATUSES.includes(bookingStatus))
+        throw new BgError(
+          400,
+          'PARAMETER_NOT_SUPPORTED',
+          'bookingStatus must be booked, pending, both, information or all',
+          'bookingStatus',
+        );
+      const isDate = (v: string | undefined) =>
+        v === undefined || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)));
       if (!isDate(q.dateFrom)) throw BgError.format('dateFrom must be YYYY-MM-DD', 'dateFrom');
       if (!isDate(q.dateTo)) throw BgError.format('dateTo must be YYYY-MM-DD', 'dateTo');
       const delta = q.deltaList === 'true' || q.entryReferenceFrom !== undefined;
-      if (bookingStatus !== 'information' && !q.dateFrom && !delta) throw BgError.format('dateFrom is required unless bookingStatus=information or a delta is asked for', 'dateFrom');
+      if (bookingStatus !== 'information' && !q.dateFrom && !delta)
+        throw BgError.format(
+          'dateFrom is required unless bookingStatus=information or a delta is asked for',
+          'dateFrom',
+        );
       const itemsPerPage = q.itemsPerPage === undefined ? undefined : Number(q.itemsPerPage);
-      if (itemsPerPage !== undefined && (!Number.isInteger(itemsPerPage) || itemsPerPage < 1 || itemsPerPage > 1000)) throw BgError.format('itemsPerPage must be an integer 1..1000', 'itemsPerPage');
+      if (itemsPerPage !== undefined && (!Number.isInteger(itemsPerPage) || itemsPerPage < 1 || itemsPerPage > 1000))
+        throw BgError.format('itemsPerPage must be an integer 1..1000', 'itemsPerPage');
       const c = this.bg.authorise(this.bank, req, 'transactions', id);
       const bank = this.bank;
       const tz = bank.profile.timeZone;
@@ -235,39 +383,71 @@ export class SaltBankController {
       const fromDay = q.dateFrom ? dateToDayNumber(q.dateFrom) : today - HISTORY_LIMIT_DAYS;
       const toDay = q.dateTo ? dateToDayNumber(q.dateTo) : today;
       if (fromDay > toDay) throw new BgError(400, 'PERIOD_INVALID', 'dateFrom is after dateTo', 'dateFrom');
-      const firstTenMinutes = c.consent.authorisedAt !== undefined && c.now - c.consent.authorisedAt <= FULL_HISTORY_WINDOW_MS;
+      const firstTenMinutes =
+        c.consent.authorisedAt !== undefined && c.now - c.consent.authorisedAt <= FULL_HISTORY_WINDOW_MS;
       if (bookingStatus !== 'information' && fromDay < today - HISTORY_LIMIT_DAYS && !firstTenMinutes) {
-        throw new BgError(400, 'PERIOD_INVALID', `Transactions older than ${HISTORY_LIMIT_DAYS} days (before ${dayNumberToDate(today - HISTORY_LIMIT_DAYS)}) are available only in the first 10 minutes after authorisation`, 'dateFrom');
+        throw new BgError(
+          400,
+          'PERIOD_INVALID',
+          `Transactions older than ${HISTORY_LIMIT_DAYS} days (before ${dayNumberToDate(today - HISTORY_LIMIT_DAYS)}) are available only in the first 10 minutes after authorisation`,
+          'dateFrom',
+        );
       }
       const base = { account: { iban: a.iban, currency: a.currency } };
       if (bookingStatus === 'information') {
-        return { status: 200, body: { ...base, transactions: { information: this.bg.standingOrders(bank, a), _links: { account: { href: `/${bank.id}/v1/accounts/${a.id}` } } } } };
+        return {
+          status: 200,
+          body: {
+            ...base,
+            transactions: {
+              information: this.bg.standingOrders(bank, a),
+              _links: { account: { href: `/${bank.id}/v1/accounts/${a.id}` } },
+            },
+          },
+        };
       }
       const snapshot = snapshotOf(req, c.now);
       const ledger = bank.data.ledger(a.id);
       const wantBooked = bookingStatus !== 'pending';
       const wantPending = bookingStatus !== 'booked';
       const newestFirst = (x: TxnView, y: TxnView) => y.bookingMs - x.bookingMs || (x.key < y.key ? 1 : -1);
-      const booked = wantBooked ? ledger.booked(snapshot).filter((t) => t.bookingDay >= fromDay && t.bookingDay <= toDay).sort(newestFirst) : [];
-      const pending = wantPending ? ledger.pending(snapshot).filter((t) => t.originDay >= fromDay && t.originDay <= toDay).reverse() : [];
+      const booked = wantBooked
+        ? ledger
+            .booked(snapshot)
+            .filter((t) => t.bookingDay >= fromDay && t.bookingDay <= toDay)
+            .sort(newestFirst)
+        : [];
+      const pending = wantPending
+        ? ledger
+            .pending(snapshot)
+            .filter((t) => t.originDay >= fromDay && t.originDay <= toDay)
+            .reverse()
+        : [];
       const all = [...pending, ...booked];
       const size = itemsPerPage ?? bank.pageSize();
       const pageIndex = Math.max(0, Number.parseInt(q.pageIndex ?? '0', 10) || 0);
       const slice = all.slice(pageIndex * size, (pageIndex + 1) * size);
       const link = (p: number) => {
         const url = new URL(`${bank.baseUrl}/v1/accounts/${a.id}/transactions`);
-        for (const [k, v] of Object.entries(q)) if (v !== undefined && k !== 'pageIndex' && k !== 'snapshot') url.searchParams.set(k, v);
+        for (const [k, v] of Object.entries(q))
+          if (v !== undefined && k !== 'pageIndex' && k !== 'snapshot') url.searchParams.set(k, v);
         url.searchParams.set('pageIndex', String(p));
         url.searchParams.set('snapshot', String(snapshot));
         return `${url.pathname}${url.search}`;
       };
       const lastPage = Math.max(0, Math.ceil(all.length / size) - 1);
-      const links: Record<string, { href: string }> = { account: { href: `/${bank.id}/v1/accounts/${a.id}` }, first: { href: link(0) }, last: { href: link(lastPage) } };
+      const links: Record<string, { href: string }> = {
+        account: { href: `/${bank.id}/v1/accounts/${a.id}` },
+        first: { href: link(0) },
+        last: { href: link(lastPage) },
+      };
       if (pageIndex < lastPage) links.next = { href: link(pageIndex + 1) };
       if (pageIndex > 0) links.previous = { href: link(pageIndex - 1) };
       const report: Record<string, unknown> = {};
-      if (wantBooked) report.booked = slice.filter((t) => t.status === 'booked').map((t) => this.bg.transactionBody(bank, a, t));
-      if (wantPending) report.pending = slice.filter((t) => t.status === 'pending').map((t) => this.bg.transactionBody(bank, a, t));
+      if (wantBooked)
+        report.booked = slice.filter((t) => t.status === 'booked').map((t) => this.bg.transactionBody(bank, a, t));
+      if (wantPending)
+        report.pending = slice.filter((t) => t.status === 'pending').map((t) => this.bg.transactionBody(bank, a, t));
       if (bookingStatus === 'all' && pageIndex === 0) report.information = this.bg.standingOrders(bank, a);
       report._links = links;
       return { status: 200, body: { ...base, transactions: report } };
@@ -275,12 +455,19 @@ export class SaltBankController {
   }
 
   @Get('v1/accounts/:accountId/transactions/:transactionId')
-  transaction(@Param('accountId') id: string, @Param('transactionId') tid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  transaction(
+    @Param('accountId') id: string,
+    @Param('transactionId') tid: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.run(req, reply, () => {
       const c = this.bg.authorise(this.bank, req, 'transactionDetails', id);
       const a = this.bank.data.account(id)!;
       const ledger = this.bank.data.ledger(a.id);
-      const t = [...ledger.pending(c.now), ...ledger.booked(c.now)].find((x) => (x.status === 'booked' ? x.bookedId : x.pendingId) === tid);
+      const t = [...ledger.pending(c.now), ...ledger.booked(c.now)].find(
+        (x) => (x.status === 'booked' ? x.bookedId : x.pendingId) === tid,
+      );
       if (!t) throw new BgError(404, 'RESOURCE_UNKNOWN', 'No transaction with this transactionId', 'transactionId');
       return { status: 200, body: { transactionsDetails: this.bg.transactionBody(this.bank, a, t) } };
     });
@@ -288,8 +475,13 @@ export class SaltBankController {
 
   @All('v1/*')
   unknown(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.run(req, reply, () => {
-      throw new BgError(404, 'RESOURCE_UNKNOWN', 'No such endpoint');
-    }, false);
+    return this.run(
+      req,
+      reply,
+      () => {
+        throw new BgError(404, 'RESOURCE_UNKNOWN', 'No such endpoint');
+      },
+      false,
+    );
   }
 }

@@ -14,7 +14,16 @@ export class BgError extends BankHttpError {
 
   body() {
     if (this.status === 503 || this.status === 204) return undefined;
-    return { tppMessages: [{ category: 'ERROR', code: this.code, text: this.message.slice(0, 500), ...(this.path ? { path: this.path } : {}) }] };
+    return {
+      tppMessages: [
+        {
+          category: 'ERROR',
+          code: this.code,
+          text: this.message.slice(0, 500),
+          ...(this.path ? { path: this.path } : {}),
+        },
+      ],
+    };
   }
 
   static format(text: string, path?: string) {

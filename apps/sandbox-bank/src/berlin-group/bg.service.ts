@@ -19,7 +19,16 @@ export const MAX_VALID_DAYS = 180;
 export const HISTORY_LIMIT_DAYS = 90;
 export const FULL_HISTORY_WINDOW_MS = 10 * 60_000;
 const ONE_OFF_WINDOW_MS = 10 * 60_000;
-const ACCESS_KEYS = ['accounts', 'balances', 'transactions', 'additionalInformation', 'availableAccounts', 'availableAccountsWithBalance', 'allPsd2', 'restrictedTo'];
+const ACCESS_KEYS = [
+  'accounts',
+  'balances',
+  'transactions',
+  'additionalInformation',
+  'availableAccounts',
+  'availableAccountsWithBalance',
+  'allPsd2',
+  'restrictedTo',
+];
 const REF_KEYS = ['iban', 'bban', 'pan', 'maskedPan', 'msisdn', 'other', 'currency', 'cashAccountType'];
 
 export type BgResource = 'accounts' | 'balances' | 'transactions' | 'transactionDetails';
@@ -49,10 +58,18 @@ export class BgService {
     const cert = clientCertificate(req);
     if (cert.state === 'verified') return;
     if (cert.state === 'missing') {
-      throw new BgError(401, 'CERTIFICATE_MISSING', `The TPP's QWAC is required on the XS2A API (${cert.reason}): call over mutual TLS (SANDBOX_MTLS_PORT) with a certificate from the sandbox CA (POST /directory/certificates)`);
+      throw new BgError(
+        401,
+        'CERTIFICATE_MISSING',
+        `The TPP's QWAC is required on the XS2A API (${cert.reason}): call over mutual TLS (SANDBOX_MTLS_PORT) with a certificate from the sandbox CA (POST /directory/certificates)`,
+      );
     }
     if (cert.state === 'expired') throw new BgError(401, 'CERTIFICATE_EXPIRED', 'The TPP certificate has expired');
-    throw new BgError(401, 'CERTIFICATE_INVALID', `The TPP certificate is not issued by the sandbox CA (${cert.reason})`);
+    throw new BgError(
+      401,
+      'CERTIFICATE_INVALID',
+      `The TPP certificate is not issued by the sandbox CA (${cert.reason})`,
+    );
   }
 
   requestId(req: FastifyRequest): string {
@@ -71,7 +88,8 @@ export class BgService {
     const now = bank.now();
     if (c.status === 'valid') {
       const pastValidity = c.validUntil !== undefined && c.validUntil < this.today(bank, now);
-      const oneOffUsedUp = c.recurringIndicator === false && c.authorisedAt !== undefined && now > c.authorisedAt + ONE_OFF_WINDOW_MS;
+      const oneOffUsedUp =
+        c.recurringIndicator === false && c.authorisedAt !== undefined && now > c.authorisedAt + ONE_OFF_WINDOW_MS;
       if (pastValidity || oneOffUsedUp) {
         c.status = 'expired';
         c.statusUpdatedAt = now;
@@ -87,53 +105,97 @@ export class BgService {
     if (!psuIp) throw BgError.format('PSU-IP-Address is required when creating a consent', 'PSU-IP-Address');
     if (!IPV4.test(psuIp)) throw BgError.format('PSU-IP-Address must be an IPv4 address', 'PSU-IP-Address');
     const redirect = header(req, 'tpp-redirect-uri');
-    if (redirect !== undefined && !URL.canParse(redirect)) throw BgError.format('TPP-Redirect-URI must be an absolute URI', 'TPP-Redirect-URI');
+    if (redirect !== undefined && !URL.canParse(redirect))
+      throw BgError.format('TPP-Redirect-URI must be an absolute URI', 'TPP-Redirect-URI');
     const body = req.body;
     if (body instanceof UnsupportedBody) throw new BgError(415, 'FORMAT_ERROR', 'Send application/json');
-    if (body instanceof MalformedBody || !body || typeof body !== 'object' || Array.isArray(body)) throw BgError.format('The body must be a JSON consents object');
+    if (body instanceof MalformedBody || !body || typeof body !== 'object' || Array.isArray(body))
+      throw BgError.format('The body must be a JSON consents object');
     const b = body as Record<string, unknown>;
     const access = b.access;
-    if (!access || typeof access !== 'object' || Array.isArray(access)) throw BgError.format('access is required', 'access');
+    if (!access || typeof access !== 'object' || Array.isArray(access))
+      throw BgError.format('access is required', 'access');
     const a = access as Record<string, unknown>;
-    for (const k of Object.keys(a)) if (!ACCESS_KEYS.includes(k)) throw BgError.format(`access.${k} is not a known access attribute`, `access.${k}`);
+    for (const k of Object.keys(a))
+      if (!ACCESS_KEYS.includes(k)) throw BgError.format(`access.${k} is not a known access attribute`, `access.${k}`);
     for (const list of ['accounts', 'balances', 'transactions'] as const) {
       if (a[list] === undefined) continue;
-      if (!Array.isArray(a[list])) throw BgError.format(`access.${list} must be an array of account references`, `access.${list}`);
+      if (!Array.isArray(a[list]))
+        throw BgError.format(`access.${list} must be an array of account references`, `access.${list}`);
       for (const ref of a[list] as unknown[]) {
-        if (!ref || typeof ref !== 'object') throw BgError.format(`access.${list} holds a non-object`, `access.${list}`);
+        if (!ref || typeof ref !== 'object')
+          throw BgError.format(`access.${list} holds a non-object`, `access.${list}`);
         const r = ref as Record<string, unknown>;
-        for (const k of Object.keys(r)) if (!REF_KEYS.includes(k)) throw BgError.format(`Unknown account reference field ${k}`, `access.${list}`);
-        if (r.iban !== undefined && (typeof r.iban !== 'string' || !/^[A-Z]{2}[0-9]{2}[a-zA-Z0-9]{1,30}$/.test(r.iban) || !isValidIban(r.iban))) throw BgError.format('Invalid IBAN', `access.${list}`);
-        if (r.currency !== undefined && (typeof r.currency !== 'string' || !/^[A-Z]{3}$/.test(r.currency))) throw BgError.format('Invalid currency', `access.${list}`);
-        if (r.iban === undefined && r.bban === undefined && r.pan === undefined && r.maskedPan === undefined && r.msisdn === undefined && r.other === undefined) {
+        for (const k of Object.keys(r))
+          if (!REF_KEYS.includes(k)) throw BgError.format(`Unknown account reference field ${k}`, `access.${list}`);
+        if (
+          r.iban !== undefined &&
+          (typeof r.iban !== 'string' || !/^[A-Z]{2}[0-9]{2}[a-zA-Z0-9]{1,30}$/.test(r.iban) || !isValidIban(r.iban))
+        )
+          throw BgError.format('Invalid IBAN', `access.${list}`);
+        if (r.currency !== undefined && (typeof r.currency !== 'string' || !/^[A-Z]{3}$/.test(r.currency)))
+          throw BgError.format('Invalid currency', `access.${list}`);
+        if (
+          r.iban === undefined &&
+          r.bban === undefined &&
+          r.pan === undefined &&
+          r.maskedPan === undefined &&
+          r.msisdn === undefined &&
+          r.other === undefined
+        ) {
           throw BgError.format('An account reference needs an identifier', `access.${list}`);
         }
       }
     }
     for (const k of ['availableAccounts', 'availableAccountsWithBalance', 'allPsd2'] as const) {
-      if (a[k] !== undefined && a[k] !== 'allAccounts' && a[k] !== 'allAccountsWithOwnerName') throw BgError.format(`access.${k} must be allAccounts or allAccountsWithOwnerName`, `access.${k}`);
+      if (a[k] !== undefined && a[k] !== 'allAccounts' && a[k] !== 'allAccountsWithOwnerName')
+        throw BgError.format(`access.${k} must be allAccounts or allAccountsWithOwnerName`, `access.${k}`);
     }
     const global = ['availableAccounts', 'availableAccountsWithBalance', 'allPsd2'].filter((k) => a[k] !== undefined);
-    if (global.length > 1 || (global.length === 1 && (a.accounts !== undefined || a.balances !== undefined || a.transactions !== undefined))) {
-      throw BgError.format('Use one of availableAccounts, availableAccountsWithBalance, allPsd2, or account lists', 'access');
+    if (
+      global.length > 1 ||
+      (global.length === 1 && (a.accounts !== undefined || a.balances !== undefined || a.transactions !== undefined))
+    ) {
+      throw BgError.format(
+        'Use one of availableAccounts, availableAccountsWithBalance, allPsd2, or account lists',
+        'access',
+      );
     }
-    if (global.length === 0 && a.accounts === undefined && a.balances === undefined && a.transactions === undefined) throw BgError.format('access names nothing', 'access');
-    if (typeof b.recurringIndicator !== 'boolean') throw BgError.format('recurringIndicator (boolean) is required', 'recurringIndicator');
-    if (typeof b.combinedServiceIndicator !== 'boolean') throw BgError.format('combinedServiceIndicator (boolean) is required', 'combinedServiceIndicator');
-    if (b.combinedServiceIndicator) throw new BgError(400, 'SERVICE_INVALID', 'Combined AIS and PIS sessions are not supported', 'combinedServiceIndicator');
-    if (typeof b.frequencyPerDay !== 'number' || !Number.isInteger(b.frequencyPerDay)) throw BgError.format('frequencyPerDay (integer) is required', 'frequencyPerDay');
-    if (b.frequencyPerDay < 1 || b.frequencyPerDay > 4) throw BgError.format('frequencyPerDay must be between 1 and 4', 'frequencyPerDay');
-    if (typeof b.validUntil !== 'string' || !DATE.test(b.validUntil) || Number.isNaN(Date.parse(b.validUntil))) throw BgError.format('validUntil (YYYY-MM-DD) is required', 'validUntil');
+    if (global.length === 0 && a.accounts === undefined && a.balances === undefined && a.transactions === undefined)
+      throw BgError.format('access names nothing', 'access');
+    if (typeof b.recurringIndicator !== 'boolean')
+      throw BgError.format('recurringIndicator (boolean) is required', 'recurringIndicator');
+    if (typeof b.combinedServiceIndicator !== 'boolean')
+      throw BgError.format('combinedServiceIndicator (boolean) is required', 'combinedServiceIndicator');
+    if (b.combinedServiceIndicator)
+      throw new BgError(
+        400,
+        'SERVICE_INVALID',
+        'Combined AIS and PIS sessions are not supported',
+        'combinedServiceIndicator',
+      );
+    if (typeof b.frequencyPerDay !== 'number' || !Number.isInteger(b.frequencyPerDay))
+      throw BgError.format('frequencyPerDay (integer) is required', 'frequencyPerDay');
+    if (b.frequencyPerDay < 1 || b.frequencyPerDay > 4)
+      throw BgError.format('frequencyPerDay must be between 1 and 4', 'frequencyPerDay');
+    if (typeof b.validUntil !== 'string' || !DATE.test(b.validUntil) || Number.isNaN(Date.parse(b.validUntil)))
+      throw BgError.format('validUntil (YYYY-MM-DD) is required', 'validUntil');
     const now = bank.now();
     const today = this.today(bank, now);
     const maxDate = dayNumberToDate(dateToDayNumber(today) + MAX_VALID_DAYS);
     let validUntil = b.validUntil;
     if (validUntil === '9999-12-31') validUntil = maxDate;
     if (validUntil < today) throw BgError.format('validUntil is in the past', 'validUntil');
-    if (validUntil > maxDate) throw BgError.format(`validUntil may be at most ${MAX_VALID_DAYS} days ahead (${maxDate})`, 'validUntil');
+    if (validUntil > maxDate)
+      throw BgError.format(`validUntil may be at most ${MAX_VALID_DAYS} days ahead (${maxDate})`, 'validUntil');
     if (!b.recurringIndicator) {
-      if (b.frequencyPerDay !== 1) throw BgError.format('A one-off consent (recurringIndicator false) must have frequencyPerDay 1', 'frequencyPerDay');
-      if (validUntil !== today) throw BgError.format(`A one-off consent must be valid until today (${today})`, 'validUntil');
+      if (b.frequencyPerDay !== 1)
+        throw BgError.format(
+          'A one-off consent (recurringIndicator false) must have frequencyPerDay 1',
+          'frequencyPerDay',
+        );
+      if (validUntil !== today)
+        throw BgError.format(`A one-off consent must be valid until today (${today})`, 'validUntil');
     }
     const consent: ConsentRecord = {
       id: `cns-${randomBytes(12).toString('base64url')}`,
@@ -157,7 +219,8 @@ export class BgService {
 
   consent(bank: BankRuntime, id: string): ConsentRecord {
     const c = this.ctx.store.consents.get(id);
-    if (!c || c.bank !== bank.id) throw new BgError(403, 'CONSENT_UNKNOWN', 'No consent with this consentId', 'consentId');
+    if (!c || c.bank !== bank.id)
+      throw new BgError(403, 'CONSENT_UNKNOWN', 'No consent with this consentId', 'consentId');
     return this.status(bank, c);
   }
 
@@ -190,7 +253,8 @@ export class BgService {
     if (a.availableAccounts) return new Set(resource === 'accounts' ? chosen : []);
     const ibans = new Set<string>();
     const lists = resource === 'accounts' ? ['accounts', 'balances', 'transactions'] : [resource];
-    for (const l of lists) for (const r of (Array.isArray(a[l]) ? a[l] : []) as { iban?: string }[]) if (r.iban) ibans.add(r.iban);
+    for (const l of lists)
+      for (const r of (Array.isArray(a[l]) ? a[l] : []) as { iban?: string }[]) if (r.iban) ibans.add(r.iban);
     return new Set(chosen.filter((id) => ibans.has(bank.data.account(id)?.iban ?? '')));
   }
 
@@ -205,30 +269,58 @@ export class BgService {
     const consentId = header(req, 'consent-id');
     if (!consentId) throw BgError.format('Consent-ID is required', 'Consent-ID');
     const psuIp = header(req, 'psu-ip-address');
-    if (psuIp !== undefined && !IPV4.test(psuIp)) throw BgError.format('PSU-IP-Address must be an IPv4 address', 'PSU-IP-Address');
+    if (psuIp !== undefined && !IPV4.test(psuIp))
+      throw BgError.format('PSU-IP-Address must be an IPv4 address', 'PSU-IP-Address');
     const raw = bearer(req);
     const stored = raw ? this.ctx.store.tokens.get(raw) : undefined;
-    if (!stored || stored.bank !== bank.id || stored.kind !== 'access') throw new BgError(401, 'TOKEN_INVALID', 'Missing or invalid access token', undefined, { 'www-authenticate': 'Bearer' });
+    if (!stored || stored.bank !== bank.id || stored.kind !== 'access')
+      throw new BgError(401, 'TOKEN_INVALID', 'Missing or invalid access token', undefined, {
+        'www-authenticate': 'Bearer',
+      });
     const c = this.ctx.store.consents.get(consentId);
     if (!c || c.bank !== bank.id) throw new BgError(400, 'CONSENT_UNKNOWN', 'Unknown Consent-ID', 'Consent-ID');
-    if (stored.consentId !== c.id) throw new BgError(401, 'TOKEN_INVALID', 'The token was not issued for this consent', undefined, { 'www-authenticate': 'Bearer' });
+    if (stored.consentId !== c.id)
+      throw new BgError(401, 'TOKEN_INVALID', 'The token was not issued for this consent', undefined, {
+        'www-authenticate': 'Bearer',
+      });
     this.status(bank, c);
     if (c.status === 'expired') throw new BgError(401, 'CONSENT_EXPIRED', 'The consent has expired');
     if (c.status !== 'valid') throw new BgError(401, 'CONSENT_INVALID', `The consent is ${c.status}`);
-    if (stored.expiresAt <= bank.now() && !stored.revoked) throw new BgError(401, 'TOKEN_EXPIRED', 'The access token has expired', undefined, { 'www-authenticate': 'Bearer' });
+    if (stored.expiresAt <= bank.now() && !stored.revoked)
+      throw new BgError(401, 'TOKEN_EXPIRED', 'The access token has expired', undefined, {
+        'www-authenticate': 'Bearer',
+      });
     const token = this.oauth.accessToken(bank, raw);
-    if (!token) throw new BgError(401, 'TOKEN_INVALID', 'The access token has been revoked', undefined, { 'www-authenticate': 'Bearer' });
+    if (!token)
+      throw new BgError(401, 'TOKEN_INVALID', 'The access token has been revoked', undefined, {
+        'www-authenticate': 'Bearer',
+      });
     const now = bank.now();
     const coverage = resource === 'transactionDetails' ? 'transactions' : resource;
     if (accountId !== null) {
-      if (!bank.data.account(accountId) || !c.accountIds.includes(accountId)) throw new BgError(404, 'RESOURCE_UNKNOWN', 'No account with this account-id under the consent', 'account-id');
-      if (!this.granted(c, bank, coverage).has(accountId)) throw new BgError(401, 'CONSENT_INVALID', `The consent does not cover ${coverage} of this account`);
+      if (!bank.data.account(accountId) || !c.accountIds.includes(accountId))
+        throw new BgError(404, 'RESOURCE_UNKNOWN', 'No account with this account-id under the consent', 'account-id');
+      if (!this.granted(c, bank, coverage).has(accountId))
+        throw new BgError(401, 'CONSENT_INVALID', `The consent does not cover ${coverage} of this account`);
     }
-    const decision = bank.limiter.record(c.id, accountId ?? CONSENT_SCOPE, resource, psuIp !== undefined, c.frequencyPerDay ?? 4, now);
+    const decision = bank.limiter.record(
+      c.id,
+      accountId ?? CONSENT_SCOPE,
+      resource,
+      psuIp !== undefined,
+      c.frequencyPerDay ?? 4,
+      now,
+    );
     if (!decision.allowed) {
-      throw new BgError(429, 'ACCESS_EXCEEDED', `The consent allows ${c.frequencyPerDay} unattended calls per day for this account and resource`, undefined, {
-        'retry-after': String(bank.clock.realSecondsUntil(decision.retryAtBankMs)),
-      });
+      throw new BgError(
+        429,
+        'ACCESS_EXCEEDED',
+        `The consent allows ${c.frequencyPerDay} unattended calls per day for this account and resource`,
+        undefined,
+        {
+          'retry-after': String(bank.clock.realSecondsUntil(decision.retryAtBankMs)),
+        },
+      );
     }
     c.lastActionDate = this.today(bank, now);
     return { bank, consent: c, token, now };
@@ -257,7 +349,10 @@ export class BgService {
 
   withOwnerName(c: ConsentRecord): boolean {
     const a = c.access ?? {};
-    return [a.allPsd2, a.availableAccounts, a.availableAccountsWithBalance].includes('allAccountsWithOwnerName') || Array.isArray((a.additionalInformation as { ownerName?: unknown } | undefined)?.ownerName);
+    return (
+      [a.allPsd2, a.availableAccounts, a.availableAccountsWithBalance].includes('allAccountsWithOwnerName') ||
+      Array.isArray((a.additionalInformation as { ownerName?: unknown } | undefined)?.ownerName)
+    );
   }
 
   balances(ctx: BgContext, a: Account) {
@@ -271,9 +366,24 @@ export class BgService {
     return {
       account: { iban: a.iban, currency: a.currency },
       balances: [
-        { balanceAmount: amount(ledger.balanceAtEndOfDay(today - 1)), balanceType: 'closingBooked', referenceDate: dayNumberToDate(today - 1) },
-        { balanceAmount: amount(booked), balanceType: 'interimBooked', referenceDate: dayNumberToDate(today), lastChangeDateTime: new Date(ctx.now).toISOString(), ...(last?.bookedId ? { lastCommittedTransaction: last.bookedId } : {}) },
-        { balanceAmount: amount(booked.plus(pending)), balanceType: 'interimAvailable', referenceDate: dayNumberToDate(today), lastChangeDateTime: new Date(ctx.now).toISOString() },
+        {
+          balanceAmount: amount(ledger.balanceAtEndOfDay(today - 1)),
+          balanceType: 'closingBooked',
+          referenceDate: dayNumberToDate(today - 1),
+        },
+        {
+          balanceAmount: amount(booked),
+          balanceType: 'interimBooked',
+          referenceDate: dayNumberToDate(today),
+          lastChangeDateTime: new Date(ctx.now).toISOString(),
+          ...(last?.bookedId ? { lastCommittedTransaction: last.bookedId } : {}),
+        },
+        {
+          balanceAmount: amount(booked.plus(pending)),
+          balanceType: 'interimAvailable',
+          referenceDate: dayNumberToDate(today),
+          lastChangeDateTime: new Date(ctx.now).toISOString(),
+        },
         { balanceAmount: amount(booked.plus(pending)), balanceType: 'expected', referenceDate: dayNumberToDate(today) },
       ],
     };
@@ -291,7 +401,15 @@ export class BgService {
     out.valueDate = localDate(t.originMs, tz);
     out.transactionAmount = { currency: a.currency, amount: formatAmount(t.amount, a.currency) };
     if (t.fx) {
-      out.currencyExchange = [{ sourceCurrency: t.fx.currency, exchangeRate: t.fx.rate.toString(), unitCurrency: t.fx.currency, targetCurrency: a.currency, quotationDate: localDate(t.originMs, tz) }];
+      out.currencyExchange = [
+        {
+          sourceCurrency: t.fx.currency,
+          exchangeRate: t.fx.rate.toString(),
+          unitCurrency: t.fx.currency,
+          targetCurrency: a.currency,
+          quotationDate: localDate(t.originMs, tz),
+        },
+      ];
     }
     const party = t.counterparty?.name ?? t.merchant?.name;
     if (t.amount.isNegative()) {
@@ -301,7 +419,11 @@ export class BgService {
       if (party) out.debtorName = party.slice(0, 70);
       if (t.counterparty?.iban) out.debtorAccount = { iban: t.counterparty.iban };
     }
-    out.remittanceInformationUnstructured = (t.kind === 'card' || t.kind === 'card_refund' ? `${t.description} ${localDate(t.originMs, tz)}` : t.reference ?? t.description).slice(0, 140);
+    out.remittanceInformationUnstructured = (
+      t.kind === 'card' || t.kind === 'card_refund'
+        ? `${t.description} ${localDate(t.originMs, tz)}`
+        : (t.reference ?? t.description)
+    ).slice(0, 140);
     if (t.merchant) out.additionalInformation = `MCC ${t.merchant.mcc}`;
     out.bankTransactionCode = bgCode(t);
     out.proprietaryBankTransactionCode = t.kind.toUpperCase().slice(0, 35);
@@ -318,7 +440,13 @@ export class BgService {
         ...(r.counterpartyIban ? { creditorAccount: { iban: r.counterpartyIban } } : {}),
         remittanceInformationUnstructured: r.reference,
         bankTransactionCode: 'PMNT-ICDT-STDO',
-        additionalInformationStructured: { standingOrderDetails: { startDate: dayNumberToDate(r.startDay), frequency: 'Monthly', dayOfExecution: String(r.dayOfMonth) } },
+        additionalInformationStructured: {
+          standingOrderDetails: {
+            startDate: dayNumberToDate(r.startDay),
+            frequency: 'Monthly',
+            dayOfExecution: String(r.dayOfMonth),
+          },
+        },
       }));
   }
 }

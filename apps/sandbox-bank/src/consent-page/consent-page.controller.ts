@@ -32,17 +32,34 @@ export class ConsentPageController {
     return `/${session.bank}/consent/${id}`;
   }
 
-  private session(bank: string, id: string): { bank: BankRuntime; session: AuthSession; consent: ConsentRecord } | undefined {
+  private session(
+    bank: string,
+    id: string,
+  ): { bank: BankRuntime; session: AuthSession; consent: ConsentRecord } | undefined {
     if (!isBankId(bank)) return undefined;
     const session = this.ctx.store.sessions.get(id);
-    if (!session || session.bank !== bank || Date.now() - session.createdAt > SESSION_TTL_MS || session.stage === 'done') return undefined;
+    if (
+      !session ||
+      session.bank !== bank ||
+      Date.now() - session.createdAt > SESSION_TTL_MS ||
+      session.stage === 'done'
+    )
+      return undefined;
     const consent = this.ctx.store.consents.get(session.consentId);
     if (!consent) return undefined;
     return { bank: this.ctx.bank(bank), session, consent };
   }
 
   private gone(reply: FastifyReply, bank: string) {
-    sendHtml(reply, 404, page(isBankId(bank) ? this.ctx.bank(bank).profile : null, 'Session not found', '<h1>This sign-in session has ended</h1><p>Start again from the app that sent you here.</p>'));
+    sendHtml(
+      reply,
+      404,
+      page(
+        isBankId(bank) ? this.ctx.bank(bank).profile : null,
+        'Session not found',
+        '<h1>This sign-in session has ended</h1><p>Start again from the app that sent you here.</p>',
+      ),
+    );
   }
 
   @Get(':bank/consent/:sessionId')
@@ -53,12 +70,18 @@ export class ConsentPageController {
   }
 
   @Post(':bank/consent/:sessionId/login')
-  login(@Param('bank') bank: string, @Param('sessionId') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  login(
+    @Param('bank') bank: string,
+    @Param('sessionId') id: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     const s = this.session(bank, id);
     if (!s) return this.gone(reply, bank);
     const form = formOf(req);
     if (str(form.decision) === 'deny') return this.finish(reply, s.bank, s.session, s.consent, 'deny', []);
-    if (s.session.stage !== 'login') return this.render(reply, 409, s.bank, s.session, s.consent, 'You are already signed in.');
+    if (s.session.stage !== 'login')
+      return this.render(reply, 409, s.bank, s.session, s.consent, 'You are already signed in.');
     const psu = s.bank.data.psu(str(form.username)?.trim() ?? '');
     if (!psu || psu.password !== str(form.password)) return this.failed(reply, s, 'Wrong username or password.');
     s.session.psu = psu.username;
@@ -68,7 +91,12 @@ export class ConsentPageController {
   }
 
   @Post(':bank/consent/:sessionId/otp')
-  otp(@Param('bank') bank: string, @Param('sessionId') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  otp(
+    @Param('bank') bank: string,
+    @Param('sessionId') id: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     const s = this.session(bank, id);
     if (!s) return this.gone(reply, bank);
     const form = formOf(req);
@@ -82,7 +110,12 @@ export class ConsentPageController {
   }
 
   @Post(':bank/consent/:sessionId/accounts')
-  accounts(@Param('bank') bank: string, @Param('sessionId') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  accounts(
+    @Param('bank') bank: string,
+    @Param('sessionId') id: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     const s = this.session(bank, id);
     if (!s) return this.gone(reply, bank);
     const form = formOf(req);
@@ -93,15 +126,22 @@ export class ConsentPageController {
     const raw = form.accountIds;
     const chosen = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((a) => a !== '');
     const selectable = new Set(this.selectable(s.bank, s.session, s.consent).map((a) => a.id));
-    if (chosen.length === 0) return this.render(reply, 400, s.bank, s.session, s.consent, 'Select at least one account.');
-    if (chosen.some((a) => !selectable.has(a))) return this.render(reply, 400, s.bank, s.session, s.consent, 'Unknown account selected.');
+    if (chosen.length === 0)
+      return this.render(reply, 400, s.bank, s.session, s.consent, 'Select at least one account.');
+    if (chosen.some((a) => !selectable.has(a)))
+      return this.render(reply, 400, s.bank, s.session, s.consent, 'Unknown account selected.');
     this.finish(reply, s.bank, s.session, s.consent, 'approve', chosen);
   }
 
-  private failed(reply: FastifyReply, s: { bank: BankRuntime; session: AuthSession; consent: ConsentRecord }, message: string) {
+  private failed(
+    reply: FastifyReply,
+    s: { bank: BankRuntime; session: AuthSession; consent: ConsentRecord },
+    message: string,
+  ) {
     s.session.failures++;
     this.ctx.store.changed();
-    if (s.session.failures >= MAX_FAILURES) return this.finish(reply, s.bank, s.session, s.consent, 'deny', [], 'Too many failed attempts');
+    if (s.session.failures >= MAX_FAILURES)
+      return this.finish(reply, s.bank, s.session, s.consent, 'deny', [], 'Too many failed attempts');
     this.render(reply, 401, s.bank, s.session, s.consent, message);
   }
 
@@ -117,7 +157,14 @@ export class ConsentPageController {
     return named.size === 0 ? mine : mine.filter((a) => a.iban && named.has(a.iban));
   }
 
-  private render(reply: FastifyReply, status: number, bank: BankRuntime, session: AuthSession, consent: ConsentRecord, error?: string) {
+  private render(
+    reply: FastifyReply,
+    status: number,
+    bank: BankRuntime,
+    session: AuthSession,
+    consent: ConsentRecord,
+    error?: string,
+  ) {
     const base = `/${bank.id}/consent/${session.id}`;
     const client = this.ctx.store.clients.get(session.clientId);
     const who = escapeHtml(client?.name ?? session.clientId);
@@ -166,7 +213,15 @@ export class ConsentPageController {
     }.</p>`;
   }
 
-  private finish(reply: FastifyReply, bank: BankRuntime, session: AuthSession, consent: ConsentRecord, decision: 'approve' | 'deny', accountIds: string[], reason?: string) {
+  private finish(
+    reply: FastifyReply,
+    bank: BankRuntime,
+    session: AuthSession,
+    consent: ConsentRecord,
+    decision: 'approve' | 'deny',
+    accountIds: string[],
+    reason?: string,
+  ) {
     session.stage = 'done';
     const now = bank.now();
     const params = new URLSearchParams();
@@ -185,19 +240,39 @@ export class ConsentPageController {
     consent.authorisedAt = now;
     consent.psu = session.psu;
     consent.accountIds = accountIds;
-    if (consent.access) consent.access = fillAccess(consent.access, bank.data.accounts.filter((a) => accountIds.includes(a.id)));
+    if (consent.access)
+      consent.access = fillAccess(
+        consent.access,
+        bank.data.accounts.filter((a) => accountIds.includes(a.id)),
+      );
     const code = this.oauth.issueCode(
-      { bank: bank.id, clientId: session.clientId, consentId: consent.id, redirectUri: session.redirectUri, nonce: session.nonce, codeChallenge: session.codeChallenge, psu: session.psu! },
+      {
+        bank: bank.id,
+        clientId: session.clientId,
+        consentId: consent.id,
+        redirectUri: session.redirectUri,
+        nonce: session.nonce,
+        codeChallenge: session.codeChallenge,
+        psu: session.psu!,
+      },
       bank,
     );
     params.set('code', code);
     if (session.state !== undefined) params.set('state', session.state);
     const hybrid = session.responseType.split(' ').includes('id_token');
     if (!hybrid) return this.redirect(reply, session, params);
-    void this.oauth.idToken(bank, { clientId: session.clientId, consentId: consent.id, nonce: session.nonce, code, state: session.state }).then((idToken) => {
-      params.set('id_token', idToken);
-      this.redirect(reply, session, params);
-    });
+    void this.oauth
+      .idToken(bank, {
+        clientId: session.clientId,
+        consentId: consent.id,
+        nonce: session.nonce,
+        code,
+        state: session.state,
+      })
+      .then((idToken) => {
+        params.set('id_token', idToken);
+        this.redirect(reply, session, params);
+      });
   }
 
   private redirect(reply: FastifyReply, session: AuthSession, params: URLSearchParams) {
@@ -213,7 +288,8 @@ function fillAccess(access: Record<string, unknown>, accounts: Account[]): Recor
   if (access.allPsd2 || access.availableAccounts || access.availableAccountsWithBalance) return access;
   const refs = accounts.filter((a) => a.iban).map((a) => ({ iban: a.iban, currency: a.currency }));
   const out: Record<string, unknown> = { ...access };
-  for (const list of ['accounts', 'balances', 'transactions'] as const) if (Array.isArray(access[list])) out[list] = refs;
+  for (const list of ['accounts', 'balances', 'transactions'] as const)
+    if (Array.isArray(access[list])) out[list] = refs;
   if (!Array.isArray(out.accounts)) out.accounts = refs;
   return out;
 }

@@ -8,12 +8,24 @@ import { BANK_IDS, isBankId } from '../data/banks.js';
 import { OAuthService } from '../oauth/oauth.service.js';
 import { SandboxContext, type BankRuntime } from '../sandbox-context.js';
 
-const clockSchema = z.object({ now: z.iso.datetime({ offset: true }).optional(), scale: z.number().positive().max(1_000_000).optional() }).strict();
+const clockSchema = z
+  .object({ now: z.iso.datetime({ offset: true }).optional(), scale: z.number().positive().max(1_000_000).optional() })
+  .strict();
 const advanceSchema = z
-  .object({ seconds: z.number().optional(), minutes: z.number().optional(), hours: z.number().optional(), days: z.number().optional() })
+  .object({
+    seconds: z.number().optional(),
+    minutes: z.number().optional(),
+    hours: z.number().optional(),
+    days: z.number().optional(),
+  })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'give seconds, minutes, hours or days');
-const resetSchema = z.object({ clockStart: z.iso.datetime({ offset: true }).optional(), clockScale: z.number().positive().max(1_000_000).optional() }).strict();
+const resetSchema = z
+  .object({
+    clockStart: z.iso.datetime({ offset: true }).optional(),
+    clockScale: z.number().positive().max(1_000_000).optional(),
+  })
+  .strict();
 
 /**
  * The sandbox control (admin) API: PSUs and the summary oracle, clocks, fault knobs, access counters,
@@ -40,14 +52,22 @@ export class ControlController {
     }
     const parsed = schema.safeParse(req.body ?? {});
     if (!parsed.success) {
-      sendJson(reply, 400, { error: 'invalid_request', error_description: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+      sendJson(reply, 400, {
+        error: 'invalid_request',
+        error_description: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+      });
       return undefined;
     }
     return parsed.data;
   }
 
   private clockView(bank: BankRuntime) {
-    return { bank: bank.id, ...bank.clock.toJSON(), timeZone: bank.profile.timeZone, localDate: localDate(bank.now(), bank.profile.timeZone) };
+    return {
+      bank: bank.id,
+      ...bank.clock.toJSON(),
+      timeZone: bank.profile.timeZone,
+      localDate: localDate(bank.now(), bank.profile.timeZone),
+    };
   }
 
   @Get(':bank/sandbox/psus')
@@ -61,22 +81,37 @@ export class ControlController {
         password: p.password,
         otp: p.otp,
         name: p.name,
-        accounts: bank.data.accountsOf(p.username).map((a) => ({ accountId: a.id, kind: a.kind, currency: a.currency, nickname: a.nickname, identifiers: a.identifiers })),
+        accounts: bank.data.accountsOf(p.username).map((a) => ({
+          accountId: a.id,
+          kind: a.kind,
+          currency: a.currency,
+          nickname: a.nickname,
+          identifiers: a.identifiers,
+        })),
       })),
     });
   }
 
   @Get(':bank/sandbox/psus/:username/summary')
-  summary(@Param('bank') id: string, @Param('username') username: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  summary(
+    @Param('bank') id: string,
+    @Param('username') username: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     const bank = this.bankOr404(id, reply);
     if (!bank) return;
     if (!bank.data.psu(username)) return sendJson(reply, 404, { error: 'not_found', error_description: 'No such PSU' });
     const { from, at } = query(req);
-    if (from !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(from) || Number.isNaN(Date.parse(from)))) return sendJson(reply, 400, { error: 'invalid_request', error_description: 'from must be YYYY-MM-DD' });
+    if (from !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(from) || Number.isNaN(Date.parse(from))))
+      return sendJson(reply, 400, { error: 'invalid_request', error_description: 'from must be YYYY-MM-DD' });
     // `at`: the account as it stood at an earlier instant of the bank's clock (what a sync saw).
     const atMs = at === undefined ? bank.now() : Date.parse(at);
     if (at !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(at) || Number.isNaN(atMs) || atMs > bank.now())) {
-      return sendJson(reply, 400, { error: 'invalid_request', error_description: 'at must be an ISO instant no later than the bank clock' });
+      return sendJson(reply, 400, {
+        error: 'invalid_request',
+        error_description: 'at must be an ISO instant no later than the bank clock',
+      });
     }
     sendJson(reply, 200, bank.data.summary(username, atMs, from));
   }
@@ -101,7 +136,9 @@ export class ControlController {
     const bank = this.bankOr404(id, reply);
     const body = bank && this.body(req, reply, advanceSchema);
     if (!bank || !body) return;
-    bank.clock.advance(((body.days ?? 0) * 86_400 + (body.hours ?? 0) * 3600 + (body.minutes ?? 0) * 60 + (body.seconds ?? 0)) * 1000);
+    bank.clock.advance(
+      ((body.days ?? 0) * 86_400 + (body.hours ?? 0) * 3600 + (body.minutes ?? 0) * 60 + (body.seconds ?? 0)) * 1000,
+    );
     sendJson(reply, 200, this.clockView(bank));
   }
 
@@ -122,7 +159,8 @@ export class ControlController {
   advanceAll(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const body = this.body(req, reply, advanceSchema);
     if (!body) return;
-    const ms = ((body.days ?? 0) * 86_400 + (body.hours ?? 0) * 3600 + (body.minutes ?? 0) * 60 + (body.seconds ?? 0)) * 1000;
+    const ms =
+      ((body.days ?? 0) * 86_400 + (body.hours ?? 0) * 3600 + (body.minutes ?? 0) * 60 + (body.seconds ?? 0)) * 1000;
     for (const id of BANK_IDS) this.ctx.bank(id).clock.advance(ms);
     sendJson(reply, 200, { banks: BANK_IDS.map((id) => this.clockView(this.ctx.bank(id))) });
   }
@@ -168,7 +206,8 @@ export class ControlController {
     sendJson(reply, 200, {
       bank: bank.id,
       window: bank.profile.standard === 'obie' ? 'rolling24h' : 'calendarDay',
-      unattendedLimit: bank.profile.standard === 'obie' ? bank.faults.faults.unattendedPerDay : 'frequencyPerDay of the consent',
+      unattendedLimit:
+        bank.profile.standard === 'obie' ? bank.faults.faults.unattendedPerDay : 'frequencyPerDay of the consent',
       counters: bank.limiter.list(query(req).consentId, now),
     });
   }
@@ -194,7 +233,8 @@ export class ControlController {
     const bank = this.bankOr404(id, reply);
     if (!bank) return;
     const c = this.ctx.store.consents.get(consentId);
-    if (!c || c.bank !== bank.id) return sendJson(reply, 404, { error: 'not_found', error_description: 'No such consent' });
+    if (!c || c.bank !== bank.id)
+      return sendJson(reply, 404, { error: 'not_found', error_description: 'No such consent' });
     c.status = bank.profile.standard === 'obie' ? 'Revoked' : 'revokedByPsu';
     c.statusUpdatedAt = bank.now();
     this.oauth.revokeConsentTokens(c.id);
@@ -208,7 +248,8 @@ export class ControlController {
     const bank = this.bankOr404(id, reply);
     if (!bank) return;
     const c = this.ctx.store.consents.get(consentId);
-    if (!c || c.bank !== bank.id) return sendJson(reply, 404, { error: 'not_found', error_description: 'No such consent' });
+    if (!c || c.bank !== bank.id)
+      return sendJson(reply, 404, { error: 'not_found', error_description: 'No such consent' });
     const now = bank.now();
     if (bank.profile.standard === 'obie') c.expiresAt = now;
     else {

@@ -22,7 +22,11 @@ describe('AccessLimiter', () => {
     expect(l.record('c', 'b', 'balances', false, 1, t).allowed).toBe(true);
     expect(l.record('c', 'a', 'balances', false, 1, t).allowed).toBe(false);
     for (let i = 0; i < 10; i++) expect(l.record('c', 'a', 'balances', true, 1, t).allowed).toBe(true);
-    expect(l.list('c', t).find((c) => c.accountId === 'a' && c.resource === 'balances')).toMatchObject({ unattended: 1, psuPresent: 10, rejected429: 1 });
+    expect(l.list('c', t).find((c) => c.accountId === 'a' && c.resource === 'balances')).toMatchObject({
+      unattended: 1,
+      psuPresent: 10,
+      rejected429: 1,
+    });
   });
 
   it('resets a calendar-day budget at the bank’s local midnight, not UTC midnight', () => {

@@ -41,7 +41,14 @@ export class AccessLimiter {
     return c;
   }
 
-  record(consentId: string, accountId: string, resource: string, psuPresent: boolean, limit: number, nowMs: number): AccessDecision {
+  record(
+    consentId: string,
+    accountId: string,
+    resource: string,
+    psuPresent: boolean,
+    limit: number,
+    nowMs: number,
+  ): AccessDecision {
     const c = this.counter(consentId, accountId, resource);
     this.onChange();
     if (psuPresent) {
@@ -71,7 +78,10 @@ export class AccessLimiter {
   list(consentId?: string, nowMs?: number): (Omit<AccessCounter, 'unattendedAt'> & { unattendedInWindow: number })[] {
     return [...this.counters.values()]
       .filter((c) => !consentId || c.consentId === consentId)
-      .map(({ unattendedAt: _u, ...rest }) => ({ ...rest, unattendedInWindow: nowMs === undefined ? 0 : this.inWindow({ ...rest, unattendedAt: _u }, nowMs).length }));
+      .map(({ unattendedAt: _u, ...rest }) => ({
+        ...rest,
+        unattendedInWindow: nowMs === undefined ? 0 : this.inWindow({ ...rest, unattendedAt: _u }, nowMs).length,
+      }));
   }
 
   reset(): void {
@@ -85,6 +95,7 @@ export class AccessLimiter {
 
   restore(counters: AccessCounter[]): void {
     this.counters.clear();
-    for (const c of counters) this.counters.set(`${c.consentId}|${c.accountId}|${c.resource}`, { ...c, unattendedAt: [...c.unattendedAt] });
+    for (const c of counters)
+      this.counters.set(`${c.consentId}|${c.accountId}|${c.resource}`, { ...c, unattendedAt: [...c.unattendedAt] });
   }
 }

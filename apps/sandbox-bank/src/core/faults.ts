@@ -12,7 +12,13 @@ export const faultSchema = z
     malformedJsonRate: z.number().min(0).max(1).default(0),
     schemaViolationRate: z.number().min(0).max(1).default(0),
     /** Fail exactly the next N data-plane calls with this status (deterministic alternative to rates). */
-    failNext: z.object({ status: z.union([z.literal(500), z.literal(503), z.literal(429)]), count: z.number().int().min(1).max(1000) }).nullable().default(null),
+    failNext: z
+      .object({
+        status: z.union([z.literal(500), z.literal(503), z.literal(429)]),
+        count: z.number().int().min(1).max(1000),
+      })
+      .nullable()
+      .default(null),
     /** Only calls whose path contains this string are affected (default: every data-plane call). */
     pathContains: z.string().nullable().default(null),
     tokenLifetimeSeconds: z.number().int().min(1).max(31_536_000).nullable().default(null),
@@ -28,10 +34,15 @@ export type Faults = z.infer<typeof faultSchema>;
  * defaults in for the fields a partial schema leaves out, which would reset every other knob.
  */
 export const faultPatchSchema = z
-  .object(Object.fromEntries(Object.entries(faultSchema.shape).map(([key, field]) => [key, field.unwrap().optional()])) as { [K in keyof typeof faultSchema.shape]: z.ZodOptional<ReturnType<(typeof faultSchema.shape)[K]['unwrap']>> })
+  .object(
+    Object.fromEntries(Object.entries(faultSchema.shape).map(([key, field]) => [key, field.unwrap().optional()])) as {
+      [K in keyof typeof faultSchema.shape]: z.ZodOptional<ReturnType<(typeof faultSchema.shape)[K]['unwrap']>>;
+    },
+  )
   .strict();
 
-export type InjectedFault = { kind: 'status'; status: 500 | 503 | 429 } | { kind: 'malformed' } | { kind: 'schema' } | null;
+export type InjectedFault =
+  { kind: 'status'; status: 500 | 503 | 429 } | { kind: 'malformed' } | { kind: 'schema' } | null;
 
 /** What the store keeps of a bank's faults: the knobs, the injected counts and the draw position. */
 export interface FaultSnapshot {

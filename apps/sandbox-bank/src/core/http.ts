@@ -31,7 +31,8 @@ export function parseForm(text: string): Record<string, string | string[]> {
 export function installBodyParsers(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   if (fastify.hasContentTypeParser('application/json')) fastify.removeContentTypeParser('application/json');
-  if (fastify.hasContentTypeParser('application/x-www-form-urlencoded')) fastify.removeContentTypeParser('application/x-www-form-urlencoded');
+  if (fastify.hasContentTypeParser('application/x-www-form-urlencoded'))
+    fastify.removeContentTypeParser('application/x-www-form-urlencoded');
   app.useBodyParser('application/json', {}, (req, body, done) => {
     const text = body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
@@ -42,8 +43,12 @@ export function installBodyParsers(app: NestFastifyApplication): void {
     }
   });
   app.useBodyParser('application/jwt', {}, (_req, body, done) => done(null, body.toString('utf8')));
-  app.useBodyParser('application/x-www-form-urlencoded', {}, (_req, body, done) => done(null, parseForm(body.toString('utf8'))));
-  app.useBodyParser('*', {}, (req, _body, done) => done(null, new UnsupportedBody(String(req.headers['content-type']))));
+  app.useBodyParser('application/x-www-form-urlencoded', {}, (_req, body, done) =>
+    done(null, parseForm(body.toString('utf8'))),
+  );
+  app.useBodyParser('*', {}, (req, _body, done) =>
+    done(null, new UnsupportedBody(String(req.headers['content-type']))),
+  );
 }
 
 export function header(req: FastifyRequest, name: string): string | undefined {
@@ -57,14 +62,21 @@ export function query(req: FastifyRequest): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(q)) {
     const first: unknown = Array.isArray(v) ? v[0] : v;
-    out[k] = typeof first === 'string' ? first : typeof first === 'number' || typeof first === 'boolean' ? String(first) : undefined;
+    out[k] =
+      typeof first === 'string'
+        ? first
+        : typeof first === 'number' || typeof first === 'boolean'
+          ? String(first)
+          : undefined;
   }
   return out;
 }
 
 export function formOf(req: FastifyRequest): Record<string, string | string[]> {
   const b = req.body;
-  return b && typeof b === 'object' && !(b instanceof MalformedBody) && !(b instanceof UnsupportedBody) ? (b as Record<string, string | string[]>) : {};
+  return b && typeof b === 'object' && !(b instanceof MalformedBody) && !(b instanceof UnsupportedBody)
+    ? (b as Record<string, string | string[]>)
+    : {};
 }
 
 export function str(v: string | string[] | undefined): string | undefined {
@@ -85,11 +97,15 @@ export function peerCertificate(req: FastifyRequest): PeerCertificate | undefine
  * none was sent, `invalid` / `expired` when one was sent that the sandbox CA does not vouch for (the
  * mTLS listener asks for a certificate but lets the bank decide: rejectUnauthorized is false).
  */
-export function clientCertificate(req: FastifyRequest): { state: 'verified'; cert: PeerCertificate } | { state: 'missing' | 'invalid' | 'expired'; reason: string } {
+export function clientCertificate(
+  req: FastifyRequest,
+): { state: 'verified'; cert: PeerCertificate } | { state: 'missing' | 'invalid' | 'expired'; reason: string } {
   const socket = req.raw.socket as TLSSocket;
-  if (typeof socket.getPeerCertificate !== 'function') return { state: 'missing', reason: 'plain HTTP: no TLS client certificate' };
+  if (typeof socket.getPeerCertificate !== 'function')
+    return { state: 'missing', reason: 'plain HTTP: no TLS client certificate' };
   const cert = socket.getPeerCertificate();
-  if (!cert || Object.keys(cert).length === 0) return { state: 'missing', reason: 'no client certificate was presented' };
+  if (!cert || Object.keys(cert).length === 0)
+    return { state: 'missing', reason: 'no client certificate was presented' };
   if (socket.authorized) return { state: 'verified', cert };
   const error = String(socket.authorizationError ?? 'unverified');
   return { state: error === 'CERT_HAS_EXPIRED' ? 'expired' : 'invalid', reason: error };
@@ -105,7 +121,12 @@ export function interactionId(req: FastifyRequest): string {
 }
 
 /** Sends a JSON body exactly as given (string bodies go out verbatim: the malformed-JSON fault). */
-export function sendJson(reply: FastifyReply, status: number, body: unknown, contentType = 'application/json; charset=utf-8'): void {
+export function sendJson(
+  reply: FastifyReply,
+  status: number,
+  body: unknown,
+  contentType = 'application/json; charset=utf-8',
+): void {
   void reply
     .status(status)
     .header('content-type', contentType)
@@ -113,7 +134,11 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown, con
 }
 
 export function sendHtml(reply: FastifyReply, status: number, html: string): void {
-  void reply.status(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+  void reply
+    .status(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(html);
 }
 
 /** An error that knows how to render itself in its bank's own format. */

@@ -1,7 +1,14 @@
 import 'reflect-metadata';
 import { webcrypto, createHash, createPublicKey, type X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint, type JWK, type CryptoKey as JoseKey } from 'jose';
+import {
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  calculateJwkThumbprint,
+  type JWK,
+  type CryptoKey as JoseKey,
+} from 'jose';
 import type { SandboxStore } from './store.js';
 
 x509.cryptoProvider.set(webcrypto as never);
@@ -26,13 +33,20 @@ export async function signingKey(store: SandboxStore, name: string, alg = 'PS256
   }
   const kid = await calculateJwkThumbprint(privateJwk);
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = privateJwk;
-  return { kid, alg, privateKey: (await importJWK(privateJwk, alg)) as JoseKey, publicJwk: { ...pub, kid, alg, use: 'sig' } };
+  return {
+    kid,
+    alg,
+    privateKey: (await importJWK(privateJwk, alg)) as JoseKey,
+    publicJwk: { ...pub, kid, alg, use: 'sig' },
+  };
 }
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 function pem(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n');
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n');
   return `-----BEGIN ${label}-----\n${b64.trim()}\n-----END ${label}-----\n`;
 }
 
@@ -63,13 +77,14 @@ export class SandboxCa {
   }
 
   static async load(store: SandboxStore): Promise<SandboxCa> {
-    const saved = store.keys['ca'] as { key: webcrypto.JsonWebKey; pub: webcrypto.JsonWebKey; cert: string } | undefined;
+    const saved = store.keys['ca'] as
+      { key: webcrypto.JsonWebKey; pub: webcrypto.JsonWebKey; cert: string } | undefined;
     if (saved) {
       const privateKey = await webcrypto.subtle.importKey('jwk', saved.key, EC, true, ['sign']);
       const publicKey = await webcrypto.subtle.importKey('jwk', saved.pub, EC, true, ['verify']);
       return new SandboxCa({ privateKey, publicKey }, new x509.X509Certificate(saved.cert));
     }
-    const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']));
+    const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
     const now = Date.now();
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: '01',
@@ -93,20 +108,33 @@ export class SandboxCa {
   }
 
   /** Issues a certificate for `subjectDn`; with no public key given, creates the key pair too. */
-  async issue(options: { subjectDn: string; publicKeyPem?: string; server?: { dns: string[]; ips: string[] }; days?: number }): Promise<IssuedCertificate> {
+  async issue(options: {
+    subjectDn: string;
+    publicKeyPem?: string;
+    server?: { dns: string[]; ips: string[] };
+    days?: number;
+  }): Promise<IssuedCertificate> {
     let publicKey: webcrypto.CryptoKey;
     let privateKeyPem: string | undefined;
     if (options.publicKeyPem) {
       const type = createPublicKey(options.publicKeyPem).asymmetricKeyType;
       const alg = type === 'rsa' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : type === 'ec' ? EC : null;
       if (!alg) throw new Error('publicKeyPem must be an RSA or EC P-256 public key (SPKI PEM)');
-      publicKey = await webcrypto.subtle.importKey('spki', derOf(createPublicKey(options.publicKeyPem).export({ type: 'spki', format: 'pem' }).toString()), alg, true, ['verify']);
+      publicKey = await webcrypto.subtle.importKey(
+        'spki',
+        derOf(createPublicKey(options.publicKeyPem).export({ type: 'spki', format: 'pem' }).toString()),
+        alg,
+        true,
+        ['verify'],
+      );
     } else {
-      const pair = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']));
+      const pair = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
       publicKey = pair.publicKey;
       privateKeyPem = pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', pair.privateKey));
     }
-    const serialNumber = Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^[89a-f]/, '1');
+    const serialNumber = Buffer.from(webcrypto.getRandomValues(new Uint8Array(8)))
+      .toString('hex')
+      .replace(/^[89a-f]/, '1');
     const now = Date.now();
     const extensions: x509.Extension[] = [new x509.BasicConstraintsExtension(false, undefined, true)];
     if (options.server) {
@@ -152,7 +180,13 @@ export function parseDn(dn: string): Map<string, string> {
   for (const part of dn.split(/(?<!\\),/)) {
     const i = part.indexOf('=');
     if (i < 0) continue;
-    out.set(part.slice(0, i).trim().toUpperCase(), part.slice(i + 1).trim().replace(/\\,/g, ','));
+    out.set(
+      part.slice(0, i).trim().toUpperCase(),
+      part
+        .slice(i + 1)
+        .trim()
+        .replace(/\\,/g, ','),
+    );
   }
   return out;
 }

@@ -9,7 +9,18 @@ import type { Logger } from '@ais/observability';
 export const SANDBOX_SCHEMA = 'sandbox_bank';
 
 /** Every table has the same shape: (id text primary key, data jsonb, updated_at). */
-export const STATE_TABLES = ['meta', 'keys', 'banks', 'software', 'certificates', 'clients', 'consents', 'tokens', 'codes', 'sessions'] as const;
+export const STATE_TABLES = [
+  'meta',
+  'keys',
+  'banks',
+  'software',
+  'certificates',
+  'clients',
+  'consents',
+  'tokens',
+  'codes',
+  'sessions',
+] as const;
 export type StateTable = (typeof STATE_TABLES)[number];
 /** The whole state: table → id → row (any JSON value). */
 export type StateRows = Record<StateTable, Map<string, unknown>>;
@@ -38,7 +49,8 @@ const DDL = [
 
 type Written = Record<StateTable, Map<string, string>>;
 
-const emptyWritten = (): Written => Object.fromEntries(STATE_TABLES.map((t) => [t, new Map<string, string>()])) as Written;
+const emptyWritten = (): Written =>
+  Object.fromEntries(STATE_TABLES.map((t) => [t, new Map<string, string>()])) as Written;
 
 /**
  * The PostgreSQL side of the sandbox store: creates the schema, reads every row at start and writes
@@ -74,7 +86,9 @@ export class PgState {
         await client.query(DDL);
         const rows = {} as StateRows;
         for (const table of STATE_TABLES) {
-          const result = await client.query<{ id: string; data: unknown }>(`SELECT id, data FROM ${SANDBOX_SCHEMA}.${table}`);
+          const result = await client.query<{ id: string; data: unknown }>(
+            `SELECT id, data FROM ${SANDBOX_SCHEMA}.${table}`,
+          );
           rows[table] = new Map(result.rows.map((r) => [r.id, r.data]));
           // The store keeps these very objects, so their JSON text is what the database holds.
           this.written[table] = new Map(result.rows.map((r) => [r.id, JSON.stringify(r.data)]));
@@ -107,7 +121,11 @@ export class PgState {
         if (this.failing) this.logger.info('sandbox state: writing to PostgreSQL again');
         this.failing = false;
       } catch (err) {
-        if (!this.failing) this.logger.error({ err }, 'sandbox state: write to PostgreSQL failed; the banks go on from memory and the write is retried with the next change');
+        if (!this.failing)
+          this.logger.error(
+            { err },
+            'sandbox state: write to PostgreSQL failed; the banks go on from memory and the write is retried with the next change',
+          );
         else this.logger.warn({ err }, 'sandbox state: write to PostgreSQL failed again');
         this.failing = true;
       } finally {

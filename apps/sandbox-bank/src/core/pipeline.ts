@@ -27,7 +27,13 @@ export interface Ok {
  * Runs a bank handler: adds latency and injected failures (fault knobs), renders BankHttpErrors in
  * the bank's format, and corrupts successful JSON bodies when the malformed / schema faults say so.
  */
-export async function runBankCall(bank: BankRuntime, req: FastifyRequest, reply: FastifyReply, options: PipelineOptions, handler: () => Promise<Ok> | Ok): Promise<void> {
+export async function runBankCall(
+  bank: BankRuntime,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  options: PipelineOptions,
+  handler: () => Promise<Ok> | Ok,
+): Promise<void> {
   for (const [k, v] of Object.entries(options.headers)) void reply.header(k, v);
   const path = req.url.split('?')[0];
   try {
@@ -45,7 +51,8 @@ export async function runBankCall(bank: BankRuntime, req: FastifyRequest, reply:
       return;
     }
     const bodyFault = options.faults ? bank.faults.drawBody(path) : null;
-    if (bodyFault?.kind === 'malformed') return sendJson(reply, ok.status, JSON.stringify(ok.body).slice(0, 40) + '{"broken');
+    if (bodyFault?.kind === 'malformed')
+      return sendJson(reply, ok.status, JSON.stringify(ok.body).slice(0, 40) + '{"broken');
     if (bodyFault?.kind === 'schema') return sendJson(reply, ok.status, violateSchema(ok.body));
     sendJson(reply, ok.status, ok.body);
   } catch (e) {

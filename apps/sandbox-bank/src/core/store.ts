@@ -3,7 +3,8 @@ import type { Logger } from '@ais/observability';
 import type { BankId } from '../data/banks.js';
 import { PgState, type StateRows } from './pg-state.js';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'none';
+export type ClientAuthMethod =
+  'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'none';
 
 export interface ClientRecord {
   clientId: string;
@@ -157,7 +158,11 @@ export class SandboxStore {
    * runs `init` (which creates missing keys and settles the clocks) and writes the result, all under
    * an advisory lock, so two sandboxes starting at once on one database end up with the same keys.
    */
-  static async open(databaseUrl: string, logger: Logger, init: (store: SandboxStore) => Promise<void>): Promise<SandboxStore> {
+  static async open(
+    databaseUrl: string,
+    logger: Logger,
+    init: (store: SandboxStore) => Promise<void>,
+  ): Promise<SandboxStore> {
     const pg = new PgState(databaseUrl, logger);
     try {
       let store!: SandboxStore;
@@ -239,7 +244,16 @@ export class SandboxStore {
 
   /** Forgets everything (POST /sandbox/reset); the next write replaces every table. */
   clear(): void {
-    for (const map of [this.clients, this.consents, this.tokens, this.codes, this.sessions, this.software, this.certificates]) map.clear();
+    for (const map of [
+      this.clients,
+      this.consents,
+      this.tokens,
+      this.codes,
+      this.sessions,
+      this.software,
+      this.certificates,
+    ])
+      map.clear();
     this.keys = {};
     this.loadedBanks = {};
     this.pg?.rewriteAll();

@@ -9,8 +9,12 @@ describe('bank-local calendar', () => {
   });
 
   it('follows daylight saving in London', () => {
-    expect(new Date(localInstant(dateToDayNumber('2026-07-01'), 9 * 60, 'Europe/London')).toISOString()).toBe('2026-07-01T08:00:00.000Z');
-    expect(new Date(localInstant(dateToDayNumber('2026-01-15'), 9 * 60, 'Europe/London')).toISOString()).toBe('2026-01-15T09:00:00.000Z');
+    expect(new Date(localInstant(dateToDayNumber('2026-07-01'), 9 * 60, 'Europe/London')).toISOString()).toBe(
+      '2026-07-01T08:00:00.000Z',
+    );
+    expect(new Date(localInstant(dateToDayNumber('2026-01-15'), 9 * 60, 'Europe/London')).toISOString()).toBe(
+      '2026-01-15T09:00:00.000Z',
+    );
     expect(localDayNumber(Date.parse('2026-07-01T23:30:00Z'), 'Europe/London')).toBe(dateToDayNumber('2026-07-02'));
   });
 });

@@ -5,7 +5,8 @@ import type { Account, Identifier } from './model.js';
 
 export const BANK_IDS = ['allstar', 'alsalam', 'saltbank'] as const;
 export type BankId = (typeof BANK_IDS)[number];
-export const isBankId = (v: unknown): v is BankId => typeof v === 'string' && (BANK_IDS as readonly string[]).includes(v);
+export const isBankId = (v: unknown): v is BankId =>
+  typeof v === 'string' && (BANK_IDS as readonly string[]).includes(v);
 
 export type AccountKind = 'current' | 'savings' | 'credit_card' | 'business';
 
@@ -113,7 +114,9 @@ export const BANKS: Record<BankId, BankProfile> = {
       a.pan
         ? [{ scheme: 'UK.OBIE.PAN', identification: a.pan, name: a.ownerName }]
         : [{ scheme: 'UK.OBIE.SortCodeAccountNumber', identification: a.sortCodeAccountNumber!, name: a.ownerName }],
-    counterpartyAccount: (rng) => ({ sortCodeAccountNumber: `${rng.pick(['200000', '309950', '556611'])}${rng.digits(8)}` }),
+    counterpartyAccount: (rng) => ({
+      sortCodeAccountNumber: `${rng.pick(['200000', '309950', '556611'])}${rng.digits(8)}`,
+    }),
     psus: [
       {
         username: 'alice',
@@ -169,7 +172,8 @@ export const BANKS: Record<BankId, BankProfile> = {
     cardBin: '599995',
     accountNumbers: (rng) => ({ iban: iban('BH', `ALSA${rng.digits(14)}`) }),
     // Seed 003: bare scheme names ("IBAN", "PAN"), and the PAN already masked by the bank.
-    identifiers: (a) => (a.maskedPan ? [{ scheme: 'PAN', identification: a.maskedPan }] : [{ scheme: 'IBAN', identification: a.iban! }]),
+    identifiers: (a) =>
+      a.maskedPan ? [{ scheme: 'PAN', identification: a.maskedPan }] : [{ scheme: 'IBAN', identification: a.iban! }],
     counterpartyAccount: (rng) => ({ iban: iban('BH', `${rng.pick(['NBOB', 'BBKU', 'KFHB'])}${rng.digits(14)}`) }),
     psus: [
       {
@@ -232,7 +236,9 @@ export const BANKS: Record<BankId, BankProfile> = {
       { scheme: 'iban', identification: a.iban! },
       { scheme: 'bban', identification: a.bban! },
     ],
-    counterpartyAccount: (rng) => ({ iban: iban('DE', `${rng.pick(['10070000', '20041111', '43060967'])}${rng.digits(10)}`) }),
+    counterpartyAccount: (rng) => ({
+      iban: iban('DE', `${rng.pick(['10070000', '20041111', '43060967'])}${rng.digits(10)}`),
+    }),
     psus: [
       {
         username: 'max',

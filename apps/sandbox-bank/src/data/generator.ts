@@ -94,7 +94,13 @@ function openingBalance(rng: Rng, kind: AccountKind, currency: string): Decimal 
   }
 }
 
-function recurringOf(profile: BankProfile, seed: string, a: Account, siblings: Account[], epochDay: number): Recurring[] {
+function recurringOf(
+  profile: BankProfile,
+  seed: string,
+  a: Account,
+  siblings: Account[],
+  epochDay: number,
+): Recurring[] {
   const rng = new Rng(seed, profile.id, a.id, 'recurring');
   const m = profile.market;
   const c = a.currency;
@@ -144,10 +150,32 @@ function recurringOf(profile: BankProfile, seed: string, a: Account, siblings: A
       });
     }
   } else if (a.kind === 'savings') {
-    add({ kind: 'savings_in', instrument: 'credit_transfer', dayOfMonth: 26, amount: fixed('200', c), counterparty: a.ownerName, reference: 'MONTHLY SAVINGS' });
-    add({ kind: 'interest', instrument: 'interest', dayOfMonth: 1, amount: null, counterparty: profile.name, reference: 'INTEREST' });
+    add({
+      kind: 'savings_in',
+      instrument: 'credit_transfer',
+      dayOfMonth: 26,
+      amount: fixed('200', c),
+      counterparty: a.ownerName,
+      reference: 'MONTHLY SAVINGS',
+    });
+    add({
+      kind: 'interest',
+      instrument: 'interest',
+      dayOfMonth: 1,
+      amount: null,
+      counterparty: profile.name,
+      reference: 'INTEREST',
+    });
   } else if (a.kind === 'credit_card') {
-    add({ kind: 'card_repayment', instrument: 'direct_debit', dayOfMonth: 20, amount: null, counterparty: 'PAYMENT RECEIVED - THANK YOU', reference: 'CARD PAYMENT', mandateId: `CC${rng.digits(10)}` });
+    add({
+      kind: 'card_repayment',
+      instrument: 'direct_debit',
+      dayOfMonth: 20,
+      amount: null,
+      counterparty: 'PAYMENT RECEIVED - THANK YOU',
+      reference: 'CARD PAYMENT',
+      mandateId: `CC${rng.digits(10)}`,
+    });
   } else {
     add({
       kind: 'supplier',
@@ -203,7 +231,10 @@ export class DayGenerator {
       let amount: Decimal;
       let fx: Txn['fx'];
       if (foreign) {
-        const instructed = roundTo(new Decimal(merchant.min + rng.next() * (merchant.max - merchant.min)), foreign.currency === 'BHD' ? 'BHD' : 'EUR');
+        const instructed = roundTo(
+          new Decimal(merchant.min + rng.next() * (merchant.max - merchant.min)),
+          foreign.currency === 'BHD' ? 'BHD' : 'EUR',
+        );
         const base = FX_TO[a.currency]?.[foreign.currency] ?? 1;
         const rate = new Decimal(base).times(1 + 0.02 * Math.sin(day / 29)).toDecimalPlaces(6);
         amount = roundTo(instructed.times(rate), a.currency).neg();
@@ -216,13 +247,29 @@ export class DayGenerator {
         // A genuinely identical second payment: same merchant, amount and time (two coffees).
         const twin = this.cardTxn(a, day, out.length, rng, 'card', originMs, amount, merchant, fx);
         const first = out[out.length - 1];
-        out.push({ ...twin, bookingMs: first.bookingMs, bookingDay: first.bookingDay, reference: first.reference === null ? null : twin.reference });
+        out.push({
+          ...twin,
+          bookingMs: first.bookingMs,
+          bookingDay: first.bookingDay,
+          reference: first.reference === null ? null : twin.reference,
+        });
       }
     }
     if (count > 0 && rng.chance(0.03)) {
       const merchant = weighted(rng, market.merchants);
       const originMs = localInstant(day, rng.int(600, 1200), this.profile.timeZone);
-      out.push(this.cardTxn(a, day, out.length, rng, 'card_refund', originMs, money(rng, merchant.min, merchant.max, a.currency), merchant));
+      out.push(
+        this.cardTxn(
+          a,
+          day,
+          out.length,
+          rng,
+          'card_refund',
+          originMs,
+          money(rng, merchant.min, merchant.max, a.currency),
+          merchant,
+        ),
+      );
     }
     return out;
   }
@@ -272,7 +319,12 @@ export class DayGenerator {
   }
 
   /** Recurring entries (salary, rent, DDs, interest, repayments) on a day; `cardSpend` answers last month's card total. */
-  recurringEvents(a: Account, day: number, cardSpend: (year: number, month: number) => Decimal, balanceBefore: () => Decimal): Txn[] {
+  recurringEvents(
+    a: Account,
+    day: number,
+    cardSpend: (year: number, month: number) => Decimal,
+    balanceBefore: () => Decimal,
+  ): Txn[] {
     const out: Txn[] = [];
     const { year, month, day: dom, daysInMonth } = monthDay(day);
     const dow = dayOfWeek(day);
@@ -314,12 +366,20 @@ export class DayGenerator {
         currency: a.currency,
         bookedId: this.bankId(rng, key, 'b'),
         pendingId: null,
-        reference: r.kind === 'interest' ? null : `${r.reference} ${String(month).padStart(2, '0')}/${year}`.slice(0, 35),
+        reference:
+          r.kind === 'interest' ? null : `${r.reference} ${String(month).padStart(2, '0')}/${year}`.slice(0, 35),
         description: r.kind === 'interest' ? 'CREDIT INTEREST' : `${r.counterparty}`,
-        counterparty: { name: r.counterparty, iban: r.counterpartyIban, sortCodeAccountNumber: r.counterpartySortCodeAccount },
+        counterparty: {
+          name: r.counterparty,
+          iban: r.counterpartyIban,
+          sortCodeAccountNumber: r.counterpartySortCodeAccount,
+        },
         mandateId: r.mandateId,
         recurringId: r.id,
-        endToEndId: r.instrument === 'interest' ? undefined : `E2E${stableId(9, this.seed, key, 'e2e').replace(/[-_]/g, '0')}`.slice(0, 35),
+        endToEndId:
+          r.instrument === 'interest'
+            ? undefined
+            : `E2E${stableId(9, this.seed, key, 'e2e').replace(/[-_]/g, '0')}`.slice(0, 35),
       });
     }
     if (a.kind === 'business') {

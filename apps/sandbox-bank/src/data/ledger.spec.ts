@@ -11,13 +11,18 @@ const fresh = (bank: keyof typeof BANKS, seed = 'unit-seed') => new BankData(BAN
 describe('generated bank data', () => {
   it('is the same for the same seed, whichever order days are first looked at', () => {
     const a = fresh('allstar');
-    const reference = a.ledger(a.accounts[0].id).booked(NOW, Date.parse('2026-01-01T00:00:00Z')).map((t) => [t.key, t.amount.toString(), t.bookedId]);
+    const reference = a
+      .ledger(a.accounts[0].id)
+      .booked(NOW, Date.parse('2026-01-01T00:00:00Z'))
+      .map((t) => [t.key, t.amount.toString(), t.bookedId]);
     fc.assert(
       fc.property(fc.shuffledSubarray([0, 10, 40, 200, 500, 700], { minLength: 1 }), (days) => {
         const b = fresh('allstar');
         const ledger = b.ledger(b.accounts[0].id);
         for (const d of days) ledger.bookedOn(EPOCH + d);
-        const again = ledger.booked(NOW, Date.parse('2026-01-01T00:00:00Z')).map((t) => [t.key, t.amount.toString(), t.bookedId]);
+        const again = ledger
+          .booked(NOW, Date.parse('2026-01-01T00:00:00Z'))
+          .map((t) => [t.key, t.amount.toString(), t.bookedId]);
         expect(again).toEqual(reference);
       }),
       { numRuns: 5 },
@@ -110,7 +115,8 @@ describe('generated bank data', () => {
       }
       expect(a.wireQuirks).toBe(true);
       for (const t of quirky) {
-        if (t.wireQuirk === 'noCreditDebitIndicator') expect([t.kind, t.amount.isPositive()]).toEqual(['invoice_in', true]);
+        if (t.wireQuirk === 'noCreditDebitIndicator')
+          expect([t.kind, t.amount.isPositive()]).toEqual(['invoice_in', true]);
         else expect([t.kind, t.fx !== undefined]).toEqual(['card', true]);
       }
       // Exactly those: every invoice credit and every FX card payment of layla, nothing else.
@@ -120,7 +126,13 @@ describe('generated bank data', () => {
     }
     for (const bank of ['allstar', 'saltbank'] as const) {
       const other = fresh(bank);
-      for (const a of other.accounts) expect(other.ledger(a.id).booked(NOW, from).some((t) => t.wireQuirk !== undefined)).toBe(false);
+      for (const a of other.accounts)
+        expect(
+          other
+            .ledger(a.id)
+            .booked(NOW, from)
+            .some((t) => t.wireQuirk !== undefined),
+        ).toBe(false);
     }
   });
 });

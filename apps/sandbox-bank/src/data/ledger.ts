@@ -74,7 +74,8 @@ export class AccountLedger {
     let txns = this.bookedDays.get(day);
     if (!txns) {
       txns = [];
-      for (let d = day - MAX_LAG_DAYS; d <= day; d++) for (const t of this.generated(d)) if (t.bookingDay === day) txns.push(t);
+      for (let d = day - MAX_LAG_DAYS; d <= day; d++)
+        for (const t of this.generated(d)) if (t.bookingDay === day) txns.push(t);
       txns.sort((a, b) => a.bookingMs - b.bookingMs || (a.key < b.key ? -1 : 1));
       this.bookedDays.set(day, txns);
     }
@@ -106,7 +107,10 @@ export class AccountLedger {
   /** Booked transactions with bookingMs in [fromMs, toMs] and ≤ now, oldest first. */
   booked(nowMs: number, fromMs = -Infinity, toMs = Infinity): TxnView[] {
     const today = localDayNumber(nowMs, this.timeZone);
-    const start = Math.max(this.visibleStartDay(nowMs), Number.isFinite(fromMs) ? localDayNumber(fromMs, this.timeZone) - 1 : -Infinity);
+    const start = Math.max(
+      this.visibleStartDay(nowMs),
+      Number.isFinite(fromMs) ? localDayNumber(fromMs, this.timeZone) - 1 : -Infinity,
+    );
     const end = Math.min(today, Number.isFinite(toMs) ? localDayNumber(toMs, this.timeZone) + 1 : Infinity);
     const visible = this.visibleStartDay(nowMs);
     const out: TxnView[] = [];
@@ -137,7 +141,6 @@ export class AccountLedger {
     return this.pending(nowMs).reduce((s, t) => s.plus(t.amount), new Decimal(0));
   }
 }
-
 
 /** Everything deterministic about one bank: PSUs, accounts and their ledgers. */
 export class BankData {
@@ -181,7 +184,11 @@ export class BankData {
         const ledger = this.ledger(a.id);
         const booked = ledger.booked(nowMs).filter((t) => t.bookingDay >= fromDay);
         const pending = ledger.pending(nowMs).filter((t) => t.originDay >= fromDay);
-        const sum = (ts: TxnView[]) => formatAmount(ts.reduce((s, t) => s.plus(t.amount), new Decimal(0)), a.currency);
+        const sum = (ts: TxnView[]) =>
+          formatAmount(
+            ts.reduce((s, t) => s.plus(t.amount), new Decimal(0)),
+            a.currency,
+          );
         return {
           accountId: a.id,
           currency: a.currency,

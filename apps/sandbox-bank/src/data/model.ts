@@ -9,14 +9,7 @@ export interface Identifier {
 }
 
 export type RecurringKind =
-  | 'salary'
-  | 'rent'
-  | 'bill'
-  | 'savings_out'
-  | 'savings_in'
-  | 'interest'
-  | 'card_repayment'
-  | 'supplier';
+  'salary' | 'rent' | 'bill' | 'savings_out' | 'savings_in' | 'interest' | 'card_repayment' | 'supplier';
 
 /** A standing order, direct debit or regular credit: drives both transactions and the SO/DD endpoints. */
 export interface Recurring {

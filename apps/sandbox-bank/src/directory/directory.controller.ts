@@ -10,7 +10,10 @@ const jwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())).m
 const softwareSchema = z
   .object({
     client_name: z.string().min(1).max(100).default('Sandbox TPP'),
-    org_id: z.string().regex(/^[0-9a-zA-Z]{1,18}$/).optional(),
+    org_id: z
+      .string()
+      .regex(/^[0-9a-zA-Z]{1,18}$/)
+      .optional(),
     redirect_uris: z.array(z.url()).min(1),
     jwks: jwksSchema,
     roles: z.array(z.enum(['AISP', 'PISP', 'CBPII'])).default(['AISP']),
@@ -48,9 +51,16 @@ export class DirectoryController {
 
   @Post('software-statements')
   async createSoftware(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    if (req.body instanceof MalformedBody || typeof req.body !== 'object' || req.body === null) return this.fail(reply, 400, 'invalid_request', 'Send a JSON body');
+    if (req.body instanceof MalformedBody || typeof req.body !== 'object' || req.body === null)
+      return this.fail(reply, 400, 'invalid_request', 'Send a JSON body');
     const parsed = softwareSchema.safeParse(req.body);
-    if (!parsed.success) return this.fail(reply, 400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!parsed.success)
+      return this.fail(
+        reply,
+        400,
+        'invalid_request',
+        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
     for (const key of parsed.data.jwks.keys) {
       if ('d' in key || 'p' in key) return this.fail(reply, 400, 'invalid_request', 'jwks must hold public keys only');
     }
@@ -85,7 +95,12 @@ export class DirectoryController {
       .setIssuedAt()
       .setJti(randomBytes(16).toString('hex'))
       .sign(this.ctx.directoryKey.privateKey);
-    sendJson(reply, 201, { software_id: softwareId, org_id: orgId, software_statement: ssa, software_jwks_endpoint: jwksEndpoint });
+    sendJson(reply, 201, {
+      software_id: softwareId,
+      org_id: orgId,
+      software_statement: ssa,
+      software_jwks_endpoint: jwksEndpoint,
+    });
   }
 
   @Get('software/:softwareId/jwks')
@@ -99,12 +114,27 @@ export class DirectoryController {
   @Post('certificates')
   async issueCertificate(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const parsed = certificateSchema.safeParse(req.body);
-    if (!parsed.success) return this.fail(reply, 400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!parsed.success)
+      return this.fail(
+        reply,
+        400,
+        'invalid_request',
+        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
     const software = this.ctx.store.software.get(parsed.data.software_id);
     if (!software) return this.fail(reply, 404, 'not_found', 'No such software statement');
     try {
-      const issued = await this.ctx.ca.issue({ subjectDn: `CN=${software.softwareId}, OU=${software.orgId}, O=OpenBanking, C=GB`, publicKeyPem: parsed.data.public_key_pem });
-      this.ctx.store.certificates.set(issued.serialNumber, { serialNumber: issued.serialNumber, softwareId: software.softwareId, subjectDn: issued.subjectDn, thumbprintS256: issued.thumbprintS256, issuedAt: Date.now() });
+      const issued = await this.ctx.ca.issue({
+        subjectDn: `CN=${software.softwareId}, OU=${software.orgId}, O=OpenBanking, C=GB`,
+        publicKeyPem: parsed.data.public_key_pem,
+      });
+      this.ctx.store.certificates.set(issued.serialNumber, {
+        serialNumber: issued.serialNumber,
+        softwareId: software.softwareId,
+        subjectDn: issued.subjectDn,
+        thumbprintS256: issued.thumbprintS256,
+        issuedAt: Date.now(),
+      });
       this.ctx.store.changed();
       sendJson(reply, 201, {
         certificate_pem: issued.certificatePem,

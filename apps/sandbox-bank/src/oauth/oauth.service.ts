@@ -64,7 +64,8 @@ export class OAuthService {
     const software = local ? this.ctx.store.software.get(decodeURIComponent(local[1])) : undefined;
     if (software) return software.jwks;
     const res = await undiciRequest(client.jwksUri, { headersTimeout: 3000, bodyTimeout: 3000 });
-    if (res.statusCode !== 200) throw new OAuthError('invalid_client', `The client's jwks_uri answered ${res.statusCode}`);
+    if (res.statusCode !== 200)
+      throw new OAuthError('invalid_client', `The client's jwks_uri answered ${res.statusCode}`);
     return (await res.body.json()) as JSONWebKeySet;
   }
 
@@ -73,7 +74,12 @@ export class OAuthService {
    * client_secret_post, private_key_jwt (RFC 7523 assertion, aud = token endpoint or issuer),
    * tls_client_auth (RFC 8705, subject DN of the mTLS client certificate) or none (PKCE clients).
    */
-  async authenticate(bank: BankRuntime, req: FastifyRequest, tokenEndpoints: string[], allowed: ClientAuthMethod[]): Promise<AuthenticatedClient> {
+  async authenticate(
+    bank: BankRuntime,
+    req: FastifyRequest,
+    tokenEndpoints: string[],
+    allowed: ClientAuthMethod[],
+  ): Promise<AuthenticatedClient> {
     const form = formOf(req);
     const cert = peerCertificate(req);
     const thumb = cert ? certThumbprint(cert) : undefined;
@@ -86,16 +92,19 @@ export class OAuthService {
       const id = decodeURIComponent(decoded.slice(0, i));
       const secret = decodeURIComponent(decoded.slice(i + 1));
       client = this.client(bank.id, id);
-      if (!client?.clientSecret || i < 0 || !safeEqual(secret, client.clientSecret)) throw this.invalidClient('Client authentication failed');
+      if (!client?.clientSecret || i < 0 || !safeEqual(secret, client.clientSecret))
+        throw this.invalidClient('Client authentication failed');
       method = 'client_secret_basic';
     } else if (str(form.client_assertion_type) !== undefined || str(form.client_assertion) !== undefined) {
-      if (str(form.client_assertion_type) !== ASSERTION_TYPE) throw new OAuthError('invalid_request', `client_assertion_type must be ${ASSERTION_TYPE}`);
+      if (str(form.client_assertion_type) !== ASSERTION_TYPE)
+        throw new OAuthError('invalid_request', `client_assertion_type must be ${ASSERTION_TYPE}`);
       const assertion = str(form.client_assertion) ?? '';
       const unverified = decodeJwtPayload(assertion);
       const id = typeof unverified?.sub === 'string' ? unverified.sub : undefined;
       client = this.client(bank.id, id);
       if (!client) throw this.invalidClient('Unknown client in client_assertion');
-      if (str(form.client_id) && str(form.client_id) !== client.clientId) throw this.invalidClient('client_id does not match the assertion');
+      if (str(form.client_id) && str(form.client_id) !== client.clientId)
+        throw this.invalidClient('client_id does not match the assertion');
       try {
         await jwtVerify(assertion, createLocalJWKSet(await this.clientJwks(client)), {
           issuer: client.clientId,
@@ -113,18 +122,26 @@ export class OAuthService {
       method = 'private_key_jwt';
     } else if (str(form.client_secret) !== undefined) {
       client = this.client(bank.id, str(form.client_id));
-      if (!client?.clientSecret || !safeEqual(str(form.client_secret)!, client.clientSecret)) throw this.invalidClient('Client authentication failed');
+      if (!client?.clientSecret || !safeEqual(str(form.client_secret)!, client.clientSecret))
+        throw this.invalidClient('Client authentication failed');
       method = 'client_secret_post';
     } else {
       client = this.client(bank.id, str(form.client_id));
       if (!client) throw this.invalidClient('Unknown client_id');
       if (client.authMethod === 'tls_client_auth') {
-        if (!cert) throw this.invalidClient('tls_client_auth needs a client certificate issued by the sandbox CA (use the mTLS port)');
-        if (!client.tlsSubjectDn || !sameDn(client.tlsSubjectDn, dnOf(cert.subject))) throw this.invalidClient('The client certificate subject does not match tls_client_auth_subject_dn');
+        if (!cert)
+          throw this.invalidClient(
+            'tls_client_auth needs a client certificate issued by the sandbox CA (use the mTLS port)',
+          );
+        if (!client.tlsSubjectDn || !sameDn(client.tlsSubjectDn, dnOf(cert.subject)))
+          throw this.invalidClient('The client certificate subject does not match tls_client_auth_subject_dn');
         method = 'tls_client_auth';
       } else method = 'none';
     }
-    if (method !== client.authMethod && !(client.authMethod === 'client_secret_basic' && method === 'client_secret_post' && bank.id === 'saltbank')) {
+    if (
+      method !== client.authMethod &&
+      !(client.authMethod === 'client_secret_basic' && method === 'client_secret_post' && bank.id === 'saltbank')
+    ) {
       throw this.invalidClient(`This client is registered for ${client.authMethod}, not ${method}`);
     }
     if (!allowed.includes(method)) throw this.invalidClient(`${method} is not supported here`);
@@ -144,10 +161,12 @@ export class OAuthService {
 
   takeCode(bank: BankRuntime, code: string | undefined, clientId: string): CodeRecord {
     const rec = code ? this.ctx.store.codes.get(code) : undefined;
-    if (!rec || rec.bank !== bank.id || rec.clientId !== clientId) throw new OAuthError('invalid_grant', 'Unknown authorization code');
+    if (!rec || rec.bank !== bank.id || rec.clientId !== clientId)
+      throw new OAuthError('invalid_grant', 'Unknown authorization code');
     if (rec.used) {
       // RFC 6749 §4.1.2: a replayed code revokes what it issued.
-      for (const t of this.ctx.store.tokens.values()) if (t.consentId === rec.consentId && t.clientId === clientId) t.revoked = true;
+      for (const t of this.ctx.store.tokens.values())
+        if (t.consentId === rec.consentId && t.clientId === clientId) t.revoked = true;
       throw new OAuthError('invalid_grant', 'Authorization code already used');
     }
     if (rec.expiresAt < bank.now()) throw new OAuthError('invalid_grant', 'Authorization code expired');
@@ -160,7 +179,10 @@ export class OAuthService {
     return bank.faults.faults.tokenLifetimeSeconds ?? ACCESS_TTL[bank.id];
   }
 
-  issueToken(bank: BankRuntime, t: Omit<TokenRecord, 'token' | 'expiresAt' | 'bank'> & { ttlSeconds: number; token?: string }): TokenRecord {
+  issueToken(
+    bank: BankRuntime,
+    t: Omit<TokenRecord, 'token' | 'expiresAt' | 'bank'> & { ttlSeconds: number; token?: string },
+  ): TokenRecord {
     const token = t.token ?? randomBytes(32).toString('base64url');
     const { ttlSeconds, ...rest } = t;
     const rec: TokenRecord = { ...rest, token, bank: bank.id, expiresAt: bank.now() + ttlSeconds * 1000 };
@@ -172,14 +194,17 @@ export class OAuthService {
   /** A valid, unexpired, unrevoked access token of this bank, or undefined. */
   accessToken(bank: BankRuntime, token: string | undefined): TokenRecord | undefined {
     const rec = token ? this.ctx.store.tokens.get(token) : undefined;
-    if (!rec || rec.bank !== bank.id || rec.kind !== 'access' || rec.revoked || rec.expiresAt <= bank.now()) return undefined;
+    if (!rec || rec.bank !== bank.id || rec.kind !== 'access' || rec.revoked || rec.expiresAt <= bank.now())
+      return undefined;
     return rec;
   }
 
   refreshToken(bank: BankRuntime, token: string | undefined, clientId: string): TokenRecord {
     const rec = token ? this.ctx.store.tokens.get(token) : undefined;
-    if (!rec || rec.bank !== bank.id || rec.kind !== 'refresh' || rec.clientId !== clientId) throw new OAuthError('invalid_grant', 'Unknown refresh token');
-    if (rec.revoked || rec.expiresAt <= bank.now()) throw new OAuthError('invalid_grant', 'Refresh token expired or revoked');
+    if (!rec || rec.bank !== bank.id || rec.kind !== 'refresh' || rec.clientId !== clientId)
+      throw new OAuthError('invalid_grant', 'Unknown refresh token');
+    if (rec.revoked || rec.expiresAt <= bank.now())
+      throw new OAuthError('invalid_grant', 'Refresh token expired or revoked');
     return rec;
   }
 
@@ -190,7 +215,17 @@ export class OAuthService {
   }
 
   /** id_token signed by the bank (PS256 at Allstar), with c_hash / s_hash per OIDC Core §3.3.2.11. */
-  async idToken(bank: BankRuntime, claims: { clientId: string; consentId: string; nonce?: string; code?: string; state?: string; accessToken?: string }): Promise<string> {
+  async idToken(
+    bank: BankRuntime,
+    claims: {
+      clientId: string;
+      consentId: string;
+      nonce?: string;
+      code?: string;
+      state?: string;
+      accessToken?: string;
+    },
+  ): Promise<string> {
     const alg = bank.signing.alg;
     const payload: Record<string, unknown> = {
       sub: claims.consentId,

@@ -8,12 +8,17 @@ export const ALSALAM_QUIRKS: { path: RegExp; keyword: string; missingProperty?: 
   { path: /^\/Links$/, keyword: 'type', why: '"Links": null on every read response' },
   { path: /^\/Data\/Balance\/\d+\/Type$/, keyword: 'enum', why: 'balance types Available, Closing, Outstanding' },
   { path: /^\/Data\/Balance\/\d+\/CreditLine$/, keyword: 'type', why: 'CreditLine is one object, not an array' },
-  { path: /^\/Data\/Transaction\/\d+\/ProprietaryBankTransactionCode$/, keyword: 'required', missingProperty: 'Code', why: 'ProprietaryBankTransactionCode is {} for transfers' },
+  {
+    path: /^\/Data\/Transaction\/\d+\/ProprietaryBankTransactionCode$/,
+    keyword: 'required',
+    missingProperty: 'Code',
+    why: 'ProprietaryBankTransactionCode is {} for transfers',
+  },
   {
     path: /^\/Data\/Transaction\/\d+$/,
     keyword: 'required',
     missingProperty: 'CreditDebitIndicator',
-    why: 'a transaction without CreditDebitIndicator (seed 003; layla\'s incoming invoice payments): the unsigned Amount cannot say which way the money went',
+    why: "a transaction without CreditDebitIndicator (seed 003; layla's incoming invoice payments): the unsigned Amount cannot say which way the money went",
   },
 ];
 

@@ -35,7 +35,9 @@ export class ObieError extends BankHttpError {
       Code: CODES[this.status] ?? String(this.status),
       Id: randomUUID(),
       Message: this.message.slice(0, 500),
-      Errors: [{ ErrorCode: this.errorCode, Message: this.message.slice(0, 500), ...(this.path ? { Path: this.path } : {}) }],
+      Errors: [
+        { ErrorCode: this.errorCode, Message: this.message.slice(0, 500), ...(this.path ? { Path: this.path } : {}) },
+      ],
     };
   }
 

@@ -12,13 +12,21 @@ import type { ObieResource } from './permissions.js';
  * `origin` is the listener the request came in on (BankRuntime.originOf): a page asked for over
  * mutual TLS links its next page over mutual TLS, where a certificate-bound token works.
  */
-export function paginate<T>(items: T[], req: FastifyRequest, origin: string, pageSize: number, snapshot: number, now: number) {
+export function paginate<T>(
+  items: T[],
+  req: FastifyRequest,
+  origin: string,
+  pageSize: number,
+  snapshot: number,
+  now: number,
+) {
   const q = query(req);
   const totalPages = Math.max(1, Math.ceil(items.length / pageSize));
   const page = Math.min(Math.max(1, Number.parseInt(q.page ?? '1', 10) || 1), totalPages);
   const link = (p: number) => {
     const url = new URL(origin + req.url.split('?')[0]);
-    for (const [k, v] of Object.entries(q)) if (v !== undefined && k !== 'page' && k !== 'snapshot') url.searchParams.set(k, v);
+    for (const [k, v] of Object.entries(q))
+      if (v !== undefined && k !== 'page' && k !== 'snapshot') url.searchParams.set(k, v);
     url.searchParams.set('page', String(p));
     if (snapshot !== now || p > 1) url.searchParams.set('snapshot', String(snapshot));
     return url.toString();
@@ -34,7 +42,13 @@ export function paginate<T>(items: T[], req: FastifyRequest, origin: string, pag
 export class ObieResources {
   constructor(private readonly obie: ObieService) {}
 
-  run(bank: BankRuntime, req: FastifyRequest, reply: FastifyReply, handler: () => Promise<Ok> | Ok, faults = true): Promise<void> {
+  run(
+    bank: BankRuntime,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    handler: () => Promise<Ok> | Ok,
+    faults = true,
+  ): Promise<void> {
     return runBankCall(
       bank,
       req,
@@ -44,9 +58,13 @@ export class ObieResources {
         faults,
         failure: (status, retryAfter) =>
           status === 429
-            ? new ObieError(429, 'UK.OBIE.Rules.AccessLimitExceeded', 'Too many requests', undefined, { 'retry-after': String(retryAfter ?? 30) })
+            ? new ObieError(429, 'UK.OBIE.Rules.AccessLimitExceeded', 'Too many requests', undefined, {
+                'retry-after': String(retryAfter ?? 30),
+              })
             : status === 503
-              ? new ObieError(503, 'UK.OBIE.UnexpectedError', 'Service unavailable', undefined, { 'retry-after': String(retryAfter ?? 30) })
+              ? new ObieError(503, 'UK.OBIE.UnexpectedError', 'Service unavailable', undefined, {
+                  'retry-after': String(retryAfter ?? 30),
+                })
               : new ObieError(500, 'UK.OBIE.UnexpectedError', 'Unexpected error'),
       },
       handler,
@@ -58,9 +76,19 @@ export class ObieResources {
   }
 
   /** A response document: Allstar sends Links + Meta; Al Salam sends `"Links": null` (seed 003). */
-  private doc(f: ObieFlavour, bank: BankRuntime, req: FastifyRequest, data: Record<string, unknown>, paging?: { links: Record<string, string>; meta: { TotalPages: number } }) {
+  private doc(
+    f: ObieFlavour,
+    bank: BankRuntime,
+    req: FastifyRequest,
+    data: Record<string, unknown>,
+    paging?: { links: Record<string, string>; meta: { TotalPages: number } },
+  ) {
     if (f.quirks) return { Data: data, Links: null };
-    return { Data: data, Links: paging?.links ?? { Self: this.selfUrl(bank, req) }, Meta: paging?.meta ?? { TotalPages: 1 } };
+    return {
+      Data: data,
+      Links: paging?.links ?? { Self: this.selfUrl(bank, req) },
+      Meta: paging?.meta ?? { TotalPages: 1 },
+    };
   }
 
   private account(c: ResourceContext, id: string) {
@@ -73,7 +101,10 @@ export class ObieResources {
     return this.run(bank, req, reply, () => {
       const c = this.obie.authorise(bank, req, 'accounts', accountId ?? null, 'accounts');
       const list = accountId ? [this.account(c, accountId)] : this.obie.accounts(c);
-      return { status: 200, body: this.doc(f, bank, req, { Account: list.map((a) => this.obie.accountBody(f, c, a)) }) };
+      return {
+        status: 200,
+        body: this.doc(f, bank, req, { Account: list.map((a) => this.obie.accountBody(f, c, a)) }),
+      };
     });
   }
 
@@ -81,7 +112,10 @@ export class ObieResources {
     return this.run(bank, req, reply, () => {
       const c = this.obie.authorise(bank, req, 'balances', accountId ?? null, 'balances');
       const list = accountId ? [this.account(c, accountId)] : this.obie.accounts(c);
-      return { status: 200, body: this.doc(f, bank, req, { Balance: list.flatMap((a) => this.obie.balances(f, c, a)) }) };
+      return {
+        status: 200,
+        body: this.doc(f, bank, req, { Balance: list.flatMap((a) => this.obie.balances(f, c, a)) }),
+      };
     });
   }
 
@@ -91,14 +125,36 @@ export class ObieResources {
       const c = this.obie.authorise(bank, req, 'transactions', accountId ?? null, 'transactions');
       const snapshot = snapshotOf(req, c.now);
       const list = accountId ? [this.account(c, accountId)] : this.obie.accounts(c);
-      const rows = list.flatMap((a) => this.obie.transactions(c, a, range.from, range.to, snapshot).map((t) => ({ a, t })));
-      if (f.quirks) return { status: 200, body: this.doc(f, bank, req, { Transaction: rows.map(({ a, t }) => this.obie.transactionBody(f, c, a, t)) }) };
+      const rows = list.flatMap((a) =>
+        this.obie.transactions(c, a, range.from, range.to, snapshot).map((t) => ({ a, t })),
+      );
+      if (f.quirks)
+        return {
+          status: 200,
+          body: this.doc(f, bank, req, { Transaction: rows.map(({ a, t }) => this.obie.transactionBody(f, c, a, t)) }),
+        };
       const page = paginate(rows, req, bank.originOf(req), bank.pageSize(), snapshot, c.now);
-      return { status: 200, body: this.doc(f, bank, req, { Transaction: page.slice.map(({ a, t }) => this.obie.transactionBody(f, c, a, t)) }, page) };
+      return {
+        status: 200,
+        body: this.doc(
+          f,
+          bank,
+          req,
+          { Transaction: page.slice.map(({ a, t }) => this.obie.transactionBody(f, c, a, t)) },
+          page,
+        ),
+      };
     });
   }
 
-  statements(bank: BankRuntime, f: ObieFlavour, req: FastifyRequest, reply: FastifyReply, accountId: string, statementId?: string) {
+  statements(
+    bank: BankRuntime,
+    f: ObieFlavour,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    accountId: string,
+    statementId?: string,
+  ) {
     return this.run(bank, req, reply, () => {
       const c = this.obie.authorise(bank, req, 'statements', accountId, 'statements');
       const a = this.account(c, accountId);
@@ -107,11 +163,21 @@ export class ObieResources {
         list = list.filter((s) => s.id === statementId);
         if (list.length === 0) throw ObieError.notFound('No statement with this StatementId');
       }
-      return { status: 200, body: this.doc(f, bank, req, { Statement: list.map((s) => this.obie.statementBody(f, c, a, s)) }) };
+      return {
+        status: 200,
+        body: this.doc(f, bank, req, { Statement: list.map((s) => this.obie.statementBody(f, c, a, s)) }),
+      };
     });
   }
 
-  statementTransactions(bank: BankRuntime, f: ObieFlavour, req: FastifyRequest, reply: FastifyReply, accountId: string, statementId: string) {
+  statementTransactions(
+    bank: BankRuntime,
+    f: ObieFlavour,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    accountId: string,
+    statementId: string,
+  ) {
     return this.run(bank, req, reply, () => {
       const c = this.obie.authorise(bank, req, 'statementTransactions', accountId, 'statementTransactions');
       const a = this.account(c, accountId);
@@ -124,7 +190,11 @@ export class ObieResources {
         .filter((t) => t.status === 'booked' && t.bookingDay >= s.startDay && t.bookingDay <= s.endDay)
         .map((t) => ({ ...this.obie.transactionBody(f, c, a, t), StatementReference: [s.id] }));
       const page = paginate(rows, req, bank.originOf(req), bank.pageSize(), c.now, c.now);
-      return { status: 200, body: this.doc(f, bank, req, { Transaction: page.slice }, page), headers: { 'x-sandbox-time-zone': tz } };
+      return {
+        status: 200,
+        body: this.doc(f, bank, req, { Transaction: page.slice }, page),
+        headers: { 'x-sandbox-time-zone': tz },
+      };
     });
   }
 
@@ -138,7 +208,8 @@ export class ObieResources {
   ) {
     return this.run(bank, req, reply, () => {
       const c = this.obie.authorise(bank, req, resource, accountId, resource);
-      if (resource === 'partyPsu') return { status: 200, body: this.doc(f, bank, req, { Party: this.obie.partyBody(c, null) }) };
+      if (resource === 'partyPsu')
+        return { status: 200, body: this.doc(f, bank, req, { Party: this.obie.partyBody(c, null) }) };
       const a = this.account(c, accountId!);
       switch (resource) {
         case 'party':
@@ -150,19 +221,35 @@ export class ObieResources {
         case 'directDebits':
           return { status: 200, body: this.doc(f, bank, req, { DirectDebit: this.obie.directDebits(f, c, a) }) };
         case 'scheduledPayments':
-          return { status: 200, body: this.doc(f, bank, req, { ScheduledPayment: this.obie.scheduledPayments(f, c, a) }) };
+          return {
+            status: 200,
+            body: this.doc(f, bank, req, { ScheduledPayment: this.obie.scheduledPayments(f, c, a) }),
+          };
       }
     });
   }
 
-  createConsent(bank: BankRuntime, f: ObieFlavour, req: FastifyRequest, reply: FastifyReply, selfUrl: (id: string) => string) {
+  createConsent(
+    bank: BankRuntime,
+    f: ObieFlavour,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    selfUrl: (id: string) => string,
+  ) {
     return this.run(bank, req, reply, () => {
       const consent = this.obie.createConsent(bank, f, req);
       return { status: 201, body: this.obie.consentBody(bank, f, consent, selfUrl(consent.id)) };
     });
   }
 
-  getConsent(bank: BankRuntime, f: ObieFlavour, req: FastifyRequest, reply: FastifyReply, id: string, selfUrl: (id: string) => string) {
+  getConsent(
+    bank: BankRuntime,
+    f: ObieFlavour,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    selfUrl: (id: string) => string,
+  ) {
     return this.run(bank, req, reply, () => {
       const consent = this.obie.ownConsent(bank, req, id);
       return { status: 200, body: this.obie.consentBody(bank, f, consent, selfUrl(consent.id)) };
@@ -177,9 +264,15 @@ export class ObieResources {
   }
 
   notFound(bank: BankRuntime, req: FastifyRequest, reply: FastifyReply) {
-    return this.run(bank, req, reply, () => {
-      throw new ObieError(404, 'UK.OBIE.NotFound', 'No such endpoint');
-    }, false);
+    return this.run(
+      bank,
+      req,
+      reply,
+      () => {
+        throw new ObieError(404, 'UK.OBIE.NotFound', 'No such endpoint');
+      },
+      false,
+    );
   }
 }
 

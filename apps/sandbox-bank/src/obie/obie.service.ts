@@ -7,7 +7,15 @@ import { certThumbprint } from '../core/keys.js';
 import { Decimal, absAmount, formatAmount, trimmedAmount } from '../core/money.js';
 import { stableId } from '../core/random.js';
 import type { ConsentRecord, TokenRecord } from '../core/store.js';
-import { DAY_MS, isoCompactOffset, isoOffset, localDayNumber, localInstant, monthDay, dayNumberToDate } from '../core/time.js';
+import {
+  DAY_MS,
+  isoCompactOffset,
+  isoOffset,
+  localDayNumber,
+  localInstant,
+  monthDay,
+  dayNumberToDate,
+} from '../core/time.js';
 import type { Account, TxnView } from '../data/model.js';
 import { OAuthService } from '../oauth/oauth.service.js';
 import { SandboxContext, type BankRuntime } from '../sandbox-context.js';
@@ -58,14 +66,18 @@ export class ObieService {
   private checkBinding(req: FastifyRequest, token: TokenRecord): void {
     if (!token.certThumbprint) return;
     const cert = peerCertificate(req);
-    if (!cert || certThumbprint(cert) !== token.certThumbprint) throw ObieError.unauthorized('This token is bound to a client certificate: call over mutual TLS with the same certificate');
+    if (!cert || certThumbprint(cert) !== token.certThumbprint)
+      throw ObieError.unauthorized(
+        'This token is bound to a client certificate: call over mutual TLS with the same certificate',
+      );
   }
 
   createConsent(bank: BankRuntime, f: ObieFlavour, req: FastifyRequest): ConsentRecord {
     const token = this.clientToken(bank, req);
     const body = req.body;
     if (body instanceof UnsupportedBody) throw new ObieError(415, 'UK.OBIE.Header.Invalid', 'Send application/json');
-    if (body instanceof MalformedBody || body === undefined) throw ObieError.field('The body is not valid JSON', undefined, 'UK.OBIE.Resource.InvalidFormat');
+    if (body instanceof MalformedBody || body === undefined)
+      throw ObieError.field('The body is not valid JSON', undefined, 'UK.OBIE.Resource.InvalidFormat');
     const now = bank.now();
     const input = validateConsentRequest(body, now);
     let expiresAt = input.expiresAt ?? null;
@@ -73,7 +85,9 @@ export class ObieService {
       const cap = now + f.maxConsentDays * DAY_MS;
       expiresAt = expiresAt === null ? cap : Math.min(expiresAt, cap);
     }
-    const id = f.quirks ? randomBytes(16).toString('base64url') : `aac-${stableId(12, bank.id, now, randomBytes(8).toString('hex'))}`;
+    const id = f.quirks
+      ? randomBytes(16).toString('base64url')
+      : `aac-${stableId(12, bank.id, now, randomBytes(8).toString('hex'))}`;
     const consent: ConsentRecord = {
       id,
       bank: bank.id,
@@ -95,7 +109,8 @@ export class ObieService {
   ownConsent(bank: BankRuntime, req: FastifyRequest, id: string): ConsentRecord {
     const token = this.clientToken(bank, req);
     const consent = this.ctx.store.consents.get(id);
-    if (!consent || consent.bank !== bank.id || consent.clientId !== token.clientId) throw ObieError.notFound('No account-access-consent with this ConsentId');
+    if (!consent || consent.bank !== bank.id || consent.clientId !== token.clientId)
+      throw ObieError.notFound('No account-access-consent with this ConsentId');
     return consent;
   }
 
@@ -125,7 +140,13 @@ export class ObieService {
    * Authenticates a resource call and enforces consent, permission and access limits. Account-list
    * and bulk calls count under the consent-level scope '*'.
    */
-  authorise(bank: BankRuntime, req: FastifyRequest, resource: ObieResource, accountId: string | null, counterResource: string): ResourceContext {
+  authorise(
+    bank: BankRuntime,
+    req: FastifyRequest,
+    resource: ObieResource,
+    accountId: string | null,
+    counterResource: string,
+  ): ResourceContext {
     const token = this.oauth.accessToken(bank, bearer(req));
     if (!token || token.grant !== 'authorization_code' || !token.consentId) throw ObieError.unauthorized();
     this.checkBinding(req, token);
@@ -135,13 +156,31 @@ export class ObieService {
     if (consent.status !== 'Authorised') throw ObieError.forbidden(`The consent is ${consent.status}`);
     // OBIE error codes: InvalidConsentStatus is "the consent is not in a state that allows the call";
     // ConsentMismatch is for what the consent does not grant (a permission), below.
-    if (consent.expiresAt && consent.expiresAt <= now) throw ObieError.forbidden('The consent has expired (ExpirationDateTime has passed)', 'UK.OBIE.Resource.InvalidConsentStatus');
-    if (!permits(consent.permissions ?? [], resource)) throw ObieError.forbidden(`The consent does not grant the permission for ${resource}`, 'UK.OBIE.Resource.ConsentMismatch');
-    if (accountId !== null && !consent.accountIds.includes(accountId)) throw ObieError.notFound('No account with this AccountId under this consent');
+    if (consent.expiresAt && consent.expiresAt <= now)
+      throw ObieError.forbidden(
+        'The consent has expired (ExpirationDateTime has passed)',
+        'UK.OBIE.Resource.InvalidConsentStatus',
+      );
+    if (!permits(consent.permissions ?? [], resource))
+      throw ObieError.forbidden(
+        `The consent does not grant the permission for ${resource}`,
+        'UK.OBIE.Resource.ConsentMismatch',
+      );
+    if (accountId !== null && !consent.accountIds.includes(accountId))
+      throw ObieError.notFound('No account with this AccountId under this consent');
     const psuPresent = header(req, 'x-fapi-customer-ip-address') !== undefined;
-    const decision = bank.limiter.record(consent.id, accountId ?? CONSENT_SCOPE, counterResource, psuPresent, bank.faults.faults.unattendedPerDay, now);
+    const decision = bank.limiter.record(
+      consent.id,
+      accountId ?? CONSENT_SCOPE,
+      counterResource,
+      psuPresent,
+      bank.faults.faults.unattendedPerDay,
+      now,
+    );
     if (!decision.allowed) {
-      throw new ObieError(429, 'UK.OBIE.Rules.AccessLimitExceeded', 'Unattended access limit reached', undefined, { 'retry-after': String(bank.clock.realSecondsUntil(decision.retryAtBankMs)) });
+      throw new ObieError(429, 'UK.OBIE.Rules.AccessLimitExceeded', 'Unattended access limit reached', undefined, {
+        'retry-after': String(bank.clock.realSecondsUntil(decision.retryAtBankMs)),
+      });
     }
     return { bank, consent, token, now };
   }
@@ -157,7 +196,9 @@ export class ObieService {
     const out: Record<string, unknown> = {
       AccountId: a.id,
       Status: 'Enabled',
-      ...(f.quirks ? {} : { StatusUpdateDateTime: this.dt(f, localInstant(a.openedDay, 540, c.bank.profile.timeZone)) }),
+      ...(f.quirks
+        ? {}
+        : { StatusUpdateDateTime: this.dt(f, localInstant(a.openedDay, 540, c.bank.profile.timeZone)) }),
       Currency: a.currency,
       AccountType: a.kind === 'business' ? 'Business' : 'Personal',
       AccountSubType: subType,
@@ -187,21 +228,71 @@ export class ObieService {
     const cd = (d: Decimal) => (d.isNegative() ? 'Debit' : 'Credit');
     if (f.quirks) {
       // Seed 003: Available / Closing / Outstanding, CreditLine as a single object.
-      const line = a.creditLimit ? { CreditLine: { Included: true, Amount: this.amount(f, a.creditLimit, ccy), Type: 'Credit' } } : {};
+      const line = a.creditLimit
+        ? { CreditLine: { Included: true, Amount: this.amount(f, a.creditLimit, ccy), Type: 'Credit' } }
+        : {};
       const rows: Record<string, unknown>[] = [
-        { AccountId: a.id, Amount: this.amount(f, a.creditLimit ? a.creditLimit.plus(available) : available, ccy), CreditDebitIndicator: cd(a.creditLimit ? a.creditLimit.plus(available) : available), Type: 'Available', DateTime: when, ...line },
-        { AccountId: a.id, Amount: this.amount(f, booked, ccy), CreditDebitIndicator: cd(booked), Type: 'Closing', DateTime: when, ...line },
+        {
+          AccountId: a.id,
+          Amount: this.amount(f, a.creditLimit ? a.creditLimit.plus(available) : available, ccy),
+          CreditDebitIndicator: cd(a.creditLimit ? a.creditLimit.plus(available) : available),
+          Type: 'Available',
+          DateTime: when,
+          ...line,
+        },
+        {
+          AccountId: a.id,
+          Amount: this.amount(f, booked, ccy),
+          CreditDebitIndicator: cd(booked),
+          Type: 'Closing',
+          DateTime: when,
+          ...line,
+        },
       ];
-      if (a.creditLimit) rows.push({ AccountId: a.id, Amount: this.amount(f, booked, ccy), CreditDebitIndicator: 'Debit', Type: 'Outstanding', DateTime: when, ...line });
+      if (a.creditLimit)
+        rows.push({
+          AccountId: a.id,
+          Amount: this.amount(f, booked, ccy),
+          CreditDebitIndicator: 'Debit',
+          Type: 'Outstanding',
+          DateTime: when,
+          ...line,
+        });
       return rows;
     }
-    const line = a.creditLimit ? { CreditLine: [{ Included: true, Type: 'Credit', Amount: { Amount: formatAmount(a.creditLimit, ccy), Currency: ccy } }] } : {};
-    const yesterdayEnd = localInstant(localDayNumber(c.now, c.bank.profile.timeZone), 0, c.bank.profile.timeZone) - 1000;
+    const line = a.creditLimit
+      ? {
+          CreditLine: [
+            { Included: true, Type: 'Credit', Amount: { Amount: formatAmount(a.creditLimit, ccy), Currency: ccy } },
+          ],
+        }
+      : {};
+    const yesterdayEnd =
+      localInstant(localDayNumber(c.now, c.bank.profile.timeZone), 0, c.bank.profile.timeZone) - 1000;
     const closing = ledger.balanceAtEndOfDay(localDayNumber(c.now, c.bank.profile.timeZone) - 1);
     return [
-      { AccountId: a.id, CreditDebitIndicator: cd(available), Type: 'InterimAvailable', DateTime: when, Amount: { Amount: absAmount(available, ccy), Currency: ccy }, ...line },
-      { AccountId: a.id, CreditDebitIndicator: cd(booked), Type: 'InterimBooked', DateTime: when, Amount: { Amount: absAmount(booked, ccy), Currency: ccy } },
-      { AccountId: a.id, CreditDebitIndicator: cd(closing), Type: 'ClosingBooked', DateTime: this.dt(f, yesterdayEnd), Amount: { Amount: absAmount(closing, ccy), Currency: ccy } },
+      {
+        AccountId: a.id,
+        CreditDebitIndicator: cd(available),
+        Type: 'InterimAvailable',
+        DateTime: when,
+        Amount: { Amount: absAmount(available, ccy), Currency: ccy },
+        ...line,
+      },
+      {
+        AccountId: a.id,
+        CreditDebitIndicator: cd(booked),
+        Type: 'InterimBooked',
+        DateTime: when,
+        Amount: { Amount: absAmount(booked, ccy), Currency: ccy },
+      },
+      {
+        AccountId: a.id,
+        CreditDebitIndicator: cd(closing),
+        Type: 'ClosingBooked',
+        DateTime: this.dt(f, yesterdayEnd),
+        Amount: { Amount: absAmount(closing, ccy), Currency: ccy },
+      },
     ];
   }
 
@@ -211,9 +302,14 @@ export class ObieService {
     const from = Math.max(fromMs, c.consent.transactionFrom ?? -Infinity);
     const to = Math.min(toMs, c.consent.transactionTo ?? Infinity);
     const ledger = c.bank.data.ledger(a.id);
-    const all = [...ledger.booked(snapshot, from, to), ...ledger.pending(snapshot).filter((t) => t.originMs >= from && t.originMs <= to)];
+    const all = [
+      ...ledger.booked(snapshot, from, to),
+      ...ledger.pending(snapshot).filter((t) => t.originMs >= from && t.originMs <= to),
+    ];
     return all
-      .filter((t) => (t.amount.isNegative() ? perms.includes('ReadTransactionsDebits') : perms.includes('ReadTransactionsCredits')))
+      .filter((t) =>
+        t.amount.isNegative() ? perms.includes('ReadTransactionsDebits') : perms.includes('ReadTransactionsCredits'),
+      )
       .sort((x, y) => when(y) - when(x) || (x.key < y.key ? 1 : -1));
   }
 
@@ -232,7 +328,8 @@ export class ObieService {
         Status: t.status === 'booked' ? 'Booked' : 'Pending',
         BookingDateTime: placeholderDate ? ALSALAM_PLACEHOLDER_BOOKING_DATE_TIME : this.dt(f, when(t)),
         ...(detail ? { TransactionInformation: t.kind === 'card' ? 'PURCHASE' : t.description } : {}),
-        ProprietaryBankTransactionCode: t.kind === 'card' || t.kind === 'card_refund' ? { Code: t.kind === 'card' ? 'PURCHASE' : 'REFUND' } : {},
+        ProprietaryBankTransactionCode:
+          t.kind === 'card' || t.kind === 'card_refund' ? { Code: t.kind === 'card' ? 'PURCHASE' : 'REFUND' } : {},
         DebtorAgent: { SchemeName: ident, Identification: ident },
         DebtorAccount: {},
       };
@@ -263,19 +360,32 @@ export class ObieService {
     out.ProprietaryBankTransactionCode = { Code: t.kind.toUpperCase(), Issuer: c.bank.profile.name };
     if (detail && t.status === 'booked') {
       const bal = c.bank.data.ledger(a.id).bookedBalance(t.bookingMs);
-      out.Balance = { CreditDebitIndicator: bal.isNegative() ? 'Debit' : 'Credit', Type: 'InterimBooked', Amount: { Amount: absAmount(bal, ccy), Currency: ccy } };
+      out.Balance = {
+        CreditDebitIndicator: bal.isNegative() ? 'Debit' : 'Credit',
+        Type: 'InterimBooked',
+        Amount: { Amount: absAmount(bal, ccy), Currency: ccy },
+      };
     }
-    if (detail && t.merchant) out.MerchantDetails = { MerchantName: t.merchant.name, MerchantCategoryCode: t.merchant.mcc };
+    if (detail && t.merchant)
+      out.MerchantDetails = { MerchantName: t.merchant.name, MerchantCategoryCode: t.merchant.mcc };
     if (detail && t.counterparty) {
       const acct = t.counterparty.sortCodeAccountNumber
-        ? { SchemeName: 'UK.OBIE.SortCodeAccountNumber', Identification: t.counterparty.sortCodeAccountNumber, Name: t.counterparty.name.slice(0, 350) }
+        ? {
+            SchemeName: 'UK.OBIE.SortCodeAccountNumber',
+            Identification: t.counterparty.sortCodeAccountNumber,
+            Name: t.counterparty.name.slice(0, 350),
+          }
         : t.counterparty.iban
           ? { SchemeName: 'UK.OBIE.IBAN', Identification: t.counterparty.iban, Name: t.counterparty.name }
           : { Name: t.counterparty.name };
       out[credit ? 'DebtorAccount' : 'CreditorAccount'] = acct;
     }
     if (detail && a.pan && (t.kind === 'card' || t.kind === 'card_refund')) {
-      out.CardInstrument = { CardSchemeName: a.pan.startsWith('4') ? 'VISA' : 'MasterCard', AuthorisationType: 'Contactless', Identification: a.maskedPan };
+      out.CardInstrument = {
+        CardSchemeName: a.pan.startsWith('4') ? 'VISA' : 'MasterCard',
+        AuthorisationType: 'Contactless',
+        Identification: a.maskedPan,
+      };
     }
     return out;
   }
@@ -302,7 +412,11 @@ export class ObieService {
     const opening = ledger.balanceAtEndOfDay(s.startDay - 1);
     const closing = ledger.balanceAtEndOfDay(s.endDay);
     const detail = (c.consent.permissions ?? []).includes('ReadStatementsDetail');
-    const amt = (d: Decimal, type: string) => ({ Amount: { Amount: absAmount(d, a.currency), Currency: a.currency }, CreditDebitIndicator: d.isNegative() ? 'Debit' : 'Credit', Type: type });
+    const amt = (d: Decimal, type: string) => ({
+      Amount: { Amount: absAmount(d, a.currency), Currency: a.currency },
+      CreditDebitIndicator: d.isNegative() ? 'Debit' : 'Credit',
+      Type: type,
+    });
     return {
       AccountId: a.id,
       StatementId: s.id,
@@ -312,7 +426,9 @@ export class ObieService {
       EndDateTime: this.dt(f, localInstant(s.endDay + 1, 0, tz) - 1000),
       CreationDateTime: this.dt(f, localInstant(s.endDay + 1, 120, tz)),
       StatementDescription: [`${c.bank.profile.name} statement ${dayNumberToDate(s.startDay).slice(0, 7)}`],
-      ...(detail ? { StatementAmount: [amt(opening, 'UK.OBIE.PreviousClosingBalance'), amt(closing, 'UK.OBIE.ClosingBalance')] } : {}),
+      ...(detail
+        ? { StatementAmount: [amt(opening, 'UK.OBIE.PreviousClosingBalance'), amt(closing, 'UK.OBIE.ClosingBalance')] }
+        : {}),
     };
   }
 
@@ -320,7 +436,10 @@ export class ObieService {
     const psu = c.bank.data.psu(c.consent.psu ?? '');
     const name = a ? a.ownerName : (psu?.name ?? 'Unknown');
     return {
-      PartyId: a && a.kind === 'business' ? stableId(9, a.id, 'party') : (c.bank.data.accountsOf(c.consent.psu ?? '')[0]?.partyId ?? 'unknown'),
+      PartyId:
+        a && a.kind === 'business'
+          ? stableId(9, a.id, 'party')
+          : (c.bank.data.accountsOf(c.consent.psu ?? '')[0]?.partyId ?? 'unknown'),
       PartyType: 'Sole',
       Name: name,
       ...(a && a.kind === 'business' ? { PartyNumber: stableId(6, a.id, 'number') } : {}),
@@ -369,14 +488,23 @@ export class ObieService {
     return a.recurring
       .filter((r) => r.instrument === 'direct_debit' && r.mandateId)
       .map((r) => {
-        const last = c.bank.data.ledger(a.id).booked(c.now).filter((t) => t.recurringId === r.id).pop();
+        const last = c.bank.data
+          .ledger(a.id)
+          .booked(c.now)
+          .filter((t) => t.recurringId === r.id)
+          .pop();
         return {
           AccountId: a.id,
           DirectDebitId: `dd-${r.id}`,
           MandateIdentification: r.mandateId!,
           DirectDebitStatusCode: 'Active',
           Name: r.counterparty.slice(0, 70),
-          ...(last ? { PreviousPaymentDateTime: this.dt(f, last.bookingMs), PreviousPaymentAmount: { Amount: absAmount(last.amount, a.currency), Currency: a.currency } } : {}),
+          ...(last
+            ? {
+                PreviousPaymentDateTime: this.dt(f, last.bookingMs),
+                PreviousPaymentAmount: { Amount: absAmount(last.amount, a.currency), Currency: a.currency },
+              }
+            : {}),
         };
       })
       .filter(() => tz.length > 0);
@@ -390,7 +518,10 @@ export class ObieService {
       .map((r) => ({
         AccountId: a.id,
         ScheduledPaymentId: `sp-${r.id}`,
-        ScheduledPaymentDateTime: this.dt(f, localInstant(nextOccurrence(localDayNumber(c.now, tz) + 1, r.dayOfMonth), 360, tz)),
+        ScheduledPaymentDateTime: this.dt(
+          f,
+          localInstant(nextOccurrence(localDayNumber(c.now, tz) + 1, r.dayOfMonth), 360, tz),
+        ),
         ScheduledType: 'Execution',
         Reference: r.reference.slice(0, 35),
         InstructedAmount: { Amount: absAmount(r.amount!, a.currency), Currency: a.currency },
@@ -406,7 +537,11 @@ export function when(t: TxnView): number {
 
 function creditor(r: { counterparty: string; counterpartyIban?: string; counterpartySortCodeAccount?: string }) {
   return r.counterpartySortCodeAccount
-    ? { SchemeName: 'UK.OBIE.SortCodeAccountNumber', Identification: r.counterpartySortCodeAccount, Name: r.counterparty }
+    ? {
+        SchemeName: 'UK.OBIE.SortCodeAccountNumber',
+        Identification: r.counterpartySortCodeAccount,
+        Name: r.counterparty,
+      }
     : { SchemeName: 'UK.OBIE.IBAN', Identification: r.counterpartyIban ?? 'unknown', Name: r.counterparty };
 }
 
@@ -443,34 +578,60 @@ function bankCode(t: TxnView): { Code: string; SubCode: string } {
 
 function dateTimeOrThrow(v: unknown, path: string): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(Date.parse(v))) {
+  if (
+    typeof v !== 'string' ||
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) ||
+    Number.isNaN(Date.parse(v))
+  ) {
     throw ObieError.field(`${path} must be an ISO 8601 date-time with a time zone`, path, 'UK.OBIE.Field.InvalidDate');
   }
   return Date.parse(v);
 }
 
 /** Validates OBReadConsent1 exactly as the spec says (no unknown fields, known permissions, dates). */
-export function validateConsentRequest(body: unknown, now: number): { permissions: string[]; expiresAt?: number; transactionFrom?: number; transactionTo?: number } {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw ObieError.field('The body must be an OBReadConsent1 object');
+export function validateConsentRequest(
+  body: unknown,
+  now: number,
+): { permissions: string[]; expiresAt?: number; transactionFrom?: number; transactionTo?: number } {
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw ObieError.field('The body must be an OBReadConsent1 object');
   const root = body as Record<string, unknown>;
-  for (const k of Object.keys(root)) if (k !== 'Data' && k !== 'Risk') throw ObieError.field(`Unexpected field ${k}`, k, 'UK.OBIE.Field.Unexpected');
+  for (const k of Object.keys(root))
+    if (k !== 'Data' && k !== 'Risk') throw ObieError.field(`Unexpected field ${k}`, k, 'UK.OBIE.Field.Unexpected');
   const data = root.Data as Record<string, unknown> | undefined;
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw ObieError.field('Data is required', 'Data', 'UK.OBIE.Field.Missing');
-  if (!root.Risk || typeof root.Risk !== 'object' || Array.isArray(root.Risk)) throw ObieError.field('Risk is required', 'Risk', 'UK.OBIE.Field.Missing');
-  if (Object.keys(root.Risk).length > 0) throw ObieError.field('Risk must be empty for account access', 'Risk', 'UK.OBIE.Field.Unexpected');
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    throw ObieError.field('Data is required', 'Data', 'UK.OBIE.Field.Missing');
+  if (!root.Risk || typeof root.Risk !== 'object' || Array.isArray(root.Risk))
+    throw ObieError.field('Risk is required', 'Risk', 'UK.OBIE.Field.Missing');
+  if (Object.keys(root.Risk).length > 0)
+    throw ObieError.field('Risk must be empty for account access', 'Risk', 'UK.OBIE.Field.Unexpected');
   const allowed = ['Permissions', 'ExpirationDateTime', 'TransactionFromDateTime', 'TransactionToDateTime'];
-  for (const k of Object.keys(data)) if (!allowed.includes(k)) throw ObieError.field(`Unexpected field Data.${k}`, `Data.${k}`, 'UK.OBIE.Field.Unexpected');
+  for (const k of Object.keys(data))
+    if (!allowed.includes(k))
+      throw ObieError.field(`Unexpected field Data.${k}`, `Data.${k}`, 'UK.OBIE.Field.Unexpected');
   const perms = data.Permissions;
-  if (!Array.isArray(perms) || perms.length === 0) throw ObieError.field('Data.Permissions must list at least one permission', 'Data.Permissions', 'UK.OBIE.Field.Missing');
-  for (const p of perms) if (!(OBIE_PERMISSIONS as readonly unknown[]).includes(p)) throw ObieError.field(`Unknown permission ${String(p)}`, 'Data.Permissions');
+  if (!Array.isArray(perms) || perms.length === 0)
+    throw ObieError.field(
+      'Data.Permissions must list at least one permission',
+      'Data.Permissions',
+      'UK.OBIE.Field.Missing',
+    );
+  for (const p of perms)
+    if (!(OBIE_PERMISSIONS as readonly unknown[]).includes(p))
+      throw ObieError.field(`Unknown permission ${String(p)}`, 'Data.Permissions');
   const problem = permissionProblem(perms as string[]);
   if (problem) throw ObieError.field(problem, 'Data.Permissions', 'UK.OBIE.Field.Invalid');
   const expiresAt = dateTimeOrThrow(data.ExpirationDateTime, 'Data.ExpirationDateTime');
   const transactionFrom = dateTimeOrThrow(data.TransactionFromDateTime, 'Data.TransactionFromDateTime');
   const transactionTo = dateTimeOrThrow(data.TransactionToDateTime, 'Data.TransactionToDateTime');
-  if (expiresAt !== undefined && expiresAt <= now) throw ObieError.field('ExpirationDateTime is in the past', 'Data.ExpirationDateTime', 'UK.OBIE.Field.InvalidDate');
+  if (expiresAt !== undefined && expiresAt <= now)
+    throw ObieError.field('ExpirationDateTime is in the past', 'Data.ExpirationDateTime', 'UK.OBIE.Field.InvalidDate');
   if (transactionFrom !== undefined && transactionTo !== undefined && transactionFrom > transactionTo) {
-    throw ObieError.field('TransactionFromDateTime is after TransactionToDateTime', 'Data.TransactionFromDateTime', 'UK.OBIE.Field.InvalidDate');
+    throw ObieError.field(
+      'TransactionFromDateTime is after TransactionToDateTime',
+      'Data.TransactionFromDateTime',
+      'UK.OBIE.Field.InvalidDate',
+    );
   }
   return { permissions: perms as string[], expiresAt, transactionFrom, transactionTo };
 }
@@ -480,11 +641,17 @@ export function bookingRange(q: Record<string, string | undefined>): { from: num
   const parse = (v: string | undefined, name: string, end: boolean): number => {
     if (v === undefined) return end ? Infinity : -Infinity;
     const m = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?(Z|[+-]\d{2}:?\d{2})?$/.exec(v);
-    if (!m || Number.isNaN(Date.parse(`${m[1]}T${m[2] ?? '00:00:00'}Z`))) throw ObieError.field(`${name} must be an ISO 8601 date-time`, name, 'UK.OBIE.Field.InvalidDate');
+    if (!m || Number.isNaN(Date.parse(`${m[1]}T${m[2] ?? '00:00:00'}Z`)))
+      throw ObieError.field(`${name} must be an ISO 8601 date-time`, name, 'UK.OBIE.Field.InvalidDate');
     return Date.parse(`${m[1]}T${m[2] ?? (end ? '23:59:59.999' : '00:00:00')}Z`);
   };
   const from = parse(q.fromBookingDateTime, 'fromBookingDateTime', false);
   const to = parse(q.toBookingDateTime, 'toBookingDateTime', true);
-  if (from > to) throw ObieError.field('fromBookingDateTime is after toBookingDateTime', 'fromBookingDateTime', 'UK.OBIE.Field.InvalidDate');
+  if (from > to)
+    throw ObieError.field(
+      'fromBookingDateTime is after toBookingDateTime',
+      'fromBookingDateTime',
+      'UK.OBIE.Field.InvalidDate',
+    );
   return { from, to };
 }

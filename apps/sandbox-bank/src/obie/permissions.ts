@@ -67,7 +67,8 @@ export function permissionProblem(perms: readonly string[]): string | undefined 
   const has = (p: string) => perms.includes(p);
   const txDetail = has('ReadTransactionsBasic') || has('ReadTransactionsDetail');
   const txDir = has('ReadTransactionsCredits') || has('ReadTransactionsDebits');
-  if (txDetail && !txDir) return 'ReadTransactionsBasic/Detail needs ReadTransactionsCredits and/or ReadTransactionsDebits';
+  if (txDetail && !txDir)
+    return 'ReadTransactionsBasic/Detail needs ReadTransactionsCredits and/or ReadTransactionsDebits';
   if (txDir && !txDetail) return 'ReadTransactionsCredits/Debits needs ReadTransactionsBasic or ReadTransactionsDetail';
   if (new Set(perms).size !== perms.length) return 'Permissions must not repeat';
   return undefined;

@@ -5,12 +5,20 @@ import { SyncConsentJob } from './sync-consent.job.js';
 
 /** The processor only translates the run's outcome into BullMQ's terms; these are those terms. */
 describe('SyncConsentJob', () => {
-  const data: JobPayloads['sync-consent'] = { tenantId: 't', consentId: 'c', providerId: 'p', syncRunId: 'r', trigger: 'scheduled' };
+  const data: JobPayloads['sync-consent'] = {
+    tenantId: 't',
+    consentId: 'c',
+    providerId: 'p',
+    syncRunId: 'r',
+    trigger: 'scheduled',
+  };
 
   function run(outcome: SyncOutcome) {
     const calls: { rateLimit: number[]; delayedUntil: number[] } = { rateLimit: [], delayedUntil: [] };
     const queue = { rateLimit: async (ms: number) => void calls.rateLimit.push(ms) } as unknown as Queue;
-    const job = { data, moveToDelayed: async (at: number) => void calls.delayedUntil.push(at) } as unknown as Job<JobPayloads['sync-consent']>;
+    const job = { data, moveToDelayed: async (at: number) => void calls.delayedUntil.push(at) } as unknown as Job<
+      JobPayloads['sync-consent']
+    >;
     const handler = new SyncConsentJob({ run: async () => outcome } as unknown as SyncService);
     return { result: handler.handle(job, queue, 'token'), calls };
   }

@@ -12,7 +12,11 @@ describe('handlerTable', () => {
 
   it('refuses to start with a job name that has no handler, or two, or a stray handler', () => {
     expect(() => handlerTable([handler('sync-consent')], queues)).toThrow('no handler for "schedule-due-syncs"');
-    expect(() => handlerTable([handler('sync-consent'), handler('sync-consent'), handler('schedule-due-syncs')], queues)).toThrow('two handlers for "sync-consent"');
-    expect(() => handlerTable([handler('sync-consent'), handler('schedule-due-syncs'), handler('revoke-at-bank')], queues)).toThrow('which no queue of this worker carries');
+    expect(() =>
+      handlerTable([handler('sync-consent'), handler('sync-consent'), handler('schedule-due-syncs')], queues),
+    ).toThrow('two handlers for "sync-consent"');
+    expect(() =>
+      handlerTable([handler('sync-consent'), handler('schedule-due-syncs'), handler('revoke-at-bank')], queues),
+    ).toThrow('which no queue of this worker carries');
   });
 });

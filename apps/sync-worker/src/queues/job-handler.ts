@@ -14,7 +14,10 @@ export const JOB_HANDLERS = Symbol('JOB_HANDLERS');
  * The handler of each job name a queue carries. Fails (the worker does not start) when a name has no
  * handler or two, or when a handler serves a name the queue never carries.
  */
-export function handlerTable(handlers: readonly JobHandler[], queues: Record<string, readonly JobName[]>): Map<JobName, JobHandler> {
+export function handlerTable(
+  handlers: readonly JobHandler[],
+  queues: Record<string, readonly JobName[]>,
+): Map<JobName, JobHandler> {
   const problems: string[] = [];
   const table = new Map<JobName, JobHandler>();
   const carried = new Set(Object.values(queues).flat());
@@ -23,7 +26,8 @@ export function handlerTable(handlers: readonly JobHandler[], queues: Record<str
     else if (table.has(h.jobName)) problems.push(`two handlers for "${h.jobName}"`);
     else table.set(h.jobName, h);
   }
-  for (const [queue, names] of Object.entries(queues)) for (const name of names) if (!table.has(name)) problems.push(`no handler for "${name}" (queue ${queue})`);
+  for (const [queue, names] of Object.entries(queues))
+    for (const name of names) if (!table.has(name)) problems.push(`no handler for "${name}" (queue ${queue})`);
   if (problems.length > 0) throw new Error(`sync-worker job handlers: ${problems.join('; ')}`);
   return table;
 }

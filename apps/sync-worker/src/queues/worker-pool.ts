@@ -1,6 +1,15 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Queue, Worker, type Job } from 'bullmq';
-import { SCHEDULER_QUEUE, SCHEDULER_QUEUE_JOBS, SCHEDULE_DUE_SYNCS_SCHEDULER_ID, SYNC_QUEUE_JOBS, bullConnection, bullPrefix, syncQueueName, type JobName } from '@ais/contracts';
+import {
+  SCHEDULER_QUEUE,
+  SCHEDULER_QUEUE_JOBS,
+  SCHEDULE_DUE_SYNCS_SCHEDULER_ID,
+  SYNC_QUEUE_JOBS,
+  bullConnection,
+  bullPrefix,
+  syncQueueName,
+  type JobName,
+} from '@ais/contracts';
 import { ProviderRepository } from '@ais/db';
 import { Metrics } from '@ais/observability';
 import { LOGGER, SYNC_WORKER_CONFIG, type Logger } from '../tokens.js';
@@ -32,7 +41,10 @@ export class WorkerPool implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly providers: ProviderRepository,
     private readonly metrics: Metrics,
   ) {
-    this.handlers = handlerTable(handlers, { [SCHEDULER_QUEUE]: SCHEDULER_QUEUE_JOBS, 'sync.<provider>': SYNC_QUEUE_JOBS });
+    this.handlers = handlerTable(handlers, {
+      [SCHEDULER_QUEUE]: SCHEDULER_QUEUE_JOBS,
+      'sync.<provider>': SYNC_QUEUE_JOBS,
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -43,7 +55,10 @@ export class WorkerPool implements OnApplicationBootstrap, BeforeApplicationShut
       { name: 'schedule-due-syncs', data: {}, opts: { removeOnComplete: true, removeOnFail: 50 } },
     );
     await this.refreshProviders();
-    this.refreshTimer = setInterval(() => void this.refreshProviders().catch((err: unknown) => this.logger.error({ err }, 'provider refresh failed')), PROVIDER_REFRESH_MS);
+    this.refreshTimer = setInterval(
+      () => void this.refreshProviders().catch((err: unknown) => this.logger.error({ err }, 'provider refresh failed')),
+      PROVIDER_REFRESH_MS,
+    );
     this.refreshTimer.unref();
   }
 
@@ -61,7 +76,10 @@ export class WorkerPool implements OnApplicationBootstrap, BeforeApplicationShut
     const name = syncQueueName(providerId);
     if (this.closing || this.workers.has(name)) return;
     const limit = this.config.sync.queueLimits[providerId] ?? this.config.sync.queueLimit;
-    const queue = this.start(name, { concurrency: this.config.sync.concurrency, limiter: { max: limit.max, duration: limit.durationMs } });
+    const queue = this.start(name, {
+      concurrency: this.config.sync.concurrency,
+      limiter: { max: limit.max, duration: limit.durationMs },
+    });
     await queue.setGlobalRateLimit(limit.max, limit.durationMs);
   }
 
@@ -85,8 +103,15 @@ export class WorkerPool implements OnApplicationBootstrap, BeforeApplicationShut
       maxStalledCount: s.maxStalledCount,
     });
     worker.on('error', (err) => this.logger.error({ err, queue: name }, 'worker error'));
-    worker.on('failed', (job, err) => this.logger.warn({ queue: name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: err.message, name: err.name } }, 'job failed'));
-    worker.on('stalled', (jobId) => this.logger.warn({ queue: name, jobId }, 'job stalled (its worker stopped): it will run again'));
+    worker.on('failed', (job, err) =>
+      this.logger.warn(
+        { queue: name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: err.message, name: err.name } },
+        'job failed',
+      ),
+    );
+    worker.on('stalled', (jobId) =>
+      this.logger.warn({ queue: name, jobId }, 'job stalled (its worker stopped): it will run again'),
+    );
     this.queues.set(name, queue);
     this.workers.set(name, worker);
     return queue;
@@ -96,7 +121,12 @@ export class WorkerPool implements OnApplicationBootstrap, BeforeApplicationShut
     const handler = this.handlers.get(job.name as JobName);
     if (!handler) throw new Error(`no handler for job ${job.name}`);
     const end = this.metrics
-      .histogram('sync_worker_job_duration_seconds', 'Jobs by queue, name and outcome', ['queue', 'job', 'outcome'], [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120])
+      .histogram(
+        'sync_worker_job_duration_seconds',
+        'Jobs by queue, name and outcome',
+        ['queue', 'job', 'outcome'],
+        [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      )
       .startTimer({ queue: queue.name, job: job.name });
     try {
       const result = await handler.handle(job as never, queue, token);

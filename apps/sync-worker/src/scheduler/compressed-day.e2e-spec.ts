@@ -1,6 +1,14 @@
 import { jest } from '@jest/globals';
 import { addDays, localDateOf } from '@ais/domain';
-import { BANKS, PSUS, PSU_IP, SyncHarness, type AuthorisedConsent, type BankId, type Psu } from '../../test/sync-harness.js';
+import {
+  BANKS,
+  PSUS,
+  PSU_IP,
+  SyncHarness,
+  type AuthorisedConsent,
+  type BankId,
+  type Psu,
+} from '../../test/sync-harness.js';
 
 jest.setTimeout(300_000);
 
@@ -55,10 +63,14 @@ describe('a compressed day of scheduled syncs within the banks’ limits', () =>
   it('syncs every consent as often as its budget allows, with zero 429s at the banks', async () => {
     for (const bank of BANKS) {
       const from = addDays(localDateOf(h.clock.now(), 'Europe/London'), -20);
-      for (let i = 0; i < CONSENTS_PER_BANK; i++) consents.push(await h.authorise(bank, PSUS_OF[bank][i % PSUS_OF[bank].length], { transactionsFrom: from }));
+      for (let i = 0; i < CONSENTS_PER_BANK; i++)
+        consents.push(await h.authorise(bank, PSUS_OF[bank][i % PSUS_OF[bank].length], { transactionsFrom: from }));
     }
     // The first syncs, with the user present (as right after authorisation), start each schedule.
-    for (const c of consents) expect(await h.sync(c.consentId, { trigger: 'initial', psuIpAddress: PSU_IP })).toMatchObject({ status: 'succeeded' });
+    for (const c of consents)
+      expect(await h.sync(c.consentId, { trigger: 'initial', psuIpAddress: PSU_IP })).toMatchObject({
+        status: 'succeeded',
+      });
 
     const start = h.clock.now();
     h.sandbox.setClock(start, SCALE);
@@ -83,7 +95,10 @@ describe('a compressed day of scheduled syncs within the banks’ limits', () =>
     const late: object[] = [];
     for (const c of consents) {
       const longestInterval = c.bank === 'saltbank' ? 12 * HOUR : 6 * HOUR + MARGIN_SECONDS * 1000 + JITTER * 6 * HOUR;
-      const runs = await h.prisma.syncRun.findMany({ where: { consentId: c.consentId }, orderBy: { startedAt: 'asc' } });
+      const runs = await h.prisma.syncRun.findMany({
+        where: { consentId: c.consentId },
+        orderBy: { startedAt: 'asc' },
+      });
       expect(runs.filter((r) => r.status !== 'succeeded')).toEqual([]);
       const scheduled = runs.filter((r) => r.trigger === 'scheduled');
       expect(scheduled.length).toBeGreaterThanOrEqual(3);
@@ -91,11 +106,23 @@ describe('a compressed day of scheduled syncs within the banks’ limits', () =>
       for (let i = 1; i < runs.length; i++) {
         const gap = runs[i].startedAt!.getTime() - runs[i - 1].finishedAt!.getTime();
         if (gap > longestInterval + slack) {
-          late.push({ bank: c.bank, run: i, gapHours: hours(gap), allowedHours: hours(longestInterval + slack), queuedToStartHours: hours(runs[i].startedAt!.getTime() - runs[i].queuedAt.getTime()) });
+          late.push({
+            bank: c.bank,
+            run: i,
+            gapHours: hours(gap),
+            allowedHours: hours(longestInterval + slack),
+            queuedToStartHours: hours(runs[i].startedAt!.getTime() - runs[i].queuedAt.getTime()),
+          });
         }
       }
       const tail = end.getTime() - runs.at(-1)!.finishedAt!.getTime();
-      if (tail > longestInterval + slack) late.push({ bank: c.bank, run: 'none at the end', gapHours: hours(tail), allowedHours: hours(longestInterval + slack) });
+      if (tail > longestInterval + slack)
+        late.push({
+          bank: c.bank,
+          run: 'none at the end',
+          gapHours: hours(tail),
+          allowedHours: hours(longestInterval + slack),
+        });
     }
     expect(late).toEqual([]);
   });

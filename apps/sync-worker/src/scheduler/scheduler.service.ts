@@ -28,7 +28,13 @@ export class SchedulerService {
     let started = 0;
     for (const consent of due) {
       try {
-        const request = { tenantId: consent.tenantId, consentId: consent.id, providerId: consent.providerId, trigger: 'scheduled' as const, claimedUntil: leaseUntil };
+        const request = {
+          tenantId: consent.tenantId,
+          consentId: consent.id,
+          providerId: consent.providerId,
+          trigger: 'scheduled' as const,
+          claimedUntil: leaseUntil,
+        };
         if ((await this.requestSync.execute(request, this.clock.now()))?.created) started++;
       } catch (err) {
         // The lease brings the consent back after SYNC_LEASE_SECONDS.

@@ -16,7 +16,9 @@ describe('sync: budget, schedule and the bank’s answers', () => {
   let h: SyncHarness;
 
   beforeAll(async () => {
-    h = await SyncHarness.start({ env: { SYNC_QUEUE_LIMITS: JSON.stringify({ saltbank: { max: 50, durationMs: 2_000 } }) } });
+    h = await SyncHarness.start({
+      env: { SYNC_QUEUE_LIMITS: JSON.stringify({ saltbank: { max: 50, durationMs: 2_000 } }) },
+    });
   });
   afterAll(async () => {
     await h?.close();
@@ -28,7 +30,8 @@ describe('sync: budget, schedule and the bank’s answers', () => {
   });
 
   const recent = (days: number) => addDays(localDateOf(h.clock.now(), 'Europe/London'), -days);
-  const events = (consentId: string, type: string) => h.prisma.event.findMany({ where: { type, data: { path: ['consentId'], equals: consentId } } });
+  const events = (consentId: string, type: string) =>
+    h.prisma.event.findMany({ where: { type, data: { path: ['consentId'], equals: consentId } } });
 
   it('stores each bank’s queue limit on its queue, where every worker and GET /admin/queues read it', async () => {
     const pool = h.worker!.get(WorkerPool);
@@ -38,8 +41,11 @@ describe('sync: budget, schedule and the bank’s answers', () => {
 
   it('defers an unattended sync the budget cannot carry, without calling the bank; a PSU-present one still runs', async () => {
     const c = await h.authorise('allstar', PSUS.bob, { transactionsFrom: recent(20) });
-    expect(await h.sync(c.consentId, { trigger: 'initial', psuIpAddress: PSU_IP })).toMatchObject({ status: 'succeeded' });
-    for (let i = 0; i < 4; i++) expect(await h.sync(c.consentId, { trigger: 'manual' })).toMatchObject({ status: 'succeeded' });
+    expect(await h.sync(c.consentId, { trigger: 'initial', psuIpAddress: PSU_IP })).toMatchObject({
+      status: 'succeeded',
+    });
+    for (let i = 0; i < 4; i++)
+      expect(await h.sync(c.consentId, { trigger: 'manual' })).toMatchObject({ status: 'succeeded' });
     const budget = await h.worker!.get(AccessBudgetRepository).consentBudget(h.tenantId, c.consentId, h.clock.now());
     expect(budget).toMatchObject({ unattendedPerDay: 4, usedInWindow: 4, nextAllowedAt: expect.any(String) });
 
@@ -52,7 +58,9 @@ describe('sync: budget, schedule and the bank’s answers', () => {
     expect(counters.every((k) => k.rejected429 === 0 && k.unattended <= 4)).toBe(true);
     expect(counters.filter((k) => k.resource === 'transactions').map((k) => k.unattended)).toEqual([4, 4]);
 
-    expect(await h.sync(c.consentId, { trigger: 'psu_present', psuIpAddress: PSU_IP })).toMatchObject({ status: 'succeeded' });
+    expect(await h.sync(c.consentId, { trigger: 'psu_present', psuIpAddress: PSU_IP })).toMatchObject({
+      status: 'succeeded',
+    });
     h.sandbox.advance(DAY + margin);
     expect(await h.sync(c.consentId, { trigger: 'scheduled' })).toMatchObject({ status: 'succeeded' });
     expect((await h.sandbox.counters('allstar', c.bankConsentId)).every((k) => k.rejected429 === 0)).toBe(true);
@@ -76,18 +84,28 @@ describe('sync: budget, schedule and the bank’s answers', () => {
     const counters = await h.sandbox.counters('allstar', c.bankConsentId);
     expect(counters.every((k) => k.rejected429 === 0)).toBe(true);
     // Never a transaction twice, even though the latest days were read on every run.
-    const dupes = await h.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM (SELECT transaction_id FROM transaction_changes WHERE consent_id = ${c.consentId} AND kind = 'added' GROUP BY transaction_id HAVING count(*) > 1) d`;
+    const dupes = await h.prisma.$queryRaw<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM (SELECT transaction_id FROM transaction_changes WHERE consent_id = ${c.consentId} AND kind = 'added' GROUP BY transaction_id HAVING count(*) > 1) d`;
     expect(dupes[0].n).toBe(0);
   });
 
   it('stops scheduling and revokes the consent when the bank says it was revoked', async () => {
     const c = await h.authorise('saltbank', PSUS.erika, { transactionsFrom: recent(10) });
-    expect(await h.sync(c.consentId, { trigger: 'initial', psuIpAddress: PSU_IP })).toMatchObject({ status: 'succeeded' });
+    expect(await h.sync(c.consentId, { trigger: 'initial', psuIpAddress: PSU_IP })).toMatchObject({
+      status: 'succeeded',
+    });
     await h.sandbox.revoke('saltbank', c.bankConsentId);
     const run = await h.sync(c.consentId, { trigger: 'scheduled' });
     expect(run).toMatchObject({ status: 'failed', errorCode: 'consent_revoked' });
-    expect(await h.prisma.consent.findUniqueOrThrow({ where: { id: c.consentId } })).toMatchObject({ status: 'revoked', nextSyncAt: null, failureCode: 'consent_revoked' });
-    expect(await events(c.consentId, 'consent.revoked')).toEqual([expect.objectContaining({ data: expect.objectContaining({ revokedBy: 'bank' }) })]);
+    expect(await h.prisma.consent.findUniqueOrThrow({ where: { id: c.consentId } })).toMatchObject({
+      status: 'revoked',
+      nextSyncAt: null,
+      failureCode: 'consent_revoked',
+    });
+    expect(await events(c.consentId, 'consent.revoked')).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ revokedBy: 'bank' }) }),
+    ]);
     expect(await events(c.consentId, 'sync.failed')).toHaveLength(1);
   });
 
@@ -96,7 +114,10 @@ describe('sync: budget, schedule and the bank’s answers', () => {
     await h.sandbox.expire('saltbank', c.bankConsentId);
     const run = await h.sync(c.consentId, { trigger: 'initial', psuIpAddress: PSU_IP });
     expect(run).toMatchObject({ status: 'failed', errorCode: 'consent_expired' });
-    expect(await h.prisma.consent.findUniqueOrThrow({ where: { id: c.consentId } })).toMatchObject({ status: 'expired', nextSyncAt: null });
+    expect(await h.prisma.consent.findUniqueOrThrow({ where: { id: c.consentId } })).toMatchObject({
+      status: 'expired',
+      nextSyncAt: null,
+    });
     expect(await events(c.consentId, 'consent.expired')).toHaveLength(1);
   });
 
@@ -119,7 +140,9 @@ describe('sync: budget, schedule and the bank’s answers', () => {
     await h.sandbox.faults('allstar', { failNext: { status: 500, count: 4 }, pathContains: '/transactions' });
     const run = await h.sync(c.consentId, { trigger: 'initial', psuIpAddress: PSU_IP });
     expect(run).toMatchObject({ status: 'succeeded', attempts: 2, errorCode: null });
-    expect(await storedTotals(h.prisma, c.consentId)).toEqual(await oracleTotals(h.sandbox, 'allstar', 'alice', recent(10)));
+    expect(await storedTotals(h.prisma, c.consentId)).toEqual(
+      await oracleTotals(h.sandbox, 'allstar', 'alice', recent(10)),
+    );
   });
 
   it('fails the run visibly on an invalid bank response, storing none of that account’s data', async () => {
@@ -128,8 +151,19 @@ describe('sync: budget, schedule and the bank’s answers', () => {
     const run = await h.sync(c.consentId, { trigger: 'initial', psuIpAddress: PSU_IP });
     expect(run).toMatchObject({ status: 'failed', errorCode: 'bank_invalid_response', attempts: 1 });
     expect(await h.prisma.transaction.count({ where: { consentId: c.consentId } })).toBe(0);
-    expect(await h.prisma.balance.count({ where: { account: undefined, accountId: { in: (await h.prisma.account.findMany({ where: { consentId: c.consentId } })).map((a) => a.id) } } })).toBe(0);
-    expect(await events(c.consentId, 'sync.failed')).toEqual([expect.objectContaining({ data: expect.objectContaining({ error: expect.objectContaining({ code: 'bank_invalid_response' }) }) })]);
+    expect(
+      await h.prisma.balance.count({
+        where: {
+          account: undefined,
+          accountId: { in: (await h.prisma.account.findMany({ where: { consentId: c.consentId } })).map((a) => a.id) },
+        },
+      }),
+    ).toBe(0);
+    expect(await events(c.consentId, 'sync.failed')).toEqual([
+      expect.objectContaining({
+        data: expect.objectContaining({ error: expect.objectContaining({ code: 'bank_invalid_response' }) }),
+      }),
+    ]);
     expect(await events(c.consentId, 'transactions.added')).toEqual([]);
   });
 

@@ -41,7 +41,9 @@ function byCode(code: ErrorCode, error: AppError): SyncFailure {
     case 'bank_unavailable':
       if (error.extensions.circuit === 'open') return { kind: 'circuit_open' };
       // The bank said when it is back (503 + Retry-After): wait that long rather than back off blindly.
-      return instant(error.extensions.retryAt) ? { kind: 'defer', until: instant(error.extensions.retryAt), pauseProvider: true } : { kind: 'retry' };
+      return instant(error.extensions.retryAt)
+        ? { kind: 'defer', until: instant(error.extensions.retryAt), pauseProvider: true }
+        : { kind: 'retry' };
     case 'service_unavailable':
     case 'internal_error':
       return { kind: 'retry' };

@@ -1,9 +1,28 @@
 import { backfillWindows, consentPhase, nextSyncAt, transactionWindow, type WindowInput } from './sync-plan.js';
 
-const OBIE = { timeZone: 'Europe/London', maxHistoryDays: 730, transactionHistoryLimitDays: null, firstAccessWindowMinutes: null };
-const BG = { timeZone: 'Europe/Berlin', maxHistoryDays: 730, transactionHistoryLimitDays: 90, firstAccessWindowMinutes: 10 };
+const OBIE = {
+  timeZone: 'Europe/London',
+  maxHistoryDays: 730,
+  transactionHistoryLimitDays: null,
+  firstAccessWindowMinutes: null,
+};
+const BG = {
+  timeZone: 'Europe/Berlin',
+  maxHistoryDays: 730,
+  transactionHistoryLimitDays: 90,
+  firstAccessWindowMinutes: 10,
+};
 const now = new Date('2026-03-10T10:00:00Z');
-const base: WindowInput = { now, capabilities: OBIE, transactionsFrom: null, authorisedAt: now, lastSyncedAt: null, oldestOpenPending: null, overlapDays: 7, pendingLookbackDays: 30 };
+const base: WindowInput = {
+  now,
+  capabilities: OBIE,
+  transactionsFrom: null,
+  authorisedAt: now,
+  lastSyncedAt: null,
+  oldestOpenPending: null,
+  overlapDays: 7,
+  pendingLookbackDays: 30,
+};
 
 describe('transactionWindow', () => {
   it('reads the full history the bank allows on the first sync', () => {
@@ -11,12 +30,20 @@ describe('transactionWindow', () => {
   });
 
   it('starts no earlier than the consent’s transactionsFrom', () => {
-    expect(transactionWindow({ ...base, transactionsFrom: '2025-06-01' })).toEqual({ from: '2025-06-01', to: '2026-03-10', full: true });
+    expect(transactionWindow({ ...base, transactionsFrom: '2025-06-01' })).toEqual({
+      from: '2025-06-01',
+      to: '2026-03-10',
+      full: true,
+    });
   });
 
   it('keeps the full history inside Berlin Group’s first ten minutes, and 90 days after them', () => {
-    expect(transactionWindow({ ...base, capabilities: BG, authorisedAt: new Date(now.getTime() - 9 * 60_000) }).from).toBe('2024-03-10');
-    expect(transactionWindow({ ...base, capabilities: BG, authorisedAt: new Date(now.getTime() - 11 * 60_000) }).from).toBe('2025-12-10');
+    expect(
+      transactionWindow({ ...base, capabilities: BG, authorisedAt: new Date(now.getTime() - 9 * 60_000) }).from,
+    ).toBe('2024-03-10');
+    expect(
+      transactionWindow({ ...base, capabilities: BG, authorisedAt: new Date(now.getTime() - 11 * 60_000) }).from,
+    ).toBe('2025-12-10');
   });
 
   it('re-reads an overlap before the last sync, and back to the oldest open pending item', () => {
@@ -27,7 +54,11 @@ describe('transactionWindow', () => {
   });
 
   it('uses the bank’s calendar: late evening in UTC is already tomorrow in Manama', () => {
-    const w = transactionWindow({ ...base, now: new Date('2026-03-10T22:30:00Z'), capabilities: { ...OBIE, timeZone: 'Asia/Bahrain' } });
+    const w = transactionWindow({
+      ...base,
+      now: new Date('2026-03-10T22:30:00Z'),
+      capabilities: { ...OBIE, timeZone: 'Asia/Bahrain' },
+    });
     expect(w.to).toBe('2026-03-11');
   });
 });
@@ -58,7 +89,8 @@ describe('nextSyncAt', () => {
   const common = { frequencyPerDay: 4, consentId: 'cons_1', marginMs: 120_000, jitterRatio: 0.05 };
 
   it('waits a quarter of a rolling day plus the margin, plus up to 5 % jitter', () => {
-    const at = (r: number) => nextSyncAt({ ...common, window: rolling, after: now, random: () => r }).getTime() - now.getTime();
+    const at = (r: number) =>
+      nextSyncAt({ ...common, window: rolling, after: now, random: () => r }).getTime() - now.getTime();
     expect(at(0)).toBe(6 * 3_600_000 + 120_000);
     expect(at(0.999)).toBeLessThan(6 * 3_600_000 + 120_000 + 0.05 * 6 * 3_600_000);
   });
@@ -66,8 +98,10 @@ describe('nextSyncAt', () => {
   it('never lets five syncs fall in one rolling 24 h', () => {
     let t = now;
     const times = [t];
-    for (let i = 0; i < 20; i++) times.push((t = nextSyncAt({ ...common, window: rolling, after: t, random: Math.random })));
-    for (let i = 4; i < times.length; i++) expect(times[i].getTime() - times[i - 4].getTime()).toBeGreaterThan(86_400_000);
+    for (let i = 0; i < 20; i++)
+      times.push((t = nextSyncAt({ ...common, window: rolling, after: t, random: Math.random })));
+    for (let i = 4; i < times.length; i++)
+      expect(times[i].getTime() - times[i - 4].getTime()).toBeGreaterThan(86_400_000);
   });
 
   it('gives every calendar day its four syncs, each consent at its own place in each slot', () => {
@@ -85,8 +119,19 @@ describe('nextSyncAt', () => {
   });
 
   it('keeps a slot’s sync off the midnight edge by the margin', () => {
-    const t = nextSyncAt({ ...common, consentId: 'x', window: calendar, after: new Date('2026-03-10T16:59:00Z'), random: Math.random });
-    const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(t);
+    const t = nextSyncAt({
+      ...common,
+      consentId: 'x',
+      window: calendar,
+      after: new Date('2026-03-10T16:59:00Z'),
+      random: Math.random,
+    });
+    const local = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Berlin',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(t);
     expect(local >= '18:02' && local <= '23:58').toBe(true);
   });
 });

@@ -5,7 +5,10 @@ const DAY_MS = 86_400_000;
 
 export interface WindowInput {
   now: Date;
-  capabilities: Pick<ProviderCapabilities, 'timeZone' | 'maxHistoryDays' | 'transactionHistoryLimitDays' | 'firstAccessWindowMinutes'>;
+  capabilities: Pick<
+    ProviderCapabilities,
+    'timeZone' | 'maxHistoryDays' | 'transactionHistoryLimitDays' | 'firstAccessWindowMinutes'
+  >;
   /** YYYY-MM-DD: the consent's first date of transactions, when it has one. */
   transactionsFrom: string | null;
   authorisedAt: Date | null;
@@ -48,7 +51,8 @@ export function transactionWindow(input: WindowInput): TransactionWindow {
   }
   if (input.lastSyncedAt === null) return { from: minDate(earliest, today), to: today, full: true };
   let from = addDays(localDateOf(input.lastSyncedAt, caps.timeZone), -input.overlapDays);
-  if (input.oldestOpenPending) from = minDate(from, maxDate(input.oldestOpenPending, addDays(today, -input.pendingLookbackDays)));
+  if (input.oldestOpenPending)
+    from = minDate(from, maxDate(input.oldestOpenPending, addDays(today, -input.pendingLookbackDays)));
   return { from: minDate(maxDate(from, earliest), today), to: today, full: false };
 }
 
@@ -58,7 +62,11 @@ export function transactionWindow(input: WindowInput): TransactionWindow {
  * read, and the next run goes on from the oldest date stored (`resumeFrom`) instead of starting
  * over. The head chunk (the latest days) is always read again, for what arrived meanwhile.
  */
-export function backfillWindows(window: TransactionWindow, resumeFrom: string | null, chunkDays: number): TransactionWindow[] {
+export function backfillWindows(
+  window: TransactionWindow,
+  resumeFrom: string | null,
+  chunkDays: number,
+): TransactionWindow[] {
   const head = { from: maxDate(window.from, addDays(window.to, 1 - chunkDays)), to: window.to, full: window.full };
   const out = [head];
   let end = addDays(resumeFrom !== null && resumeFrom < head.from ? resumeFrom : head.from, -1);
@@ -108,7 +116,10 @@ export function nextSyncAt(input: ScheduleInput): Date {
         const start = startOfLocalDate(date, tz).getTime();
         const length = (startOfLocalDate(addDays(date, 1), tz).getTime() - start) / input.frequencyPerDay;
         const usable = Math.max(0, length - 2 * input.marginMs);
-        return Array.from({ length: input.frequencyPerDay }, (_, k) => ({ from: start + k * length, at: start + k * length + input.marginMs + phase * usable }));
+        return Array.from({ length: input.frequencyPerDay }, (_, k) => ({
+          from: start + k * length,
+          at: start + k * length + input.marginMs + phase * usable,
+        }));
       };
       const today = localDateOf(input.after, tz);
       const slots = [...slotTimes(today), ...slotTimes(addDays(today, 1))];

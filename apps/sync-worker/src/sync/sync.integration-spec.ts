@@ -1,6 +1,13 @@
 import { jest } from '@jest/globals';
 import type { Config } from '@jest/types';
-import { fullHistoryFrom, oracleTotals, storedAndBankTotals, storedTotals, writeMark, writesSince } from '../../test/assertions.js';
+import {
+  fullHistoryFrom,
+  oracleTotals,
+  storedAndBankTotals,
+  storedTotals,
+  writeMark,
+  writesSince,
+} from '../../test/assertions.js';
 import { PSUS, PSU_IP, SyncHarness, type AuthorisedConsent, type BankId, type Psu } from '../../test/sync-harness.js';
 
 jest.setTimeout(120_000);
@@ -22,7 +29,22 @@ const WEEK: [string, Date][] = [
   ['Saturday 05:45Z', new Date('2026-12-05T05:45:00Z')],
   ['Sunday 16:20Z', new Date('2026-12-06T16:20:00Z')],
 ];
-const REAL_TIMERS: Config.FakeableAPI[] = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'];
+const REAL_TIMERS: Config.FakeableAPI[] = [
+  'hrtime',
+  'nextTick',
+  'performance',
+  'queueMicrotask',
+  'requestAnimationFrame',
+  'cancelAnimationFrame',
+  'requestIdleCallback',
+  'cancelIdleCallback',
+  'setImmediate',
+  'clearImmediate',
+  'setInterval',
+  'clearInterval',
+  'setTimeout',
+  'clearTimeout',
+];
 /** Longer than any booking lag at the sandbox banks (card payments book within 3 days and 7 hours). */
 const ALL_BOOKED = 4 * DAY;
 
@@ -57,26 +79,36 @@ describe.each(WEEK)('sync against the sandbox banks, bank clock starting %s', (_
       SELECT type, count(*)::int AS events, sum((data->>'count')::int)::int AS total FROM events
        WHERE data->>'consentId' = ${consentId} AND type LIKE 'transactions.%' GROUP BY type ORDER BY type`;
 
-  it.each(cases)('the first sync of %s stores exactly what the oracle has, per account; a second run writes nothing', async (bank, psu) => {
-    const consent = await h.authorise(bank, psu);
-    consents.set(bank, consent);
-    const run = await h.sync(consent.consentId, { trigger: 'initial', psuIpAddress: PSU_IP });
-    expect(run).toMatchObject({ status: 'succeeded', errorCode: null, accounts: expect.any(Number) });
-    const from = fullHistoryFrom(h.clock.now(), TZ[bank], 730);
-    historyFrom.set(bank, from);
-    const stored = await storedTotals(h.prisma, consent.consentId);
-    expect(stored).toEqual(await oracleTotals(h.sandbox, bank, psu.username, from));
-    const total = stored.reduce((n, a) => n + a.booked.count + a.pending.count, 0);
-    expect(run.transactionsAdded).toBe(total);
-    // Every transaction was announced exactly once: one change row, and in the events' counts.
-    expect(await changes(consent.consentId)).toEqual([{ kind: 'added', n: total, distinct_txns: total }]);
-    expect(await eventCounts(consent.consentId)).toEqual([{ type: 'transactions.added', events: run.accounts, total }]);
+  it.each(cases)(
+    'the first sync of %s stores exactly what the oracle has, per account; a second run writes nothing',
+    async (bank, psu) => {
+      const consent = await h.authorise(bank, psu);
+      consents.set(bank, consent);
+      const run = await h.sync(consent.consentId, { trigger: 'initial', psuIpAddress: PSU_IP });
+      expect(run).toMatchObject({ status: 'succeeded', errorCode: null, accounts: expect.any(Number) });
+      const from = fullHistoryFrom(h.clock.now(), TZ[bank], 730);
+      historyFrom.set(bank, from);
+      const stored = await storedTotals(h.prisma, consent.consentId);
+      expect(stored).toEqual(await oracleTotals(h.sandbox, bank, psu.username, from));
+      const total = stored.reduce((n, a) => n + a.booked.count + a.pending.count, 0);
+      expect(run.transactionsAdded).toBe(total);
+      // Every transaction was announced exactly once: one change row, and in the events' counts.
+      expect(await changes(consent.consentId)).toEqual([{ kind: 'added', n: total, distinct_txns: total }]);
+      expect(await eventCounts(consent.consentId)).toEqual([
+        { type: 'transactions.added', events: run.accounts, total },
+      ]);
 
-    const mark = await writeMark(h.prisma);
-    const again = await h.sync(consent.consentId, { trigger: 'scheduled', psuIpAddress: PSU_IP });
-    expect(again).toMatchObject({ status: 'succeeded', transactionsAdded: 0, transactionsModified: 0, transactionsRemoved: 0 });
-    expect(await writesSince(h.prisma, mark)).toEqual({});
-  });
+      const mark = await writeMark(h.prisma);
+      const again = await h.sync(consent.consentId, { trigger: 'scheduled', psuIpAddress: PSU_IP });
+      expect(again).toMatchObject({
+        status: 'succeeded',
+        transactionsAdded: 0,
+        transactionsModified: 0,
+        transactionsRemoved: 0,
+      });
+      expect(await writesSince(h.prisma, mark)).toEqual({});
+    },
+  );
 
   it('keeps two genuinely identical same-day transactions as two (Al Salam has no ids)', async () => {
     const dupes = await h.prisma.$queryRaw<{ n: number }[]>`
@@ -94,37 +126,55 @@ describe.each(WEEK)('sync against the sandbox banks, bank clock starting %s', (_
     }
   });
 
-  it.each(cases)('as the bank clock moves on, %s adds exactly the new transactions and replaces every pending one once booked', async (bank, psu) => {
-    const consent = consents.get(bank)!;
-    const from = historyFrom.get(bank)!;
-    const before = await storedTotals(h.prisma, consent.consentId);
-    const pendingBefore = await h.prisma.transaction.findMany({ where: { consentId: consent.consentId, status: 'pending', removedAt: null }, select: { id: true } });
-    const pendingIds = pendingBefore.map((p) => p.id);
+  it.each(cases)(
+    'as the bank clock moves on, %s adds exactly the new transactions and replaces every pending one once booked',
+    async (bank, psu) => {
+      const consent = consents.get(bank)!;
+      const from = historyFrom.get(bank)!;
+      const before = await storedTotals(h.prisma, consent.consentId);
+      const pendingBefore = await h.prisma.transaction.findMany({
+        where: { consentId: consent.consentId, status: 'pending', removedAt: null },
+        select: { id: true },
+      });
+      const pendingIds = pendingBefore.map((p) => p.id);
 
-    // Two days on, some card payments of the first sync may still be pending at the bank (they book
-    // up to three days later): the store equals the bank either way.
-    h.sandbox.advance(2 * DAY);
-    const twoDays = await h.sync(consent.consentId, { trigger: 'scheduled', psuIpAddress: PSU_IP });
-    expect(twoDays).toMatchObject({ status: 'succeeded', errorDetail: null });
-    const afterTwoDays = await storedAndBankTotals(h.prisma, h.sandbox, bank, psu.username, consent.consentId, from);
-    expect(afterTwoDays.stored).toEqual(afterTwoDays.bank);
-    expect(await storedTotals(h.prisma, consent.consentId)).not.toEqual(before);
+      // Two days on, some card payments of the first sync may still be pending at the bank (they book
+      // up to three days later): the store equals the bank either way.
+      h.sandbox.advance(2 * DAY);
+      const twoDays = await h.sync(consent.consentId, { trigger: 'scheduled', psuIpAddress: PSU_IP });
+      expect(twoDays).toMatchObject({ status: 'succeeded', errorDetail: null });
+      const afterTwoDays = await storedAndBankTotals(h.prisma, h.sandbox, bank, psu.username, consent.consentId, from);
+      expect(afterTwoDays.stored).toEqual(afterTwoDays.bank);
+      expect(await storedTotals(h.prisma, consent.consentId)).not.toEqual(before);
 
-    // Past the longest booking lag every pending item of the first sync has booked: each one is
-    // removed, exactly once, and (where the bank links them) named by the booked transaction that
-    // replaced it. One left behind would be a duplicate in the user's list.
-    h.sandbox.advance(ALL_BOOKED - 2 * DAY);
-    const allBooked = await h.sync(consent.consentId, { trigger: 'scheduled', psuIpAddress: PSU_IP });
-    expect(allBooked).toMatchObject({ status: 'succeeded', errorDetail: null });
-    const afterAllBooked = await storedAndBankTotals(h.prisma, h.sandbox, bank, psu.username, consent.consentId, from);
-    expect(afterAllBooked.stored).toEqual(afterAllBooked.bank);
-    const stillPending = await h.prisma.transaction.count({ where: { id: { in: pendingIds }, removedAt: null } });
-    expect(stillPending).toBe(0);
-    const replaced = await h.prisma.transaction.findMany({ where: { pendingTransactionId: { in: pendingIds } }, select: { status: true } });
-    expect(replaced.every((r) => r.status === 'booked')).toBe(true);
-    if (bank !== 'saltbank') expect(replaced.length).toBeGreaterThan(0);
-    const removedChanges = await h.prisma.transactionChange.count({ where: { consentId: consent.consentId, kind: 'removed', transactionId: { in: pendingIds } } });
-    expect(removedChanges).toBe(pendingIds.length);
-    expect(twoDays.transactionsRemoved + allBooked.transactionsRemoved).toBeGreaterThanOrEqual(pendingIds.length);
-  });
+      // Past the longest booking lag every pending item of the first sync has booked: each one is
+      // removed, exactly once, and (where the bank links them) named by the booked transaction that
+      // replaced it. One left behind would be a duplicate in the user's list.
+      h.sandbox.advance(ALL_BOOKED - 2 * DAY);
+      const allBooked = await h.sync(consent.consentId, { trigger: 'scheduled', psuIpAddress: PSU_IP });
+      expect(allBooked).toMatchObject({ status: 'succeeded', errorDetail: null });
+      const afterAllBooked = await storedAndBankTotals(
+        h.prisma,
+        h.sandbox,
+        bank,
+        psu.username,
+        consent.consentId,
+        from,
+      );
+      expect(afterAllBooked.stored).toEqual(afterAllBooked.bank);
+      const stillPending = await h.prisma.transaction.count({ where: { id: { in: pendingIds }, removedAt: null } });
+      expect(stillPending).toBe(0);
+      const replaced = await h.prisma.transaction.findMany({
+        where: { pendingTransactionId: { in: pendingIds } },
+        select: { status: true },
+      });
+      expect(replaced.every((r) => r.status === 'booked')).toBe(true);
+      if (bank !== 'saltbank') expect(replaced.length).toBeGreaterThan(0);
+      const removedChanges = await h.prisma.transactionChange.count({
+        where: { consentId: consent.consentId, kind: 'removed', transactionId: { in: pendingIds } },
+      });
+      expect(removedChanges).toBe(pendingIds.length);
+      expect(twoDays.transactionsRemoved + allBooked.transactionsRemoved).toBeGreaterThanOrEqual(pendingIds.length);
+    },
+  );
 });

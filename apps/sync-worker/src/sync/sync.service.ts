@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { MAX_TRANSACTION_IDS_PER_EVENT, type ConnectorDataContext, type JobPayloads, type RpcPattern, type RpcRequest, type RpcResponse } from '@ais/contracts';
+import {
+  MAX_TRANSACTION_IDS_PER_EVENT,
+  type ConnectorDataContext,
+  type JobPayloads,
+  type RpcPattern,
+  type RpcRequest,
+  type RpcResponse,
+} from '@ais/contracts';
 import {
   AccountWriteRepository,
   EventRepository,
@@ -16,7 +23,16 @@ import {
   type SyncConsent,
   type SyncRunRecord,
 } from '@ais/db';
-import { AppError, accountIdentityKey, usablePermissions, type Account, type Balance, type OptionalAccountResource, type Permission, type Transaction } from '@ais/domain';
+import {
+  AppError,
+  accountIdentityKey,
+  usablePermissions,
+  type Account,
+  type Balance,
+  type OptionalAccountResource,
+  type Permission,
+  type Transaction,
+} from '@ais/domain';
 import type { RpcClient } from '@ais/rpc';
 import { CheckSyncBudget, RecordBankCondition } from '@ais/sync';
 import { CLOCK, CONNECTOR_RPC, LOGGER, SYNC_WORKER_CONFIG, type Clock, type Logger } from '../tokens.js';
@@ -28,7 +44,10 @@ import { diffTransactions, serialise, serialiseAll, type Serialised } from './tr
 type SyncJob = JobPayloads['sync-consent'];
 type ConnectorPattern = Extract<RpcPattern, `connector.${string}`>;
 /** A connector-service call for this consent: the provider and the data context are filled in. */
-type ConnectorCall = <P extends ConnectorPattern>(pattern: P, extra: Omit<RpcRequest<P>, 'providerId' | 'context'>) => Promise<RpcResponse<P>>;
+type ConnectorCall = <P extends ConnectorPattern>(
+  pattern: P,
+  extra: Omit<RpcRequest<P>, 'providerId' | 'context'>,
+) => Promise<RpcResponse<P>>;
 
 /** What one account batch stores. */
 interface AccountData {
@@ -138,7 +157,13 @@ export class SyncService {
     if (!run) return { kind: 'done', status: 'skipped' };
     const consent = await this.consents.load(job.tenantId, job.consentId);
     if (!consent) return this.fail(run, null, { code: 'not_found', detail: 'The consent no longer exists.' });
-    if (consent.status !== 'authorised') return this.fail(run, consent, { code: `consent_${consent.status}`, detail: `The consent is ${consent.status}.` }, false);
+    if (consent.status !== 'authorised')
+      return this.fail(
+        run,
+        consent,
+        { code: `consent_${consent.status}`, detail: `The consent is ${consent.status}.` },
+        false,
+      );
     try {
       const counts = await this.syncConsent(consent, run, job);
       await this.succeed(consent, run, job, counts);
@@ -169,13 +194,29 @@ export class SyncService {
     const stored = await this.accounts.listForConsent(consent.tenantId, consent.id);
     if (!psuPresent) await this.requireBudget(consent, stored, now);
     const window = await this.planWindow(consent, now);
-    return { consent, run, psuPresent, stored, window, chunked: window.full && !psuPresent, usable: usablePermissions(consent.capabilities, consent.permissions), call: this.connectorCall(consent, job) };
+    return {
+      consent,
+      run,
+      psuPresent,
+      stored,
+      window,
+      chunked: window.full && !psuPresent,
+      usable: usablePermissions(consent.capabilities, consent.permissions),
+      call: this.connectorCall(consent, job),
+    };
   }
 
   /** A sync the budget cannot carry is not sent: the bank would answer 429 part-way through. */
   private async requireBudget(consent: SyncConsent, stored: StoredAccount[], now: Date): Promise<void> {
     await this.budgets.requireUnattended(
-      { tenantId: consent.tenantId, consentId: consent.id, permissions: consent.permissions, frequencyPerDay: consent.frequencyPerDay, capabilities: consent.capabilities, accountExternalIds: stored.map((a) => a.externalId) },
+      {
+        tenantId: consent.tenantId,
+        consentId: consent.id,
+        permissions: consent.permissions,
+        frequencyPerDay: consent.frequencyPerDay,
+        capabilities: consent.capabilities,
+        accountExternalIds: stored.map((a) => a.externalId),
+      },
       now,
       'The unattended access budget of this consent is spent for now.',
     );
@@ -188,7 +229,9 @@ export class SyncService {
       transactionsFrom: consent.transactionsFrom,
       authorisedAt: consent.authorisedAt,
       lastSyncedAt: consent.lastSyncedAt,
-      oldestOpenPending: consent.lastSyncedAt ? await this.consents.oldestOpenPending(consent.tenantId, consent.id) : null,
+      oldestOpenPending: consent.lastSyncedAt
+        ? await this.consents.oldestOpenPending(consent.tenantId, consent.id)
+        : null,
       overlapDays: this.config.sync.overlapDays,
       pendingLookbackDays: this.config.sync.pendingLookbackDays,
     });
@@ -216,10 +259,20 @@ export class SyncService {
     const ids = await this.storeAccounts(plan.consent, bankAccounts, plan.stored);
     const externalIds = bankAccounts.map((a) => a.externalId);
     const backfilledFrom = plan.chunked
-      ? new Map((await this.accounts.listForConsent(plan.consent.tenantId, plan.consent.id)).map((a) => [a.id, a.backfilledFrom]))
+      ? new Map(
+          (await this.accounts.listForConsent(plan.consent.tenantId, plan.consent.id)).map((a) => [
+            a.id,
+            a.backfilledFrom,
+          ]),
+        )
       : new Map<string, string | null>();
     const bulkBalances = this.bulk(plan, 'balances')
-      ? new Map((await plan.call('connector.getBalances', { accountIds: externalIds })).accounts.map((a) => [a.accountId, a.balances]))
+      ? new Map(
+          (await plan.call('connector.getBalances', { accountIds: externalIds })).accounts.map((a) => [
+            a.accountId,
+            a.balances,
+          ]),
+        )
       : undefined;
     return { externalIds, ids, backfilledFrom, ...(bulkBalances ? { bulkBalances } : {}) };
   }
@@ -237,26 +290,52 @@ export class SyncService {
   }
 
   /** The accounts' transactions in one window, by bank account id (undefined: not permitted). */
-  private async fetchTransactions(plan: RunPlan, bankIds: string[], window: TransactionWindow): Promise<Map<string, Transaction[]> | undefined> {
+  private async fetchTransactions(
+    plan: RunPlan,
+    bankIds: string[],
+    window: TransactionWindow,
+  ): Promise<Map<string, Transaction[]> | undefined> {
     if (!plan.usable.has('transactions')) return undefined;
-    const { accounts } = await plan.call('connector.getTransactions', { accountIds: bankIds, from: window.from, to: window.to, status: 'both' });
+    const { accounts } = await plan.call('connector.getTransactions', {
+      accountIds: bankIds,
+      from: window.from,
+      to: window.to,
+      status: 'both',
+    });
     return new Map(accounts.map((a) => [a.accountId, a.transactions]));
   }
 
   /** An account's balances and optional resources: stored with its first window. */
-  private async fetchExtras(plan: RunPlan, accounts: FetchedAccounts, id: string): Promise<Pick<AccountData, 'balances' | 'resources' | 'statementTransactions'>> {
+  private async fetchExtras(
+    plan: RunPlan,
+    accounts: FetchedAccounts,
+    id: string,
+  ): Promise<Pick<AccountData, 'balances' | 'resources' | 'statementTransactions'>> {
     let balances: Balance[] | undefined;
     if (accounts.bulkBalances) balances = accounts.bulkBalances.get(id) ?? [];
-    else if (plan.usable.has('balances')) balances = (await plan.call('connector.getBalances', { accountIds: [id] })).accounts.find((a) => a.accountId === id)?.balances ?? [];
+    else if (plan.usable.has('balances'))
+      balances =
+        (await plan.call('connector.getBalances', { accountIds: [id] })).accounts.find((a) => a.accountId === id)
+          ?.balances ?? [];
     const resources = await this.fetchResources(plan.usable, id, plan.call);
     // A statement never changes once issued, but each one's transactions cost a call: fetched while
     // the PSU is present (first sync, PSU-present refresh), once, for the newest statements.
-    const statementTransactions = plan.psuPresent && resources.statements?.length ? await this.fetchStatementTransactions(accounts.ids.get(id)!, id, resources.statements, plan.call) : undefined;
+    const statementTransactions =
+      plan.psuPresent && resources.statements?.length
+        ? await this.fetchStatementTransactions(accounts.ids.get(id)!, id, resources.statements, plan.call)
+        : undefined;
     return { balances, resources, ...(statementTransactions ? { statementTransactions } : {}) };
   }
 
   /** Stores one account batch and adds its counts to the run's. */
-  private async storeBatch(plan: RunPlan, accounts: FetchedAccounts, counts: RunCounts, id: string, window: TransactionWindow, data: AccountData): Promise<void> {
+  private async storeBatch(
+    plan: RunPlan,
+    accounts: FetchedAccounts,
+    counts: RunCounts,
+    id: string,
+    window: TransactionWindow,
+    data: AccountData,
+  ): Promise<void> {
     const c = await this.loadAccount(plan.consent, plan.run, accounts.ids.get(id)!, window, data);
     counts.added += c.added;
     counts.modified += c.modified;
@@ -272,12 +351,17 @@ export class SyncService {
     const { externalIds } = accounts;
     for (const [i, window] of this.windowsOf(plan, accounts, externalIds).entries()) {
       const byAccount = await this.fetchTransactions(plan, externalIds, window);
-      const serialisedOf = (id: string | undefined) => (byAccount && id !== undefined ? serialiseAll(byAccount.get(id) ?? []) : Promise.resolve(undefined));
+      const serialisedOf = (id: string | undefined) =>
+        byAccount && id !== undefined ? serialiseAll(byAccount.get(id) ?? []) : Promise.resolve(undefined);
       let next = serialisedOf(externalIds[0]);
       for (const [j, id] of externalIds.entries()) {
         const serialised = await next;
         next = serialisedOf(externalIds[j + 1]);
-        await this.storeBatch(plan, accounts, counts, id, window, { transactions: byAccount?.get(id) ?? [], serialised, ...(i === 0 ? await this.fetchExtras(plan, accounts, id) : { resources: {} }) });
+        await this.storeBatch(plan, accounts, counts, id, window, {
+          transactions: byAccount?.get(id) ?? [],
+          serialised,
+          ...(i === 0 ? await this.fetchExtras(plan, accounts, id) : { resources: {} }),
+        });
       }
     }
   }
@@ -289,7 +373,9 @@ export class SyncService {
    * and the run is deferred until every exhausted account can go on.
    */
   private async syncAccountByAccount(plan: RunPlan, accounts: FetchedAccounts, counts: RunCounts): Promise<void> {
-    const batches: AccountBatch[] = accounts.externalIds.flatMap((id) => this.windowsOf(plan, accounts, [id]).map((window, i) => ({ id, window, first: i === 0 })));
+    const batches: AccountBatch[] = accounts.externalIds.flatMap((id) =>
+      this.windowsOf(plan, accounts, [id]).map((window, i) => ({ id, window, first: i === 0 })),
+    );
     const exhaustedIds = new Set<string>();
     const exhausted: AppError[] = [];
     const nextFrom = (k: number) => batches.findIndex((b, i) => i >= k && !exhaustedIds.has(b.id));
@@ -311,50 +397,101 @@ export class SyncService {
   }
 
   /** Reads one account batch from the bank and serialises its transactions, ready to store. */
-  private async readBatch(plan: RunPlan, accounts: FetchedAccounts, { id, window, first }: AccountBatch): Promise<AccountData> {
-    const transactions = (await this.fetchTransactions(plan, [id], window))?.get(id) ?? (plan.usable.has('transactions') ? [] : undefined);
-    return { transactions, serialised: transactions ? await serialiseAll(transactions) : undefined, ...(first ? await this.fetchExtras(plan, accounts, id) : { resources: {} }) };
+  private async readBatch(
+    plan: RunPlan,
+    accounts: FetchedAccounts,
+    { id, window, first }: AccountBatch,
+  ): Promise<AccountData> {
+    const transactions =
+      (await this.fetchTransactions(plan, [id], window))?.get(id) ?? (plan.usable.has('transactions') ? [] : undefined);
+    return {
+      transactions,
+      serialised: transactions ? await serialiseAll(transactions) : undefined,
+      ...(first ? await this.fetchExtras(plan, accounts, id) : { resources: {} }),
+    };
   }
 
   /** The permitted optional resources of one account, keyed by the bank's id (or a content hash). */
-  private async fetchResources(usable: Set<string>, accountId: string, call: ConnectorCall): Promise<Partial<Record<OptionalAccountResource, ResourceRow[]>>> {
+  private async fetchResources(
+    usable: Set<string>,
+    accountId: string,
+    call: ConnectorCall,
+  ): Promise<Partial<Record<OptionalAccountResource, ResourceRow[]>>> {
     const out: Partial<Record<OptionalAccountResource, ResourceRow[]>> = {};
-    const rows = (items: Record<string, unknown>[]) => items.map((item) => ({ externalId: typeof item.externalId === 'string' ? item.externalId : `h:${sha(item.raw ?? item)}`, data: item }));
-    if (usable.has('beneficiaries')) out.beneficiaries = rows((await call('connector.listBeneficiaries', { accountId })).beneficiaries);
-    if (usable.has('standingOrders')) out.standingOrders = rows((await call('connector.listStandingOrders', { accountId })).standingOrders);
-    if (usable.has('directDebits')) out.directDebits = rows((await call('connector.listDirectDebits', { accountId })).directDebits);
-    if (usable.has('scheduledPayments')) out.scheduledPayments = rows((await call('connector.listScheduledPayments', { accountId })).scheduledPayments);
-    if (usable.has('statements')) out.statements = rows((await call('connector.listStatements', { accountId })).statements as unknown as Record<string, unknown>[]);
+    const rows = (items: Record<string, unknown>[]) =>
+      items.map((item) => ({
+        externalId: typeof item.externalId === 'string' ? item.externalId : `h:${sha(item.raw ?? item)}`,
+        data: item,
+      }));
+    if (usable.has('beneficiaries'))
+      out.beneficiaries = rows((await call('connector.listBeneficiaries', { accountId })).beneficiaries);
+    if (usable.has('standingOrders'))
+      out.standingOrders = rows((await call('connector.listStandingOrders', { accountId })).standingOrders);
+    if (usable.has('directDebits'))
+      out.directDebits = rows((await call('connector.listDirectDebits', { accountId })).directDebits);
+    if (usable.has('scheduledPayments'))
+      out.scheduledPayments = rows((await call('connector.listScheduledPayments', { accountId })).scheduledPayments);
+    if (usable.has('statements'))
+      out.statements = rows(
+        (await call('connector.listStatements', { accountId })).statements as unknown as Record<string, unknown>[],
+      );
     if (usable.has('party')) out.party = rows((await call('connector.getParties', { accountId })).parties);
     return out;
   }
 
-  private async fetchStatementTransactions(accountId: string, bankAccountId: string, statements: ResourceRow[], call: ConnectorCall): Promise<Map<string, unknown[]>> {
+  private async fetchStatementTransactions(
+    accountId: string,
+    bankAccountId: string,
+    statements: ResourceRow[],
+    call: ConnectorCall,
+  ): Promise<Map<string, unknown[]>> {
     const held = await this.accounts.statementsWithTransactions(accountId);
     const missing = statements
       .filter((s) => !held.has(s.externalId) && !s.externalId.startsWith('h:'))
-      .sort((a, b) => String((b.data as { endAt?: string }).endAt ?? '').localeCompare(String((a.data as { endAt?: string }).endAt ?? '')))
+      .sort((a, b) =>
+        String((b.data as { endAt?: string }).endAt ?? '').localeCompare(
+          String((a.data as { endAt?: string }).endAt ?? ''),
+        ),
+      )
       .slice(0, STATEMENTS_PER_SYNC);
     const out = new Map<string, unknown[]>();
-    for (const s of missing) out.set(s.externalId, (await call('connector.getStatementTransactions', { accountId: bankAccountId, statementId: s.externalId })).transactions);
+    for (const s of missing)
+      out.set(
+        s.externalId,
+        (await call('connector.getStatementTransactions', { accountId: bankAccountId, statementId: s.externalId }))
+          .transactions,
+      );
     return out;
   }
 
   /** Matches the bank's accounts to stored ones by identity key; writes new and changed ones. */
-  private async storeAccounts(consent: SyncConsent, bankAccounts: Account[], stored: StoredAccount[]): Promise<Map<string, string>> {
+  private async storeAccounts(
+    consent: SyncConsent,
+    bankAccounts: Account[],
+    stored: StoredAccount[],
+  ): Promise<Map<string, string>> {
     const byKey = new Map(stored.map((a) => [a.identityKey, a]));
-    const rows = bankAccounts.map((a) => ({ externalId: a.externalId, row: accountRow(a), existing: byKey.get(accountIdentityKey(a)) }));
+    const rows = bankAccounts.map((a) => ({
+      externalId: a.externalId,
+      row: accountRow(a),
+      existing: byKey.get(accountIdentityKey(a)),
+    }));
     const ids = new Map<string, string>();
     const now = this.clock.now();
     // Written when new, changed, or known under another bank id (banks may issue new ids per consent).
-    const write = rows.filter((r) => !r.existing || r.existing.contentHash !== r.row.contentHash || r.existing.externalId !== r.row.externalId);
+    const write = rows.filter(
+      (r) => !r.existing || r.existing.contentHash !== r.row.contentHash || r.existing.externalId !== r.row.externalId,
+    );
     for (const r of rows) if (r.existing && !write.includes(r)) ids.set(r.externalId, r.existing.id);
     if (write.length > 0) {
       const scope = { tenantId: consent.tenantId, consentId: consent.id, providerId: consent.providerId };
       await this.runs.underConsentLock(consent.id, async (tx) => {
         // Re-read under the lock: a concurrent run may have inserted the account meanwhile.
-        const current = new Map((await this.accounts.listForConsent(consent.tenantId, consent.id, tx)).map((a) => [a.identityKey, a]));
-        for (const r of write) ids.set(r.externalId, await this.accounts.upsert(tx, scope, r.row, current.get(r.row.identityKey), now));
+        const current = new Map(
+          (await this.accounts.listForConsent(consent.tenantId, consent.id, tx)).map((a) => [a.identityKey, a]),
+        );
+        for (const r of write)
+          ids.set(r.externalId, await this.accounts.upsert(tx, scope, r.row, current.get(r.row.identityKey), now));
       });
     }
     return ids;
@@ -387,16 +524,37 @@ export class SyncService {
           counts = diff.counts;
           if (window.full) await this.accounts.markBackfilled(tx, accountId, window.from);
           if (diff.upserts.length + diff.removedIds.length > 0) {
-            const changes = await this.transactions.write(tx, { tenantId: consent.tenantId, consentId: consent.id, accountId, upserts: diff.upserts, removedIds: diff.removedIds, now });
+            const changes = await this.transactions.write(tx, {
+              tenantId: consent.tenantId,
+              consentId: consent.id,
+              accountId,
+              upserts: diff.upserts,
+              removedIds: diff.removedIds,
+              now,
+            });
             await this.runs.addCounts(tx, run.id, counts);
             await this.appendTransactionEvents(tx, consent, run, accountId, changes);
           }
         }
-        if (data.balances) await this.accounts.replaceBalances(tx, { tenantId: consent.tenantId, accountId, balances: data.balances.map(balanceRow), syncRunId: run.id, now });
+        if (data.balances)
+          await this.accounts.replaceBalances(tx, {
+            tenantId: consent.tenantId,
+            accountId,
+            balances: data.balances.map(balanceRow),
+            syncRunId: run.id,
+            now,
+          });
         for (const [resource, items] of Object.entries(data.resources) as [OptionalAccountResource, ResourceRow[]][]) {
-          await this.accounts.replaceResources(tx, { tenantId: consent.tenantId, accountId, kind: RESOURCE_KIND[resource], items, now });
+          await this.accounts.replaceResources(tx, {
+            tenantId: consent.tenantId,
+            accountId,
+            kind: RESOURCE_KIND[resource],
+            items,
+            now,
+          });
         }
-        for (const [statementId, items] of data.statementTransactions ?? []) await this.accounts.storeStatementTransactions(tx, accountId, statementId, items);
+        for (const [statementId, items] of data.statementTransactions ?? [])
+          await this.accounts.storeStatementTransactions(tx, accountId, statementId, items);
         return counts;
       },
       { timeout: this.config.sync.batchTimeoutMs, maxWait: this.config.sync.batchTimeoutMs },
@@ -434,7 +592,8 @@ export class SyncService {
       await this.consents.markSynced(tx, consent.tenantId, consent.id, startedAt);
       // A PSU-present refresh does not use the budget, so it leaves the schedule as it is.
       // The next sync counts from this run's end: its last calls, not its first, must age out first.
-      if (job.trigger !== 'psu_present' || consent.nextSyncAt === null) await this.consents.scheduleNext(tx, consent.tenantId, consent.id, this.nextScheduled(consent, now));
+      if (job.trigger !== 'psu_present' || consent.nextSyncAt === null)
+        await this.consents.scheduleNext(tx, consent.tenantId, consent.id, this.nextScheduled(consent, now));
       // Someone waits for a run they asked for; a scheduled run that found nothing new stays quiet.
       if (changed || job.trigger !== 'scheduled') {
         await this.events.append(tx, consent.tenantId, 'sync.completed', {
@@ -471,7 +630,12 @@ export class SyncService {
         const margin = this.config.sync.marginSeconds * 1000;
         const until = failure.until ? new Date(failure.until.getTime() + margin) : this.nextScheduled(consent, now);
         await this.runs.underConsentLock(consent.id, async (tx) => {
-          await this.runs.finish(tx, run.id, { status: 'deferred', error: { code, detail: `${detail} Next attempt at ${until.toISOString()}.` } }, now);
+          await this.runs.finish(
+            tx,
+            run.id,
+            { status: 'deferred', error: { code, detail: `${detail} Next attempt at ${until.toISOString()}.` } },
+            now,
+          );
           await this.consents.scheduleNext(tx, consent.tenantId, consent.id, until);
         });
         this.logger.info({ ...log, until }, 'sync deferred');
@@ -481,7 +645,14 @@ export class SyncService {
       }
       case 'consent_ended':
         // The one implementation of a bank-side end of a consent (shared with the consent-service).
-        await this.recordBankCondition.execute({ consentId: consent.id, condition: code === 'consent_revoked' ? 'consent_revoked' : 'consent_expired', detail }, this.clock.now());
+        await this.recordBankCondition.execute(
+          {
+            consentId: consent.id,
+            condition: code === 'consent_revoked' ? 'consent_revoked' : 'consent_expired',
+            detail,
+          },
+          this.clock.now(),
+        );
         return this.fail(run, consent, { code, detail }, false);
       case 'circuit_open':
         await this.runs.retrying(run.id, { code, detail });
@@ -501,12 +672,23 @@ export class SyncService {
   }
 
   /** Ends the run as failed with sync.failed; `reschedule` keeps the consent's cadence going. */
-  private async fail(run: SyncRunRecord, consent: SyncConsent | null, error: { code: string; detail: string }, reschedule = true): Promise<SyncOutcome> {
+  private async fail(
+    run: SyncRunRecord,
+    consent: SyncConsent | null,
+    error: { code: string; detail: string },
+    reschedule = true,
+  ): Promise<SyncOutcome> {
     const now = this.clock.now();
     await this.runs.underConsentLock(run.consentId, async (tx) => {
       await this.runs.finish(tx, run.id, { status: 'failed', error }, now);
-      if (consent && reschedule) await this.consents.scheduleNext(tx, consent.tenantId, consent.id, this.nextScheduled(consent, now));
-      await this.events.append(tx, run.tenantId, 'sync.failed', { consentId: run.consentId, syncRunId: run.id, trigger: run.trigger, error });
+      if (consent && reschedule)
+        await this.consents.scheduleNext(tx, consent.tenantId, consent.id, this.nextScheduled(consent, now));
+      await this.events.append(tx, run.tenantId, 'sync.failed', {
+        consentId: run.consentId,
+        syncRunId: run.id,
+        trigger: run.trigger,
+        error,
+      });
     });
     this.logger.warn({ consentId: run.consentId, syncRunId: run.id, code: error.code }, 'sync failed');
     return { kind: 'failed', ...error };
@@ -532,13 +714,28 @@ function accountRow(a: Account): AccountRow {
 }
 
 function balanceRow(b: Balance): BalanceRow {
-  return { type: b.type, originalType: b.originalType, amount: b.amount.amount, currency: b.amount.currency, creditLines: b.creditLines, referenceDate: b.referenceDate, referenceAt: b.referenceAt };
+  return {
+    type: b.type,
+    originalType: b.originalType,
+    amount: b.amount.amount,
+    currency: b.amount.currency,
+    creditLines: b.creditLines,
+    referenceDate: b.referenceDate,
+    referenceAt: b.referenceAt,
+  };
 }
 
 /** The run's deferral when accounts ran out of budget part-way: until the last of them can go on. */
 function budgetRanOut(exhausted: AppError[], counts: RunCounts): AppError {
-  const at = exhausted.map((e) => (typeof e.extensions.nextAllowedAt === 'string' ? e.extensions.nextAllowedAt : '')).sort().at(-1);
-  return new AppError('budget_exhausted', `The unattended budget of ${exhausted.length} account(s) ran out part-way; ${counts.added} transaction(s) stored so far.`, { nextAllowedAt: at });
+  const at = exhausted
+    .map((e) => (typeof e.extensions.nextAllowedAt === 'string' ? e.extensions.nextAllowedAt : ''))
+    .sort()
+    .at(-1);
+  return new AppError(
+    'budget_exhausted',
+    `The unattended budget of ${exhausted.length} account(s) ran out part-way; ${counts.added} transaction(s) stored so far.`,
+    { nextAllowedAt: at },
+  );
 }
 
 /** A promise that never rejects: read ahead while something else is awaited, without an unhandled rejection. */

@@ -38,7 +38,20 @@ export function serialise(t: Transaction): Serialised {
     raw: json(t.raw),
   };
   // Every field of Transaction is in the hash: these, then the JSON columns.
-  const scalars = JSON.stringify([t.identityKey, t.idSource, t.externalId, t.status, t.bookingDate, t.valueDate, t.bookedAt, t.amount, t.description, t.merchant, t.reference, t.pendingLink]);
+  const scalars = JSON.stringify([
+    t.identityKey,
+    t.idSource,
+    t.externalId,
+    t.status,
+    t.bookingDate,
+    t.valueDate,
+    t.bookedAt,
+    t.amount,
+    t.description,
+    t.merchant,
+    t.reference,
+    t.pendingLink,
+  ]);
   const hash = createHash('sha256')
     .update(scalars)
     .update(`|${out.counterparty}|${out.bankTransactionCode}|${out.runningBalance}|${out.currencyExchange}|${out.raw}`)
@@ -69,7 +82,13 @@ export function transactionHash(t: Transaction): string {
   return serialise(t).hash;
 }
 
-export function toTransactionRow(t: Transaction, id: string, contentHash: string, pendingTransactionId: string | null, serialised: Serialised = serialise(t)): TransactionRow {
+export function toTransactionRow(
+  t: Transaction,
+  id: string,
+  contentHash: string,
+  pendingTransactionId: string | null,
+  serialised: Serialised = serialise(t),
+): TransactionRow {
   return {
     id,
     identityKey: t.identityKey,
@@ -134,7 +153,11 @@ export function diffTransactions(
     const s = serialised[i];
     const existing = byKey.get(t.identityKey);
     if (!existing) {
-      const upsert = { row: toTransactionRow(t, newId('transaction'), s.hash, null, s), kind: 'added' as const, fresh: true };
+      const upsert = {
+        row: toTransactionRow(t, newId('transaction'), s.hash, null, s),
+        kind: 'added' as const,
+        fresh: true,
+      };
       upserts.push(upsert);
       if (t.status === 'booked') newBooked.push({ t, upsert });
     } else if (existing.removedAt !== null) {
@@ -151,7 +174,11 @@ export function diffTransactions(
   // Pending rows a new booked item may replace: going now, or removed earlier and never replaced.
   const replacedAlready = new Set(stored.map((s) => s.pendingTransactionId).filter((id): id is string => id !== null));
   const candidates = stored.filter(
-    (s) => s.status === 'pending' && !replacedAlready.has(s.id) && !incomingKeys.has(s.identityKey) && (removedIds.has(s.id) || s.removedAt !== null),
+    (s) =>
+      s.status === 'pending' &&
+      !replacedAlready.has(s.id) &&
+      !incomingKeys.has(s.identityKey) &&
+      (removedIds.has(s.id) || s.removedAt !== null),
   );
   const taken = new Set<string>();
   const link = (upsert: TransactionDiff['upserts'][number], pending: StoredTransaction) => {

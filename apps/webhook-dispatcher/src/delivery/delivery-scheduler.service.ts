@@ -11,7 +11,6 @@ import { OutcomeRecorder, type FinishedAttempt } from './outcome-recorder.js';
 import { decide, type AttemptResult } from './retry-policy.js';
 import { WebhookSender } from './webhook-sender.js';
 
-
 interface EndpointLane {
   id: string;
   queue: ClaimedDelivery[];
@@ -89,11 +88,16 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
     this.running = true;
     this.claimLoop = this.runClaims();
     const every = (ms: number, task: () => Promise<unknown>) => {
-      const timer = setInterval(() => void task().catch((error: unknown) => this.logger.warn({ err: error }, 'webhook background task failed')), ms);
+      const timer = setInterval(
+        () => void task().catch((error: unknown) => this.logger.warn({ err: error }, 'webhook background task failed')),
+        ms,
+      );
       timer.unref();
       this.timers.push(timer);
     };
-    every(Math.max(100, Math.floor(this.settings.leaseMs / 3)), () => this.deliveries.renewLeases(this.holder, this.busyEndpoints(), this.settings.leaseMs));
+    every(Math.max(100, Math.floor(this.settings.leaseMs / 3)), () =>
+      this.deliveries.renewLeases(this.holder, this.busyEndpoints(), this.settings.leaseMs),
+    );
     every(ENDPOINT_REFRESH_MS, () => this.refreshEndpoints());
     every(DEPTH_SAMPLE_MS, async () => this.metrics.queueDepth.set(await this.deliveries.countDue()));
     this.logger.info({ holder: this.holder }, 'webhook delivery scheduler started');
@@ -109,7 +113,11 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
     for (const lane of this.lanes.values()) this.queued -= lane.queue.splice(0).length;
     await this.waitFor(() => this.inFlight === 0, this.settings.timeoutMs + 1_000);
     await this.flush();
-    await this.deliveries.releaseLeases(this.holder).catch((error: unknown) => this.logger.warn({ err: error }, 'could not release endpoint leases; they expire by themselves'));
+    await this.deliveries
+      .releaseLeases(this.holder)
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'could not release endpoint leases; they expire by themselves'),
+      );
     await this.sender.close();
   }
 
@@ -248,12 +256,24 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
       const startedAt = new Date();
       let result: AttemptResult;
       if (body === null) {
-        result = { kind: 'network_error', responseStatus: null, latencyMs: 0, error: 'the event is no longer in the event log' };
+        result = {
+          kind: 'network_error',
+          responseStatus: null,
+          latencyMs: 0,
+          error: 'the event is no longer in the event log',
+        };
       } else {
         result = await this.sender.send(endpoint.url, endpoint.signer.headers(delivery.eventId, body, startedAt), body);
       }
       const decision =
-        body === null ? { status: 'failed' as const, nextAttemptAt: null } : decide(delivery, result, { scheduleMs: this.settings.retryScheduleMs, jitter: this.settings.retryJitter }, new Date());
+        body === null
+          ? { status: 'failed' as const, nextAttemptAt: null }
+          : decide(
+              delivery,
+              result,
+              { scheduleMs: this.settings.retryScheduleMs, jitter: this.settings.retryJitter },
+              new Date(),
+            );
       this.metrics.observeAttempt(result);
       if (result.kind === 'success' && delivery.attempts === 0 && delivery.eventCreatedMs !== null) {
         this.metrics.commitToDelivery.observe((Date.now() - delivery.eventCreatedMs) / 1000);

@@ -61,6 +61,13 @@ export class EndpointDirectory {
       row.previousSecretEncrypted && row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date()
         ? { secret: this.keyRing.openText(row.previousSecretEncrypted, row.id), expiresAt: row.previousSecretExpiresAt }
         : null;
-    return { id: row.id, tenantId: row.tenantId, enabled: row.status === 'enabled', url: new URL(row.url), signer: new WebhookSigner(secret, previous), updatedAt: row.updatedAt };
+    return {
+      id: row.id,
+      tenantId: row.tenantId,
+      enabled: row.status === 'enabled',
+      url: new URL(row.url),
+      signer: new WebhookSigner(secret, previous),
+      updatedAt: row.updatedAt,
+    };
   }
 }

@@ -1,5 +1,10 @@
 import pg from 'pg';
-import { WebhookDeliveryRepository, WebhookDispatchRepository, WebhookEndpointRepository, type DeliveryOutcome } from '@ais/db';
+import {
+  WebhookDeliveryRepository,
+  WebhookDispatchRepository,
+  WebhookEndpointRepository,
+  type DeliveryOutcome,
+} from '@ais/db';
 import { newId } from '@ais/domain';
 import { createTestDatabase, until, type TestDatabase } from '@ais/testing';
 import { Fixtures, txnData } from '../../test/fixtures.js';
@@ -32,9 +37,21 @@ describe('webhook deliveries: lock order between the dispatcher and endpoint del
     dispatch = new WebhookDispatchRepository(pool);
   });
   /** Pending deliveries of `events` to the endpoint, ids in time order, next attempts in the reverse order, stored newest first. */
-  async function insertDeliveries(tenantId: string, endpointId: string, events: string[], base: number): Promise<string[]> {
+  async function insertDeliveries(
+    tenantId: string,
+    endpointId: string,
+    events: string[],
+    base: number,
+  ): Promise<string[]> {
     const ids = events.map((_, i) => newId('webhookDelivery', base + i));
-    const rows = ids.map((id, i) => ({ id, endpointId, eventId: events[i], status: 'pending' as const, attempts: 1, nextAttemptAt: new Date(base + (events.length - i) * 1_000) }));
+    const rows = ids.map((id, i) => ({
+      id,
+      endpointId,
+      eventId: events[i],
+      status: 'pending' as const,
+      attempts: 1,
+      nextAttemptAt: new Date(base + (events.length - i) * 1_000),
+    }));
     await fx.deliveries(tenantId, rows.reverse());
     return ids;
   }
@@ -49,7 +66,9 @@ describe('webhook deliveries: lock order between the dispatcher and endpoint del
    * Sets up an endpoint with N pending deliveries (and other endpoints' beside them), holds the middle
    * one, starts the dispatcher's outcome statement for all N, then `rival`; lets go once both wait.
    */
-  async function race<T>(rival: (tenantId: string, endpointId: string) => Promise<T>): Promise<{ endpointId: string; rival: T }> {
+  async function race<T>(
+    rival: (tenantId: string, endpointId: string) => Promise<T>,
+  ): Promise<{ endpointId: string; rival: T }> {
     const tenant = await fx.tenant();
     const endpoint = await fx.endpoint(tenant, 'https://hooks.example.test/a');
     const events = await fx.emit(tenant, 'transactions.added', txnData, N);
@@ -63,7 +82,11 @@ describe('webhook deliveries: lock order between the dispatcher and endpoint del
 
     const holder = await pool.connect();
     const waiting = async () =>
-      (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n;
+      (
+        await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        )
+      ).rows[0].n;
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM webhook_deliveries WHERE id = $1 FOR UPDATE', [ids[N / 2]]);
@@ -86,7 +109,10 @@ describe('webhook deliveries: lock order between the dispatcher and endpoint del
       await holder.query('COMMIT');
 
       const [recorded, rivalled] = await Promise.allSettled([recording, rivalling]);
-      expect([recorded, rivalled].map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual(['fulfilled', 'fulfilled']);
+      expect([recorded, rivalled].map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual([
+        'fulfilled',
+        'fulfilled',
+      ]);
       expect((recorded as PromiseFulfilledResult<unknown[]>).value).toHaveLength(N);
       return { endpointId: endpoint.id, rival: (rivalled as PromiseFulfilledResult<T>).value };
     } finally {
@@ -97,9 +123,14 @@ describe('webhook deliveries: lock order between the dispatcher and endpoint del
 
   it('records outcomes while the endpoint is deleted, without a deadlock', async () => {
     const endpoints = new WebhookEndpointRepository(fx.prisma);
-    const { endpointId, rival } = await race((tenantId, id) => fx.prisma.$transaction((tx) => endpoints.delete(tx, tenantId, id), { timeout: 30_000 }));
+    const { endpointId, rival } = await race((tenantId, id) =>
+      fx.prisma.$transaction((tx) => endpoints.delete(tx, tenantId, id), { timeout: 30_000 }),
+    );
     expect(rival).toBe(true);
-    const left = await pool.query(`SELECT (SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1)::int AS deliveries, (SELECT count(*) FROM webhook_endpoints WHERE id = $1)::int AS endpoints`, [endpointId]);
+    const left = await pool.query(
+      `SELECT (SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1)::int AS deliveries, (SELECT count(*) FROM webhook_endpoints WHERE id = $1)::int AS endpoints`,
+      [endpointId],
+    );
     expect(left.rows[0]).toEqual({ deliveries: 0, endpoints: 0 });
   });
 
@@ -117,7 +148,10 @@ describe('webhook deliveries: lock order between the dispatcher and endpoint del
       ),
     );
     expect(rival).toBeGreaterThan(0);
-    const { rows } = await pool.query(`SELECT status, attempts, count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY 1, 2`, [endpointId]);
+    const { rows } = await pool.query(
+      `SELECT status, attempts, count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY 1, 2`,
+      [endpointId],
+    );
     expect(rows).toEqual([{ status: 'failed', attempts: 2, n: N }]);
   });
 });

@@ -7,8 +7,22 @@ const failure: AttemptResult = { kind: 'http_error', responseStatus: 503, latenc
 
 describe('retry policy', () => {
   it('succeeds on a 2xx and fails at once on 410 Gone', () => {
-    expect(decide({ attempts: 3, manualRetry: false }, { kind: 'success', responseStatus: 204, latencyMs: 5, error: null }, settings, now)).toEqual({ status: 'succeeded', nextAttemptAt: null });
-    expect(decide({ attempts: 0, manualRetry: false }, { kind: 'gone', responseStatus: 410, latencyMs: 5, error: null }, settings, now)).toEqual({ status: 'failed', nextAttemptAt: null });
+    expect(
+      decide(
+        { attempts: 3, manualRetry: false },
+        { kind: 'success', responseStatus: 204, latencyMs: 5, error: null },
+        settings,
+        now,
+      ),
+    ).toEqual({ status: 'succeeded', nextAttemptAt: null });
+    expect(
+      decide(
+        { attempts: 0, manualRetry: false },
+        { kind: 'gone', responseStatus: 410, latencyMs: 5, error: null },
+        settings,
+        now,
+      ),
+    ).toEqual({ status: 'failed', nextAttemptAt: null });
   });
 
   it('retries on a growing schedule with jitter that only ever lengthens the wait, for more than 24 hours', () => {
@@ -24,16 +38,33 @@ describe('retry policy', () => {
       elapsed += SCHEDULE[attempts];
     }
     expect(elapsed).toBeGreaterThan(24 * 3_600_000);
-    expect(decide({ attempts: SCHEDULE.length, manualRetry: false }, failure, settings, now)).toEqual({ status: 'failed', nextAttemptAt: null });
+    expect(decide({ attempts: SCHEDULE.length, manualRetry: false }, failure, settings, now)).toEqual({
+      status: 'failed',
+      nextAttemptAt: null,
+    });
   });
 
   it.each(['timeout', 'network_error', 'refused'] as const)('treats %s like any other failure', (kind) => {
-    expect(decide({ attempts: 0, manualRetry: false }, { kind, responseStatus: null, latencyMs: 1, error: 'x' }, settings, now, () => 0).nextAttemptAt).toEqual(new Date(now.getTime() + 5_000));
+    expect(
+      decide(
+        { attempts: 0, manualRetry: false },
+        { kind, responseStatus: null, latencyMs: 1, error: 'x' },
+        settings,
+        now,
+        () => 0,
+      ).nextAttemptAt,
+    ).toEqual(new Date(now.getTime() + 5_000));
   });
 
   it('gives a manual retry one attempt only', () => {
-    expect(decide({ attempts: 8, manualRetry: true }, failure, settings, now)).toEqual({ status: 'failed', nextAttemptAt: null });
-    expect(decide({ attempts: 1, manualRetry: true }, failure, settings, now)).toEqual({ status: 'failed', nextAttemptAt: null });
+    expect(decide({ attempts: 8, manualRetry: true }, failure, settings, now)).toEqual({
+      status: 'failed',
+      nextAttemptAt: null,
+    });
+    expect(decide({ attempts: 1, manualRetry: true }, failure, settings, now)).toEqual({
+      status: 'failed',
+      nextAttemptAt: null,
+    });
   });
 
   it('describes durations for humans', () => {

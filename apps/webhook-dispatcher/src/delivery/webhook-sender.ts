@@ -60,7 +60,13 @@ export class WebhookSender {
       // Read at most maxResponseBytes, so keep-alive can reuse the socket; a bigger body is cut off.
       await response.body.dump({ limit: this.settings.maxResponseBytes }).catch(() => undefined);
       const status = response.statusCode;
-      if (latencyMs > this.settings.timeoutMs) return { kind: 'timeout', responseStatus: status, latencyMs, error: `answered after ${latencyMs} ms (more than ${this.settings.timeoutMs} ms)` };
+      if (latencyMs > this.settings.timeoutMs)
+        return {
+          kind: 'timeout',
+          responseStatus: status,
+          latencyMs,
+          error: `answered after ${latencyMs} ms (more than ${this.settings.timeoutMs} ms)`,
+        };
       if (status >= 200 && status < 300) return { kind: 'success', responseStatus: status, latencyMs, error: null };
       if (status === 410) return { kind: 'gone', responseStatus: status, latencyMs, error: null };
       const error = status >= 300 && status < 400 ? 'redirects are not followed' : null;
@@ -115,17 +121,34 @@ export class WebhookSender {
   }
 
   private failure(error: unknown, latencyMs: number): AttemptResult {
-    if (error instanceof TargetRefusedError) return { kind: 'refused', responseStatus: null, latencyMs, error: error.message };
+    if (error instanceof TargetRefusedError)
+      return { kind: 'refused', responseStatus: null, latencyMs, error: error.message };
     const cause = (error as { cause?: unknown }).cause;
-    if (cause instanceof TargetRefusedError) return { kind: 'refused', responseStatus: null, latencyMs, error: cause.message };
+    if (cause instanceof TargetRefusedError)
+      return { kind: 'refused', responseStatus: null, latencyMs, error: cause.message };
     if (error instanceof undiciErrors.ConnectTimeoutError) {
-      return { kind: 'timeout', responseStatus: null, latencyMs, error: `could not connect within ${this.settings.connectTimeoutMs} ms` };
+      return {
+        kind: 'timeout',
+        responseStatus: null,
+        latencyMs,
+        error: `could not connect within ${this.settings.connectTimeoutMs} ms`,
+      };
     }
     if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-      return { kind: 'timeout', responseStatus: null, latencyMs, error: `timed out after ${this.settings.timeoutMs} ms` };
+      return {
+        kind: 'timeout',
+        responseStatus: null,
+        latencyMs,
+        error: `timed out after ${this.settings.timeoutMs} ms`,
+      };
     }
     const code = (error as NodeJS.ErrnoException).code;
     const message = error instanceof Error ? error.message : String(error);
-    return { kind: 'network_error', responseStatus: null, latencyMs, error: (code && !message.includes(code) ? `${code}: ${message}` : message).slice(0, 300) };
+    return {
+      kind: 'network_error',
+      responseStatus: null,
+      latencyMs,
+      error: (code && !message.includes(code) ? `${code}: ${message}` : message).slice(0, 300),
+    };
   }
 }

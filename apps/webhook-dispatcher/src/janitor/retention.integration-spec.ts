@@ -63,7 +63,10 @@ describe('webhook delivery retention', () => {
     expect(first + second + third).toBe(4);
     expect(first).toBe(2);
 
-    const left = await sql.query<{ id: string }>('SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY id', [endpoint.id]);
+    const left = await sql.query<{ id: string }>(
+      'SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY id',
+      [endpoint.id],
+    );
     expect(left.rows.map((r) => r.id)).toEqual([rows[3].id, rows[4].id, rows[6].id, rows[7].id]);
     expect(await repo.pruneFinished(floor, 10)).toBe(1);
   });

@@ -35,7 +35,8 @@ export class RetentionJanitor implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    const run = () => void this.sweep().catch((error: unknown) => this.logger.warn({ err: error }, 'retention sweep failed'));
+    const run = () =>
+      void this.sweep().catch((error: unknown) => this.logger.warn({ err: error }, 'retention sweep failed'));
     this.timers.push(setTimeout(run, FIRST_SWEEP_AFTER_MS), setInterval(run, SWEEP_EVERY_MS));
     for (const t of this.timers) t.unref();
   }
@@ -48,8 +49,10 @@ export class RetentionJanitor implements OnApplicationBootstrap, OnApplicationSh
     const cutoff = now - this.config.webhooks.retentionMs;
     let events = 0;
     let deliveries = 0;
-    for (let n = BATCH; n === BATCH; events += n) n = await this.outbox.pruneEvents(OUTBOX_CURSOR, new Date(cutoff), BATCH);
-    for (let n = BATCH; n === BATCH; deliveries += n) n = await this.deliveries.pruneFinished(`whd_${ulidFloor(cutoff)}`, BATCH);
+    for (let n = BATCH; n === BATCH; events += n)
+      n = await this.outbox.pruneEvents(OUTBOX_CURSOR, new Date(cutoff), BATCH);
+    for (let n = BATCH; n === BATCH; deliveries += n)
+      n = await this.deliveries.pruneFinished(`whd_${ulidFloor(cutoff)}`, BATCH);
     if (events + deliveries > 0) this.logger.info({ events, deliveries }, 'pruned the event and delivery logs');
     return { events, deliveries };
   }

@@ -129,7 +129,13 @@ export const connectorsSection = defineSection(
             signingKeyPem: v.TPP_SIGNING_KEY_FILE,
             kid: v.TPP_SIGNING_KID!,
             softwareStatement: v.TPP_SOFTWARE_STATEMENT_FILE ?? null,
-            transport: v.TPP_TRANSPORT_CERT_FILE ? { certPem: v.TPP_TRANSPORT_CERT_FILE, keyPem: v.TPP_TRANSPORT_KEY_FILE!, caPem: v.TPP_TRANSPORT_CA_FILE ?? null } : null,
+            transport: v.TPP_TRANSPORT_CERT_FILE
+              ? {
+                  certPem: v.TPP_TRANSPORT_CERT_FILE,
+                  keyPem: v.TPP_TRANSPORT_KEY_FILE!,
+                  caPem: v.TPP_TRANSPORT_CA_FILE ?? null,
+                }
+              : null,
           }
         : null,
     },
@@ -139,18 +145,30 @@ export const connectorsSection = defineSection(
   }),
   (v) => {
     const issues: string[] = [];
-    const identityVars = ['TPP_SIGNING_KID', 'TPP_SOFTWARE_STATEMENT_FILE', 'TPP_TRANSPORT_CERT_FILE', 'TPP_TRANSPORT_KEY_FILE', 'TPP_TRANSPORT_CA_FILE'] as const;
+    const identityVars = [
+      'TPP_SIGNING_KID',
+      'TPP_SOFTWARE_STATEMENT_FILE',
+      'TPP_TRANSPORT_CERT_FILE',
+      'TPP_TRANSPORT_KEY_FILE',
+      'TPP_TRANSPORT_CA_FILE',
+    ] as const;
     if (!v.TPP_SIGNING_KEY_FILE) {
-      for (const name of identityVars) if (v[name] !== undefined) issues.push(`${name}: needs TPP_SIGNING_KEY_FILE (the TPP identity is configured as a whole)`);
+      for (const name of identityVars)
+        if (v[name] !== undefined)
+          issues.push(`${name}: needs TPP_SIGNING_KEY_FILE (the TPP identity is configured as a whole)`);
       return issues;
     }
-    if (!v.TPP_SIGNING_KID) issues.push('TPP_SIGNING_KID: required with TPP_SIGNING_KEY_FILE (the kid of the key in the directory’s JWKS)');
-    if (Boolean(v.TPP_TRANSPORT_CERT_FILE) !== Boolean(v.TPP_TRANSPORT_KEY_FILE)) issues.push('TPP_TRANSPORT_CERT_FILE and TPP_TRANSPORT_KEY_FILE: set both or neither');
-    if (v.TPP_TRANSPORT_CA_FILE && !v.TPP_TRANSPORT_CERT_FILE) issues.push('TPP_TRANSPORT_CA_FILE: needs TPP_TRANSPORT_CERT_FILE');
+    if (!v.TPP_SIGNING_KID)
+      issues.push('TPP_SIGNING_KID: required with TPP_SIGNING_KEY_FILE (the kid of the key in the directory’s JWKS)');
+    if (Boolean(v.TPP_TRANSPORT_CERT_FILE) !== Boolean(v.TPP_TRANSPORT_KEY_FILE))
+      issues.push('TPP_TRANSPORT_CERT_FILE and TPP_TRANSPORT_KEY_FILE: set both or neither');
+    if (v.TPP_TRANSPORT_CA_FILE && !v.TPP_TRANSPORT_CERT_FILE)
+      issues.push('TPP_TRANSPORT_CA_FILE: needs TPP_TRANSPORT_CERT_FILE');
     return issues;
   },
 );
-export type ConnectorsConfig = ReturnType<typeof connectorsSection.parse> extends { ok: true; value: infer T } | { ok: false } ? T : never;
+export type ConnectorsConfig =
+  ReturnType<typeof connectorsSection.parse> extends { ok: true; value: infer T } | { ok: false } ? T : never;
 
 /** This host's first non-internal IPv4 address (loopback when it has none). */
 function hostIpAddress(): string {

@@ -33,7 +33,10 @@ export const cryptoSection = defineSection(
 
 export function parseKeyRing(spec: string): Map<string, Buffer> {
   const keys = new Map<string, Buffer>();
-  for (const entry of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const idx = entry.indexOf(':');
     if (idx <= 0) throw new Error('each entry must be keyId:base64key');
     const id = entry.slice(0, idx);

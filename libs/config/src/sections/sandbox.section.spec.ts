@@ -11,12 +11,19 @@ describe('sandbox config section', () => {
   it('keeps the banks state in SANDBOX_DATABASE_URL, else DATABASE_URL, else the default database', () => {
     expect(parse({}).databaseUrl).toBe(DEFAULT_DATABASE_URL);
     expect(parse({ DATABASE_URL: 'postgresql://u@db:5432/gw' }).databaseUrl).toBe('postgresql://u@db:5432/gw');
-    expect(parse({ DATABASE_URL: 'postgresql://u@db:5432/gw', SANDBOX_DATABASE_URL: 'postgres://u@db:5432/sandbox' }).databaseUrl).toBe('postgres://u@db:5432/sandbox');
+    expect(
+      parse({ DATABASE_URL: 'postgresql://u@db:5432/gw', SANDBOX_DATABASE_URL: 'postgres://u@db:5432/sandbox' })
+        .databaseUrl,
+    ).toBe('postgres://u@db:5432/sandbox');
   });
 
   it('reads SANDBOX_TLS_HOSTS, the extra names of the mTLS certificate, as a comma-separated list', () => {
     expect(parse({}).tlsHosts).toEqual([]);
-    expect(parse({ SANDBOX_TLS_HOSTS: 'sandbox-bank, 10.0.0.5,,bank.example' }).tlsHosts).toEqual(['sandbox-bank', '10.0.0.5', 'bank.example']);
+    expect(parse({ SANDBOX_TLS_HOSTS: 'sandbox-bank, 10.0.0.5,,bank.example' }).tlsHosts).toEqual([
+      'sandbox-bank',
+      '10.0.0.5',
+      'bank.example',
+    ]);
   });
 
   it('names a database URL that is not PostgreSQL', () => {

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { defineSection, env } from '../define-section.js';
 import { DEFAULT_DATABASE_URL } from './database.section.js';
 
-const isoInstant = z.iso.datetime({ offset: true, message: 'expected an ISO-8601 instant such as 2026-01-15T09:00:00Z' });
+const isoInstant = z.iso.datetime({
+  offset: true,
+  message: 'expected an ISO-8601 instant such as 2026-01-15T09:00:00Z',
+});
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgresql:// connection URL');
 const isoDate = z.iso.date({ message: 'expected a date such as 2024-01-01' });
 
@@ -53,4 +56,5 @@ export const sandboxSection = defineSection(
     };
   },
 );
-export type SandboxConfig = ReturnType<typeof sandboxSection.parse> extends { ok: true; value: infer T } | { ok: false } ? T : never;
+export type SandboxConfig =
+  ReturnType<typeof sandboxSection.parse> extends { ok: true; value: infer T } | { ok: false } ? T : never;

@@ -8,7 +8,10 @@ const queueLimits = z
     if (v === undefined) return {};
     try {
       const parsed = JSON.parse(v) as unknown;
-      const schema = z.record(z.string(), z.object({ max: z.number().int().min(1), durationMs: z.number().int().min(1) }).strict());
+      const schema = z.record(
+        z.string(),
+        z.object({ max: z.number().int().min(1), durationMs: z.number().int().min(1) }).strict(),
+      );
       return schema.parse(parsed);
     } catch {
       ctx.addIssue({ code: 'custom', message: 'expected a JSON object of providerId → { "max": n, "durationMs": n }' });
@@ -81,4 +84,5 @@ export const syncSection = defineSection(
     batchTimeoutMs: v.SYNC_BATCH_TIMEOUT_MS,
   }),
 );
-export type SyncConfig = ReturnType<typeof syncSection.parse> extends { ok: true; value: infer T } | { ok: false } ? T : never;
+export type SyncConfig =
+  ReturnType<typeof syncSection.parse> extends { ok: true; value: infer T } | { ok: false } ? T : never;

@@ -6,7 +6,9 @@ describe('webhooks config section', () => {
     if (!parsed.ok) throw new Error(parsed.issues.join('; '));
     expect(parsed.value.timeoutMs).toBe(15_000);
     expect(parsed.value.allowedPrivateTargets).toEqual([]);
-    expect(parsed.value.retryScheduleMs).toEqual([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+    expect(parsed.value.retryScheduleMs).toEqual([
+      5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
+    ]);
     expect(parsed.value.retryScheduleMs.reduce((a, b) => a + b, 0)).toBeGreaterThan(24 * 3_600_000);
     expect(parsed.value.disableAfterMs).toBe(5 * 86_400_000);
     expect(parsed.value.secretGraceMs).toBe(86_400_000);
@@ -34,7 +36,11 @@ describe('webhooks config section', () => {
     const text = !parsed.ok ? parsed.issues.join('\n') : '';
     expect(text).toContain('WEBHOOK_RETRY_SCHEDULE');
     expect(text).toContain('WEBHOOK_TIMEOUT');
-    const lease = webhooksSection.parse({ WEBHOOK_ALLOWED_PRIVATE_TARGETS: 'a b', WEBHOOK_TIMEOUT: '20s', WEBHOOK_LEASE: '10s' });
+    const lease = webhooksSection.parse({
+      WEBHOOK_ALLOWED_PRIVATE_TARGETS: 'a b',
+      WEBHOOK_TIMEOUT: '20s',
+      WEBHOOK_LEASE: '10s',
+    });
     expect(!lease.ok && lease.issues).toEqual([
       'WEBHOOK_ALLOWED_PRIVATE_TARGETS: "a b" is neither a host name, an IP address nor a CIDR',
       'WEBHOOK_LEASE: must be longer than WEBHOOK_TIMEOUT (a claim must outlive one attempt)',

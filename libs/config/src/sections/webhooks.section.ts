@@ -30,7 +30,10 @@ const duration = (fallback: string, minMs = 0) =>
     .transform((v, ctx) => {
       const ms = parseDurationMs(v);
       if (ms === null || ms < minMs) {
-        ctx.addIssue({ code: 'custom', message: `expected a duration such as 250ms, 5s, 30m, 2h or 5d (at least ${minMs} ms)` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a duration such as 250ms, 5s, 30m, 2h or 5d (at least ${minMs} ms)`,
+        });
         return z.NEVER;
       }
       return ms;
@@ -41,10 +44,16 @@ const durationList = (fallback: string) =>
     .string()
     .default(fallback)
     .transform((v, ctx) => {
-      const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const parts = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const values = parts.map(parseDurationMs);
       if (parts.length === 0 || values.some((ms) => ms === null || ms <= 0)) {
-        ctx.addIssue({ code: 'custom', message: 'expected a comma-separated list of durations, e.g. 5s,5m,30m,2h,5h,10h,10h' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected a comma-separated list of durations, e.g. 5s,5m,30m,2h,5h,10h,10h',
+        });
         return z.NEVER;
       }
       return values as number[];
@@ -108,7 +117,10 @@ export const webhooksSection = defineSection(
     ...v.WEBHOOK_ALLOWED_PRIVATE_TARGETS.filter((e) => !allowListEntryValid(e)).map(
       (e) => `WEBHOOK_ALLOWED_PRIVATE_TARGETS: "${e}" is neither a host name, an IP address nor a CIDR`,
     ),
-    ...(v.WEBHOOK_LEASE <= v.WEBHOOK_TIMEOUT ? ['WEBHOOK_LEASE: must be longer than WEBHOOK_TIMEOUT (a claim must outlive one attempt)'] : []),
+    ...(v.WEBHOOK_LEASE <= v.WEBHOOK_TIMEOUT
+      ? ['WEBHOOK_LEASE: must be longer than WEBHOOK_TIMEOUT (a claim must outlive one attempt)']
+      : []),
   ],
 );
-export type WebhooksConfig = ReturnType<typeof webhooksSection.parse> extends { ok: true; value: infer T } | { ok: false } ? T : never;
+export type WebhooksConfig =
+  ReturnType<typeof webhooksSection.parse> extends { ok: true; value: infer T } | { ok: false } ? T : never;

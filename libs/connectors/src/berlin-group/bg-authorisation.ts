@@ -1,6 +1,12 @@
 import { AppError } from '@ais/domain';
 import { bankError } from '../bank-error.js';
-import type { AuthorisationRequest, BankTokenSet, BuildAuthorisationInput, ExchangeCodeInput, RefreshTokensInput } from '../connector.js';
+import type {
+  AuthorisationRequest,
+  BankTokenSet,
+  BuildAuthorisationInput,
+  ExchangeCodeInput,
+  RefreshTokensInput,
+} from '../connector.js';
 import { checkCallback } from '../oauth/callback.js';
 import { createPkce, randomState } from '../oauth/pkce.js';
 import { bankTokenSet, refreshTokenSet } from '../oauth/token-set.js';
@@ -21,10 +27,19 @@ export class BgAuthorisation {
   async buildAuthorisation(input: BuildAuthorisationInput): Promise<AuthorisationRequest> {
     const { ctx } = this;
     const state = input.state ?? randomState();
-    const base = { state, redirectUri: input.redirectUri, externalConsentId: input.externalConsentId, createdAt: ctx.now().toISOString() };
-    if (input.consentLinks?.scaRedirect && !input.consentLinks.scaOAuth) return { url: input.consentLinks.scaRedirect, session: base };
+    const base = {
+      state,
+      redirectUri: input.redirectUri,
+      externalConsentId: input.externalConsentId,
+      createdAt: ctx.now().toISOString(),
+    };
+    if (input.consentLinks?.scaRedirect && !input.consentLinks.scaOAuth)
+      return { url: input.consentLinks.scaRedirect, session: base };
     const metadataUrl = input.consentLinks?.scaOAuth ?? ctx.endpoints.discoveryUrl;
-    if (!metadataUrl) throw bankError('bank_invalid_response', 'The consent names no SCA link (scaOAuth / scaRedirect).', { providerId: ctx.providerId });
+    if (!metadataUrl)
+      throw bankError('bank_invalid_response', 'The consent names no SCA link (scaOAuth / scaRedirect).', {
+        providerId: ctx.providerId,
+      });
     const server = ctx.server(metadataUrl);
     const meta = await server.getMetadata();
     const pkce = await createPkce();
@@ -37,7 +52,10 @@ export class BgAuthorisation {
       code_challenge: pkce.codeChallenge,
       code_challenge_method: pkce.method,
     });
-    return { url, session: { ...base, codeVerifier: pkce.codeVerifier, tokenEndpoint: meta.token_endpoint, issuer: metadataUrl } };
+    return {
+      url,
+      session: { ...base, codeVerifier: pkce.codeVerifier, tokenEndpoint: meta.token_endpoint, issuer: metadataUrl },
+    };
   }
 
   async exchangeCode(input: ExchangeCodeInput): Promise<BankTokenSet> {
@@ -46,7 +64,11 @@ export class BgAuthorisation {
     const { code, state } = checkCallback(ctx.providerId, session, callback);
     // A Berlin Group session's `issuer` is the scaOAuth metadata the code was issued under.
     const metadataUrl = session.issuer ?? ctx.endpoints.discoveryUrl;
-    if (!metadataUrl) throw new AppError('validation_failed', 'The authorisation session does not say which authorisation server issued the code.');
+    if (!metadataUrl)
+      throw new AppError(
+        'validation_failed',
+        'The authorisation session does not say which authorisation server issued the code.',
+      );
     const { token, claims } = await ctx.server(metadataUrl).authorizationCode(ctx.reg, {
       operation: 'bg.exchangeCode',
       idTokenOperation: 'bg.verifyIdToken',
@@ -61,7 +83,10 @@ export class BgAuthorisation {
   async refreshTokens(input: RefreshTokensInput): Promise<BankTokenSet> {
     const { ctx } = this;
     const metadataUrl = ctx.endpoints.discoveryUrl;
-    if (!metadataUrl) throw new AppError('provider_unavailable', 'No authorisation server metadata is configured for refreshes.', { providerId: ctx.providerId });
+    if (!metadataUrl)
+      throw new AppError('provider_unavailable', 'No authorisation server metadata is configured for refreshes.', {
+        providerId: ctx.providerId,
+      });
     return refreshTokenSet(ctx.server(metadataUrl), ctx.reg, input, {
       providerId: ctx.providerId,
       operation: 'bg.refreshTokens',

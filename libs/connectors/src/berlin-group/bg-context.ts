@@ -17,9 +17,20 @@ export class BgContext extends ConnectorContext<BgProfile> {
   readonly rules: BgMappingRules;
   readonly servers = new Map<string, AuthorisationServer>();
 
-  constructor(providerId: string, profile: BgProfile, endpoints: ProviderEndpoints, registration: ProviderRegistration | undefined, deps: ConnectorDeps, capabilities?: ProviderCapabilities) {
+  constructor(
+    providerId: string,
+    profile: BgProfile,
+    endpoints: ProviderEndpoints,
+    registration: ProviderRegistration | undefined,
+    deps: ConnectorDeps,
+    capabilities?: ProviderCapabilities,
+  ) {
     super(providerId, profile, endpoints, registration, deps, capabilities);
-    this.rules = { timeZone: this.capabilities.timeZone, merchantCategoryCode: profile.merchantCategoryCode, pendingLink: profile.pendingLink };
+    this.rules = {
+      timeZone: this.capabilities.timeZone,
+      merchantCategoryCode: profile.merchantCategoryCode,
+      pendingLink: profile.pendingLink,
+    };
   }
 
   get mtls(): boolean {
@@ -28,7 +39,9 @@ export class BgContext extends ConnectorContext<BgProfile> {
 
   /** The XS2A base: the mutual-TLS host when the TPP's QWAC goes with every call. */
   get base(): string {
-    return this.mtls && this.endpoints.mtlsResourceBaseUrl ? this.endpoints.mtlsResourceBaseUrl : this.endpoints.resourceBaseUrl;
+    return this.mtls && this.endpoints.mtlsResourceBaseUrl
+      ? this.endpoints.mtlsResourceBaseUrl
+      : this.endpoints.resourceBaseUrl;
   }
 
   url(path: string): string {
@@ -48,7 +61,9 @@ export class BgContext extends ConnectorContext<BgProfile> {
     return {
       accept: 'application/json',
       'x-request-id': randomUUID(),
-      ...(psu ? { 'psu-ip-address': psu.ipAddress, ...(psu.userAgent ? { 'psu-user-agent': psu.userAgent } : {}) } : {}),
+      ...(psu
+        ? { 'psu-ip-address': psu.ipAddress, ...(psu.userAgent ? { 'psu-user-agent': psu.userAgent } : {}) }
+        : {}),
       ...extra,
     };
   }

@@ -27,13 +27,22 @@ export class BgData {
     private readonly consents: BgConsents,
   ) {}
 
-  private async get<T>(ctx: DataCallContext, url: string, schema: ZodType<T>, what: string, access: { resource: AccessResource; scope: string }): Promise<T> {
+  private async get<T>(
+    ctx: DataCallContext,
+    url: string,
+    schema: ZodType<T>,
+    what: string,
+    access: { resource: AccessResource; scope: string },
+  ): Promise<T> {
     const operation = `bg.${access.resource}`;
     const token = await this.ctx.deps.tokenSource.getAccessToken(ctx.consentId);
     const res = await this.ctx.http.send({
       method: 'GET',
       url,
-      headers: this.ctx.headers(ctx.psu, { authorization: `Bearer ${token.accessToken}`, 'consent-id': token.externalConsentId }),
+      headers: this.ctx.headers(ctx.psu, {
+        authorization: `Bearer ${token.accessToken}`,
+        'consent-id': token.externalConsentId,
+      }),
       idempotent: true,
       mtls: this.ctx.mtls,
       operation,
@@ -41,7 +50,12 @@ export class BgData {
       beforeAttempt: this.ctx.reserveEachAttempt(ctx, access),
     });
     if (res.status !== 200) throw await this.dataCallError(res, operation, token.externalConsentId);
-    return mapOrInvalid(this.ctx.providerId, operation, () => validateWire(schema, parseJson(res.text), what), res.text);
+    return mapOrInvalid(
+      this.ctx.providerId,
+      operation,
+      () => validateWire(schema, parseJson(res.text), what),
+      res.text,
+    );
   }
 
   /**
@@ -55,25 +69,48 @@ export class BgData {
     const status = await this.consents.getConsentStatusOnly({ externalConsentId }).catch(() => undefined);
     if (status === undefined) return error;
     const detail = { ...(error.extensions.bank as BankErrorDetail), consentStatus: status };
-    if (status === 'revoked' || status === 'rejected') return bankError('consent_revoked', 'The consent is no longer valid at the bank.', { providerId: this.ctx.providerId, detail });
-    if (status === 'expired') return bankError('consent_expired', 'The consent has expired at the bank.', { providerId: this.ctx.providerId, detail });
+    if (status === 'revoked' || status === 'rejected')
+      return bankError('consent_revoked', 'The consent is no longer valid at the bank.', {
+        providerId: this.ctx.providerId,
+        detail,
+      });
+    if (status === 'expired')
+      return bankError('consent_expired', 'The consent has expired at the bank.', {
+        providerId: this.ctx.providerId,
+        detail,
+      });
     if (error.code === 'consent_revoked' || error.code === 'consent_expired') {
       // The bank says the consent is valid: what it refused is this account or resource.
-      return bankError('bank_forbidden_permission', 'The consent does not cover this account or resource.', { providerId: this.ctx.providerId, detail });
+      return bankError('bank_forbidden_permission', 'The consent does not cover this account or resource.', {
+        providerId: this.ctx.providerId,
+        detail,
+      });
     }
     return error;
   }
 
   async listAccounts(ctx: DataCallContext): Promise<Account[]> {
-    const body = await this.get(ctx, this.ctx.url('/accounts'), BgAccountList, 'accountList', { resource: 'accounts', scope: '*' });
+    const body = await this.get(ctx, this.ctx.url('/accounts'), BgAccountList, 'accountList', {
+      resource: 'accounts',
+      scope: '*',
+    });
     return mapOrInvalid(this.ctx.providerId, 'bg.accounts', () => body.accounts.map(mapBgAccount));
   }
 
   async getBalances(ctx: DataCallContext, input: { accountIds: string[] }): Promise<AccountBalances[]> {
     const out: AccountBalances[] = [];
     for (const accountId of input.accountIds) {
-      const body = await this.get(ctx, this.ctx.url(`/accounts/${encodeURIComponent(accountId)}/balances`), BgReadAccountBalance, 'readAccountBalance', { resource: 'balances', scope: accountId });
-      out.push({ accountId, balances: mapOrInvalid(this.ctx.providerId, 'bg.balances', () => body.balances.map(mapBgBalance)) });
+      const body = await this.get(
+        ctx,
+        this.ctx.url(`/accounts/${encodeURIComponent(accountId)}/balances`),
+        BgReadAccountBalance,
+        'readAccountBalance',
+        { resource: 'balances', scope: accountId },
+      );
+      out.push({
+        accountId,
+        balances: mapOrInvalid(this.ctx.providerId, 'bg.balances', () => body.balances.map(mapBgBalance)),
+      });
     }
     return out;
   }
@@ -86,7 +123,8 @@ export class BgData {
     const limit = this.ctx.capabilities.transactionHistoryLimitDays;
     if (limit === null) return from;
     const windowMin = this.ctx.capabilities.firstAccessWindowMinutes ?? 0;
-    const inFirstWindow = ctx.authorisedAt !== undefined && this.ctx.now().getTime() - Date.parse(ctx.authorisedAt) < windowMin * 60_000;
+    const inFirstWindow =
+      ctx.authorisedAt !== undefined && this.ctx.now().getTime() - Date.parse(ctx.authorisedAt) < windowMin * 60_000;
     if (inFirstWindow) return from;
     const earliest = addDays(localDateOf(this.ctx.now(), this.ctx.capabilities.timeZone), -limit);
     return from < earliest ? earliest : from;
@@ -98,19 +136,33 @@ export class BgData {
     const from = this.effectiveFrom(ctx, input.from);
     const asOf = localDateOf(this.ctx.now(), this.ctx.capabilities.timeZone);
     for (const accountId of input.accountIds) {
-      let url: string | undefined = `${this.ctx.url(`/accounts/${encodeURIComponent(accountId)}/transactions`)}?${new URLSearchParams({ dateFrom: from, dateTo: input.to, bookingStatus: status }).toString()}`;
+      let url: string | undefined =
+        `${this.ctx.url(`/accounts/${encodeURIComponent(accountId)}/transactions`)}?${new URLSearchParams({ dateFrom: from, dateTo: input.to, bookingStatus: status }).toString()}`;
       const pages: { booked: BgTransaction[]; pending: BgTransaction[] }[] = [];
       const seen = new Set<string>();
       while (url) {
-        if (seen.has(url) || pages.length >= MAX_PAGES) throw bankError('bank_invalid_response', 'The bank links its pages in a loop.', { providerId: this.ctx.providerId });
+        if (seen.has(url) || pages.length >= MAX_PAGES)
+          throw bankError('bank_invalid_response', 'The bank links its pages in a loop.', {
+            providerId: this.ctx.providerId,
+          });
         seen.add(url);
-        const body: BgTransactionsPage = await this.get(ctx, url, BgTransactionsResponse, 'transactionsResponse-200', { resource: 'transactions', scope: accountId });
+        const body: BgTransactionsPage = await this.get(ctx, url, BgTransactionsResponse, 'transactionsResponse-200', {
+          resource: 'transactions',
+          scope: accountId,
+        });
         pages.push({ booked: body.transactions?.booked ?? [], pending: body.transactions?.pending ?? [] });
         const next = body.transactions?._links?.next?.href ?? body._links?.next?.href;
         url = next ? await this.nextPage(next, url) : undefined;
       }
-      const txns: Transaction[] = mapOrInvalid(this.ctx.providerId, 'bg.transactions', () => mapBgTransactions(pages, this.ctx.rules, asOf));
-      out.push({ accountId, transactions: txns.filter((t) => t.status === 'pending' || (t.bookingDate >= from && t.bookingDate <= input.to)) });
+      const txns: Transaction[] = mapOrInvalid(this.ctx.providerId, 'bg.transactions', () =>
+        mapBgTransactions(pages, this.ctx.rules, asOf),
+      );
+      out.push({
+        accountId,
+        transactions: txns.filter(
+          (t) => t.status === 'pending' || (t.bookingDate >= from && t.bookingDate <= input.to),
+        ),
+      });
     }
     return out;
   }
@@ -122,20 +174,35 @@ export class BgData {
    * Any other host is refused: our token does not go there.
    */
   private async nextPage(href: string, current: string): Promise<string> {
-    const where = { current, bases: [this.ctx.endpoints.resourceBaseUrl, this.ctx.endpoints.mtlsResourceBaseUrl], use: this.ctx.base };
+    const where = {
+      current,
+      bases: [this.ctx.endpoints.resourceBaseUrl, this.ctx.endpoints.mtlsResourceBaseUrl],
+      use: this.ctx.base,
+    };
     const configured = configuredOrigins(this.ctx.endpoints);
     let url = nextPageUrl(href, { ...where, origins: configured });
     if (!url) {
-      const servers = [...(this.ctx.endpoints.discoveryUrl ? [this.ctx.server(this.ctx.endpoints.discoveryUrl)] : []), ...this.ctx.servers.values()];
-      const advertised = await Promise.all([...new Set(servers)].map(async (s) => advertisedOrigins(await s.getMetadata())));
+      const servers = [
+        ...(this.ctx.endpoints.discoveryUrl ? [this.ctx.server(this.ctx.endpoints.discoveryUrl)] : []),
+        ...this.ctx.servers.values(),
+      ];
+      const advertised = await Promise.all(
+        [...new Set(servers)].map(async (s) => advertisedOrigins(await s.getMetadata())),
+      );
       url = nextPageUrl(href, { ...where, origins: new Set([...configured, ...advertised.flatMap((o) => [...o])]) });
     }
-    if (!url) throw bankError('bank_invalid_response', 'The bank links a next page on another host.', { providerId: this.ctx.providerId, detail: { cause: href } });
+    if (!url)
+      throw bankError('bank_invalid_response', 'The bank links a next page on another host.', {
+        providerId: this.ctx.providerId,
+        detail: { cause: href },
+      });
     return url;
   }
 
   private unsupported(what: string): never {
-    throw new AppError('permission_not_granted', `${this.ctx.profile.name} (Berlin Group) offers no ${what} service.`, { providerId: this.ctx.providerId });
+    throw new AppError('permission_not_granted', `${this.ctx.profile.name} (Berlin Group) offers no ${what} service.`, {
+      providerId: this.ctx.providerId,
+    });
   }
 
   async listStatements(): Promise<never> {

@@ -10,10 +10,21 @@ export class BgOnboarding {
   async onboard(input: OnboardInput): Promise<ProviderRegistration> {
     const { ctx } = this;
     const method = registrationMethod(input, ctx.profile);
-    if (input.configured) return configuredRegistration(ctx.providerId, { ...input, configured: input.configured }, method);
+    if (input.configured)
+      return configuredRegistration(ctx.providerId, { ...input, configured: input.configured }, method);
     if (ctx.profile.onboarding !== 'developer_portal' || !ctx.endpoints.onboardingUrl) {
-      throw new AppError('provider_unavailable', `${ctx.profile.name} has no self-service onboarding: configure its client credentials.`, { providerId: ctx.providerId });
+      throw new AppError(
+        'provider_unavailable',
+        `${ctx.profile.name} has no self-service onboarding: configure its client credentials.`,
+        { providerId: ctx.providerId },
+      );
     }
-    return registerAtPortal(ctx.http, { url: ctx.endpoints.onboardingUrl, input, method, withJwks: false, now: ctx.now });
+    return registerAtPortal(ctx.http, {
+      url: ctx.endpoints.onboardingUrl,
+      input,
+      method,
+      withJwks: false,
+      now: ctx.now,
+    });
   }
 }

@@ -21,7 +21,14 @@ export class BerlinGroupConnector extends ComposedConnector {
   readonly standard = 'berlin_group_1_3' as const;
   private readonly consents: BgConsents;
 
-  constructor(providerId: string, profile: BgProfile, endpoints: ProviderEndpoints, registration: ProviderRegistration | undefined, deps: ConnectorDeps, capabilities?: ProviderCapabilities) {
+  constructor(
+    providerId: string,
+    profile: BgProfile,
+    endpoints: ProviderEndpoints,
+    registration: ProviderRegistration | undefined,
+    deps: ConnectorDeps,
+    capabilities?: ProviderCapabilities,
+  ) {
     const ctx = new BgContext(providerId, profile, endpoints, registration, deps, capabilities);
     const consents = new BgConsents(ctx);
     super(providerId, ctx.capabilities, {

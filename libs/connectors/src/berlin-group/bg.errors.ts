@@ -31,18 +31,37 @@ export function parseBgError(providerId: string, operation: string, res: BankRes
     // keep the text
   }
   const parsed = BgErrorBody.safeParse(body);
-  const messages = parsed.success ? [...(parsed.data.tppMessages ?? []), ...(parsed.data.code ? [{ code: parsed.data.code, text: parsed.data.detail }] : [])] : [];
+  const messages = parsed.success
+    ? [
+        ...(parsed.data.tppMessages ?? []),
+        ...(parsed.data.code ? [{ code: parsed.data.code, text: parsed.data.detail }] : []),
+      ]
+    : [];
   const first = messages[0];
   const text = messages.map((m) => m.text ?? '').join(' ');
-  const detail = { httpStatus: res.status, bankCode: first?.code, interactionId: res.headers['x-fapi-interaction-id'], operation, body };
+  const detail = {
+    httpStatus: res.status,
+    bankCode: first?.code,
+    interactionId: res.headers['x-fapi-interaction-id'],
+    operation,
+    body,
+  };
   const fail = (code: BankErrorCode, message: string) => bankError(code, message, { providerId, detail });
   if (res.status === 429 || first?.code === 'ACCESS_EXCEEDED') {
     const seconds = Number.parseInt(res.headers['retry-after'] ?? '', 10);
     return rateLimitedError(providerId, Number.isFinite(seconds) ? seconds : 3600, now, detail);
   }
-  if (res.status >= 500) return unavailableError(providerId, `The bank failed (HTTP ${res.status}).`, res.headers['retry-after'], now, detail);
+  if (res.status >= 500)
+    return unavailableError(
+      providerId,
+      `The bank failed (HTTP ${res.status}).`,
+      res.headers['retry-after'],
+      now,
+      detail,
+    );
   if (first?.code === 'CONSENT_INVALID') {
-    if (/cover|permission|not granted/i.test(text)) return fail('bank_forbidden_permission', 'The consent does not cover this account or resource.');
+    if (/cover|permission|not granted/i.test(text))
+      return fail('bank_forbidden_permission', 'The consent does not cover this account or resource.');
     if (/expired/i.test(text)) return fail('consent_expired', 'The consent has expired at the bank.');
     return fail('consent_revoked', 'The consent is no longer valid at the bank.');
   }

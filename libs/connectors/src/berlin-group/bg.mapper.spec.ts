@@ -5,15 +5,27 @@ import { saltbank } from './banks/saltbank.js';
 import { mapBgBalance, mapBgTransactions, type BgMappingRules } from './bg.mapper.js';
 import { BgBalance, BgTransaction } from './bg.wire.js';
 
-const rules: BgMappingRules = { timeZone: 'Europe/Berlin', merchantCategoryCode: saltbank.merchantCategoryCode, pendingLink: saltbank.pendingLink };
+const rules: BgMappingRules = {
+  timeZone: 'Europe/Berlin',
+  merchantCategoryCode: saltbank.merchantCategoryCode,
+  pendingLink: saltbank.pendingLink,
+};
 
 /** Berlin Group amounts: signed decimal strings, up to 14 integer digits and 3 decimals. */
 const bgAmount = fc
-  .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 99_999_999_999_999n }), fc.option(fc.stringMatching(/^[0-9]{1,3}$/), { nil: undefined }))
+  .tuple(
+    fc.boolean(),
+    fc.bigInt({ min: 0n, max: 99_999_999_999_999n }),
+    fc.option(fc.stringMatching(/^[0-9]{1,3}$/), { nil: undefined }),
+  )
   .map(([neg, i, f]) => `${neg ? '-' : ''}${i}${f === undefined ? '' : `.${f}`}`);
 const currency = fc.constantFrom('EUR', 'GBP', 'BHD', 'JPY', 'CHF');
-const isoDate = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2035, 11, 31) }).map((ms) => new Date(ms).toISOString().slice(0, 10));
-const extras = fc.dictionary(fc.stringMatching(/^x[A-Za-z]{1,8}$/), fc.oneof(fc.string(), fc.integer(), fc.boolean()), { maxKeys: 3 });
+const isoDate = fc
+  .integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2035, 11, 31) })
+  .map((ms) => new Date(ms).toISOString().slice(0, 10));
+const extras = fc.dictionary(fc.stringMatching(/^x[A-Za-z]{1,8}$/), fc.oneof(fc.string(), fc.integer(), fc.boolean()), {
+  maxKeys: 3,
+});
 
 const transaction = fc
   .record({
@@ -36,31 +48,43 @@ const transaction = fc
 function numbersOutsideRaw(value: unknown, path = ''): string[] {
   if (typeof value === 'number') return [path];
   if (Array.isArray(value)) return value.flatMap((v, i) => numbersOutsideRaw(v, `${path}[${i}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => (k === 'raw' ? [] : numbersOutsideRaw(v, `${path}.${k}`)));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => (k === 'raw' ? [] : numbersOutsideRaw(v, `${path}.${k}`)));
   return [];
 }
 
 describe('Berlin Group mapper (properties)', () => {
   it('never produces a float, amounts round-trip exactly, and nothing is dropped (raw kept whole)', () => {
     fc.assert(
-      fc.property(fc.array(transaction, { maxLength: 20 }), fc.array(transaction, { maxLength: 10 }), (bookedWire, pendingWire) => {
-        const booked = bookedWire.map((t) => validateWire(BgTransaction, t, 'transaction'));
-        const pending = pendingWire.map((t) => validateWire(BgTransaction, t, 'transaction'));
-        const mapped = mapBgTransactions([{ booked, pending }], rules, '2026-03-10');
-        expect(mapped).toHaveLength(bookedWire.length + pendingWire.length);
-        expect(numbersOutsideRaw(mapped)).toEqual([]);
-        expect(mapped.map((t) => t.raw)).toEqual([...bookedWire, ...pendingWire]);
-        for (const t of mapped) {
-          const wire = t.raw as { transactionAmount: { amount: string; currency: string }; transactionId?: string; entryReference?: string; additionalInformation?: string };
-          expect(new Decimal(t.amount.amount).equals(new Decimal(wire.transactionAmount.amount))).toBe(true);
-          expect(t.amount.currency).toBe(wire.transactionAmount.currency);
-          const bankFraction = wire.transactionAmount.amount.split('.')[1] ?? '';
-          expect((t.amount.amount.split('.')[1] ?? '').startsWith(bankFraction)).toBe(true);
-          expect(t.externalId).toBe(wire.transactionId ?? null);
-          expect(t.pendingLink).toBe(wire.entryReference ?? null);
-          expect(t.merchant?.categoryCode ?? null).toBe(/^MCC (\d{4})$/.exec(wire.additionalInformation ?? '')?.[1] ?? null);
-        }
-      }),
+      fc.property(
+        fc.array(transaction, { maxLength: 20 }),
+        fc.array(transaction, { maxLength: 10 }),
+        (bookedWire, pendingWire) => {
+          const booked = bookedWire.map((t) => validateWire(BgTransaction, t, 'transaction'));
+          const pending = pendingWire.map((t) => validateWire(BgTransaction, t, 'transaction'));
+          const mapped = mapBgTransactions([{ booked, pending }], rules, '2026-03-10');
+          expect(mapped).toHaveLength(bookedWire.length + pendingWire.length);
+          expect(numbersOutsideRaw(mapped)).toEqual([]);
+          expect(mapped.map((t) => t.raw)).toEqual([...bookedWire, ...pendingWire]);
+          for (const t of mapped) {
+            const wire = t.raw as {
+              transactionAmount: { amount: string; currency: string };
+              transactionId?: string;
+              entryReference?: string;
+              additionalInformation?: string;
+            };
+            expect(new Decimal(t.amount.amount).equals(new Decimal(wire.transactionAmount.amount))).toBe(true);
+            expect(t.amount.currency).toBe(wire.transactionAmount.currency);
+            const bankFraction = wire.transactionAmount.amount.split('.')[1] ?? '';
+            expect((t.amount.amount.split('.')[1] ?? '').startsWith(bankFraction)).toBe(true);
+            expect(t.externalId).toBe(wire.transactionId ?? null);
+            expect(t.pendingLink).toBe(wire.entryReference ?? null);
+            expect(t.merchant?.categoryCode ?? null).toBe(
+              /^MCC (\d{4})$/.exec(wire.additionalInformation ?? '')?.[1] ?? null,
+            );
+          }
+        },
+      ),
     );
   });
 
@@ -68,12 +92,20 @@ describe('Berlin Group mapper (properties)', () => {
     const hostZone = process.env.TZ;
     try {
       fc.assert(
-        fc.property(transaction, fc.constantFrom('UTC', 'Pacific/Kiritimati', 'America/Los_Angeles', 'Asia/Tokyo'), (wire, host) => {
-          process.env.TZ = host;
-          const [t] = mapBgTransactions([{ booked: [validateWire(BgTransaction, wire, 'transaction')], pending: [] }], rules, '2026-03-10');
-          expect(t.bookingDate).toBe(wire.bookingDate);
-          expect(t.valueDate).toBe(wire.valueDate ?? null);
-        }),
+        fc.property(
+          transaction,
+          fc.constantFrom('UTC', 'Pacific/Kiritimati', 'America/Los_Angeles', 'Asia/Tokyo'),
+          (wire, host) => {
+            process.env.TZ = host;
+            const [t] = mapBgTransactions(
+              [{ booked: [validateWire(BgTransaction, wire, 'transaction')], pending: [] }],
+              rules,
+              '2026-03-10',
+            );
+            expect(t.bookingDate).toBe(wire.bookingDate);
+            expect(t.valueDate).toBe(wire.valueDate ?? null);
+          },
+        ),
       );
     } finally {
       if (hostZone === undefined) delete process.env.TZ;
@@ -82,24 +114,53 @@ describe('Berlin Group mapper (properties)', () => {
   });
 
   it('keeps identical same-day transactions apart, with occurrence numbers stable across re-runs and pages', () => {
-    const twin = fc.record({ day: fc.constantFrom('2026-03-01', '2026-03-02'), amount: fc.constantFrom('-4.50', '-12.00'), text: fc.constantFrom('Kaffee', 'Bus') });
+    const twin = fc.record({
+      day: fc.constantFrom('2026-03-01', '2026-03-02'),
+      amount: fc.constantFrom('-4.50', '-12.00'),
+      text: fc.constantFrom('Kaffee', 'Bus'),
+    });
     fc.assert(
-      fc.property(fc.array(twin, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 7 }), (items, pageSize) => {
-        const wire = items.map((i) => validateWire(BgTransaction, { bookingDate: i.day, transactionAmount: { currency: 'EUR', amount: i.amount }, remittanceInformationUnstructured: i.text }, 'tx'));
-        const onePage = mapBgTransactions([{ booked: wire, pending: [] }], rules, '2026-03-10');
-        const pages = Array.from({ length: Math.ceil(wire.length / pageSize) }, (_, p) => ({ booked: wire.slice(p * pageSize, (p + 1) * pageSize), pending: [] }));
-        const paged = mapBgTransactions(pages, rules, '2026-03-10');
-        expect(new Set(onePage.map((t) => t.identityKey)).size).toBe(onePage.length);
-        expect(paged.map((t) => t.identityKey)).toEqual(onePage.map((t) => t.identityKey));
-        expect(onePage.every((t) => t.idSource === 'fingerprint' && /#\d+$/.test(t.identityKey))).toBe(true);
-      }),
+      fc.property(
+        fc.array(twin, { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 7 }),
+        (items, pageSize) => {
+          const wire = items.map((i) =>
+            validateWire(
+              BgTransaction,
+              {
+                bookingDate: i.day,
+                transactionAmount: { currency: 'EUR', amount: i.amount },
+                remittanceInformationUnstructured: i.text,
+              },
+              'tx',
+            ),
+          );
+          const onePage = mapBgTransactions([{ booked: wire, pending: [] }], rules, '2026-03-10');
+          const pages = Array.from({ length: Math.ceil(wire.length / pageSize) }, (_, p) => ({
+            booked: wire.slice(p * pageSize, (p + 1) * pageSize),
+            pending: [],
+          }));
+          const paged = mapBgTransactions(pages, rules, '2026-03-10');
+          expect(new Set(onePage.map((t) => t.identityKey)).size).toBe(onePage.length);
+          expect(paged.map((t) => t.identityKey)).toEqual(onePage.map((t) => t.identityKey));
+          expect(onePage.every((t) => t.idSource === 'fingerprint' && /#\d+$/.test(t.identityKey))).toBe(true);
+        },
+      ),
     );
   });
 
   it('maps balances with the exact signed amount and keeps the bank type', () => {
     const balance = fc.record({
       balanceAmount: fc.record({ currency, amount: bgAmount }),
-      balanceType: fc.constantFrom('closingBooked', 'expected', 'openingBooked', 'interimAvailable', 'interimBooked', 'forwardAvailable', 'nonInvoiced'),
+      balanceType: fc.constantFrom(
+        'closingBooked',
+        'expected',
+        'openingBooked',
+        'interimAvailable',
+        'interimBooked',
+        'forwardAvailable',
+        'nonInvoiced',
+      ),
       referenceDate: fc.option(isoDate, { nil: undefined }),
     });
     fc.assert(
@@ -108,7 +169,11 @@ describe('Berlin Group mapper (properties)', () => {
         const mapped = mapBgBalance(validateWire(BgBalance, wire, 'balance'));
         expect(numbersOutsideRaw(mapped)).toEqual([]);
         expect(new Decimal(mapped.amount.amount).equals(new Decimal(b.balanceAmount.amount))).toBe(true);
-        expect(mapped).toMatchObject({ type: b.balanceType, originalType: b.balanceType, referenceDate: b.referenceDate ?? null });
+        expect(mapped).toMatchObject({
+          type: b.balanceType,
+          originalType: b.balanceType,
+          referenceDate: b.referenceDate ?? null,
+        });
       }),
     );
   });

@@ -28,11 +28,23 @@ export function bgIdentifiers(ref: BgAccountReference | undefined): AccountIdent
   if (ref.maskedPan) out.push({ scheme: 'pan', identification: ref.maskedPan });
   if (ref.pan) out.push({ scheme: 'pan', identification: ref.pan });
   if (ref.msisdn) out.push({ scheme: 'msisdn', identification: ref.msisdn });
-  if (ref.other) out.push({ scheme: 'other', identification: ref.other.identification, ...(ref.other.schemeNameCode ? { schemeName: ref.other.schemeNameCode } : {}) });
+  if (ref.other)
+    out.push({
+      scheme: 'other',
+      identification: ref.other.identification,
+      ...(ref.other.schemeNameCode ? { schemeName: ref.other.schemeNameCode } : {}),
+    });
   return out;
 }
 
-const SUBTYPE: Readonly<Record<string, string>> = { CACC: 'currentAccount', SVGS: 'savings', CARD: 'creditCard', LOAN: 'loan', MOMA: 'moneyMarket', TRAN: 'transacting' };
+const SUBTYPE: Readonly<Record<string, string>> = {
+  CACC: 'currentAccount',
+  SVGS: 'savings',
+  CARD: 'creditCard',
+  LOAN: 'loan',
+  MOMA: 'moneyMarket',
+  TRAN: 'transacting',
+};
 
 export function mapBgAccount(a: BgAccountDetails): Account {
   if (!a.resourceId) throw new WireViolation('an account has no resourceId: it cannot be read further');
@@ -75,12 +87,21 @@ function counterparty(t: BgTransaction, credit: boolean): Counterparty | null {
 }
 
 /** `asOf`: the bank-local date of the request, for a pending item that carries no date at all. */
-export function mapBgTransactionDraft(t: BgTransaction, status: 'booked' | 'pending', rules: BgMappingRules, asOf: string): TransactionDraft {
+export function mapBgTransactionDraft(
+  t: BgTransaction,
+  status: 'booked' | 'pending',
+  rules: BgMappingRules,
+  asOf: string,
+): TransactionDraft {
   const amount = money(t.transactionAmount.amount, t.transactionAmount.currency);
   const credit = !amount.amount.startsWith('-');
   const bookingDate = t.bookingDate ?? t.valueDate ?? (status === 'pending' ? asOf : undefined);
   if (!bookingDate) throw new WireViolation('a booked transaction has neither bookingDate nor valueDate');
-  const description = t.remittanceInformationUnstructured ?? t.remittanceInformationUnstructuredArray?.join(' ') ?? t.remittanceInformationStructured?.reference ?? '';
+  const description =
+    t.remittanceInformationUnstructured ??
+    t.remittanceInformationUnstructuredArray?.join(' ') ??
+    t.remittanceInformationStructured?.reference ??
+    '';
   const mcc = rules.merchantCategoryCode(t);
   const cp = counterparty(t, credit);
   const fx = t.currencyExchange?.[0];
@@ -96,11 +117,23 @@ export function mapBgTransactionDraft(t: BgTransaction, status: 'booked' | 'pend
     counterparty: cp,
     bankTransactionCode:
       t.bankTransactionCode || t.proprietaryBankTransactionCode
-        ? { code: t.bankTransactionCode ?? null, subCode: null, proprietaryCode: t.proprietaryBankTransactionCode ?? null, proprietaryIssuer: null }
+        ? {
+            code: t.bankTransactionCode ?? null,
+            subCode: null,
+            proprietaryCode: t.proprietaryBankTransactionCode ?? null,
+            proprietaryIssuer: null,
+          }
         : null,
     reference: t.endToEndId ?? t.entryReference ?? null,
     runningBalance: t.balanceAfterTransaction
-      ? { amount: money(t.balanceAfterTransaction.balanceAmount.amount, t.balanceAfterTransaction.balanceAmount.currency), type: BERLIN_GROUP_BALANCE_TYPES[t.balanceAfterTransaction.balanceType] ?? null, originalType: t.balanceAfterTransaction.balanceType }
+      ? {
+          amount: money(
+            t.balanceAfterTransaction.balanceAmount.amount,
+            t.balanceAfterTransaction.balanceAmount.currency,
+          ),
+          type: BERLIN_GROUP_BALANCE_TYPES[t.balanceAfterTransaction.balanceType] ?? null,
+          originalType: t.balanceAfterTransaction.balanceType,
+        }
       : null,
     currencyExchange: fx
       ? {
@@ -119,7 +152,11 @@ export function mapBgTransactionDraft(t: BgTransaction, status: 'booked' | 'pend
 }
 
 /** Booked then pending, each in the bank's order, with identities assigned over the whole account. */
-export function mapBgTransactions(pages: { booked: BgTransaction[]; pending: BgTransaction[] }[], rules: BgMappingRules, asOf: string): Transaction[] {
+export function mapBgTransactions(
+  pages: { booked: BgTransaction[]; pending: BgTransaction[] }[],
+  rules: BgMappingRules,
+  asOf: string,
+): Transaction[] {
   const drafts: TransactionDraft[] = [];
   for (const p of pages) for (const t of p.booked) drafts.push(mapBgTransactionDraft(t, 'booked', rules, asOf));
   for (const p of pages) for (const t of p.pending) drafts.push(mapBgTransactionDraft(t, 'pending', rules, asOf));

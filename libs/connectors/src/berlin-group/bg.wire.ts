@@ -4,9 +4,16 @@ import { z } from 'zod';
  * Berlin Group NextGenPSD2 XS2A 1.3.12 wire types (AIS), as zod schemas derived from the official
  * OpenAPI document (specs/berlin-group-psd2-api-1.3.12.yaml). Amounts are signed decimal strings.
  */
-export const BgAmount = z.object({ currency: z.string().regex(/^[A-Z]{3}$/), amount: z.string().regex(/^-?[0-9]{1,14}(\.[0-9]{1,3})?$/, 'BG amount: decimal string, up to 3 decimals') }).loose();
+export const BgAmount = z
+  .object({
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    amount: z.string().regex(/^-?[0-9]{1,14}(\.[0-9]{1,3})?$/, 'BG amount: decimal string, up to 3 decimals'),
+  })
+  .loose();
 export const BgDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'ISO date');
-export const BgDateTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i, 'ISO date-time with offset');
+export const BgDateTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i, 'ISO date-time with offset');
 const Href = z.object({ href: z.string() }).loose();
 
 export const BgAccountReference = z
@@ -16,19 +23,45 @@ export const BgAccountReference = z
     pan: z.string().max(35).optional(),
     maskedPan: z.string().max(35).optional(),
     msisdn: z.string().max(35).optional(),
-    other: z.object({ identification: z.string().max(35), schemeNameCode: z.string().optional(), schemeNameProprietary: z.string().optional(), issuer: z.string().optional() }).loose().optional(),
-    currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+    other: z
+      .object({
+        identification: z.string().max(35),
+        schemeNameCode: z.string().optional(),
+        schemeNameProprietary: z.string().optional(),
+        issuer: z.string().optional(),
+      })
+      .loose()
+      .optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .optional(),
   })
   .loose();
 export type BgAccountReference = z.infer<typeof BgAccountReference>;
 
-export const BgConsentStatus = z.enum(['received', 'rejected', 'valid', 'revokedByPsu', 'expired', 'terminatedByTpp', 'partiallyAuthorised']);
+export const BgConsentStatus = z.enum([
+  'received',
+  'rejected',
+  'valid',
+  'revokedByPsu',
+  'expired',
+  'terminatedByTpp',
+  'partiallyAuthorised',
+]);
 
 export const BgConsentsResponse201 = z
   .object({
     consentStatus: BgConsentStatus,
     consentId: z.string().min(1),
-    _links: z.object({ scaRedirect: Href.optional(), scaOAuth: Href.optional(), self: Href.optional(), status: Href.optional() }).loose(),
+    _links: z
+      .object({
+        scaRedirect: Href.optional(),
+        scaOAuth: Href.optional(),
+        self: Href.optional(),
+        status: Href.optional(),
+      })
+      .loose(),
   })
   .loose();
 
@@ -48,7 +81,15 @@ export const BgConsentStatusResponse = z.object({ consentStatus: BgConsentStatus
 export const BgBalance = z
   .object({
     balanceAmount: BgAmount,
-    balanceType: z.enum(['closingBooked', 'expected', 'openingBooked', 'interimAvailable', 'interimBooked', 'forwardAvailable', 'nonInvoiced']),
+    balanceType: z.enum([
+      'closingBooked',
+      'expected',
+      'openingBooked',
+      'interimAvailable',
+      'interimBooked',
+      'forwardAvailable',
+      'nonInvoiced',
+    ]),
     creditLimitIncluded: z.boolean().optional(),
     lastChangeDateTime: BgDateTime.optional(),
     referenceDate: BgDate.optional(),
@@ -79,7 +120,9 @@ export const BgAccountDetails = z
 export type BgAccountDetails = z.infer<typeof BgAccountDetails>;
 export const BgAccountList = z.object({ accounts: z.array(BgAccountDetails) }).loose();
 
-export const BgReadAccountBalance = z.object({ account: BgAccountReference.optional(), balances: z.array(BgBalance) }).loose();
+export const BgReadAccountBalance = z
+  .object({ account: BgAccountReference.optional(), balances: z.array(BgBalance) })
+  .loose();
 
 export const BgTransaction = z
   .object({
@@ -91,7 +134,18 @@ export const BgTransaction = z
     valueDate: BgDate.optional(),
     transactionAmount: BgAmount,
     currencyExchange: z
-      .array(z.object({ sourceCurrency: z.string(), exchangeRate: z.string(), unitCurrency: z.string(), targetCurrency: z.string(), quotationDate: BgDate, contractIdentification: z.string().optional() }).loose())
+      .array(
+        z
+          .object({
+            sourceCurrency: z.string(),
+            exchangeRate: z.string(),
+            unitCurrency: z.string(),
+            targetCurrency: z.string(),
+            quotationDate: BgDate,
+            contractIdentification: z.string().optional(),
+          })
+          .loose(),
+      )
       .optional(),
     creditorName: z.string().max(70).optional(),
     creditorAccount: BgAccountReference.optional(),
@@ -121,7 +175,10 @@ export const BgTransactionsResponse = z
         booked: z.array(BgTransaction).optional(),
         pending: z.array(BgTransaction).optional(),
         information: z.array(z.unknown()).optional(),
-        _links: z.object({ next: Href.optional(), first: Href.optional(), last: Href.optional(), previous: Href.optional() }).loose().optional(),
+        _links: z
+          .object({ next: Href.optional(), first: Href.optional(), last: Href.optional(), previous: Href.optional() })
+          .loose()
+          .optional(),
       })
       .loose()
       .optional(),
@@ -134,7 +191,13 @@ export type BgTransactionsResponse = z.infer<typeof BgTransactionsResponse>;
 /** Error bodies: tppMessages (classic) or the NextGen problem form (type, title, detail, code). */
 export const BgErrorBody = z
   .object({
-    tppMessages: z.array(z.object({ category: z.string(), code: z.string(), path: z.string().optional(), text: z.string().optional() }).loose()).optional(),
+    tppMessages: z
+      .array(
+        z
+          .object({ category: z.string(), code: z.string(), path: z.string().optional(), text: z.string().optional() })
+          .loose(),
+      )
+      .optional(),
     code: z.string().optional(),
     detail: z.string().optional(),
     additionalErrors: z.array(z.object({ code: z.string(), detail: z.string().optional() }).loose()).optional(),

@@ -9,10 +9,19 @@ import type { CircuitTransition } from '../ports.js';
 // Real sockets against network-fault fixtures (refused, reset, silent): no bank, no HTTP mock.
 jest.setTimeout(30_000);
 
-const settings: ResilienceSettings = { ...DEFAULT_RESILIENCE, timeoutMs: 300, maxAttempts: 3, initialBackoffMs: 5, maxBackoffMs: 20, breakerConsecutiveFailures: 100 };
+const settings: ResilienceSettings = {
+  ...DEFAULT_RESILIENCE,
+  timeoutMs: 300,
+  maxAttempts: 3,
+  initialBackoffMs: 5,
+  maxBackoffMs: 20,
+  breakerConsecutiveFailures: 100,
+};
 
 /** A TCP endpoint that misbehaves on purpose and counts the requests that reach it. */
-async function faultyEndpoint(behaviour: 'reset-after-request' | 'silent'): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
+async function faultyEndpoint(
+  behaviour: 'reset-after-request' | 'silent',
+): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
   let count = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
@@ -68,7 +77,16 @@ describe('BankHttpClient against network faults', () => {
   it('retries a refused connection even for a POST (the bank never saw it), then reports bank_unavailable', async () => {
     const url = await refusedUrl();
     let attempts = 0;
-    const e = await failure(client('p1').send({ method: 'POST', url, body: '{}', idempotent: false, operation: 'test.post', beforeAttempt: async () => void attempts++ }));
+    const e = await failure(
+      client('p1').send({
+        method: 'POST',
+        url,
+        body: '{}',
+        idempotent: false,
+        operation: 'test.post',
+        beforeAttempt: async () => void attempts++,
+      }),
+    );
     expect(e.code).toBe('bank_unavailable');
     expect(attempts).toBe(3);
     expect((e.extensions.bank as { cause: string }).cause).toMatch(/ECONNREFUSED/);
@@ -77,9 +95,27 @@ describe('BankHttpClient against network faults', () => {
   it('retries a connection reset after the request was sent only when the request is idempotent', async () => {
     const endpoint = await faultyEndpoint('reset-after-request');
     try {
-      expect((await failure(client('p2').send({ method: 'GET', url: endpoint.url, idempotent: true, operation: 'test.get' }))).code).toBe('bank_unavailable');
+      expect(
+        (
+          await failure(
+            client('p2').send({ method: 'GET', url: endpoint.url, idempotent: true, operation: 'test.get' }),
+          )
+        ).code,
+      ).toBe('bank_unavailable');
       expect(endpoint.requests()).toBe(3);
-      expect((await failure(client('p3').send({ method: 'POST', url: endpoint.url, body: '{}', idempotent: false, operation: 'test.post' }))).code).toBe('bank_unavailable');
+      expect(
+        (
+          await failure(
+            client('p3').send({
+              method: 'POST',
+              url: endpoint.url,
+              body: '{}',
+              idempotent: false,
+              operation: 'test.post',
+            }),
+          )
+        ).code,
+      ).toBe('bank_unavailable');
       expect(endpoint.requests()).toBe(4);
     } finally {
       await endpoint.close();
@@ -90,12 +126,16 @@ describe('BankHttpClient against network faults', () => {
     const endpoint = await faultyEndpoint('silent');
     try {
       const started = Date.now();
-      const e = await failure(client('p4').send({ method: 'GET', url: endpoint.url, idempotent: true, operation: 'test.get' }));
+      const e = await failure(
+        client('p4').send({ method: 'GET', url: endpoint.url, idempotent: true, operation: 'test.get' }),
+      );
       expect(e.code).toBe('bank_unavailable');
       expect((e.extensions.bank as { cause: string }).cause).toBe('timeout after 3 attempt(s)');
       expect(Date.now() - started).toBeLessThan(3 * 300 + 500);
       expect(endpoint.requests()).toBe(3);
-      await failure(client('p5').send({ method: 'POST', url: endpoint.url, body: '{}', idempotent: false, operation: 'test.post' }));
+      await failure(
+        client('p5').send({ method: 'POST', url: endpoint.url, body: '{}', idempotent: false, operation: 'test.post' }),
+      );
       expect(endpoint.requests()).toBe(4);
     } finally {
       await endpoint.close();
@@ -108,10 +148,14 @@ describe('BankHttpClient against network faults', () => {
     const other = client('bank-b', { maxAttempts: 1, breakerConsecutiveFailures: 2, breakerHalfOpenAfterMs: 60_000 });
     for (let i = 0; i < 2; i++) await failure(failing.send({ method: 'GET', url, idempotent: true, operation: 'x' }));
     let reached = 0;
-    const open = await failure(failing.send({ method: 'GET', url, idempotent: true, operation: 'x', beforeAttempt: async () => void reached++ }));
+    const open = await failure(
+      failing.send({ method: 'GET', url, idempotent: true, operation: 'x', beforeAttempt: async () => void reached++ }),
+    );
     expect(open.extensions.circuit).toBe('open');
     expect(reached).toBe(0);
-    const closed = await failure(other.send({ method: 'GET', url, idempotent: true, operation: 'x', beforeAttempt: async () => void reached++ }));
+    const closed = await failure(
+      other.send({ method: 'GET', url, idempotent: true, operation: 'x', beforeAttempt: async () => void reached++ }),
+    );
     expect(closed.extensions.circuit).toBeUndefined();
     expect(reached).toBe(1);
   });

@@ -7,7 +7,7 @@ import {
   DelegateBackoff,
   handleWhen,
   isBrokenCircuitError,
-    retry,
+  retry,
   timeout,
   TimeoutStrategy,
   wrap,
@@ -127,7 +127,11 @@ const CIRCUIT_NAMES: Record<CircuitState, ProviderCircuitState> = {
  * Exponential backoff with full jitter (AWS architecture blog): a uniformly random delay in
  * [0, min(max, initial × 2^(attempt-1))], so retries of many clients do not synchronise.
  */
-export function fullJitterBackoff(attempt: number, settings: Pick<ResilienceSettings, 'initialBackoffMs' | 'maxBackoffMs'>, random: () => number = Math.random): number {
+export function fullJitterBackoff(
+  attempt: number,
+  settings: Pick<ResilienceSettings, 'initialBackoffMs' | 'maxBackoffMs'>,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(settings.maxBackoffMs, settings.initialBackoffMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(random() * ceiling);
 }
@@ -188,13 +192,21 @@ export class BankHttpClient {
     this.now = options.now ?? (() => new Date());
     this.throttle = options.throttleBoard ?? new MemoryThrottleBoard(() => this.now().getTime());
     this.breaker = circuitBreaker(
-      handleWhen((e) => e instanceof NetworkFailure || (e instanceof RetryableStatus && e.response.status !== 429) || isTimeout(e)),
+      handleWhen(
+        (e) =>
+          e instanceof NetworkFailure || (e instanceof RetryableStatus && e.response.status !== 429) || isTimeout(e),
+      ),
       { halfOpenAfter: r.breakerHalfOpenAfterMs, breaker: new ConsecutiveBreaker(r.breakerConsecutiveFailures) },
     );
     const reporter = options.circuitReporter;
     if (reporter) {
       this.breaker.onStateChange((state) =>
-        reporter.report({ providerId: options.providerId, state: CIRCUIT_NAMES[state], at: this.now(), halfOpenAfterMs: state === CircuitState.Open ? r.breakerHalfOpenAfterMs : null }),
+        reporter.report({
+          providerId: options.providerId,
+          state: CIRCUIT_NAMES[state],
+          at: this.now(),
+          halfOpenAfterMs: state === CircuitState.Open ? r.breakerHalfOpenAfterMs : null,
+        }),
       );
     }
     this.bucket = new TokenBucket(r.ratePerSecond, r.burst);
@@ -207,7 +219,10 @@ export class BankHttpClient {
     let agent = this.mtlsAgents.get(transport.certPem);
     if (!agent) {
       const ca = [transport.caPem, this.options.caPem].filter((x): x is string => Boolean(x));
-      agent = new Agent({ connect: { cert: transport.certPem, key: transport.keyPem, ...(ca.length > 0 ? { ca } : {}) }, keepAliveTimeout: 10_000 });
+      agent = new Agent({
+        connect: { cert: transport.certPem, key: transport.keyPem, ...(ca.length > 0 ? { ca } : {}) },
+        keepAliveTimeout: 10_000,
+      });
       this.mtlsAgents.set(transport.certPem, agent);
     }
     return agent;
@@ -230,13 +245,22 @@ export class BankHttpClient {
     const r = this.options.resilience;
     const nowMs = this.now().getTime();
     const throttleKey = req.throttleKey ?? 'provider';
-    const paused = Math.max(this.throttle.pausedUntil(providerId, throttleKey), this.throttle.pausedUntil(providerId, 'provider'));
+    const paused = Math.max(
+      this.throttle.pausedUntil(providerId, throttleKey),
+      this.throttle.pausedUntil(providerId, 'provider'),
+    );
     if (paused > nowMs) {
-      throw rateLimitedError(providerId, Math.ceil((paused - nowMs) / 1000), this.now(), { operation: req.operation, cause: 'paused after a 429 with Retry-After' });
+      throw rateLimitedError(providerId, Math.ceil((paused - nowMs) / 1000), this.now(), {
+        operation: req.operation,
+        cause: 'paused after a 429 with Retry-After',
+      });
     }
     const dispatcher = req.mtls ? this.mtlsAgent(req.transport ?? this.options.transport) : this.plainAgent;
     if (!dispatcher) {
-      throw bankError('bank_unauthorised', 'This bank needs a transport certificate and none is configured.', { providerId, detail: { operation: req.operation } });
+      throw bankError('bank_unauthorised', 'This bank needs a transport certificate and none is configured.', {
+        providerId,
+        detail: { operation: req.operation },
+      });
     }
     const backoff = new DelegateBackoff<IRetryBackoffContext<unknown>>((ctx) => {
       const err = 'error' in ctx.result ? ctx.result.error : undefined;
@@ -254,7 +278,11 @@ export class BankHttpClient {
       }
       return false;
     });
-    const policy = wrap(retry(retryable, { maxAttempts: Math.max(0, r.maxAttempts - 1), backoff }), this.breaker, timeout(r.timeoutMs, TimeoutStrategy.Aggressive));
+    const policy = wrap(
+      retry(retryable, { maxAttempts: Math.max(0, r.maxAttempts - 1), backoff }),
+      this.breaker,
+      timeout(r.timeoutMs, TimeoutStrategy.Aggressive),
+    );
     let attempts = 0;
     try {
       return await policy.execute(async ({ signal }) => {
@@ -299,13 +327,21 @@ export class BankHttpClient {
     if (error instanceof NetworkFailure) {
       return bankError('bank_unavailable', 'The bank could not be reached.', {
         providerId,
-        detail: { operation: req.operation, cause: `${errorCode(error.original) ?? error.original.name}: ${error.original.message}` },
+        detail: {
+          operation: req.operation,
+          cause: `${errorCode(error.original) ?? error.original.name}: ${error.original.message}`,
+        },
       });
     }
     return error;
   }
 
-  private async attempt(req: BankRequest, dispatcher: Dispatcher, signal: AbortSignal, attempt: number): Promise<BankResponse> {
+  private async attempt(
+    req: BankRequest,
+    dispatcher: Dispatcher,
+    signal: AbortSignal,
+    attempt: number,
+  ): Promise<BankResponse> {
     const started = performance.now();
     let status = 0;
     try {
@@ -319,7 +355,8 @@ export class BankHttpClient {
       status = res.statusCode;
       const text = await res.body.text();
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+      for (const [k, v] of Object.entries(res.headers))
+        if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
       const response: BankResponse = { status, headers, text, attempts: attempt };
       this.options.observer?.({
         providerId: this.options.providerId,
@@ -340,10 +377,22 @@ export class BankHttpClient {
     } finally {
       const seconds = (performance.now() - started) / 1000;
       this.options.metrics
-        ?.histogram('bank_request_duration_seconds', 'Outbound bank calls by provider, operation and status', ['provider', 'operation', 'status'])
+        ?.histogram('bank_request_duration_seconds', 'Outbound bank calls by provider, operation and status', [
+          'provider',
+          'operation',
+          'status',
+        ])
         .observe({ provider: this.options.providerId, operation: req.operation, status: String(status) }, seconds);
       this.options.logger?.debug(
-        { provider: this.options.providerId, operation: req.operation, method: req.method, path: new URL(req.url).pathname, status, attempt, ms: Math.round(seconds * 1000) },
+        {
+          provider: this.options.providerId,
+          operation: req.operation,
+          method: req.method,
+          path: new URL(req.url).pathname,
+          status,
+          attempt,
+          ms: Math.round(seconds * 1000),
+        },
         'bank call',
       );
     }

@@ -18,22 +18,46 @@ const discovery = {
 };
 const origins = new Set([...configuredOrigins(endpoints), ...advertisedOrigins(discovery)]);
 const current = `${endpoints.mtlsResourceBaseUrl}/accounts/a1/transactions`;
-const mtls = { current, origins, bases: [endpoints.resourceBaseUrl, endpoints.mtlsResourceBaseUrl], use: endpoints.mtlsResourceBaseUrl };
+const mtls = {
+  current,
+  origins,
+  bases: [endpoints.resourceBaseUrl, endpoints.mtlsResourceBaseUrl],
+  use: endpoints.mtlsResourceBaseUrl,
+};
 
 describe('bank origins and next-page links', () => {
   it('knows the bank by its configured and its advertised origins (issuer, endpoints, mTLS aliases)', () => {
-    expect([...origins].sort()).toEqual(['http://127.0.0.1:3100', 'http://localhost:3100', 'https://127.0.0.1:3443', 'https://localhost:3443']);
+    expect([...origins].sort()).toEqual([
+      'http://127.0.0.1:3100',
+      'http://localhost:3100',
+      'https://127.0.0.1:3443',
+      'https://localhost:3443',
+    ]);
   });
 
   it('follows a link on any of the bank origins on the API base in use, so a certificate-bound token stays on mTLS', () => {
     const expected = `${endpoints.mtlsResourceBaseUrl}/accounts/a1/transactions?page=2&snapshot=1`;
-    for (const origin of ['http://localhost:3100', 'https://localhost:3443', 'http://127.0.0.1:3100', 'https://127.0.0.1:3443']) {
-      expect(nextPageUrl(`${origin}/allstar/open-banking/v3.1/aisp/accounts/a1/transactions?page=2&snapshot=1`, mtls)).toBe(expected);
+    for (const origin of [
+      'http://localhost:3100',
+      'https://localhost:3443',
+      'http://127.0.0.1:3100',
+      'https://127.0.0.1:3443',
+    ]) {
+      expect(
+        nextPageUrl(`${origin}/allstar/open-banking/v3.1/aisp/accounts/a1/transactions?page=2&snapshot=1`, mtls),
+      ).toBe(expected);
     }
     // A relative link resolves against the page it came from.
-    expect(nextPageUrl('/allstar/open-banking/v3.1/aisp/accounts/a1/transactions?page=2&snapshot=1', mtls)).toBe(expected);
+    expect(nextPageUrl('/allstar/open-banking/v3.1/aisp/accounts/a1/transactions?page=2&snapshot=1', mtls)).toBe(
+      expected,
+    );
     // Without a certificate the plain base is the one in use.
-    expect(nextPageUrl('https://localhost:3443/allstar/open-banking/v3.1/aisp/accounts?page=2', { ...mtls, use: endpoints.resourceBaseUrl })).toBe(`${endpoints.resourceBaseUrl}/accounts?page=2`);
+    expect(
+      nextPageUrl('https://localhost:3443/allstar/open-banking/v3.1/aisp/accounts?page=2', {
+        ...mtls,
+        use: endpoints.resourceBaseUrl,
+      }),
+    ).toBe(`${endpoints.resourceBaseUrl}/accounts?page=2`);
   });
 
   it('refuses a link to any other host, scheme or port, or one carrying credentials', () => {
@@ -50,10 +74,17 @@ describe('bank origins and next-page links', () => {
       expect(nextPageUrl(link, mtls)).toBeUndefined();
     }
     // Only what the bank is configured with: the advertised localhost is not the bank's yet.
-    expect(nextPageUrl('http://localhost:3100/allstar/open-banking/v3.1/aisp/accounts?page=2', { ...mtls, origins: configuredOrigins(endpoints) })).toBeUndefined();
+    expect(
+      nextPageUrl('http://localhost:3100/allstar/open-banking/v3.1/aisp/accounts?page=2', {
+        ...mtls,
+        origins: configuredOrigins(endpoints),
+      }),
+    ).toBeUndefined();
   });
 
   it('keeps the path of a link of the bank outside the API base, on the origin in use', () => {
-    expect(nextPageUrl('http://localhost:3100/other/path?page=2', mtls)).toBe('https://127.0.0.1:3443/other/path?page=2');
+    expect(nextPageUrl('http://localhost:3100/other/path?page=2', mtls)).toBe(
+      'https://127.0.0.1:3443/other/path?page=2',
+    );
   });
 });

@@ -76,7 +76,8 @@ export function nextPageUrl(link: string, ctx: NextLinkContext): string | undefi
   } catch {
     return undefined;
   }
-  if ((target.protocol !== 'http:' && target.protocol !== 'https:') || target.username || target.password) return undefined;
+  if ((target.protocol !== 'http:' && target.protocol !== 'https:') || target.username || target.password)
+    return undefined;
   if (!ctx.origins.has(target.origin)) return undefined;
   const paths = ctx.bases
     .filter((b): b is string => typeof b === 'string' && origin(b) !== undefined)
@@ -84,7 +85,8 @@ export function nextPageUrl(link: string, ctx: NextLinkContext): string | undefi
     .sort((a, b) => b.length - a.length);
   const use = trimSlash(ctx.use);
   for (const p of paths) {
-    if (target.pathname === p || target.pathname.startsWith(`${p}/`)) return `${use}${target.pathname.slice(p.length)}${target.search}`;
+    if (target.pathname === p || target.pathname.startsWith(`${p}/`))
+      return `${use}${target.pathname.slice(p.length)}${target.search}`;
   }
   return `${new URL(use).origin}${target.pathname}${target.search}`;
 }

@@ -6,18 +6,26 @@ import { TokenBucket } from './rate-limiter.js';
 describe('backoff with full jitter', () => {
   it('waits a random time between 0 and min(max, initial × 2^(attempt-1)), reaching the ceiling', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 1_000 }), fc.integer({ min: 1, max: 60_000 }), fc.double({ min: 0, max: 1, noNaN: true }), (attempt, initial, max, r) => {
-        const ceiling = Math.min(max, initial * 2 ** (attempt - 1));
-        const delay = fullJitterBackoff(attempt, { initialBackoffMs: initial, maxBackoffMs: max }, () => r);
-        expect(delay).toBeGreaterThanOrEqual(0);
-        expect(delay).toBeLessThanOrEqual(ceiling);
-        expect(fullJitterBackoff(attempt, { initialBackoffMs: initial, maxBackoffMs: max }, () => 1)).toBe(ceiling);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 1_000 }),
+        fc.integer({ min: 1, max: 60_000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (attempt, initial, max, r) => {
+          const ceiling = Math.min(max, initial * 2 ** (attempt - 1));
+          const delay = fullJitterBackoff(attempt, { initialBackoffMs: initial, maxBackoffMs: max }, () => r);
+          expect(delay).toBeGreaterThanOrEqual(0);
+          expect(delay).toBeLessThanOrEqual(ceiling);
+          expect(fullJitterBackoff(attempt, { initialBackoffMs: initial, maxBackoffMs: max }, () => 1)).toBe(ceiling);
+        },
+      ),
     );
   });
 
   it('spreads retries: two clients almost never pick the same delay', () => {
-    const delays = Array.from({ length: 200 }, () => fullJitterBackoff(4, { initialBackoffMs: 200, maxBackoffMs: 5_000 }));
+    const delays = Array.from({ length: 200 }, () =>
+      fullJitterBackoff(4, { initialBackoffMs: 200, maxBackoffMs: 5_000 }),
+    );
     expect(new Set(delays).size).toBeGreaterThan(150);
   });
 });

@@ -98,14 +98,24 @@ export class AuthorisationServer {
     const exchange: Exchange = {};
     try {
       await oidc.discovery(new URL(discoveryUrl), UNREGISTERED, undefined, undefined, {
-        [oidc.customFetch]: bankFetch(this.http, exchange, () => ({ operation: 'oidc.discovery', idempotent: true, mtls: false, record: 'metadata' })),
+        [oidc.customFetch]: bankFetch(this.http, exchange, () => ({
+          operation: 'oidc.discovery',
+          idempotent: true,
+          mtls: false,
+          record: 'metadata',
+        })),
         execute: insecure(discoveryUrl) ? [oidc.allowInsecureRequests] : [],
       });
     } catch (error) {
       throw this.failure(error, exchange, 'oidc.discovery');
     }
     const text = exchange.metadata?.text ?? '';
-    return mapOrInvalid(this.providerId, 'oidc.discovery', () => ({ ...validateWire(ServerMetadata, parseJson(text), 'discovery document'), ...configured }), text);
+    return mapOrInvalid(
+      this.providerId,
+      'oidc.discovery',
+      () => ({ ...validateWire(ServerMetadata, parseJson(text), 'discovery document'), ...configured }),
+      text,
+    );
   }
 
   /**
@@ -128,11 +138,20 @@ export class AuthorisationServer {
     return oidc.buildAuthorizationUrl(config, parameters).toString();
   }
 
-  async clientCredentials(registration: ProviderRegistration, scope: string, operation: string): Promise<TokenResponse> {
-    return (await this.grant(registration, { operation }, (config) => oidc.clientCredentialsGrant(config, { scope }))).token;
+  async clientCredentials(
+    registration: ProviderRegistration,
+    scope: string,
+    operation: string,
+  ): Promise<TokenResponse> {
+    return (await this.grant(registration, { operation }, (config) => oidc.clientCredentialsGrant(config, { scope })))
+      .token;
   }
 
-  async refresh(registration: ProviderRegistration, refreshToken: string, options: TokenRequestOptions): Promise<TokenResponse> {
+  async refresh(
+    registration: ProviderRegistration,
+    refreshToken: string,
+    options: TokenRequestOptions,
+  ): Promise<TokenResponse> {
     return (await this.grant(registration, options, (config) => oidc.refreshTokenGrant(config, refreshToken))).token;
   }
 
@@ -156,7 +175,11 @@ export class AuthorisationServer {
       if (!callback.id_token) throw new IdTokenError('the hybrid-flow redirect carries no id_token');
       // Refused before the code is spent; openid-client verifies this same token's signature next.
       input.checkClaims?.(unverifiedClaims(callback.id_token) ?? {});
-      current.hash = new URLSearchParams({ code: callback.code, state: callback.state, id_token: callback.id_token }).toString();
+      current.hash = new URLSearchParams({
+        code: callback.code,
+        state: callback.state,
+        id_token: callback.id_token,
+      }).toString();
     } else {
       current.searchParams.set('code', callback.code);
       current.searchParams.set('state', callback.state);
@@ -166,11 +189,16 @@ export class AuthorisationServer {
       ...(input.codeVerifier ? { pkceCodeVerifier: input.codeVerifier } : {}),
       ...(input.nonce !== undefined ? { expectedNonce: input.nonce } : {}),
     };
-    const grant = await this.grant(registration, input, (config) => oidc.authorizationCodeGrant(config, current, checks), {
-      issuer: input.issuer,
-      algorithms: input.idTokenAlgorithms,
-      hybrid: input.hybrid,
-    });
+    const grant = await this.grant(
+      registration,
+      input,
+      (config) => oidc.authorizationCodeGrant(config, current, checks),
+      {
+        issuer: input.issuer,
+        algorithms: input.idTokenAlgorithms,
+        hybrid: input.hybrid,
+      },
+    );
     if (grant.token.id_token) checkAccessTokenHash(grant.token.id_token, grant.token.access_token);
     if (grant.claims) input.checkClaims?.(grant.claims);
     return grant;
@@ -188,7 +216,9 @@ export class AuthorisationServer {
   ): Promise<CodeGrant> {
     const meta = await this.getMetadata();
     const method = registration.tokenEndpointAuthMethod;
-    const endpoint = options.tokenEndpoint ? { url: options.tokenEndpoint, mtls: method === 'tls_client_auth' } : await this.tokenEndpoint(method, Boolean(registration.transport));
+    const endpoint = options.tokenEndpoint
+      ? { url: options.tokenEndpoint, mtls: method === 'tls_client_auth' }
+      : await this.tokenEndpoint(method, Boolean(registration.transport));
     // private_key_jwt audience: the token endpoint as the bank names it (RFC 7523), never the alias.
     const auth = await clientAuthentication(registration, meta.token_endpoint, method);
     const server = {
@@ -200,7 +230,12 @@ export class AuthorisationServer {
       ...(idToken?.algorithms ? { id_token_signing_alg_values_supported: idToken.algorithms } : {}),
     } satisfies oidc.ServerMetadata;
     const skew = Math.round((this.now().getTime() - Date.now()) / 1000);
-    const config = new oidc.Configuration(server, registration.clientId, { [oidc.clockSkew]: skew, [oidc.clockTolerance]: CLOCK_TOLERANCE_SECONDS }, auth);
+    const config = new oidc.Configuration(
+      server,
+      registration.clientId,
+      { [oidc.clockSkew]: skew, [oidc.clockTolerance]: CLOCK_TOLERANCE_SECONDS },
+      auth,
+    );
     if ([endpoint.url, server.jwks_uri].some(insecure)) oidc.allowInsecureRequests(config);
     if (this.jwksCache) oidc.setJwksCache(config, this.jwksCache);
     if (idToken) oidc.enableNonRepudiationChecks(config);
@@ -213,7 +248,12 @@ export class AuthorisationServer {
       httpMethod === 'GET'
         ? { operation: 'oidc.jwks', idempotent: true, mtls: false, record: 'jwks' }
         : // Not retried blindly: an authorization code is single use (a refused connection is retried).
-          { operation: options.operation, idempotent: false, mtls: endpoint.mtls || method === 'tls_client_auth', record: 'token' },
+          {
+            operation: options.operation,
+            idempotent: false,
+            mtls: endpoint.mtls || method === 'tls_client_auth',
+            record: 'token',
+          },
     );
     let result: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
     try {
@@ -228,7 +268,9 @@ export class AuthorisationServer {
   }
 
   private tokenResponse(res: BankResponse | undefined, operation: string): TokenResponse {
-    return mapOrInvalid(this.providerId, operation, () => validateWire(TokenResponse, parseJson(res?.text ?? ''), 'token response'));
+    return mapOrInvalid(this.providerId, operation, () =>
+      validateWire(TokenResponse, parseJson(res?.text ?? ''), 'token response'),
+    );
   }
 
   /**
@@ -236,14 +278,26 @@ export class AuthorisationServer {
    * client's error, an OAuth error response, a token response that breaks the standard, or an
    * id_token that fails validation (IdTokenError: the caller says which operation it belongs to).
    */
-  private failure(error: unknown, exchange: Exchange, operation: string, onError?: TokenRequestOptions['onError'], hybrid = false): unknown {
+  private failure(
+    error: unknown,
+    exchange: Exchange,
+    operation: string,
+    onError?: TokenRequestOptions['onError'],
+    hybrid = false,
+  ): unknown {
     if (exchange.failure !== undefined) return exchange.failure;
     const now = this.now();
-    if (exchange.metadata && exchange.metadata.status !== 200) return parseOAuthError(this.providerId, 'oidc.discovery', exchange.metadata, now);
-    if (exchange.jwks && exchange.jwks.status !== 200) return parseOAuthError(this.providerId, 'oidc.jwks', exchange.jwks, now);
-    if (exchange.token && exchange.token.status !== 200) return onError?.(exchange.token) ?? parseOAuthError(this.providerId, operation, exchange.token, now);
+    if (exchange.metadata && exchange.metadata.status !== 200)
+      return parseOAuthError(this.providerId, 'oidc.discovery', exchange.metadata, now);
+    if (exchange.jwks && exchange.jwks.status !== 200)
+      return parseOAuthError(this.providerId, 'oidc.jwks', exchange.jwks, now);
+    if (exchange.token && exchange.token.status !== 200)
+      return onError?.(exchange.token) ?? parseOAuthError(this.providerId, operation, exchange.token, now);
     const invalid = (body?: unknown) =>
-      bankError('bank_invalid_response', 'The bank sent a response that does not follow its API standard.', { providerId: this.providerId, detail: { operation, cause: describe(error), body } });
+      bankError('bank_invalid_response', 'The bank sent a response that does not follow its API standard.', {
+        providerId: this.providerId,
+        detail: { operation, cause: describe(error), body },
+      });
     if (exchange.metadata) return invalid(exchange.metadata.text);
     if (exchange.token) {
       let token: TokenResponse;

@@ -22,7 +22,8 @@ function bodyText(body: oidc.FetchBody): string | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string') return body;
   if (body instanceof URLSearchParams) return body.toString();
-  if (body instanceof Uint8Array || body instanceof ArrayBuffer) return Buffer.from(body as Uint8Array).toString('utf8');
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer)
+    return Buffer.from(body as Uint8Array).toString('utf8');
   throw new TypeError('streamed request bodies are not sent to banks');
 }
 
@@ -31,7 +32,11 @@ function bodyText(body: oidc.FetchBody): string | undefined {
  * breaker, rate limits, mTLS agents and the observer apply to OAuth calls as to every other; each
  * response (or the client's own error) is kept in `exchange` for the error mapping.
  */
-export function bankFetch(http: BankHttpClient, exchange: Exchange, route: (method: string) => Route): oidc.CustomFetch {
+export function bankFetch(
+  http: BankHttpClient,
+  exchange: Exchange,
+  route: (method: string) => Route,
+): oidc.CustomFetch {
   return async (url, init) => {
     const r = route(init.method);
     try {

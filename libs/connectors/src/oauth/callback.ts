@@ -7,7 +7,11 @@ import type { AuthorisationCallback, AuthorisationSession } from '../connector.j
  * the bank: an error the bank reported ends the authorisation, the state must be the session's,
  * and there must be a code.
  */
-export function checkCallback(providerId: string, session: AuthorisationSession, callback: AuthorisationCallback): { code: string; state: string } {
+export function checkCallback(
+  providerId: string,
+  session: AuthorisationSession,
+  callback: AuthorisationCallback,
+): { code: string; state: string } {
   if (callback.error) {
     throw bankError('bank_rejected_request', `The bank ended the authorisation: ${callback.error}.`, {
       providerId,
@@ -15,7 +19,8 @@ export function checkCallback(providerId: string, session: AuthorisationSession,
       extensions: { oauthError: callback.error },
     });
   }
-  if (!callback.state || callback.state !== session.state) throw new AppError('validation_failed', 'The state on the redirect does not match the authorisation request.');
+  if (!callback.state || callback.state !== session.state)
+    throw new AppError('validation_failed', 'The state on the redirect does not match the authorisation request.');
   if (!callback.code) throw new AppError('validation_failed', 'The redirect carries no authorization code.');
   return { code: callback.code, state: callback.state };
 }

@@ -7,16 +7,27 @@ import { publicJwk } from './jwk.js';
 import { parseOAuthError } from './oauth.errors.js';
 
 /** The token endpoint auth method to register: configured, asked for, or the bank's preferred; one it supports. */
-export function registrationMethod(input: OnboardInput, bank: { name: string; supportedAuthMethods: ClientAuthMethod[]; preferredAuthMethod: ClientAuthMethod }, listSupported = false): ClientAuthMethod {
+export function registrationMethod(
+  input: OnboardInput,
+  bank: { name: string; supportedAuthMethods: ClientAuthMethod[]; preferredAuthMethod: ClientAuthMethod },
+  listSupported = false,
+): ClientAuthMethod {
   const method = input.configured?.tokenEndpointAuthMethod ?? input.tokenEndpointAuthMethod ?? bank.preferredAuthMethod;
   if (!bank.supportedAuthMethods.includes(method)) {
-    throw new AppError('validation_failed', `${bank.name} does not support ${method}${listSupported ? `; it supports ${bank.supportedAuthMethods.join(', ')}` : ''}.`);
+    throw new AppError(
+      'validation_failed',
+      `${bank.name} does not support ${method}${listSupported ? `; it supports ${bank.supportedAuthMethods.join(', ')}` : ''}.`,
+    );
   }
   return method;
 }
 
 /** Credentials issued out of band, used as they are. */
-export function configuredRegistration(providerId: string, input: OnboardInput & { configured: NonNullable<OnboardInput['configured']> }, method: ClientAuthMethod): ProviderRegistration {
+export function configuredRegistration(
+  providerId: string,
+  input: OnboardInput & { configured: NonNullable<OnboardInput['configured']> },
+  method: ClientAuthMethod,
+): ProviderRegistration {
   return {
     providerId,
     clientId: input.configured.clientId,
@@ -30,7 +41,12 @@ export function configuredRegistration(providerId: string, input: OnboardInput &
 }
 
 /** A registration response (RFC 7591 §3.2.1): the client the bank made, or the bank's OAuth error. */
-export function registeredClient(providerId: string, operation: string, res: BankResponse, now: Date): Record<string, unknown> & { client_id: string } {
+export function registeredClient(
+  providerId: string,
+  operation: string,
+  res: BankResponse,
+  now: Date,
+): Record<string, unknown> & { client_id: string } {
   if (res.status !== 201 && res.status !== 200) throw parseOAuthError(providerId, operation, res, now);
   return mapOrInvalid(providerId, operation, () => {
     const b = parseJson(res.text) as Record<string, unknown>;
@@ -56,7 +72,12 @@ export function registrationOf(
     redirectUris: input.redirectUris,
     signingKey: input.tpp.signingKey,
     transport: input.tpp.transport,
-    ...(source === 'dcr' ? { registrationAccessToken: text(client.registration_access_token), registrationClientUri: text(client.registration_client_uri) } : {}),
+    ...(source === 'dcr'
+      ? {
+          registrationAccessToken: text(client.registration_access_token),
+          registrationClientUri: text(client.registration_client_uri),
+        }
+      : {}),
     source,
     raw: client,
   };
@@ -73,12 +94,19 @@ export async function registerAtPortal(
 ): Promise<ProviderRegistration> {
   const { input, method } = request;
   const key = input.tpp.signingKey;
-  const jwks: { keys: JWK[] } | undefined = request.withJwks ? { keys: [publicJwk(key.privateJwk, key.kid, key.alg)] } : undefined;
+  const jwks: { keys: JWK[] } | undefined = request.withJwks
+    ? { keys: [publicJwk(key.privateJwk, key.kid, key.alg)] }
+    : undefined;
   const res = await http.send({
     method: 'POST',
     url: request.url,
     headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ client_name: input.tpp.clientName, redirect_uris: input.redirectUris, ...(jwks ? { jwks } : {}), token_endpoint_auth_method: method }),
+    body: JSON.stringify({
+      client_name: input.tpp.clientName,
+      redirect_uris: input.redirectUris,
+      ...(jwks ? { jwks } : {}),
+      token_endpoint_auth_method: method,
+    }),
     idempotent: false,
     operation: 'portal.register',
   });

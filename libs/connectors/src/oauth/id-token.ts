@@ -30,10 +30,14 @@ export function unverifiedClaims(idToken: string): JWTPayload | undefined {
 export function checkAccessTokenHash(idToken: string, accessToken: string): void {
   const atHash = unverifiedClaims(idToken)?.at_hash;
   if (atHash === undefined) return;
-  if (atHash !== halfHash(accessToken, decodeProtectedHeader(idToken).alg ?? 'RS256')) throw new IdTokenError('id_token at_hash does not match');
+  if (atHash !== halfHash(accessToken, decodeProtectedHeader(idToken).alg ?? 'RS256'))
+    throw new IdTokenError('id_token at_hash does not match');
 }
 
 /** What a connector reports for an id_token that failed validation. */
 export function idTokenRejected(providerId: string, operation: string, error: IdTokenError) {
-  return bankError('bank_invalid_response', 'The bank sent an id_token that failed verification.', { providerId, detail: { operation, cause: error.message } });
+  return bankError('bank_invalid_response', 'The bank sent an id_token that failed verification.', {
+    providerId,
+    detail: { operation, cause: error.message },
+  });
 }

@@ -15,7 +15,19 @@ export function parseOAuthError(providerId: string, operation: string, res: Bank
     const seconds = Number.parseInt(res.headers['retry-after'] ?? '', 10);
     return rateLimitedError(providerId, Number.isFinite(seconds) ? seconds : 60, now, detail);
   }
-  if (res.status >= 500) return unavailableError(providerId, `The bank's authorisation server failed (HTTP ${res.status}).`, res.headers['retry-after'], now, detail);
-  if (body?.error === 'invalid_client' || res.status === 401) return bankError('bank_unauthorised', 'The bank did not accept our client credentials.', { providerId, detail });
-  return bankError('bank_rejected_request', `The bank's authorisation server refused the request (${body?.error ?? `HTTP ${res.status}`}).`, { providerId, detail });
+  if (res.status >= 500)
+    return unavailableError(
+      providerId,
+      `The bank's authorisation server failed (HTTP ${res.status}).`,
+      res.headers['retry-after'],
+      now,
+      detail,
+    );
+  if (body?.error === 'invalid_client' || res.status === 401)
+    return bankError('bank_unauthorised', 'The bank did not accept our client credentials.', { providerId, detail });
+  return bankError(
+    'bank_rejected_request',
+    `The bank's authorisation server refused the request (${body?.error ?? `HTTP ${res.status}`}).`,
+    { providerId, detail },
+  );
 }

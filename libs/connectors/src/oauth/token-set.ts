@@ -4,14 +4,21 @@ import type { AuthorisationServer } from './authorization-server.js';
 import type { TokenResponse } from './oauth.wire.js';
 
 /** A token response as the gateway keeps it: lifetimes as instants from when the bank answered. */
-export function bankTokenSet(t: TokenResponse, externalConsentId: string, claims: Record<string, unknown> | null, now: Date): BankTokenSet {
+export function bankTokenSet(
+  t: TokenResponse,
+  externalConsentId: string,
+  claims: Record<string, unknown> | null,
+  now: Date,
+): BankTokenSet {
   const at = now.getTime();
   return {
     accessToken: t.access_token,
     tokenType: t.token_type,
     refreshToken: t.refresh_token ?? null,
     accessTokenExpiresAt: t.expires_in ? new Date(at + t.expires_in * 1000).toISOString() : null,
-    refreshTokenExpiresAt: t.refresh_token_expires_in ? new Date(at + t.refresh_token_expires_in * 1000).toISOString() : null,
+    refreshTokenExpiresAt: t.refresh_token_expires_in
+      ? new Date(at + t.refresh_token_expires_in * 1000).toISOString()
+      : null,
     obtainedAt: new Date(at).toISOString(),
     scope: t.scope ?? null,
     idTokenClaims: claims,
@@ -32,7 +39,12 @@ export interface RefreshContext {
  * read at the bank: revoked or rejected is consent_revoked, expired (or gone) is consent_expired;
  * a consent still valid leaves the bank's own refusal standing.
  */
-export async function refreshTokenSet(as: AuthorisationServer, registration: ProviderRegistration, input: RefreshTokensInput, ctx: RefreshContext): Promise<BankTokenSet> {
+export async function refreshTokenSet(
+  as: AuthorisationServer,
+  registration: ProviderRegistration,
+  input: RefreshTokensInput,
+  ctx: RefreshContext,
+): Promise<BankTokenSet> {
   let grantRefused = false;
   try {
     const t = await as.refresh(registration, input.refreshToken, {
@@ -46,8 +58,13 @@ export async function refreshTokenSet(as: AuthorisationServer, registration: Pro
   } catch (error) {
     if (!grantRefused) throw error;
     const consent = await ctx.consent(input.externalConsentId).catch(() => undefined);
-    if (consent?.status === 'revoked' || consent?.status === 'rejected') throw bankError('consent_revoked', 'The consent was revoked at the bank.', { providerId: ctx.providerId });
-    if (!consent || consent.status === 'expired' || (consent.expiresAt && Date.parse(consent.expiresAt) <= ctx.now().getTime())) {
+    if (consent?.status === 'revoked' || consent?.status === 'rejected')
+      throw bankError('consent_revoked', 'The consent was revoked at the bank.', { providerId: ctx.providerId });
+    if (
+      !consent ||
+      consent.status === 'expired' ||
+      (consent.expiresAt && Date.parse(consent.expiresAt) <= ctx.now().getTime())
+    ) {
       throw bankError('consent_expired', 'The consent has expired at the bank.', { providerId: ctx.providerId });
     }
     throw error;

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
 import { bankError } from '../bank-error.js';
-import type { AuthorisationRequest, BankTokenSet, BuildAuthorisationInput, ExchangeCodeInput, RefreshTokensInput } from '../connector.js';
+import type {
+  AuthorisationRequest,
+  BankTokenSet,
+  BuildAuthorisationInput,
+  ExchangeCodeInput,
+  RefreshTokensInput,
+} from '../connector.js';
 import { checkCallback } from '../oauth/callback.js';
 import { IdTokenError } from '../oauth/id-token.js';
 import { randomNonce, randomState } from '../oauth/pkce.js';
@@ -37,8 +43,12 @@ export class ObieAuthorisation {
     };
     if (a.style === 'consent_link') {
       let link = input.consentLinks?.self;
-      if (!link) link = (await this.consents.getConsentStatus({ externalConsentId: input.externalConsentId })).links.self;
-      if (!link) throw bankError('bank_invalid_response', 'The consent carries no authorisation link (Links.Self).', { providerId: ctx.providerId });
+      if (!link)
+        link = (await this.consents.getConsentStatus({ externalConsentId: input.externalConsentId })).links.self;
+      if (!link)
+        throw bankError('bank_invalid_response', 'The consent carries no authorisation link (Links.Self).', {
+          providerId: ctx.providerId,
+        });
       const url = new URL(link);
       url.searchParams.set('client_id', reg.clientId);
       url.searchParams.set('redirect_uri', input.redirectUri);
@@ -89,7 +99,10 @@ export class ObieAuthorisation {
     const { code, state } = checkCallback(ctx.providerId, session, callback);
     const a = ctx.profile.authorisation;
     const hybrid = a.style === 'oidc_request_object' && a.responseType === 'code id_token';
-    if (hybrid && !callback.id_token) throw bankError('bank_invalid_response', 'The hybrid-flow redirect carries no id_token.', { providerId: ctx.providerId });
+    if (hybrid && !callback.id_token)
+      throw bankError('bank_invalid_response', 'The hybrid-flow redirect carries no id_token.', {
+        providerId: ctx.providerId,
+      });
     const { token, claims } = await ctx.as.authorizationCode(ctx.reg, {
       operation: 'obie.exchangeCode',
       idTokenOperation: 'obie.verifyIdToken',
@@ -102,7 +115,8 @@ export class ObieAuthorisation {
       ...(hybrid ? { hybrid: { detachedSignature: a.requireHashes } } : {}),
       // The id_token must be about this consent, when it says.
       checkClaims: (c) => {
-        if (c.openbanking_intent_id !== undefined && c.openbanking_intent_id !== session.externalConsentId) throw new IdTokenError('id_token is about another consent (openbanking_intent_id)');
+        if (c.openbanking_intent_id !== undefined && c.openbanking_intent_id !== session.externalConsentId)
+          throw new IdTokenError('id_token is about another consent (openbanking_intent_id)');
       },
     });
     return bankTokenSet(token, session.externalConsentId, claims, ctx.now());

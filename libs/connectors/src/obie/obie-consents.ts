@@ -47,13 +47,28 @@ export class ObieConsents {
 
   private parseConsent(res: BankResponse, operation: string): BankConsent {
     const { ctx } = this;
-    return mapOrInvalid(ctx.providerId, operation, () => this.mapConsent(validateWire(ObReadConsentResponse1, ctx.profile.normaliseWire(parseJson(res.text)), 'OBReadConsentResponse1')), res.text);
+    return mapOrInvalid(
+      ctx.providerId,
+      operation,
+      () =>
+        this.mapConsent(
+          validateWire(
+            ObReadConsentResponse1,
+            ctx.profile.normaliseWire(parseJson(res.text)),
+            'OBReadConsentResponse1',
+          ),
+        ),
+      res.text,
+    );
   }
 
   async createConsent(input: CreateConsentInput): Promise<BankConsent> {
     const { ctx } = this;
     const unsupported = input.permissions.filter((p) => !ctx.capabilities.supportedPermissions.includes(p));
-    if (unsupported.length > 0) throw new AppError('limit_exceeded', `${ctx.profile.name} does not support: ${unsupported.join(', ')}.`, { providerId: ctx.providerId });
+    if (unsupported.length > 0)
+      throw new AppError('limit_exceeded', `${ctx.profile.name} does not support: ${unsupported.join(', ')}.`, {
+        providerId: ctx.providerId,
+      });
     const maxExpiry = ctx.now().getTime() + ctx.capabilities.maxConsentDays * 86_400_000;
     const expiresAt = Math.min(input.expiresAt ? Date.parse(input.expiresAt) : maxExpiry, maxExpiry);
     const tz = ctx.capabilities.timeZone;
@@ -62,7 +77,9 @@ export class ObieConsents {
         Permissions: toObiePermissions(input.permissions),
         ExpirationDateTime: isoSeconds(expiresAt),
         ...(input.transactionsFrom ? { TransactionFromDateTime: localMidnightIso(input.transactionsFrom, tz) } : {}),
-        ...(input.transactionsTo ? { TransactionToDateTime: localMidnightIso(addDays(input.transactionsTo, 1), tz, -1) } : {}),
+        ...(input.transactionsTo
+          ? { TransactionToDateTime: localMidnightIso(addDays(input.transactionsTo, 1), tz, -1) }
+          : {}),
       },
       Risk: {},
     };
@@ -76,7 +93,8 @@ export class ObieConsents {
       mtls: ctx.resourceMtls,
       operation: 'obie.createConsent',
     });
-    if (res.status !== 201 && res.status !== 200) throw parseObieError(ctx.providerId, 'obie.createConsent', res, ctx.now());
+    if (res.status !== 201 && res.status !== 200)
+      throw parseObieError(ctx.providerId, 'obie.createConsent', res, ctx.now());
     return this.parseConsent(res, 'obie.createConsent');
   }
 

@@ -17,19 +17,34 @@ export class ObieContext extends ConnectorContext<ObieProfile> {
   readonly rules: ObieMappingRules;
   private ccToken: { token: string; expiresAt: number } | undefined;
 
-  constructor(providerId: string, profile: ObieProfile, endpoints: ProviderEndpoints, registration: ProviderRegistration | undefined, deps: ConnectorDeps, capabilities?: ProviderCapabilities) {
+  constructor(
+    providerId: string,
+    profile: ObieProfile,
+    endpoints: ProviderEndpoints,
+    registration: ProviderRegistration | undefined,
+    deps: ConnectorDeps,
+    capabilities?: ProviderCapabilities,
+  ) {
     super(providerId, profile, endpoints, registration, deps, capabilities);
-    this.as = new AuthorisationServer(this.http, {
-      discoveryUrl: endpoints.discoveryUrl,
-      configured: {
-        ...(endpoints.issuer ? { issuer: endpoints.issuer } : {}),
-        ...(endpoints.authorizationUrl ? { authorization_endpoint: endpoints.authorizationUrl } : {}),
-        ...(endpoints.tokenUrl ? { token_endpoint: endpoints.tokenUrl } : {}),
-        ...(endpoints.jwksUrl ? { jwks_uri: endpoints.jwksUrl } : {}),
-        ...(endpoints.registrationUrl ? { registration_endpoint: endpoints.registrationUrl } : {}),
+    this.as = new AuthorisationServer(
+      this.http,
+      {
+        discoveryUrl: endpoints.discoveryUrl,
+        configured: {
+          ...(endpoints.issuer ? { issuer: endpoints.issuer } : {}),
+          ...(endpoints.authorizationUrl ? { authorization_endpoint: endpoints.authorizationUrl } : {}),
+          ...(endpoints.tokenUrl ? { token_endpoint: endpoints.tokenUrl } : {}),
+          ...(endpoints.jwksUrl ? { jwks_uri: endpoints.jwksUrl } : {}),
+          ...(endpoints.registrationUrl ? { registration_endpoint: endpoints.registrationUrl } : {}),
+        },
       },
-    }, this.now);
-    this.rules = { timeZone: this.capabilities.timeZone, balanceTypes: profile.balanceTypes, pendingLink: profile.pendingLink };
+      this.now,
+    );
+    this.rules = {
+      timeZone: this.capabilities.timeZone,
+      balanceTypes: profile.balanceTypes,
+      pendingLink: profile.pendingLink,
+    };
   }
 
   /**
@@ -37,11 +52,17 @@ export class ObieContext extends ConnectorContext<ObieProfile> {
    * tokens are bound to the certificate, so resources must be called with the same one).
    */
   get resourceMtls(): boolean {
-    return this.registration?.tokenEndpointAuthMethod === 'tls_client_auth' || (Boolean(this.registration?.transport) && Boolean(this.endpoints.mtlsResourceBaseUrl));
+    return (
+      this.registration?.tokenEndpointAuthMethod === 'tls_client_auth' ||
+      (Boolean(this.registration?.transport) && Boolean(this.endpoints.mtlsResourceBaseUrl))
+    );
   }
 
   resourceUrl(path: string): string {
-    const base = this.resourceMtls && this.endpoints.mtlsResourceBaseUrl ? this.endpoints.mtlsResourceBaseUrl : this.endpoints.resourceBaseUrl;
+    const base =
+      this.resourceMtls && this.endpoints.mtlsResourceBaseUrl
+        ? this.endpoints.mtlsResourceBaseUrl
+        : this.endpoints.resourceBaseUrl;
     return `${base}${path}`;
   }
 

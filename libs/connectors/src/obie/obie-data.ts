@@ -67,13 +67,23 @@ export class ObieData {
    * GETs a resource and every following page. Each page is one bank call: the guard reserves it
    * first (per attempt), so an unattended sync never goes past the consent's budget.
    */
-  private async fetchAll<T extends Paged>(ctx: DataCallContext, path: string, schema: ZodType<T>, what: string, access: { resource: AccessResource; scope: string }): Promise<T[]> {
+  private async fetchAll<T extends Paged>(
+    ctx: DataCallContext,
+    path: string,
+    schema: ZodType<T>,
+    what: string,
+    access: { resource: AccessResource; scope: string },
+  ): Promise<T[]> {
     const operation = `obie.${access.resource}`;
     const pages: T[] = [];
     let url: string | undefined = this.ctx.resourceUrl(path);
     const seen = new Set<string>();
     while (url) {
-      if (seen.has(url) || pages.length >= MAX_PAGES) throw bankError('bank_invalid_response', 'The bank links its pages in a loop.', { providerId: this.ctx.providerId, detail: { operation } });
+      if (seen.has(url) || pages.length >= MAX_PAGES)
+        throw bankError('bank_invalid_response', 'The bank links its pages in a loop.', {
+          providerId: this.ctx.providerId,
+          detail: { operation },
+        });
       seen.add(url);
       const token = await this.ctx.deps.tokenSource.getAccessToken(ctx.consentId);
       const res = await this.ctx.http.send({
@@ -87,7 +97,12 @@ export class ObieData {
         beforeAttempt: this.ctx.reserveEachAttempt(ctx, access),
       });
       if (res.status !== 200) throw await this.dataCallError(res, operation, token.externalConsentId);
-      const page = mapOrInvalid(this.ctx.providerId, operation, () => validateWire(schema, this.ctx.profile.normaliseWire(parseJson(res.text)), what), res.text);
+      const page = mapOrInvalid(
+        this.ctx.providerId,
+        operation,
+        () => validateWire(schema, this.ctx.profile.normaliseWire(parseJson(res.text)), what),
+        res.text,
+      );
       pages.push(page);
       url = page.Links?.Next ? await this.nextPage(page.Links.Next, url) : undefined;
     }
@@ -105,15 +120,35 @@ export class ObieData {
     if (res.status !== 401 && res.status !== 403) return error;
     const consent = await this.consents.getConsentStatus({ externalConsentId }).catch(() => undefined);
     if (!consent) return error;
-    const bank = { ...(error.extensions.bank as BankErrorDetail), consentStatus: consent.bankStatus, consentExpiresAt: consent.expiresAt };
+    const bank = {
+      ...(error.extensions.bank as BankErrorDetail),
+      consentStatus: consent.bankStatus,
+      consentExpiresAt: consent.expiresAt,
+    };
     if (consent.status === 'revoked' || consent.status === 'rejected') {
-      return bankError('consent_revoked', 'The consent is no longer authorised at the bank.', { providerId: this.ctx.providerId, detail: bank });
+      return bankError('consent_revoked', 'The consent is no longer authorised at the bank.', {
+        providerId: this.ctx.providerId,
+        detail: bank,
+      });
     }
-    if (consent.status === 'expired' || (consent.expiresAt !== null && Date.parse(consent.expiresAt) <= this.ctx.now().getTime())) {
-      return bankError('consent_expired', 'The consent has expired at the bank.', { providerId: this.ctx.providerId, detail: bank });
+    if (
+      consent.status === 'expired' ||
+      (consent.expiresAt !== null && Date.parse(consent.expiresAt) <= this.ctx.now().getTime())
+    ) {
+      return bankError('consent_expired', 'The consent has expired at the bank.', {
+        providerId: this.ctx.providerId,
+        detail: bank,
+      });
     }
-    if (res.status === 403) return bankError('bank_forbidden_permission', 'The consent does not grant the permission this call needs.', { providerId: this.ctx.providerId, detail: bank });
-    return bankError('bank_unauthorised', 'The bank did not accept the access token.', { providerId: this.ctx.providerId, detail: bank });
+    if (res.status === 403)
+      return bankError('bank_forbidden_permission', 'The consent does not grant the permission this call needs.', {
+        providerId: this.ctx.providerId,
+        detail: bank,
+      });
+    return bankError('bank_unauthorised', 'The bank did not accept the access token.', {
+      providerId: this.ctx.providerId,
+      detail: bank,
+    });
   }
 
   /**
@@ -123,12 +158,23 @@ export class ObieData {
    * Any other host is refused: our token does not go there.
    */
   private async nextPage(next: string, current: string): Promise<string> {
-    const where = { current, bases: [this.ctx.endpoints.resourceBaseUrl, this.ctx.endpoints.mtlsResourceBaseUrl], use: this.ctx.resourceUrl('') };
+    const where = {
+      current,
+      bases: [this.ctx.endpoints.resourceBaseUrl, this.ctx.endpoints.mtlsResourceBaseUrl],
+      use: this.ctx.resourceUrl(''),
+    };
     const configured = configuredOrigins(this.ctx.endpoints);
     const url =
       nextPageUrl(next, { ...where, origins: configured }) ??
-      nextPageUrl(next, { ...where, origins: new Set([...configured, ...advertisedOrigins(await this.ctx.as.getMetadata())]) });
-    if (!url) throw bankError('bank_invalid_response', 'The bank links a next page on another host.', { providerId: this.ctx.providerId, detail: { cause: next } });
+      nextPageUrl(next, {
+        ...where,
+        origins: new Set([...configured, ...advertisedOrigins(await this.ctx.as.getMetadata())]),
+      });
+    if (!url)
+      throw bankError('bank_invalid_response', 'The bank links a next page on another host.', {
+        providerId: this.ctx.providerId,
+        detail: { cause: next },
+      });
     return url;
   }
 
@@ -137,8 +183,15 @@ export class ObieData {
   }
 
   async listAccounts(ctx: DataCallContext): Promise<Account[]> {
-    const pages = await this.fetchAll(ctx, '/accounts', ObReadAccount6, 'OBReadAccount6', { resource: 'accounts', scope: '*' });
-    return mapOrInvalid(this.ctx.providerId, 'obie.accounts', () => pages.flatMap((p) => (p.Data.Account ?? []).map((a) => mapObieAccount(a, this.ctx.rules, this.ctx.capabilities.currencies[0]))));
+    const pages = await this.fetchAll(ctx, '/accounts', ObReadAccount6, 'OBReadAccount6', {
+      resource: 'accounts',
+      scope: '*',
+    });
+    return mapOrInvalid(this.ctx.providerId, 'obie.accounts', () =>
+      pages.flatMap((p) =>
+        (p.Data.Account ?? []).map((a) => mapObieAccount(a, this.ctx.rules, this.ctx.capabilities.currencies[0])),
+      ),
+    );
   }
 
   async getBalances(ctx: DataCallContext, input: { accountIds: string[] }): Promise<AccountBalances[]> {
@@ -146,66 +199,165 @@ export class ObieData {
     const calls = this.bulk('balances')
       ? [{ path: '/balances', scope: '*' }]
       : input.accountIds.map((id) => ({ path: `/accounts/${encodeURIComponent(id)}/balances`, scope: id }));
-    const pages = (await Promise.all(calls.map((c) => this.fetchAll(ctx, c.path, ObReadBalance1, 'OBReadBalance1', { resource: 'balances', scope: c.scope })))).flat();
-    const byAccount = mapOrInvalid(this.ctx.providerId, 'obie.balances', () => mapObieBalances(pages.flatMap((p) => p.Data.Balance), this.ctx.rules));
-    return input.accountIds.filter((id) => wanted.has(id)).map((accountId) => ({ accountId, balances: byAccount.get(accountId) ?? [] }));
+    const pages = (
+      await Promise.all(
+        calls.map((c) =>
+          this.fetchAll(ctx, c.path, ObReadBalance1, 'OBReadBalance1', { resource: 'balances', scope: c.scope }),
+        ),
+      )
+    ).flat();
+    const byAccount = mapOrInvalid(this.ctx.providerId, 'obie.balances', () =>
+      mapObieBalances(
+        pages.flatMap((p) => p.Data.Balance),
+        this.ctx.rules,
+      ),
+    );
+    return input.accountIds
+      .filter((id) => wanted.has(id))
+      .map((accountId) => ({ accountId, balances: byAccount.get(accountId) ?? [] }));
   }
 
   async getTransactions(ctx: DataCallContext, input: TransactionsQuery): Promise<AccountTransactions[]> {
     const pad = this.ctx.profile.transactionWindowPaddingDays;
     // OBIE: "the UTC ISO 8601 Date Time … if it contains a timezone, the ASPSP must ignore [it]".
     // Booking dates are local: the window is widened by a day each side, then cut to local dates.
-    const query = new URLSearchParams({ fromBookingDateTime: `${addDays(input.from, -pad)}T00:00:00Z`, toBookingDateTime: `${addDays(input.to, pad)}T23:59:59Z` }).toString();
+    const query = new URLSearchParams({
+      fromBookingDateTime: `${addDays(input.from, -pad)}T00:00:00Z`,
+      toBookingDateTime: `${addDays(input.to, pad)}T23:59:59Z`,
+    }).toString();
     const calls = this.bulk('transactions')
       ? [{ path: `/transactions?${query}`, scope: '*' }]
-      : input.accountIds.map((id) => ({ path: `/accounts/${encodeURIComponent(id)}/transactions?${query}`, scope: id }));
+      : input.accountIds.map((id) => ({
+          path: `/accounts/${encodeURIComponent(id)}/transactions?${query}`,
+          scope: id,
+        }));
     // Sequential: pages of one account must stay in the bank's order for occurrence numbering.
     const pages: ObReadTransaction6Page[] = [];
-    for (const c of calls) pages.push(...(await this.fetchAll(ctx, c.path, ObReadTransaction6, 'OBReadTransaction6', { resource: 'transactions', scope: c.scope })));
-    const byAccount = mapOrInvalid(this.ctx.providerId, 'obie.transactions', () => mapObieTransactions(pages.flatMap((p) => p.Data.Transaction ?? []), this.ctx.rules));
+    for (const c of calls)
+      pages.push(
+        ...(await this.fetchAll(ctx, c.path, ObReadTransaction6, 'OBReadTransaction6', {
+          resource: 'transactions',
+          scope: c.scope,
+        })),
+      );
+    const byAccount = mapOrInvalid(this.ctx.providerId, 'obie.transactions', () =>
+      mapObieTransactions(
+        pages.flatMap((p) => p.Data.Transaction ?? []),
+        this.ctx.rules,
+      ),
+    );
     const status = input.status ?? 'both';
-    const keep = (t: Transaction) => t.bookingDate >= input.from && t.bookingDate <= input.to && (status === 'both' || t.status === status);
-    return input.accountIds.map((accountId) => ({ accountId, transactions: (byAccount.get(accountId) ?? []).filter(keep) }));
+    const keep = (t: Transaction) =>
+      t.bookingDate >= input.from && t.bookingDate <= input.to && (status === 'both' || t.status === status);
+    return input.accountIds.map((accountId) => ({
+      accountId,
+      transactions: (byAccount.get(accountId) ?? []).filter(keep),
+    }));
   }
 
-  async listStatements(ctx: DataCallContext, input: { accountId: string; from?: string; to?: string }): Promise<Statement[]> {
-    const q = new URLSearchParams({ ...(input.from ? { fromStatementDateTime: `${addDays(input.from, -1)}T00:00:00Z` } : {}), ...(input.to ? { toStatementDateTime: `${addDays(input.to, 1)}T23:59:59Z` } : {}) }).toString();
-    const pages = await this.fetchAll(ctx, `/accounts/${encodeURIComponent(input.accountId)}/statements${q ? `?${q}` : ''}`, ObReadStatement2, 'OBReadStatement2', { resource: 'statements', scope: input.accountId });
-    return mapOrInvalid(this.ctx.providerId, 'obie.statements', () => pages.flatMap((p) => (p.Data.Statement ?? []).map(mapObieStatement)));
+  async listStatements(
+    ctx: DataCallContext,
+    input: { accountId: string; from?: string; to?: string },
+  ): Promise<Statement[]> {
+    const q = new URLSearchParams({
+      ...(input.from ? { fromStatementDateTime: `${addDays(input.from, -1)}T00:00:00Z` } : {}),
+      ...(input.to ? { toStatementDateTime: `${addDays(input.to, 1)}T23:59:59Z` } : {}),
+    }).toString();
+    const pages = await this.fetchAll(
+      ctx,
+      `/accounts/${encodeURIComponent(input.accountId)}/statements${q ? `?${q}` : ''}`,
+      ObReadStatement2,
+      'OBReadStatement2',
+      { resource: 'statements', scope: input.accountId },
+    );
+    return mapOrInvalid(this.ctx.providerId, 'obie.statements', () =>
+      pages.flatMap((p) => (p.Data.Statement ?? []).map(mapObieStatement)),
+    );
   }
 
-  async getStatementTransactions(ctx: DataCallContext, input: { accountId: string; statementId: string }): Promise<Transaction[]> {
+  async getStatementTransactions(
+    ctx: DataCallContext,
+    input: { accountId: string; statementId: string },
+  ): Promise<Transaction[]> {
     const path = `/accounts/${encodeURIComponent(input.accountId)}/statements/${encodeURIComponent(input.statementId)}/transactions`;
-    const pages = await this.fetchAll(ctx, path, ObReadTransaction6, 'OBReadTransaction6', { resource: 'statementTransactions', scope: input.accountId });
-    return mapOrInvalid(this.ctx.providerId, 'obie.statementTransactions', () => mapObieTransactions(pages.flatMap((p) => p.Data.Transaction ?? []), this.ctx.rules).get(input.accountId) ?? []);
+    const pages = await this.fetchAll(ctx, path, ObReadTransaction6, 'OBReadTransaction6', {
+      resource: 'statementTransactions',
+      scope: input.accountId,
+    });
+    return mapOrInvalid(
+      this.ctx.providerId,
+      'obie.statementTransactions',
+      () =>
+        mapObieTransactions(
+          pages.flatMap((p) => p.Data.Transaction ?? []),
+          this.ctx.rules,
+        ).get(input.accountId) ?? [],
+    );
   }
 
   async getParties(ctx: DataCallContext, input: { accountId?: string }): Promise<Party[]> {
     const path = input.accountId ? `/accounts/${encodeURIComponent(input.accountId)}/party` : '/party';
-    const pages = await this.fetchAll(ctx, path, ObReadParty2, 'OBReadParty2', { resource: 'party', scope: input.accountId ?? '*' });
-    return mapOrInvalid(this.ctx.providerId, 'obie.party', () => pages.flatMap((p) => (p.Data.Party ? [mapObieParty(p.Data.Party)] : [])));
+    const pages = await this.fetchAll(ctx, path, ObReadParty2, 'OBReadParty2', {
+      resource: 'party',
+      scope: input.accountId ?? '*',
+    });
+    return mapOrInvalid(this.ctx.providerId, 'obie.party', () =>
+      pages.flatMap((p) => (p.Data.Party ? [mapObieParty(p.Data.Party)] : [])),
+    );
   }
 
   async listBeneficiaries(ctx: DataCallContext, input: { accountId: string }): Promise<Beneficiary[]> {
-    const pages = await this.fetchAll(ctx, `/accounts/${encodeURIComponent(input.accountId)}/beneficiaries`, ObReadBeneficiary5, 'OBReadBeneficiary5', { resource: 'beneficiaries', scope: input.accountId });
-    return mapOrInvalid(this.ctx.providerId, 'obie.beneficiaries', () => pages.flatMap((p) => (p.Data.Beneficiary ?? []).map(mapObieBeneficiary)));
+    const pages = await this.fetchAll(
+      ctx,
+      `/accounts/${encodeURIComponent(input.accountId)}/beneficiaries`,
+      ObReadBeneficiary5,
+      'OBReadBeneficiary5',
+      { resource: 'beneficiaries', scope: input.accountId },
+    );
+    return mapOrInvalid(this.ctx.providerId, 'obie.beneficiaries', () =>
+      pages.flatMap((p) => (p.Data.Beneficiary ?? []).map(mapObieBeneficiary)),
+    );
   }
 
   async listStandingOrders(ctx: DataCallContext, input: { accountId: string }): Promise<StandingOrder[]> {
-    const pages = await this.fetchAll(ctx, `/accounts/${encodeURIComponent(input.accountId)}/standing-orders`, ObReadStandingOrder6, 'OBReadStandingOrder6', { resource: 'standingOrders', scope: input.accountId });
-    return mapOrInvalid(this.ctx.providerId, 'obie.standingOrders', () => pages.flatMap((p) => (p.Data.StandingOrder ?? []).map(mapObieStandingOrder)));
+    const pages = await this.fetchAll(
+      ctx,
+      `/accounts/${encodeURIComponent(input.accountId)}/standing-orders`,
+      ObReadStandingOrder6,
+      'OBReadStandingOrder6',
+      { resource: 'standingOrders', scope: input.accountId },
+    );
+    return mapOrInvalid(this.ctx.providerId, 'obie.standingOrders', () =>
+      pages.flatMap((p) => (p.Data.StandingOrder ?? []).map(mapObieStandingOrder)),
+    );
   }
 
   async listDirectDebits(ctx: DataCallContext, input: { accountId: string }): Promise<DirectDebit[]> {
-    const pages = await this.fetchAll(ctx, `/accounts/${encodeURIComponent(input.accountId)}/direct-debits`, ObReadDirectDebit2, 'OBReadDirectDebit2', { resource: 'directDebits', scope: input.accountId });
-    return mapOrInvalid(this.ctx.providerId, 'obie.directDebits', () => pages.flatMap((p) => (p.Data.DirectDebit ?? []).map(mapObieDirectDebit)));
+    const pages = await this.fetchAll(
+      ctx,
+      `/accounts/${encodeURIComponent(input.accountId)}/direct-debits`,
+      ObReadDirectDebit2,
+      'OBReadDirectDebit2',
+      { resource: 'directDebits', scope: input.accountId },
+    );
+    return mapOrInvalid(this.ctx.providerId, 'obie.directDebits', () =>
+      pages.flatMap((p) => (p.Data.DirectDebit ?? []).map(mapObieDirectDebit)),
+    );
   }
 
   async listScheduledPayments(ctx: DataCallContext, input: { accountId: string }): Promise<ScheduledPayment[]> {
-    const pages = await this.fetchAll(ctx, `/accounts/${encodeURIComponent(input.accountId)}/scheduled-payments`, ObReadScheduledPayment3, 'OBReadScheduledPayment3', {
-      resource: 'scheduledPayments',
-      scope: input.accountId,
-    });
-    return mapOrInvalid(this.ctx.providerId, 'obie.scheduledPayments', () => pages.flatMap((p) => (p.Data.ScheduledPayment ?? []).map(mapObieScheduledPayment)));
+    const pages = await this.fetchAll(
+      ctx,
+      `/accounts/${encodeURIComponent(input.accountId)}/scheduled-payments`,
+      ObReadScheduledPayment3,
+      'OBReadScheduledPayment3',
+      {
+        resource: 'scheduledPayments',
+        scope: input.accountId,
+      },
+    );
+    return mapOrInvalid(this.ctx.providerId, 'obie.scheduledPayments', () =>
+      pages.flatMap((p) => (p.Data.ScheduledPayment ?? []).map(mapObieScheduledPayment)),
+    );
   }
 }

@@ -3,7 +3,13 @@ import { importJWK, SignJWT } from 'jose';
 import { AppError } from '@ais/domain';
 import { bankError } from '../bank-error.js';
 import type { ClientAuthMethod, OnboardInput, ProviderRegistration } from '../connector.js';
-import { configuredRegistration, registerAtPortal, registeredClient, registrationMethod, registrationOf } from '../oauth/client-registration.js';
+import {
+  configuredRegistration,
+  registerAtPortal,
+  registeredClient,
+  registrationMethod,
+  registrationOf,
+} from '../oauth/client-registration.js';
 import type { ObieContext } from './obie-context.js';
 
 /** Registers the gateway at an OBIE bank: OBIE DCR, the bank's developer portal, or configured credentials. */
@@ -13,15 +19,29 @@ export class ObieOnboarding {
   async onboard(input: OnboardInput): Promise<ProviderRegistration> {
     const { ctx } = this;
     const method = registrationMethod(input, ctx.profile, true);
-    if (input.configured) return configuredRegistration(ctx.providerId, { ...input, configured: input.configured }, method);
+    if (input.configured)
+      return configuredRegistration(ctx.providerId, { ...input, configured: input.configured }, method);
     switch (ctx.profile.onboarding) {
       case 'dcr':
         return this.registerDynamically(input, method);
       case 'developer_portal':
-        if (!ctx.endpoints.onboardingUrl) throw new AppError('provider_unavailable', `${ctx.profile.name} has no onboarding endpoint configured.`, { providerId: ctx.providerId });
-        return registerAtPortal(ctx.http, { url: ctx.endpoints.onboardingUrl, input, method, withJwks: true, now: ctx.now });
+        if (!ctx.endpoints.onboardingUrl)
+          throw new AppError('provider_unavailable', `${ctx.profile.name} has no onboarding endpoint configured.`, {
+            providerId: ctx.providerId,
+          });
+        return registerAtPortal(ctx.http, {
+          url: ctx.endpoints.onboardingUrl,
+          input,
+          method,
+          withJwks: true,
+          now: ctx.now,
+        });
       case 'configured':
-        throw new AppError('provider_unavailable', `${ctx.profile.name} has no dynamic registration: configure its client credentials.`, { providerId: ctx.providerId });
+        throw new AppError(
+          'provider_unavailable',
+          `${ctx.profile.name} has no dynamic registration: configure its client credentials.`,
+          { providerId: ctx.providerId },
+        );
     }
   }
 
@@ -29,15 +49,27 @@ export class ObieOnboarding {
   private async registerDynamically(input: OnboardInput, method: ClientAuthMethod): Promise<ProviderRegistration> {
     const { ctx } = this;
     const tpp = input.tpp;
-    if (!tpp.softwareStatement || !tpp.softwareId) throw new AppError('validation_failed', 'Dynamic registration needs a software statement and software id.');
-    if (method === 'tls_client_auth' && !tpp.transport?.subjectDn) throw new AppError('validation_failed', 'tls_client_auth needs a transport certificate with its subject DN.');
+    if (!tpp.softwareStatement || !tpp.softwareId)
+      throw new AppError('validation_failed', 'Dynamic registration needs a software statement and software id.');
+    if (method === 'tls_client_auth' && !tpp.transport?.subjectDn)
+      throw new AppError('validation_failed', 'tls_client_auth needs a transport certificate with its subject DN.');
     const meta = await ctx.as.getMetadata();
     const advertised = meta.token_endpoint_auth_methods_supported;
     if (advertised && !advertised.includes(method)) {
-      throw new AppError('validation_failed', `${ctx.profile.name} does not offer ${method} (it advertises ${advertised.join(', ')}).`, { providerId: ctx.providerId });
+      throw new AppError(
+        'validation_failed',
+        `${ctx.profile.name} does not offer ${method} (it advertises ${advertised.join(', ')}).`,
+        { providerId: ctx.providerId },
+      );
     }
-    const registrationUrl = tpp.transport && meta.mtls_endpoint_aliases?.registration_endpoint ? meta.mtls_endpoint_aliases.registration_endpoint : meta.registration_endpoint;
-    if (!registrationUrl) throw bankError('bank_invalid_response', 'The bank advertises no registration endpoint.', { providerId: ctx.providerId });
+    const registrationUrl =
+      tpp.transport && meta.mtls_endpoint_aliases?.registration_endpoint
+        ? meta.mtls_endpoint_aliases.registration_endpoint
+        : meta.registration_endpoint;
+    if (!registrationUrl)
+      throw bankError('bank_invalid_response', 'The bank advertises no registration endpoint.', {
+        providerId: ctx.providerId,
+      });
     const key = await importJWK(tpp.signingKey.privateJwk, tpp.signingKey.alg);
     const iat = Math.floor(ctx.now().getTime() / 1000);
     const dcr = ctx.profile.dcr;
@@ -73,6 +105,12 @@ export class ObieOnboarding {
       transport: tpp.transport,
       operation: 'obie.register',
     });
-    return registrationOf(ctx.providerId, registeredClient(ctx.providerId, 'obie.register', res, ctx.now()), input, method, 'dcr');
+    return registrationOf(
+      ctx.providerId,
+      registeredClient(ctx.providerId, 'obie.register', res, ctx.now()),
+      input,
+      method,
+      'dcr',
+    );
   }
 }

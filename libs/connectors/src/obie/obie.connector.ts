@@ -19,7 +19,14 @@ import type { ObieProfile } from './obie.profile.js';
 export class ObieConnector extends ComposedConnector {
   readonly standard = 'obie_3_1' as const;
 
-  constructor(providerId: string, profile: ObieProfile, endpoints: ProviderEndpoints, registration: ProviderRegistration | undefined, deps: ConnectorDeps, capabilities?: ProviderCapabilities) {
+  constructor(
+    providerId: string,
+    profile: ObieProfile,
+    endpoints: ProviderEndpoints,
+    registration: ProviderRegistration | undefined,
+    deps: ConnectorDeps,
+    capabilities?: ProviderCapabilities,
+  ) {
     const ctx = new ObieContext(providerId, profile, endpoints, registration, deps, capabilities);
     const consents = new ObieConsents(ctx);
     super(providerId, ctx.capabilities, {

@@ -17,16 +17,34 @@ export function parseObieError(providerId: string, operation: string, res: BankR
   }
   const parsed = ObErrorResponse1.safeParse(body);
   const codes = parsed.success ? parsed.data.Errors.map((e) => e.ErrorCode) : [];
-  const text = parsed.success ? [parsed.data.Message, ...parsed.data.Errors.map((e) => e.Message)].join(' ') : typeof body === 'string' ? body : '';
-  const detail = { httpStatus: res.status, bankCode: codes[0], interactionId: res.headers['x-fapi-interaction-id'], operation, body };
+  const text = parsed.success
+    ? [parsed.data.Message, ...parsed.data.Errors.map((e) => e.Message)].join(' ')
+    : typeof body === 'string'
+      ? body
+      : '';
+  const detail = {
+    httpStatus: res.status,
+    bankCode: codes[0],
+    interactionId: res.headers['x-fapi-interaction-id'],
+    operation,
+    body,
+  };
   const fail = (code: BankErrorCode, message: string) => bankError(code, message, { providerId, detail });
 
   if (res.status === 429) {
     const seconds = Number.parseInt(res.headers['retry-after'] ?? '', 10);
     return rateLimitedError(providerId, Number.isFinite(seconds) ? seconds : 60, now, detail);
   }
-  if (res.status >= 500) return unavailableError(providerId, `The bank failed (HTTP ${res.status}).`, res.headers['retry-after'], now, detail);
-  if (res.status === 401) return fail('bank_unauthorised', 'The bank did not accept the access token or client credentials.');
+  if (res.status >= 500)
+    return unavailableError(
+      providerId,
+      `The bank failed (HTTP ${res.status}).`,
+      res.headers['retry-after'],
+      now,
+      detail,
+    );
+  if (res.status === 401)
+    return fail('bank_unauthorised', 'The bank did not accept the access token or client credentials.');
   if (res.status === 403) {
     if (/expir/i.test(text)) return fail('consent_expired', 'The consent has expired at the bank.');
     if (/revok|rejected/i.test(text) || codes.includes('UK.OBIE.Resource.InvalidConsentStatus')) {
@@ -34,6 +52,7 @@ export function parseObieError(providerId: string, operation: string, res: BankR
     }
     return fail('bank_forbidden_permission', 'The consent does not grant the permission this call needs.');
   }
-  if (codes.includes('UK.OBIE.Reauthenticate')) return fail('consent_expired', 'The bank requires the PSU to re-authenticate.');
+  if (codes.includes('UK.OBIE.Reauthenticate'))
+    return fail('consent_expired', 'The bank requires the PSU to re-authenticate.');
   return fail('bank_rejected_request', `The bank rejected the request (HTTP ${res.status}).`);
 }

@@ -6,14 +6,29 @@ import { alsalam } from './banks/alsalam.js';
 import { mapObieBalance, mapObieTransactions, type ObieMappingRules } from './obie.mapper.js';
 import { ObBalance, ObTransaction6 } from './obie.wire.js';
 
-const rules = (timeZone: string): ObieMappingRules => ({ timeZone, balanceTypes: OBIE_BALANCE_TYPES, pendingLink: (t) => t.TransactionReference ?? null });
+const rules = (timeZone: string): ObieMappingRules => ({
+  timeZone,
+  balanceTypes: OBIE_BALANCE_TYPES,
+  pendingLink: (t) => t.TransactionReference ?? null,
+});
 
 /** OBIE amounts: unsigned, 1–13 integer digits, up to 5 decimals, a string. */
 const obieAmount = fc
-  .tuple(fc.bigInt({ min: 0n, max: 9_999_999_999_999n }), fc.option(fc.stringMatching(/^[0-9]{1,5}$/), { nil: undefined }))
+  .tuple(
+    fc.bigInt({ min: 0n, max: 9_999_999_999_999n }),
+    fc.option(fc.stringMatching(/^[0-9]{1,5}$/), { nil: undefined }),
+  )
   .map(([i, f]) => (f === undefined ? `${i}` : `${i}.${f}`));
 const currency = fc.constantFrom('GBP', 'EUR', 'BHD', 'KWD', 'JPY', 'USD');
-const zone = fc.constantFrom('Europe/London', 'Asia/Bahrain', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Pacific/Kiritimati', 'Pacific/Pago_Pago');
+const zone = fc.constantFrom(
+  'Europe/London',
+  'Asia/Bahrain',
+  'Europe/Berlin',
+  'America/New_York',
+  'Asia/Kolkata',
+  'Pacific/Kiritimati',
+  'Pacific/Pago_Pago',
+);
 /** Offsets a bank might write an instant with (whole and half hours, both signs). */
 const offsetMinutes = fc.constantFrom(0, 60, 120, 180, 330, 345, 540, 840, -60, -300, -480, -660);
 const instant = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2035, 11, 31) });
@@ -31,7 +46,8 @@ function withOffset(ms: number, minutes: number, compact = false): string {
 function numbersOutsideRaw(value: unknown, path = ''): string[] {
   if (typeof value === 'number') return [path];
   if (Array.isArray(value)) return value.flatMap((v, i) => numbersOutsideRaw(v, `${path}[${i}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => (k === 'raw' ? [] : numbersOutsideRaw(v, `${path}.${k}`)));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => (k === 'raw' ? [] : numbersOutsideRaw(v, `${path}.${k}`)));
   return [];
 }
 
@@ -106,22 +122,64 @@ describe('OBIE mapper (properties)', () => {
     const hostZone = process.env.TZ;
     try {
       fc.assert(
-        fc.property(instant, offsetMinutes, offsetMinutes, zone, fc.constantFrom('UTC', 'Pacific/Kiritimati', 'America/Los_Angeles', 'Asia/Kolkata'), (at, o1, o2, tz, host) => {
-          process.env.TZ = host;
-          const item = (offset: number) => validateWire(ObTransaction6, { AccountId: 'a', CreditDebitIndicator: 'Debit', Status: 'Booked', BookingDateTime: withOffset(at, offset), Amount: { Amount: '1.00', Currency: 'GBP' } }, 'tx');
-          const [a] = mapObieTransactions([item(o1)], rules(tz)).get('a')!;
-          const [b] = mapObieTransactions([item(o2)], rules(tz)).get('a')!;
-          expect(a.bookingDate).toBe(b.bookingDate);
-          expect(a.bookedAt).toBe(new Date(at - (at % 1000)).toISOString());
-        }),
+        fc.property(
+          instant,
+          offsetMinutes,
+          offsetMinutes,
+          zone,
+          fc.constantFrom('UTC', 'Pacific/Kiritimati', 'America/Los_Angeles', 'Asia/Kolkata'),
+          (at, o1, o2, tz, host) => {
+            process.env.TZ = host;
+            const item = (offset: number) =>
+              validateWire(
+                ObTransaction6,
+                {
+                  AccountId: 'a',
+                  CreditDebitIndicator: 'Debit',
+                  Status: 'Booked',
+                  BookingDateTime: withOffset(at, offset),
+                  Amount: { Amount: '1.00', Currency: 'GBP' },
+                },
+                'tx',
+              );
+            const [a] = mapObieTransactions([item(o1)], rules(tz)).get('a')!;
+            const [b] = mapObieTransactions([item(o2)], rules(tz)).get('a')!;
+            expect(a.bookingDate).toBe(b.bookingDate);
+            expect(a.bookedAt).toBe(new Date(at - (at % 1000)).toISOString());
+          },
+        ),
       );
       // Written in the bank's own (fixed) offset, the date part is the booking date, never shifted.
       fc.assert(
-        fc.property(instant, fc.constantFrom(['Asia/Bahrain', 180], ['Asia/Kolkata', 330], ['Pacific/Kiritimati', 840], ['Pacific/Pago_Pago', -660]), (at, [tz, offset]) => {
-          const written = withOffset(at, offset);
-          const [t] = mapObieTransactions([validateWire(ObTransaction6, { AccountId: 'a', CreditDebitIndicator: 'Credit', Status: 'Booked', BookingDateTime: written, Amount: { Amount: '5', Currency: 'BHD' } }, 'tx')], rules(tz)).get('a')!;
-          expect(t.bookingDate).toBe(written.slice(0, 10));
-        }),
+        fc.property(
+          instant,
+          fc.constantFrom(
+            ['Asia/Bahrain', 180],
+            ['Asia/Kolkata', 330],
+            ['Pacific/Kiritimati', 840],
+            ['Pacific/Pago_Pago', -660],
+          ),
+          (at, [tz, offset]) => {
+            const written = withOffset(at, offset);
+            const [t] = mapObieTransactions(
+              [
+                validateWire(
+                  ObTransaction6,
+                  {
+                    AccountId: 'a',
+                    CreditDebitIndicator: 'Credit',
+                    Status: 'Booked',
+                    BookingDateTime: written,
+                    Amount: { Amount: '5', Currency: 'BHD' },
+                  },
+                  'tx',
+                ),
+              ],
+              rules(tz),
+            ).get('a')!;
+            expect(t.bookingDate).toBe(written.slice(0, 10));
+          },
+        ),
       );
     } finally {
       if (hostZone === undefined) delete process.env.TZ;
@@ -137,7 +195,14 @@ describe('OBIE mapper (properties)', () => {
         const wire = items.map((i) =>
           validateWire(
             ObTransaction6,
-            { AccountId: 'a', CreditDebitIndicator: 'Debit', Status: 'Booked', BookingDateTime: `2026-03-0${i.day + 1}T12:00:00+00:00`, Amount: { Amount: i.amount, Currency: 'GBP' }, TransactionInformation: i.info },
+            {
+              AccountId: 'a',
+              CreditDebitIndicator: 'Debit',
+              Status: 'Booked',
+              BookingDateTime: `2026-03-0${i.day + 1}T12:00:00+00:00`,
+              Amount: { Amount: i.amount, Currency: 'GBP' },
+              TransactionInformation: i.info,
+            },
             'tx',
           ),
         );
@@ -148,7 +213,9 @@ describe('OBIE mapper (properties)', () => {
         // A later window that starts on another day: the days both cover keep their keys.
         const kept = wire.filter((_, i) => items[i].day >= cut);
         const later = mapObieTransactions(kept, rules('Europe/London')).get('a') ?? [];
-        expect(later.map((t) => t.identityKey)).toEqual(first.filter((_, i) => items[i].day >= cut).map((t) => t.identityKey));
+        expect(later.map((t) => t.identityKey)).toEqual(
+          first.filter((_, i) => items[i].day >= cut).map((t) => t.identityKey),
+        );
       }),
     );
   });
@@ -161,14 +228,25 @@ describe('OBIE mapper (properties)', () => {
       at: instant,
       offset: offsetMinutes,
       Amount: fc.record({ Amount: obieAmount, Currency: currency }),
-      line: fc.option(fc.record({ Included: fc.boolean(), Amount: fc.record({ Amount: obieAmount, Currency: currency }) }), { nil: undefined }),
+      line: fc.option(
+        fc.record({ Included: fc.boolean(), Amount: fc.record({ Amount: obieAmount, Currency: currency }) }),
+        { nil: undefined },
+      ),
       compact: fc.boolean(),
     });
     fc.assert(
       fc.property(balance, ({ at, offset, line, compact, ...b }) => {
         // Al Salam writes +0000 offsets and a single CreditLine object; its profile rewrites both first.
-        const wire = { ...b, DateTime: withOffset(at, offset, compact), ...(line ? { CreditLine: compact ? line : [line] } : {}) };
-        const parsed = validateWire(ObBalance, (alsalam.normaliseWire({ Data: { Balance: [wire] } }) as { Data: { Balance: unknown[] } }).Data.Balance[0], 'balance');
+        const wire = {
+          ...b,
+          DateTime: withOffset(at, offset, compact),
+          ...(line ? { CreditLine: compact ? line : [line] } : {}),
+        };
+        const parsed = validateWire(
+          ObBalance,
+          (alsalam.normaliseWire({ Data: { Balance: [wire] } }) as { Data: { Balance: unknown[] } }).Data.Balance[0],
+          'balance',
+        );
         const mapped = mapObieBalance(parsed, { ...rules('Asia/Bahrain'), balanceTypes: alsalam.balanceTypes });
         expect(numbersOutsideRaw(mapped)).toEqual([]);
         const signed = new Decimal(mapped.amount.amount);
@@ -176,7 +254,9 @@ describe('OBIE mapper (properties)', () => {
         expect(signed.isNegative()).toBe(b.CreditDebitIndicator === 'Debit' && !signed.isZero());
         expect(mapped.originalType).toBe(b.Type);
         expect(mapped.referenceDate).toBe(localDateOf(at, 'Asia/Bahrain'));
-        expect(mapped.creditLines.map((l) => l.amount && new Decimal(l.amount.amount).toString())).toEqual(line ? [new Decimal(line.Amount.Amount).toString()] : []);
+        expect(mapped.creditLines.map((l) => l.amount && new Decimal(l.amount.amount).toString())).toEqual(
+          line ? [new Decimal(line.Amount.Amount).toString()] : [],
+        );
       }),
     );
   });

@@ -15,7 +15,15 @@ import {
   type Transaction,
   type TransactionDraft,
 } from '@ais/domain';
-import type { Beneficiary, CounterpartyAccount, DirectDebit, Party, ScheduledPayment, StandingOrder, Statement } from '../connector.js';
+import type {
+  Beneficiary,
+  CounterpartyAccount,
+  DirectDebit,
+  Party,
+  ScheduledPayment,
+  StandingOrder,
+  Statement,
+} from '../connector.js';
 import { WireViolation } from '../mapping.js';
 import type {
   ObAccount6,
@@ -57,19 +65,32 @@ export function obieScheme(schemeName: string): AccountIdentifierScheme {
   return SCHEMES[last] ?? 'other';
 }
 
-function identifier(a: { SchemeName?: string; Identification?: string; Name?: string; SecondaryIdentification?: string }): AccountIdentifier | null {
+function identifier(a: {
+  SchemeName?: string;
+  Identification?: string;
+  Name?: string;
+  SecondaryIdentification?: string;
+}): AccountIdentifier | null {
   if (!a.Identification || !a.SchemeName) return null;
   const scheme = obieScheme(a.SchemeName);
   return {
     scheme,
     identification: a.Identification,
     ...(a.Name !== undefined ? { name: a.Name } : {}),
-    ...(scheme === 'other' || a.SchemeName !== `UK.OBIE.${a.SchemeName.split('.').at(-1)}` ? { schemeName: a.SchemeName } : {}),
+    ...(scheme === 'other' || a.SchemeName !== `UK.OBIE.${a.SchemeName.split('.').at(-1)}`
+      ? { schemeName: a.SchemeName }
+      : {}),
     ...(a.SecondaryIdentification !== undefined ? { secondaryIdentification: a.SecondaryIdentification } : {}),
   };
 }
 
-const STATUS: Readonly<Record<string, AccountStatus>> = { Enabled: 'enabled', Disabled: 'disabled', Deleted: 'deleted', Pending: 'pending', ProForma: 'proForma' };
+const STATUS: Readonly<Record<string, AccountStatus>> = {
+  Enabled: 'enabled',
+  Disabled: 'disabled',
+  Deleted: 'deleted',
+  Pending: 'pending',
+  ProForma: 'proForma',
+};
 
 function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
@@ -104,7 +125,11 @@ function balanceType(code: string, rules: ObieMappingRules): BalanceType {
 }
 
 function creditLines(lines: ObBalance['CreditLine']): CreditLine[] {
-  return (lines ?? []).map((l) => ({ included: l.Included, type: l.Type ?? null, amount: l.Amount ? money(l.Amount.Amount, l.Amount.Currency) : null }));
+  return (lines ?? []).map((l) => ({
+    included: l.Included,
+    type: l.Type ?? null,
+    amount: l.Amount ? money(l.Amount.Amount, l.Amount.Currency) : null,
+  }));
 }
 
 export function mapObieBalance(b: ObBalance, rules: ObieMappingRules): Balance {
@@ -148,7 +173,8 @@ const EARLIEST_BOOKING_MS = Date.UTC(1970, 0, 2);
 
 export function mapObieTransactionDraft(t: ObTransaction6, rules: ObieMappingRules): TransactionDraft | null {
   if (t.Status === 'Rejected') return null;
-  if (Date.parse(t.BookingDateTime) < EARLIEST_BOOKING_MS) throw new WireViolation(`transaction BookingDateTime ${t.BookingDateTime} is a placeholder, not a booking date`);
+  if (Date.parse(t.BookingDateTime) < EARLIEST_BOOKING_MS)
+    throw new WireViolation(`transaction BookingDateTime ${t.BookingDateTime} is a placeholder, not a booking date`);
   const credit = t.CreditDebitIndicator === 'Credit';
   const fx = t.CurrencyExchange;
   return {
@@ -159,7 +185,9 @@ export function mapObieTransactionDraft(t: ObTransaction6, rules: ObieMappingRul
     bookedAt: new Date(t.BookingDateTime).toISOString(),
     amount: signedMoney(t.Amount.Amount, t.Amount.Currency, credit ? 'credit' : 'debit'),
     description: t.TransactionInformation ?? '',
-    merchant: t.MerchantDetails ? { name: t.MerchantDetails.MerchantName ?? null, categoryCode: t.MerchantDetails.MerchantCategoryCode ?? null } : null,
+    merchant: t.MerchantDetails
+      ? { name: t.MerchantDetails.MerchantName ?? null, categoryCode: t.MerchantDetails.MerchantCategoryCode ?? null }
+      : null,
     counterparty: counterparty(t, credit),
     bankTransactionCode:
       t.BankTransactionCode || t.ProprietaryBankTransactionCode
@@ -173,7 +201,11 @@ export function mapObieTransactionDraft(t: ObTransaction6, rules: ObieMappingRul
     reference: t.TransactionReference ?? null,
     runningBalance: t.Balance
       ? {
-          amount: signedMoney(t.Balance.Amount.Amount, t.Balance.Amount.Currency, t.Balance.CreditDebitIndicator === 'Debit' ? 'debit' : 'credit'),
+          amount: signedMoney(
+            t.Balance.Amount.Amount,
+            t.Balance.Amount.Currency,
+            t.Balance.CreditDebitIndicator === 'Debit' ? 'debit' : 'credit',
+          ),
           type: rules.balanceTypes[t.Balance.Type] ?? null,
           originalType: t.Balance.Type,
         }
@@ -185,7 +217,9 @@ export function mapObieTransactionDraft(t: ObTransaction6, rules: ObieMappingRul
           unitCurrency: fx.UnitCurrency ?? null,
           // The spec types ExchangeRate as a JSON number: keep its shortest exact decimal text.
           exchangeRate: String(fx.ExchangeRate),
-          instructedAmount: fx.InstructedAmount ? money(fx.InstructedAmount.Amount, fx.InstructedAmount.Currency) : null,
+          instructedAmount: fx.InstructedAmount
+            ? money(fx.InstructedAmount.Amount, fx.InstructedAmount.Currency)
+            : null,
           quotationDate: fx.QuotationDate ? localDateOf(fx.QuotationDate, rules.timeZone) : null,
           contractIdentification: fx.ContractIdentification ?? null,
         }
@@ -196,7 +230,10 @@ export function mapObieTransactionDraft(t: ObTransaction6, rules: ObieMappingRul
 }
 
 /** Transactions grouped by account with identities assigned per account, in the bank's order. */
-export function mapObieTransactions(items: readonly ObTransaction6[], rules: ObieMappingRules): Map<string, Transaction[]> {
+export function mapObieTransactions(
+  items: readonly ObTransaction6[],
+  rules: ObieMappingRules,
+): Map<string, Transaction[]> {
   const drafts = new Map<string, TransactionDraft[]>();
   for (const t of items) {
     const d = mapObieTransactionDraft(t, rules);
@@ -208,7 +245,9 @@ export function mapObieTransactions(items: readonly ObTransaction6[], rules: Obi
   return new Map([...drafts].map(([accountId, list]) => [accountId, assignTransactionIdentities(list)]));
 }
 
-function counterpartyAccount(a: { SchemeName: string; Identification: string; Name?: string } | undefined): CounterpartyAccount | null {
+function counterpartyAccount(
+  a: { SchemeName: string; Identification: string; Name?: string } | undefined,
+): CounterpartyAccount | null {
   return a ? { scheme: obieScheme(a.SchemeName), identification: a.Identification, name: a.Name ?? null } : null;
 }
 
@@ -225,7 +264,10 @@ export function mapObieStatement(s: ObStatement2): Statement {
     endAt: new Date(s.EndDateTime).toISOString(),
     createdAt: new Date(s.CreationDateTime).toISOString(),
     description: s.StatementDescription ?? [],
-    amounts: (s.StatementAmount ?? []).map((a) => ({ type: a.Type, amount: signedMoney(a.Amount.Amount, a.Amount.Currency, a.CreditDebitIndicator === 'Debit' ? 'debit' : 'credit') })),
+    amounts: (s.StatementAmount ?? []).map((a) => ({
+      type: a.Type,
+      amount: signedMoney(a.Amount.Amount, a.Amount.Currency, a.CreditDebitIndicator === 'Debit' ? 'debit' : 'credit'),
+    })),
     raw: s,
   };
 }

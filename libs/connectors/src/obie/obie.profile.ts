@@ -18,7 +18,13 @@ export interface ObieProfile {
   /** dcr: POST /register with a signed request + SSA; developer_portal: the sandbox portal; configured: issued out of band. */
   onboarding: 'dcr' | 'developer_portal' | 'configured';
   /** DCR request claims the bank insists on. */
-  dcr: { audience: string; scope: string; grantTypes: string[]; responseTypes: string[]; applicationType: 'web' | 'mobile' };
+  dcr: {
+    audience: string;
+    scope: string;
+    grantTypes: string[];
+    responseTypes: string[];
+    applicationType: 'web' | 'mobile';
+  };
   supportedAuthMethods: ClientAuthMethod[];
   preferredAuthMethod: ClientAuthMethod;
   clientCredentialsScope: string;
@@ -51,7 +57,17 @@ export interface ObieProfile {
 }
 
 export const OBIE_DEFAULT_CAPABILITIES: ProviderCapabilities = {
-  supportedPermissions: ['accounts', 'balances', 'transactions', 'statements', 'party', 'beneficiaries', 'standingOrders', 'directDebits', 'scheduledPayments'],
+  supportedPermissions: [
+    'accounts',
+    'balances',
+    'transactions',
+    'statements',
+    'party',
+    'beneficiaries',
+    'standingOrders',
+    'directDebits',
+    'scheduledPayments',
+  ],
   maxHistoryDays: 730,
   maxConsentDays: 90,
   maxFrequencyPerDay: 4,
@@ -72,11 +88,24 @@ export const OBIE_DEFAULTS = {
   country: 'GB',
   capabilities: OBIE_DEFAULT_CAPABILITIES,
   onboarding: 'configured',
-  dcr: { audience: '', scope: 'openid accounts', grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'], responseTypes: ['code id_token'], applicationType: 'web' },
+  dcr: {
+    audience: '',
+    scope: 'openid accounts',
+    grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
+    responseTypes: ['code id_token'],
+    applicationType: 'web',
+  },
   supportedAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth'],
   preferredAuthMethod: 'private_key_jwt',
   clientCredentialsScope: 'accounts',
-  authorisation: { style: 'oidc_request_object', responseType: 'code id_token', responseMode: 'fragment', scope: 'openid accounts', acr: 'urn:openbanking:psd2:sca', requireHashes: true },
+  authorisation: {
+    style: 'oidc_request_object',
+    responseType: 'code id_token',
+    responseMode: 'fragment',
+    scope: 'openid accounts',
+    acr: 'urn:openbanking:psd2:sca',
+    requireHashes: true,
+  },
   idTokenAlgorithms: ['PS256'],
   staticHeaders: {},
   normaliseWire: (body: unknown) => body,

@@ -10,31 +10,63 @@ import { OBIE_PERMISSION_CODES } from '@ais/domain';
  */
 
 /** OBActiveCurrencyAndAmount_SimpleType: unsigned, up to 13 integer and 5 fraction digits, a STRING. */
-export const ObAmountString = z.string().regex(/^\d{1,13}$|^\d{1,13}\.\d{1,5}$/, 'OBIE amount: unsigned decimal string');
+export const ObAmountString = z
+  .string()
+  .regex(/^\d{1,13}$|^\d{1,13}\.\d{1,5}$/, 'OBIE amount: unsigned decimal string');
 export const ObCurrency = z.string().regex(/^[A-Z]{3,3}$/, 'ISO 4217 currency code');
 /** ISODateTime: RFC 3339 with an offset (OBIE requires one). */
-export const ObDateTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i, 'ISO date-time with offset');
+export const ObDateTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i, 'ISO date-time with offset');
 
 export const ObAmount = z.object({ Amount: ObAmountString, Currency: ObCurrency }).loose();
 export const ObCreditDebit = z.enum(['Credit', 'Debit']);
 
 export const ObLinks = z
-  .object({ Self: z.string(), First: z.string().optional(), Prev: z.string().optional(), Next: z.string().optional(), Last: z.string().optional() })
+  .object({
+    Self: z.string(),
+    First: z.string().optional(),
+    Prev: z.string().optional(),
+    Next: z.string().optional(),
+    Last: z.string().optional(),
+  })
   .loose();
-export const ObMeta = z.object({ TotalPages: z.number().int().optional(), FirstAvailableDateTime: ObDateTime.optional(), LastAvailableDateTime: ObDateTime.optional() }).loose();
+export const ObMeta = z
+  .object({
+    TotalPages: z.number().int().optional(),
+    FirstAvailableDateTime: ObDateTime.optional(),
+    LastAvailableDateTime: ObDateTime.optional(),
+  })
+  .loose();
 
 const ObCashAccount = z
-  .object({ SchemeName: z.string().optional(), Identification: z.string().max(256).optional(), Name: z.string().max(350).optional(), SecondaryIdentification: z.string().max(34).optional() })
+  .object({
+    SchemeName: z.string().optional(),
+    Identification: z.string().max(256).optional(),
+    Name: z.string().max(350).optional(),
+    SecondaryIdentification: z.string().max(34).optional(),
+  })
   .loose();
 const ObCashAccountRequired = ObCashAccount.extend({ SchemeName: z.string(), Identification: z.string().max(256) });
-const ObAgent = z.object({ SchemeName: z.string().optional(), Identification: z.string().max(35).optional(), Name: z.string().max(140).optional() }).loose();
+const ObAgent = z
+  .object({
+    SchemeName: z.string().optional(),
+    Identification: z.string().max(35).optional(),
+    Name: z.string().max(140).optional(),
+  })
+  .loose();
 
 /** The spec's OBExternalPermissions1Code, the same list the domain maps permissions onto. */
 export const ObPermissionCode = z.enum(OBIE_PERMISSION_CODES);
 
 /** OBReadConsent1 (request). */
 export interface ObReadConsent1 {
-  Data: { Permissions: string[]; ExpirationDateTime?: string; TransactionFromDateTime?: string; TransactionToDateTime?: string };
+  Data: {
+    Permissions: string[];
+    ExpirationDateTime?: string;
+    TransactionFromDateTime?: string;
+    TransactionToDateTime?: string;
+  };
   Risk: Record<string, never>;
 }
 
@@ -68,19 +100,40 @@ export const ObAccount6 = z
     StatusUpdateDateTime: ObDateTime.optional(),
     Currency: ObCurrency.optional(),
     AccountType: z.enum(['Business', 'Personal']).optional(),
-    AccountSubType: z.enum(['ChargeCard', 'CreditCard', 'CurrentAccount', 'EMoney', 'Loan', 'Mortgage', 'PrePaidCard', 'Savings', 'Wallet']).optional(),
+    AccountSubType: z
+      .enum([
+        'ChargeCard',
+        'CreditCard',
+        'CurrentAccount',
+        'EMoney',
+        'Loan',
+        'Mortgage',
+        'PrePaidCard',
+        'Savings',
+        'Wallet',
+      ])
+      .optional(),
     Description: z.string().max(35).optional(),
     Nickname: z.string().max(70).optional(),
     OpeningDate: ObDateTime.optional(),
     MaturityDate: ObDateTime.optional(),
     SwitchStatus: z.string().optional(),
     Account: z.array(ObCashAccountRequired).optional(),
-    Servicer: z.object({ SchemeName: z.string(), Identification: z.string().max(35) }).loose().optional(),
+    Servicer: z
+      .object({ SchemeName: z.string(), Identification: z.string().max(35) })
+      .loose()
+      .optional(),
   })
   .loose();
 export type ObAccount6 = z.infer<typeof ObAccount6>;
 
-export const ObReadAccount6 = z.object({ Data: z.object({ Account: z.array(ObAccount6).optional() }).loose(), Links: ObLinks.optional(), Meta: ObMeta.optional() }).loose();
+export const ObReadAccount6 = z
+  .object({
+    Data: z.object({ Account: z.array(ObAccount6).optional() }).loose(),
+    Links: ObLinks.optional(),
+    Meta: ObMeta.optional(),
+  })
+  .loose();
 
 export const ObBalanceType = z.enum([
   'ClosingAvailable',
@@ -98,7 +151,13 @@ export const ObBalanceType = z.enum([
   'PreviouslyClosedBooked',
 ]);
 
-export const ObCreditLine = z.object({ Included: z.boolean(), Type: z.enum(['Available', 'Credit', 'Emergency', 'Pre-Agreed', 'Temporary']).optional(), Amount: ObAmount.optional() }).loose();
+export const ObCreditLine = z
+  .object({
+    Included: z.boolean(),
+    Type: z.enum(['Available', 'Credit', 'Emergency', 'Pre-Agreed', 'Temporary']).optional(),
+    Amount: ObAmount.optional(),
+  })
+  .loose();
 
 /** OBReadBalance1 Data.Balance item. */
 export const ObBalance = z
@@ -113,7 +172,13 @@ export const ObBalance = z
   })
   .loose();
 export type ObBalance = z.infer<typeof ObBalance>;
-export const ObReadBalance1 = z.object({ Data: z.object({ Balance: z.array(ObBalance).min(1) }).loose(), Links: ObLinks.optional(), Meta: ObMeta.optional() }).loose();
+export const ObReadBalance1 = z
+  .object({
+    Data: z.object({ Balance: z.array(ObBalance).min(1) }).loose(),
+    Links: ObLinks.optional(),
+    Meta: ObMeta.optional(),
+  })
+  .loose();
 
 /** OBTransaction6. */
 export const ObTransaction6 = z
@@ -144,22 +209,42 @@ export const ObTransaction6 = z
       .loose()
       .optional(),
     BankTransactionCode: z.object({ Code: z.string(), SubCode: z.string() }).loose().optional(),
-    ProprietaryBankTransactionCode: z.object({ Code: z.string().max(35), Issuer: z.string().max(35).optional() }).loose().optional(),
-    Balance: z.object({ CreditDebitIndicator: ObCreditDebit, Type: z.string().min(1), Amount: ObAmount }).loose().optional(),
-    MerchantDetails: z.object({ MerchantName: z.string().max(350).optional(), MerchantCategoryCode: z.string().max(4).optional() }).loose().optional(),
+    ProprietaryBankTransactionCode: z
+      .object({ Code: z.string().max(35), Issuer: z.string().max(35).optional() })
+      .loose()
+      .optional(),
+    Balance: z
+      .object({ CreditDebitIndicator: ObCreditDebit, Type: z.string().min(1), Amount: ObAmount })
+      .loose()
+      .optional(),
+    MerchantDetails: z
+      .object({ MerchantName: z.string().max(350).optional(), MerchantCategoryCode: z.string().max(4).optional() })
+      .loose()
+      .optional(),
     CreditorAgent: ObAgent.optional(),
     CreditorAccount: ObCashAccount.optional(),
     DebtorAgent: ObAgent.optional(),
     DebtorAccount: ObCashAccount.optional(),
     CardInstrument: z
-      .object({ CardSchemeName: z.enum(['AmericanExpress', 'Diners', 'Discover', 'MasterCard', 'VISA']), AuthorisationType: z.string().optional(), Name: z.string().optional(), Identification: z.string().max(34).optional() })
+      .object({
+        CardSchemeName: z.enum(['AmericanExpress', 'Diners', 'Discover', 'MasterCard', 'VISA']),
+        AuthorisationType: z.string().optional(),
+        Name: z.string().optional(),
+        Identification: z.string().max(34).optional(),
+      })
       .loose()
       .optional(),
     SupplementaryData: z.record(z.string(), z.unknown()).optional(),
   })
   .loose();
 export type ObTransaction6 = z.infer<typeof ObTransaction6>;
-export const ObReadTransaction6 = z.object({ Data: z.object({ Transaction: z.array(ObTransaction6).optional() }).loose(), Links: ObLinks.optional(), Meta: ObMeta.optional() }).loose();
+export const ObReadTransaction6 = z
+  .object({
+    Data: z.object({ Transaction: z.array(ObTransaction6).optional() }).loose(),
+    Links: ObLinks.optional(),
+    Meta: ObMeta.optional(),
+  })
+  .loose();
 
 export const ObStatement2 = z
   .object({
@@ -171,11 +256,19 @@ export const ObStatement2 = z
     EndDateTime: ObDateTime,
     CreationDateTime: ObDateTime,
     StatementDescription: z.array(z.string().max(500)).optional(),
-    StatementAmount: z.array(z.object({ CreditDebitIndicator: ObCreditDebit, Type: z.string(), Amount: ObAmount }).loose()).optional(),
+    StatementAmount: z
+      .array(z.object({ CreditDebitIndicator: ObCreditDebit, Type: z.string(), Amount: ObAmount }).loose())
+      .optional(),
   })
   .loose();
 export type ObStatement2 = z.infer<typeof ObStatement2>;
-export const ObReadStatement2 = z.object({ Data: z.object({ Statement: z.array(ObStatement2).optional() }).loose(), Links: ObLinks.optional(), Meta: ObMeta.optional() }).loose();
+export const ObReadStatement2 = z
+  .object({
+    Data: z.object({ Statement: z.array(ObStatement2).optional() }).loose(),
+    Links: ObLinks.optional(),
+    Meta: ObMeta.optional(),
+  })
+  .loose();
 
 const ObAddress = z
   .object({
@@ -204,7 +297,13 @@ export const ObParty2 = z
   .loose();
 export type ObParty2 = z.infer<typeof ObParty2>;
 /** OBReadParty2 (GET /party, GET /accounts/{id}/party): one Party object. */
-export const ObReadParty2 = z.object({ Data: z.object({ Party: ObParty2.optional() }).loose(), Links: ObLinks.optional(), Meta: ObMeta.optional() }).loose();
+export const ObReadParty2 = z
+  .object({
+    Data: z.object({ Party: ObParty2.optional() }).loose(),
+    Links: ObLinks.optional(),
+    Meta: ObMeta.optional(),
+  })
+  .loose();
 
 export const ObBeneficiary5 = z
   .object({
@@ -217,7 +316,13 @@ export const ObBeneficiary5 = z
   })
   .loose();
 export type ObBeneficiary5 = z.infer<typeof ObBeneficiary5>;
-export const ObReadBeneficiary5 = z.object({ Data: z.object({ Beneficiary: z.array(ObBeneficiary5).optional() }).loose(), Links: ObLinks.optional(), Meta: ObMeta.optional() }).loose();
+export const ObReadBeneficiary5 = z
+  .object({
+    Data: z.object({ Beneficiary: z.array(ObBeneficiary5).optional() }).loose(),
+    Links: ObLinks.optional(),
+    Meta: ObMeta.optional(),
+  })
+  .loose();
 
 export const ObStandingOrder6 = z
   .object({
@@ -239,7 +344,13 @@ export const ObStandingOrder6 = z
   })
   .loose();
 export type ObStandingOrder6 = z.infer<typeof ObStandingOrder6>;
-export const ObReadStandingOrder6 = z.object({ Data: z.object({ StandingOrder: z.array(ObStandingOrder6).optional() }).loose(), Links: ObLinks.optional(), Meta: ObMeta.optional() }).loose();
+export const ObReadStandingOrder6 = z
+  .object({
+    Data: z.object({ StandingOrder: z.array(ObStandingOrder6).optional() }).loose(),
+    Links: ObLinks.optional(),
+    Meta: ObMeta.optional(),
+  })
+  .loose();
 
 export const ObDirectDebit2 = z
   .object({
@@ -254,7 +365,13 @@ export const ObDirectDebit2 = z
   })
   .loose();
 export type ObDirectDebit2 = z.infer<typeof ObDirectDebit2>;
-export const ObReadDirectDebit2 = z.object({ Data: z.object({ DirectDebit: z.array(ObDirectDebit2).optional() }).loose(), Links: ObLinks.optional(), Meta: ObMeta.optional() }).loose();
+export const ObReadDirectDebit2 = z
+  .object({
+    Data: z.object({ DirectDebit: z.array(ObDirectDebit2).optional() }).loose(),
+    Links: ObLinks.optional(),
+    Meta: ObMeta.optional(),
+  })
+  .loose();
 
 export const ObScheduledPayment3 = z
   .object({
@@ -270,7 +387,11 @@ export const ObScheduledPayment3 = z
   .loose();
 export type ObScheduledPayment3 = z.infer<typeof ObScheduledPayment3>;
 export const ObReadScheduledPayment3 = z
-  .object({ Data: z.object({ ScheduledPayment: z.array(ObScheduledPayment3).optional() }).loose(), Links: ObLinks.optional(), Meta: ObMeta.optional() })
+  .object({
+    Data: z.object({ ScheduledPayment: z.array(ObScheduledPayment3).optional() }).loose(),
+    Links: ObLinks.optional(),
+    Meta: ObMeta.optional(),
+  })
   .loose();
 
 /** OBErrorResponse1. */
@@ -279,8 +400,18 @@ export const ObErrorResponse1 = z
     Code: z.string(),
     Id: z.string().optional(),
     Message: z.string(),
-    Errors: z.array(z.object({ ErrorCode: z.string(), Message: z.string(), Path: z.string().optional(), Url: z.string().optional() }).loose()).min(1),
+    Errors: z
+      .array(
+        z
+          .object({
+            ErrorCode: z.string(),
+            Message: z.string(),
+            Path: z.string().optional(),
+            Url: z.string().optional(),
+          })
+          .loose(),
+      )
+      .min(1),
   })
   .loose();
 export type ObErrorResponse1 = z.infer<typeof ObErrorResponse1>;
-

@@ -21,7 +21,9 @@ const COMPACT_OFFSET = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([+
 
 /** `2019-06-10T08:38:25.064+0000` → `2019-06-10T08:38:25.064+00:00` (ISO 8601 basic offset). */
 export function colonOffsets(body: Json): Json {
-  return walk(body, (_k, v) => (typeof v === 'string' && COMPACT_OFFSET.test(v) ? v.replace(COMPACT_OFFSET, '$1$2:$3') : v));
+  return walk(body, (_k, v) =>
+    typeof v === 'string' && COMPACT_OFFSET.test(v) ? v.replace(COMPACT_OFFSET, '$1$2:$3') : v,
+  );
 }
 
 /** `"Links": null` and other null members → absent. */
@@ -31,7 +33,9 @@ export function nullsAsAbsent(body: Json): Json {
 
 /** `"ProprietaryBankTransactionCode": {}` and `"DebtorAccount": {}` → absent (Risk stays: it is empty by design). */
 export function emptyObjectsAsAbsent(body: Json): Json {
-  return walk(body, (k, v) => (k !== 'Risk' && v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0 ? undefined : v));
+  return walk(body, (k, v) =>
+    k !== 'Risk' && v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0 ? undefined : v,
+  );
 }
 
 /** `"CreditLine": { … }` (one object) → `"CreditLine": [{ … }]`. */

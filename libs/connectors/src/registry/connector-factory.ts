@@ -8,9 +8,16 @@ import { bankProfile } from './profiles.js';
 export type ClosableConnector = BankConnector & { close(): Promise<void> };
 
 /** Builds the connector of one provider from its row, its stored registration and the ports. */
-export function createConnector(provider: ProviderRecord, registration: ProviderRegistration | undefined, deps: ConnectorDeps): ClosableConnector {
+export function createConnector(
+  provider: ProviderRecord,
+  registration: ProviderRegistration | undefined,
+  deps: ConnectorDeps,
+): ClosableConnector {
   const profile = bankProfile(provider.profile);
-  if (profile.standard !== provider.standard) throw new Error(`provider ${provider.id}: profile ${profile.id} is ${profile.standard}, the row says ${provider.standard}`);
+  if (profile.standard !== provider.standard)
+    throw new Error(
+      `provider ${provider.id}: profile ${profile.id} is ${profile.standard}, the row says ${provider.standard}`,
+    );
   const endpoints = provider.endpoints as ProviderEndpoints;
   if (!endpoints.resourceBaseUrl) throw new Error(`provider ${provider.id} has no endpoints configured`);
   switch (profile.standard) {

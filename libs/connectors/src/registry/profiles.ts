@@ -8,7 +8,12 @@ import type { ObieProfile } from '../obie/obie.profile.js';
 export type BankProfile = ObieProfile | BgProfile;
 
 /** Every bank profile by id (the `providers.profile` column). Adding a bank = a file + an entry. */
-export const BANK_PROFILES: Readonly<Record<string, BankProfile>> = { allstar, alsalam, saltbank, 'uk-generic': ukGeneric };
+export const BANK_PROFILES: Readonly<Record<string, BankProfile>> = {
+  allstar,
+  alsalam,
+  saltbank,
+  'uk-generic': ukGeneric,
+};
 
 export function bankProfile(id: string): BankProfile {
   const p = BANK_PROFILES[id];

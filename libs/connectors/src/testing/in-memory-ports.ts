@@ -13,10 +13,23 @@ export class InMemoryAccessGuard implements AccessGuard {
   async reserve(r: AccessRequest): Promise<AccessGrant> {
     const now = this.now();
     if (r.psuPresent) {
-      this.entries.push({ providerId: r.providerId, consentId: r.consentId, scope: r.scope, resource: r.resource, psuPresent: true, at: now });
+      this.entries.push({
+        providerId: r.providerId,
+        consentId: r.consentId,
+        scope: r.scope,
+        resource: r.resource,
+        psuPresent: true,
+        at: now,
+      });
       return { used: 0, remaining: r.limit };
     }
-    const budget = computeAccessBudget(this.entries, { consentId: r.consentId, scope: r.scope, resource: r.resource }, r.limit, r.window, now);
+    const budget = computeAccessBudget(
+      this.entries,
+      { consentId: r.consentId, scope: r.scope, resource: r.resource },
+      r.limit,
+      r.window,
+      now,
+    );
     if (budget.remaining <= 0) {
       throw new AppError('budget_exhausted', 'The unattended access budget of this consent is spent for now.', {
         providerId: r.providerId,
@@ -25,7 +38,14 @@ export class InMemoryAccessGuard implements AccessGuard {
         nextAllowedAt: budget.nextAllowedAt?.toISOString() ?? null,
       });
     }
-    this.entries.push({ providerId: r.providerId, consentId: r.consentId, scope: r.scope, resource: r.resource, psuPresent: false, at: now });
+    this.entries.push({
+      providerId: r.providerId,
+      consentId: r.consentId,
+      scope: r.scope,
+      resource: r.resource,
+      psuPresent: false,
+      at: now,
+    });
     return { used: budget.used + 1, remaining: budget.remaining - 1 };
   }
 }

@@ -6,7 +6,13 @@ import type { PrismaClient } from '../prisma.js';
  * of them under the active key; afterwards the old key can leave ENCRYPTION_KEYS.
  */
 export const SEALED_COLUMNS = [
-  { table: 'consent_token_sets', idColumn: 'consent_id', column: 'ciphertext', keyIdColumn: 'key_id', aad: (id: string) => id },
+  {
+    table: 'consent_token_sets',
+    idColumn: 'consent_id',
+    column: 'ciphertext',
+    keyIdColumn: 'key_id',
+    aad: (id: string) => id,
+  },
   { table: 'authorisation_sessions', idColumn: 'id', column: 'secrets_encrypted', aad: (id: string) => id },
   { table: 'provider_registrations', idColumn: 'provider_id', column: 'secrets_encrypted', aad: (id: string) => id },
   { table: 'webhook_endpoints', idColumn: 'id', column: 'secret_encrypted', aad: (id: string) => id },
@@ -57,7 +63,12 @@ export async function reencryptAll(prisma: PrismaClient, keyRing: KeyRing, batch
           if (updated === 1) report.reencrypted[label]++;
         } catch (error) {
           skip.add(row.id);
-          report.failed.push({ table: target.table, column: target.column, id: row.id, error: (error as Error).message });
+          report.failed.push({
+            table: target.table,
+            column: target.column,
+            id: row.id,
+            error: (error as Error).message,
+          });
         }
       }
     }

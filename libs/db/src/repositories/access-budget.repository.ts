@@ -1,5 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { accessWindowStart, syncBudget, syncBudgetView, syncCalls, type AccessLedgerRecord, type ProviderCapabilities, type SyncBudget, type SyncBudgetView } from '@ais/domain';
+import {
+  accessWindowStart,
+  syncBudget,
+  syncBudgetView,
+  syncCalls,
+  type AccessLedgerRecord,
+  type ProviderCapabilities,
+  type SyncBudget,
+  type SyncBudgetView,
+} from '@ais/domain';
 import type { PrismaClient } from '../prisma.js';
 import { PRISMA } from '../tokens.js';
 
@@ -31,7 +40,13 @@ export class AccessBudgetRepository {
     });
     if (!consent) return null;
     const budget = await this.syncBudget(
-      { tenantId, consentId, permissions: consent.permissions, frequencyPerDay: consent.frequencyPerDay, capabilities: consent.provider.capabilities as unknown as ProviderCapabilities },
+      {
+        tenantId,
+        consentId,
+        permissions: consent.permissions,
+        frequencyPerDay: consent.frequencyPerDay,
+        capabilities: consent.provider.capabilities as unknown as ProviderCapabilities,
+      },
       now,
     );
     return syncBudgetView(budget);
@@ -49,8 +64,22 @@ export class AccessBudgetRepository {
     const entriesOf = new Map<string, AccessLedgerRecord[]>();
     for (const e of entries) entriesOf.set(e.consentId, [...(entriesOf.get(e.consentId) ?? []), e]);
     for (const subject of subjects) {
-      const calls = syncCalls(subject.capabilities, subject.permissions, subject.accountExternalIds ?? accounts.get(subject.consentId) ?? []);
-      out.set(subject.consentId, syncBudget(entriesOf.get(subject.consentId) ?? [], subject.consentId, calls, subject.frequencyPerDay, subject.capabilities.accessWindow, now));
+      const calls = syncCalls(
+        subject.capabilities,
+        subject.permissions,
+        subject.accountExternalIds ?? accounts.get(subject.consentId) ?? [],
+      );
+      out.set(
+        subject.consentId,
+        syncBudget(
+          entriesOf.get(subject.consentId) ?? [],
+          subject.consentId,
+          calls,
+          subject.frequencyPerDay,
+          subject.capabilities.accessWindow,
+          now,
+        ),
+      );
     }
     return out;
   }
@@ -65,7 +94,9 @@ export class AccessBudgetRepository {
       where: { consentId: { in: [...tenantOf.keys()] }, tenantId: { in: [...new Set(tenantOf.values())] } },
       select: { tenantId: true, consentId: true, externalId: true },
     });
-    for (const row of rows) if (tenantOf.get(row.consentId) === row.tenantId) out.set(row.consentId, [...(out.get(row.consentId) ?? []), row.externalId]);
+    for (const row of rows)
+      if (tenantOf.get(row.consentId) === row.tenantId)
+        out.set(row.consentId, [...(out.get(row.consentId) ?? []), row.externalId]);
     return out;
   }
 
@@ -78,7 +109,10 @@ export class AccessBudgetRepository {
       bySince.set(since, [...(bySince.get(since) ?? []), s.consentId]);
     }
     return this.prisma.accessLedgerEntry.findMany({
-      where: { psuPresent: false, OR: [...bySince].map(([since, ids]) => ({ consentId: { in: ids }, at: { gte: new Date(since), lte: now } })) },
+      where: {
+        psuPresent: false,
+        OR: [...bySince].map(([since, ids]) => ({ consentId: { in: ids }, at: { gte: new Date(since), lte: now } })),
+      },
       select: { consentId: true, scope: true, resource: true, psuPresent: true, at: true },
     });
   }

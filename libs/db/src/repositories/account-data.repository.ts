@@ -24,14 +24,20 @@ export class AccountDataRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
   async findAccount(tenantId: string, accountId: string): Promise<ApiAccountRow | null> {
-    const row = await this.prisma.account.findFirst({ where: { id: accountId, tenantId }, include: { consent: { select: { permissions: true } } } });
+    const row = await this.prisma.account.findFirst({
+      where: { id: accountId, tenantId },
+      include: { consent: { select: { permissions: true } } },
+    });
     if (!row) return null;
     const { consent, ...account } = row;
     return { ...account, consentPermissions: consent.permissions };
   }
 
   /** Oldest first on (created_at, id): accounts_tenant_id_created_at_id_idx / …consent_id… */
-  async listAccounts(tenantId: string, filter: { consentId?: string; after?: { createdAt: Date; id: string }; limit: number }): Promise<ApiAccountRow[]> {
+  async listAccounts(
+    tenantId: string,
+    filter: { consentId?: string; after?: { createdAt: Date; id: string }; limit: number },
+  ): Promise<ApiAccountRow[]> {
     const rows = await this.prisma.account.findMany({
       where: {
         tenantId,
@@ -46,7 +52,10 @@ export class AccountDataRepository {
   }
 
   async balances(tenantId: string, accountId: string): Promise<ApiBalanceRow[]> {
-    return this.prisma.balance.findMany({ where: { tenantId, accountId }, orderBy: [{ type: 'asc' }, { originalType: 'asc' }] });
+    return this.prisma.balance.findMany({
+      where: { tenantId, accountId },
+      orderBy: [{ type: 'asc' }, { originalType: 'asc' }],
+    });
   }
 
   /**
@@ -56,7 +65,13 @@ export class AccountDataRepository {
   async listTransactions(
     tenantId: string,
     accountId: string,
-    filter: { from?: string; to?: string; status?: 'booked' | 'pending'; before?: { bookingDate: string; id: string }; limit: number },
+    filter: {
+      from?: string;
+      to?: string;
+      status?: 'booked' | 'pending';
+      before?: { bookingDate: string; id: string };
+      limit: number;
+    },
   ): Promise<ApiTransactionRow[]> {
     const date = (d: string) => new Date(`${d}T00:00:00Z`);
     return this.prisma.transaction.findMany({
@@ -68,7 +83,9 @@ export class AccountDataRepository {
         AND: [
           ...(filter.from ? [{ bookingDate: { gte: date(filter.from) } }] : []),
           ...(filter.to ? [{ bookingDate: { lte: date(filter.to) } }] : []),
-          ...(filter.before ? [keysetAfter('bookingDate', date(filter.before.bookingDate), 'id', filter.before.id, 'desc')] : []),
+          ...(filter.before
+            ? [keysetAfter('bookingDate', date(filter.before.bookingDate), 'id', filter.before.id, 'desc')]
+            : []),
         ],
       },
       orderBy: [{ bookingDate: 'desc' }, { id: 'desc' }],
@@ -81,7 +98,12 @@ export class AccountDataRepository {
    * of a transaction that commits late are never skipped: they stay past the horizon until it commits).
    * transaction_changes_tenant_id_{consent,account}_id_xid_id_idx.
    */
-  async changesAfter(tenantId: string, scope: { consentId: string } | { accountId: string }, after: { xid: bigint; id: bigint }, limit: number): Promise<ApiChangeRow[]> {
+  async changesAfter(
+    tenantId: string,
+    scope: { consentId: string } | { accountId: string },
+    after: { xid: bigint; id: bigint },
+    limit: number,
+  ): Promise<ApiChangeRow[]> {
     const column = 'consentId' in scope ? 'consent_id' : 'account_id';
     const value = 'consentId' in scope ? scope.consentId : scope.accountId;
     return this.prisma.$queryRawUnsafe<ApiChangeRow[]>(
@@ -110,11 +132,17 @@ export class AccountDataRepository {
   }
 
   async resources(tenantId: string, accountId: string, kind: Prisma.AccountResourceGetPayload<object>['kind']) {
-    return this.prisma.accountResource.findMany({ where: { tenantId, accountId, kind }, orderBy: [{ externalId: 'asc' }] });
+    return this.prisma.accountResource.findMany({
+      where: { tenantId, accountId, kind },
+      orderBy: [{ externalId: 'asc' }],
+    });
   }
 
   async statementTransactions(tenantId: string, accountId: string, statementId: string) {
-    const statement = await this.prisma.accountResource.findFirst({ where: { id: statementId, tenantId, accountId, kind: 'statement' }, select: { id: true } });
+    const statement = await this.prisma.accountResource.findFirst({
+      where: { id: statementId, tenantId, accountId, kind: 'statement' },
+      select: { id: true },
+    });
     if (!statement) return null;
     return this.prisma.statementTransaction.findMany({ where: { statementId }, orderBy: { position: 'asc' } });
   }

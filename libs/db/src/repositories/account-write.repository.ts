@@ -12,8 +12,20 @@ export interface StoredAccount {
   backfilledFrom: string | null;
 }
 
-const STORED_ACCOUNT = { id: true, identityKey: true, externalId: true, contentHash: true, backfilledFrom: true } as const;
-const toStored = (a: { id: string; identityKey: string; externalId: string; contentHash: string | null; backfilledFrom: Date | null }): StoredAccount => ({
+const STORED_ACCOUNT = {
+  id: true,
+  identityKey: true,
+  externalId: true,
+  contentHash: true,
+  backfilledFrom: true,
+} as const;
+const toStored = (a: {
+  id: string;
+  identityKey: string;
+  externalId: string;
+  contentHash: string | null;
+  backfilledFrom: Date | null;
+}): StoredAccount => ({
   ...a,
   backfilledFrom: a.backfilledFrom ? a.backfilledFrom.toISOString().slice(0, 10) : null,
 });
@@ -57,10 +69,12 @@ type ResourceKind = 'statement' | 'party' | 'beneficiary' | 'standing_order' | '
  * content hashes and comparisons. Same rules as JSON.stringify otherwise; a hot path of the sync.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined || typeof value !== 'object') return JSON.stringify(value ?? null) ?? 'null';
+  if (value === null || value === undefined || typeof value !== 'object')
+    return JSON.stringify(value ?? null) ?? 'null';
   const json = (value as { toJSON?: () => unknown }).toJSON;
   if (typeof json === 'function') return canonicalJson(json.call(value));
-  if (Array.isArray(value)) return `[${value.map((v: unknown) => (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v: unknown) => (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v))).join(',')}]`;
   const record = value as Record<string, unknown>;
   const parts: string[] = [];
   for (const key of Object.keys(record).sort()) {
@@ -87,7 +101,11 @@ function balanceContent(b: Omit<BalanceRow, 'referenceAt'>): string {
 export class AccountWriteRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  async listForConsent(tenantId: string, consentId: string, tx: Prisma.TransactionClient = this.prisma): Promise<StoredAccount[]> {
+  async listForConsent(
+    tenantId: string,
+    consentId: string,
+    tx: Prisma.TransactionClient = this.prisma,
+  ): Promise<StoredAccount[]> {
     return (await tx.account.findMany({ where: { tenantId, consentId }, select: STORED_ACCOUNT })).map(toStored);
   }
 
@@ -112,7 +130,13 @@ export class AccountWriteRepository {
   }
 
   /** Inserts a new account or overwrites a changed one; returns its id. */
-  async upsert(tx: Prisma.TransactionClient, scope: { tenantId: string; consentId: string; providerId: string }, row: AccountRow, existing: StoredAccount | undefined, now: Date): Promise<string> {
+  async upsert(
+    tx: Prisma.TransactionClient,
+    scope: { tenantId: string; consentId: string; providerId: string },
+    row: AccountRow,
+    existing: StoredAccount | undefined,
+    now: Date,
+  ): Promise<string> {
     const data = {
       externalId: row.externalId,
       type: row.type,
@@ -129,10 +153,21 @@ export class AccountWriteRepository {
     };
     if (!existing) {
       const id = newId('account');
-      await tx.account.create({ data: { id, tenantId: scope.tenantId, consentId: scope.consentId, providerId: scope.providerId, identityKey: row.identityKey, createdAt: now, ...data } });
+      await tx.account.create({
+        data: {
+          id,
+          tenantId: scope.tenantId,
+          consentId: scope.consentId,
+          providerId: scope.providerId,
+          identityKey: row.identityKey,
+          createdAt: now,
+          ...data,
+        },
+      });
       return id;
     }
-    if (existing.contentHash !== row.contentHash || existing.externalId !== row.externalId) await tx.account.update({ where: { id: existing.id }, data });
+    if (existing.contentHash !== row.contentHash || existing.externalId !== row.externalId)
+      await tx.account.update({ where: { id: existing.id }, data });
     return existing.id;
   }
 
@@ -140,7 +175,10 @@ export class AccountWriteRepository {
    * Replaces the account's current balances when any changed (amount, credit lines, reference date),
    * and appends the changed ones to balance_history. Returns whether anything was written.
    */
-  async replaceBalances(tx: Prisma.TransactionClient, input: { tenantId: string; accountId: string; balances: BalanceRow[]; syncRunId: string; now: Date }): Promise<boolean> {
+  async replaceBalances(
+    tx: Prisma.TransactionClient,
+    input: { tenantId: string; accountId: string; balances: BalanceRow[]; syncRunId: string; now: Date },
+  ): Promise<boolean> {
     const current = await tx.$queryRaw<Omit<BalanceRow, 'referenceAt'>[]>`
       SELECT type, original_type AS "originalType", amount::text AS amount, currency, credit_lines AS "creditLines", reference_date::text AS "referenceDate"
         FROM balances WHERE account_id = ${input.accountId}`;
@@ -149,7 +187,12 @@ export class AccountWriteRepository {
     const changed = input.balances.filter((b) => before.get(balanceKey(b)) !== balanceContent(b));
     const gone = current.filter((b) => !incoming.has(balanceKey(b)));
     if (changed.length === 0 && gone.length === 0) return false;
-    for (const b of gone) await tx.balance.delete({ where: { accountId_type_originalType: { accountId: input.accountId, type: b.type, originalType: b.originalType } } });
+    for (const b of gone)
+      await tx.balance.delete({
+        where: {
+          accountId_type_originalType: { accountId: input.accountId, type: b.type, originalType: b.originalType },
+        },
+      });
     for (const b of changed) {
       const values = {
         amount: b.amount,
@@ -160,8 +203,16 @@ export class AccountWriteRepository {
         syncedAt: input.now,
       };
       await tx.balance.upsert({
-        where: { accountId_type_originalType: { accountId: input.accountId, type: b.type, originalType: b.originalType } },
-        create: { accountId: input.accountId, tenantId: input.tenantId, type: b.type, originalType: b.originalType, ...values },
+        where: {
+          accountId_type_originalType: { accountId: input.accountId, type: b.type, originalType: b.originalType },
+        },
+        create: {
+          accountId: input.accountId,
+          tenantId: input.tenantId,
+          type: b.type,
+          originalType: b.originalType,
+          ...values,
+        },
         update: values,
       });
     }
@@ -186,8 +237,14 @@ export class AccountWriteRepository {
    * Replaces one kind of optional resource of an account (beneficiaries, standing orders…), keyed by
    * the bank's id: new and changed items are written, items the bank no longer lists are deleted.
    */
-  async replaceResources(tx: Prisma.TransactionClient, input: { tenantId: string; accountId: string; kind: ResourceKind; items: ResourceRow[]; now: Date }): Promise<boolean> {
-    const current = await tx.accountResource.findMany({ where: { accountId: input.accountId, kind: input.kind }, select: { id: true, externalId: true, data: true } });
+  async replaceResources(
+    tx: Prisma.TransactionClient,
+    input: { tenantId: string; accountId: string; kind: ResourceKind; items: ResourceRow[]; now: Date },
+  ): Promise<boolean> {
+    const current = await tx.accountResource.findMany({
+      where: { accountId: input.accountId, kind: input.kind },
+      select: { id: true, externalId: true, data: true },
+    });
     const before = new Map(current.map((r) => [r.externalId, r]));
     const seen = new Set(input.items.map((i) => i.externalId));
     const gone = current.filter((r) => !seen.has(r.externalId)).map((r) => r.id);
@@ -196,10 +253,22 @@ export class AccountWriteRepository {
     if (gone.length > 0) await tx.accountResource.deleteMany({ where: { id: { in: gone } } });
     for (const item of changed) {
       const existing = before.get(item.externalId);
-      if (existing) await tx.accountResource.update({ where: { id: existing.id }, data: { data: item.data as Prisma.InputJsonValue, syncedAt: input.now } });
+      if (existing)
+        await tx.accountResource.update({
+          where: { id: existing.id },
+          data: { data: item.data as Prisma.InputJsonValue, syncedAt: input.now },
+        });
       else
         await tx.accountResource.create({
-          data: { id: newId('resource'), tenantId: input.tenantId, accountId: input.accountId, kind: input.kind, externalId: item.externalId, data: item.data as Prisma.InputJsonValue, syncedAt: input.now },
+          data: {
+            id: newId('resource'),
+            tenantId: input.tenantId,
+            accountId: input.accountId,
+            kind: input.kind,
+            externalId: item.externalId,
+            data: item.data as Prisma.InputJsonValue,
+            syncedAt: input.now,
+          },
         });
     }
     return true;
@@ -215,12 +284,26 @@ export class AccountWriteRepository {
   }
 
   /** Stores a statement's transactions in the bank's order (the statement row is stored first). */
-  async storeStatementTransactions(tx: Prisma.TransactionClient, accountId: string, statementExternalId: string, items: unknown[]): Promise<void> {
-    const statement = await tx.accountResource.findFirst({ where: { accountId, kind: 'statement', externalId: statementExternalId }, select: { id: true } });
+  async storeStatementTransactions(
+    tx: Prisma.TransactionClient,
+    accountId: string,
+    statementExternalId: string,
+    items: unknown[],
+  ): Promise<void> {
+    const statement = await tx.accountResource.findFirst({
+      where: { accountId, kind: 'statement', externalId: statementExternalId },
+      select: { id: true },
+    });
     if (!statement) return;
     await tx.statementTransaction.deleteMany({ where: { statementId: statement.id } });
     if (items.length > 0) {
-      await tx.statementTransaction.createMany({ data: items.map((data, position) => ({ statementId: statement.id, position, data: data as Prisma.InputJsonValue })) });
+      await tx.statementTransaction.createMany({
+        data: items.map((data, position) => ({
+          statementId: statement.id,
+          position,
+          data: data as Prisma.InputJsonValue,
+        })),
+      });
     }
   }
 }

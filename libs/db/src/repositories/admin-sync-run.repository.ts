@@ -60,7 +60,8 @@ export class AdminSyncRunRepository {
     const conditions: Prisma.Sql[] = [];
     if (filter.providerId) conditions.push(Prisma.sql`provider_id = ${filter.providerId}`);
     if (filter.tenantId) conditions.push(Prisma.sql`tenant_id = ${filter.tenantId}`);
-    if (filter.before) conditions.push(Prisma.sql`(queued_at, id) < (${filter.before.queuedAt}::timestamptz, ${filter.before.id})`);
+    if (filter.before)
+      conditions.push(Prisma.sql`(queued_at, id) < (${filter.before.queuedAt}::timestamptz, ${filter.before.id})`);
     const select = (status: SyncRunStatus | undefined) => {
       const all = status ? [Prisma.sql`status = ${status}::"SyncRunStatus"`, ...conditions] : conditions;
       const where = all.length > 0 ? Prisma.sql`WHERE ${Prisma.join(all, ' AND ')}` : Prisma.empty;

@@ -33,7 +33,10 @@ export class AuditLogRepository {
 
   async list(filter: { tenantId?: string; beforeId?: bigint; limit: number }) {
     return this.prisma.auditLog.findMany({
-      where: { ...(filter.tenantId ? { tenantId: filter.tenantId } : {}), ...(filter.beforeId ? { id: { lt: filter.beforeId } } : {}) },
+      where: {
+        ...(filter.tenantId ? { tenantId: filter.tenantId } : {}),
+        ...(filter.beforeId ? { id: { lt: filter.beforeId } } : {}),
+      },
       orderBy: { id: 'desc' },
       take: filter.limit,
     });

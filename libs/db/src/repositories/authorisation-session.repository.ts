@@ -19,7 +19,10 @@ export interface AuthorisationSessionRecord {
 export class AuthorisationSessionRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  async create(tx: Prisma.TransactionClient, data: Omit<AuthorisationSessionRecord, 'consumedAt' | 'createdAt'>): Promise<void> {
+  async create(
+    tx: Prisma.TransactionClient,
+    data: Omit<AuthorisationSessionRecord, 'consumedAt' | 'createdAt'>,
+  ): Promise<void> {
     await tx.authorisationSession.create({ data });
   }
 

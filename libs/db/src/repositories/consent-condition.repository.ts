@@ -19,9 +19,16 @@ export class ConsentConditionRepository {
     private readonly events: EventRepository,
   ) {}
 
-  async recordBankCondition(consentId: string, condition: BankCondition, detail: string | undefined, now: Date): Promise<ConsentStatus | null> {
+  async recordBankCondition(
+    consentId: string,
+    condition: BankCondition,
+    detail: string | undefined,
+    now: Date,
+  ): Promise<ConsentStatus | null> {
     return this.prisma.$transaction(async (tx) => {
-      const [row] = await tx.$queryRaw<Array<{ tenant_id: string; provider_id: string; end_user_id: string | null; status: ConsentStatus }>>`
+      const [row] = await tx.$queryRaw<
+        Array<{ tenant_id: string; provider_id: string; end_user_id: string | null; status: ConsentStatus }>
+      >`
         SELECT tenant_id, provider_id, end_user_id, status::text AS status FROM consents WHERE id = ${consentId} FOR UPDATE`;
       if (!row) return null;
       const next = nextConsentStatus(row.status, condition === 'consent_revoked' ? 'revoked_by_bank' : 'expired');
@@ -39,7 +46,12 @@ export class ConsentConditionRepository {
       });
       await tx.consentTokenSet.deleteMany({ where: { consentId } });
       const ref = { consentId, providerId: row.provider_id, endUserId: row.end_user_id };
-      if (next === 'revoked') await this.events.append(tx, row.tenant_id, 'consent.revoked', { ...ref, revokedAt: now.toISOString(), revokedBy: 'bank' });
+      if (next === 'revoked')
+        await this.events.append(tx, row.tenant_id, 'consent.revoked', {
+          ...ref,
+          revokedAt: now.toISOString(),
+          revokedBy: 'bank',
+        });
       else await this.events.append(tx, row.tenant_id, 'consent.expired', { ...ref, expiredAt: now.toISOString() });
       return next;
     });

@@ -53,7 +53,10 @@ export interface NewConsent {
   externalId: string;
 }
 
-const toRecord = (row: Prisma.ConsentGetPayload<object>): ConsentRecord => ({ ...row, metadata: (row.metadata ?? {}) as Record<string, string> });
+const toRecord = (row: Prisma.ConsentGetPayload<object>): ConsentRecord => ({
+  ...row,
+  metadata: (row.metadata ?? {}) as Record<string, string>,
+});
 
 /** Consents: every method of a tenant's consent takes the tenant id. */
 @Injectable()
@@ -64,14 +67,20 @@ export class ConsentRepository {
     return toRecord(await tx.consent.create({ data: { ...data, metadata: data.metadata } }));
   }
 
-  async findForTenant(tenantId: string, id: string, tx: Prisma.TransactionClient = this.prisma): Promise<ConsentRecord | null> {
+  async findForTenant(
+    tenantId: string,
+    id: string,
+    tx: Prisma.TransactionClient = this.prisma,
+  ): Promise<ConsentRecord | null> {
     const row = await tx.consent.findFirst({ where: { id, tenantId } });
     return row ? toRecord(row) : null;
   }
 
   /** Locks the consent row for the rest of the transaction (lifecycle changes are serialised per consent). */
   async lockForTenant(tx: Prisma.TransactionClient, tenantId: string, id: string): Promise<ConsentRecord | null> {
-    const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM consents WHERE id = ${id} AND tenant_id = ${tenantId} FOR UPDATE`;
+    const locked = await tx.$queryRaw<
+      Array<{ id: string }>
+    >`SELECT id FROM consents WHERE id = ${id} AND tenant_id = ${tenantId} FOR UPDATE`;
     if (locked.length === 0) return null;
     return this.findForTenant(tenantId, id, tx);
   }
@@ -92,8 +101,16 @@ export class ConsentRepository {
     return rows.map(toRecord);
   }
 
-  async update(tx: Prisma.TransactionClient, tenantId: string, id: string, data: Prisma.ConsentUpdateManyMutationInput): Promise<ConsentRecord> {
-    const { count } = await tx.consent.updateMany({ where: { id, tenantId }, data: { ...data, version: { increment: 1 } } });
+  async update(
+    tx: Prisma.TransactionClient,
+    tenantId: string,
+    id: string,
+    data: Prisma.ConsentUpdateManyMutationInput,
+  ): Promise<ConsentRecord> {
+    const { count } = await tx.consent.updateMany({
+      where: { id, tenantId },
+      data: { ...data, version: { increment: 1 } },
+    });
     if (count !== 1) throw new Error(`consent ${id} of tenant ${tenantId} not found for update`);
     return (await this.findForTenant(tenantId, id, tx))!;
   }

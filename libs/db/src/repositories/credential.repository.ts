@@ -43,16 +43,31 @@ export class CredentialRepository {
 
   async create(
     tx: Prisma.TransactionClient,
-    data: { id: string; tenantId: string; kind: CredentialKind; publicId: string; secretHash: string; label?: string | null },
+    data: {
+      id: string;
+      tenantId: string;
+      kind: CredentialKind;
+      publicId: string;
+      secretHash: string;
+      label?: string | null;
+    },
   ): Promise<CredentialRecord> {
     return tx.credential.create({ data: { ...data, label: data.label ?? null }, select });
   }
 
   async listForTenant(tenantId: string): Promise<CredentialRecord[]> {
-    return this.prisma.credential.findMany({ where: { tenantId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select });
+    return this.prisma.credential.findMany({
+      where: { tenantId },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      select,
+    });
   }
 
-  async findForTenant(tenantId: string, id: string, tx: Prisma.TransactionClient = this.prisma): Promise<CredentialRecord | null> {
+  async findForTenant(
+    tenantId: string,
+    id: string,
+    tx: Prisma.TransactionClient = this.prisma,
+  ): Promise<CredentialRecord | null> {
     return tx.credential.findFirst({ where: { id, tenantId }, select });
   }
 
@@ -64,7 +79,10 @@ export class CredentialRepository {
     });
   }
 
-  async findByPublicId(kind: CredentialKind, publicId: string): Promise<(AuthenticatedCredential & { secretHash: string }) | null> {
+  async findByPublicId(
+    kind: CredentialKind,
+    publicId: string,
+  ): Promise<(AuthenticatedCredential & { secretHash: string }) | null> {
     return this.prisma.credential.findFirst({
       where: { publicId, kind },
       select: { ...select, secretHash: true, tenant: { select: { id: true, status: true, rateLimitPerMinute: true } } },
@@ -79,11 +97,20 @@ export class CredentialRepository {
   }
 
   async revoke(tx: Prisma.TransactionClient, tenantId: string, id: string, at: Date): Promise<void> {
-    await tx.credential.updateMany({ where: { id, tenantId, status: 'active' }, data: { status: 'revoked', revokedAt: at } });
+    await tx.credential.updateMany({
+      where: { id, tenantId, status: 'active' },
+      data: { status: 'revoked', revokedAt: at },
+    });
   }
 
   /** Rotation: the old credential keeps working until `expiresAt`, then stops. */
-  async scheduleExpiry(tx: Prisma.TransactionClient, tenantId: string, id: string, expiresAt: Date, replacedBy: string): Promise<void> {
+  async scheduleExpiry(
+    tx: Prisma.TransactionClient,
+    tenantId: string,
+    id: string,
+    expiresAt: Date,
+    replacedBy: string,
+  ): Promise<void> {
     await tx.credential.updateMany({ where: { id, tenantId }, data: { expiresAt, replacedBy } });
   }
 

@@ -13,7 +13,12 @@ import { PRISMA } from '../tokens.js';
 export class EventRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  async append<T extends EventType>(tx: Prisma.TransactionClient, tenantId: string, type: T, data: EventPayloads[T]): Promise<string> {
+  async append<T extends EventType>(
+    tx: Prisma.TransactionClient,
+    tenantId: string,
+    type: T,
+    data: EventPayloads[T],
+  ): Promise<string> {
     const id = newId('event');
     await tx.event.create({ data: { id, tenantId, type, data: data as unknown as Prisma.InputJsonValue } });
     return id;

@@ -18,9 +18,25 @@ export class IdempotencyRepository {
    * Claims (scope, key) for a new request. Returns null when this caller now owns the key, or the
    * existing record (possibly still in progress) when someone else does. Expired records are replaced.
    */
-  async claim(scope: string, key: string, requestHash: string, method: string, path: string, ttlMs: number): Promise<IdempotencyRecordView | null> {
+  async claim(
+    scope: string,
+    key: string,
+    requestHash: string,
+    method: string,
+    path: string,
+    ttlMs: number,
+  ): Promise<IdempotencyRecordView | null> {
     const now = new Date();
-    const rows = await this.prisma.$queryRaw<Array<{ inserted: boolean; request_hash: string; response_status: number | null; response_body: string | null; response_headers: Record<string, string> | null; expires_at: Date }>>`
+    const rows = await this.prisma.$queryRaw<
+      Array<{
+        inserted: boolean;
+        request_hash: string;
+        response_status: number | null;
+        response_body: string | null;
+        response_headers: Record<string, string> | null;
+        expires_at: Date;
+      }>
+    >`
       INSERT INTO idempotency_records (scope, key, request_hash, method, path, created_at, expires_at)
       VALUES (${scope}, ${key}, ${requestHash}, ${method}, ${path}, ${now}, ${new Date(now.getTime() + ttlMs)})
       ON CONFLICT (scope, key) DO UPDATE
@@ -41,7 +57,13 @@ export class IdempotencyRepository {
     };
   }
 
-  async complete(scope: string, key: string, status: number, body: string, headers: Record<string, string>): Promise<void> {
+  async complete(
+    scope: string,
+    key: string,
+    status: number,
+    body: string,
+    headers: Record<string, string>,
+  ): Promise<void> {
     await this.prisma.idempotencyRecord.update({
       where: { scope_key: { scope, key } },
       data: { responseStatus: status, responseBody: body, responseHeaders: headers },

@@ -34,7 +34,8 @@ export interface EndpointCounts {
   failing: number;
 }
 
-const byStatus = (rows: { status: string; n: number }[]): Record<string, number> => Object.fromEntries(rows.map((r) => [r.status, r.n]));
+const byStatus = (rows: { status: string; n: number }[]): Record<string, number> =>
+  Object.fromEntries(rows.map((r) => [r.status, r.n]));
 
 /**
  * Figures for the operators' overview, each from a query that stays cheap at production volume: small
@@ -47,16 +48,28 @@ export class OpsStatsRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
   async tenantsByStatus(): Promise<Record<string, number>> {
-    return byStatus(await this.prisma.$queryRaw<{ status: string; n: number }[]>`SELECT status::text AS status, count(*)::int AS n FROM tenants GROUP BY status`);
+    return byStatus(
+      await this.prisma.$queryRaw<
+        { status: string; n: number }[]
+      >`SELECT status::text AS status, count(*)::int AS n FROM tenants GROUP BY status`,
+    );
   }
 
   /** Served by consents (status, next_sync_at): an index-only scan at scale. */
   async consentsByStatus(): Promise<Record<string, number>> {
-    return byStatus(await this.prisma.$queryRaw<{ status: string; n: number }[]>`SELECT status::text AS status, count(*)::int AS n FROM consents GROUP BY status`);
+    return byStatus(
+      await this.prisma.$queryRaw<
+        { status: string; n: number }[]
+      >`SELECT status::text AS status, count(*)::int AS n FROM consents GROUP BY status`,
+    );
   }
 
   async providersByStatus(): Promise<Record<string, number>> {
-    return byStatus(await this.prisma.$queryRaw<{ status: string; n: number }[]>`SELECT status::text AS status, count(*)::int AS n FROM providers GROUP BY status`);
+    return byStatus(
+      await this.prisma.$queryRaw<
+        { status: string; n: number }[]
+      >`SELECT status::text AS status, count(*)::int AS n FROM providers GROUP BY status`,
+    );
   }
 
   /**
@@ -64,21 +77,30 @@ export class OpsStatsRepository {
    * queued_at, id), each with its status as a parameter so the planner sees which one it counts.
    */
   async syncRunsByStatus(hourAgo: Date, dayAgo: Date): Promise<SyncRunWindowCounts[]> {
-    const count = (status: SyncRunStatus, since: Date) => Prisma.sql`(SELECT count(*) FROM sync_runs WHERE status = ${status}::"SyncRunStatus" AND queued_at >= ${since})::int`;
-    const rows = SYNC_RUN_STATUSES.map((status) => Prisma.sql`SELECT ${status}::text AS status, ${count(status, hourAgo)} AS "lastHour", ${count(status, dayAgo)} AS "lastDay"`);
+    const count = (status: SyncRunStatus, since: Date) =>
+      Prisma.sql`(SELECT count(*) FROM sync_runs WHERE status = ${status}::"SyncRunStatus" AND queued_at >= ${since})::int`;
+    const rows = SYNC_RUN_STATUSES.map(
+      (status) =>
+        Prisma.sql`SELECT ${status}::text AS status, ${count(status, hourAgo)} AS "lastHour", ${count(status, dayAgo)} AS "lastDay"`,
+    );
     return this.prisma.$queryRaw<SyncRunWindowCounts[]>(Prisma.join(rows, ' UNION ALL '));
   }
 
   /** Events written since `since` (events.created_at index). */
   async eventsSince(since: Date): Promise<number> {
-    const [row] = await this.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM events WHERE created_at >= ${since}`;
+    const [row] = await this.prisma.$queryRaw<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM events WHERE created_at >= ${since}`;
     return row?.n ?? 0;
   }
 
   /** Pending and failed deliveries (ranges of (status, id)); the oldest pending one by id, which sorts by creation. */
   async deliveryBacklog(): Promise<DeliveryBacklog> {
-    const count = (status: 'pending' | 'failed') => Prisma.sql`(SELECT count(*) FROM webhook_deliveries WHERE status = ${status}::"WebhookDeliveryStatus")::int`;
-    const [counts] = await this.prisma.$queryRaw<{ pending: number; failed: number }[]>`SELECT ${count('pending')} AS pending, ${count('failed')} AS failed`;
+    const count = (status: 'pending' | 'failed') =>
+      Prisma.sql`(SELECT count(*) FROM webhook_deliveries WHERE status = ${status}::"WebhookDeliveryStatus")::int`;
+    const [counts] = await this.prisma.$queryRaw<
+      { pending: number; failed: number }[]
+    >`SELECT ${count('pending')} AS pending, ${count('failed')} AS failed`;
     const [oldest] = await this.prisma.$queryRaw<{ createdAt: Date }[]>`
       SELECT created_at AS "createdAt" FROM webhook_deliveries WHERE status = 'pending' ORDER BY id LIMIT 1`;
     return { pending: counts?.pending ?? 0, failed: counts?.failed ?? 0, oldestPendingAt: oldest?.createdAt ?? null };
@@ -101,7 +123,9 @@ export class OpsStatsRepository {
    */
   async tableCount(table: LargeTable, exactUpTo = EXACT_COUNT_LIMIT): Promise<CountFigure> {
     const identifier = Prisma.raw(`"${table}"`);
-    const [seen] = await this.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${identifier} LIMIT ${exactUpTo + 1}) s`;
+    const [seen] = await this.prisma.$queryRaw<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${identifier} LIMIT ${exactUpTo + 1}) s`;
     const bounded = seen?.n ?? 0;
     if (bounded <= exactUpTo) return { count: bounded, estimated: false };
     const [stats] = await this.prisma.$queryRaw<{ estimate: number | null }[]>`

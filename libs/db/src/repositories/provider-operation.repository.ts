@@ -3,7 +3,8 @@ import type { PrismaClient } from '../prisma.js';
 import { PRISMA } from '../tokens.js';
 
 /** Operations that use the gateway's registration at a bank (see ProviderOperation in schema.prisma). */
-export type ProviderOperationKind = 'consent_creation' | 'code_exchange' | 'token_refresh' | 'data_call' | 'registration' | 're_registration';
+export type ProviderOperationKind =
+  'consent_creation' | 'code_exchange' | 'token_refresh' | 'data_call' | 'registration' | 're_registration';
 export type RegistrationRejection = 'registration' | 'certificate';
 
 export interface ProviderOperationEntry {

@@ -32,13 +32,25 @@ export interface ProviderUpsert {
 export class ProviderRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  async list(filter: { country?: string; standard?: string; q?: string; status?: 'active' | 'inactive' }): Promise<ProviderRecord[]> {
+  async list(filter: {
+    country?: string;
+    standard?: string;
+    q?: string;
+    status?: 'active' | 'inactive';
+  }): Promise<ProviderRecord[]> {
     const rows = await this.prisma.provider.findMany({
       where: {
         ...(filter.country ? { country: filter.country.toUpperCase() } : {}),
         ...(filter.standard ? { standard: filter.standard } : {}),
         ...(filter.status ? { status: filter.status } : {}),
-        ...(filter.q ? { OR: [{ name: { contains: filter.q, mode: 'insensitive' } }, { id: { contains: filter.q, mode: 'insensitive' } }] } : {}),
+        ...(filter.q
+          ? {
+              OR: [
+                { name: { contains: filter.q, mode: 'insensitive' } },
+                { id: { contains: filter.q, mode: 'insensitive' } },
+              ],
+            }
+          : {}),
       },
       orderBy: [{ status: 'asc' }, { name: 'asc' }],
     });
@@ -61,7 +73,11 @@ export class ProviderRepository {
         capabilities: row.capabilities as Prisma.InputJsonValue,
         sortCodeRanges: row.sortCodeRanges,
       };
-      await this.prisma.provider.upsert({ where: { id: row.id }, create: { id: row.id, status: row.status, ...data }, update: data });
+      await this.prisma.provider.upsert({
+        where: { id: row.id },
+        create: { id: row.id, status: row.status, ...data },
+        update: data,
+      });
     }
   }
 }

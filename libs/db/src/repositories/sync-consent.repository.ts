@@ -36,8 +36,15 @@ export interface DueConsent {
 export class SyncConsentRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  async load(tenantId: string, consentId: string, tx: Prisma.TransactionClient = this.prisma): Promise<SyncConsent | null> {
-    const row = await tx.consent.findFirst({ where: { id: consentId, tenantId }, include: { provider: { select: { capabilities: true } } } });
+  async load(
+    tenantId: string,
+    consentId: string,
+    tx: Prisma.TransactionClient = this.prisma,
+  ): Promise<SyncConsent | null> {
+    const row = await tx.consent.findFirst({
+      where: { id: consentId, tenantId },
+      include: { provider: { select: { capabilities: true } } },
+    });
     if (!row) return null;
     return {
       id: row.id,
@@ -72,13 +79,23 @@ export class SyncConsentRepository {
   }
 
   /** Whether the consent's next_sync_at is still the scheduler's lease `claimedUntil` (no run ended since the claim). */
-  async isStillClaimed(tx: Prisma.TransactionClient, tenantId: string, consentId: string, claimedUntil: Date): Promise<boolean> {
+  async isStillClaimed(
+    tx: Prisma.TransactionClient,
+    tenantId: string,
+    consentId: string,
+    claimedUntil: Date,
+  ): Promise<boolean> {
     const consent = await tx.consent.findFirst({ where: { id: consentId, tenantId }, select: { nextSyncAt: true } });
     return consent?.nextSyncAt?.getTime() === claimedUntil.getTime();
   }
 
   /** Sets when the consent is next synced (null: never, e.g. after it ended). */
-  async scheduleNext(tx: Prisma.TransactionClient, tenantId: string, consentId: string, at: Date | null): Promise<void> {
+  async scheduleNext(
+    tx: Prisma.TransactionClient,
+    tenantId: string,
+    consentId: string,
+    at: Date | null,
+  ): Promise<void> {
     await tx.consent.updateMany({ where: { id: consentId, tenantId, status: 'authorised' }, data: { nextSyncAt: at } });
   }
 
@@ -93,5 +110,4 @@ export class SyncConsentRepository {
        WHERE consent_id = ${consentId} AND tenant_id = ${tenantId} AND status = 'pending' AND removed_at IS NULL`;
     return rows[0]?.d ?? null;
   }
-
 }

@@ -46,7 +46,11 @@ export class SyncRunRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
   /** Runs `work` in one transaction under the consent's sync lock (see `lockConsentSync`). */
-  async underConsentLock<T>(consentId: string, work: (tx: Prisma.TransactionClient) => Promise<T>, options?: { timeout: number; maxWait: number }): Promise<T> {
+  async underConsentLock<T>(
+    consentId: string,
+    work: (tx: Prisma.TransactionClient) => Promise<T>,
+    options?: { timeout: number; maxWait: number },
+  ): Promise<T> {
     return this.prisma.$transaction(async (tx) => {
       await lockConsentSync(tx, consentId);
       return work(tx);
@@ -54,20 +58,37 @@ export class SyncRunRepository {
   }
 
   /** The consent's run in flight (queued or running), newest first, if any. */
-  async findInFlight(tx: Prisma.TransactionClient, tenantId: string, consentId: string): Promise<{ id: string } | null> {
-    return tx.syncRun.findFirst({ where: { tenantId, consentId, status: { in: IN_FLIGHT } }, orderBy: { queuedAt: 'desc' }, select: { id: true } });
+  async findInFlight(
+    tx: Prisma.TransactionClient,
+    tenantId: string,
+    consentId: string,
+  ): Promise<{ id: string } | null> {
+    return tx.syncRun.findFirst({
+      where: { tenantId, consentId, status: { in: IN_FLIGHT } },
+      orderBy: { queuedAt: 'desc' },
+      select: { id: true },
+    });
   }
 
   /** Closes a run whose job vanished from Redis (a lost enqueue, a flushed Redis) so it cannot block the consent for ever. */
   async closeLost(tx: Prisma.TransactionClient, runId: string, now: Date): Promise<void> {
     await tx.syncRun.updateMany({
       where: { id: runId, status: { in: IN_FLIGHT } },
-      data: { status: 'failed', finishedAt: now, errorCode: 'job_lost', errorDetail: 'The run’s job was no longer queued; a new run replaced it.' },
+      data: {
+        status: 'failed',
+        finishedAt: now,
+        errorCode: 'job_lost',
+        errorDetail: 'The run’s job was no longer queued; a new run replaced it.',
+      },
     });
   }
 
   /** The `queued` row of a run whose job has just been added. */
-  async createQueued(tx: Prisma.TransactionClient, run: { id: string; tenantId: string; consentId: string; trigger: SyncTrigger }, now: Date): Promise<void> {
+  async createQueued(
+    tx: Prisma.TransactionClient,
+    run: { id: string; tenantId: string; consentId: string; trigger: SyncTrigger },
+    now: Date,
+  ): Promise<void> {
     await tx.syncRun.create({ data: { ...run, status: 'queued', queuedAt: now } });
   }
 
@@ -80,9 +101,21 @@ export class SyncRunRepository {
       const existing = await tx.syncRun.findFirst({ where: { id: job.syncRunId, tenantId: job.tenantId } });
       if (existing && !IN_FLIGHT.includes(existing.status)) return null;
       const row = existing
-        ? await tx.syncRun.update({ where: { id: job.syncRunId }, data: { status: 'running', startedAt: existing.startedAt ?? now, attempts: { increment: 1 } } })
+        ? await tx.syncRun.update({
+            where: { id: job.syncRunId },
+            data: { status: 'running', startedAt: existing.startedAt ?? now, attempts: { increment: 1 } },
+          })
         : await tx.syncRun.create({
-            data: { id: job.syncRunId, tenantId: job.tenantId, consentId: job.consentId, trigger: job.trigger, status: 'running', queuedAt: now, startedAt: now, attempts: 1 },
+            data: {
+              id: job.syncRunId,
+              tenantId: job.tenantId,
+              consentId: job.consentId,
+              trigger: job.trigger,
+              status: 'running',
+              queuedAt: now,
+              startedAt: now,
+              attempts: 1,
+            },
           });
       return row;
     });
@@ -93,7 +126,11 @@ export class SyncRunRepository {
     if (counts.added + counts.modified + counts.removed === 0) return;
     await tx.syncRun.update({
       where: { id: runId },
-      data: { transactionsAdded: { increment: counts.added }, transactionsModified: { increment: counts.modified }, transactionsRemoved: { increment: counts.removed } },
+      data: {
+        transactionsAdded: { increment: counts.added },
+        transactionsModified: { increment: counts.modified },
+        transactionsRemoved: { increment: counts.removed },
+      },
     });
   }
 
@@ -101,7 +138,11 @@ export class SyncRunRepository {
   async finish(
     tx: Prisma.TransactionClient,
     runId: string,
-    outcome: { status: 'succeeded' | 'failed' | 'deferred'; accounts?: number; error?: { code: string; detail: string } },
+    outcome: {
+      status: 'succeeded' | 'failed' | 'deferred';
+      accounts?: number;
+      error?: { code: string; detail: string };
+    },
     now: Date,
   ): Promise<SyncRunRecord> {
     const row = await tx.syncRun.update({
@@ -119,17 +160,26 @@ export class SyncRunRepository {
 
   /** A transient failure that will be retried: the run waits again, with the last error visible. */
   async retrying(runId: string, error: { code: string; detail: string }): Promise<void> {
-    await this.prisma.syncRun.updateMany({ where: { id: runId, status: 'running' }, data: { status: 'queued', errorCode: error.code, errorDetail: error.detail } });
+    await this.prisma.syncRun.updateMany({
+      where: { id: runId, status: 'running' },
+      data: { status: 'queued', errorCode: error.code, errorDetail: error.detail },
+    });
   }
 
   /** Newest first, keyset on (queued_at, id): sync_runs_tenant_id_consent_id_queued_at_id_idx. */
-  async listForConsent(tenantId: string, consentId: string, page: { limit: number; before?: { queuedAt: Date; id: string } }): Promise<SyncRunRecord[]> {
+  async listForConsent(
+    tenantId: string,
+    consentId: string,
+    page: { limit: number; before?: { queuedAt: Date; id: string } },
+  ): Promise<SyncRunRecord[]> {
     const before = page.before;
     const rows = await this.prisma.syncRun.findMany({
       where: {
         tenantId,
         consentId,
-        ...(before ? { OR: [{ queuedAt: { lt: before.queuedAt } }, { queuedAt: before.queuedAt, id: { lt: before.id } }] } : {}),
+        ...(before
+          ? { OR: [{ queuedAt: { lt: before.queuedAt } }, { queuedAt: before.queuedAt, id: { lt: before.id } }] }
+          : {}),
       },
       orderBy: [{ queuedAt: 'desc' }, { id: 'desc' }],
       take: page.limit,

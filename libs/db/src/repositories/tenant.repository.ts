@@ -30,7 +30,10 @@ const toRecord = (row: Row): TenantRecord => ({
 export class TenantRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  async create(tx: Prisma.TransactionClient, data: { id: string; name: string; rateLimitPerMinute: number; redirectUris: string[] }): Promise<TenantRecord> {
+  async create(
+    tx: Prisma.TransactionClient,
+    data: { id: string; name: string; rateLimitPerMinute: number; redirectUris: string[] },
+  ): Promise<TenantRecord> {
     const row = await tx.tenant.create({
       data: {
         id: data.id,
@@ -49,7 +52,11 @@ export class TenantRepository {
   }
 
   /** Keyset page ordered by (createdAt, id). */
-  async list(page: { after?: { createdAt: Date; id: string }; limit: number; status?: 'active' | 'suspended' }): Promise<TenantRecord[]> {
+  async list(page: {
+    after?: { createdAt: Date; id: string };
+    limit: number;
+    status?: 'active' | 'suspended';
+  }): Promise<TenantRecord[]> {
     const rows = await this.prisma.tenant.findMany({
       where: {
         ...(page.status ? { status: page.status } : {}),

@@ -20,7 +20,13 @@ export class TokenSetRepository {
     await tx.consentTokenSet.upsert({
       where: { consentId: data.consentId },
       create: data,
-      update: { keyId: data.keyId, ciphertext: data.ciphertext, accessTokenExpiresAt: data.accessTokenExpiresAt, refreshTokenExpiresAt: data.refreshTokenExpiresAt, version: { increment: 1 } },
+      update: {
+        keyId: data.keyId,
+        ciphertext: data.ciphertext,
+        accessTokenExpiresAt: data.accessTokenExpiresAt,
+        refreshTokenExpiresAt: data.refreshTokenExpiresAt,
+        version: { increment: 1 },
+      },
     });
   }
 

@@ -78,7 +78,13 @@ export class TransactionWriteRepository {
    * pending row, pending rows removed since `pendingRemovedSince` (a booked version may still come),
    * and any row with one of the answer's identity keys (a transaction whose date moved into the window).
    */
-  async loadForDiff(tx: Prisma.TransactionClient, accountId: string, window: { from: string; to: string }, pendingRemovedSince: Date, identityKeys: string[]): Promise<StoredTransaction[]> {
+  async loadForDiff(
+    tx: Prisma.TransactionClient,
+    accountId: string,
+    window: { from: string; to: string },
+    pendingRemovedSince: Date,
+    identityKeys: string[],
+  ): Promise<StoredTransaction[]> {
     return tx.$queryRaw<StoredTransaction[]>`
       SELECT id, identity_key AS "identityKey", content_hash AS "contentHash", status::text AS status,
              booking_date::text AS "bookingDate", removed_at AS "removedAt", pending_link AS "pendingLink",
@@ -92,7 +98,10 @@ export class TransactionWriteRepository {
   }
 
   /** Writes one account batch; returns the change-feed rows written, in order. */
-  async write(tx: Prisma.TransactionClient, batch: AccountBatchWrite): Promise<{ transactionId: string; kind: ChangeKind }[]> {
+  async write(
+    tx: Prisma.TransactionClient,
+    batch: AccountBatchWrite,
+  ): Promise<{ transactionId: string; kind: ChangeKind }[]> {
     const changes: { transactionId: string; kind: ChangeKind }[] = [];
     const fresh = batch.upserts.filter((u) => u.fresh).map((u) => u.row);
     const known = batch.upserts.filter((u) => !u.fresh).map((u) => u.row);
@@ -120,12 +129,8 @@ export class TransactionWriteRepository {
     }
     // In order: the feed reads a transaction's changes by (xid, id), and COPY assigns ids as it goes.
     const createdAt = batch.now.toISOString();
-    await copyInTransaction(
-      tx,
-      'transaction_changes',
-      CHANGE_COLUMNS,
-      changes,
-      (c) => copyTextLine([batch.tenantId, batch.consentId, batch.accountId, c.transactionId, c.kind, createdAt]),
+    await copyInTransaction(tx, 'transaction_changes', CHANGE_COLUMNS, changes, (c) =>
+      copyTextLine([batch.tenantId, batch.consentId, batch.accountId, c.transactionId, c.kind, createdAt]),
     );
     return changes;
   }
@@ -134,18 +139,68 @@ export class TransactionWriteRepository {
 const CHANGE_COLUMNS = ['tenant_id', 'consent_id', 'account_id', 'transaction_id', 'kind', 'created_at'] as const;
 
 const COPY_COLUMNS = [
-  'id', 'tenant_id', 'consent_id', 'account_id', 'external_id', 'id_source', 'identity_key', 'status', 'booking_date', 'value_date', 'booked_at',
-  'amount', 'currency', 'description', 'merchant_name', 'merchant_category_code', 'counterparty', 'bank_transaction_code', 'reference',
-  'running_balance', 'currency_exchange', 'pending_transaction_id', 'pending_link', 'raw', 'content_hash', 'removed_at', 'created_at', 'updated_at',
+  'id',
+  'tenant_id',
+  'consent_id',
+  'account_id',
+  'external_id',
+  'id_source',
+  'identity_key',
+  'status',
+  'booking_date',
+  'value_date',
+  'booked_at',
+  'amount',
+  'currency',
+  'description',
+  'merchant_name',
+  'merchant_category_code',
+  'counterparty',
+  'bank_transaction_code',
+  'reference',
+  'running_balance',
+  'currency_exchange',
+  'pending_transaction_id',
+  'pending_link',
+  'raw',
+  'content_hash',
+  'removed_at',
+  'created_at',
+  'updated_at',
 ] as const;
 
 /** A new row as one line of COPY text in COPY_COLUMNS order (JSON columns are JSON text already). */
 function copyLine(batch: AccountBatchWrite, r: TransactionRow): string {
   const now = batch.now.toISOString();
   return copyTextLine([
-    r.id, batch.tenantId, batch.consentId, batch.accountId, r.externalId, r.idSource, r.identityKey, r.status, r.bookingDate, r.valueDate, r.bookedAt,
-    r.amount, r.currency, r.description, r.merchantName, r.merchantCategoryCode, r.counterparty, r.bankTransactionCode, r.reference,
-    r.runningBalance, r.currencyExchange, r.pendingTransactionId, r.pendingLink, r.raw, r.contentHash, null, now, now,
+    r.id,
+    batch.tenantId,
+    batch.consentId,
+    batch.accountId,
+    r.externalId,
+    r.idSource,
+    r.identityKey,
+    r.status,
+    r.bookingDate,
+    r.valueDate,
+    r.bookedAt,
+    r.amount,
+    r.currency,
+    r.description,
+    r.merchantName,
+    r.merchantCategoryCode,
+    r.counterparty,
+    r.bankTransactionCode,
+    r.reference,
+    r.runningBalance,
+    r.currencyExchange,
+    r.pendingTransactionId,
+    r.pendingLink,
+    r.raw,
+    r.contentHash,
+    null,
+    now,
+    now,
   ]);
 }
 

@@ -63,7 +63,11 @@ export class WebhookDeliveryRepository {
        LIMIT ${page.limit}`;
   }
 
-  async findForTenant(tenantId: string, endpointId: string, id: string): Promise<(WebhookDeliveryRecord & { attemptLog: WebhookAttemptRecord[] }) | null> {
+  async findForTenant(
+    tenantId: string,
+    endpointId: string,
+    id: string,
+  ): Promise<(WebhookDeliveryRecord & { attemptLog: WebhookAttemptRecord[] }) | null> {
     const [row] = await this.prisma.$queryRaw<WebhookDeliveryRecord[]>`
       SELECT ${DELIVERY_COLUMNS}
         FROM webhook_deliveries d LEFT JOIN events ev ON ev.id = d.event_id
@@ -76,7 +80,13 @@ export class WebhookDeliveryRepository {
     });
     // A first-attempt success has no log row (recordOutcomes): its delivery row is that attempt.
     if (attemptLog.length === 0 && row.attempts === 1 && row.lastAttemptAt) {
-      attemptLog.push({ attempt: 1, startedAt: row.lastAttemptAt, latencyMs: row.lastLatencyMs ?? 0, responseStatus: row.lastResponseStatus, error: row.lastError });
+      attemptLog.push({
+        attempt: 1,
+        startedAt: row.lastAttemptAt,
+        latencyMs: row.lastLatencyMs ?? 0,
+        responseStatus: row.lastResponseStatus,
+        error: row.lastError,
+      });
     }
     return { ...row, attemptLog };
   }
@@ -113,7 +123,12 @@ export class WebhookDeliveryRepository {
 
   // ── operators ──
 
-  async list(filter: { status?: WebhookDeliveryStatus; tenantId?: string; beforeId?: string; limit: number }): Promise<WebhookDeliveryRecord[]> {
+  async list(filter: {
+    status?: WebhookDeliveryStatus;
+    tenantId?: string;
+    beforeId?: string;
+    limit: number;
+  }): Promise<WebhookDeliveryRecord[]> {
     return this.prisma.$queryRaw<WebhookDeliveryRecord[]>`
       SELECT ${DELIVERY_COLUMNS}
         FROM webhook_deliveries d LEFT JOIN events ev ON ev.id = d.event_id

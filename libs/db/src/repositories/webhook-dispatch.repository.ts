@@ -55,7 +55,10 @@ export class WebhookDispatchRepository {
   constructor(private readonly pool: pg.Pool) {}
 
   async ensureCursor(name: string): Promise<void> {
-    await this.pool.query(`INSERT INTO outbox_cursors (name, xid, seq, updated_at) VALUES ($1, 0, 0, now()) ON CONFLICT (name) DO NOTHING`, [name]);
+    await this.pool.query(
+      `INSERT INTO outbox_cursors (name, xid, seq, updated_at) VALUES ($1, 0, 0, now()) ON CONFLICT (name) DO NOTHING`,
+      [name],
+    );
   }
 
   /** Whether events wait past the cursor (read-only and cheap: the relay's idle poll). */
@@ -90,7 +93,13 @@ export class WebhookDispatchRepository {
         )
       ).rows[0];
       if (!cursor) return { busy: true, events: 0, deliveries: 0, full: false };
-      const { rows } = await client.query<{ eventId: string; seq: string; xid: string; tenantId: string; endpointIds: string[] }>(
+      const { rows } = await client.query<{
+        eventId: string;
+        seq: string;
+        xid: string;
+        tenantId: string;
+        endpointIds: string[];
+      }>(
         `WITH ev AS (
            SELECT e.id, e.seq, e.xid, e.tenant_id, e.type, e.created_at, e.data->>'webhookId' AS target
              FROM events e
@@ -113,7 +122,11 @@ export class WebhookDispatchRepository {
       // A big fan-out is split over several short transactions (each event whole): a long one would
       // delay everyone else's deliveries and hold back the outbox horizon of the whole database.
       let take = 0;
-      for (let fanOut = 0; take < rows.length && (take === 0 || fanOut + rows[take].endpointIds.length <= maxDeliveries); take++) {
+      for (
+        let fanOut = 0;
+        take < rows.length && (take === 0 || fanOut + rows[take].endpointIds.length <= maxDeliveries);
+        take++
+      ) {
         fanOut += rows[take].endpointIds.length;
       }
       const cut = take < rows.length;
@@ -145,7 +158,11 @@ export class WebhookDispatchRepository {
         created = inserted.rowCount ?? 0;
       }
       const last = rows[rows.length - 1];
-      await client.query(`UPDATE outbox_cursors SET xid = $2, seq = $3, updated_at = now() WHERE name = $1`, [name, last.xid, last.seq]);
+      await client.query(`UPDATE outbox_cursors SET xid = $2, seq = $3, updated_at = now() WHERE name = $1`, [
+        name,
+        last.xid,
+        last.seq,
+      ]);
       return { busy: false, events: rows.length, deliveries: created, full: cut || rows.length >= batch };
     });
   }
@@ -160,7 +177,14 @@ export class WebhookDispatchRepository {
    */
   async claim(
     holder: string,
-    opts: { perEndpoint: number; total: number; leaseMs: number; skip: string[]; exclude: string[]; startAfter: string },
+    opts: {
+      perEndpoint: number;
+      total: number;
+      leaseMs: number;
+      skip: string[];
+      exclude: string[];
+      startAfter: string;
+    },
   ): Promise<ClaimedDelivery[]> {
     return this.transaction(async (client) => {
       await client.query(`SELECT pg_advisory_xact_lock($1::bigint)`, [CLAIM_LOCK_KEY]);
@@ -251,7 +275,17 @@ export class WebhookDispatchRepository {
           WHERE NOT (r.ok AND upd.attempts = 1)
        )
        SELECT id, endpoint_id AS "endpointId" FROM upd`,
-      [col('id'), col('attemptsBefore'), col('ok'), col('status'), col('nextAttemptAt'), col('startedAt'), col('latencyMs'), col('responseStatus'), col('error')],
+      [
+        col('id'),
+        col('attemptsBefore'),
+        col('ok'),
+        col('status'),
+        col('nextAttemptAt'),
+        col('startedAt'),
+        col('latencyMs'),
+        col('responseStatus'),
+        col('error'),
+      ],
     );
     return rows;
   }
@@ -259,7 +293,10 @@ export class WebhookDispatchRepository {
   /** Endpoints that answered 2xx are healthy again (a no-op for those that were). */
   async markHealthy(endpointIds: string[]): Promise<void> {
     if (endpointIds.length === 0) return;
-    await this.pool.query(`UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ANY($1::text[]) AND failing_since IS NOT NULL`, [endpointIds]);
+    await this.pool.query(
+      `UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ANY($1::text[]) AND failing_since IS NOT NULL`,
+      [endpointIds],
+    );
   }
 
   /**

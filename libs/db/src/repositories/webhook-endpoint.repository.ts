@@ -23,7 +23,10 @@ export interface WebhookEndpointRecord {
   updatedAt: Date;
 }
 
-const toRecord = (row: Prisma.WebhookEndpointGetPayload<object>): WebhookEndpointRecord => ({ ...row, events: row.events ?? [] });
+const toRecord = (row: Prisma.WebhookEndpointGetPayload<object>): WebhookEndpointRecord => ({
+  ...row,
+  events: row.events ?? [],
+});
 
 /** A subscriber's endpoint. Tenant-owned: every tenant-facing method takes the tenant id. */
 @Injectable()
@@ -42,17 +45,31 @@ export class WebhookEndpointRepository {
     return tx.webhookEndpoint.count({ where: { tenantId } });
   }
 
-  async findForTenant(tenantId: string, id: string, tx: Prisma.TransactionClient = this.prisma): Promise<WebhookEndpointRecord | null> {
+  async findForTenant(
+    tenantId: string,
+    id: string,
+    tx: Prisma.TransactionClient = this.prisma,
+  ): Promise<WebhookEndpointRecord | null> {
     const row = await tx.webhookEndpoint.findFirst({ where: { id, tenantId } });
     return row ? toRecord(row) : null;
   }
 
   /** Keyset page in creation order. */
-  async listForTenant(tenantId: string, page: { after?: { createdAt: Date; id: string }; limit: number }): Promise<WebhookEndpointRecord[]> {
+  async listForTenant(
+    tenantId: string,
+    page: { after?: { createdAt: Date; id: string }; limit: number },
+  ): Promise<WebhookEndpointRecord[]> {
     const rows = await this.prisma.webhookEndpoint.findMany({
       where: {
         tenantId,
-        ...(page.after ? { OR: [{ createdAt: { gt: page.after.createdAt } }, { createdAt: page.after.createdAt, id: { gt: page.after.id } }] } : {}),
+        ...(page.after
+          ? {
+              OR: [
+                { createdAt: { gt: page.after.createdAt } },
+                { createdAt: page.after.createdAt, id: { gt: page.after.id } },
+              ],
+            }
+          : {}),
       },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       take: page.limit,
@@ -89,7 +106,9 @@ export class WebhookEndpointRepository {
    * multi-row delivery statement locks them; the cascade then finds them all held.
    */
   async delete(tx: Prisma.TransactionClient, tenantId: string, id: string): Promise<boolean> {
-    const [found] = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM webhook_endpoints WHERE id = ${id} AND tenant_id = ${tenantId} FOR UPDATE`;
+    const [found] = await tx.$queryRaw<
+      Array<{ id: string }>
+    >`SELECT id FROM webhook_endpoints WHERE id = ${id} AND tenant_id = ${tenantId} FOR UPDATE`;
     if (!found) return false;
     await tx.$queryRaw`SELECT count(*)::int AS n FROM (SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ${id} ORDER BY id FOR UPDATE) held`;
     const { count } = await tx.webhookEndpoint.deleteMany({ where: { id, tenantId } });
@@ -113,7 +132,11 @@ export class WebhookEndpointRepository {
    * Endpoints whose attempts failed start (or continue) a failing streak; returns those that have now
    * failed continuously for `disableAfterMs` and are still enabled.
    */
-  async markFailing(tx: Prisma.TransactionClient, failures: { id: string; since: Date }[], disableAfterMs: number): Promise<{ id: string; failingSince: Date }[]> {
+  async markFailing(
+    tx: Prisma.TransactionClient,
+    failures: { id: string; since: Date }[],
+    disableAfterMs: number,
+  ): Promise<{ id: string; failingSince: Date }[]> {
     if (failures.length === 0) return [];
     const ids = failures.map((f) => f.id);
     await tx.$executeRaw`
@@ -127,7 +150,11 @@ export class WebhookEndpointRepository {
   }
 
   /** Disables enabled endpoints with a reason the tenant sees; returns the ones it changed. */
-  async disable(tx: Prisma.TransactionClient, ids: string[], reason: string): Promise<{ id: string; tenantId: string; failingSince: Date | null }[]> {
+  async disable(
+    tx: Prisma.TransactionClient,
+    ids: string[],
+    reason: string,
+  ): Promise<{ id: string; tenantId: string; failingSince: Date | null }[]> {
     if (ids.length === 0) return [];
     return tx.$queryRaw<{ id: string; tenantId: string; failingSince: Date | null }[]>`
       UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = ${reason}, disabled_at = now(), updated_at = now()

@@ -27,7 +27,10 @@ export class EventLogRepository {
     return row ?? null;
   }
 
-  async listForTenant(tenantId: string, page: { after?: { xid: bigint; seq: bigint }; types?: string[]; limit: number }): Promise<EventLogRecord[]> {
+  async listForTenant(
+    tenantId: string,
+    page: { after?: { xid: bigint; seq: bigint }; types?: string[]; limit: number },
+  ): Promise<EventLogRecord[]> {
     const after = page.after ?? { xid: -1n, seq: -1n };
     const types = page.types ?? [];
     return this.prisma.$queryRaw<EventLogRecord[]>`

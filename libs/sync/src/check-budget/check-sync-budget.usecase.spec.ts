@@ -7,11 +7,22 @@ const subject = {
   consentId: 'cons_1',
   permissions: ['accounts', 'transactions'],
   frequencyPerDay: 4,
-  capabilities: { accessWindow: { kind: 'rolling24h' as const }, bulkEndpoints: [], supportedPermissions: ['accounts' as const, 'transactions' as const] },
+  capabilities: {
+    accessWindow: { kind: 'rolling24h' as const },
+    bulkEndpoints: [],
+    supportedPermissions: ['accounts' as const, 'transactions' as const],
+  },
 };
 const now = new Date('2026-01-01T12:00:00Z');
-const budget = (nextAllowedAt: Date | null): SyncBudget => ({ unattendedPerDay: 4, window: 'rolling24h', usedInWindow: nextAllowedAt ? 4 : 1, nextAllowedAt, scopes: [] });
-const checker = (b: SyncBudget) => new CheckSyncBudget({ syncBudget: async () => b } as unknown as AccessBudgetRepository);
+const budget = (nextAllowedAt: Date | null): SyncBudget => ({
+  unattendedPerDay: 4,
+  window: 'rolling24h',
+  usedInWindow: nextAllowedAt ? 4 : 1,
+  nextAllowedAt,
+  scopes: [],
+});
+const checker = (b: SyncBudget) =>
+  new CheckSyncBudget({ syncBudget: async () => b } as unknown as AccessBudgetRepository);
 
 describe('CheckSyncBudget.requireUnattended', () => {
   it('lets an unattended sync go while the budget carries it', async () => {
@@ -23,6 +34,10 @@ describe('CheckSyncBudget.requireUnattended', () => {
       .requireUnattended(subject, now, 'spent')
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ code: 'budget_exhausted', detail: 'spent', extensions: { nextAllowedAt: '2026-01-01T15:30:00.400Z', retryAfterSeconds: 3.5 * 3600 + 1 } });
+    expect(error).toMatchObject({
+      code: 'budget_exhausted',
+      detail: 'spent',
+      extensions: { nextAllowedAt: '2026-01-01T15:30:00.400Z', retryAfterSeconds: 3.5 * 3600 + 1 },
+    });
   });
 });

@@ -1,6 +1,13 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { SYNC_JOB_OPTIONS, bullConnection, bullPrefix, syncJobId, syncQueueName, type SyncJobData } from '@ais/contracts';
+import {
+  SYNC_JOB_OPTIONS,
+  bullConnection,
+  bullPrefix,
+  syncJobId,
+  syncQueueName,
+  type SyncJobData,
+} from '@ais/contracts';
 import { REDIS_SETTINGS, type RedisSettings } from '@ais/db';
 
 /**
@@ -17,7 +24,10 @@ export class SyncJobQueues implements OnApplicationShutdown {
   private queue(providerId: string): Queue {
     let queue = this.queues.get(providerId);
     if (!queue) {
-      queue = new Queue(syncQueueName(providerId), { connection: bullConnection(this.redis.url), prefix: bullPrefix(this.redis.prefix) });
+      queue = new Queue(syncQueueName(providerId), {
+        connection: bullConnection(this.redis.url),
+        prefix: bullPrefix(this.redis.prefix),
+      });
       this.queues.set(providerId, queue);
     }
     return queue;
@@ -25,7 +35,10 @@ export class SyncJobQueues implements OnApplicationShutdown {
 
   /** Adds the sync job; a no-op when the consent already has one (same job id). */
   async add(data: SyncJobData): Promise<void> {
-    await this.queue(data.providerId).add('sync-consent', data, { ...SYNC_JOB_OPTIONS, jobId: syncJobId(data.consentId) });
+    await this.queue(data.providerId).add('sync-consent', data, {
+      ...SYNC_JOB_OPTIONS,
+      jobId: syncJobId(data.consentId),
+    });
   }
 
   /** The consent's sync job as Redis has it (waiting, delayed, active…), if any. */

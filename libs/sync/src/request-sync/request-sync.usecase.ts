@@ -45,7 +45,11 @@ export class RequestSync {
   execute(command: Omit<RequestSyncCommand, 'claimedUntil'>, now: Date): Promise<RequestedSync>;
   async execute(command: RequestSyncCommand, now: Date): Promise<RequestedSync | null> {
     return this.runs.underConsentLock(command.consentId, async (tx) => {
-      if (command.claimedUntil && !(await this.consents.isStillClaimed(tx, command.tenantId, command.consentId, command.claimedUntil))) return null;
+      if (
+        command.claimedUntil &&
+        !(await this.consents.isStillClaimed(tx, command.tenantId, command.consentId, command.claimedUntil))
+      )
+        return null;
       const inFlight = await this.runs.findInFlight(tx, command.tenantId, command.consentId);
       const queued = await this.queues.find(command.providerId, command.consentId);
       if (queued) return { syncRunId: queued.syncRunId, created: false };
@@ -71,7 +75,11 @@ export class RequestSync {
     await this.queues.add(data);
     const job = await this.queues.find(command.providerId, command.consentId);
     if (job && job.syncRunId !== data.syncRunId) return { syncRunId: job.syncRunId, created: false };
-    await this.runs.createQueued(tx, { id: data.syncRunId, tenantId: data.tenantId, consentId: data.consentId, trigger: data.trigger }, now);
+    await this.runs.createQueued(
+      tx,
+      { id: data.syncRunId, tenantId: data.tenantId, consentId: data.consentId, trigger: data.trigger },
+      now,
+    );
     return { syncRunId: data.syncRunId, created: true };
   }
 }

@@ -34,8 +34,13 @@ export class AuditLogController {
   async list(@Query() query: AuditLogQueryDto): Promise<AuditPageView> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const before = decodeCursor<{ i: string }>(CURSOR, query.cursor, ['i']);
-    if (before && !/^[1-9][0-9]{0,18}$/.test(before.i)) throw AppError.validation([{ field: 'cursor', message: 'cursor is not valid for this list' }]);
-    const rows = await this.audit.list({ tenantId: query.tenantId, beforeId: before && BigInt(before.i), limit: limit + 1 });
+    if (before && !/^[1-9][0-9]{0,18}$/.test(before.i))
+      throw AppError.validation([{ field: 'cursor', message: 'cursor is not valid for this list' }]);
+    const rows = await this.audit.list({
+      tenantId: query.tenantId,
+      beforeId: before && BigInt(before.i),
+      limit: limit + 1,
+    });
     return toPage(rows, limit, view, (e) => encodeCursor(CURSOR, { i: e.id.toString() }));
   }
 }

@@ -14,8 +14,10 @@ import { DASHBOARD_STYLE } from './dashboard.style.js';
 export class DashboardController {
   @Get()
   @ApiOperation({
-    summary: 'The operators’ dashboard (HTML): stats, provider health, queues with retry / pause / resume, failed sync runs and deliveries, tenants.',
-    description: 'The page holds no data: it asks for the admin token, keeps it in the tab’s session storage and sends it as a Bearer header to the admin API.',
+    summary:
+      'The operators’ dashboard (HTML): stats, provider health, queues with retry / pause / resume, failed sync runs and deliveries, tenants.',
+    description:
+      'The page holds no data: it asks for the admin token, keeps it in the tab’s session storage and sends it as a Bearer header to the admin API.',
   })
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } })
@@ -26,12 +28,18 @@ export class DashboardController {
   @Get('assets/dashboard.js')
   @ApiExcludeEndpoint()
   script(@Res() reply: FastifyReply): void {
-    void reply.headers({ ...DASHBOARD_HEADERS, 'cache-control': 'no-cache' }).type('text/javascript; charset=utf-8').send(DASHBOARD_SCRIPT);
+    void reply
+      .headers({ ...DASHBOARD_HEADERS, 'cache-control': 'no-cache' })
+      .type('text/javascript; charset=utf-8')
+      .send(DASHBOARD_SCRIPT);
   }
 
   @Get('assets/dashboard.css')
   @ApiExcludeEndpoint()
   style(@Res() reply: FastifyReply): void {
-    void reply.headers({ ...DASHBOARD_HEADERS, 'cache-control': 'no-cache' }).type('text/css; charset=utf-8').send(DASHBOARD_STYLE);
+    void reply
+      .headers({ ...DASHBOARD_HEADERS, 'cache-control': 'no-cache' })
+      .type('text/css; charset=utf-8')
+      .send(DASHBOARD_STYLE);
   }
 }

@@ -75,7 +75,17 @@ export interface OperationWindow {
  * own limits, the caller's request. Everything else (bank_unauthorised, bank_unavailable,
  * bank_invalid_response, bank_rejected_request, internal errors…) counts against the provider.
  */
-const NEUTRAL_CODES = new Set(['consent_revoked', 'consent_expired', 'budget_exhausted', 'bank_rate_limited', 'limit_exceeded', 'validation_failed', 'not_found', 'redirect_uri_not_allowed', 'permission_not_granted']);
+const NEUTRAL_CODES = new Set([
+  'consent_revoked',
+  'consent_expired',
+  'budget_exhausted',
+  'bank_rate_limited',
+  'limit_exceeded',
+  'validation_failed',
+  'not_found',
+  'redirect_uri_not_allowed',
+  'permission_not_granted',
+]);
 
 /** The bank rejects our registration (client) or transport certificate, and nothing has succeeded with it since. */
 export interface RegistrationRejectionSignal {
@@ -98,7 +108,10 @@ export interface ProviderSignals {
   /** The provider's breaker as the connector-service instances report it (CircuitStore). */
   circuit: CircuitState;
   /** Consent creations, code exchanges and token refreshes (absent: none recorded). */
-  operations?: { lastHour: Partial<Record<OperationKind, OperationWindow>>; last24h: Partial<Record<OperationKind, OperationWindow>> };
+  operations?: {
+    lastHour: Partial<Record<OperationKind, OperationWindow>>;
+    last24h: Partial<Record<OperationKind, OperationWindow>>;
+  };
   rejection?: RegistrationRejectionSignal | null;
 }
 
@@ -148,7 +161,8 @@ export function summariseOperations(groups: OperationGroup[]): Partial<Record<Op
   for (const kind of OPERATION_KINDS) {
     const mine = groups.filter((g) => g.operation === kind);
     if (mine.length === 0) continue;
-    const latest = (list: OperationGroup[]) => list.reduce<Date | null>((m, g) => (m === null || g.lastAt > m ? g.lastAt : m), null);
+    const latest = (list: OperationGroup[]) =>
+      list.reduce<Date | null>((m, g) => (m === null || g.lastAt > m ? g.lastAt : m), null);
     const succeeded = mine.filter((g) => g.outcome === 'succeeded');
     const failed = mine.filter((g) => g.outcome !== 'succeeded' && !NEUTRAL_CODES.has(g.errorCode ?? ''));
     const byCode = new Map<string, { code: string; count: number; lastAt: Date }>();
@@ -176,22 +190,29 @@ export function summariseOperations(groups: OperationGroup[]): Partial<Record<Op
 
 const percent = (rate: number) => `${Math.round(rate * 100)}%`;
 /** The window's failure rate when enough runs finished in it to mean something. */
-const meaningfulRate = (w: RunWindow): number | null => (w.succeeded + w.failed >= MIN_FINISHED_RUNS ? w.failureRate : null);
+const meaningfulRate = (w: RunWindow): number | null =>
+  w.succeeded + w.failed >= MIN_FINISHED_RUNS ? w.failureRate : null;
 
 export function assessProvider(signals: ProviderSignals): ProviderAssessment {
   const circuit = signals.circuit;
-  if (signals.status === 'inactive') return { verdict: 'inactive', reasons: ['The provider is switched off (status inactive).'], circuit };
+  if (signals.status === 'inactive')
+    return { verdict: 'inactive', reasons: ['The provider is switched off (status inactive).'], circuit };
 
   const down: string[] = [];
   const degraded: string[] = [];
   if (!signals.registered) down.push('The gateway is not registered at the bank: onboard the provider.');
-  if (circuit === 'open') down.push('The bank is failing: its circuit is open, calls to it are paused and the sync backs off.');
-  if (circuit === 'half_open') degraded.push('The bank failed recently: its circuit is half-open, a trial call decides whether calls resume.');
+  if (circuit === 'open')
+    down.push('The bank is failing: its circuit is open, calls to it are paused and the sync backs off.');
+  if (circuit === 'half_open')
+    degraded.push('The bank failed recently: its circuit is half-open, a trial call decides whether calls resume.');
   const hour = meaningfulRate(signals.lastHour);
   const day = meaningfulRate(signals.last24h);
-  if (hour !== null && hour >= DOWN_FAILURE_RATE) down.push(`${percent(hour)} of the runs that finished in the last hour failed.`);
-  else if (hour !== null && hour >= DEGRADED_FAILURE_RATE) degraded.push(`${percent(hour)} of the runs that finished in the last hour failed.`);
-  else if (day !== null && day >= DEGRADED_FAILURE_RATE) degraded.push(`${percent(day)} of the runs that finished in the last 24 h failed.`);
+  if (hour !== null && hour >= DOWN_FAILURE_RATE)
+    down.push(`${percent(hour)} of the runs that finished in the last hour failed.`);
+  else if (hour !== null && hour >= DEGRADED_FAILURE_RATE)
+    degraded.push(`${percent(hour)} of the runs that finished in the last hour failed.`);
+  else if (day !== null && day >= DEGRADED_FAILURE_RATE)
+    degraded.push(`${percent(day)} of the runs that finished in the last 24 h failed.`);
   if (signals.queue.paused) degraded.push('Its sync queue is paused by an operator: no syncs start.');
   if (signals.queue.backoffMs > 0 && circuit !== 'open') {
     const why = circuit === 'half_open' ? 'its circuit opened' : 'the bank asked us to wait';
@@ -203,7 +224,8 @@ export function assessProvider(signals: ProviderSignals): ProviderAssessment {
     if (verdict?.[0] === 'down') down.push(verdict[1]);
     else if (verdict) degraded.push(verdict[1]);
   }
-  if (signals.last24h.bankRateLimited > 0) degraded.push(`${signals.last24h.bankRateLimited} run(s) hit the bank's rate limit (HTTP 429) in the last 24 h.`);
+  if (signals.last24h.bankRateLimited > 0)
+    degraded.push(`${signals.last24h.bankRateLimited} run(s) hit the bank's rate limit (HTTP 429) in the last 24 h.`);
 
   if (down.length > 0) return { verdict: 'down', reasons: [...down, ...degraded], circuit };
   if (degraded.length > 0) return { verdict: 'degraded', reasons: degraded, circuit };
@@ -211,11 +233,15 @@ export function assessProvider(signals: ProviderSignals): ProviderAssessment {
 }
 
 function rejectionReason(r: RegistrationRejectionSignal): string {
-  const what = r.rejected === 'registration' ? 'our registration (it does not know our client)' : 'our transport certificate';
+  const what =
+    r.rejected === 'registration' ? 'our registration (it does not know our client)' : 'our transport certificate';
   let text = `The bank rejects ${what} since ${r.since.toISOString()}.`;
-  if (r.lastReregistration?.outcome === 'succeeded') text += ` The connector-service registered again at ${r.lastReregistration.at.toISOString()}, which did not help.`;
-  else if (r.lastReregistration?.outcome === 'failed') text += ` The connector-service tried to register again at ${r.lastReregistration.at.toISOString()} and failed.`;
-  if (r.nextAttemptAt) text += ` It will not try again by itself before ${r.nextAttemptAt.toISOString()}: onboard the provider with force to register now.`;
+  if (r.lastReregistration?.outcome === 'succeeded')
+    text += ` The connector-service registered again at ${r.lastReregistration.at.toISOString()}, which did not help.`;
+  else if (r.lastReregistration?.outcome === 'failed')
+    text += ` The connector-service tried to register again at ${r.lastReregistration.at.toISOString()} and failed.`;
+  if (r.nextAttemptAt)
+    text += ` It will not try again by itself before ${r.nextAttemptAt.toISOString()}: onboard the provider with force to register now.`;
   else text += ' Onboard the provider (with force) to register again.';
   return text;
 }
@@ -225,23 +251,38 @@ function rejectionReason(r: RegistrationRejectionSignal): string {
  * user waiting, so fewer of them say more: none succeeding in the last hour while they fail is down
  * (two or more) or degraded (one); with enough of them, the sync thresholds apply.
  */
-function operationVerdict(kind: OperationKind, hour: OperationWindow | undefined, day: OperationWindow | undefined): ['down' | 'degraded', string] | null {
+function operationVerdict(
+  kind: OperationKind,
+  hour: OperationWindow | undefined,
+  day: OperationWindow | undefined,
+): ['down' | 'degraded', string] | null {
   const [one, many] = OPERATION_NAMES[kind];
   const codes = (w: OperationWindow) => w.errors.map((e) => e.code).join(', ');
   if (hour && hour.failed > 0) {
     if (hour.succeeded === 0) {
-      const text = hour.failed === 1 ? `The last ${one} in the last hour failed (${codes(hour)}), and none succeeded.` : `All ${hour.failed} ${many} in the last hour failed (${codes(hour)}).`;
+      const text =
+        hour.failed === 1
+          ? `The last ${one} in the last hour failed (${codes(hour)}), and none succeeded.`
+          : `All ${hour.failed} ${many} in the last hour failed (${codes(hour)}).`;
       return [hour.failed >= 2 ? 'down' : 'degraded', text];
     }
     const rate = hour.failureRate!;
     if (hour.succeeded + hour.failed >= MIN_FINISHED_RUNS && rate >= DEGRADED_FAILURE_RATE) {
-      return [rate >= DOWN_FAILURE_RATE ? 'down' : 'degraded', `${percent(rate)} of the ${many} in the last hour failed (${codes(hour)}).`];
+      return [
+        rate >= DOWN_FAILURE_RATE ? 'down' : 'degraded',
+        `${percent(rate)} of the ${many} in the last hour failed (${codes(hour)}).`,
+      ];
     }
     if (hour.lastFailedAt && hour.lastSucceededAt && hour.lastFailedAt > hour.lastSucceededAt) {
       return ['degraded', `The last ${one} failed (${codes(hour)}) at ${hour.lastFailedAt.toISOString()}.`];
     }
   }
-  if (day && day.succeeded + day.failed >= MIN_FINISHED_RUNS && day.failureRate !== null && day.failureRate >= DEGRADED_FAILURE_RATE) {
+  if (
+    day &&
+    day.succeeded + day.failed >= MIN_FINISHED_RUNS &&
+    day.failureRate !== null &&
+    day.failureRate >= DEGRADED_FAILURE_RATE
+  ) {
     return ['degraded', `${percent(day.failureRate)} of the ${many} in the last 24 h failed (${codes(day)}).`];
   }
   return null;

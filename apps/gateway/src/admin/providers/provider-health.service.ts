@@ -18,9 +18,24 @@ import type { Redis } from 'ioredis';
 import { AppError } from '@ais/domain';
 import type { RpcClient } from '@ais/rpc';
 import type { AdminContext } from '../../auth/request-context.js';
-import type { OnboardProviderDto, OnboardedView, OperationWindowView, ProviderHealthListView, ProviderHealthView, RunWindowView } from './dto/provider-health.dto.js';
+import type {
+  OnboardProviderDto,
+  OnboardedView,
+  OperationWindowView,
+  ProviderHealthListView,
+  ProviderHealthView,
+  RunWindowView,
+} from './dto/provider-health.dto.js';
 import { CONNECTOR_RPC } from '../../tokens.js';
-import { assessProvider, summariseOperations, summariseRuns, type OperationKind, type OperationWindow, type RegistrationRejectionSignal, type RunWindow } from './provider-health.rules.js';
+import {
+  assessProvider,
+  summariseOperations,
+  summariseRuns,
+  type OperationKind,
+  type OperationWindow,
+  type RegistrationRejectionSignal,
+  type RunWindow,
+} from './provider-health.rules.js';
 import { QueueInspector } from '../queues/queue-inspector.js';
 
 const HOUR_MS = 3_600_000;
@@ -42,12 +57,20 @@ const windowView = (w: RunWindow): RunWindowView => ({
 /** A client issued by the bank comes with the method it was issued for, and a secret exactly when that method uses one. */
 function checkIssuedClient(input: OnboardProviderDto): void {
   const errors: { field: string; message: string }[] = [];
-  const usesSecret = input.tokenEndpointAuthMethod === 'client_secret_basic' || input.tokenEndpointAuthMethod === 'client_secret_post';
-  if (input.clientSecret !== undefined && input.clientId === undefined) errors.push({ field: 'clientSecret', message: 'clientSecret needs clientId' });
+  const usesSecret =
+    input.tokenEndpointAuthMethod === 'client_secret_basic' || input.tokenEndpointAuthMethod === 'client_secret_post';
+  if (input.clientSecret !== undefined && input.clientId === undefined)
+    errors.push({ field: 'clientSecret', message: 'clientSecret needs clientId' });
   if (input.clientId !== undefined) {
-    if (!input.tokenEndpointAuthMethod) errors.push({ field: 'tokenEndpointAuthMethod', message: 'say which token endpoint authentication the bank issued the client for' });
-    else if (usesSecret && input.clientSecret === undefined) errors.push({ field: 'clientSecret', message: `${input.tokenEndpointAuthMethod} needs the client secret` });
-    else if (!usesSecret && input.clientSecret !== undefined) errors.push({ field: 'clientSecret', message: `${input.tokenEndpointAuthMethod} uses no client secret` });
+    if (!input.tokenEndpointAuthMethod)
+      errors.push({
+        field: 'tokenEndpointAuthMethod',
+        message: 'say which token endpoint authentication the bank issued the client for',
+      });
+    else if (usesSecret && input.clientSecret === undefined)
+      errors.push({ field: 'clientSecret', message: `${input.tokenEndpointAuthMethod} needs the client secret` });
+    else if (!usesSecret && input.clientSecret !== undefined)
+      errors.push({ field: 'clientSecret', message: `${input.tokenEndpointAuthMethod} uses no client secret` });
   }
   if (errors.length > 0) throw AppError.validation(errors);
 }
@@ -112,21 +135,33 @@ export class ProviderHealthService {
     const rejectionBy = new Map(rejections.map((r) => [r.providerId, r]));
     const data = await Promise.all(
       providers.map(async (p): Promise<ProviderHealthView> => {
-        const queue = await this.queues.snapshot({ name: syncQueueName(p.id), kind: 'sync', providerId: p.id, providerStatus: p.status }, { workers: false });
+        const queue = await this.queues.snapshot(
+          { name: syncQueueName(p.id), kind: 'sync', providerId: p.id, providerStatus: p.status },
+          { workers: false },
+        );
         const last24h = summariseRuns(dayBy.get(p.id) ?? []);
         const lastHour = summariseRuns(hourBy.get(p.id) ?? []);
         const outcome = outcomeBy.get(p.id);
         const lastSucceededAt = outcome?.lastSucceededAt ?? null;
         const circuit = circuits.get(p.id) ?? { state: 'closed' as const, since: null, halfOpenAt: null, instances: 0 };
-        const operations = { lastHour: summariseOperations(opsHourBy.get(p.id) ?? []), last24h: summariseOperations(opsDayBy.get(p.id) ?? []) };
-        const windows = (kind: OperationKind) => ({ lastHour: operationView(operations.lastHour[kind]), last24h: operationView(operations.last24h[kind]) });
+        const operations = {
+          lastHour: summariseOperations(opsHourBy.get(p.id) ?? []),
+          last24h: summariseOperations(opsDayBy.get(p.id) ?? []),
+        };
+        const windows = (kind: OperationKind) => ({
+          lastHour: operationView(operations.lastHour[kind]),
+          last24h: operationView(operations.last24h[kind]),
+        });
         const rejected = rejectionBy.get(p.id);
         const claim = claims.get(p.id);
         const rejection: RegistrationRejectionSignal | null = rejected
           ? {
               since: rejected.since,
               rejected: rejected.rejected,
-              lastReregistration: rejected.lastReregistrationAt && rejected.lastReregistrationOutcome ? { at: rejected.lastReregistrationAt, outcome: rejected.lastReregistrationOutcome } : null,
+              lastReregistration:
+                rejected.lastReregistrationAt && rejected.lastReregistrationOutcome
+                  ? { at: rejected.lastReregistrationAt, outcome: rejected.lastReregistrationOutcome }
+                  : null,
               nextAttemptAt: claim && claim.nextAllowedAt > now ? claim.nextAllowedAt : null,
             }
           : null;
@@ -159,7 +194,9 @@ export class ProviderHealthService {
             rejectedSince: rejection?.since.toISOString() ?? null,
             rejected: rejection?.rejected ?? null,
             rejectionDetail: rejected?.detail ?? null,
-            lastReregistration: rejection?.lastReregistration ? { at: rejection.lastReregistration.at.toISOString(), outcome: rejection.lastReregistration.outcome } : null,
+            lastReregistration: rejection?.lastReregistration
+              ? { at: rejection.lastReregistration.at.toISOString(), outcome: rejection.lastReregistration.outcome }
+              : null,
             nextReregistrationAt: claim && claim.nextAllowedAt > now ? claim.nextAllowedAt.toISOString() : null,
           },
           operations: {
@@ -168,7 +205,13 @@ export class ProviderHealthService {
             tokenRefreshes: windows('token_refresh'),
           },
           lastSucceededAt: lastSucceededAt?.toISOString() ?? null,
-          lastFailure: outcome?.lastFailedAt ? { at: outcome.lastFailedAt.toISOString(), code: outcome.lastFailureCode, detail: outcome.lastFailureDetail } : null,
+          lastFailure: outcome?.lastFailedAt
+            ? {
+                at: outcome.lastFailedAt.toISOString(),
+                code: outcome.lastFailureCode,
+                detail: outcome.lastFailureDetail,
+              }
+            : null,
           lastHour: windowView(lastHour),
           last24h: windowView(last24h),
           budgetPressure: {
@@ -176,7 +219,12 @@ export class ProviderHealthService {
             budgetExhausted24h: last24h.budgetExhausted,
             rateLimitedShare24h: last24h.runs > 0 ? last24h.bankRateLimited / last24h.runs : null,
           },
-          circuit: { state: circuit.state, since: circuit.since?.toISOString() ?? null, halfOpenAt: circuit.halfOpenAt?.toISOString() ?? null, instances: circuit.instances },
+          circuit: {
+            state: circuit.state,
+            since: circuit.since?.toISOString() ?? null,
+            halfOpenAt: circuit.halfOpenAt?.toISOString() ?? null,
+            instances: circuit.instances,
+          },
           queue: {
             name: queue.name,
             paused: queue.paused,
@@ -207,27 +255,75 @@ export class ProviderHealthService {
       force: input.force ?? false,
       ...(input.clientId ? { clientId: input.clientId, clientSecretGiven: input.clientSecret !== undefined } : {}),
     };
-    const credentials = input.clientId ? { credentials: { clientId: input.clientId, ...(input.clientSecret ? { clientSecret: input.clientSecret } : {}) } } : {};
+    const credentials = input.clientId
+      ? {
+          credentials: {
+            clientId: input.clientId,
+            ...(input.clientSecret ? { clientSecret: input.clientSecret } : {}),
+          },
+        }
+      : {};
     let result: OnboardedView;
     try {
       result = await this.connector.send(
         'connector.onboard',
-        { providerId, ...(input.tokenEndpointAuthMethod ? { tokenEndpointAuthMethod: input.tokenEndpointAuthMethod } : {}), force: input.force ?? false, ...credentials },
+        {
+          providerId,
+          ...(input.tokenEndpointAuthMethod ? { tokenEndpointAuthMethod: input.tokenEndpointAuthMethod } : {}),
+          force: input.force ?? false,
+          ...credentials,
+        },
         ONBOARD_TIMEOUT_MS,
       );
     } catch (error) {
-      const failure = error instanceof AppError ? error : new AppError('internal_error', 'Onboarding failed unexpectedly.');
-      const bank = failure.extensions.bank === undefined ? undefined : JSON.stringify(failure.extensions.bank).slice(0, MAX_BANK_DETAIL_CHARS);
-      await this.record('provider.onboard_failed', providerId, { request, code: failure.code, detail: failure.detail, ...(bank ? { bank } : {}) }, ctx);
+      const failure =
+        error instanceof AppError ? error : new AppError('internal_error', 'Onboarding failed unexpectedly.');
+      const bank =
+        failure.extensions.bank === undefined
+          ? undefined
+          : JSON.stringify(failure.extensions.bank).slice(0, MAX_BANK_DETAIL_CHARS);
+      await this.record(
+        'provider.onboard_failed',
+        providerId,
+        { request, code: failure.code, detail: failure.detail, ...(bank ? { bank } : {}) },
+        ctx,
+      );
       throw error;
     }
-    await this.record('provider.onboarded', providerId, { request, clientId: result.clientId, tokenEndpointAuthMethod: result.tokenEndpointAuthMethod, source: result.source }, ctx);
-    return { providerId: result.providerId, clientId: result.clientId, tokenEndpointAuthMethod: result.tokenEndpointAuthMethod, source: result.source };
+    await this.record(
+      'provider.onboarded',
+      providerId,
+      {
+        request,
+        clientId: result.clientId,
+        tokenEndpointAuthMethod: result.tokenEndpointAuthMethod,
+        source: result.source,
+      },
+      ctx,
+    );
+    return {
+      providerId: result.providerId,
+      clientId: result.clientId,
+      tokenEndpointAuthMethod: result.tokenEndpointAuthMethod,
+      source: result.source,
+    };
   }
 
-  private async record(action: string, providerId: string, details: Record<string, unknown>, ctx: AdminContext): Promise<void> {
+  private async record(
+    action: string,
+    providerId: string,
+    details: Record<string, unknown>,
+    ctx: AdminContext,
+  ): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
-      await this.audit.record(tx, { actor: 'admin', action, targetType: 'provider', targetId: providerId, details, requestId: ctx.requestId });
+      await this.audit.record(tx, {
+        actor: 'admin',
+        action,
+        targetType: 'provider',
+        targetId: providerId,
+        details,
+        requestId: ctx.requestId,
+      });
     });
   }
 }

@@ -1,5 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth } from '../../auth/decorators.js';
 import { adminContext } from '../../auth/request-context.js';
@@ -14,7 +20,8 @@ export class ProvidersHealthController {
 
   @Get('health')
   @ApiOperation({
-    summary: 'Per bank: registration, last successful / failed sync, error codes and failure rates, 429s, circuit and queue state, and a verdict with reasons.',
+    summary:
+      'Per bank: registration, last successful / failed sync, error codes and failure rates, 429s, circuit and queue state, and a verdict with reasons.',
   })
   @ApiOkResponse({ type: ProviderHealthListView })
   list(): Promise<ProviderHealthListView> {
@@ -23,11 +30,18 @@ export class ProvidersHealthController {
 
   @Post(':providerId/onboard')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Register the gateway at the bank (connector.onboard: DCR, developer portal or configuration). Audited, failures included.' })
+  @ApiOperation({
+    summary:
+      'Register the gateway at the bank (connector.onboard: DCR, developer portal or configuration). Audited, failures included.',
+  })
   @ApiOkResponse({ type: OnboardedView })
   @ApiNotFoundResponse({ description: 'No such provider.' })
   @ApiServiceUnavailableResponse({ description: 'The connector-service or the bank did not answer.' })
-  onboard(@Param('providerId') providerId: string, @Body() body: OnboardProviderDto, @Req() req: FastifyRequest): Promise<OnboardedView> {
+  onboard(
+    @Param('providerId') providerId: string,
+    @Body() body: OnboardProviderDto,
+    @Req() req: FastifyRequest,
+  ): Promise<OnboardedView> {
     return this.health.onboard(providerId, body, adminContext(req));
   }
 }

@@ -16,7 +16,15 @@ export interface QueueRef {
   providerStatus: 'active' | 'inactive' | null;
 }
 
-export const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed'] as const;
+export const JOB_STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+  'failed',
+  'completed',
+] as const;
 export type ListableJobState = (typeof JOB_STATES)[number];
 
 export interface QueueSnapshot extends QueueRef {
@@ -96,7 +104,12 @@ export class QueueInspector implements OnApplicationShutdown {
   async refs(): Promise<QueueRef[]> {
     const providers = await this.providers.list();
     return [
-      ...providers.map((p): QueueRef => ({ name: syncQueueName(p.id), kind: 'sync', providerId: p.id, providerStatus: p.status })),
+      ...providers.map((p): QueueRef => ({
+        name: syncQueueName(p.id),
+        kind: 'sync',
+        providerId: p.id,
+        providerStatus: p.status,
+      })),
       { name: SCHEDULER_QUEUE, kind: 'scheduler', providerId: null, providerStatus: null },
       { name: CONSENT_QUEUE, kind: 'consents', providerId: null, providerStatus: null },
     ];

@@ -13,7 +13,10 @@ export class QueuesController {
   constructor(private readonly queues: QueuesService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Every BullMQ queue: one sync queue per provider, the scheduler, consents; job counts per state, paused, backoff, rate limit.' })
+  @ApiOperation({
+    summary:
+      'Every BullMQ queue: one sync queue per provider, the scheduler, consents; job counts per state, paused, backoff, rate limit.',
+  })
   @ApiOkResponse({ type: QueueListView })
   async list(): Promise<QueueListView> {
     return { data: await this.queues.list(), nextCursor: null };
@@ -40,13 +43,21 @@ export class QueuesController {
   @ApiOkResponse({ type: JobView })
   @ApiNotFoundResponse({ description: 'No such queue or job.' })
   @ApiConflictResponse({ description: 'The job is not failed (waiting, active, completed…).' })
-  retry(@Param('queue') queue: string, @Param('jobId') jobId: string, @Body() _body: NoFieldsDto, @Req() req: FastifyRequest) {
+  retry(
+    @Param('queue') queue: string,
+    @Param('jobId') jobId: string,
+    @Body() _body: NoFieldsDto,
+    @Req() req: FastifyRequest,
+  ) {
     return this.queues.retry(queue, jobId, adminContext(req));
   }
 
   @Post(':queue/pause')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Pause a queue (e.g. a bank’s sync queue during its incident): no job starts, running ones finish. Audited.' })
+  @ApiOperation({
+    summary:
+      'Pause a queue (e.g. a bank’s sync queue during its incident): no job starts, running ones finish. Audited.',
+  })
   @ApiOkResponse({ type: QueueView })
   @ApiNotFoundResponse({ description: 'No such queue.' })
   pause(@Param('queue') queue: string, @Body() _body: NoFieldsDto, @Req() req: FastifyRequest) {

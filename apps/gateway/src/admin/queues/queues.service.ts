@@ -3,7 +3,13 @@ import { AuditLogRepository, PRISMA, type PrismaClient } from '@ais/db';
 import { AppError } from '@ais/domain';
 import { encodeCursor, decodeCursor, type Page } from '@ais/http-kit';
 import type { AdminContext } from '../../auth/request-context.js';
-import { QueueInspector, jobSnapshot, type JobSnapshot, type ListableJobState, type QueueSnapshot } from './queue-inspector.js';
+import {
+  QueueInspector,
+  jobSnapshot,
+  type JobSnapshot,
+  type ListableJobState,
+  type QueueSnapshot,
+} from './queue-inspector.js';
 
 export const DEFAULT_JOB_PAGE = 20;
 
@@ -32,12 +38,16 @@ export class QueuesService {
    * Jobs in one state, newest first. BullMQ keeps states as lists and sorted sets, not as a keyset, so
    * the cursor is a position: a job that changes state between pages may be skipped or seen twice.
    */
-  async jobs(name: string, query: { state?: ListableJobState; limit?: number; cursor?: string }): Promise<Page<JobSnapshot>> {
+  async jobs(
+    name: string,
+    query: { state?: ListableJobState; limit?: number; cursor?: string },
+  ): Promise<Page<JobSnapshot>> {
     await this.inspector.resolve(name);
     const state = query.state ?? 'failed';
     const limit = query.limit ?? DEFAULT_JOB_PAGE;
     const position = decodeCursor<{ s: string; o: number }>(`queue-jobs:${name}`, query.cursor, ['s', 'o']);
-    if (position && position.s !== state) throw AppError.validation([{ field: 'cursor', message: 'cursor is for another state' }]);
+    if (position && position.s !== state)
+      throw AppError.validation([{ field: 'cursor', message: 'cursor is for another state' }]);
     const offset = position?.o ?? 0;
     const jobs = await this.inspector.queue(name).getJobs([state], offset, offset + limit, false);
     const page = jobs.slice(0, limit).filter((j) => j.id !== undefined);
@@ -56,7 +66,8 @@ export class QueuesService {
     const state = await queue.getJobState(jobId);
     const job = state === 'unknown' ? undefined : await queue.getJob(jobId);
     if (!job) throw AppError.notFound('Job');
-    if (state !== 'failed') throw new AppError('conflict', `Job ${jobId} is ${state}: only a failed job can be retried.`, { state });
+    if (state !== 'failed')
+      throw new AppError('conflict', `Job ${jobId} is ${state}: only a failed job can be retried.`, { state });
     await this.prisma.$transaction(async (tx) => {
       await this.audit.record(tx, {
         actor: 'admin',
@@ -64,7 +75,13 @@ export class QueuesService {
         targetType: 'job',
         targetId: `${name}/${jobId}`,
         tenantId: typeof job.data?.tenantId === 'string' ? job.data.tenantId : null,
-        details: { queue: name, providerId: ref.providerId, jobName: job.name, attemptsMade: job.attemptsMade, failedReason: job.failedReason || null },
+        details: {
+          queue: name,
+          providerId: ref.providerId,
+          jobName: job.name,
+          attemptsMade: job.attemptsMade,
+          failedReason: job.failedReason || null,
+        },
         requestId: ctx.requestId,
       });
       try {
@@ -72,7 +89,10 @@ export class QueuesService {
       } catch (error) {
         // Someone else retried or removed it meanwhile: say so rather than fail with a 500.
         const now = await queue.getJobState(jobId);
-        if (now !== 'failed') throw new AppError('conflict', `Job ${jobId} is ${now} now: only a failed job can be retried.`, { state: now });
+        if (now !== 'failed')
+          throw new AppError('conflict', `Job ${jobId} is ${now} now: only a failed job can be retried.`, {
+            state: now,
+          });
         throw error;
       }
     });

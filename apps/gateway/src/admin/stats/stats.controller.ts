@@ -12,8 +12,10 @@ export class StatsController {
 
   @Get()
   @ApiOperation({
-    summary: 'How the system is: tenants, consents, providers, sync runs (last hour / 24 h), data stored, events, webhook backlog, queue depths.',
-    description: 'Every figure comes from an index or a bounded query; accounts and transactions are estimated above 100 000 rows (see `estimated`).',
+    summary:
+      'How the system is: tenants, consents, providers, sync runs (last hour / 24 h), data stored, events, webhook backlog, queue depths.',
+    description:
+      'Every figure comes from an index or a bounded query; accounts and transactions are estimated above 100 000 rows (see `estimated`).',
   })
   @ApiOkResponse({ type: StatsView })
   get(): Promise<StatsView> {

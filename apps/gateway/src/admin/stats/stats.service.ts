@@ -25,25 +25,36 @@ export class StatsService {
 
   async overview(now = new Date()): Promise<StatsView> {
     const dayAgo = new Date(now.getTime() - 24 * HOUR_MS);
-    const [tenants, consents, providers, runs, events, backlog, endpoints, accounts, transactions, queues] = await Promise.all([
-      this.stats.tenantsByStatus(),
-      this.stats.consentsByStatus(),
-      this.stats.providersByStatus(),
-      this.stats.syncRunsByStatus(new Date(now.getTime() - HOUR_MS), dayAgo),
-      this.stats.eventsSince(dayAgo),
-      this.stats.deliveryBacklog(),
-      this.stats.endpointCounts(),
-      this.stats.tableCount('accounts'),
-      this.stats.tableCount('transactions'),
-      this.queues.refs().then((refs) => Promise.all(refs.map((ref) => this.queues.snapshot(ref, { workers: false })))),
-    ]);
+    const [tenants, consents, providers, runs, events, backlog, endpoints, accounts, transactions, queues] =
+      await Promise.all([
+        this.stats.tenantsByStatus(),
+        this.stats.consentsByStatus(),
+        this.stats.providersByStatus(),
+        this.stats.syncRunsByStatus(new Date(now.getTime() - HOUR_MS), dayAgo),
+        this.stats.eventsSince(dayAgo),
+        this.stats.deliveryBacklog(),
+        this.stats.endpointCounts(),
+        this.stats.tableCount('accounts'),
+        this.stats.tableCount('transactions'),
+        this.queues
+          .refs()
+          .then((refs) => Promise.all(refs.map((ref) => this.queues.snapshot(ref, { workers: false })))),
+      ]);
     const consentCounts = withZeros(CONSENT_STATUSES, consents);
     const sum = (pick: (q: (typeof queues)[number]) => number) => queues.reduce((n, q) => n + pick(q), 0);
     return {
       generatedAt: now.toISOString(),
-      tenants: { active: tenants.active ?? 0, suspended: tenants.suspended ?? 0, total: (tenants.active ?? 0) + (tenants.suspended ?? 0) },
+      tenants: {
+        active: tenants.active ?? 0,
+        suspended: tenants.suspended ?? 0,
+        total: (tenants.active ?? 0) + (tenants.suspended ?? 0),
+      },
       consents: { total: Object.values(consentCounts).reduce((a, b) => a + b, 0), byStatus: consentCounts },
-      providers: { active: providers.active ?? 0, inactive: providers.inactive ?? 0, total: (providers.active ?? 0) + (providers.inactive ?? 0) },
+      providers: {
+        active: providers.active ?? 0,
+        inactive: providers.inactive ?? 0,
+        total: (providers.active ?? 0) + (providers.inactive ?? 0),
+      },
       syncRuns: { lastHour: runCounts(runs, (r) => r.lastHour), last24h: runCounts(runs, (r) => r.lastDay) },
       data: { accounts, transactions },
       events: { last24h: events },
@@ -52,7 +63,9 @@ export class StatsService {
           pending: backlog.pending,
           failed: backlog.failed,
           oldestPendingAt: backlog.oldestPendingAt?.toISOString() ?? null,
-          oldestPendingAgeSeconds: backlog.oldestPendingAt ? Math.max(0, Math.floor((now.getTime() - backlog.oldestPendingAt.getTime()) / 1000)) : null,
+          oldestPendingAgeSeconds: backlog.oldestPendingAt
+            ? Math.max(0, Math.floor((now.getTime() - backlog.oldestPendingAt.getTime()) / 1000))
+            : null,
         },
         endpoints,
       },

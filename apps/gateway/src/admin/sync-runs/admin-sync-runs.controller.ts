@@ -8,7 +8,13 @@ import { AdminSyncRunListQueryDto, AdminSyncRunPageView, type AdminSyncRunView }
 
 const CURSOR = 'admin-sync-runs';
 
-const view = (r: AdminSyncRunRecord): AdminSyncRunView => ({ ...syncRunView(r), tenantId: r.tenantId, consentId: r.consentId, providerId: r.providerId, attempts: r.attempts });
+const view = (r: AdminSyncRunRecord): AdminSyncRunView => ({
+  ...syncRunView(r),
+  tenantId: r.tenantId,
+  consentId: r.consentId,
+  providerId: r.providerId,
+  attempts: r.attempts,
+});
 
 @ApiTags('Admin: operations')
 @AdminAuth()
@@ -17,7 +23,10 @@ export class AdminSyncRunsController {
   constructor(private readonly runs: AdminSyncRunRepository) {}
 
   @Get()
-  @ApiOperation({ summary: 'Sync runs across tenants, newest first (keyset on queued time and id); e.g. ?status=failed&providerId=allstar.' })
+  @ApiOperation({
+    summary:
+      'Sync runs across tenants, newest first (keyset on queued time and id); e.g. ?status=failed&providerId=allstar.',
+  })
   @ApiOkResponse({ type: AdminSyncRunPageView })
   async list(@Query() query: AdminSyncRunListQueryDto): Promise<AdminSyncRunPageView> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;

@@ -3,7 +3,16 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth } from '../../auth/decorators.js';
 import { adminContext } from '../../auth/request-context.js';
-import { CreateTenantDto, CreatedTenantView, CredentialView, IssueCredentialDto, IssuedCredentialView, TenantListQueryDto, TenantView, UpdateTenantDto } from './dto/tenant.dto.js';
+import {
+  CreateTenantDto,
+  CreatedTenantView,
+  CredentialView,
+  IssueCredentialDto,
+  IssuedCredentialView,
+  TenantListQueryDto,
+  TenantView,
+  UpdateTenantDto,
+} from './dto/tenant.dto.js';
 import { TenantsService } from './tenants.service.js';
 
 @ApiTags('Admin: tenants')

@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditLogRepository, CredentialRepository, PRISMA, TenantRepository, type CredentialRecord, type PrismaClient, type TenantRecord } from '@ais/db';
+import {
+  AuditLogRepository,
+  CredentialRepository,
+  PRISMA,
+  TenantRepository,
+  type CredentialRecord,
+  type PrismaClient,
+  type TenantRecord,
+} from '@ais/db';
 import { AppError, newId } from '@ais/domain';
 import { issueApiKey, issueOAuthClient } from '@ais/auth';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from '@ais/http-kit';
@@ -62,15 +70,33 @@ export class TenantsService {
         rateLimitPerMinute: input.rateLimitPerMinute ?? this.config.gateway.defaultRateLimitPerMinute,
         redirectUris: input.redirectUris,
       });
-      await this.credentials.create(tx, { id: apiKeyId, tenantId: created.id, kind: 'api_key', publicId: apiKey.publicId, secretHash: apiKey.secretHash, label: 'initial' });
-      await this.credentials.create(tx, { id: clientCredentialId, tenantId: created.id, kind: 'oauth_client', publicId: client.publicId, secretHash: client.secretHash, label: 'initial' });
+      await this.credentials.create(tx, {
+        id: apiKeyId,
+        tenantId: created.id,
+        kind: 'api_key',
+        publicId: apiKey.publicId,
+        secretHash: apiKey.secretHash,
+        label: 'initial',
+      });
+      await this.credentials.create(tx, {
+        id: clientCredentialId,
+        tenantId: created.id,
+        kind: 'oauth_client',
+        publicId: client.publicId,
+        secretHash: client.secretHash,
+        label: 'initial',
+      });
       await this.audit.record(tx, {
         actor: 'admin',
         action: 'tenant.created',
         targetType: 'tenant',
         targetId: created.id,
         tenantId: created.id,
-        details: { name: created.name, redirectUris: created.redirectUris, credentials: [apiKeyId, clientCredentialId] },
+        details: {
+          name: created.name,
+          redirectUris: created.redirectUris,
+          credentials: [apiKeyId, clientCredentialId],
+        },
         requestId: ctx.requestId,
       });
       return created;
@@ -88,7 +114,11 @@ export class TenantsService {
   async list(query: { status?: 'active' | 'suspended'; limit?: number; cursor?: string }): Promise<Page<TenantView>> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const after = decodeCursor<{ c: string; i: string }>('tenants', query.cursor, ['c', 'i']);
-    const rows = await this.tenants.list({ status: query.status, limit: limit + 1, after: after && { createdAt: new Date(after.c), id: after.i } });
+    const rows = await this.tenants.list({
+      status: query.status,
+      limit: limit + 1,
+      after: after && { createdAt: new Date(after.c), id: after.i },
+    });
     return toPage(rows, limit, tenantView, (t) => encodeCursor('tenants', { c: t.createdAt.toISOString(), i: t.id }));
   }
 
@@ -102,7 +132,10 @@ export class TenantsService {
       const after = await this.tenants.update(tx, id, patch);
       await this.audit.record(tx, {
         actor: 'admin',
-        action: patch.status && patch.status !== before.status ? `tenant.${patch.status === 'suspended' ? 'suspended' : 'reactivated'}` : 'tenant.updated',
+        action:
+          patch.status && patch.status !== before.status
+            ? `tenant.${patch.status === 'suspended' ? 'suspended' : 'reactivated'}`
+            : 'tenant.updated',
         targetType: 'tenant',
         targetId: id,
         tenantId: id,
@@ -129,27 +162,43 @@ export class TenantsService {
       if (input.rotates) {
         const old = await this.credentials.findForTenant(tenantId, input.rotates, tx);
         if (!old) throw AppError.notFound('Credential');
-        if (old.kind !== input.kind) throw AppError.validation([{ field: 'rotates', message: `credential ${old.id} is a ${old.kind}, not a ${input.kind}` }]);
+        if (old.kind !== input.kind)
+          throw AppError.validation([
+            { field: 'rotates', message: `credential ${old.id} is a ${old.kind}, not a ${input.kind}` },
+          ]);
         if (old.status !== 'active') throw new AppError('conflict', `Credential ${old.id} is already revoked.`);
         const grace = input.gracePeriodSeconds ?? 0;
         if (grace === 0) await this.credentials.revoke(tx, tenantId, old.id, now);
         else await this.credentials.scheduleExpiry(tx, tenantId, old.id, new Date(now.getTime() + grace * 1000), id);
       }
-      const created = await this.credentials.create(tx, { id, tenantId, kind: input.kind, publicId: issued.publicId, secretHash: issued.secretHash, label: input.label ?? null });
+      const created = await this.credentials.create(tx, {
+        id,
+        tenantId,
+        kind: input.kind,
+        publicId: issued.publicId,
+        secretHash: issued.secretHash,
+        label: input.label ?? null,
+      });
       await this.audit.record(tx, {
         actor: 'admin',
         action: input.rotates ? 'credential.rotated' : 'credential.issued',
         targetType: 'credential',
         targetId: id,
         tenantId,
-        details: { kind: input.kind, rotates: input.rotates ?? null, gracePeriodSeconds: input.gracePeriodSeconds ?? 0 },
+        details: {
+          kind: input.kind,
+          rotates: input.rotates ?? null,
+          gracePeriodSeconds: input.gracePeriodSeconds ?? 0,
+        },
         requestId: ctx.requestId,
       });
       return created;
     });
     return {
       ...credentialView(record),
-      ...(input.kind === 'api_key' ? { apiKey: issued.secret } : { clientId: issued.publicId, clientSecret: issued.secret }),
+      ...(input.kind === 'api_key'
+        ? { apiKey: issued.secret }
+        : { clientId: issued.publicId, clientSecret: issued.secret }),
     };
   }
 

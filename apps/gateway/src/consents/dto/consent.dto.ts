@@ -33,8 +33,11 @@ function IsStringMap(options?: ValidationOptions) {
           typeof value === 'object' &&
           !Array.isArray(value) &&
           Object.keys(value).length <= 50 &&
-          Object.entries(value as Record<string, unknown>).every(([k, v]) => k.length > 0 && k.length <= 40 && typeof v === 'string' && v.length <= 500),
-        defaultMessage: () => 'metadata must map at most 50 keys (1-40 characters) to strings of at most 500 characters',
+          Object.entries(value as Record<string, unknown>).every(
+            ([k, v]) => k.length > 0 && k.length <= 40 && typeof v === 'string' && v.length <= 500,
+          ),
+        defaultMessage: () =>
+          'metadata must map at most 50 keys (1-40 characters) to strings of at most 500 characters',
       },
     });
 }
@@ -46,7 +49,10 @@ export class CreateConsentDto {
   @MaxLength(64)
   providerId!: string;
 
-  @ApiProperty({ example: 'https://app.example.com/bank/callback', description: 'Must be on the tenant’s allow-list (exact match).' })
+  @ApiProperty({
+    example: 'https://app.example.com/bank/callback',
+    description: 'Must be on the tenant’s allow-list (exact match).',
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(2048)
@@ -65,7 +71,10 @@ export class CreateConsentDto {
   @IsIn(PERMISSIONS, { each: true })
   permissions?: string[];
 
-  @ApiPropertyOptional({ example: '2025-01-01', description: 'First transaction date (default and cap: the provider’s history).' })
+  @ApiPropertyOptional({
+    example: '2025-01-01',
+    description: 'First transaction date (default and cap: the provider’s history).',
+  })
   @IsOptional()
   @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'transactionsFrom must be a date (YYYY-MM-DD)' })
   transactionsFrom?: string;
@@ -75,7 +84,10 @@ export class CreateConsentDto {
   @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO-8601 date-time' })
   expiresAt?: string;
 
-  @ApiPropertyOptional({ minimum: 1, description: 'Unattended accesses per day (default and cap: the provider’s maximum).' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    description: 'Unattended accesses per day (default and cap: the provider’s maximum).',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -92,12 +104,19 @@ export class CreateConsentDto {
   @IsStringMap()
   metadata?: Record<string, string>;
 
-  @ApiPropertyOptional({ example: '203.0.113.7', description: 'The end user’s IP address, when the user is in your app now: forwarded to banks that ask for it (Berlin Group PSU-IP-Address, OBIE x-fapi-customer-ip-address).' })
+  @ApiPropertyOptional({
+    example: '203.0.113.7',
+    description:
+      'The end user’s IP address, when the user is in your app now: forwarded to banks that ask for it (Berlin Group PSU-IP-Address, OBIE x-fapi-customer-ip-address).',
+  })
   @IsOptional()
   @IsIP(undefined, { message: 'psuIpAddress must be an IPv4 or IPv6 address' })
   psuIpAddress?: string;
 
-  @ApiPropertyOptional({ description: 'The end user’s browser user agent, forwarded where banks accept it.', maxLength: 300 })
+  @ApiPropertyOptional({
+    description: 'The end user’s browser user agent, forwarded where banks accept it.',
+    maxLength: 300,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(300)
@@ -161,7 +180,12 @@ export class BudgetScopeView {
 export class BudgetView {
   @ApiProperty() unattendedPerDay!: number;
   @ApiProperty({ description: 'The most any scope has used in the bank’s current window.' }) usedInWindow!: number;
-  @ApiProperty({ nullable: true, type: String, description: 'When the next unattended sync (every call it makes) is possible; null = now.' }) nextAllowedAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'When the next unattended sync (every call it makes) is possible; null = now.',
+  })
+  nextAllowedAt!: string | null;
   @ApiProperty({ enum: ['rolling24h', 'calendarDay'] }) window!: string;
   @ApiProperty({ type: [BudgetScopeView] }) scopes!: BudgetScopeView[];
 }
@@ -182,6 +206,12 @@ export class ConsentView {
   @ApiProperty() updatedAt!: string;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) metadata!: Record<string, string>;
   @ApiProperty({ type: BudgetView }) budget!: BudgetView;
-  @ApiPropertyOptional({ description: 'While an authorisation is open: the URL to send the end user to.' }) authorisationUrl?: string;
-  @ApiProperty({ nullable: true, type: String, description: 'Why the consent failed, was rejected or was revoked by the bank.' }) failureReason!: string | null;
+  @ApiPropertyOptional({ description: 'While an authorisation is open: the URL to send the end user to.' })
+  authorisationUrl?: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Why the consent failed, was rejected or was revoked by the bank.',
+  })
+  failureReason!: string | null;
 }

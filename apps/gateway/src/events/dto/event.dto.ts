@@ -11,7 +11,8 @@ type Payload<T extends EventType> = EventPayloads[T];
 class ConsentRefData {
   @ApiProperty({ example: 'cons_01JD8Z…' }) consentId!: string;
   @ApiProperty({ example: 'ob-allstar' }) providerId!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'The tenant’s own reference for the end user.' }) endUserId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The tenant’s own reference for the end user.' })
+  endUserId!: string | null;
 }
 
 export class ConsentAuthorisedData extends ConsentRefData implements Payload<'consent.authorised'> {
@@ -60,9 +61,14 @@ export class TransactionsChangedData implements Payload<'transactions.added'> {
   @ApiProperty({ example: 'acc_01JD8Z…' }) accountId!: string;
   @ApiProperty() syncRunId!: string;
   @ApiProperty({ description: 'How many transactions changed in this sync for this account.' }) count!: number;
-  @ApiProperty({ type: [String], maxItems: MAX_TRANSACTION_IDS_PER_EVENT, description: `At most ${MAX_TRANSACTION_IDS_PER_EVENT} ids; GET /v1/accounts/{accountId}/transactions resolves them.` })
+  @ApiProperty({
+    type: [String],
+    maxItems: MAX_TRANSACTION_IDS_PER_EVENT,
+    description: `At most ${MAX_TRANSACTION_IDS_PER_EVENT} ids; GET /v1/accounts/{accountId}/transactions resolves them.`,
+  })
   transactionIds!: string[];
-  @ApiProperty({ description: 'count > transactionIds.length: page GET /v1/transactions/sync for the rest.' }) truncated!: boolean;
+  @ApiProperty({ description: 'count > transactionIds.length: page GET /v1/transactions/sync for the rest.' })
+  truncated!: boolean;
 }
 
 export class WebhookTestData implements Payload<'webhook.test'> {
@@ -100,7 +106,10 @@ function envelopeFor(type: EventType): Type<unknown> {
     data!: unknown;
   }
   Object.defineProperty(Envelope, 'name', { value: schemaName(type) });
-  ApiProperty({ type: String, example: 'evt_01JD8Z…', description: 'Also the webhook-id header of its deliveries.' })(Envelope.prototype, 'id');
+  ApiProperty({ type: String, example: 'evt_01JD8Z…', description: 'Also the webhook-id header of its deliveries.' })(
+    Envelope.prototype,
+    'id',
+  );
   ApiProperty({ type: String, enum: [type] })(Envelope.prototype, 'type');
   ApiProperty({ type: String, format: 'date-time' })(Envelope.prototype, 'createdAt');
   ApiProperty({ type: PAYLOADS[type] })(Envelope.prototype, 'data');
@@ -127,16 +136,24 @@ export class EventListView {
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
 
-const EVENT_TYPE_LIST = new RegExp(`^(${EVENT_TYPES.map((t) => t.replace('.', '\\.')).join('|')})(,(${EVENT_TYPES.map((t) => t.replace('.', '\\.')).join('|')}))*$`);
+const EVENT_TYPE_LIST = new RegExp(
+  `^(${EVENT_TYPES.map((t) => t.replace('.', '\\.')).join('|')})(,(${EVENT_TYPES.map((t) => t.replace('.', '\\.')).join('|')}))*$`,
+);
 
 export class EventListQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Return events after this event id (exclusive), oldest first.', example: 'evt_01JD8Z…' })
+  @ApiPropertyOptional({
+    description: 'Return events after this event id (exclusive), oldest first.',
+    example: 'evt_01JD8Z…',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   after?: string;
 
-  @ApiPropertyOptional({ description: 'Only these types (comma-separated).', example: 'transactions.added,sync.completed' })
+  @ApiPropertyOptional({
+    description: 'Only these types (comma-separated).',
+    example: 'transactions.added,sync.completed',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(400)

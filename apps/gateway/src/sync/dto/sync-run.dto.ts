@@ -5,7 +5,8 @@ import { PageQueryDto } from '@ais/http-kit';
 export class RefreshConsentDto {
   @ApiPropertyOptional({
     example: '203.0.113.7',
-    description: 'The end user’s IP address when the user is in your app now: the refresh is PSU-present and does not use the unattended budget. Without it the refresh uses the budget (429 budget_exhausted when none is left).',
+    description:
+      'The end user’s IP address when the user is in your app now: the refresh is PSU-present and does not use the unattended budget. Without it the refresh uses the budget (429 budget_exhausted when none is left).',
   })
   @IsOptional()
   @IsIP(undefined, { message: 'psuIpAddress must be an IPv4 or IPv6 address' })
@@ -15,7 +16,10 @@ export class RefreshConsentDto {
 export class SyncRunListQueryDto extends PageQueryDto {}
 
 export class RefreshAcceptedView {
-  @ApiProperty({ example: 'sr_01JD8Z3R6X9Q2W5K7M1N4P8T0V', description: 'The run that will refresh the consent (the one already in flight, if any).' })
+  @ApiProperty({
+    example: 'sr_01JD8Z3R6X9Q2W5K7M1N4P8T0V',
+    description: 'The run that will refresh the consent (the one already in flight, if any).',
+  })
   syncRunId!: string;
 }
 
@@ -34,12 +38,18 @@ class SyncRunErrorView {
 export class SyncRunView {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: ['initial', 'scheduled', 'psu_present', 'manual'] }) trigger!: string;
-  @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed', 'deferred'], description: 'deferred: the bank’s limits allowed no call now; the consent’s nextSyncAt says when.' })
+  @ApiProperty({
+    enum: ['queued', 'running', 'succeeded', 'failed', 'deferred'],
+    description: 'deferred: the bank’s limits allowed no call now; the consent’s nextSyncAt says when.',
+  })
   status!: string;
   @ApiProperty() queuedAt!: string;
   @ApiProperty({ nullable: true, type: String }) startedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) finishedAt!: string | null;
   @ApiProperty({ type: SyncRunCountsView }) counts!: SyncRunCountsView;
-  @ApiPropertyOptional({ type: SyncRunErrorView, description: 'Why the run failed or was deferred; while queued, the last transient error before a retry.' })
+  @ApiPropertyOptional({
+    type: SyncRunErrorView,
+    description: 'Why the run failed or was deferred; while queued, the last transient error before a retry.',
+  })
   error?: SyncRunErrorView;
 }

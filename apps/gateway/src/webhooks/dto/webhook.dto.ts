@@ -1,5 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
 import { EVENT_TYPES } from '@ais/contracts';
 import { PageQueryDto } from '@ais/http-kit';
 
@@ -10,14 +21,20 @@ export class CreateWebhookDto {
   @ApiProperty({
     example: 'https://hooks.acme.example/ais',
     maxLength: 2048,
-    description: 'https only; it must resolve to public addresses (private, loopback and metadata ranges are refused). Redirects are not followed.',
+    description:
+      'https only; it must resolve to public addresses (private, loopback and metadata ranges are refused). Redirects are not followed.',
   })
   @IsString()
   @IsNotEmpty()
   @MaxLength(2048)
   url!: string;
 
-  @ApiProperty({ type: [String], enum: EVENT_FILTERS, example: ['transactions.added', 'consent.revoked'], description: 'Event types to receive; `*` for all.' })
+  @ApiProperty({
+    type: [String],
+    enum: EVENT_FILTERS,
+    example: ['transactions.added', 'consent.revoked'],
+    description: 'Event types to receive; `*` for all.',
+  })
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(EVENT_FILTERS.length)
@@ -58,7 +75,8 @@ export class UpdateWebhookDto {
 
   @ApiPropertyOptional({
     enum: ['enabled', 'disabled'],
-    description: 'disabled stops deliveries (pending ones are marked failed); enabled resumes with new events and clears the disabled reason.',
+    description:
+      'disabled stops deliveries (pending ones are marked failed); enabled resumes with new events and clears the disabled reason.',
   })
   @IsOptional()
   @IsIn(['enabled', 'disabled'])
@@ -95,19 +113,37 @@ export class WebhookView {
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
   @ApiProperty({ type: [String], enum: EVENT_FILTERS }) events!: string[];
   @ApiProperty({ enum: ['enabled', 'disabled'] }) status!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'Why the endpoint was disabled (by us or by you).', example: 'failing continuously since 2026-11-16T08:00:00.000Z (5 days)' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Why the endpoint was disabled (by us or by you).',
+    example: 'failing continuously since 2026-11-16T08:00:00.000Z (5 days)',
+  })
   disabledReason!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) disabledAt!: string | null;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'Start of the current run of failed attempts; null while healthy.' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'Start of the current run of failed attempts; null while healthy.',
+  })
   failingSince!: string | null;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'While set, deliveries are signed with the previous secret too.' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'While set, deliveries are signed with the previous secret too.',
+  })
   previousSecretExpiresAt!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
 
 export class WebhookWithSecretView extends WebhookView {
-  @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'Shown only now. Verify signatures with it (Standard Webhooks).' })
+  @ApiProperty({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: 'Shown only now. Verify signatures with it (Standard Webhooks).',
+  })
   secret!: string;
 }
 
@@ -120,7 +156,12 @@ export class DeliveryView {
   @ApiProperty({ description: 'Attempts made so far.' }) attempts!: number;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) nextAttemptAt!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastAttemptAt!: string | null;
-  @ApiProperty({ nullable: true, type: Number, description: 'HTTP status of the last attempt; null when no response came.' }) lastResponseStatus!: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'HTTP status of the last attempt; null when no response came.',
+  })
+  lastResponseStatus!: number | null;
   @ApiProperty({ nullable: true, type: String, example: 'timed out after 15000 ms' }) lastError!: string | null;
   @ApiProperty({ nullable: true, type: Number }) lastLatencyMs!: number | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) succeededAt!: string | null;

@@ -9,13 +9,22 @@ export interface TestTenant {
 }
 
 export async function createTenant(gw: GatewayUnderTest, name: string): Promise<TestTenant> {
-  const res = await gw.request('POST', '/admin/tenants', { token: gw.adminToken, body: { name, redirectUris: ['https://app.example.com/cb'] } });
+  const res = await gw.request('POST', '/admin/tenants', {
+    token: gw.adminToken,
+    body: { name, redirectUris: ['https://app.example.com/cb'] },
+  });
   if (res.status !== 201) throw new Error(`tenant: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.id, apiKey: res.body.apiKey };
 }
 
 /** Appends events the way the sync worker and consent service do: EventRepository inside a transaction. */
-export async function appendEvents<T extends EventType>(gw: GatewayUnderTest, tenantId: string, type: T, data: (i: number) => EventPayloads[T], count = 1): Promise<string[]> {
+export async function appendEvents<T extends EventType>(
+  gw: GatewayUnderTest,
+  tenantId: string,
+  type: T,
+  data: (i: number) => EventPayloads[T],
+  count = 1,
+): Promise<string[]> {
   const prisma = gw.app.get<PrismaClient>(PRISMA);
   const events = gw.app.get(EventRepository);
   return prisma.$transaction(async (tx) => {

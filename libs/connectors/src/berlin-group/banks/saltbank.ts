@@ -13,11 +13,24 @@ export const saltbank = {
   id: 'saltbank',
   name: 'Salt Bank',
   country: 'DE',
-  capabilities: { ...BG_DEFAULT_CAPABILITIES, maxConsentDays: 180, maxFrequencyPerDay: 4, accessWindow: { kind: 'calendarDay', timeZone: 'Europe/Berlin' }, timeZone: 'Europe/Berlin' },
+  capabilities: {
+    ...BG_DEFAULT_CAPABILITIES,
+    maxConsentDays: 180,
+    maxFrequencyPerDay: 4,
+    accessWindow: { kind: 'calendarDay', timeZone: 'Europe/Berlin' },
+    timeZone: 'Europe/Berlin',
+  },
   defaultEndpoints: (base) => {
     const b = `${base.sandboxUrl}/saltbank`;
     const m = `${base.sandboxMtlsUrl}/saltbank`;
-    return { baseUrl: b, resourceBaseUrl: `${b}/v1`, mtlsBaseUrl: m, mtlsResourceBaseUrl: `${m}/v1`, discoveryUrl: `${b}/.well-known/oauth-authorization-server`, onboardingUrl: `${b}/sandbox/clients` };
+    return {
+      baseUrl: b,
+      resourceBaseUrl: `${b}/v1`,
+      mtlsBaseUrl: m,
+      mtlsResourceBaseUrl: `${m}/v1`,
+      discoveryUrl: `${b}/.well-known/oauth-authorization-server`,
+      onboardingUrl: `${b}/sandbox/clients`,
+    };
   },
   onboarding: 'developer_portal',
   // Seed 002: "Your QWAC certificate must also be provided when calling any Accounts endpoints";

@@ -3,8 +3,17 @@ import { allstar } from './allstar.js';
 
 describe('Allstar profile', () => {
   it('links a card payment pending and booked through TransactionReference and keeps London dates', () => {
-    const rules = { timeZone: allstar.capabilities.timeZone, balanceTypes: allstar.balanceTypes, pendingLink: allstar.pendingLink };
-    const base = { AccountId: 'a1', CreditDebitIndicator: 'Debit' as const, Amount: { Amount: '12.30', Currency: 'GBP' }, TransactionReference: 'CRDABC' };
+    const rules = {
+      timeZone: allstar.capabilities.timeZone,
+      balanceTypes: allstar.balanceTypes,
+      pendingLink: allstar.pendingLink,
+    };
+    const base = {
+      AccountId: 'a1',
+      CreditDebitIndicator: 'Debit' as const,
+      Amount: { Amount: '12.30', Currency: 'GBP' },
+      TransactionReference: 'CRDABC',
+    };
     const list = mapObieTransactions(
       [
         { ...base, TransactionId: 'bk1', Status: 'Booked', BookingDateTime: '2024-07-01T23:30:00+00:00' },
@@ -19,6 +28,10 @@ describe('Allstar profile', () => {
   });
 
   it('onboards by DCR to its directory organisation id and defaults to 90-day consents', () => {
-    expect(allstar).toMatchObject({ onboarding: 'dcr', dcr: { audience: '0015800000jf9HeAAI' }, capabilities: { maxConsentDays: 90 } });
+    expect(allstar).toMatchObject({
+      onboarding: 'dcr',
+      dcr: { audience: '0015800000jf9HeAAI' },
+      capabilities: { maxConsentDays: 90 },
+    });
   });
 });

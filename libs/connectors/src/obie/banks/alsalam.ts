@@ -18,7 +18,17 @@ export const alsalam = {
   country: 'BH',
   capabilities: {
     ...OBIE_DEFAULT_CAPABILITIES,
-    supportedPermissions: ['accounts', 'balances', 'transactions', 'statements', 'party', 'beneficiaries', 'standingOrders', 'directDebits', 'scheduledPayments'],
+    supportedPermissions: [
+      'accounts',
+      'balances',
+      'transactions',
+      'statements',
+      'party',
+      'beneficiaries',
+      'standingOrders',
+      'directDebits',
+      'scheduledPayments',
+    ],
     maxConsentDays: 365,
     maxHistoryDays: 730,
     bulkEndpoints: ['balances', 'transactions'],
@@ -41,9 +51,21 @@ export const alsalam = {
   onboarding: 'developer_portal',
   supportedAuthMethods: ['private_key_jwt'],
   preferredAuthMethod: 'private_key_jwt',
-  authorisation: { style: 'consent_link', responseType: 'code', responseMode: 'query', scope: 'accounts', acr: null, requireHashes: false },
+  authorisation: {
+    style: 'consent_link',
+    responseType: 'code',
+    responseMode: 'query',
+    scope: 'accounts',
+    acr: null,
+    requireHashes: false,
+  },
   // Seed 003: the bank signs its JWTs with RS512.
   idTokenAlgorithms: ['RS512', 'RS256', 'PS256', 'ES256'],
   normaliseWire: compose(nullsAsAbsent, emptyObjectsAsAbsent, colonOffsets, creditLineAsArray),
-  balanceTypes: { ...OBIE_BALANCE_TYPES, Available: 'interimAvailable', Closing: 'closingBooked', Outstanding: 'other' },
+  balanceTypes: {
+    ...OBIE_BALANCE_TYPES,
+    Available: 'interimAvailable',
+    Closing: 'closingBooked',
+    Outstanding: 'other',
+  },
 } satisfies ObieProfile;

@@ -19,7 +19,8 @@ export class AuditEntryView {
   @ApiPropertyOptional({ nullable: true, type: String, example: 'sync.allstar' }) targetId!: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) tenantId!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) details!: unknown;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'The x-request-id of the request that did it.' }) requestId!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'The x-request-id of the request that did it.' })
+  requestId!: string | null;
   @ApiProperty() createdAt!: string;
 }
 

@@ -34,8 +34,12 @@ export class QueueCountsView {
   @ApiProperty() prioritized!: number;
   @ApiProperty() waitingChildren!: number;
   @ApiProperty() failed!: number;
-  @ApiProperty({ description: 'Kept finished jobs (sync jobs are removed when they finish; their outcome is the sync run).' }) completed!: number;
-  @ApiProperty({ description: 'Of the waiting and prioritized jobs, those held by the pause (0 unless paused).' }) paused!: number;
+  @ApiProperty({
+    description: 'Kept finished jobs (sync jobs are removed when they finish; their outcome is the sync run).',
+  })
+  completed!: number;
+  @ApiProperty({ description: 'Of the waiting and prioritized jobs, those held by the pause (0 unless paused).' })
+  paused!: number;
 }
 
 export class RateLimitView {
@@ -46,17 +50,35 @@ export class RateLimitView {
 export class QueueView {
   @ApiProperty({ example: 'sync.allstar' }) name!: string;
   @ApiProperty({ enum: ['sync', 'scheduler', 'consents'] }) kind!: string;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'The bank of a sync queue.' }) providerId!: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String, enum: ['active', 'inactive'], description: 'That bank’s status (an inactive bank’s queue may still hold jobs).' })
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'The bank of a sync queue.' }) providerId!:
+    string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    enum: ['active', 'inactive'],
+    description: 'That bank’s status (an inactive bank’s queue may still hold jobs).',
+  })
   providerStatus!: string | null;
   @ApiProperty({ type: QueueCountsView }) counts!: QueueCountsView;
   @ApiProperty({ description: 'Paused by an operator: no job starts, running ones finish.' }) paused!: boolean;
-  @ApiProperty({ description: 'How long the sync-worker still holds the queue back (after a 429 or 503 with Retry-After, or an open circuit); 0 = not.' })
+  @ApiProperty({
+    description:
+      'How long the sync-worker still holds the queue back (after a 429 or 503 with Retry-After, or an open circuit); 0 = not.',
+  })
   backoffMs!: number;
-  @ApiPropertyOptional({ type: RateLimitView, nullable: true, description: 'The queue-wide rate limit stored in Redis: for a sync queue, the bank’s limit (SYNC_QUEUE_LIMIT_*, SYNC_QUEUE_LIMITS) as the sync-worker set it when it started on the queue.' })
+  @ApiPropertyOptional({
+    type: RateLimitView,
+    nullable: true,
+    description:
+      'The queue-wide rate limit stored in Redis: for a sync queue, the bank’s limit (SYNC_QUEUE_LIMIT_*, SYNC_QUEUE_LIMITS) as the sync-worker set it when it started on the queue.',
+  })
   globalRateLimit!: RateLimitView | null;
   @ApiPropertyOptional({ nullable: true, type: Number }) globalConcurrency!: number | null;
-  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Worker connections on the queue; null when Redis does not allow CLIENT LIST.' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Number,
+    description: 'Worker connections on the queue; null when Redis does not allow CLIENT LIST.',
+  })
   workers!: number | null;
 }
 
@@ -70,7 +92,10 @@ export class JobView {
   @ApiProperty() createdAt!: string;
   @ApiPropertyOptional({ nullable: true, type: String }) processedAt!: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) finishedAt!: string | null;
-  @ApiProperty({ description: 'The payload’s ids only (tenant, consent, provider, sync run, trigger); never a PSU’s IP address.', example: { consentId: 'cons_…', tenantId: 'ten_…' } })
+  @ApiProperty({
+    description: 'The payload’s ids only (tenant, consent, provider, sync run, trigger); never a PSU’s IP address.',
+    example: { consentId: 'cons_…', tenantId: 'ten_…' },
+  })
   data!: Record<string, string>;
 }
 
@@ -81,5 +106,6 @@ export class JobPageView {
 
 export class QueueListView {
   @ApiProperty({ type: [QueueView] }) data!: QueueView[];
-  @ApiProperty({ nullable: true, type: String, description: 'Always null: every queue is on one page.' }) nextCursor!: null;
+  @ApiProperty({ nullable: true, type: String, description: 'Always null: every queue is on one page.' })
+  nextCursor!: null;
 }

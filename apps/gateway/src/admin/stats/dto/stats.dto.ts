@@ -2,7 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class CountFigureView {
   @ApiProperty() count!: number;
-  @ApiProperty({ description: 'true: the planner’s estimate (pg_class.reltuples, summed over partitions), used above 100 000 rows; false: an exact count.' })
+  @ApiProperty({
+    description:
+      'true: the planner’s estimate (pg_class.reltuples, summed over partitions), used above 100 000 rows; false: an exact count.',
+  })
   estimated!: boolean;
 }
 
@@ -37,24 +40,35 @@ export class SyncRunStatusCountsView {
 }
 
 export class SyncRunWindowsView {
-  @ApiProperty({ type: SyncRunStatusCountsView, description: 'Runs queued in the last hour, by their current status.' }) lastHour!: SyncRunStatusCountsView;
-  @ApiProperty({ type: SyncRunStatusCountsView, description: 'Runs queued in the last 24 hours, by their current status.' }) last24h!: SyncRunStatusCountsView;
+  @ApiProperty({ type: SyncRunStatusCountsView, description: 'Runs queued in the last hour, by their current status.' })
+  lastHour!: SyncRunStatusCountsView;
+  @ApiProperty({
+    type: SyncRunStatusCountsView,
+    description: 'Runs queued in the last 24 hours, by their current status.',
+  })
+  last24h!: SyncRunStatusCountsView;
 }
 
 export class DataCountsView {
   @ApiProperty({ type: CountFigureView }) accounts!: CountFigureView;
-  @ApiProperty({ type: CountFigureView, description: 'Rows stored, removed ones included.' }) transactions!: CountFigureView;
+  @ApiProperty({ type: CountFigureView, description: 'Rows stored, removed ones included.' })
+  transactions!: CountFigureView;
 }
 
 export class EventCountsView {
-  @ApiProperty({ description: 'Events written in the last 24 hours (the outbox and the tenants’ event log).' }) last24h!: number;
+  @ApiProperty({ description: 'Events written in the last 24 hours (the outbox and the tenants’ event log).' })
+  last24h!: number;
 }
 
 export class DeliveryBacklogView {
   @ApiProperty({ description: 'Deliveries still to make or retry.' }) pending!: number;
   @ApiProperty({ description: 'Deliveries that gave up (retries exhausted).' }) failed!: number;
   @ApiPropertyOptional({ nullable: true, type: String }) oldestPendingAt!: string | null;
-  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Age of the oldest pending delivery: how far behind subscribers are.' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Number,
+    description: 'Age of the oldest pending delivery: how far behind subscribers are.',
+  })
   oldestPendingAgeSeconds!: number | null;
 }
 
@@ -75,7 +89,11 @@ export class QueueTotalsView {
   @ApiProperty() delayed!: number;
   @ApiProperty() failed!: number;
   @ApiProperty({ type: [String], description: 'Queues an operator paused.' }) paused!: string[];
-  @ApiProperty({ type: [String], description: 'Queues the sync-worker holds back (a bank’s 429 / 503 / open circuit).' }) backingOff!: string[];
+  @ApiProperty({
+    type: [String],
+    description: 'Queues the sync-worker holds back (a bank’s 429 / 503 / open circuit).',
+  })
+  backingOff!: string[];
 }
 
 export class StatsView {

@@ -7,7 +7,8 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
  * loopback, as native-app guidance allows), no fragment, no credentials.
  */
 export function redirectUriProblem(value: unknown): string | null {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 2048) return 'must be a URL of at most 2048 characters';
+  if (typeof value !== 'string' || value.length === 0 || value.length > 2048)
+    return 'must be a URL of at most 2048 characters';
   let url: URL;
   try {
     url = new URL(value);
@@ -30,7 +31,8 @@ export function IsRedirectUri(options?: ValidationOptions) {
       options: { each: true, ...options },
       validator: {
         validate: (value: unknown) => redirectUriProblem(value) === null,
-        defaultMessage: (args) => `${args?.property ?? 'redirectUri'} ${redirectUriProblem(args?.value) ?? 'is invalid'}`,
+        defaultMessage: (args) =>
+          `${args?.property ?? 'redirectUri'} ${redirectUriProblem(args?.value) ?? 'is invalid'}`,
       },
     });
 }

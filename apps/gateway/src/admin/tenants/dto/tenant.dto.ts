@@ -1,5 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { PageQueryDto } from '@ais/http-kit';
 import { IsRedirectUri } from './redirect-uri.validator.js';
 
@@ -10,7 +22,11 @@ export class CreateTenantDto {
   @MaxLength(200)
   name!: string;
 
-  @ApiProperty({ type: [String], example: ['https://app.acme.example/bank/callback'], description: 'Exact-match allow-list.' })
+  @ApiProperty({
+    type: [String],
+    example: ['https://app.acme.example/bank/callback'],
+    description: 'Exact-match allow-list.',
+  })
   @IsArray()
   @ArrayMaxSize(50)
   @ArrayUnique()
@@ -58,7 +74,12 @@ export class IssueCredentialDto {
   @MaxLength(64)
   rotates?: string;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 604800, default: 0, description: 'Seconds the rotated credential keeps working (max 7 days).' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 604800,
+    default: 0,
+    description: 'Seconds the rotated credential keeps working (max 7 days).',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
