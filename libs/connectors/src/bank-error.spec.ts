@@ -74,4 +74,37 @@ describe('bank errors', () => {
       providerId: 'x',
     });
   });
+
+  it('read a 429 the same under every standard: Retry-After in seconds or as an HTTP date, else the standard default', () => {
+    const answer = (status: number, retryAfter?: string, text = '') => ({
+      status,
+      headers: retryAfter === undefined ? {} : { 'retry-after': retryAfter },
+      text,
+      attempts: 1,
+    });
+    const mappers = [
+      { parse: parseObieError, fallback: 60 },
+      { parse: parseBgError, fallback: 3600 },
+      { parse: parseOAuthError, fallback: 60 },
+    ];
+    for (const { parse, fallback } of mappers) {
+      const seconds = parse('p', 'op', answer(429, '120'), now);
+      expect(seconds.code).toBe('bank_rate_limited');
+      expect(seconds.extensions.retryAfterSeconds).toBe(120);
+      const date = parse('p', 'op', answer(429, 'Tue, 10 Mar 2026 10:05:00 GMT'), now);
+      expect(date.extensions).toMatchObject({ retryAt: '2026-03-10T10:05:00.000Z', retryAfterSeconds: 300 });
+      expect(parse('p', 'op', answer(429), now).extensions.retryAfterSeconds).toBe(fallback);
+      const outage = parse('p', 'op', answer(503, '30', '<html>down</html>'), now);
+      expect(outage.code).toBe('bank_unavailable');
+      expect(outage.extensions.retryAfterSeconds).toBe(30);
+    }
+    // Berlin Group's own "slow down" code, whatever the HTTP status.
+    const exceeded = parseBgError(
+      'saltbank',
+      'bg.transactions',
+      answer(400, undefined, JSON.stringify({ tppMessages: [{ category: 'ERROR', code: 'ACCESS_EXCEEDED' }] })),
+      now,
+    );
+    expect(exceeded.code).toBe('bank_rate_limited');
+  });
 });

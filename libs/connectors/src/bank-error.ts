@@ -115,3 +115,52 @@ export function unavailableError(
       : { retryAt: new Date(now.getTime() + seconds * 1000).toISOString(), retryAfterSeconds: seconds };
   return bankError('bank_unavailable', message, { providerId, detail, extensions });
 }
+
+/** What the error mappers read of a bank's answer. */
+export interface BankAnswer {
+  status: number;
+  headers: Record<string, string | undefined>;
+  text: string;
+}
+
+/** The body of a bank's answer as JSON, or its text when it is not JSON (error pages often are not). */
+export function answerBody(res: BankAnswer): unknown {
+  if (!res.text) return undefined;
+  try {
+    return JSON.parse(res.text) as unknown;
+  } catch {
+    return res.text;
+  }
+}
+
+/**
+ * A bank's throttling (429, or a standard's own "slow down" code) or failure (5xx), the same under every
+ * standard: `Retry-After` (seconds or an HTTP date) decides when to come back, else the standard's
+ * default. Undefined for every other answer, which the standard's own mapper reads.
+ */
+export function throttleOrOutage(
+  res: BankAnswer,
+  o: {
+    providerId: string;
+    now: Date;
+    detail: BankErrorDetail;
+    /** What failed, for the message: "The bank", "The bank's authorisation server". */
+    server: string;
+    defaultRetryAfterSeconds: number;
+    throttled?: boolean;
+  },
+): AppError | undefined {
+  if (res.status === 429 || o.throttled) {
+    const seconds = parseRetryAfter(res.headers['retry-after'], o.now) ?? o.defaultRetryAfterSeconds;
+    return rateLimitedError(o.providerId, seconds, o.now, o.detail);
+  }
+  if (res.status >= 500)
+    return unavailableError(
+      o.providerId,
+      `${o.server} failed (HTTP ${res.status}).`,
+      res.headers['retry-after'],
+      o.now,
+      o.detail,
+    );
+  return undefined;
+}

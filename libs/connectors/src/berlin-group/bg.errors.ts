@@ -1,5 +1,5 @@
 import type { AppError } from '@ais/domain';
-import { bankError, rateLimitedError, unavailableError, type BankErrorCode } from '../bank-error.js';
+import { answerBody, bankError, throttleOrOutage, type BankErrorCode } from '../bank-error.js';
 import type { BankResponse } from '../http/bank-http-client.js';
 import { BgErrorBody } from './bg.wire.js';
 
@@ -24,12 +24,7 @@ const BY_CODE: Readonly<Record<string, BankErrorCode>> = {
 };
 
 export function parseBgError(providerId: string, operation: string, res: BankResponse, now: Date): AppError {
-  let body: unknown = res.text;
-  try {
-    body = res.text ? JSON.parse(res.text) : undefined;
-  } catch {
-    // keep the text
-  }
+  const body = answerBody(res);
   const parsed = BgErrorBody.safeParse(body);
   const messages = parsed.success
     ? [
@@ -47,18 +42,15 @@ export function parseBgError(providerId: string, operation: string, res: BankRes
     body,
   };
   const fail = (code: BankErrorCode, message: string) => bankError(code, message, { providerId, detail });
-  if (res.status === 429 || first?.code === 'ACCESS_EXCEEDED') {
-    const seconds = Number.parseInt(res.headers['retry-after'] ?? '', 10);
-    return rateLimitedError(providerId, Number.isFinite(seconds) ? seconds : 3600, now, detail);
-  }
-  if (res.status >= 500)
-    return unavailableError(
-      providerId,
-      `The bank failed (HTTP ${res.status}).`,
-      res.headers['retry-after'],
-      now,
-      detail,
-    );
+  const transient = throttleOrOutage(res, {
+    providerId,
+    now,
+    detail,
+    server: 'The bank',
+    defaultRetryAfterSeconds: 3600,
+    throttled: first?.code === 'ACCESS_EXCEEDED',
+  });
+  if (transient) return transient;
   if (first?.code === 'CONSENT_INVALID') {
     if (/cover|permission|not granted/i.test(text))
       return fail('bank_forbidden_permission', 'The consent does not cover this account or resource.');

@@ -1,5 +1,5 @@
 import type { AppError } from '@ais/domain';
-import { bankError, rateLimitedError, unavailableError, type BankErrorCode } from '../bank-error.js';
+import { answerBody, bankError, throttleOrOutage, type BankErrorCode } from '../bank-error.js';
 import type { BankResponse } from '../http/bank-http-client.js';
 import { ObErrorResponse1 } from './obie.wire.js';
 
@@ -9,12 +9,7 @@ import { ObErrorResponse1 } from './obie.wire.js';
  * UK.OBIE ErrorCode decide, and the message settles what the code leaves open.
  */
 export function parseObieError(providerId: string, operation: string, res: BankResponse, now: Date): AppError {
-  let body: unknown = res.text;
-  try {
-    body = res.text ? JSON.parse(res.text) : undefined;
-  } catch {
-    // keep the text
-  }
+  const body = answerBody(res);
   const parsed = ObErrorResponse1.safeParse(body);
   const codes = parsed.success ? parsed.data.Errors.map((e) => e.ErrorCode) : [];
   const text = parsed.success
@@ -31,18 +26,14 @@ export function parseObieError(providerId: string, operation: string, res: BankR
   };
   const fail = (code: BankErrorCode, message: string) => bankError(code, message, { providerId, detail });
 
-  if (res.status === 429) {
-    const seconds = Number.parseInt(res.headers['retry-after'] ?? '', 10);
-    return rateLimitedError(providerId, Number.isFinite(seconds) ? seconds : 60, now, detail);
-  }
-  if (res.status >= 500)
-    return unavailableError(
-      providerId,
-      `The bank failed (HTTP ${res.status}).`,
-      res.headers['retry-after'],
-      now,
-      detail,
-    );
+  const transient = throttleOrOutage(res, {
+    providerId,
+    now,
+    detail,
+    server: 'The bank',
+    defaultRetryAfterSeconds: 60,
+  });
+  if (transient) return transient;
   if (res.status === 401)
     return fail('bank_unauthorised', 'The bank did not accept the access token or client credentials.');
   if (res.status === 403) {
