@@ -104,4 +104,23 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+  // Inside the connectors: both standards stand on oauth/ and never on each other; oauth/ knows neither.
+  ...[
+    ['obie', ['berlin-group']],
+    ['berlin-group', ['obie']],
+    ['oauth', ['obie', 'berlin-group']],
+  ].map(([folder, forbidden]) => ({
+    files: [`libs/connectors/src/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: forbidden.map((f) => ({
+            group: [`**/${f}/**`],
+            message: `libs/connectors/src/${folder} must not import ${f}/: shared code belongs on the OAuth floor or beside connector.ts.`,
+          })),
+        },
+      ],
+    },
+  })),
 );

@@ -78,7 +78,7 @@ describe('bank errors', () => {
   it('read a 429 the same under every standard: Retry-After in seconds or as an HTTP date, else the standard default', () => {
     const answer = (status: number, retryAfter?: string, text = '') => ({
       status,
-      headers: retryAfter === undefined ? {} : { 'retry-after': retryAfter },
+      headers: (retryAfter === undefined ? {} : { 'retry-after': retryAfter }) as Record<string, string>,
       text,
       attempts: 1,
     });

@@ -1,6 +1,5 @@
-import { addDays, type AppError, type Account, type Transaction } from '@ais/domain';
-import type { z, ZodType } from 'zod';
-import { bankError, type BankErrorDetail } from '../bank-error.js';
+import { addDays, type Account, type Transaction } from '@ais/domain';
+import type { z } from 'zod';
 import type {
   AccountBalances,
   AccountTransactions,
@@ -13,13 +12,10 @@ import type {
   Statement,
   TransactionsQuery,
 } from '../connector.js';
-import type { BankResponse } from '../http/bank-http-client.js';
-import { advertisedOrigins, configuredOrigins, nextPageUrl } from '../http/bank-origins.js';
-import { mapOrInvalid, parseJson, validateWire } from '../mapping.js';
-import type { AccessResource } from '../ports.js';
+import { mapOrInvalid } from '../mapping.js';
 import type { ObieConsents } from './obie-consents.js';
 import type { ObieContext } from './obie-context.js';
-import { parseObieError } from './obie.errors.js';
+import { ObiePages } from './obie-pages.js';
 import {
   mapObieAccount,
   mapObieBalances,
@@ -45,137 +41,18 @@ import {
 
 type ObReadTransaction6Page = z.infer<typeof ObReadTransaction6>;
 
-/** Bounds pagination against a bank that links pages in a loop. */
-const MAX_PAGES = 500;
-
-interface Paged {
-  Links?: { Next?: string };
-}
-
 /**
- * Every OBIE AIS resource with a consent's access token: each page reserved with the access guard,
- * followed only on the bank's own origins, validated against the spec, bulk endpoints where the
- * profile lists them; a refused call reads the consent to say revoked or expired.
+ * Every OBIE AIS resource, mapped to the normalised model: bulk endpoints where the profile lists
+ * them, per account otherwise; the pages are read by ObiePages.
  */
 export class ObieData {
+  private readonly pages: ObiePages;
+
   constructor(
     private readonly ctx: ObieContext,
-    private readonly consents: ObieConsents,
-  ) {}
-
-  /**
-   * GETs a resource and every following page. Each page is one bank call: the guard reserves it
-   * first (per attempt), so an unattended sync never goes past the consent's budget.
-   */
-  private async fetchAll<T extends Paged>(
-    ctx: DataCallContext,
-    path: string,
-    schema: ZodType<T>,
-    what: string,
-    access: { resource: AccessResource; scope: string },
-  ): Promise<T[]> {
-    const operation = `obie.${access.resource}`;
-    const pages: T[] = [];
-    let url: string | undefined = this.ctx.resourceUrl(path);
-    const seen = new Set<string>();
-    while (url) {
-      if (seen.has(url) || pages.length >= MAX_PAGES)
-        throw bankError('bank_invalid_response', 'The bank links its pages in a loop.', {
-          providerId: this.ctx.providerId,
-          detail: { operation },
-        });
-      seen.add(url);
-      const token = await this.ctx.deps.tokenSource.getAccessToken(ctx.consentId);
-      const res = await this.ctx.http.send({
-        method: 'GET',
-        url,
-        headers: { ...this.ctx.fapiHeaders(ctx.psu), authorization: `Bearer ${token.accessToken}` },
-        idempotent: true,
-        mtls: this.ctx.resourceMtls,
-        operation,
-        throttleKey: `consent:${ctx.consentId}`,
-        beforeAttempt: this.ctx.reserveEachAttempt(ctx, access),
-      });
-      if (res.status !== 200) throw await this.dataCallError(res, operation, token.externalConsentId);
-      const page = mapOrInvalid(
-        this.ctx.providerId,
-        operation,
-        () => validateWire(schema, this.ctx.profile.normaliseWire(parseJson(res.text)), what),
-        res.text,
-      );
-      pages.push(page);
-      url = page.Links?.Next ? await this.nextPage(page.Links.Next, url) : undefined;
-    }
-    return pages;
-  }
-
-  /**
-   * A refused data call. OBIE gives a 401 no body and leaves "revoked" and "expired" to prose, and
-   * a bank that invalidates tokens with the consent answers 401 for both: the consent resource is the
-   * authority, so on 401 / 403 the connector asks for it (client-credentials, not an AIS access) and
-   * reports consent_revoked / consent_expired when that is what happened.
-   */
-  private async dataCallError(res: BankResponse, operation: string, externalConsentId: string): Promise<AppError> {
-    const error = parseObieError(this.ctx.providerId, operation, res, this.ctx.now());
-    if (res.status !== 401 && res.status !== 403) return error;
-    const consent = await this.consents.getConsentStatus({ externalConsentId }).catch(() => undefined);
-    if (!consent) return error;
-    const bank = {
-      ...(error.extensions.bank as BankErrorDetail),
-      consentStatus: consent.bankStatus,
-      consentExpiresAt: consent.expiresAt,
-    };
-    if (consent.status === 'revoked' || consent.status === 'rejected') {
-      return bankError('consent_revoked', 'The consent is no longer authorised at the bank.', {
-        providerId: this.ctx.providerId,
-        detail: bank,
-      });
-    }
-    if (
-      consent.status === 'expired' ||
-      (consent.expiresAt !== null && Date.parse(consent.expiresAt) <= this.ctx.now().getTime())
-    ) {
-      return bankError('consent_expired', 'The consent has expired at the bank.', {
-        providerId: this.ctx.providerId,
-        detail: bank,
-      });
-    }
-    if (res.status === 403)
-      return bankError('bank_forbidden_permission', 'The consent does not grant the permission this call needs.', {
-        providerId: this.ctx.providerId,
-        detail: bank,
-      });
-    return bankError('bank_unauthorised', 'The bank did not accept the access token.', {
-      providerId: this.ctx.providerId,
-      detail: bank,
-    });
-  }
-
-  /**
-   * Where to fetch a Links.Next: on the bank's own origins (configured, or advertised in its
-   * discovery: issuer, endpoints, mTLS aliases) it is followed on the API base we use, so a
-   * certificate-bound token stays on mutual TLS whatever host name the bank wrote into the link.
-   * Any other host is refused: our token does not go there.
-   */
-  private async nextPage(next: string, current: string): Promise<string> {
-    const where = {
-      current,
-      bases: [this.ctx.endpoints.resourceBaseUrl, this.ctx.endpoints.mtlsResourceBaseUrl],
-      use: this.ctx.resourceUrl(''),
-    };
-    const configured = configuredOrigins(this.ctx.endpoints);
-    const url =
-      nextPageUrl(next, { ...where, origins: configured }) ??
-      nextPageUrl(next, {
-        ...where,
-        origins: new Set([...configured, ...advertisedOrigins(await this.ctx.as.getMetadata())]),
-      });
-    if (!url)
-      throw bankError('bank_invalid_response', 'The bank links a next page on another host.', {
-        providerId: this.ctx.providerId,
-        detail: { cause: next },
-      });
-    return url;
+    consents: ObieConsents,
+  ) {
+    this.pages = new ObiePages(ctx, consents);
   }
 
   private bulk(kind: 'balances' | 'transactions'): boolean {
@@ -183,7 +60,7 @@ export class ObieData {
   }
 
   async listAccounts(ctx: DataCallContext): Promise<Account[]> {
-    const pages = await this.fetchAll(ctx, '/accounts', ObReadAccount6, 'OBReadAccount6', {
+    const pages = await this.pages.fetchAll(ctx, '/accounts', ObReadAccount6, 'OBReadAccount6', {
       resource: 'accounts',
       scope: '*',
     });
@@ -202,7 +79,7 @@ export class ObieData {
     const pages = (
       await Promise.all(
         calls.map((c) =>
-          this.fetchAll(ctx, c.path, ObReadBalance1, 'OBReadBalance1', { resource: 'balances', scope: c.scope }),
+          this.pages.fetchAll(ctx, c.path, ObReadBalance1, 'OBReadBalance1', { resource: 'balances', scope: c.scope }),
         ),
       )
     ).flat();
@@ -235,7 +112,7 @@ export class ObieData {
     const pages: ObReadTransaction6Page[] = [];
     for (const c of calls)
       pages.push(
-        ...(await this.fetchAll(ctx, c.path, ObReadTransaction6, 'OBReadTransaction6', {
+        ...(await this.pages.fetchAll(ctx, c.path, ObReadTransaction6, 'OBReadTransaction6', {
           resource: 'transactions',
           scope: c.scope,
         })),
@@ -263,7 +140,7 @@ export class ObieData {
       ...(input.from ? { fromStatementDateTime: `${addDays(input.from, -1)}T00:00:00Z` } : {}),
       ...(input.to ? { toStatementDateTime: `${addDays(input.to, 1)}T23:59:59Z` } : {}),
     }).toString();
-    const pages = await this.fetchAll(
+    const pages = await this.pages.fetchAll(
       ctx,
       `/accounts/${encodeURIComponent(input.accountId)}/statements${q ? `?${q}` : ''}`,
       ObReadStatement2,
@@ -280,7 +157,7 @@ export class ObieData {
     input: { accountId: string; statementId: string },
   ): Promise<Transaction[]> {
     const path = `/accounts/${encodeURIComponent(input.accountId)}/statements/${encodeURIComponent(input.statementId)}/transactions`;
-    const pages = await this.fetchAll(ctx, path, ObReadTransaction6, 'OBReadTransaction6', {
+    const pages = await this.pages.fetchAll(ctx, path, ObReadTransaction6, 'OBReadTransaction6', {
       resource: 'statementTransactions',
       scope: input.accountId,
     });
@@ -297,7 +174,7 @@ export class ObieData {
 
   async getParties(ctx: DataCallContext, input: { accountId?: string }): Promise<Party[]> {
     const path = input.accountId ? `/accounts/${encodeURIComponent(input.accountId)}/party` : '/party';
-    const pages = await this.fetchAll(ctx, path, ObReadParty2, 'OBReadParty2', {
+    const pages = await this.pages.fetchAll(ctx, path, ObReadParty2, 'OBReadParty2', {
       resource: 'party',
       scope: input.accountId ?? '*',
     });
@@ -307,7 +184,7 @@ export class ObieData {
   }
 
   async listBeneficiaries(ctx: DataCallContext, input: { accountId: string }): Promise<Beneficiary[]> {
-    const pages = await this.fetchAll(
+    const pages = await this.pages.fetchAll(
       ctx,
       `/accounts/${encodeURIComponent(input.accountId)}/beneficiaries`,
       ObReadBeneficiary5,
@@ -320,7 +197,7 @@ export class ObieData {
   }
 
   async listStandingOrders(ctx: DataCallContext, input: { accountId: string }): Promise<StandingOrder[]> {
-    const pages = await this.fetchAll(
+    const pages = await this.pages.fetchAll(
       ctx,
       `/accounts/${encodeURIComponent(input.accountId)}/standing-orders`,
       ObReadStandingOrder6,
@@ -333,7 +210,7 @@ export class ObieData {
   }
 
   async listDirectDebits(ctx: DataCallContext, input: { accountId: string }): Promise<DirectDebit[]> {
-    const pages = await this.fetchAll(
+    const pages = await this.pages.fetchAll(
       ctx,
       `/accounts/${encodeURIComponent(input.accountId)}/direct-debits`,
       ObReadDirectDebit2,
@@ -346,7 +223,7 @@ export class ObieData {
   }
 
   async listScheduledPayments(ctx: DataCallContext, input: { accountId: string }): Promise<ScheduledPayment[]> {
-    const pages = await this.fetchAll(
+    const pages = await this.pages.fetchAll(
       ctx,
       `/accounts/${encodeURIComponent(input.accountId)}/scheduled-payments`,
       ObReadScheduledPayment3,
