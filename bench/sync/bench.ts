@@ -21,7 +21,7 @@ import {
   type PrismaClient,
   type TransactionRow,
 } from '@ais/db';
-import { MAX_TRANSACTION_IDS_PER_EVENT } from '@ais/contracts';
+import { MAX_TRANSACTION_IDS_PER_EVENT, readTransactionWindow } from '@ais/contracts';
 import { addDays, localDateOf, newId, type Transaction } from '@ais/domain';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -88,15 +88,19 @@ async function sampleTransactions(): Promise<Transaction[]> {
     const context = { consentId: c.consentId, frequencyPerDay: 4, psu: { ipAddress: PSU_IP } };
     const { accounts } = await h.connector.send('connector.listAccounts', { providerId: 'allstar', context });
     const today = localDateOf(h.clock.now(), 'Europe/London');
-    const res = await h.connector.send('connector.getTransactions', {
-      providerId: 'allstar',
-      context,
-      accountIds: accounts.map((a) => a.externalId),
-      from: addDays(today, -730),
-      to: today,
-      status: 'both',
-    });
-    return res.accounts.flatMap((a) => a.transactions);
+    const accountIds = accounts.map((a) => a.externalId);
+    const byAccount = await readTransactionWindow(accountIds, (cursor) =>
+      h.connector.send('connector.getTransactionsPage', {
+        providerId: 'allstar',
+        context,
+        accountIds,
+        from: addDays(today, -730),
+        to: today,
+        status: 'both',
+        ...(cursor === undefined ? {} : { cursor }),
+      }),
+    );
+    return [...byAccount.values()].flat();
   } finally {
     await h.close();
   }

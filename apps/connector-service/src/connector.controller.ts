@@ -106,11 +106,11 @@ export class ConnectorController {
     return { accounts: await this.data(r, (c) => c.getBalances(r.context, r)) };
   }
 
-  @MessagePattern('connector.getTransactions')
-  async getTransactions(
-    @Payload() r: Req<'connector.getTransactions'>,
-  ): Promise<RpcResponse<'connector.getTransactions'>> {
-    return { accounts: await this.data(r, (c) => c.getTransactions(r.context, r)) };
+  @MessagePattern('connector.getTransactionsPage')
+  async getTransactionsPage(
+    @Payload() r: Req<'connector.getTransactionsPage'>,
+  ): Promise<RpcResponse<'connector.getTransactionsPage'>> {
+    return this.data(r, (c) => c.getTransactionsPage(r.context, r));
   }
 
   @MessagePattern('connector.listStatements')

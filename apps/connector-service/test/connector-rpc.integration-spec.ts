@@ -204,7 +204,7 @@ describe('connector-service over RPC, against the sandbox banks', () => {
       expect(row).toMatchObject({ unattended: 1, rejected429: 0 });
     }
     const today = localDateOf(new Date(), 'Europe/Berlin');
-    const tx = await rpc.send('connector.getTransactions', {
+    const tx = await rpc.send('connector.getTransactionsPage', {
       providerId: 'saltbank',
       context: { ...context, psu: PSU },
       accountIds,

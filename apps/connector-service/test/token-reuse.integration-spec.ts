@@ -3,7 +3,7 @@ import { Controller, Module } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { addDays, AppError } from '@ais/domain';
-import type { ConnectorTokenSet, RpcRequest, RpcResponse } from '@ais/contracts';
+import { readTransactionWindow, type ConnectorTokenSet, type RpcRequest, type RpcResponse } from '@ais/contracts';
 import { createPrismaClient, type PrismaClient } from '@ais/db';
 import { createHttpApp } from '@ais/http-kit';
 import { createLogger, Metrics } from '@ais/observability';
@@ -149,19 +149,23 @@ describe('bank tokens in the connector-service: one trip to the vault per token,
     });
     expect(accounts).toHaveLength(3);
     const to = new Date().toISOString().slice(0, 10);
-    const { accounts: transactions } = await rpc.send('connector.getTransactions', {
-      providerId: 'allstar',
-      context: context(consentId),
-      accountIds: [accounts[0].externalId],
-      from: addDays(to, -30),
-      to,
-    });
-    expect(transactions).toHaveLength(1);
+    const accountIds = [accounts[0].externalId];
+    const transactions = await readTransactionWindow(accountIds, (cursor) =>
+      rpc.send('connector.getTransactionsPage', {
+        providerId: 'allstar',
+        context: context(consentId),
+        accountIds,
+        from: addDays(to, -30),
+        to,
+        ...(cursor === undefined ? {} : { cursor }),
+      }),
+    );
+    expect([...transactions.keys()]).toEqual(accountIds);
 
     const calls = await bankCalls(tokens.externalConsentId);
     expect(calls.accounts).toBe(1);
     expect(calls.transactions).toBeGreaterThanOrEqual(3); // 2 transactions a page
-    // Two connector calls over four pages or more: one token, asked for once.
+    // A connector call per page, four pages or more: one token, asked for once.
     expect(asked.get(consentId)).toBe(1);
   });
 
@@ -218,5 +222,41 @@ describe('bank tokens in the connector-service: one trip to the vault per token,
     expect(next.extensions.bank).toBeUndefined();
     expect(asked.get(consentId)).toBe(asksAfterRefusal + 1);
     expect(await bankCalls(tokens.externalConsentId)).toEqual(before);
+  });
+
+  it('moves a whole history a bank page at a time: no RPC message grows with the account', async () => {
+    await fetch(`${sandbox.url}/allstar/sandbox/faults`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pageSize: null }),
+    });
+    const consentId = 'cns_history';
+    await authorise(consentId);
+    const { accounts } = await rpc.send('connector.listAccounts', {
+      providerId: 'allstar',
+      context: context(consentId),
+    });
+    const accountIds = accounts.map((a) => a.externalId);
+    const to = new Date().toISOString().slice(0, 10);
+    const sizes: number[] = [];
+    const history = await readTransactionWindow(accountIds, async (cursor) => {
+      const page = await rpc.send('connector.getTransactionsPage', {
+        providerId: 'allstar',
+        context: context(consentId),
+        accountIds,
+        from: addDays(to, -730),
+        to,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      sizes.push(Buffer.byteLength(JSON.stringify(page)));
+      return page;
+    });
+    const all = [...history.values()].flat();
+    // The whole history in one message, as the RPC used to carry it, would be well over 1 MB.
+    expect(Buffer.byteLength(JSON.stringify(all))).toBeGreaterThan(1_048_576);
+    expect(Math.max(...sizes)).toBeLessThan(1_048_576 / 2);
+    expect(sizes.length).toBeGreaterThan(3);
+    // Identities numbered over the window, exactly once each per account.
+    for (const list of history.values()) expect(new Set(list.map((t) => t.identityKey)).size).toBe(list.length);
   });
 });

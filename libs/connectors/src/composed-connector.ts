@@ -12,6 +12,7 @@ import type {
   OnboardInput,
   ProviderRegistration,
   RefreshTokensInput,
+  TransactionsPageQuery,
   TransactionsQuery,
 } from './connector.js';
 
@@ -19,6 +20,7 @@ type DataOperation =
   | 'listAccounts'
   | 'getBalances'
   | 'getTransactions'
+  | 'getTransactionsPage'
   | 'listStatements'
   | 'getStatementTransactions'
   | 'getParties'
@@ -82,6 +84,12 @@ export abstract class ComposedConnector implements BankConnector {
   }
   getTransactions(ctx: DataCallContext, input: TransactionsQuery): ReturnType<BankConnector['getTransactions']> {
     return this.parts.data.getTransactions(ctx, input);
+  }
+  getTransactionsPage(
+    ctx: DataCallContext,
+    input: TransactionsPageQuery,
+  ): ReturnType<BankConnector['getTransactionsPage']> {
+    return this.parts.data.getTransactionsPage(ctx, input);
   }
   listStatements(
     ctx: DataCallContext,

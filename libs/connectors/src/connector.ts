@@ -7,6 +7,7 @@ import type {
   ProviderCapabilities,
   Standard,
   Transaction,
+  TransactionPage,
   TransactionStatus,
 } from '@ais/domain';
 
@@ -43,6 +44,12 @@ export interface BankConnector {
   getBalances(ctx: DataCallContext, input: { accountIds: string[] }): Promise<AccountBalances[]>;
   /** Transactions of the given accounts in a date window, every page followed (bulk where present). */
   getTransactions(ctx: DataCallContext, input: TransactionsQuery): Promise<AccountTransactions[]>;
+  /**
+   * One bank page of the same: drafts without identities and a cursor for the next page (null on the
+   * last). What crosses the RPC is one page at a time; `assembleTransactionPages` (domain) gives the
+   * pages of a window their identities, exactly as `getTransactions` does.
+   */
+  getTransactionsPage(ctx: DataCallContext, input: TransactionsPageQuery): Promise<TransactionsPage>;
 
   listStatements(ctx: DataCallContext, input: { accountId: string; from?: string; to?: string }): Promise<Statement[]>;
   getStatementTransactions(
@@ -269,6 +276,16 @@ export interface TransactionsQuery {
   to: string;
   /** Default: both. */
   status?: TransactionStatus | 'both';
+}
+
+export interface TransactionsPageQuery extends TransactionsQuery {
+  /** From the previous page's nextCursor; absent for the first page. */
+  cursor?: string;
+}
+
+export interface TransactionsPage extends TransactionPage {
+  /** Opaque, for the next page of the same query; null when this was the last. */
+  nextCursor: string | null;
 }
 
 export interface AccountBalances {

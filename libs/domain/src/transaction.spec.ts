@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { assignTransactionIdentities, transactionFingerprint, type TransactionDraft } from './transaction.js';
+import {
+  assembleTransactionPages,
+  assignTransactionIdentities,
+  transactionFingerprint,
+  type TransactionDraft,
+} from './transaction.js';
 import { money } from './money.js';
 
 function draft(overrides: Partial<TransactionDraft> = {}): TransactionDraft {
@@ -80,5 +85,49 @@ describe('transaction identity', () => {
         expect(new Set(keys).size).toBe(keys.length);
       }),
     );
+  });
+});
+
+describe('a window read page by page', () => {
+  const arbDraft = fc.record({
+    externalId: fc.option(fc.constantFrom('A', 'B', 'C'), { nil: null }),
+    status: fc.constantFrom('booked' as const, 'pending' as const),
+    description: fc.constantFrom('COFFEE', 'TEA'),
+  });
+  const arbPages = fc.array(
+    fc.array(fc.record({ account: fc.constantFrom('acc-1', 'acc-2'), d: arbDraft }), { maxLength: 6 }),
+    { minLength: 1, maxLength: 5 },
+  );
+
+  it('gets the identities numbering the whole window at once would give, whatever the page breaks', () => {
+    fc.assert(
+      fc.property(arbPages, fc.constantFrom('bank' as const, 'booked-first' as const), (raw, order) => {
+        const pages = raw.map((items) => ({
+          order,
+          accounts: ['acc-1', 'acc-2'].map((accountId) => ({
+            accountId,
+            transactions: items.filter((i) => i.account === accountId).map((i) => draft(i.d)),
+          })),
+        }));
+        const byAccount = assembleTransactionPages(['acc-1', 'acc-2', 'acc-3'], pages);
+        expect(byAccount.get('acc-3')).toEqual([]);
+        for (const accountId of ['acc-1', 'acc-2']) {
+          const all = pages.flatMap((p) => p.accounts.find((a) => a.accountId === accountId)!.transactions);
+          const whole =
+            order === 'bank'
+              ? all
+              : [...all.filter((t) => t.status === 'booked'), ...all.filter((t) => t.status === 'pending')];
+          expect(byAccount.get(accountId)).toEqual(assignTransactionIdentities(whole));
+        }
+      }),
+    );
+  });
+
+  it('ignores accounts the query did not ask for', () => {
+    const byAccount = assembleTransactionPages(
+      ['acc-1'],
+      [{ order: 'bank', accounts: [{ accountId: 'other', transactions: [draft()] }] }],
+    );
+    expect([...byAccount.keys()]).toEqual(['acc-1']);
   });
 });

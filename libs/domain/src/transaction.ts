@@ -132,3 +132,41 @@ export function assignTransactionIdentities(drafts: readonly TransactionDraft[])
     return { ...draft, idSource: draft.externalId ? 'bank' : 'fingerprint', identityKey };
   });
 }
+
+/**
+ * One page of an account window's transactions as a connector reads it from the bank: drafts without
+ * identities (an identity numbers identical transactions over the whole window, which one page does
+ * not see), and how the connector orders them across pages: in the bank's order, or, where the
+ * standard lists booked and pending apart (Berlin Group), every booked one before any pending.
+ */
+export interface TransactionPage {
+  accounts: { accountId: string; transactions: TransactionDraft[] }[];
+  order: 'bank' | 'booked-first';
+}
+
+/**
+ * A window's pages, in the order they were read, back into each account's transactions with their
+ * identities: the same result as numbering the whole window at once.
+ */
+export function assembleTransactionPages(
+  accountIds: readonly string[],
+  pages: readonly TransactionPage[],
+): Map<string, Transaction[]> {
+  const drafts = new Map<string, TransactionDraft[]>(accountIds.map((id) => [id, []]));
+  for (const page of pages)
+    for (const a of page.accounts) {
+      const list = drafts.get(a.accountId);
+      if (list) for (const t of a.transactions) list.push(t);
+    }
+  const bookedFirst = pages.some((p) => p.order === 'booked-first');
+  return new Map(
+    [...drafts].map(([id, list]) => [
+      id,
+      assignTransactionIdentities(
+        bookedFirst
+          ? [...list.filter((t) => t.status !== 'pending'), ...list.filter((t) => t.status === 'pending')]
+          : list,
+      ),
+    ]),
+  );
+}

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   MAX_TRANSACTION_IDS_PER_EVENT,
+  readTransactionWindow,
   type ConnectorDataContext,
   type JobPayloads,
   type RpcPattern,
@@ -296,13 +297,16 @@ export class SyncService {
     window: TransactionWindow,
   ): Promise<Map<string, Transaction[]> | undefined> {
     if (!plan.usable.has('transactions')) return undefined;
-    const { accounts } = await plan.call('connector.getTransactions', {
-      accountIds: bankIds,
-      from: window.from,
-      to: window.to,
-      status: 'both',
-    });
-    return new Map(accounts.map((a) => [a.accountId, a.transactions]));
+    // Page by page (each RPC message holds one bank page), numbered over the whole window.
+    return readTransactionWindow(bankIds, (cursor) =>
+      plan.call('connector.getTransactionsPage', {
+        accountIds: bankIds,
+        from: window.from,
+        to: window.to,
+        status: 'both',
+        ...(cursor === undefined ? {} : { cursor }),
+      }),
+    );
   }
 
   /** An account's balances and optional resources: stored with its first window. */

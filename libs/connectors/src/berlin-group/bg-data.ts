@@ -1,20 +1,26 @@
-import { AppError, addDays, localDateOf, type Account, type Transaction } from '@ais/domain';
+import { AppError, addDays, localDateOf, type Account } from '@ais/domain';
 import type { z, ZodType } from 'zod';
 import { bankError, type BankErrorDetail } from '../bank-error.js';
-import type { AccountBalances, AccountTransactions, DataCallContext, TransactionsQuery } from '../connector.js';
+import type {
+  AccountBalances,
+  AccountTransactions,
+  DataCallContext,
+  TransactionsPage,
+  TransactionsPageQuery,
+  TransactionsQuery,
+} from '../connector.js';
+import { decodePageCursor, nextPageCursor, readAllTransactionPages } from '../paging.js';
 import type { BankResponse } from '../http/bank-http-client.js';
-import { advertisedOrigins, configuredOrigins, nextPageUrl } from '../http/bank-origins.js';
+import { advertisedOrigins, configuredOrigins, nextPageUrl, sameOrigin } from '../http/bank-origins.js';
 import { mapOrInvalid, parseJson, validateWire } from '../mapping.js';
 import type { AccessResource } from '../ports.js';
 import type { BgConsents } from './bg-consents.js';
 import type { BgContext } from './bg-context.js';
 import { parseBgError } from './bg.errors.js';
-import { mapBgAccount, mapBgBalance, mapBgTransactions } from './bg.mapper.js';
-import { BgAccountList, BgReadAccountBalance, BgTransactionsResponse, type BgTransaction } from './bg.wire.js';
+import { mapBgAccount, mapBgBalance, mapBgTransactionDrafts } from './bg.mapper.js';
+import { BgAccountList, BgReadAccountBalance, BgTransactionsResponse } from './bg.wire.js';
 
 type BgTransactionsPage = z.infer<typeof BgTransactionsResponse>;
-
-const MAX_PAGES = 500;
 
 /**
  * Berlin Group accounts, balances and transactions with a consent's access token: each call
@@ -131,40 +137,60 @@ export class BgData {
   }
 
   async getTransactions(ctx: DataCallContext, input: TransactionsQuery): Promise<AccountTransactions[]> {
-    const out: AccountTransactions[] = [];
+    return readAllTransactionPages(input, (cursor) => this.getTransactionsPage(ctx, { ...input, cursor }));
+  }
+
+  /**
+   * One bank page of one account's transactions (accounts one after another). Berlin Group lists
+   * booked and pending apart on each page, so the window's identities number every booked one first.
+   */
+  async getTransactionsPage(ctx: DataCallContext, input: TransactionsPageQuery): Promise<TransactionsPage> {
     const status = input.status ?? 'both';
-    const from = this.effectiveFrom(ctx, input.from);
+    const at = decodePageCursor(input.cursor);
+    const accountId = input.accountIds[at.call];
+    if (accountId === undefined) throw new AppError('validation_failed', 'The page cursor does not fit this query.');
+    const url = at.next
+      ? this.resumeUrl(at.next)
+      : `${this.ctx.url(`/accounts/${encodeURIComponent(accountId)}/transactions`)}?${new URLSearchParams({ dateFrom: this.effectiveFrom(ctx, input.from), dateTo: input.to, bookingStatus: status }).toString()}`;
+    const body: BgTransactionsPage = await this.get(ctx, url, BgTransactionsResponse, 'transactionsResponse-200', {
+      resource: 'transactions',
+      scope: accountId,
+    });
+    const link = body.transactions?._links?.next?.href ?? body._links?.next?.href;
+    const next = link ? await this.nextPage(link, url) : undefined;
     const asOf = localDateOf(this.ctx.now(), this.ctx.capabilities.timeZone);
-    for (const accountId of input.accountIds) {
-      let url: string | undefined =
-        `${this.ctx.url(`/accounts/${encodeURIComponent(accountId)}/transactions`)}?${new URLSearchParams({ dateFrom: from, dateTo: input.to, bookingStatus: status }).toString()}`;
-      const pages: { booked: BgTransaction[]; pending: BgTransaction[] }[] = [];
-      const seen = new Set<string>();
-      while (url) {
-        if (seen.has(url) || pages.length >= MAX_PAGES)
-          throw bankError('bank_invalid_response', 'The bank links its pages in a loop.', {
-            providerId: this.ctx.providerId,
-          });
-        seen.add(url);
-        const body: BgTransactionsPage = await this.get(ctx, url, BgTransactionsResponse, 'transactionsResponse-200', {
-          resource: 'transactions',
-          scope: accountId,
-        });
-        pages.push({ booked: body.transactions?.booked ?? [], pending: body.transactions?.pending ?? [] });
-        const next = body.transactions?._links?.next?.href ?? body._links?.next?.href;
-        url = next ? await this.nextPage(next, url) : undefined;
-      }
-      const txns: Transaction[] = mapOrInvalid(this.ctx.providerId, 'bg.transactions', () =>
-        mapBgTransactions(pages, this.ctx.rules, asOf),
-      );
-      out.push({
-        accountId,
-        transactions: txns.filter(
-          (t) => t.status === 'pending' || (t.bookingDate >= from && t.bookingDate <= input.to),
-        ),
+    const drafts = mapOrInvalid(this.ctx.providerId, 'bg.transactions', () =>
+      mapBgTransactionDrafts(
+        { booked: body.transactions?.booked ?? [], pending: body.transactions?.pending ?? [] },
+        this.ctx.rules,
+        asOf,
+      ),
+    );
+    const transactions = drafts.filter(
+      (t) => t.status === 'pending' || (t.bookingDate >= input.from && t.bookingDate <= input.to),
+    );
+    return {
+      accounts: transactions.length > 0 ? [{ accountId, transactions }] : [],
+      order: 'booked-first',
+      nextCursor: nextPageCursor(at, input.accountIds.length, next, url, () =>
+        bankError('bank_invalid_response', 'The bank links its pages in a loop.', {
+          providerId: this.ctx.providerId,
+        }),
+      ),
+    };
+  }
+
+  /**
+   * A next-page URL handed back in a cursor: it was re-rooted on the XS2A base in use when the page
+   * was read, so anything else did not come from this connector and our token does not go there.
+   */
+  private resumeUrl(url: string): string {
+    if (!sameOrigin(url, this.ctx.base))
+      throw bankError('bank_invalid_response', 'The page cursor names another host.', {
+        providerId: this.ctx.providerId,
+        detail: { cause: url },
       });
-    }
-    return out;
+    return url;
   }
 
   /**

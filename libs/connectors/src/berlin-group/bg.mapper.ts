@@ -157,8 +157,21 @@ export function mapBgTransactions(
   rules: BgMappingRules,
   asOf: string,
 ): Transaction[] {
-  const drafts: TransactionDraft[] = [];
-  for (const p of pages) for (const t of p.booked) drafts.push(mapBgTransactionDraft(t, 'booked', rules, asOf));
-  for (const p of pages) for (const t of p.pending) drafts.push(mapBgTransactionDraft(t, 'pending', rules, asOf));
-  return assignTransactionIdentities(drafts);
+  const drafts = pages.map((p) => mapBgTransactionDrafts(p, rules, asOf));
+  return assignTransactionIdentities([
+    ...drafts.flatMap((d) => d.filter((t) => t.status === 'booked')),
+    ...drafts.flatMap((d) => d.filter((t) => t.status === 'pending')),
+  ]);
+}
+
+/** One page's transactions before identities: its booked ones, then its pending ones. */
+export function mapBgTransactionDrafts(
+  page: { booked: BgTransaction[]; pending: BgTransaction[] },
+  rules: BgMappingRules,
+  asOf: string,
+): TransactionDraft[] {
+  return [
+    ...page.booked.map((t) => mapBgTransactionDraft(t, 'booked', rules, asOf)),
+    ...page.pending.map((t) => mapBgTransactionDraft(t, 'pending', rules, asOf)),
+  ];
 }

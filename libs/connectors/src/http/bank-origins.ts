@@ -90,3 +90,9 @@ export function nextPageUrl(link: string, ctx: NextLinkContext): string | undefi
   }
   return `${new URL(use).origin}${target.pathname}${target.search}`;
 }
+
+/** Whether two absolute URLs share scheme, host and port (false when either is not a URL). */
+export function sameOrigin(a: string, b: string): boolean {
+  const oa = origin(a);
+  return oa !== undefined && oa === origin(b);
+}

@@ -1,5 +1,4 @@
-import { addDays, type Account, type Transaction } from '@ais/domain';
-import type { z } from 'zod';
+import { addDays, AppError, type Account, type Transaction, type TransactionDraft } from '@ais/domain';
 import type {
   AccountBalances,
   AccountTransactions,
@@ -10,8 +9,11 @@ import type {
   ScheduledPayment,
   StandingOrder,
   Statement,
+  TransactionsPage,
+  TransactionsPageQuery,
   TransactionsQuery,
 } from '../connector.js';
+import { decodePageCursor, nextPageCursor, readAllTransactionPages } from '../paging.js';
 import { mapOrInvalid } from '../mapping.js';
 import type { ObieConsents } from './obie-consents.js';
 import type { ObieContext } from './obie-context.js';
@@ -25,6 +27,7 @@ import {
   mapObieScheduledPayment,
   mapObieStandingOrder,
   mapObieStatement,
+  mapObieTransactionDrafts,
   mapObieTransactions,
 } from './obie.mapper.js';
 import {
@@ -38,8 +41,6 @@ import {
   ObReadStatement2,
   ObReadTransaction6,
 } from './obie.wire.js';
-
-type ObReadTransaction6Page = z.infer<typeof ObReadTransaction6>;
 
 /**
  * Every OBIE AIS resource, mapped to the normalised model: bulk endpoints where the profile lists
@@ -95,6 +96,14 @@ export class ObieData {
   }
 
   async getTransactions(ctx: DataCallContext, input: TransactionsQuery): Promise<AccountTransactions[]> {
+    return readAllTransactionPages(input, (cursor) => this.getTransactionsPage(ctx, { ...input, cursor }));
+  }
+
+  /**
+   * One bank page of the window: the bulk endpoint's, or the current account's (accounts one after
+   * another, each in the bank's page order, which the identities' numbering follows).
+   */
+  async getTransactionsPage(ctx: DataCallContext, input: TransactionsPageQuery): Promise<TransactionsPage> {
     const pad = this.ctx.profile.transactionWindowPaddingDays;
     // OBIE: "the UTC ISO 8601 Date Time … if it contains a timezone, the ASPSP must ignore [it]".
     // Booking dates are local: the window is widened by a day each side, then cut to local dates.
@@ -108,28 +117,27 @@ export class ObieData {
           path: `/accounts/${encodeURIComponent(id)}/transactions?${query}`,
           scope: id,
         }));
-    // Sequential: pages of one account must stay in the bank's order for occurrence numbering.
-    const pages: ObReadTransaction6Page[] = [];
-    for (const c of calls)
-      pages.push(
-        ...(await this.pages.fetchAll(ctx, c.path, ObReadTransaction6, 'OBReadTransaction6', {
-          resource: 'transactions',
-          scope: c.scope,
-        })),
-      );
+    const at = decodePageCursor(input.cursor);
+    const call = calls[at.call];
+    if (!call) throw new AppError('validation_failed', 'The page cursor does not fit this query.');
+    const url = at.next ? this.pages.resumeUrl(at.next) : this.ctx.resourceUrl(call.path);
+    const { page, next } = await this.pages.fetchPage(ctx, url, ObReadTransaction6, 'OBReadTransaction6', {
+      resource: 'transactions',
+      scope: call.scope,
+    });
     const byAccount = mapOrInvalid(this.ctx.providerId, 'obie.transactions', () =>
-      mapObieTransactions(
-        pages.flatMap((p) => p.Data.Transaction ?? []),
-        this.ctx.rules,
-      ),
+      mapObieTransactionDrafts(page.Data.Transaction ?? [], this.ctx.rules),
     );
     const status = input.status ?? 'both';
-    const keep = (t: Transaction) =>
+    const keep = (t: TransactionDraft) =>
       t.bookingDate >= input.from && t.bookingDate <= input.to && (status === 'both' || t.status === status);
-    return input.accountIds.map((accountId) => ({
-      accountId,
-      transactions: (byAccount.get(accountId) ?? []).filter(keep),
-    }));
+    return {
+      accounts: input.accountIds
+        .map((accountId) => ({ accountId, transactions: (byAccount.get(accountId) ?? []).filter(keep) }))
+        .filter((a) => a.transactions.length > 0),
+      order: 'bank',
+      nextCursor: nextPageCursor(at, calls.length, next, url, () => this.pages.loop('transactions')),
+    };
   }
 
   async listStatements(

@@ -3,15 +3,13 @@ import type { ZodType } from 'zod';
 import { bankError, type BankErrorDetail } from '../bank-error.js';
 import type { DataCallContext } from '../connector.js';
 import type { BankResponse } from '../http/bank-http-client.js';
-import { advertisedOrigins, configuredOrigins, nextPageUrl } from '../http/bank-origins.js';
+import { advertisedOrigins, configuredOrigins, nextPageUrl, sameOrigin } from '../http/bank-origins.js';
 import { mapOrInvalid, parseJson, validateWire } from '../mapping.js';
+import { MAX_PAGES } from '../paging.js';
 import type { AccessResource } from '../ports.js';
 import type { ObieConsents } from './obie-consents.js';
 import type { ObieContext } from './obie-context.js';
 import { parseObieError } from './obie.errors.js';
-
-/** Bounds pagination against a bank that links pages in a loop. */
-const MAX_PAGES = 500;
 
 export interface Paged {
   Links?: { Next?: string };
@@ -39,39 +37,67 @@ export class ObiePages {
     what: string,
     access: { resource: AccessResource; scope: string },
   ): Promise<T[]> {
-    const operation = `obie.${access.resource}`;
     const pages: T[] = [];
     let url: string | undefined = this.ctx.resourceUrl(path);
     const seen = new Set<string>();
     while (url) {
-      if (seen.has(url) || pages.length >= MAX_PAGES)
-        throw bankError('bank_invalid_response', 'The bank links its pages in a loop.', {
-          providerId: this.ctx.providerId,
-          detail: { operation },
-        });
+      if (seen.has(url) || pages.length >= MAX_PAGES) throw this.loop(access.resource);
       seen.add(url);
-      const token = await this.ctx.deps.tokenSource.getAccessToken(ctx.consentId);
-      const res = await this.ctx.http.send({
-        method: 'GET',
-        url,
-        headers: { ...this.ctx.fapiHeaders(ctx.psu), authorization: `Bearer ${token.accessToken}` },
-        idempotent: true,
-        mtls: this.ctx.resourceMtls,
-        operation,
-        throttleKey: `consent:${ctx.consentId}`,
-        beforeAttempt: this.ctx.reserveEachAttempt(ctx, access),
-      });
-      if (res.status !== 200) throw await this.dataCallError(res, operation, token.externalConsentId);
-      const page = mapOrInvalid(
-        this.ctx.providerId,
-        operation,
-        () => validateWire(schema, this.ctx.profile.normaliseWire(parseJson(res.text)), what),
-        res.text,
-      );
-      pages.push(page);
-      url = page.Links?.Next ? await this.nextPage(page.Links.Next, url) : undefined;
+      const read: { page: T; next: string | undefined } = await this.fetchPage(ctx, url, schema, what, access);
+      pages.push(read.page);
+      url = read.next;
     }
     return pages;
+  }
+
+  /** One page, and where the next one is (on the base in use), if the bank links one. */
+  async fetchPage<T extends Paged>(
+    ctx: DataCallContext,
+    url: string,
+    schema: ZodType<T>,
+    what: string,
+    access: { resource: AccessResource; scope: string },
+  ): Promise<{ page: T; next: string | undefined }> {
+    const operation = `obie.${access.resource}`;
+    const token = await this.ctx.deps.tokenSource.getAccessToken(ctx.consentId);
+    const res = await this.ctx.http.send({
+      method: 'GET',
+      url,
+      headers: { ...this.ctx.fapiHeaders(ctx.psu), authorization: `Bearer ${token.accessToken}` },
+      idempotent: true,
+      mtls: this.ctx.resourceMtls,
+      operation,
+      throttleKey: `consent:${ctx.consentId}`,
+      beforeAttempt: this.ctx.reserveEachAttempt(ctx, access),
+    });
+    if (res.status !== 200) throw await this.dataCallError(res, operation, token.externalConsentId);
+    const page = mapOrInvalid(
+      this.ctx.providerId,
+      operation,
+      () => validateWire(schema, this.ctx.profile.normaliseWire(parseJson(res.text)), what),
+      res.text,
+    );
+    return { page, next: page.Links?.Next ? await this.nextPage(page.Links.Next, url) : undefined };
+  }
+
+  /**
+   * A next-page URL handed back in a cursor: it was re-rooted on the base in use when the page was
+   * read, so anything else did not come from this connector and our token does not go there.
+   */
+  resumeUrl(url: string): string {
+    if (!sameOrigin(url, this.ctx.resourceUrl('/')))
+      throw bankError('bank_invalid_response', 'The page cursor names another host.', {
+        providerId: this.ctx.providerId,
+        detail: { cause: url },
+      });
+    return url;
+  }
+
+  loop(resource: string): AppError {
+    return bankError('bank_invalid_response', 'The bank links its pages in a loop.', {
+      providerId: this.ctx.providerId,
+      detail: { operation: `obie.${resource}` },
+    });
   }
 
   /**

@@ -234,6 +234,15 @@ export function mapObieTransactions(
   items: readonly ObTransaction6[],
   rules: ObieMappingRules,
 ): Map<string, Transaction[]> {
+  const drafts = mapObieTransactionDrafts(items, rules);
+  return new Map([...drafts].map(([accountId, list]) => [accountId, assignTransactionIdentities(list)]));
+}
+
+/** A page's transactions by account, in the bank's order, before identities (see assembleTransactionPages). */
+export function mapObieTransactionDrafts(
+  items: readonly ObTransaction6[],
+  rules: ObieMappingRules,
+): Map<string, TransactionDraft[]> {
   const drafts = new Map<string, TransactionDraft[]>();
   for (const t of items) {
     const d = mapObieTransactionDraft(t, rules);
@@ -242,7 +251,7 @@ export function mapObieTransactions(
     list.push(d);
     drafts.set(t.AccountId, list);
   }
-  return new Map([...drafts].map(([accountId, list]) => [accountId, assignTransactionIdentities(list)]));
+  return drafts;
 }
 
 function counterpartyAccount(
