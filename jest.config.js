@@ -31,7 +31,8 @@ const shared = {
 
 export default {
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
+    // k8s/manifests.spec.ts renders and checks the Kubernetes manifests.
+    { ...shared, displayName: 'unit', roots: [...shared.roots, '<rootDir>/k8s'], testMatch: ['**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',
