@@ -263,9 +263,10 @@ describe('a sandbox bank that remembers (state in PostgreSQL)', () => {
       http(`${second.mtlsUrl}/allstar/.well-known/openid-configuration`, { dispatcher: oldCaOnly }),
     ).rejects.toThrow();
     await oldCaOnly.close();
+    // State is written behind (debounced): stopping the bank writes what is left, then the tables say it.
+    await stop(second);
     expect(await query(db.url, 'SELECT id FROM sandbox_bank.clients')).toEqual([{ id: fresh.clientId }]);
     expect(await query(db.url, 'SELECT id FROM sandbox_bank.consents')).toEqual([]);
-    await stop(second);
 
     // The reset is what persists.
     const third = await start();

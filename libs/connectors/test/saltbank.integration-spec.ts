@@ -255,19 +255,22 @@ describe('Salt Bank (Berlin Group 1.3.12, OAuth2 SCA with PKCE) through the Berl
 
     it('outside the first 10 minutes clips the window to 90 days instead of failing, and counts per account and resource per Berlin calendar day', async () => {
       let guardOffset = 0;
-      const c = connector(registration, { guardNow: () => new Date(Date.now() + guardOffset) });
+      let clockOffset = 0;
+      const c = connector(registration, {
+        now: () => new Date(Date.now() + clockOffset),
+        guardNow: () => new Date(Date.now() + guardOffset),
+      });
       const { consentId, consent, tokens } = await c.authorise({ psu: PSUS.erika, frequencyPerDay: 2 });
       const accounts = await c.connector.listAccounts({ consentId, frequencyPerDay: 2, psu });
       const ids = accounts.map((a) => a.externalId);
 
+      const authorisedAt = new Date().toISOString();
       await sandbox.advanceClock('saltbank', { minutes: 11 });
-      const later = {
-        consentId,
-        frequencyPerDay: 2,
-        authorisedAt: new Date(Date.now() - 11 * 60_000).toISOString(),
-        psu,
-      };
-      const today = localDateOf(new Date(), BERLIN);
+      // Our clock agrees with the bank's, as real clocks do: near Berlin midnight the bank's 90 days
+      // would otherwise start a day later than ours, and it refuses the window (PERIOD_INVALID).
+      clockOffset = 11 * 60_000;
+      const later = { consentId, frequencyPerDay: 2, authorisedAt, psu };
+      const today = localDateOf(new Date(Date.now() + clockOffset), BERLIN);
       const [tx] = await c.connector.getTransactions(later, {
         accountIds: [ids[0]],
         from: addDays(today, -300),
@@ -280,6 +283,7 @@ describe('Salt Bank (Berlin Group 1.3.12, OAuth2 SCA with PKCE) through the Berl
         .filter((e) => e.operation === 'bg.transactions')
         .map((e) => new URL(e.url).searchParams.get('dateFrom'));
       expect(sent[0]).toBe(addDays(today, -90));
+      clockOffset = 0;
 
       const unattended = { consentId, frequencyPerDay: 2 };
       await c.connector.getBalances(unattended, { accountIds: ids });
