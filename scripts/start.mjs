@@ -239,13 +239,14 @@ try {
   ));
   const ports = stackPorts(process.env);
   await checkPortsFree(ports);
-  const { databaseUrl, redisUrl } = await ensureServices();
+  const { databaseUrl, redisUrl, natsUrl } = await ensureServices();
   const env = {
     ...localSecrets(),
     ...stackEnv({ ports }),
     ...process.env, // what the user sets wins (e.g. SANDBOX_PUBLIC_URL for another host name)
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
+    NATS_URL: natsUrl,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
   };
   step('Migrating the database…');

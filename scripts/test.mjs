@@ -78,9 +78,10 @@ const phase = (name) => !only || only === name;
 try {
   await ensureDependencies();
   await ensurePrismaClient();
-  const { databaseUrl, redisUrl } = await ensureServices();
+  const { databaseUrl, redisUrl, natsUrl } = await ensureServices();
   process.env.DATABASE_URL = databaseUrl;
   process.env.REDIS_URL = redisUrl;
+  process.env.NATS_URL = natsUrl;
   if (phase('e2e')) process.env.CHROMIUM_PATH = await ensureChromium();
   await build();
 

@@ -1,6 +1,7 @@
-// Finds or starts PostgreSQL and Redis: DATABASE_URL / REDIS_URL when set, else the default local
+// Finds or starts PostgreSQL, Redis and NATS: DATABASE_URL / REDIS_URL / NATS_URL when set, else the default local
 // ports, else docker compose (when a Docker engine runs), else the machine's own binaries, installing
 // Debian's packages when they are absent. Says what it does.
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { commandExists, run, runQuiet, sudo } from './run.mjs';
@@ -9,6 +10,7 @@ import { info, step, warn } from './log.mjs';
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/ais_gateway';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,6 +45,21 @@ export function redisReachable(url) {
       socket.write('PING\r\n');
     });
     socket.on('data', (d) => done(String(d).includes('PONG')));
+  });
+}
+
+/** A NATS server greets every connection with its INFO line. */
+export function natsReachable(url) {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: u.hostname || '127.0.0.1', port: Number(u.port || 4222) });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('data', (d) => done(String(d).startsWith('INFO ')));
   });
 }
 
@@ -103,31 +120,53 @@ async function startLocalRedis() {
   ]);
 }
 
-/** Returns { databaseUrl, redisUrl } that answer, starting what is missing. */
+/**
+ * Debian's nats-server on the default port, detached from this process (it outlives `npm start`
+ * like the Redis it starts), with the default 1 MB maximum message size the RPC is built for.
+ */
+async function startLocalNats() {
+  if (!commandExists('nats-server')) await aptInstall(['nats-server']);
+  step('Starting NATS (nats-server on 127.0.0.1:4222)…');
+  const child = spawn('nats-server', ['--addr', '127.0.0.1', '--port', '4222'], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  child.unref();
+}
+
+/** Returns { databaseUrl, redisUrl, natsUrl } that answer, starting what is missing. */
 export async function ensureServices(env = process.env) {
   let databaseUrl = env.DATABASE_URL || DEFAULT_DATABASE_URL;
   const redisUrl = env.REDIS_URL || DEFAULT_REDIS_URL;
-  let pgOk = await postgresReachable(databaseUrl);
-  let redisOk = await redisReachable(redisUrl);
-  if (pgOk && redisOk) return { databaseUrl, redisUrl };
+  const natsUrl = env.NATS_URL || DEFAULT_NATS_URL;
+  const [pgOk, redisOk, natsOk] = await Promise.all([
+    postgresReachable(databaseUrl),
+    redisReachable(redisUrl),
+    natsReachable(natsUrl),
+  ]);
+  if (pgOk && redisOk && natsOk) return { databaseUrl, redisUrl, natsUrl };
 
   if (env.DATABASE_URL && !pgOk) throw new Error(`DATABASE_URL is set but PostgreSQL does not answer there`);
   if (env.REDIS_URL && !redisOk) throw new Error(`REDIS_URL is set but Redis does not answer there`);
+  if (env.NATS_URL && !natsOk) throw new Error(`NATS_URL is set but NATS does not answer there`);
 
   if (dockerEngine()) {
-    const which = [!pgOk && 'postgres', !redisOk && 'redis'].filter(Boolean);
-    step(`Starting ${which.join(' and ')} with docker compose…`);
+    const which = [!pgOk && 'postgres', !redisOk && 'redis', !natsOk && 'nats'].filter(Boolean);
+    step(`Starting ${which.join(', ')} with docker compose…`);
     await run('docker', ['compose', 'up', '-d', '--wait', ...which], { cwd: ROOT });
     if (!pgOk) databaseUrl = 'postgresql://postgres:postgres@127.0.0.1:5432/ais_gateway'; // compose's password
   } else {
     if (!pgOk) await startLocalPostgres();
     if (!redisOk) await startLocalRedis();
+    if (!natsOk) await startLocalNats();
   }
   if (!pgOk) await waitFor(() => postgresReachable(databaseUrl), 'PostgreSQL');
   if (!redisOk) await waitFor(() => redisReachable(redisUrl), 'Redis');
-  pgOk = redisOk = true;
-  info(`PostgreSQL at ${new URL(databaseUrl).host}, Redis at ${new URL(redisUrl).host}`);
-  return { databaseUrl, redisUrl };
+  if (!natsOk) await waitFor(() => natsReachable(natsUrl), 'NATS');
+  info(
+    `PostgreSQL at ${new URL(databaseUrl).host}, Redis at ${new URL(redisUrl).host}, NATS at ${new URL(natsUrl).host}`,
+  );
+  return { databaseUrl, redisUrl, natsUrl };
 }
 
 /** Debian's Chromium for the browser tests (playwright-core drives it; it never downloads one). */

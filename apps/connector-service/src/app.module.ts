@@ -28,6 +28,7 @@ import { RedisCircuitReporter } from './redis-circuit-reporter.js';
 import { RedisThrottleBoard } from './redis-throttle-board.js';
 import { RpcTokenSource } from './rpc-token-source.js';
 import { CachedTokenSource } from './cached-token-source.js';
+import { HeldPages } from './held-pages.js';
 
 const CONSENT_SERVICE_RPC = Symbol('CONSENT_SERVICE_RPC');
 const THROTTLE_BOARD = Symbol('THROTTLE_BOARD');
@@ -70,6 +71,11 @@ export class ConnectorServiceModule {
           provide: CachedTokenSource,
           inject: [CONSENT_SERVICE_RPC],
           useFactory: (consentService: RpcClient) => new CachedTokenSource(new RpcTokenSource(consentService)),
+        },
+        {
+          provide: HeldPages,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => new HeldPages(redis, config.redis.prefix, config.rpc.maxMessageBytes),
         },
         {
           provide: THROTTLE_BOARD,

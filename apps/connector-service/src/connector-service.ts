@@ -20,7 +20,15 @@ export async function startConnectorService(
     logger,
     metrics,
   });
-  await startRpcServer(app, 'connector-service', config.rpc, config.redis, logger, metrics);
+  await startRpcServer(
+    app,
+    'connector-service',
+    config.rpc,
+    config.redis,
+    logger,
+    metrics,
+    config.connectors.servedProviders,
+  );
   await app.listen({ port, host: '127.0.0.1' });
   return app;
 }

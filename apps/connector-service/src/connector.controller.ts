@@ -3,6 +3,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { ClosableConnector, ProviderRegistration } from '@ais/connectors';
 import type { RpcPattern, RpcRequest, RpcResponse } from '@ais/contracts';
 import { CachedTokenSource } from './cached-token-source.js';
+import { HeldPages } from './held-pages.js';
 import { ConnectorRegistry } from './connector-registry.service.js';
 import { ProviderCalls, type CallKind } from './provider-calls.js';
 
@@ -17,6 +18,7 @@ export class ConnectorController {
   constructor(
     @Inject(ConnectorRegistry) private readonly registry: ConnectorRegistry,
     @Inject(ProviderCalls) private readonly calls: ProviderCalls,
+    @Inject(HeldPages) private readonly held: HeldPages,
     /**
      * The connectors' TokenSource (app.module). Optional: a harness that builds the connectors over
      * the vault's RpcTokenSource directly keeps nothing, so there is nothing to reuse or forget.
@@ -110,7 +112,9 @@ export class ConnectorController {
   async getTransactionsPage(
     @Payload() r: Req<'connector.getTransactionsPage'>,
   ): Promise<RpcResponse<'connector.getTransactionsPage'>> {
-    return this.data(r, (c) => c.getTransactionsPage(r.context, r));
+    // The rest of a bank page too large for one message is answered from where it is held.
+    if (HeldPages.isHeld(r.cursor)) return this.held.resume(r.cursor);
+    return this.held.bound(await this.data(r, (c) => c.getTransactionsPage(r.context, r)));
   }
 
   @MessagePattern('connector.listStatements')

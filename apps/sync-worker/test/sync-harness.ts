@@ -574,6 +574,7 @@ async function startConnectorService(
   );
   // Every connector.* call goes through ProviderCalls (registration healing, operation outcomes).
   const { ProviderCalls } = await import(app('connector-service/src/provider-calls.ts'));
+  const { HeldPages } = await import(app('connector-service/src/held-pages.ts'));
   const gateRedis = new Redis(redis.url);
   const calls = new ProviderCalls({
     prisma,
@@ -590,6 +591,7 @@ async function startConnectorService(
     providers: [
       { provide: ConnectorRegistry, useValue: registry },
       { provide: ProviderCalls, useValue: calls },
+      { provide: HeldPages, useValue: new HeldPages(gateRedis, redis.prefix, rpc.maxMessageBytes) },
     ],
   })
   class ConnectorTestModule {}

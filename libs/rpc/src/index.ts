@@ -1,6 +1,5 @@
 export * from './redis-options.js';
-export * from './namespaced-redis.js';
 export * from './rpc-errors.js';
 export * from './rpc-client.js';
 export * from './rpc-server.js';
-export * from './rpc-lease.js';
+export * from './nats-transport.js';

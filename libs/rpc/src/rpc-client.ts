@@ -1,29 +1,44 @@
-import type { ClientProxy } from '@nestjs/microservices';
-import { ClientTCP } from '@nestjs/microservices';
 import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
 import { AppError } from '@ais/domain';
 import { pingPattern, type RpcPattern, type RpcRequest, type RpcResponse, type RpcService } from '@ais/contracts';
 import type { HealthCheck } from '@ais/observability';
-import { NamespacedClientRedis } from './namespaced-redis.js';
-import { RPC_RECONNECT, redisOptionsFromUrl } from './redis-options.js';
+import { NamespacedClientNats, natsNamespace } from './nats-transport.js';
 import { fromRpcError } from './rpc-errors.js';
 
-/** How long a service's RPC lease lasts unrenewed (RPC_LEASE_MS): a crashed holder's standby waits that long. */
-export const DEFAULT_RPC_LEASE_MS = 10_000;
-
 export interface RpcSettings {
-  transport: 'redis' | 'tcp';
+  /** One or more NATS servers (comma-separated in NATS_URL). */
+  natsServers: string[];
   timeoutMs: number;
-  /** Redis transport: the service lease's TTL (see LeasedServerRedis). */
-  leaseMs?: number;
-  tcp: Record<RpcService, { host: string; port: number }>;
+  /** The largest message either side sends (RPC_MAX_MESSAGE_BYTES); bank data moves a page at a time. */
+  maxMessageBytes: number;
 }
 
-/** A typed RPC client for one service: `send` only takes patterns and payloads from RpcContract. */
+/**
+ * Requests that must not run twice: a repeat would act at the bank again (a second consent, a
+ * spent authorisation code, a rotated refresh token, a second registration). They are never sent
+ * again after a timeout; everything else is a read or converges, and is.
+ */
+const NOT_REPEATABLE = new Set<string>([
+  'connector.createConsent',
+  'connector.exchangeCode',
+  'connector.refreshTokens',
+  'connector.onboard',
+  'connector.revokeConsent',
+]);
+
+/** How long a request waits for an instance to subscribe (none answering: a restart, a deploy). */
+const NO_RESPONDER_PATIENCE_MS = 5_000;
+
+/**
+ * A typed RPC client for one service: `send` only takes patterns and payloads from RpcContract.
+ * Over NATS each request reaches one instance of the service (a queue group); when none listens,
+ * the request is sent again for a few seconds, and a repeatable request whose instance went silent
+ * (killed mid-request) is sent once more, to another instance.
+ */
 export class RpcClient {
   constructor(
     readonly service: RpcService,
-    private readonly proxy: ClientProxy,
+    private readonly proxy: NamespacedClientNats,
     private readonly timeoutMs: number,
   ) {}
 
@@ -31,54 +46,67 @@ export class RpcClient {
     pattern: P,
     request: RpcRequest<P>,
     timeoutMs = this.timeoutMs,
+    patienceMs = NO_RESPONDER_PATIENCE_MS,
   ): Promise<RpcResponse<P>> {
-    try {
-      return await firstValueFrom(
-        this.proxy.send<RpcResponse<P>, RpcRequest<P>>(pattern, request).pipe(timeout(timeoutMs)),
-      );
-    } catch (error) {
-      if (error instanceof TimeoutError) {
-        throw new AppError('service_unavailable', `${this.service} did not answer within ${timeoutMs} ms.`);
+    const repeatable = !NOT_REPEATABLE.has(pattern);
+    const giveUpAt = Date.now() + patienceMs;
+    let timedOut = false;
+    for (;;) {
+      try {
+        return await firstValueFrom(
+          this.proxy.send<RpcResponse<P>, RpcRequest<P>>(pattern, request).pipe(timeout(timeoutMs)),
+        );
+      } catch (error) {
+        if (error instanceof TimeoutError) {
+          if (repeatable && !timedOut) {
+            timedOut = true;
+            continue;
+          }
+          throw new AppError('service_unavailable', `${this.service} did not answer within ${timeoutMs} ms.`);
+        }
+        if (error instanceof Error && /max_payload|exceeds the RPC maximum/.test(error.message)) {
+          throw new AppError('payload_too_large', `A ${pattern} request is larger than the RPC allows.`);
+        }
+        if (error instanceof Error) {
+          // No instance subscribed (NATS answers "no responders" at once), or the connection is down:
+          // the request never reached a handler, so sending it again is safe whatever it is.
+          if (Date.now() < giveUpAt) {
+            await new Promise((r) => setTimeout(r, 200));
+            continue;
+          }
+          throw new AppError('service_unavailable', `${this.service} is unreachable.`);
+        }
+        throw fromRpcError(error);
       }
-      if (error instanceof Error) {
-        // Handlers' failures arrive as plain payloads; an Error here is the transport's (refused, closed).
-        throw new AppError('service_unavailable', `${this.service} is unreachable.`);
-      }
-      throw fromRpcError(error);
     }
   }
 
-  close(): Promise<void> | void {
+  close(): Promise<void> {
     return this.proxy.close();
   }
 }
 
-export function createRpcClient(
-  service: RpcService,
-  settings: RpcSettings,
-  redis: { url: string; prefix: string },
-): RpcClient {
-  const proxy =
-    settings.transport === 'tcp'
-      ? new ClientTCP({ host: settings.tcp[service].host, port: settings.tcp[service].port })
-      : new NamespacedClientRedis(
-          {
-            ...redisOptionsFromUrl(redis.url),
-            ...RPC_RECONNECT,
-            connectionName: `${redis.prefix}:rpc-client:${service}`,
-          } as never,
-          redis.prefix,
-        );
-  return new RpcClient(service, proxy as unknown as ClientProxy, settings.timeoutMs);
+export function createRpcClient(service: RpcService, settings: RpcSettings, stack: { prefix: string }): RpcClient {
+  const proxy = new NamespacedClientNats(
+    {
+      servers: settings.natsServers,
+      name: `${stack.prefix}:rpc-client:${service}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+    },
+    natsNamespace(stack.prefix),
+    settings.maxMessageBytes,
+  );
+  return new RpcClient(service, proxy, settings.timeoutMs);
 }
 
-/** Readiness check for an RPC peer: it must answer its ping. */
+/** Readiness check for an RPC peer: one of its instances must answer its ping. */
 export class RpcPeerHealthCheck implements HealthCheck {
   readonly name: string;
   constructor(private readonly client: RpcClient) {
     this.name = `rpc:${client.service}`;
   }
   async check(): Promise<void> {
-    await this.client.send(pingPattern(this.client.service), {}, 1_500);
+    await this.client.send(pingPattern(this.client.service), {}, 1_500, 0);
   }
 }

@@ -1,57 +1,50 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { MessagePattern, type MicroserviceOptions } from '@nestjs/microservices';
 import type { INestApplication } from '@nestjs/common';
 import { pingPattern, type RpcService } from '@ais/contracts';
 import type { Logger, Metrics } from '@ais/observability';
-import { LeasedServerRedis } from './namespaced-redis.js';
-import { RPC_RECONNECT, redisOptionsFromUrl } from './redis-options.js';
+import { NamespacedServerNats, natsNamespace } from './nats-transport.js';
 import { RpcErrorFilter } from './rpc-errors.js';
-import { DEFAULT_RPC_LEASE_MS, type RpcSettings } from './rpc-client.js';
+import type { RpcSettings } from './rpc-client.js';
 
 /**
- * Attaches the RPC server of `service` to a Nest app (hybrid HTTP + RPC) and starts listening. Over
- * Redis, only the instance holding the service's lease answers (see LeasedServerRedis); the others
- * stand by and take over when it stops.
+ * Attaches the RPC server of `service` to a Nest app (hybrid HTTP + RPC) and starts listening on
+ * NATS, in the service's queue group: every running instance answers its share of the requests.
+ * A connector-service may serve some providers only (`providers`, from CONNECTOR_PROVIDERS).
  */
 export async function startRpcServer(
   app: INestApplication,
   service: RpcService,
   settings: RpcSettings,
-  redis: { url: string; prefix: string },
+  stack: { prefix: string },
   logger: Logger,
   metrics?: Metrics,
+  providers?: readonly string[],
 ): Promise<void> {
-  const leaseMs = settings.leaseMs ?? DEFAULT_RPC_LEASE_MS;
-  const active = metrics?.gauge(
-    'rpc_lease_active',
-    'Whether this instance holds its service’s RPC lease and answers (1) or stands by (0)',
-    [],
+  metrics
+    ?.gauge('rpc_server_info', 'This instance answers RPC for its service (1), with the providers it serves', [
+      'providers',
+    ])
+    .set({ providers: providers?.join(',') ?? '*' }, 1);
+  const strategy = new NamespacedServerNats(
+    {
+      servers: settings.natsServers,
+      name: `${stack.prefix}:rpc-server:${service}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      // On shutdown: stop taking requests, let the ones in hand finish, then close.
+      gracefulShutdown: true,
+      gracePeriod: 1_000,
+    },
+    natsNamespace(stack.prefix),
+    service,
+    settings.maxMessageBytes,
+    providers,
   );
-  active?.set(0);
-  const options: MicroserviceOptions =
-    settings.transport === 'tcp'
-      ? { transport: Transport.TCP, options: { host: settings.tcp[service].host, port: settings.tcp[service].port } }
-      : {
-          strategy: new LeasedServerRedis(
-            {
-              ...redisOptionsFromUrl(redis.url),
-              ...RPC_RECONNECT,
-              connectionName: `${redis.prefix}:rpc-server:${service}`,
-            } as never,
-            redis.prefix,
-            {
-              key: `${redis.prefix}:rpc-lease:${service}`,
-              ttlMs: leaseMs,
-              everyMs: Math.min(1_000, Math.floor(leaseMs / 3)),
-              logger: logger.child({ component: 'rpc-lease', service }),
-              onRoleChange: (on) => active?.set(on ? 1 : 0),
-            },
-          ),
-        };
-  const microservice = app.connectMicroservice<MicroserviceOptions>(options, {
-    inheritAppConfig: false,
-    deferInitialization: true,
-  });
+  const microservice = app.connectMicroservice<MicroserviceOptions>(
+    { strategy },
+    { inheritAppConfig: false, deferInitialization: true },
+  );
   microservice.useGlobalFilters(new RpcErrorFilter(logger.child({ component: 'rpc' })));
   await app.startAllMicroservices();
 }

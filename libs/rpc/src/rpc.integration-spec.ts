@@ -1,7 +1,6 @@
 import { Controller, Module } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Redis } from 'ioredis';
 import { AppError } from '@ais/domain';
 import { createLogger } from '@ais/observability';
 import { createHttpApp } from '@ais/http-kit';
@@ -9,12 +8,12 @@ import { createPingController, startRpcServer } from './rpc-server.js';
 import { createRpcClient, RpcPeerHealthCheck, type RpcSettings } from './rpc-client.js';
 
 const logger = createLogger('rpc-test', 'silent');
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const settings: RpcSettings = {
-  transport: 'redis',
+  natsServers: [process.env.NATS_URL ?? 'nats://127.0.0.1:4222'],
   timeoutMs: 2_000,
-  tcp: { 'consent-service': { host: '127.0.0.1', port: 0 }, 'connector-service': { host: '127.0.0.1', port: 0 } },
+  maxMessageBytes: 65_536,
 };
+const prefix = (name: string) => `rpctest_${name}_${process.pid}`;
 
 @Controller()
 class FailingController {
@@ -24,47 +23,53 @@ class FailingController {
   }
 }
 
-async function boot(module: new () => unknown, prefix: string): Promise<NestFastifyApplication> {
+/** A connector-service stand-in that says which instance answered each request. */
+function counting(instance: string, handled: Map<string, string[]>) {
+  @Controller()
+  class CountingController {
+    @MessagePattern('connector.listAccounts')
+    async listAccounts(@Payload() r: { providerId: string; context: { consentId: string } }) {
+      handled.set(r.context.consentId, [...(handled.get(r.context.consentId) ?? []), instance]);
+      await new Promise((res) => setTimeout(res, 5));
+      return { accounts: [], instance, providerId: r.providerId };
+    }
+    @MessagePattern('connector.getParties')
+    getParties(@Payload() r: { accountId?: string }) {
+      return { parties: [{ padding: 'x'.repeat(Number(r.accountId)) }] };
+    }
+  }
+  @Module({ controllers: [CountingController, createPingController('connector-service')] })
+  class CountingModule {}
+  return CountingModule;
+}
+
+async function boot(module: new () => unknown, stack: string, providers?: string[]): Promise<NestFastifyApplication> {
   const app = await createHttpApp(module, { service: 'rpc-test', logger });
-  await startRpcServer(app, 'connector-service', settings, { url: redisUrl, prefix }, logger);
+  await startRpcServer(app, 'connector-service', settings, { prefix: stack }, logger, undefined, providers);
   await app.init();
   return app;
 }
 
-describe('RPC over namespaced Redis', () => {
-  const prefixA = `rpctest_a_${process.pid}`;
-  const prefixB = `rpctest_b_${process.pid}`;
-  let healthy: NestFastifyApplication;
-  let failing: NestFastifyApplication;
+const context = (consentId: string) => ({ consentId, frequencyPerDay: 4 });
 
-  beforeAll(async () => {
+describe('RPC over NATS', () => {
+  const apps: NestFastifyApplication[] = [];
+  afterAll(async () => {
+    for (const app of apps) await app.close().catch(() => undefined);
+  });
+
+  it('answers a typed request within its own namespace only, keeping an AppError across the wire', async () => {
     @Module({ controllers: [createPingController('connector-service')] })
     class PingModule {}
     @Module({ controllers: [FailingController] })
     class FailingModule {}
-    healthy = await boot(PingModule, prefixA);
-    failing = await boot(FailingModule, prefixB);
-  });
-  afterAll(async () => {
-    await healthy.close();
-    await failing.close();
-  });
-
-  it('answers a typed request within its own namespace only', async () => {
-    const client = createRpcClient('connector-service', settings, { url: redisUrl, prefix: prefixA });
+    apps.push(await boot(PingModule, prefix('a')), await boot(FailingModule, prefix('b')));
+    const a = createRpcClient('connector-service', settings, { prefix: prefix('a') });
+    const b = createRpcClient('connector-service', settings, { prefix: prefix('b') });
     try {
-      const answer = await client.send('connector-service.ping', {});
-      expect(answer.service).toBe('connector-service');
-      await expect(new RpcPeerHealthCheck(client).check()).resolves.toBeUndefined();
-    } finally {
-      await client.close();
-    }
-  });
-
-  it('keeps the error code, detail and extensions of an AppError across the wire', async () => {
-    const client = createRpcClient('connector-service', settings, { url: redisUrl, prefix: prefixB });
-    try {
-      const error = await client.send('connector-service.ping', {}).catch((e: unknown) => e);
+      expect((await a.send('connector-service.ping', {})).service).toBe('connector-service');
+      await expect(new RpcPeerHealthCheck(a).check()).resolves.toBeUndefined();
+      const error = await b.send('connector-service.ping', {}).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppError);
       expect(error).toMatchObject({
         code: 'bank_rate_limited',
@@ -72,67 +77,96 @@ describe('RPC over namespaced Redis', () => {
         extensions: { retryAt: '2026-01-01T00:00:00Z' },
       });
     } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('hands each request to exactly one of three instances, each its share; one stopping mid-run loses none', async () => {
+    const handled = new Map<string, string[]>();
+    const stack = prefix('pool');
+    const instances = await Promise.all(['i1', 'i2', 'i3'].map((i) => boot(counting(i, handled), stack)));
+    apps.push(...instances);
+    const client = createRpcClient('connector-service', settings, { prefix: stack });
+    try {
+      const send = (n: number) =>
+        client.send('connector.listAccounts', { providerId: 'allstar', context: context(`c${n}`) });
+      await Promise.all(Array.from({ length: 300 }, (_, n) => send(n)));
+      expect(handled.size).toBe(300);
+      expect([...handled.values()].every((by) => by.length === 1)).toBe(true);
+      const share = (i: string) => [...handled.values()].filter((by) => by[0] === i).length / 300;
+      for (const i of ['i1', 'i2', 'i3']) expect(share(i)).toBeGreaterThanOrEqual(0.2);
+
+      // One instance goes away while 300 more are under way: every request is still answered.
+      handled.clear();
+      const run = Promise.all(Array.from({ length: 300 }, (_, n) => send(1000 + n)));
+      await new Promise((r) => setTimeout(r, 20));
+      await instances[0].close();
+      const answers = await run;
+      expect(answers).toHaveLength(300);
+      expect(handled.size).toBe(300);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('routes connector calls by provider: a pool limited to one provider never sees another’s', async () => {
+    const handled = new Map<string, string[]>();
+    const stack = prefix('banks');
+    apps.push(await boot(counting('allstar-pool', handled), stack, ['allstar']));
+    apps.push(await boot(counting('default-pool', handled), stack, ['alsalam', 'saltbank']));
+    const client = createRpcClient('connector-service', settings, { prefix: stack });
+    try {
+      for (let n = 0; n < 30; n++) {
+        const providerId = ['allstar', 'alsalam', 'saltbank'][n % 3];
+        const answer = (await client.send('connector.listAccounts', {
+          providerId,
+          context: context(`p${n}`),
+        })) as unknown as { instance: string };
+        expect(answer.instance).toBe(providerId === 'allstar' ? 'allstar-pool' : 'default-pool');
+      }
+      // No instance serves this provider: unavailable, not answered by someone else.
+      await expect(
+        client.send('connector.listAccounts', { providerId: 'nobank', context: context('x') }, 300, 300),
+      ).rejects.toMatchObject({ code: 'service_unavailable' });
+      // A provider id cannot reach into other subjects.
+      await expect(
+        client.send('connector.listAccounts', { providerId: 'allstar.>', context: context('y') }),
+      ).rejects.toMatchObject({ code: 'validation_failed' });
+    } finally {
       await client.close();
     }
   });
 
-  it('sends each reply to the requesting client only, not to every client of the pattern', async () => {
-    const spy = new Redis(redisUrl);
-    const seen: string[] = [];
-    spy.on('pmessage', (_pattern: string, channel: string) => void seen.push(channel));
-    await spy.psubscribe(`${prefixA}/rpc/*`);
-    const clients = [0, 1].map(() =>
-      createRpcClient('connector-service', settings, { url: redisUrl, prefix: prefixA }),
-    );
+  it('never puts a message over the maximum on the wire: the caller gets payload_too_large at once', async () => {
+    const handled = new Map<string, string[]>();
+    const stack = prefix('big');
+    apps.push(await boot(counting('i', handled), stack));
+    const client = createRpcClient('connector-service', settings, { prefix: stack });
     try {
-      await Promise.all(clients.flatMap((c) => Array.from({ length: 10 }, () => c.send('connector-service.ping', {}))));
-      await new Promise((r) => setTimeout(r, 100));
-      const replies = seen.filter((c) => c.includes('.reply'));
-      const channels = [...new Set(replies)];
-      expect(replies).toHaveLength(20);
-      expect(channels).toHaveLength(2); // one private channel per client, ten replies on each
-      for (const channel of channels) {
-        expect(channel).toMatch(new RegExp(`^${prefixA}/rpc/connector-service\\.ping\\.reply/[A-Za-z0-9-]+$`));
-        expect(replies.filter((c) => c === channel)).toHaveLength(10);
-      }
-    } finally {
-      for (const c of clients) await c.close();
-      spy.disconnect();
-    }
-  });
-
-  it('answers again once Redis is back after dropping every connection of both sides (a Redis restart)', async () => {
-    const client = createRpcClient('connector-service', settings, { url: redisUrl, prefix: prefixA });
-    const admin = new Redis(redisUrl);
-    try {
-      await client.send('connector-service.ping', {});
-      // Only this test's connections (named after its prefix): other test files share the Redis.
-      const ours = ((await admin.client('LIST')) as string)
-        .split('\n')
-        .filter((line) => line.includes(` name=${prefixA}:rpc-`));
-      expect(ours.filter((line) => line.includes(':rpc-server:')).length).toBeGreaterThanOrEqual(2);
-      expect(ours.filter((line) => line.includes(':rpc-client:')).length).toBeGreaterThanOrEqual(2);
-      for (const line of ours) await admin.client('KILL', 'ID', /\bid=(\d+)/.exec(line)![1]);
-      const deadline = Date.now() + 5_000;
-      let answer: unknown;
-      while (!answer && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100)); // while reconnecting, requests fail at once
-        answer = await client.send('connector-service.ping', {}, 300).catch(() => undefined);
-      }
-      expect(answer).toMatchObject({ service: 'connector-service' });
+      const small = await client.send('connector.getParties', {
+        providerId: 'allstar',
+        context: context('s'),
+        accountId: '1000',
+      });
+      expect(small.parties).toHaveLength(1);
+      const started = Date.now();
+      await expect(
+        client.send('connector.getParties', { providerId: 'allstar', context: context('b'), accountId: '100000' }),
+      ).rejects.toMatchObject({ code: 'payload_too_large' });
+      expect(Date.now() - started).toBeLessThan(settings.timeoutMs);
+      await expect(
+        client.send('connector.getParties', { providerId: 'allstar', context: context('x'.repeat(100_000)) }),
+      ).rejects.toMatchObject({ code: 'payload_too_large' });
     } finally {
       await client.close();
-      admin.disconnect();
     }
   });
 
-  it('times out as service_unavailable when nobody serves the namespace', async () => {
-    const client = createRpcClient('connector-service', settings, {
-      url: redisUrl,
-      prefix: `rpctest_none_${process.pid}`,
-    });
+  it('is service_unavailable when nobody serves the namespace', async () => {
+    const client = createRpcClient('connector-service', settings, { prefix: prefix('none') });
     try {
-      await expect(client.send('connector-service.ping', {}, 300)).rejects.toMatchObject({
+      await expect(client.send('connector-service.ping', {}, 300, 300)).rejects.toMatchObject({
         code: 'service_unavailable',
       });
     } finally {

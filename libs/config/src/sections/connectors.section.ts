@@ -54,6 +54,11 @@ export const connectorsSection = defineSection(
     CONNECTOR_PROVIDER_ENDPOINTS: jsonObject,
     /** Real banks switched on once their credentials exist. */
     CONNECTOR_ACTIVE_PROVIDERS: env.list(''),
+    /**
+     * The providers this connector-service instance answers for (a pool per bank or bank group);
+     * empty: every provider. Other instances must cover the rest, or their calls find no responder.
+     */
+    CONNECTOR_PROVIDERS: env.list(''),
     CONNECTOR_TIMEOUT_MS: env.int(10_000, 100, 120_000),
     CONNECTOR_MAX_ATTEMPTS: env.int(3, 1, 10),
     CONNECTOR_BACKOFF_INITIAL_MS: env.int(200, 0, 60_000),
@@ -109,6 +114,7 @@ export const connectorsSection = defineSection(
     sandboxMtlsUrl: v.CONNECTOR_SANDBOX_MTLS_URL.replace(/\/$/, ''),
     endpointOverrides: v.CONNECTOR_PROVIDER_ENDPOINTS,
     activeProviders: v.CONNECTOR_ACTIVE_PROVIDERS,
+    servedProviders: v.CONNECTOR_PROVIDERS.length > 0 ? v.CONNECTOR_PROVIDERS : undefined,
     resilience: {
       timeoutMs: v.CONNECTOR_TIMEOUT_MS,
       maxAttempts: v.CONNECTOR_MAX_ATTEMPTS,

@@ -2,29 +2,26 @@ import { z } from 'zod';
 import { defineSection, env } from '../define-section.js';
 
 /**
- * RPC between apps uses @nestjs/microservices. Redis transport by default; TCP is available for
- * deployments without a shared Redis for messaging (each service then listens on its RPC port).
- * Over Redis, one instance of a service holds its RPC lease and answers; others stand by
- * (RPC_LEASE_MS: how long a crashed holder keeps them waiting).
+ * RPC between apps: @nestjs/microservices over NATS. Each service's instances form a queue group,
+ * so every instance answers its share; subjects are scoped by the stack's REDIS_PREFIX, so stacks
+ * can share one NATS. No message exceeds RPC_MAX_MESSAGE_BYTES (bank data moves a page at a time;
+ * a NATS server's own max_payload, 1 MB by default, must be at least as large).
  */
 export const rpcSection = defineSection(
   'rpc',
   {
-    RPC_TRANSPORT: z.enum(['redis', 'tcp']).default('redis'),
+    NATS_URL: z
+      .string()
+      .default('nats://127.0.0.1:4222')
+      .refine((v) => v.split(',').every((u) => /^(nats|tls|wss?):\/\/[^\s]+$/.test(u.trim())), {
+        message: 'a nats:// URL, or several separated by commas',
+      }),
     RPC_TIMEOUT_MS: env.int(15_000, 100, 600_000),
-    RPC_LEASE_MS: env.int(10_000, 1_000, 300_000),
-    CONSENT_SERVICE_RPC_HOST: z.string().default('127.0.0.1'),
-    CONSENT_SERVICE_RPC_PORT: env.port(3011),
-    CONNECTOR_SERVICE_RPC_HOST: z.string().default('127.0.0.1'),
-    CONNECTOR_SERVICE_RPC_PORT: env.port(3012),
+    RPC_MAX_MESSAGE_BYTES: env.int(1_048_576, 65_536, 67_108_864),
   },
   (v) => ({
-    transport: v.RPC_TRANSPORT,
+    natsServers: v.NATS_URL.split(',').map((u) => u.trim()),
     timeoutMs: v.RPC_TIMEOUT_MS,
-    leaseMs: v.RPC_LEASE_MS,
-    tcp: {
-      'consent-service': { host: v.CONSENT_SERVICE_RPC_HOST, port: v.CONSENT_SERVICE_RPC_PORT },
-      'connector-service': { host: v.CONNECTOR_SERVICE_RPC_HOST, port: v.CONNECTOR_SERVICE_RPC_PORT },
-    },
+    maxMessageBytes: v.RPC_MAX_MESSAGE_BYTES,
   }),
 );
