@@ -56,6 +56,8 @@ export class NamespacedServerNats extends ServerNats {
     maxBytes: number,
     /** Connector-service: the providers this instance serves (undefined: every provider). */
     private readonly providers?: readonly string[],
+    /** Told of every request this instance takes (metrics). */
+    private readonly onRequest?: (pattern: string) => void,
   ) {
     super({ ...options, queue: `${namespace}.${service}`, serializer: new BoundedSerializer(maxBytes) as never });
   }
@@ -80,6 +82,11 @@ export class NamespacedServerNats extends ServerNats {
         : [channel];
       for (const subject of subjects) this.own.push(client.subscribe(subject, { queue, callback }));
     }
+  }
+
+  override async handleMessage(channel: string, message: Parameters<ServerNats['handleMessage']>[1]): Promise<unknown> {
+    this.onRequest?.(channel.slice(`${this.namespace}.rpc.`.length));
+    return super.handleMessage(channel, message);
   }
 
   override async close(): Promise<void> {

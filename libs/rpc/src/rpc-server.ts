@@ -26,6 +26,7 @@ export async function startRpcServer(
       'providers',
     ])
     .set({ providers: providers?.join(',') ?? '*' }, 1);
+  const taken = metrics?.counter('rpc_requests_total', 'RPC requests this instance took, by pattern', ['pattern']);
   const strategy = new NamespacedServerNats(
     {
       servers: settings.natsServers,
@@ -40,6 +41,7 @@ export async function startRpcServer(
     service,
     settings.maxMessageBytes,
     providers,
+    taken ? (pattern) => taken.inc({ pattern }) : undefined,
   );
   const microservice = app.connectMicroservice<MicroserviceOptions>(
     { strategy },
