@@ -273,6 +273,12 @@ describe.each(OVERLAYS)('k8s/overlays/%s', (overlay) => {
           if (!c[probe]) problems.push(`${w.kind}/${w.name} ${c.name}: no ${probe}`);
         const live = JSON.stringify(c.livenessProbe ?? {});
         if (live.includes('/health/ready')) problems.push(`${w.kind}/${w.name} ${c.name}: liveness on /health/ready`);
+        // Our apps answer the kubelet over HTTP on their health listener (HEALTH_HOST=0.0.0.0 in ais-config).
+        const app = (c.command ?? []).join(' ').match(/dist\/apps\/([a-z-]+)\//)?.[1];
+        if (app && app !== 'sandbox-bank')
+          for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const)
+            if (!c[probe]?.httpGet?.path?.startsWith('/health/'))
+              problems.push(`${w.kind}/${w.name} ${c.name}: ${probe} is not an httpGet on /health/…`);
       }
     }
     expect(problems).toEqual([]);

@@ -29,6 +29,6 @@ export async function startConnectorService(
     metrics,
     config.connectors.servedProviders,
   );
-  await app.listen({ port, host: '127.0.0.1' });
+  await app.listen({ port, host: config.ports.host });
   return app;
 }

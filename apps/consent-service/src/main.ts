@@ -9,7 +9,7 @@ try {
   const logger = createLogger('consent-service', config.runtime.logLevel);
   const app = await createConsentService(config, logger);
   installShutdownTimeout(logger, config.runtime.shutdownTimeoutMs);
-  await app.listen({ port: config.ports['consent-service'], host: '127.0.0.1' });
+  await app.listen({ port: config.ports['consent-service'], host: config.ports.host });
   logger.info({ port: config.ports['consent-service'] }, 'consent-service ready');
 } catch (error) {
   if (error instanceof ConfigError) {

@@ -14,7 +14,7 @@ try {
     metrics,
   });
   installShutdownTimeout(logger, config.runtime.shutdownTimeoutMs);
-  await app.listen({ port: config.ports['sync-worker'], host: '127.0.0.1' });
+  await app.listen({ port: config.ports['sync-worker'], host: config.ports.host });
   logger.info({ port: config.ports['sync-worker'] }, 'sync-worker ready');
 } catch (error) {
   if (error instanceof ConfigError) {

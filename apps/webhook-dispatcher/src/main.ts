@@ -10,7 +10,7 @@ try {
   const app = await createWebhookDispatcher(config, logger);
   // Draining waits for in-flight attempts (up to the webhook timeout) before the process exits.
   installShutdownTimeout(logger, Math.max(config.runtime.shutdownTimeoutMs, config.webhooks.timeoutMs + 5_000));
-  await app.listen({ port: config.ports['webhook-dispatcher'], host: '127.0.0.1' });
+  await app.listen({ port: config.ports['webhook-dispatcher'], host: config.ports.host });
   logger.info({ port: config.ports['webhook-dispatcher'] }, 'webhook-dispatcher ready');
 } catch (error) {
   if (error instanceof ConfigError) {

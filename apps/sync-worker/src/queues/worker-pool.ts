@@ -19,6 +19,10 @@ import { JOB_HANDLERS, handlerTable, type JobHandler } from './job-handler.js';
 /** How often the pool looks for providers that were switched on since it started. */
 const PROVIDER_REFRESH_MS = 60_000;
 
+/** How often the backlog gauge (what an autoscaler reads) is sampled from Redis. */
+const BACKLOG_SAMPLE_MS = 15_000;
+const BACKLOG_STATES = ['waiting', 'prioritized', 'delayed', 'active'] as const;
+
 /**
  * The BullMQ workers of this process: one per active provider's sync queue (that queue's limiter,
  * this process's concurrency) and one on the scheduler queue, whose job scheduler ticks
@@ -32,6 +36,7 @@ export class WorkerPool implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly queues = new Map<string, Queue>();
   private readonly handlers: Map<JobName, JobHandler>;
   private refreshTimer: NodeJS.Timeout | undefined;
+  private backlogTimer: NodeJS.Timeout | undefined;
   private closing = false;
 
   constructor(
@@ -60,6 +65,28 @@ export class WorkerPool implements OnApplicationBootstrap, BeforeApplicationShut
       PROVIDER_REFRESH_MS,
     );
     this.refreshTimer.unref();
+    await this.sampleBacklog();
+    this.backlogTimer = setInterval(
+      () => void this.sampleBacklog().catch((err: unknown) => this.logger.warn({ err }, 'backlog sample failed')),
+      BACKLOG_SAMPLE_MS,
+    );
+    this.backlogTimer.unref();
+  }
+
+  /**
+   * `sync_queue_jobs{queue,state}`: each queue's jobs by state, the same for every instance (it is
+   * read from Redis), so an autoscaler (KEDA, k8s/base/sync-worker) can take max() across pods and
+   * scale on the backlog, delayed and prioritised jobs included.
+   */
+  async sampleBacklog(): Promise<void> {
+    const gauge = this.metrics.gauge('sync_queue_jobs', 'BullMQ jobs by queue and state (from Redis)', [
+      'queue',
+      'state',
+    ]);
+    for (const [name, queue] of this.queues) {
+      const counts = await queue.getJobCounts(...BACKLOG_STATES);
+      for (const state of BACKLOG_STATES) gauge.set({ queue: name, state }, counts[state] ?? 0);
+    }
   }
 
   /** Starts a worker for every active provider that has none yet. */
@@ -141,6 +168,7 @@ export class WorkerPool implements OnApplicationBootstrap, BeforeApplicationShut
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
+    if (this.backlogTimer) clearInterval(this.backlogTimer);
     // Stop taking jobs and let the active ones finish while the database is still open.
     await Promise.all([...this.workers.values()].map((w) => w.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));

@@ -6,6 +6,7 @@ import { oracleTotals, storedTotals } from '../../test/assertions.js';
 import { PSUS, PSU_IP, SyncHarness } from '../../test/sync-harness.js';
 import { SchedulerService } from '../scheduler/scheduler.service.js';
 import { WorkerPool } from '../queues/worker-pool.js';
+import { Metrics } from '@ais/observability';
 
 jest.setTimeout(120_000);
 
@@ -37,6 +38,33 @@ describe('sync: budget, schedule and the bank’s answers', () => {
     const pool = h.worker!.get(WorkerPool);
     expect(await pool.queue(syncQueueName('allstar'))!.getGlobalRateLimit()).toEqual({ max: 10, duration: 1_000 });
     expect(await pool.queue(syncQueueName('saltbank'))!.getGlobalRateLimit()).toEqual({ max: 50, duration: 2_000 });
+  });
+
+  it('exports each queue’s backlog by state, delayed jobs included, for an autoscaler', async () => {
+    const pool = h.worker!.get(WorkerPool);
+    const queue = pool.queue(syncQueueName('saltbank'))!;
+    const job = await queue.add('probe-backlog', {}, { delay: 3_600_000 });
+    try {
+      await pool.sampleBacklog();
+      const text = await h.worker!.get(Metrics).registry.metrics();
+      const value = (state: string) =>
+        Number(
+          text
+            .split('\n')
+            .find(
+              (l) =>
+                l.startsWith('sync_queue_jobs{') &&
+                l.includes('queue="sync.saltbank"') &&
+                l.includes(`state="${state}"`),
+            )
+            ?.split(' ')
+            .at(-1),
+        );
+      expect(value('delayed')).toBeGreaterThanOrEqual(1);
+      expect(value('waiting')).toBeGreaterThanOrEqual(0);
+    } finally {
+      await job.remove();
+    }
   });
 
   it('defers an unattended sync the budget cannot carry, without calling the bank; a PSU-present one still runs', async () => {
