@@ -119,8 +119,14 @@ export function transactionFingerprint(
  * so nothing is silently merged.
  */
 export function assignTransactionIdentities(drafts: readonly TransactionDraft[]): Transaction[] {
+  const identity = identities();
+  return drafts.map((draft) => ({ ...draft, ...identity(draft) }));
+}
+
+/** The identity of each draft in turn, numbering repeats in the order they come. */
+function identities(): (draft: TransactionDraft) => Pick<Transaction, 'idSource' | 'identityKey'> {
   const seen = new Map<string, number>();
-  return drafts.map((draft) => {
+  return (draft) => {
     const base = draft.externalId ? `b:${draft.externalId}` : `f:${transactionFingerprint(draft)}`;
     const occurrence = (seen.get(base) ?? 0) + 1;
     seen.set(base, occurrence);
@@ -129,8 +135,8 @@ export function assignTransactionIdentities(drafts: readonly TransactionDraft[])
         ? base
         : `${base}#${occurrence}`
       : `${base}#${occurrence}`;
-    return { ...draft, idSource: draft.externalId ? 'bank' : 'fingerprint', identityKey };
-  });
+    return { idSource: draft.externalId ? 'bank' : 'fingerprint', identityKey };
+  };
 }
 
 /**
@@ -146,7 +152,8 @@ export interface TransactionPage {
 
 /**
  * A window's pages, in the order they were read, back into each account's transactions with their
- * identities: the same result as numbering the whole window at once.
+ * identities: the same result as numbering the whole window at once. The pages' drafts are completed
+ * in place (the caller owns them).
  */
 export function assembleTransactionPages(
   accountIds: readonly string[],
@@ -159,14 +166,16 @@ export function assembleTransactionPages(
       if (list) for (const t of a.transactions) list.push(t);
     }
   const bookedFirst = pages.some((p) => p.order === 'booked-first');
+  // The pages are the caller's own (just received): their drafts become the transactions in place,
+  // so a window is not held twice while it is numbered.
   return new Map(
-    [...drafts].map(([id, list]) => [
-      id,
-      assignTransactionIdentities(
-        bookedFirst
-          ? [...list.filter((t) => t.status !== 'pending'), ...list.filter((t) => t.status === 'pending')]
-          : list,
-      ),
-    ]),
+    [...drafts].map(([id, list]) => {
+      const ordered = bookedFirst
+        ? [...list.filter((t) => t.status !== 'pending'), ...list.filter((t) => t.status === 'pending')]
+        : list;
+      const identity = identities();
+      for (const t of ordered) Object.assign(t, identity(t));
+      return [id, ordered as Transaction[]];
+    }),
   );
 }
