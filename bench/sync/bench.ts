@@ -1,14 +1,16 @@
 // Sync benchmark: run by hand, not in npm test.
 //
-//   npx swc apps libs bench -d dist --quiet && node dist/bench/sync/bench.js [--only=load|e2e] [--repeat=3] [--accounts=40] [--consents=1000] [--latencies=0,100] [--concurrency=32]
+//   npx swc apps libs bench -d dist --quiet && node dist/bench/sync/bench.js [--only=load|e2e] [--repeat=3] [--accounts=40] [--consents=1000] [--latencies=0,100] [--concurrency=32] [--connectors=1]
 //
 // (a) ingestion rows/s of the sync's load path (diff + unnest upsert + change rows + events, one
 //     transaction per account) against psql's \copy of the same rows into the same table, same indexes;
 // (b) re-sync of unchanged data against the first sync, on the same path;
 // (c) account syncs/s end to end: N consents x 3 accounts against the sandbox (in this process, with
 //     the connector-service's classes), the sync-worker as its own process, at each bank latency; the
-//     worker's peak memory as the number of consents synced grows, and where the CPU went.
-import { execFileSync } from 'node:child_process';
+//     worker's peak memory as the number of consents synced grows, and where the CPU went;
+//     --connectors=1,2,3: the same with 1, 2 and 3 connector-service instances (the in-process one plus
+//     connector-service processes from dist/ in the same NATS queue group), same run.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,6 +69,7 @@ const ACCOUNTS = Number(args.accounts ?? 40);
 const CONSENTS = Number(args.consents ?? 1000);
 const LATENCIES = (args.latencies ?? '0,100').split(',').map(Number);
 const CONCURRENCY = Number(args.concurrency ?? 32);
+const CONNECTOR_INSTANCES = (args.connectors ?? '1').split(',').map(Number);
 const HISTORY_DAYS = Number(args.historyDays ?? 400);
 const LOAD_CONCURRENCY = (args.loadConcurrency ?? '1,4').split(',').map(Number);
 
@@ -401,6 +404,43 @@ function procCpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
+/** One more connector-service, as its own process from dist/, in the harness's NATS queue group. */
+async function startConnectorProcess(h: SyncHarness): Promise<ChildProcess> {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/apps/connector-service/src/main.js')], {
+    cwd: repoRoot,
+    env: {
+      ...h.env,
+      CONNECTOR_SANDBOX_URL: h.sandbox.url,
+      CONNECTOR_SANDBOX_MTLS_URL: h.sandbox.mtlsUrl,
+      CONNECTOR_SERVICE_PORT: String(port),
+      CONNECTOR_ONBOARD_ON_START: 'false',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 240; i++) {
+    if (child.exitCode !== null) throw new Error(`connector-service exited (${child.exitCode})`);
+    if (
+      await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return child;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('connector-service not ready');
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
 async function benchEndToEnd(): Promise<void> {
   line(
     `(c) end to end: ${fmt(CONSENTS)} consents x 3 accounts (allstar/alice, ${HISTORY_DAYS} days of history), worker concurrency ${CONCURRENCY}`,
@@ -438,59 +478,74 @@ async function benchEndToEnd(): Promise<void> {
     );
     await worker.start();
     const pid = worker.pid!;
-    for (const latency of LATENCIES) {
-      await h.prisma.$executeRawUnsafe(
-        'TRUNCATE transactions, transaction_changes, balances, balance_history, statement_transactions, account_resources, events, sync_runs, accounts',
-      );
-      await h.prisma.consent.updateMany({ data: { lastSyncedAt: null, nextSyncAt: null } });
-      await h.prisma.$executeRawUnsafe('CHECKPOINT');
-      await h.sandbox.faults('allstar', { latencyMs: latency });
-      for (const round of ['first sync', 're-sync (incremental)'] as const) {
-        const cpuWorker0 = procCpuMs(pid);
-        const cpuHere0 = process.cpuUsage();
-        const t0 = performance.now();
-        const runIds: string[] = [];
-        for (const id of consents)
-          runIds.push(
-            await h.request(id, { trigger: round === 'first sync' ? 'initial' : 'psu_present', psuIpAddress: PSU_IP }),
+    const extra: ChildProcess[] = [];
+    try {
+      for (const instances of CONNECTOR_INSTANCES) {
+        while (extra.length < instances - 1) extra.push(await startConnectorProcess(h));
+        while (extra.length > instances - 1) await stopProcess(extra.pop()!);
+        if (CONNECTOR_INSTANCES.length > 1) line(`  ${instances} connector-service instance(s):`);
+        for (const latency of LATENCIES) {
+          await h.prisma.$executeRawUnsafe(
+            'TRUNCATE transactions, transaction_changes, balances, balance_history, statement_transactions, account_resources, events, sync_runs, accounts',
           );
-        const peaks: string[] = [];
-        let done = 0;
-        let nextMark = 0.25;
-        let peakRss = 0;
-        while (done < runIds.length) {
-          await new Promise((r) => setTimeout(r, 200));
-          done = await h.prisma.syncRun.count({
-            where: { id: { in: runIds }, status: { in: ['succeeded', 'failed', 'deferred'] } },
-          });
-          const { rss } = procStatus(pid);
-          peakRss = Math.max(peakRss, rss);
-          while (done / runIds.length >= nextMark && nextMark <= 1) {
-            peaks.push(`${fmt(nextMark * 100)} %: ${mb(peakRss)}`);
-            nextMark += 0.25;
-          }
-        }
-        const seconds = (performance.now() - t0) / 1000;
-        const failed = await h.prisma.syncRun.count({ where: { id: { in: runIds }, status: { not: 'succeeded' } } });
-        const rows = await h.prisma.transaction.count();
-        const cpuWorker = (procCpuMs(pid) - cpuWorker0) / 1000;
-        const here = process.cpuUsage(cpuHere0);
-        line(
-          `  latency ${latency} ms, ${round}: ${fmt(seconds, 1)} s, ${fmt((runIds.length * 3) / seconds, 1)} account syncs/s, ${fmt(rows)} transactions stored, ${failed} not succeeded`,
-        );
-        line(
-          `      CPU: worker ${fmt(cpuWorker, 1)} s (${fmt((cpuWorker / seconds) * 100)} % of one core), sandbox + connector-service ${fmt((here.user + here.system) / 1e6, 1)} s`,
-        );
-        line(`      worker RSS peak as runs complete: ${peaks.join(', ')}`);
-        const timing = await h.prisma.$queryRaw<{ run_p50: number; run_p95: number; wait_p50: number }[]>`
+          await h.prisma.consent.updateMany({ data: { lastSyncedAt: null, nextSyncAt: null } });
+          await h.prisma.$executeRawUnsafe('CHECKPOINT');
+          await h.sandbox.faults('allstar', { latencyMs: latency });
+          for (const round of ['first sync', 're-sync (incremental)'] as const) {
+            const cpuWorker0 = procCpuMs(pid);
+            const cpuHere0 = process.cpuUsage();
+            const t0 = performance.now();
+            const runIds: string[] = [];
+            for (const id of consents)
+              runIds.push(
+                await h.request(id, {
+                  trigger: round === 'first sync' ? 'initial' : 'psu_present',
+                  psuIpAddress: PSU_IP,
+                }),
+              );
+            const peaks: string[] = [];
+            let done = 0;
+            let nextMark = 0.25;
+            let peakRss = 0;
+            while (done < runIds.length) {
+              await new Promise((r) => setTimeout(r, 200));
+              done = await h.prisma.syncRun.count({
+                where: { id: { in: runIds }, status: { in: ['succeeded', 'failed', 'deferred'] } },
+              });
+              const { rss } = procStatus(pid);
+              peakRss = Math.max(peakRss, rss);
+              while (done / runIds.length >= nextMark && nextMark <= 1) {
+                peaks.push(`${fmt(nextMark * 100)} %: ${mb(peakRss)}`);
+                nextMark += 0.25;
+              }
+            }
+            const seconds = (performance.now() - t0) / 1000;
+            const failed = await h.prisma.syncRun.count({
+              where: { id: { in: runIds }, status: { not: 'succeeded' } },
+            });
+            const rows = await h.prisma.transaction.count();
+            const cpuWorker = (procCpuMs(pid) - cpuWorker0) / 1000;
+            const here = process.cpuUsage(cpuHere0);
+            line(
+              `  latency ${latency} ms, ${round}: ${fmt(seconds, 1)} s, ${fmt((runIds.length * 3) / seconds, 1)} account syncs/s, ${fmt(rows)} transactions stored, ${failed} not succeeded`,
+            );
+            line(
+              `      CPU: worker ${fmt(cpuWorker, 1)} s (${fmt((cpuWorker / seconds) * 100)} % of one core), sandbox + connector-service ${fmt((here.user + here.system) / 1e6, 1)} s`,
+            );
+            line(`      worker RSS peak as runs complete: ${peaks.join(', ')}`);
+            const timing = await h.prisma.$queryRaw<{ run_p50: number; run_p95: number; wait_p50: number }[]>`
           SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) AS run_p50,
                  percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) AS run_p95,
                  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - queued_at)) AS wait_p50
             FROM sync_runs WHERE id = ANY(${runIds}::text[])`;
-        line(
-          `      run duration p50 ${fmt(timing[0].run_p50, 2)} s, p95 ${fmt(timing[0].run_p95, 2)} s; queue wait p50 ${fmt(timing[0].wait_p50, 2)} s`,
-        );
+            line(
+              `      run duration p50 ${fmt(timing[0].run_p50, 2)} s, p95 ${fmt(timing[0].run_p95, 2)} s; queue wait p50 ${fmt(timing[0].wait_p50, 2)} s`,
+            );
+          }
+        }
       }
+    } finally {
+      for (const p of extra) await stopProcess(p);
     }
     line(`  worker peak RSS over everything (VmHWM): ${mb(procStatus(pid).hwm)}`);
   } finally {
