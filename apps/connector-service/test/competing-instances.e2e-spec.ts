@@ -142,8 +142,9 @@ describe('every instance serves its share (NATS queue groups)', () => {
     const results = await Promise.all(outcomes);
     expect(results).toHaveLength(300);
     const ok = results.filter((r) => r.ok);
-    // Creations the victim held are answered service_unavailable, never sent again: the bank has at
-    // most one consent per request, and every successful answer is one of them.
+    // Creations the victim held go again with their idempotency key: one it had begun is answered
+    // service_unavailable (whether the bank acted is unknown), never run twice. The bank has at most one
+    // consent per request, and every successful answer is one of them.
     for (const r of results) if (!r.ok) expect(r.code).toBe('service_unavailable');
     expect(new Set(ok.map((r) => r.id)).size).toBe(ok.length);
     const atBank = (await bankConsents()) - before;

@@ -596,7 +596,7 @@ async function startConnectorService(
   })
   class ConnectorTestModule {}
   const nest = await createHttpApp(ConnectorTestModule, { service: 'connector-service', logger });
-  await startRpcServer(nest, 'connector-service', rpc, redis, logger);
+  await startRpcServer(nest, 'connector-service', rpc, redis, logger, undefined, undefined, gateRedis);
   await nest.init();
   return {
     close: async () => {

@@ -4,6 +4,7 @@ import { pingPattern, type RpcPattern, type RpcRequest, type RpcResponse, type R
 import type { HealthCheck } from '@ais/observability';
 import { NamespacedClientNats, natsNamespace } from './nats-transport.js';
 import { fromRpcError } from './rpc-errors.js';
+import { IDEMPOTENT_PATTERNS, newIdempotencyKey } from './rpc-idempotency.js';
 
 export interface RpcSettings {
   /** One or more NATS servers (comma-separated in NATS_URL). */
@@ -14,16 +15,28 @@ export interface RpcSettings {
 }
 
 /**
- * Requests that must not run twice: a repeat would act at the bank again (a second consent, a
- * spent authorisation code, a rotated refresh token, a second registration). They are never sent
- * again after a timeout; everything else is a read or converges, and is.
+ * Requests that may be sent again after a timeout (their instance died or stalled): reads, and the
+ * vault's token (single-flight refresh behind it). The connector's acts at the bank go again with the
+ * same idempotency key (IDEMPOTENT_PATTERNS: the server answers a repeat with the first outcome); every
+ * other request (the consent-service's own acts) is never repeated after a timeout.
  */
-const NOT_REPEATABLE = new Set<string>([
-  'connector.createConsent',
-  'connector.exchangeCode',
-  'connector.refreshTokens',
-  'connector.onboard',
-  'connector.revokeConsent',
+const REPEATABLE = new Set<string>([
+  'connector.listAccounts',
+  'connector.getBalances',
+  'connector.getTransactionsPage',
+  'connector.listStatements',
+  'connector.getStatementTransactions',
+  'connector.getParties',
+  'connector.listBeneficiaries',
+  'connector.listStandingOrders',
+  'connector.listDirectDebits',
+  'connector.listScheduledPayments',
+  'connector.getConsentStatus',
+  'connector.buildAuthorisation',
+  'consent-service.getAccessToken',
+  'consent-service.ping',
+  'connector-service.ping',
+  ...IDEMPOTENT_PATTERNS,
 ]);
 
 /** How long a request waits for an instance to subscribe (none answering: a restart, a deploy). */
@@ -33,7 +46,7 @@ const NO_RESPONDER_PATIENCE_MS = 5_000;
  * A typed RPC client for one service: `send` only takes patterns and payloads from RpcContract.
  * Over NATS each request reaches one instance of the service (a queue group); when none listens,
  * the request is sent again for a few seconds, and a repeatable request whose instance went silent
- * (killed mid-request) is sent once more, to another instance.
+ * (killed mid-request) is sent once more, to another instance (with its idempotency key, for an act).
  */
 export class RpcClient {
   constructor(
@@ -48,7 +61,9 @@ export class RpcClient {
     timeoutMs = this.timeoutMs,
     patienceMs = NO_RESPONDER_PATIENCE_MS,
   ): Promise<RpcResponse<P>> {
-    const repeatable = !NOT_REPEATABLE.has(pattern);
+    const repeatable = REPEATABLE.has(pattern);
+    if (IDEMPOTENT_PATTERNS.has(pattern) && (request as { idempotencyKey?: string }).idempotencyKey === undefined)
+      request = { ...request, idempotencyKey: newIdempotencyKey() };
     const giveUpAt = Date.now() + patienceMs;
     let timedOut = false;
     for (;;) {

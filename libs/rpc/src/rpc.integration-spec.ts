@@ -6,6 +6,7 @@ import { createLogger } from '@ais/observability';
 import { createHttpApp } from '@ais/http-kit';
 import { createPingController, startRpcServer } from './rpc-server.js';
 import { createRpcClient, RpcPeerHealthCheck, type RpcSettings } from './rpc-client.js';
+import { Redis } from 'ioredis';
 
 const logger = createLogger('rpc-test', 'silent');
 const settings: RpcSettings = {
@@ -43,9 +44,11 @@ function counting(instance: string, handled: Map<string, string[]>) {
   return CountingModule;
 }
 
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+
 async function boot(module: new () => unknown, stack: string, providers?: string[]): Promise<NestFastifyApplication> {
   const app = await createHttpApp(module, { service: 'rpc-test', logger });
-  await startRpcServer(app, 'connector-service', settings, { prefix: stack }, logger, undefined, providers);
+  await startRpcServer(app, 'connector-service', settings, { prefix: stack }, logger, undefined, providers, redis);
   await app.init();
   return app;
 }
@@ -56,6 +59,7 @@ describe('RPC over NATS', () => {
   const apps: NestFastifyApplication[] = [];
   afterAll(async () => {
     for (const app of apps) await app.close().catch(() => undefined);
+    redis.disconnect();
   });
 
   it('answers a typed request within its own namespace only, keeping an AppError across the wire', async () => {
@@ -169,6 +173,54 @@ describe('RPC over NATS', () => {
       await expect(client.send('connector-service.ping', {}, 300, 300)).rejects.toMatchObject({
         code: 'service_unavailable',
       });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('sends an act at the bank again after a timeout with its idempotency key: it runs once, the repeat gets its outcome', async () => {
+    const runs: string[] = [];
+    @Controller()
+    class SlowBankController {
+      @MessagePattern('connector.createConsent')
+      async createConsent(@Payload() r: { consentId: string }) {
+        runs.push(r.consentId);
+        await new Promise((res) => setTimeout(res, 800));
+        return { externalConsentId: `bank-${runs.length}` };
+      }
+    }
+    @Module({ controllers: [SlowBankController] })
+    class SlowBankModule {}
+    const stack = prefix('idem');
+    apps.push(await boot(SlowBankModule, stack));
+    const client = createRpcClient('connector-service', settings, { prefix: stack });
+    try {
+      const request = {
+        providerId: 'allstar',
+        consentId: 'cns_once',
+        permissions: ['accounts' as const],
+        frequencyPerDay: 4,
+        redirectUri: 'https://app.example/cb',
+        psu: { ipAddress: '198.51.100.7' },
+      };
+      // Times out after 600 ms, goes again with the same key, and gets the first run's answer.
+      const answer = await client.send('connector.createConsent', request, 600);
+      expect(answer).toEqual({ externalConsentId: 'bank-1' });
+      expect(runs).toEqual(['cns_once']);
+
+      // The instance holding the first attempt died: the repeat does not act again, it says so.
+      const key = 'a0b1c2d3-dead-4bee-8f00-000000000001';
+      await redis.set(
+        `${stack}:rpc-idem:connector.createConsent:${key}`,
+        JSON.stringify({ state: 'pending' }),
+        'EX',
+        60,
+      );
+      const orphan = await client
+        .send('connector.createConsent', { ...request, consentId: 'cns_orphan', idempotencyKey: key } as never, 5_000)
+        .catch((e: unknown) => e);
+      expect(orphan).toMatchObject({ code: 'service_unavailable' });
+      expect(runs).toEqual(['cns_once']);
     } finally {
       await client.close();
     }
