@@ -130,6 +130,10 @@ describe('consent lifecycle, black box: apps as processes, a real browser at the
       expect((await api('DELETE', `/v1/consents/${created.body.id}`)).status).toBe(204);
       expect((await bankConsents(providerId)).find((c) => c.id === bankId)?.status).toBe(revokedStatus);
       expect((await api('GET', `/v1/consents/${created.body.id}`)).body.status).toBe('revoked');
+      // A revoked consent cannot be re-authorised: a 409 problem (its status string once became the HTTP status: 500).
+      const again = await api('POST', `/v1/consents/${created.body.id}/reauthorise`, {});
+      expect(again.status).toBe(409);
+      expect(again.body).toMatchObject({ status: 409, code: 'invalid_state_transition', consentStatus: 'revoked' });
       expect(
         (await db.query('SELECT 1 FROM consent_token_sets WHERE consent_id = $1', [created.body.id])).rowCount,
       ).toBe(0);

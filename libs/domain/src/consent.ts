@@ -71,7 +71,7 @@ export function transitionConsent(current: ConsentStatus, event: ConsentEvent): 
   const next = nextConsentStatus(current, event);
   if (next === null) {
     throw new AppError('invalid_state_transition', `A consent that is ${current} cannot be ${describe(event)}.`, {
-      status: current,
+      consentStatus: current,
       event,
     });
   }

@@ -24,6 +24,14 @@ class ThingsController {
       bank: { status: 503, body: 'internal trace id 42' },
     });
   }
+  @Get('clash') clash() {
+    // An extension named like a problem member (the consent's status, here) must not become the HTTP status.
+    throw new AppError('invalid_state_transition', 'A consent that is revoked cannot be re-authorised.', {
+      status: 'revoked',
+      type: 'elsewhere',
+      code: 'other',
+    });
+  }
   @Get('budget') budget() {
     throw new AppError('budget_exhausted', 'No unattended calls left.', { retryAfterSeconds: 42.2 });
   }
@@ -100,6 +108,14 @@ describe('createHttpApp', () => {
     expect(res.json().code).toBe('bank_unavailable');
     expect(res.body).not.toContain('trace id 42');
     expect(res.json()).not.toHaveProperty('bank');
+  });
+
+  it('never lets an error’s extensions replace the problem’s own members', async () => {
+    const res = await inject({ method: 'GET', url: '/things/clash' });
+    expect(res.statusCode).toBe(409);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ status: 409, code: 'invalid_state_transition' });
+    expect(res.json().type).toMatch(/invalid_state_transition$/);
   });
 
   it('sets Retry-After from the error and keeps the extension', async () => {

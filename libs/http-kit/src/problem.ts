@@ -86,7 +86,10 @@ export function buildProblem(
   errors: FieldError[] = [],
 ): ProblemBody {
   const { status, title } = describeCode(code);
+  // Extensions come first: a member of the problem itself (status, type, code, …) is never replaced by
+  // an extension that happens to share its name (a consent's status once became the HTTP status).
   return {
+    ...extensions,
     type: `${PROBLEM_TYPE_BASE}${code}`,
     title,
     status,
@@ -94,6 +97,5 @@ export function buildProblem(
     code,
     requestId,
     ...(errors.length > 0 ? { errors } : {}),
-    ...extensions,
   };
 }
