@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'malformed_body',
   'unsupported_media_type',
   'payload_too_large',
+  'uri_too_long',
+  'header_fields_too_large',
   'route_not_found',
   // auth and tenancy
   'unauthorized',

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Body, Controller, Module, Post, Get } from '@nestjs/common';
 import { IsInt, IsString, Max, Min } from 'class-validator';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -23,6 +24,9 @@ class ThingsController {
     throw new AppError('bank_unavailable', 'The bank is down.', {
       bank: { status: 503, body: 'internal trace id 42' },
     });
+  }
+  @Get('item/:id') item() {
+    return { ok: true };
   }
   @Get('clash') clash() {
     // An extension named like a problem member (the consent's status, here) must not become the HTTP status.
@@ -116,6 +120,43 @@ describe('createHttpApp', () => {
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json()).toMatchObject({ status: 409, code: 'invalid_state_transition' });
     expect(res.json().type).toMatch(/invalid_state_transition$/);
+  });
+
+  it('renders Fastify’s and Node’s own refusals as problem+json: bad URL, long parameter, huge headers, unknown method', async () => {
+    const problem = (res: { statusCode: number; headers: Record<string, unknown>; body: string }, status: number) => {
+      expect(res.statusCode).toBe(status);
+      expect(String(res.headers['content-type'])).toContain('application/problem+json');
+      expect(JSON.parse(res.body)).toMatchObject({ status });
+    };
+    problem(await inject({ method: 'GET', url: '/things/item/%FF' }), 400);
+    problem(await inject({ method: 'GET', url: `/things/item/${'x'.repeat(500)}` }), 414);
+
+    // Node's parser refuses some requests before Fastify sees them (headers past 16 KB, a method it
+    // does not know): the answer is written on the socket.
+    const server = app.getHttpServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const rawRequest = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const { port } = server.address() as { port: number };
+        const socket = connect(port, '127.0.0.1', () => socket.write(text));
+        let out = '';
+        socket.on('data', (d) => (out += String(d)));
+        socket.on('close', () => resolve(out));
+        socket.on('error', reject);
+      });
+    try {
+      for (const [text, status] of [
+        [`GET /things/item/1 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+        ['FOO /things/item/1 HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+      ] as const) {
+        const [head, body] = (await rawRequest(text)).split('\r\n\r\n');
+        expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+        expect(head.toLowerCase()).toContain('content-type: application/problem+json');
+        expect(JSON.parse(body)).toMatchObject({ status });
+      }
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it('sets Retry-After from the error and keeps the extension', async () => {

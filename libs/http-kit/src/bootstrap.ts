@@ -3,7 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { PinoNestLogger, REQUEST_ID_HEADER, requestIdFrom, type Logger, type Metrics } from '@ais/observability';
+import type { Duplex } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '@ais/domain';
 import { ProblemFilter } from './problem.filter.js';
+import { PROBLEM_CONTENT_TYPE, buildProblem } from './problem.js';
+import { sendProblem } from './send-problem.js';
 import { createValidationPipe } from './validation.js';
 
 export interface HttpAppOptions {
@@ -33,6 +38,24 @@ export async function createHttpApp(
       requestIdFrom(req.headers[REQUEST_ID_HEADER]),
     logger: false,
     return503OnClosing: true,
+    // Fastify's own refusals before any route (a malformed %-escape, a path parameter over
+    // maxParamLength), as problem+json like every other error.
+    frameworkErrors: (error: { code?: string }, request: FastifyRequest, reply: FastifyReply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      sendProblem(
+        new AppError(
+          tooLong ? 'uri_too_long' : 'validation_failed',
+          tooLong ? 'A path parameter is longer than 100 characters.' : 'The URL is not valid.',
+        ),
+        request,
+        reply,
+        logger,
+        metrics,
+      );
+    },
+    // Node's HTTP parser refuses some requests before Fastify sees them (headers over 16 KB, a method
+    // it does not know, a malformed request line): the answer is written on the socket, as problem+json.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket: Duplex) => writeClientError(error, socket),
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
@@ -87,4 +110,27 @@ export function installShutdownTimeout(logger: Logger, timeoutMs: number): void 
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+}
+
+/** A problem+json answer written straight on the socket, for requests Node's parser refused. */
+function writeClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    socket.destroy(error);
+    return;
+  }
+  const overflow = error.code === 'HPE_HEADER_OVERFLOW';
+  const body = JSON.stringify(
+    buildProblem(
+      overflow ? 'header_fields_too_large' : 'malformed_body',
+      overflow ? 'The request line and headers are larger than 16 KiB.' : 'The HTTP request could not be parsed.',
+      requestIdFrom(undefined),
+    ),
+  );
+  const status = overflow ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(error);
 }

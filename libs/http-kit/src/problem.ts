@@ -25,6 +25,10 @@ export function describeCode(code: ErrorCode): { status: number; title: string }
       return { status: 415, title: 'Unsupported media type' };
     case 'payload_too_large':
       return { status: 413, title: 'Payload too large' };
+    case 'uri_too_long':
+      return { status: 414, title: 'URI too long' };
+    case 'header_fields_too_large':
+      return { status: 431, title: 'Request header fields too large' };
     case 'route_not_found':
       return { status: 404, title: 'No such route' };
     case 'unauthorized':

@@ -59,6 +59,8 @@ function byCode(code: ErrorCode, error: AppError): SyncFailure {
     case 'malformed_body':
     case 'unsupported_media_type':
     case 'payload_too_large':
+    case 'uri_too_long':
+    case 'header_fields_too_large':
     case 'route_not_found':
     case 'unauthorized':
     case 'forbidden':
