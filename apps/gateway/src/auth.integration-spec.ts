@@ -216,6 +216,13 @@ describe('gateway: tenants, credentials and auth', () => {
     }
     const patch = await gw.request('PATCH', '/admin/tenants/ten_missing', { token: admin(), body: { status: 'gone' } });
     expect(patch.status).toBe(400);
+    // null is a value, not an absence: a 400 naming the field (it reached Prisma and answered 500).
+    const nulled = await gw.request('PATCH', '/admin/tenants/ten_missing', {
+      token: admin(),
+      body: { rateLimitPerMinute: null },
+    });
+    expect(nulled.status).toBe(400);
+    expect(new Set(nulled.body.errors.map((e: { field: string }) => e.field))).toEqual(new Set(['rateLimitPerMinute']));
     expect({
       tenants: await count('tenants'),
       audit: await count('audit_log'),

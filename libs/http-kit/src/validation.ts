@@ -1,4 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidateIf } from 'class-validator';
 import { AppError, type FieldError } from '@ais/domain';
 
 /** Flattens class-validator's tree into `field.path: message` entries, one per failed rule. */
@@ -24,4 +25,13 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => AppError.validation(flattenValidationErrors(errors)),
   });
+}
+
+/**
+ * A field that may be left out. Unlike class-validator's IsOptional, `null` is not "left out": it is
+ * validated like any other value, so `{"url": null}` is a 400 naming the field instead of reaching the
+ * code as a null it never expected. A field that takes null (to clear it) says so: `{ nullable: true }`.
+ */
+export function IsOptional(options: { nullable?: boolean } = {}): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined && !(options.nullable === true && value === null));
 }

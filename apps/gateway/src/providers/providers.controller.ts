@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsOptional } from '@ais/http-kit';
 import { ProviderRepository, type ProviderRecord } from '@ais/db';
 import { AppError } from '@ais/domain';
 import { TenantAuth } from '../auth/decorators.js';

@@ -169,6 +169,16 @@ describe('gateway: webhook endpoints', () => {
     expect(
       (await gw.request('PATCH', `/v1/webhooks/${hook.id}`, { token: acme.apiKey, body: { status: 'paused' } })).status,
     ).toBe(400);
+    // null is not "left out" (it answered 500): a 400 naming the field, and nothing changes.
+    for (const field of ['url', 'events', 'status']) {
+      const res = await gw.request('PATCH', `/v1/webhooks/${hook.id}`, { token: acme.apiKey, body: { [field]: null } });
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    expect((await gw.request('GET', `/v1/webhooks/${hook.id}`, { token: acme.apiKey })).body).toMatchObject({
+      url: 'https://hooks2.example.com/p',
+      description: 'x',
+    });
 
     const disabled = await gw.request('PATCH', `/v1/webhooks/${hook.id}`, {
       token: acme.apiKey,

@@ -8,7 +8,6 @@ import {
   IsIP,
   IsISO8601,
   IsNotEmpty,
-  IsOptional,
   IsString,
   Matches,
   MaxLength,
@@ -16,6 +15,7 @@ import {
   registerDecorator,
   type ValidationOptions,
 } from 'class-validator';
+import { IsOptional } from '@ais/http-kit';
 import { CONSENT_STATUSES, PERMISSIONS } from '@ais/domain';
 import { PageQueryDto } from '@ais/http-kit';
 

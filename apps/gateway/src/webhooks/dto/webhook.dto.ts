@@ -6,11 +6,10 @@ import {
   IsArray,
   IsIn,
   IsNotEmpty,
-  IsOptional,
   IsString,
   MaxLength,
-  ValidateIf,
 } from 'class-validator';
+import { IsOptional } from '@ais/http-kit';
 import { EVENT_TYPES } from '@ais/contracts';
 import { PageQueryDto } from '@ais/http-kit';
 
@@ -67,8 +66,7 @@ export class UpdateWebhookDto {
   events?: string[];
 
   @ApiPropertyOptional({ maxLength: 500, nullable: true, description: 'null clears it.' })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @IsOptional({ nullable: true })
   @IsString()
   @MaxLength(500)
   description?: string | null;

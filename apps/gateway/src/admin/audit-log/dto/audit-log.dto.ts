@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsString, Matches, MaxLength } from 'class-validator';
+import { IsOptional } from '@ais/http-kit';
 import { PageQueryDto } from '@ais/http-kit';
 
 export class AuditLogQueryDto extends PageQueryDto {

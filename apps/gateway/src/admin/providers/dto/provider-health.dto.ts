@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsBoolean, IsIn, IsString, Length } from 'class-validator';
+import { IsOptional } from '@ais/http-kit';
 import type { ConnectorClientAuthMethod } from '@ais/contracts';
 
 const AUTH_METHODS: ConnectorClientAuthMethod[] = [

@@ -6,12 +6,12 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsOptional,
   IsString,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
+import { IsOptional } from '@ais/http-kit';
 import { PageQueryDto } from '@ais/http-kit';
 import { IsRedirectUri } from './redirect-uri.validator.js';
 
