@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
-import { IsOptional } from '@ais/http-kit';
-import { PageQueryDto } from '@ais/http-kit';
+import { IsOptional, PageQueryDto } from '@ais/http-kit';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -15,9 +15,8 @@ import {
   registerDecorator,
   type ValidationOptions,
 } from 'class-validator';
-import { IsOptional } from '@ais/http-kit';
+import { IsOptional, PageQueryDto } from '@ais/http-kit';
 import { CONSENT_STATUSES, PERMISSIONS } from '@ais/domain';
-import { PageQueryDto } from '@ais/http-kit';
 
 /** A flat map of string to string: at most 50 keys of ≤ 40 characters, values ≤ 500. */
 function IsStringMap(options?: ValidationOptions) {

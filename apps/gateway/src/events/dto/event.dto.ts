@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import type { Type } from '@nestjs/common';
 import { IsString, Matches, MaxLength } from 'class-validator';
-import { IsOptional } from '@ais/http-kit';
+import { IsOptional, PageQueryDto } from '@ais/http-kit';
 import { EVENT_TYPES, MAX_TRANSACTION_IDS_PER_EVENT, type EventPayloads, type EventType } from '@ais/contracts';
-import { PageQueryDto } from '@ais/http-kit';
 
 // ── payloads: one class per shape, checked against the contract with `implements` ──
 

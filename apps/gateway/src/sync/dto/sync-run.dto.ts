@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIP } from 'class-validator';
-import { IsOptional } from '@ais/http-kit';
-import { PageQueryDto } from '@ais/http-kit';
+import { IsOptional, PageQueryDto } from '@ais/http-kit';
 
 export class RefreshConsentDto {
   @ApiPropertyOptional({

@@ -9,9 +9,8 @@ import {
   IsString,
   MaxLength,
 } from 'class-validator';
-import { IsOptional } from '@ais/http-kit';
+import { IsOptional, PageQueryDto } from '@ais/http-kit';
 import { EVENT_TYPES } from '@ais/contracts';
-import { PageQueryDto } from '@ais/http-kit';
 
 /** `*` subscribes to every event type, including types added later. */
 export const EVENT_FILTERS = [...EVENT_TYPES, '*'] as const;

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
-import { IsOptional } from '@ais/http-kit';
-import { PageQueryDto } from '@ais/http-kit';
+import { IsOptional, PageQueryDto } from '@ais/http-kit';
 import type { SyncRunStatus } from '@ais/db';
 import { SyncRunView } from '../../../sync/dto/sync-run.dto.js';
 

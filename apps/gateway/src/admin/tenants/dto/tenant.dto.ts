@@ -11,8 +11,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { IsOptional } from '@ais/http-kit';
-import { PageQueryDto } from '@ais/http-kit';
+import { IsOptional, PageQueryDto } from '@ais/http-kit';
 import { IsRedirectUri } from './redirect-uri.validator.js';
 
 export class CreateTenantDto {
