@@ -142,6 +142,18 @@ describe('data API over data written through the load-path repositories', () => 
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: any) => e.field).sort()).toEqual(['from', 'limit', 'status']);
     expect((await get(`/v1/accounts/${accountId}/transactions?from=2026-02-01&to=2026-01-01`)).status).toBe(400);
+    // Days that do not exist are refused by name (month 13 reached Prisma as an Invalid Date: 500).
+    for (const [query, field] of [
+      ['from=2026-13-01', 'from'],
+      ['from=2026-00-10', 'from'],
+      ['to=2026-02-30', 'to'],
+      ['to=2025-02-29', 'to'],
+    ]) {
+      const res = await get(`/v1/accounts/${accountId}/transactions?${query}`);
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: any) => e.field)).toEqual([field]);
+    }
+    expect((await get(`/v1/accounts/${accountId}/transactions?to=2024-02-29`)).status).toBe(200);
   });
 
   it('serves the change feed: added, modified, removed once each, replayable cursors', async () => {

@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createLogger } from '@ais/observability';
 import { AppError } from '@ais/domain';
 import { createHttpApp } from './bootstrap.js';
+import { isCalendarDate } from './validation.js';
 import { HealthModule, type HealthCheck } from './health.js';
 
 class CreateThingDto {
@@ -181,5 +182,23 @@ describe('createHttpApp', () => {
     });
     expect(res.statusCode).toBe(415);
     expect(res.json().code).toBe('unsupported_media_type');
+  });
+});
+
+describe('isCalendarDate', () => {
+  it('takes only days that exist, written YYYY-MM-DD', () => {
+    for (const ok of ['2026-01-31', '2024-02-29', '2000-02-29', '1999-12-31']) expect(isCalendarDate(ok)).toBe(true);
+    for (const bad of [
+      '2026-13-01',
+      '2026-00-10',
+      '2026-02-30',
+      '2025-02-29',
+      '1900-02-29',
+      '2026-1-5',
+      '2026-01-01T00:00:00Z',
+      20260101,
+      null,
+    ])
+      expect(isCalendarDate(bad)).toBe(false);
   });
 });

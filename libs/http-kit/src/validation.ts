@@ -1,5 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import { ValidateIf } from 'class-validator';
+import { ValidateIf, registerDecorator } from 'class-validator';
 import { AppError, type FieldError } from '@ais/domain';
 
 /** Flattens class-validator's tree into `field.path: message` entries, one per failed rule. */
@@ -34,4 +34,26 @@ export function createValidationPipe(): ValidationPipe {
  */
 export function IsOptional(options: { nullable?: boolean } = {}): PropertyDecorator {
   return ValidateIf((_object, value) => value !== undefined && !(options.nullable === true && value === null));
+}
+
+/** Whether `value` is a real calendar date written YYYY-MM-DD (2026-02-30 and 2026-13-01 are not). */
+export function isCalendarDate(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const [y, m, d] = value.split('-').map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/** A date parameter or field: YYYY-MM-DD, and a day that exists. */
+export function IsCalendarDate(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isCalendarDate',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: (value: unknown) => isCalendarDate(value),
+        defaultMessage: (args) => `${args?.property ?? 'value'} must be a calendar date (YYYY-MM-DD)`,
+      },
+    });
 }

@@ -1,8 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
-import { IsOptional, PageQueryDto } from '@ais/http-kit';
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+import { IsIn, IsString, MaxLength } from 'class-validator';
+import { IsCalendarDate, IsOptional, PageQueryDto } from '@ais/http-kit';
 
 export class AccountListQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
@@ -15,12 +13,12 @@ export class AccountListQueryDto extends PageQueryDto {
 export class TransactionListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: '2026-01-01', description: 'Earliest booking date (inclusive).' })
   @IsOptional()
-  @Matches(DATE, { message: 'from must be a date (YYYY-MM-DD)' })
+  @IsCalendarDate()
   from?: string;
 
   @ApiPropertyOptional({ example: '2026-01-31', description: 'Latest booking date (inclusive).' })
   @IsOptional()
-  @Matches(DATE, { message: 'to must be a date (YYYY-MM-DD)' })
+  @IsCalendarDate()
   to?: string;
 
   @ApiPropertyOptional({ enum: ['booked', 'pending'] })

@@ -9,13 +9,12 @@ import {
   IsISO8601,
   IsNotEmpty,
   IsString,
-  Matches,
   MaxLength,
   Min,
   registerDecorator,
   type ValidationOptions,
 } from 'class-validator';
-import { IsOptional, PageQueryDto } from '@ais/http-kit';
+import { IsCalendarDate, IsOptional, PageQueryDto } from '@ais/http-kit';
 import { CONSENT_STATUSES, PERMISSIONS } from '@ais/domain';
 
 /** A flat map of string to string: at most 50 keys of ≤ 40 characters, values ≤ 500. */
@@ -75,7 +74,7 @@ export class CreateConsentDto {
     description: 'First transaction date (default and cap: the provider’s history).',
   })
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'transactionsFrom must be a date (YYYY-MM-DD)' })
+  @IsCalendarDate()
   transactionsFrom?: string;
 
   @ApiPropertyOptional({ example: '2027-02-01T00:00:00Z', description: 'Default and cap: the provider’s maximum.' })
