@@ -23,8 +23,8 @@ import {
   type PrismaClient,
   type TransactionRow,
 } from '@ais/db';
-import { MAX_TRANSACTION_IDS_PER_EVENT, readTransactionWindow } from '@ais/contracts';
-import { addDays, localDateOf, newId, type Transaction } from '@ais/domain';
+import { MAX_TRANSACTION_IDS_PER_EVENT } from '@ais/contracts';
+import { addDays, localDateOf, newId, readTransactionWindow, type Transaction } from '@ais/domain';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import {

@@ -1,4 +1,6 @@
-import { AppError, assembleTransactionPages, type TransactionPage } from '@ais/domain';
+import { AppError, readTransactionWindow } from '@ais/domain';
+import { bankError } from './bank-error.js';
+import { sameOrigin } from './http/bank-origins.js';
 import { z } from 'zod';
 import type { AccountTransactions, TransactionsPage, TransactionsQuery } from './connector.js';
 
@@ -59,13 +61,27 @@ export async function readAllTransactionPages(
   query: TransactionsQuery,
   page: (cursor: string | undefined) => Promise<TransactionsPage>,
 ): Promise<AccountTransactions[]> {
-  const pages: TransactionPage[] = [];
-  let cursor: string | undefined;
-  do {
-    const p = await page(cursor);
-    pages.push(p);
-    cursor = p.nextCursor ?? undefined;
-  } while (cursor !== undefined);
-  const byAccount = assembleTransactionPages(query.accountIds, pages);
+  const byAccount = await readTransactionWindow(query.accountIds, page);
   return query.accountIds.map((accountId) => ({ accountId, transactions: byAccount.get(accountId) ?? [] }));
+}
+
+/**
+ * A next-page URL handed back in a cursor: it was re-rooted on the base in use (`base`) when its page
+ * was read, so one on any other origin did not come from this connector, and our token does not go there.
+ */
+export function resumePageUrl(url: string, base: string, providerId: string): string {
+  if (!sameOrigin(url, base))
+    throw bankError('bank_invalid_response', 'The page cursor names another host.', {
+      providerId,
+      detail: { cause: url },
+    });
+  return url;
+}
+
+/** A bank that links a page to one already read, or past MAX_PAGES. */
+export function pageLoopError(providerId: string, operation: string): AppError {
+  return bankError('bank_invalid_response', 'The bank links its pages in a loop.', {
+    providerId,
+    detail: { operation },
+  });
 }

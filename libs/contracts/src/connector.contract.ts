@@ -1,12 +1,4 @@
-import {
-  assembleTransactionPages,
-  type Account,
-  type Balance,
-  type Money,
-  type Permission,
-  type Transaction,
-  type TransactionPage,
-} from '@ais/domain';
+import type { Account, Balance, Money, Permission, Transaction, TransactionPage } from '@ais/domain';
 
 /**
  * Messages served by the connector-service (everything said to a bank). Payloads are JSON: instants
@@ -140,7 +132,7 @@ export interface ConnectorRpcContract {
   };
   /**
    * One bank page of the accounts' transactions in a window: pass `nextCursor` back as `cursor` until
-   * it is null, then `assembleTransactionPages` (domain) gives the window's drafts their identities.
+   * it is null; `readTransactionWindow` (domain) reads a window so and numbers its transactions.
    * Bank data moves a page at a time so that no message grows with an account's history.
    */
   'connector.getTransactionsPage': {
@@ -191,23 +183,4 @@ export interface ConnectorStatement {
   description: string[];
   amounts: { type: string; amount: Money }[];
   raw: unknown;
-}
-
-/**
- * Every page of one transaction window, read one after another through `page` (an RPC send with the
- * cursor), with identities numbered over the whole window: the caller's side of
- * 'connector.getTransactionsPage'.
- */
-export async function readTransactionWindow(
-  accountIds: readonly string[],
-  page: (cursor: string | undefined) => Promise<TransactionPage & { nextCursor: string | null }>,
-): Promise<Map<string, Transaction[]>> {
-  const pages: TransactionPage[] = [];
-  let cursor: string | undefined;
-  do {
-    const p = await page(cursor);
-    pages.push(p);
-    cursor = p.nextCursor ?? undefined;
-  } while (cursor !== undefined);
-  return assembleTransactionPages(accountIds, pages);
 }

@@ -179,3 +179,22 @@ export function assembleTransactionPages(
     }),
   );
 }
+
+/**
+ * Every page of one transaction window, read one after another through `page` (given the previous
+ * page's cursor), with identities numbered over the whole window. The loop of whoever reads pages:
+ * a connector reading its bank, the sync-worker reading the connector-service over RPC.
+ */
+export async function readTransactionWindow(
+  accountIds: readonly string[],
+  page: (cursor: string | undefined) => Promise<TransactionPage & { nextCursor: string | null }>,
+): Promise<Map<string, Transaction[]>> {
+  const pages: TransactionPage[] = [];
+  let cursor: string | undefined;
+  do {
+    const p = await page(cursor);
+    pages.push(p);
+    cursor = p.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return assembleTransactionPages(accountIds, pages);
+}

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   MAX_TRANSACTION_IDS_PER_EVENT,
-  readTransactionWindow,
   type ConnectorDataContext,
   type JobPayloads,
   type RpcPattern,
@@ -27,6 +26,7 @@ import {
 import {
   AppError,
   accountIdentityKey,
+  readTransactionWindow,
   usablePermissions,
   type Account,
   type Balance,

@@ -9,9 +9,9 @@ import type {
   TransactionsPageQuery,
   TransactionsQuery,
 } from '../connector.js';
-import { decodePageCursor, nextPageCursor, readAllTransactionPages } from '../paging.js';
+import { decodePageCursor, nextPageCursor, pageLoopError, readAllTransactionPages, resumePageUrl } from '../paging.js';
 import type { BankResponse } from '../http/bank-http-client.js';
-import { advertisedOrigins, configuredOrigins, nextPageUrl, sameOrigin } from '../http/bank-origins.js';
+import { advertisedOrigins, configuredOrigins, nextPageUrl } from '../http/bank-origins.js';
 import { mapOrInvalid, parseJson, validateWire } from '../mapping.js';
 import type { AccessResource } from '../ports.js';
 import type { BgConsents } from './bg-consents.js';
@@ -150,7 +150,7 @@ export class BgData {
     const accountId = input.accountIds[at.call];
     if (accountId === undefined) throw new AppError('validation_failed', 'The page cursor does not fit this query.');
     const url = at.next
-      ? this.resumeUrl(at.next)
+      ? resumePageUrl(at.next, this.ctx.base, this.ctx.providerId)
       : `${this.ctx.url(`/accounts/${encodeURIComponent(accountId)}/transactions`)}?${new URLSearchParams({ dateFrom: this.effectiveFrom(ctx, input.from), dateTo: input.to, bookingStatus: status }).toString()}`;
     const body: BgTransactionsPage = await this.get(ctx, url, BgTransactionsResponse, 'transactionsResponse-200', {
       resource: 'transactions',
@@ -173,24 +173,9 @@ export class BgData {
       accounts: transactions.length > 0 ? [{ accountId, transactions }] : [],
       order: 'booked-first',
       nextCursor: nextPageCursor(at, input.accountIds.length, next, url, () =>
-        bankError('bank_invalid_response', 'The bank links its pages in a loop.', {
-          providerId: this.ctx.providerId,
-        }),
+        pageLoopError(this.ctx.providerId, 'bg.transactions'),
       ),
     };
-  }
-
-  /**
-   * A next-page URL handed back in a cursor: it was re-rooted on the XS2A base in use when the page
-   * was read, so anything else did not come from this connector and our token does not go there.
-   */
-  private resumeUrl(url: string): string {
-    if (!sameOrigin(url, this.ctx.base))
-      throw bankError('bank_invalid_response', 'The page cursor names another host.', {
-        providerId: this.ctx.providerId,
-        detail: { cause: url },
-      });
-    return url;
   }
 
   /**

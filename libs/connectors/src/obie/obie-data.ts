@@ -13,7 +13,7 @@ import type {
   TransactionsPageQuery,
   TransactionsQuery,
 } from '../connector.js';
-import { decodePageCursor, nextPageCursor, readAllTransactionPages } from '../paging.js';
+import { decodePageCursor, nextPageCursor, pageLoopError, readAllTransactionPages, resumePageUrl } from '../paging.js';
 import { mapOrInvalid } from '../mapping.js';
 import type { ObieConsents } from './obie-consents.js';
 import type { ObieContext } from './obie-context.js';
@@ -120,7 +120,9 @@ export class ObieData {
     const at = decodePageCursor(input.cursor);
     const call = calls[at.call];
     if (!call) throw new AppError('validation_failed', 'The page cursor does not fit this query.');
-    const url = at.next ? this.pages.resumeUrl(at.next) : this.ctx.resourceUrl(call.path);
+    const url = at.next
+      ? resumePageUrl(at.next, this.ctx.resourceUrl('/'), this.ctx.providerId)
+      : this.ctx.resourceUrl(call.path);
     const { page, next } = await this.pages.fetchPage(ctx, url, ObReadTransaction6, 'OBReadTransaction6', {
       resource: 'transactions',
       scope: call.scope,
@@ -136,7 +138,9 @@ export class ObieData {
         .map((accountId) => ({ accountId, transactions: (byAccount.get(accountId) ?? []).filter(keep) }))
         .filter((a) => a.transactions.length > 0),
       order: 'bank',
-      nextCursor: nextPageCursor(at, calls.length, next, url, () => this.pages.loop('transactions')),
+      nextCursor: nextPageCursor(at, calls.length, next, url, () =>
+        pageLoopError(this.ctx.providerId, 'obie.transactions'),
+      ),
     };
   }
 

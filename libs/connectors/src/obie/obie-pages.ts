@@ -3,9 +3,9 @@ import type { ZodType } from 'zod';
 import { bankError, type BankErrorDetail } from '../bank-error.js';
 import type { DataCallContext } from '../connector.js';
 import type { BankResponse } from '../http/bank-http-client.js';
-import { advertisedOrigins, configuredOrigins, nextPageUrl, sameOrigin } from '../http/bank-origins.js';
+import { advertisedOrigins, configuredOrigins, nextPageUrl } from '../http/bank-origins.js';
 import { mapOrInvalid, parseJson, validateWire } from '../mapping.js';
-import { MAX_PAGES } from '../paging.js';
+import { MAX_PAGES, pageLoopError } from '../paging.js';
 import type { AccessResource } from '../ports.js';
 import type { ObieConsents } from './obie-consents.js';
 import type { ObieContext } from './obie-context.js';
@@ -41,7 +41,8 @@ export class ObiePages {
     let url: string | undefined = this.ctx.resourceUrl(path);
     const seen = new Set<string>();
     while (url) {
-      if (seen.has(url) || pages.length >= MAX_PAGES) throw this.loop(access.resource);
+      if (seen.has(url) || pages.length >= MAX_PAGES)
+        throw pageLoopError(this.ctx.providerId, `obie.${access.resource}`);
       seen.add(url);
       const read: { page: T; next: string | undefined } = await this.fetchPage(ctx, url, schema, what, access);
       pages.push(read.page);
@@ -78,26 +79,6 @@ export class ObiePages {
       res.text,
     );
     return { page, next: page.Links?.Next ? await this.nextPage(page.Links.Next, url) : undefined };
-  }
-
-  /**
-   * A next-page URL handed back in a cursor: it was re-rooted on the base in use when the page was
-   * read, so anything else did not come from this connector and our token does not go there.
-   */
-  resumeUrl(url: string): string {
-    if (!sameOrigin(url, this.ctx.resourceUrl('/')))
-      throw bankError('bank_invalid_response', 'The page cursor names another host.', {
-        providerId: this.ctx.providerId,
-        detail: { cause: url },
-      });
-    return url;
-  }
-
-  loop(resource: string): AppError {
-    return bankError('bank_invalid_response', 'The bank links its pages in a loop.', {
-      providerId: this.ctx.providerId,
-      detail: { operation: `obie.${resource}` },
-    });
   }
 
   /**
