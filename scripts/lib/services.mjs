@@ -30,8 +30,9 @@ export async function postgresReachable(url) {
   }
 }
 
+/** Whether Redis answers PING at a URL (of a cluster's seed list, the first node). */
 export function redisReachable(url) {
-  const u = new URL(url);
+  const u = new URL(url.split(',')[0].trim());
   return new Promise((resolve) => {
     const socket = net.connect({ host: u.hostname || '127.0.0.1', port: Number(u.port || 6379) });
     const done = (ok) => {
@@ -164,7 +165,7 @@ export async function ensureServices(env = process.env) {
   if (!redisOk) await waitFor(() => redisReachable(redisUrl), 'Redis');
   if (!natsOk) await waitFor(() => natsReachable(natsUrl), 'NATS');
   info(
-    `PostgreSQL at ${new URL(databaseUrl).host}, Redis at ${new URL(redisUrl).host}, NATS at ${new URL(natsUrl).host}`,
+    `PostgreSQL at ${new URL(databaseUrl).host}, Redis at ${new URL(redisUrl.split(',')[0].trim()).host}, NATS at ${new URL(natsUrl).host}`,
   );
   return { databaseUrl, redisUrl, natsUrl };
 }

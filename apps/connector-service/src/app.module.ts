@@ -1,3 +1,4 @@
+import type { RedisClient } from '@ais/db';
 import { Module, type DynamicModule, type OnApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import {
   AuditLogRepository,
@@ -12,7 +13,6 @@ import {
   RegistrationGate,
   type PrismaClient,
 } from '@ais/db';
-import type { Redis } from 'ioredis';
 import { HealthModule, InternalMetricsController } from '@ais/http-kit';
 import { KeyRing } from '@ais/crypto';
 import { Metrics, type Logger } from '@ais/observability';
@@ -75,12 +75,12 @@ export class ConnectorServiceModule {
         {
           provide: HeldPages,
           inject: [REDIS],
-          useFactory: (redis: Redis) => new HeldPages(redis, config.redis.prefix, config.rpc.maxMessageBytes),
+          useFactory: (redis: RedisClient) => new HeldPages(redis, config.redis.prefix, config.rpc.maxMessageBytes),
         },
         {
           provide: THROTTLE_BOARD,
           inject: [REDIS],
-          useFactory: async (redis: Redis) => {
+          useFactory: async (redis: RedisClient) => {
             const board = new RedisThrottleBoard(redis, config.redis.prefix, logger.child({ component: 'throttle' }));
             await board.start();
             return board;
@@ -92,7 +92,7 @@ export class ConnectorServiceModule {
           useFactory: (
             prisma: PrismaClient,
             tokenSource: CachedTokenSource,
-            redis: Redis,
+            redis: RedisClient,
             throttleBoard: RedisThrottleBoard,
           ) => {
             const keys = new KeyRing(config.crypto.keys, config.crypto.activeKeyId);
@@ -119,7 +119,7 @@ export class ConnectorServiceModule {
         {
           provide: ProviderCalls,
           inject: [PRISMA, REDIS, ConnectorRegistry],
-          useFactory: (prisma: PrismaClient, redis: Redis, registry: ConnectorRegistry) =>
+          useFactory: (prisma: PrismaClient, redis: RedisClient, registry: ConnectorRegistry) =>
             new ProviderCalls({
               prisma,
               registry,

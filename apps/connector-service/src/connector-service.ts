@@ -1,9 +1,9 @@
+import type { RedisClient } from '@ais/db';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHttpApp } from '@ais/http-kit';
 import type { Logger, Metrics } from '@ais/observability';
 import { REDIS } from '@ais/db';
 import { startRpcServer } from '@ais/rpc';
-import type { Redis } from 'ioredis';
 import { ConnectorServiceModule } from './app.module.js';
 import type { ConnectorServiceConfig } from './connector-service.config.js';
 
@@ -30,7 +30,7 @@ export async function startConnectorService(
     logger,
     metrics,
     config.connectors.servedProviders,
-    app.get<Redis>(REDIS),
+    app.get<RedisClient>(REDIS),
   );
   await app.listen({ port, host: config.ports.host });
   return app;

@@ -1,5 +1,5 @@
+import type { RedisClient } from '@ais/db';
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { AppError } from '@ais/domain';
 import type { TransactionsPage } from '@ais/connectors';
 
@@ -20,13 +20,13 @@ interface HeldCursor {
 /**
  * Bank pages larger than one RPC message. A bank that answers a whole history as one page (Al Salam
  * has no paging at all, seed 003) would make one reply exceed RPC_MAX_MESSAGE_BYTES: the page is cut
- * into chunks that fit, the first goes back at once and the others wait in Redis for the caller's
+ * into chunks that fit, the first goes back at once and the others wait in RedisClient for the caller's
  * next requests (a claim check), which any connector-service instance can answer. The bank is called
  * once; a chunk asked for twice (a retry) is answered twice the same.
  */
 export class HeldPages {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly maxMessageBytes: number,
     private readonly ttlSeconds = 900,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { taggedKey } from '@ais/db';
 import { AppError } from '@ais/domain';
 import { BankHttpClient, DEFAULT_RESILIENCE, type BankRequest, type HttpExchange } from '@ais/connectors';
 import { createLogger } from '@ais/observability';
@@ -138,7 +139,7 @@ describe('banks’ 429 pauses, shared by every connector-service instance', () =
     await until('instance B hears of the pause', () => b.board.pausedUntil('allstar', 'consent:c-3') > 0);
     await new Promise((r) => setTimeout(r, 1_100));
     expect(b.board.pausedUntil('allstar', 'consent:c-3')).toBe(0);
-    expect(await connections[0].exists(`${prefix}:bank-throttle:allstar:consent:c-3`)).toBe(0);
+    expect(await connections[0].exists(taggedKey(prefix, 'bank-throttle', 'pauses'))).toBe(0);
     expect((await b.client.send(accounts('consent:c-3'))).status).toBe(401);
   });
 });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@ais/db';
 
 /**
  * Generic cell rate algorithm (GCRA) in one Lua call: a token bucket of `limit` per minute with a
@@ -32,7 +32,7 @@ export interface RateDecision {
 
 export class RateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
   ) {}
 

@@ -1,5 +1,3 @@
-import type { ConnectionOptions } from 'bullmq';
-
 /**
  * BullMQ queues and jobs. Queue names never change once shipped. Enqueueing takes the job's
  * `JobPayloads` entry, so a wrong payload is a compile error; job ids are built here, in one place,
@@ -54,13 +52,13 @@ export const revokeJobId = (consentId: string): string => `revoke-${consentId}`;
 /** The job scheduler (BullMQ `upsertJobScheduler`) that ticks `schedule-due-syncs`. */
 export const SCHEDULE_DUE_SYNCS_SCHEDULER_ID = 'schedule-due-syncs';
 
-/** BullMQ key prefix for every queue: namespaced by REDIS_PREFIX, like RPC channels and other keys. */
-export const bullPrefix = (redisPrefix: string): string => `${redisPrefix}:bull`;
-
-/** BullMQ connection options for a Redis URL (each Queue / Worker opens its own connections). */
-export function bullConnection(url: string): ConnectionOptions {
-  return { url, maxRetriesPerRequest: null, enableOfflineQueue: true };
-}
+/**
+ * BullMQ key prefix of a queue: namespaced by REDIS_PREFIX, like every other key, and hash-tagged by the
+ * queue's name, because BullMQ's scripts touch several keys of one queue at once: on a Redis Cluster each
+ * queue lives in one hash slot, and different queues spread over the nodes.
+ * `bullPrefix('ais', 'sync.allstar')` → `ais:bull:{sync.allstar}` (keys `ais:bull:{sync.allstar}:sync.allstar:…`).
+ */
+export const bullPrefix = (redisPrefix: string, queueName: string): string => `${redisPrefix}:bull:{${queueName}}`;
 
 /**
  * Options of every `sync-consent` job, whoever enqueues it (scheduler, gateway refresh, consent-service

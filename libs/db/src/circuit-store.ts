@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { taggedKey, type RedisClient } from './redis-client.js';
 
 export type StoredCircuitState = 'closed' | 'open' | 'half_open';
 
@@ -30,12 +30,12 @@ const KEY_TTL_SECONDS = 24 * 3600;
  */
 export class CircuitStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
   private key(providerId: string): string {
-    return `${this.prefix}:circuit:${providerId}`;
+    return taggedKey(this.prefix, 'circuit', providerId);
   }
 
   async report(

@@ -11,6 +11,7 @@ export * from './repositories/idempotency.repository.js';
 export * from './repositories/signing-key.repository.js';
 export * from './repositories/provider.repository.js';
 export * from './redis.module.js';
+export * from './redis-client.js';
 export * from './repositories/event.repository.js';
 export * from './repositories/webhook-endpoint.repository.js';
 export * from './repositories/webhook-delivery.repository.js';

@@ -1,17 +1,13 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import type { HealthCheck } from '@ais/observability';
+import { createRedisClient, type RedisClient, type RedisSettings } from './redis-client.js';
 
 export const REDIS = Symbol('REDIS');
-export interface RedisSettings {
-  url: string;
-  prefix: string;
-}
 export const REDIS_SETTINGS = Symbol('REDIS_SETTINGS');
 
 @Injectable()
 export class RedisLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
@@ -20,13 +16,13 @@ export class RedisLifecycle implements OnApplicationShutdown {
 @Injectable()
 export class RedisHealthCheck implements HealthCheck {
   readonly name = 'redis';
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
   async check(): Promise<void> {
     await this.redis.ping();
   }
 }
 
-/** One shared ioredis connection per process for commands (BullMQ opens its own). */
+/** One shared ioredis connection (to a server or a cluster) per process for commands (BullMQ opens its own). */
 @Global()
 @Module({})
 export class RedisModule {
@@ -37,7 +33,7 @@ export class RedisModule {
         { provide: REDIS_SETTINGS, useValue: settings },
         {
           provide: REDIS,
-          useFactory: () => new Redis(settings.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true }),
+          useFactory: () => createRedisClient(settings, { maxRetriesPerRequest: 2, enableOfflineQueue: true }),
         },
         RedisLifecycle,
         RedisHealthCheck,

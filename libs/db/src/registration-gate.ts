@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { taggedKey, type RedisClient } from './redis-client.js';
 
 /** The last automatic re-registration claimed for a provider, while its interval runs. */
 export interface RegistrationClaim {
@@ -11,18 +11,18 @@ export interface RegistrationClaim {
 
 /**
  * At most one automatic re-registration per provider and interval, across every connector-service
- * instance: a Redis key set only when absent (SET NX) that lives for the interval. Whoever sets it
+ * instance: a RedisClient key set only when absent (SET NX) that lives for the interval. Whoever sets it
  * registers again; everyone else (another instance, or the same one later within the interval) does
  * not. The gateway reads it to tell operators when the next attempt may happen.
  */
 export class RegistrationGate {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
   private key(providerId: string): string {
-    return `${this.prefix}:reregister:${providerId}`;
+    return taggedKey(this.prefix, 'reregister', providerId);
   }
 
   /** True when this caller may re-register now (and the interval starts); false within the interval. */

@@ -1,4 +1,3 @@
-export * from './redis-options.js';
 export * from './rpc-errors.js';
 export * from './rpc-client.js';
 export * from './rpc-server.js';

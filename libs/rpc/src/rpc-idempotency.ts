@@ -1,6 +1,6 @@
+import type { RedisClient } from '@ais/db';
 import { randomUUID } from 'node:crypto';
 import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { AppError } from '@ais/domain';
 import { fromRpcError, type RpcErrorPayload } from './rpc-errors.js';
@@ -29,14 +29,14 @@ const KEY = /^[A-Za-z0-9-]{8,64}$/;
 
 /**
  * Server side of the idempotency key: the first request with a key runs and leaves its outcome in
- * Redis (`<prefix>:rpc-idem:<pattern>:<key>`, kept `ttlSeconds`); a repeat gets that outcome without
+ * RedisClient (`<prefix>:rpc-idem:<pattern>:<key>`, kept `ttlSeconds`); a repeat gets that outcome without
  * running. A repeat that arrives while the first still runs waits for it; if the first instance died
  * with the request in hand, nobody knows whether the bank acted, so the repeat is answered
  * service_unavailable rather than acting again.
  */
 export class RpcIdempotency implements NestInterceptor {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly waitMs: number,
     private readonly ttlSeconds = 600,

@@ -1,10 +1,10 @@
+import type { RedisClient } from '@ais/db';
 import { Controller } from '@nestjs/common';
 import { MessagePattern, type MicroserviceOptions } from '@nestjs/microservices';
 import type { INestApplication } from '@nestjs/common';
 import { pingPattern, type RpcService } from '@ais/contracts';
 import type { Logger, Metrics } from '@ais/observability';
 import { NamespacedServerNats, natsNamespace } from './nats-transport.js';
-import type { Redis } from 'ioredis';
 import { RpcErrorFilter } from './rpc-errors.js';
 import { RpcIdempotency } from './rpc-idempotency.js';
 import type { RpcSettings } from './rpc-client.js';
@@ -22,8 +22,8 @@ export async function startRpcServer(
   logger: Logger,
   metrics?: Metrics,
   providers?: readonly string[],
-  /** Redis for idempotency keys (the connector-service's acts at the bank): repeats get the first outcome. */
-  idempotency?: Redis,
+  /** RedisClient for idempotency keys (the connector-service's acts at the bank): repeats get the first outcome. */
+  idempotency?: RedisClient,
 ): Promise<void> {
   metrics
     ?.gauge('rpc_server_info', 'This instance answers RPC for its service (1), with the providers it serves', [

@@ -4,3 +4,4 @@ export * from './env.js';
 export * from './browser.js';
 export * from './stack.js';
 export * from './webhooks.js';
+export * from './redis-cluster.js';

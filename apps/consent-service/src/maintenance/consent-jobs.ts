@@ -1,18 +1,21 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { CONSENT_QUEUE, bullPrefix, revokeJobId, type JobPayloads } from '@ais/contracts';
+import { openBullConnection, type BullConnection } from '@ais/db';
 import { CONSENT_SERVICE_CONFIG, type ConsentServiceConfig } from '../consent-service.config.js';
 
 /** Producer side of the consents queue. */
 @Injectable()
 export class ConsentJobs implements OnApplicationShutdown {
-  readonly connection: Redis;
+  private readonly connection: BullConnection;
   readonly queue: Queue;
 
   constructor(@Inject(CONSENT_SERVICE_CONFIG) readonly config: ConsentServiceConfig) {
-    this.connection = new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: true });
-    this.queue = new Queue(CONSENT_QUEUE, { connection: this.connection, prefix: bullPrefix(config.redis.prefix) });
+    this.connection = openBullConnection(config.redis);
+    this.queue = new Queue(CONSENT_QUEUE, {
+      connection: this.connection.connection,
+      prefix: bullPrefix(config.redis.prefix, CONSENT_QUEUE),
+    });
   }
 
   /** The periodic maintenance job (one schedule, however many consent-service instances run). */
@@ -40,6 +43,6 @@ export class ConsentJobs implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
-    await this.connection.quit().catch(() => undefined);
+    await this.connection.release();
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { CONSENT_QUEUE, bullPrefix, type JobPayloads } from '@ais/contracts';
+import { openBullConnection, type BullConnection } from '@ais/db';
 import { AppError } from '@ais/domain';
 import type { Logger } from '@ais/observability';
 import type { RpcClient } from '@ais/rpc';
@@ -18,6 +19,7 @@ const PERMANENT = new Set(['bank_rejected_request', 'bank_forbidden_permission',
 @Injectable()
 export class ConsentWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private worker?: Worker;
+  private connection?: BullConnection;
   private readonly handlers: Handlers;
 
   constructor(
@@ -34,9 +36,10 @@ export class ConsentWorker implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.connection = openBullConnection(this.config.redis);
     this.worker = new Worker(CONSENT_QUEUE, (job: Job) => this.process(job), {
-      connection: this.jobs.connection.duplicate(),
-      prefix: bullPrefix(this.config.redis.prefix),
+      connection: this.connection.connection,
+      prefix: bullPrefix(this.config.redis.prefix, CONSENT_QUEUE),
       concurrency: 4,
     });
     this.worker.on('failed', (job, error) =>
@@ -67,5 +70,6 @@ export class ConsentWorker implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     await this.worker?.close();
+    await this.connection?.release();
   }
 }

@@ -1,6 +1,6 @@
+import type { RedisClient } from '@ais/db';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { ConsentRepository, PRISMA, REDIS, TokenSetRepository, type PrismaClient } from '@ais/db';
 import { AppError } from '@ais/domain';
 import type { ConnectorTokenSet, RpcResponse } from '@ais/contracts';
@@ -28,7 +28,7 @@ export class TokenVaultService {
     @Inject(CONSENT_SERVICE_CONFIG) private readonly config: ConsentServiceConfig,
     @Inject(CONNECTOR_RPC) private readonly connector: RpcClient,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keyRing: KeyRing,
     private readonly consents: ConsentRepository,
     private readonly tokenSets: TokenSetRepository,
@@ -86,7 +86,7 @@ export class TokenVaultService {
   /**
    * Refreshes once per consent at a time. The bank call happens outside any database transaction (a
    * transaction held open across a slow bank would hold back the change feed and the outbox relay,
-   * which read below the oldest running transaction), under a short Redis lock instead: banks that
+   * which read below the oldest running transaction), under a short RedisClient lock instead: banks that
    * rotate refresh tokens would see a second concurrent refresh as a revoked grant.
    */
   private async refresh(consentId: string, seenVersion: number): Promise<ConnectorTokenSet> {

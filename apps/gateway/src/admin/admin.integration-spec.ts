@@ -1,8 +1,15 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv } from 'ajv';
 import { Queue, Worker } from 'bullmq';
-import { CONSENT_QUEUE, SCHEDULER_QUEUE, bullConnection, bullPrefix, syncQueueName } from '@ais/contracts';
-import { CircuitStore, OpsStatsRepository, RegistrationGate, createPrismaClient, type PrismaClient } from '@ais/db';
+import { CONSENT_QUEUE, SCHEDULER_QUEUE, bullPrefix, syncQueueName } from '@ais/contracts';
+import {
+  CircuitStore,
+  OpsStatsRepository,
+  RegistrationGate,
+  createPrismaClient,
+  openBullConnection,
+  type PrismaClient,
+} from '@ais/db';
 import { Redis } from 'ioredis';
 import { newId } from '@ais/domain';
 import { startGateway, type GatewayUnderTest } from '../../test/gateway-harness.js';
@@ -27,7 +34,10 @@ describe('gateway: admin operations', () => {
   const queue = (name: string) => {
     let q = queues.get(name);
     if (!q) {
-      q = new Queue(name, { connection: bullConnection(gw.env.REDIS_URL), prefix: bullPrefix(gw.env.REDIS_PREFIX) });
+      q = new Queue(name, {
+        connection: openBullConnection({ url: gw.env.REDIS_URL, prefix: gw.env.REDIS_PREFIX }).connection,
+        prefix: bullPrefix(gw.env.REDIS_PREFIX, name),
+      });
       queues.set(name, q);
     }
     return q;
@@ -41,7 +51,10 @@ describe('gateway: admin operations', () => {
       async () => {
         throw new Error('the bank said no');
       },
-      { connection: bullConnection(gw.env.REDIS_URL), prefix: bullPrefix(gw.env.REDIS_PREFIX) },
+      {
+        connection: openBullConnection({ url: gw.env.REDIS_URL, prefix: gw.env.REDIS_PREFIX }).connection,
+        prefix: bullPrefix(gw.env.REDIS_PREFIX, name),
+      },
     );
     for (const j of jobs) await q.add(j.jobName, j.data, { jobId: j.jobId, attempts: 1, removeOnFail: false });
     for (let i = 0; i < 200 && (await q.getFailedCount()) < jobs.length; i++)

@@ -1,6 +1,6 @@
+import type { RedisClient } from '@ais/db';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
-import { Redis } from 'ioredis';
 import { KeyRing } from '@ais/crypto';
 import { REDIS, SigningKeyRepository } from '@ais/db';
 import {
@@ -52,7 +52,7 @@ export class AuthModule {
         {
           provide: RateLimiter,
           inject: [REDIS, GATEWAY_CONFIG],
-          useFactory: (redis: Redis, config: GatewayConfig) => new RateLimiter(redis, config.redis.prefix),
+          useFactory: (redis: RedisClient, config: GatewayConfig) => new RateLimiter(redis, config.redis.prefix),
         },
         {
           provide: ADMIN_TOKEN,

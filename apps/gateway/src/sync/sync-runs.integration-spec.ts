@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
-import { createPrismaClient, type PrismaClient } from '@ais/db';
-import { bullConnection, bullPrefix, syncJobId, syncQueueName } from '@ais/contracts';
+import { createPrismaClient, openBullConnection, type PrismaClient } from '@ais/db';
+import { bullPrefix, syncJobId, syncQueueName } from '@ais/contracts';
 import { newId } from '@ais/domain';
 import { startGateway, type GatewayUnderTest } from '../../test/gateway-harness.js';
 
@@ -41,8 +41,8 @@ describe('gateway: refresh and sync runs', () => {
       tenants.push({ id: t.body.id, key: t.body.apiKey });
     }
     queue = new Queue(syncQueueName('testbank'), {
-      connection: bullConnection(gw.env.REDIS_URL),
-      prefix: bullPrefix(gw.env.REDIS_PREFIX),
+      connection: openBullConnection({ url: gw.env.REDIS_URL, prefix: gw.env.REDIS_PREFIX }).connection,
+      prefix: bullPrefix(gw.env.REDIS_PREFIX, syncQueueName('testbank')),
     });
   });
   afterAll(async () => {

@@ -5,12 +5,11 @@ import {
   SCHEDULER_QUEUE_JOBS,
   SCHEDULE_DUE_SYNCS_SCHEDULER_ID,
   SYNC_QUEUE_JOBS,
-  bullConnection,
   bullPrefix,
   syncQueueName,
   type JobName,
 } from '@ais/contracts';
-import { ProviderRepository } from '@ais/db';
+import { ProviderRepository, openBullConnection, type BullConnection } from '@ais/db';
 import { Metrics } from '@ais/observability';
 import { LOGGER, SYNC_WORKER_CONFIG, type Logger } from '../tokens.js';
 import type { SyncWorkerConfig } from '../sync-worker.config.js';
@@ -34,6 +33,7 @@ const BACKLOG_STATES = ['waiting', 'prioritized', 'delayed', 'active'] as const;
 export class WorkerPool implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly workers = new Map<string, Worker>();
   private readonly queues = new Map<string, Queue>();
+  private readonly connections: BullConnection[] = [];
   private readonly handlers: Map<JobName, JobHandler>;
   private refreshTimer: NodeJS.Timeout | undefined;
   private backlogTimer: NodeJS.Timeout | undefined;
@@ -116,8 +116,10 @@ export class WorkerPool implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   private start(name: string, options: { concurrency: number; limiter?: { max: number; duration: number } }): Queue {
-    const connection = bullConnection(this.config.redis.url);
-    const prefix = bullPrefix(this.config.redis.prefix);
+    const bull = openBullConnection(this.config.redis);
+    this.connections.push(bull);
+    const connection = bull.connection;
+    const prefix = bullPrefix(this.config.redis.prefix, name);
     const queue = new Queue(name, { connection, prefix });
     const s = this.config.sync;
     const worker = new Worker(name, (job: Job, token?: string) => this.process(queue, job, token), {
@@ -172,6 +174,7 @@ export class WorkerPool implements OnApplicationBootstrap, BeforeApplicationShut
     // Stop taking jobs and let the active ones finish while the database is still open.
     await Promise.all([...this.workers.values()].map((w) => w.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await Promise.all(this.connections.splice(0).map((c) => c.release()));
     this.workers.clear();
     this.queues.clear();
   }

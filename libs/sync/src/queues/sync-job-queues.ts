@@ -1,14 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import {
-  SYNC_JOB_OPTIONS,
-  bullConnection,
-  bullPrefix,
-  syncJobId,
-  syncQueueName,
-  type SyncJobData,
-} from '@ais/contracts';
-import { REDIS_SETTINGS, type RedisSettings } from '@ais/db';
+import { SYNC_JOB_OPTIONS, bullPrefix, syncJobId, syncQueueName, type SyncJobData } from '@ais/contracts';
+import { REDIS_SETTINGS, openBullConnection, type BullConnection, type RedisSettings } from '@ais/db';
 
 /**
  * The per-provider sync queues (BullMQ), as a producer. Only the use cases of this library add or
@@ -18,16 +11,16 @@ import { REDIS_SETTINGS, type RedisSettings } from '@ais/db';
 @Injectable()
 export class SyncJobQueues implements OnApplicationShutdown {
   private readonly queues = new Map<string, Queue>();
+  private connection: BullConnection | undefined;
 
   constructor(@Inject(REDIS_SETTINGS) private readonly redis: RedisSettings) {}
 
   private queue(providerId: string): Queue {
     let queue = this.queues.get(providerId);
     if (!queue) {
-      queue = new Queue(syncQueueName(providerId), {
-        connection: bullConnection(this.redis.url),
-        prefix: bullPrefix(this.redis.prefix),
-      });
+      this.connection ??= openBullConnection(this.redis);
+      const name = syncQueueName(providerId);
+      queue = new Queue(name, { connection: this.connection.connection, prefix: bullPrefix(this.redis.prefix, name) });
       this.queues.set(providerId, queue);
     }
     return queue;
@@ -55,5 +48,7 @@ export class SyncJobQueues implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
+    await this.connection?.release();
+    this.connection = undefined;
   }
 }

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { Queue, Worker } from 'bullmq';
 import type { Browser, Page } from 'playwright-core';
 import { bullPrefix, syncQueueName } from '@ais/contracts';
-import { bullConnection } from '@ais/contracts';
+import { openBullConnection } from '@ais/db';
 import { launchChromium, startStack, type RunningStack } from '@ais/testing';
 
 const HOSTILE_NAME = '<img src=x onerror=alert(1)> Evil & Co';
@@ -66,8 +66,8 @@ describe('ops dashboard, black box in a real browser', () => {
     );
 
     // No sync-worker runs in this stack: a throwaway worker fails one job on allstar's queue.
-    const connection = bullConnection(stack.env.REDIS_URL);
-    const prefix = bullPrefix(stack.env.REDIS_PREFIX);
+    const connection = openBullConnection({ url: stack.env.REDIS_URL, prefix: stack.env.REDIS_PREFIX }).connection;
+    const prefix = bullPrefix(stack.env.REDIS_PREFIX, syncQueueName('allstar'));
     syncQueue = new Queue(syncQueueName('allstar'), { connection, prefix });
     const worker = new Worker(
       syncQueueName('allstar'),

@@ -1,3 +1,4 @@
+import type { RedisClient } from '@ais/db';
 import { Inject, Injectable } from '@nestjs/common';
 import { syncQueueName } from '@ais/contracts';
 import {
@@ -14,7 +15,6 @@ import {
   type ProviderOperationGroup,
   type RedisSettings,
 } from '@ais/db';
-import type { Redis } from 'ioredis';
 import { AppError } from '@ais/domain';
 import type { RpcClient } from '@ais/rpc';
 import type { AdminContext } from '../../auth/request-context.js';
@@ -108,7 +108,7 @@ export class ProviderHealthService {
     private readonly queues: QueueInspector,
     private readonly audit: AuditLogRepository,
     private readonly operations: ProviderOperationRepository,
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     @Inject(REDIS_SETTINGS) redisSettings: RedisSettings,
   ) {
     this.circuits = new CircuitStore(redis, redisSettings.prefix);

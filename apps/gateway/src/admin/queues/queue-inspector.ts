@@ -1,8 +1,13 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, type Job, type JobState } from 'bullmq';
-import { Redis } from 'ioredis';
 import { CONSENT_QUEUE, SCHEDULER_QUEUE, bullPrefix, syncQueueName } from '@ais/contracts';
-import { ProviderOpsRepository, REDIS_SETTINGS, type RedisSettings } from '@ais/db';
+import {
+  ProviderOpsRepository,
+  REDIS_SETTINGS,
+  createRedisClient,
+  type RedisClient,
+  type RedisSettings,
+} from '@ais/db';
 import { AppError } from '@ais/domain';
 
 export type QueueKind = 'sync' | 'scheduler' | 'consents';
@@ -91,14 +96,14 @@ export function jobSnapshot(job: Job, state: JobState | 'unknown'): JobSnapshot 
  */
 @Injectable()
 export class QueueInspector implements OnApplicationShutdown {
-  private readonly connection: Redis;
+  private readonly connection: RedisClient;
   private readonly queues = new Map<string, Queue>();
 
   constructor(
     @Inject(REDIS_SETTINGS) private readonly redis: RedisSettings,
     private readonly providers: ProviderOpsRepository,
   ) {
-    this.connection = new Redis(redis.url, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.connection = createRedisClient(redis, { maxRetriesPerRequest: null, lazyConnect: true });
   }
 
   async refs(): Promise<QueueRef[]> {
@@ -125,7 +130,7 @@ export class QueueInspector implements OnApplicationShutdown {
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection, prefix: bullPrefix(this.redis.prefix) });
+      queue = new Queue(name, { connection: this.connection, prefix: bullPrefix(this.redis.prefix, name) });
       this.queues.set(name, queue);
     }
     return queue;
