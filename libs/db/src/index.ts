@@ -35,3 +35,4 @@ export * from './repositories/webhook-dispatch.repository.js';
 export * from './repositories/consent-condition.repository.js';
 export * from './registration-gate.js';
 export * from './repositories/provider-operation.repository.js';
+export * from './legacy-queue.js';

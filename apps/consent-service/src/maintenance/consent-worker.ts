@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { CONSENT_QUEUE, bullPrefix, type JobPayloads } from '@ais/contracts';
-import { openBullConnection, type BullConnection } from '@ais/db';
+import { adoptLegacyJobs, openBullConnection, type BullConnection } from '@ais/db';
 import { AppError } from '@ais/domain';
 import type { Logger } from '@ais/observability';
 import type { RpcClient } from '@ais/rpc';
@@ -45,6 +45,8 @@ export class ConsentWorker implements OnApplicationBootstrap, OnApplicationShutd
     this.worker.on('failed', (job, error) =>
       this.logger.warn({ job: job?.name, jobId: job?.id, err: error }, 'consent job failed'),
     );
+    const moved = await adoptLegacyJobs(this.jobs.queue, this.config.redis);
+    if (moved > 0) this.logger.info({ queue: CONSENT_QUEUE, moved }, 'moved jobs from the queue’s pre-cluster keys');
     await this.jobs.scheduleMaintenance();
   }
 

@@ -9,7 +9,7 @@ import {
   syncQueueName,
   type JobName,
 } from '@ais/contracts';
-import { ProviderRepository, openBullConnection, type BullConnection } from '@ais/db';
+import { ProviderRepository, adoptLegacyJobs, openBullConnection, type BullConnection } from '@ais/db';
 import { Metrics } from '@ais/observability';
 import { LOGGER, SYNC_WORKER_CONFIG, type Logger } from '../tokens.js';
 import type { SyncWorkerConfig } from '../sync-worker.config.js';
@@ -54,6 +54,7 @@ export class WorkerPool implements OnApplicationBootstrap, BeforeApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     const scheduler = this.start(SCHEDULER_QUEUE, { concurrency: 1 });
+    await this.adopt(scheduler);
     await scheduler.upsertJobScheduler(
       SCHEDULE_DUE_SYNCS_SCHEDULER_ID,
       { every: this.config.sync.schedulerEveryMs },
@@ -108,6 +109,13 @@ export class WorkerPool implements OnApplicationBootstrap, BeforeApplicationShut
       limiter: { max: limit.max, duration: limit.durationMs },
     });
     await queue.setGlobalRateLimit(limit.max, limit.durationMs);
+    await this.adopt(queue);
+  }
+
+  /** Jobs an earlier version left under the queue's old keys (see adoptLegacyJobs). */
+  private async adopt(queue: Queue): Promise<void> {
+    const moved = await adoptLegacyJobs(queue, this.config.redis);
+    if (moved > 0) this.logger.info({ queue: queue.name, moved }, 'moved jobs from the queue’s pre-cluster keys');
   }
 
   /** The producer side of a queue this pool works on (for rate limits and tests). */
