@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { DbModule, PostgresHealthCheck, RedisHealthCheck, RedisModule } from '@ais/db';
-import { HealthModule } from '@ais/http-kit';
+import { CursorCodec, HealthModule } from '@ais/http-kit';
+import { KeyRing } from '@ais/crypto';
 import { createRpcClient, RpcPeerHealthCheck, type RpcClient } from '@ais/rpc';
 import { Metrics, type Logger } from '@ais/observability';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config.js';
@@ -60,13 +61,16 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: Metrics, useValue: metrics },
+        // Every list's cursors are signed with a key derived from the key ring (the ring's older keys
+        // still verify, so a rotation does not break a client's paging).
+        { provide: CursorCodec, inject: [KeyRing], useFactory: (ring: KeyRing) => CursorCodec.fromKeyRing(ring) },
         ConsentQueryService,
         ConsentBudgetService,
         AccountDataService,
         { provide: CONSENT_RPC, useFactory: () => createRpcClient('consent-service', config.rpc, config.redis) },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
-      exports: [GATEWAY_CONFIG, LOGGER, Metrics, CONSENT_RPC],
+      exports: [GATEWAY_CONFIG, LOGGER, Metrics, CONSENT_RPC, CursorCodec],
     };
   }
 }

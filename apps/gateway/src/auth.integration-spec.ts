@@ -230,6 +230,35 @@ describe('gateway: tenants, credentials and auth', () => {
     }).toEqual(before);
   });
 
+  it('answers a JSON body nested 10,000 deep with a 400 problem, writing nothing (validation overflowed the stack: 500)', async () => {
+    const tenant = await createTenant('Deep');
+    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+    const before = { tenants: await count('tenants'), webhooks: await count('webhook_endpoints') };
+    for (const [method, path, token, raw] of [
+      ['POST', '/admin/tenants', admin(), `{"name":"Deep","redirectUris":${deep}}`],
+      ['PATCH', `/admin/tenants/${tenant.id}`, admin(), `{"redirectUris":${deep}}`],
+      ['POST', '/v1/webhooks', tenant.apiKey, `{"url":"https://hooks.example.com/x","events":${deep}}`],
+      ['POST', '/v1/consents', tenant.apiKey, `{"providerId":"allstar","metadata":{"a":${deep}}}`],
+    ] as const) {
+      const res = await gw.request(method, path, {
+        token,
+        rawBody: raw,
+        headers: { 'content-type': 'application/json', 'idempotency-key': `deep-${method}-${path}` },
+      });
+      expect([method, path, res.status]).toEqual([method, path, 400]);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body).toMatchObject({ status: 400, code: 'body_too_deep' });
+    }
+    expect({ tenants: await count('tenants'), webhooks: await count('webhook_endpoints') }).toEqual(before);
+    // A body of ordinary depth on the same operations is parsed as before.
+    const patched = await gw.request('PATCH', `/admin/tenants/${tenant.id}`, {
+      token: admin(),
+      body: { rateLimitPerMinute: 77 },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.rateLimitPerMinute).toBe(77);
+  });
+
   it('protects admin endpoints with the admin token', async () => {
     const tenant = await createTenant('Not Admin');
     expect((await gw.request('GET', '/admin/tenants')).status).toBe(401);

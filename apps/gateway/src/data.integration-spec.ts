@@ -2,6 +2,14 @@ import { startGateway, type GatewayUnderTest } from '../test/gateway-harness.js'
 import { DataFixtures } from '../test/data-fixtures.js';
 import { TransactionWriteRepository } from '@ais/db';
 
+/** A cursor with its position edited (whatever follows the position, e.g. a signature, kept as it was). */
+function tamper(cursor: string, edit: (position: Record<string, unknown>) => void): string {
+  const [body, ...rest] = cursor.split('.');
+  const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  edit(payload.p);
+  return [Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url'), ...rest].join('.');
+}
+
 describe('data API over data written through the load-path repositories', () => {
   let gw: GatewayUnderTest;
   let fx: DataFixtures;
@@ -338,6 +346,54 @@ describe('data API over data written through the load-path repositories', () => 
     await late;
     const after = await feed(whileOpen.nextCursor);
     expect(after.added.map((t: { id: string }) => t.id).sort()).toEqual([slow.id, fast.id].sort());
+  });
+
+  it('answers a tampered cursor with a 400 invalid_cursor problem, and pages on with the cursors it handed out', async () => {
+    const consentId = await fx.consent(tenantId, 'testbank');
+    const accounts = [
+      await fx.account(tenantId, consentId, 'testbank', 'GBP', 'GB71BARC20031885842853'),
+      await fx.account(tenantId, consentId, 'testbank', 'GBP', 'GB39BARC20037838431497'),
+      await fx.account(tenantId, consentId, 'testbank', 'GBP', 'GB60BARC20035383788426'),
+    ];
+    const accountsPage = async (cursor?: string) =>
+      get(`/v1/accounts?consentId=${consentId}&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await accountsPage(cursor);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.data.map((a: { id: string }) => a.id));
+      cursor = page.body.nextCursor ?? undefined;
+      if (cursor) expect(cursor.length).toBeLessThanOrEqual(512);
+    } while (cursor);
+    expect(seen.sort()).toEqual([...accounts].sort());
+
+    await fx.write(tenantId, consentId, accounts[0], [
+      { row: fx.row({ bookingDate: '2026-07-01', amount: '-1.00', currency: 'GBP' }), kind: 'added' },
+    ]);
+    const feedCursor: string = (await get(`/v1/transactions/sync?consentId=${consentId}`)).body.nextCursor;
+    const firstAccounts: string = (await accountsPage()).body.nextCursor;
+
+    // The position inside a cursor edited by hand (what the black-box sweep sent): a date that does not
+    // exist reached Postgres, and "1'" reached BigInt(); both were a 500.
+    const invalid = async (path: string) => {
+      const res = await get(path);
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body).toMatchObject({ status: 400, code: 'invalid_cursor' });
+    };
+    await invalid(
+      `/v1/accounts?consentId=${consentId}&cursor=${tamper(firstAccounts, (p) => (p.c = '2026-13-45T99:00:00.000Z'))}`,
+    );
+    await invalid(`/v1/transactions/sync?consentId=${consentId}&cursor=${tamper(feedCursor, (p) => (p.x = "1'"))}`);
+    await invalid(`/v1/transactions/sync?consentId=${consentId}&cursor=${tamper(feedCursor, (p) => (p.x = '2'))}`);
+    // A genuine cursor of another list, and text that is no cursor at all.
+    await invalid(`/v1/transactions/sync?consentId=${consentId}&cursor=${firstAccounts}`);
+    await invalid(`/v1/accounts?cursor=${encodeURIComponent('not a cursor')}`);
+
+    // The cursors handed out still work after all that.
+    expect((await accountsPage(firstAccounts)).body.data).toHaveLength(1);
+    expect((await get(`/v1/transactions/sync?consentId=${consentId}&cursor=${feedCursor}`)).status).toBe(200);
   });
 
   it('answers permission_not_granted for resources outside the consent', async () => {

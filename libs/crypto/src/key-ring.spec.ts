@@ -47,6 +47,24 @@ describe('KeyRing', () => {
     const sealed = new KeyRing(new Map([['k1', k1]]), 'k1').seal('x');
     expect(() => ring.open(sealed)).toThrow(/"k1"/);
   });
+
+  it('derives one key per ring key and purpose, the active one first, never the encryption key itself', () => {
+    const ring = new KeyRing(
+      new Map([
+        ['k1', k1],
+        ['k2', k2],
+      ]),
+      'k2',
+    );
+    const cursor = ring.derive('cursor');
+    expect(cursor.all).toHaveLength(2);
+    expect(cursor.all[0]).toEqual(cursor.active);
+    expect(cursor.active).toEqual(new KeyRing(new Map([['k2', k2]]), 'k2').derive('cursor').active);
+    expect(cursor.all[1]).toEqual(new KeyRing(new Map([['k1', k1]]), 'k1').derive('cursor').active);
+    expect(cursor.active).toHaveLength(32);
+    expect(cursor.active.equals(k2)).toBe(false);
+    expect(ring.derive('other').active.equals(cursor.active)).toBe(false);
+  });
 });
 
 describe('secrets', () => {

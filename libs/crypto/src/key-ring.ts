@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+
+/** Keys for one purpose, derived from the ring: new values use `active`; values made under any of `all` are accepted. */
+export interface DerivedKeys {
+  active: Buffer;
+  /** The active key first, then the older keys still in the ring. */
+  all: readonly Buffer[];
+}
 
 /**
  * AES-256-GCM envelope under a key ring: `v1.<keyId>.<iv b64url>.<ciphertext b64url>.<tag b64url>`.
@@ -55,6 +62,19 @@ export class KeyRing {
 
   openJson<T>(sealed: string, aad?: string): T {
     return JSON.parse(this.openText(sealed, aad)) as T;
+  }
+
+  /**
+   * A separate key per ring key for another purpose (e.g. `cursor` for signing list cursors), by
+   * HKDF-SHA256 with the purpose as `info`: the encryption keys themselves never sign anything, and
+   * a value made under a key still in the ring keeps verifying while a rotation is under way.
+   */
+  derive(purpose: string): DerivedKeys {
+    const derive = (key: Buffer) =>
+      Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `ais-gateway/${purpose}/v1`, 32));
+    const active = derive(this.keys.get(this.activeKeyId)!);
+    const older = [...this.keys].filter(([id]) => id !== this.activeKeyId).map(([, key]) => derive(key));
+    return { active, all: [active, ...older] };
   }
 
   /** The key id a sealed value was encrypted under. */

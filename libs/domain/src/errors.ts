@@ -6,6 +6,8 @@ export const ERROR_CODES = [
   // request shape
   'validation_failed',
   'malformed_body',
+  'body_too_deep',
+  'invalid_cursor',
   'unsupported_media_type',
   'payload_too_large',
   'uri_too_long',

@@ -75,6 +75,36 @@ describe('createHttpApp', () => {
     expect(res.json()).toMatchObject({ status: 400, code: 'malformed_body', requestId: res.headers['x-request-id'] });
   });
 
+  it('refuses a JSON body nested deeper than the limit with a 400 problem before parsing it', async () => {
+    const deep = await inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"name":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
+    });
+    expect(deep.statusCode).toBe(400);
+    expect(deep.headers['content-type']).toContain('application/problem+json');
+    expect(deep.json()).toMatchObject({ status: 400, code: 'body_too_deep', requestId: deep.headers['x-request-id'] });
+    // At the limit the body is parsed and validated as usual.
+    const atLimit = await inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"name":${'['.repeat(31)}${']'.repeat(31)},"count":1}`,
+    });
+    expect(atLimit.statusCode).toBe(400);
+    expect(atLimit.json().code).toBe('validation_failed');
+    // Still Fastify's own JSON parser behind the check: prototype poisoning is refused.
+    const poisoned = await inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      payload: '{"name":"a","count":1,"__proto__":{"admin":true}}',
+    });
+    expect(poisoned.statusCode).toBe(400);
+    expect(poisoned.json().code).toBe('malformed_body');
+  });
+
   it('lists every invalid field and rejects unknown fields', async () => {
     const res = await inject({ method: 'POST', url: '/things', payload: { count: 9, extra: true } });
     expect(res.statusCode).toBe(400);

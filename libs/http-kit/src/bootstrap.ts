@@ -10,12 +10,15 @@ import { ProblemFilter } from './problem.filter.js';
 import { PROBLEM_CONTENT_TYPE, buildProblem } from './problem.js';
 import { sendProblem } from './send-problem.js';
 import { createValidationPipe } from './validation.js';
+import { MAX_JSON_DEPTH, installJsonBodyParser } from './json-body.js';
 
 export interface HttpAppOptions {
   service: string;
   logger: Logger;
   metrics?: Metrics;
   bodyLimitBytes?: number;
+  /** The deepest nesting of objects and arrays a JSON body may have (default MAX_JSON_DEPTH). */
+  maxJsonDepth?: number;
   trustProxy?: boolean;
   /** Extra Fastify setup before Nest registers routes (content-type parsers, plugins). */
   configureFastify?: (app: NestFastifyApplication) => Promise<void> | void;
@@ -89,6 +92,8 @@ export async function createHttpApp(
 
   // JSON (and, where an app registers it, form bodies) only: a text/plain body is a 415, not a string.
   fastify.removeContentTypeParser('text/plain');
+  // A JSON body nested too deep is refused before it is parsed (validation walks bodies recursively).
+  installJsonBodyParser(app, options.maxJsonDepth ?? MAX_JSON_DEPTH);
   await options.configureFastify?.(app);
   app.useGlobalFilters(new ProblemFilter(logger, metrics));
   app.useGlobalPipes(createValidationPipe());

@@ -6,4 +6,6 @@ export * from './validation.js';
 export * from './health.js';
 export * from './bootstrap.js';
 export * from './pagination.js';
+export * from './cursor.js';
+export * from './json-body.js';
 export * from './metrics.controller.js';

@@ -21,6 +21,10 @@ export function describeCode(code: ErrorCode): { status: number; title: string }
       return { status: 400, title: 'Validation failed' };
     case 'malformed_body':
       return { status: 400, title: 'Malformed request body' };
+    case 'body_too_deep':
+      return { status: 400, title: 'Request body nested too deeply' };
+    case 'invalid_cursor':
+      return { status: 400, title: 'Invalid cursor' };
     case 'unsupported_media_type':
       return { status: 415, title: 'Unsupported media type' };
     case 'payload_too_large':

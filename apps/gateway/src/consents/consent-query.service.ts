@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuthorisationSessionRepository, ConsentRepository, ProviderRepository, type ConsentRecord } from '@ais/db';
 import { AppError, type ConsentStatus, type ProviderCapabilities } from '@ais/domain';
-import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, type Page } from '@ais/http-kit';
+import { CursorCodec, DEFAULT_PAGE_LIMIT, cursorFields, defineCursor, type Page } from '@ais/http-kit';
 import { ConsentBudgetService } from './consent-budget.service.js';
 import type { ConsentView } from './dto/consent.dto.js';
+
+const CONSENTS = defineCursor('consents', { c: cursorFields.instant, i: cursorFields.id('cons') });
 
 /** Consent reads, straight from Postgres; a page costs a fixed number of queries (no N+1). */
 @Injectable()
@@ -13,6 +15,7 @@ export class ConsentQueryService {
     private readonly sessions: AuthorisationSessionRepository,
     private readonly providers: ProviderRepository,
     private readonly budgets: ConsentBudgetService,
+    private readonly cursors: CursorCodec,
   ) {}
 
   async get(tenantId: string, id: string): Promise<ConsentView> {
@@ -26,20 +29,19 @@ export class ConsentQueryService {
     query: { status?: ConsentStatus; providerId?: string; endUserId?: string; limit?: number; cursor?: string },
   ): Promise<Page<ConsentView>> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const before = decodeCursor<{ c: string; i: string }>('consents', query.cursor, ['c', 'i']);
+    const before = this.cursors.decode(CONSENTS, query.cursor);
     const rows = await this.consents.list(tenantId, {
       status: query.status,
       providerId: query.providerId,
       endUserId: query.endUserId,
-      before: before && { createdAt: new Date(before.c), id: before.i },
+      before: before && { createdAt: before.c, id: before.i },
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       data: await this.views(page),
-      nextCursor:
-        rows.length > limit && last ? encodeCursor('consents', { c: last.createdAt.toISOString(), i: last.id }) : null,
+      nextCursor: rows.length > limit && last ? this.cursors.encode(CONSENTS, { c: last.createdAt, i: last.id }) : null,
     };
   }
 

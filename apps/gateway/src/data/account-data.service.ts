@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccountDataRepository, type ApiAccountRow } from '@ais/db';
 import { AppError, type Permission } from '@ais/domain';
-import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, toPage } from '@ais/http-kit';
+import { CursorCodec, DEFAULT_PAGE_LIMIT, cursorFields, defineCursor, toPage } from '@ais/http-kit';
 import { accountView, balanceView, transactionView } from './data.views.js';
 import type { AccountListQueryDto, SyncFeedQueryDto, TransactionListQueryDto } from './data.dto.js';
 
@@ -16,20 +16,27 @@ export const RESOURCE_PERMISSION: Record<ResourceKind, Permission> = {
   scheduled_payment: 'scheduledPayments',
 };
 
+const ACCOUNTS = defineCursor('accounts', { c: cursorFields.instant, i: cursorFields.id('acc') });
+const TRANSACTIONS = defineCursor('transactions', { d: cursorFields.calendarDate, i: cursorFields.id('txn') });
+const CHANGES = defineCursor('changes', { x: cursorFields.bigint, n: cursorFields.bigint });
+
 /** The public data API: accounts, balances, transactions, the change feed and optional resources. */
 @Injectable()
 export class AccountDataService {
-  constructor(private readonly data: AccountDataRepository) {}
+  constructor(
+    private readonly data: AccountDataRepository,
+    private readonly cursors: CursorCodec,
+  ) {}
 
   async listAccounts(tenantId: string, query: AccountListQueryDto) {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const after = decodeCursor<{ c: string; i: string }>('accounts', query.cursor, ['c', 'i']);
+    const after = this.cursors.decode(ACCOUNTS, query.cursor);
     const rows = await this.data.listAccounts(tenantId, {
       consentId: query.consentId,
       limit: limit + 1,
-      after: after && { createdAt: new Date(after.c), id: after.i },
+      after: after && { createdAt: after.c, id: after.i },
     });
-    return toPage(rows, limit, accountView, (a) => encodeCursor('accounts', { c: a.createdAt.toISOString(), i: a.id }));
+    return toPage(rows, limit, accountView, (a) => this.cursors.encode(ACCOUNTS, { c: a.createdAt, i: a.id }));
   }
 
   async getAccount(tenantId: string, accountId: string) {
@@ -48,7 +55,7 @@ export class AccountDataService {
     if (query.from && query.to && query.from > query.to)
       throw AppError.validation([{ field: 'from', message: 'from must not be after to' }]);
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const before = decodeCursor<{ d: string; i: string }>('transactions', query.cursor, ['d', 'i']);
+    const before = this.cursors.decode(TRANSACTIONS, query.cursor);
     const rows = await this.data.listTransactions(tenantId, accountId, {
       from: query.from,
       to: query.to,
@@ -60,7 +67,7 @@ export class AccountDataService {
       rows,
       limit,
       (t) => transactionView(t, query.include === 'raw'),
-      (t) => encodeCursor('transactions', { d: t.bookingDate.toISOString().slice(0, 10), i: t.id }),
+      (t) => this.cursors.encode(TRANSACTIONS, { d: t.bookingDate.toISOString().slice(0, 10), i: t.id }),
     );
   }
 
@@ -79,14 +86,9 @@ export class AccountDataService {
       throw AppError.notFound('Consent');
     if (query.accountId) await this.requireAccount(tenantId, query.accountId);
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const after = decodeCursor<{ x: string; n: string }>('changes', query.cursor, ['x', 'n']) ?? { x: '0', n: '0' };
+    const after = this.cursors.decode(CHANGES, query.cursor) ?? { x: 0n, n: 0n };
     const scope = query.consentId ? { consentId: query.consentId } : { accountId: query.accountId! };
-    const rows = await this.data.changesAfter(
-      tenantId,
-      scope,
-      { xid: BigInt(after.x), id: BigInt(after.n) },
-      limit + 1,
-    );
+    const rows = await this.data.changesAfter(tenantId, scope, { xid: after.x, id: after.n }, limit + 1);
     const page = rows.slice(0, limit);
     const kinds = new Map<string, 'added' | 'modified' | 'removed'>();
     for (const row of page) {
@@ -113,9 +115,7 @@ export class AccountDataService {
       added,
       modified,
       removed,
-      nextCursor: last
-        ? encodeCursor('changes', { x: last.xid.toString(), n: last.id.toString() })
-        : encodeCursor('changes', after),
+      nextCursor: this.cursors.encode(CHANGES, last ? { x: last.xid, n: last.id } : after),
       hasMore: rows.length > limit,
     };
   }

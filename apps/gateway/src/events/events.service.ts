@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventLogRepository, type EventLogRecord } from '@ais/db';
 import { AppError } from '@ais/domain';
-import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, toPage } from '@ais/http-kit';
+import { CursorCodec, DEFAULT_PAGE_LIMIT, cursorFields, defineCursor, toPage } from '@ais/http-kit';
 import type { EventListQueryDto } from './dto/event.dto.js';
 
 export const eventView = (e: EventLogRecord) => ({
@@ -11,7 +11,7 @@ export const eventView = (e: EventLogRecord) => ({
   data: e.data,
 });
 
-const cursorOf = (e: EventLogRecord) => encodeCursor('events', { x: e.xid.toString(), s: e.seq.toString() });
+const EVENTS = defineCursor('events', { x: cursorFields.bigint, s: cursorFields.bigint });
 
 /**
  * GET /v1/events: the tenant's event log, oldest first, for replay and reconciliation. A position
@@ -20,27 +20,26 @@ const cursorOf = (e: EventLogRecord) => encodeCursor('events', { x: e.xid.toStri
  */
 @Injectable()
 export class EventsService {
-  constructor(private readonly log: EventLogRepository) {}
+  constructor(
+    private readonly log: EventLogRepository,
+    private readonly cursors: CursorCodec,
+  ) {}
 
   async list(tenantId: string, query: EventListQueryDto) {
     if (query.after !== undefined && query.cursor !== undefined) {
       throw AppError.validation([{ field: 'after', message: 'use either after or cursor, not both' }]);
     }
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    let after: { xid: bigint; seq: bigint } | undefined;
-    if (query.cursor !== undefined) {
-      const position = decodeCursor<{ x: string; s: string }>('events', query.cursor, ['x', 's']);
-      if (!position || !/^\d+$/.test(position.x) || !/^\d+$/.test(position.s))
-        throw AppError.validation([{ field: 'cursor', message: 'cursor is not valid for this list' }]);
-      after = { xid: BigInt(position.x), seq: BigInt(position.s) };
-    } else if (query.after !== undefined) {
+    const position = this.cursors.decode(EVENTS, query.cursor);
+    let after = position && { xid: position.x, seq: position.s };
+    if (query.after !== undefined) {
       const event = await this.log.findForTenant(tenantId, query.after);
       if (!event) throw AppError.notFound('Event');
       after = { xid: event.xid, seq: event.seq };
     }
     const types = query.type ? [...new Set(query.type.split(','))] : undefined;
     const rows = await this.log.listForTenant(tenantId, { after, types, limit: limit + 1 });
-    return toPage(rows, limit, eventView, cursorOf);
+    return toPage(rows, limit, eventView, (e) => this.cursors.encode(EVENTS, { x: e.xid, s: e.seq }));
   }
 
   async get(tenantId: string, id: string) {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SyncConsentRepository, SyncRunRepository, type SyncRunRecord } from '@ais/db';
 import { AppError } from '@ais/domain';
-import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, type Page } from '@ais/http-kit';
+import { CursorCodec, DEFAULT_PAGE_LIMIT, cursorFields, defineCursor, type Page } from '@ais/http-kit';
 import { CheckSyncBudget, RequestSync } from '@ais/sync';
 import type { SyncRunView } from './dto/sync-run.dto.js';
 
@@ -27,6 +27,8 @@ export const syncRunView = (r: SyncRunRecord): SyncRunView => ({
  * budget, counted as the bank counts it, and is refused (budget_exhausted, with when) rather than
  * sent when the budget cannot carry it.
  */
+const SYNC_RUNS = defineCursor('sync-runs', { q: cursorFields.instant, i: cursorFields.id('sr') });
+
 @Injectable()
 export class SyncRunsService {
   constructor(
@@ -34,6 +36,7 @@ export class SyncRunsService {
     private readonly runs: SyncRunRepository,
     private readonly budgets: CheckSyncBudget,
     private readonly requestSync: RequestSync,
+    private readonly cursors: CursorCodec,
   ) {}
 
   async refresh(
@@ -97,17 +100,16 @@ export class SyncRunsService {
   ): Promise<Page<SyncRunView>> {
     if (!(await this.consents.load(tenantId, consentId))) throw AppError.notFound('Consent');
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const before = decodeCursor<{ q: string; i: string }>('sync-runs', query.cursor, ['q', 'i']);
+    const before = this.cursors.decode(SYNC_RUNS, query.cursor);
     const rows = await this.runs.listForConsent(tenantId, consentId, {
       limit: limit + 1,
-      ...(before ? { before: { queuedAt: new Date(before.q), id: before.i } } : {}),
+      ...(before ? { before: { queuedAt: before.q, id: before.i } } : {}),
     });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       data: page.map(syncRunView),
-      nextCursor:
-        rows.length > limit && last ? encodeCursor('sync-runs', { q: last.queuedAt.toISOString(), i: last.id }) : null,
+      nextCursor: rows.length > limit && last ? this.cursors.encode(SYNC_RUNS, { q: last.queuedAt, i: last.id }) : null,
     };
   }
 }

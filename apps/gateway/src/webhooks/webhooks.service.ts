@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isIP } from 'node:net';
 import { KeyRing } from '@ais/crypto';
 import {
   AuditLogRepository,
@@ -15,8 +14,8 @@ import {
   type WebhookEndpointRecord,
 } from '@ais/db';
 import { AppError, newId } from '@ais/domain';
-import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from '@ais/http-kit';
-import { TargetPolicy, TargetRefusedError, generateWebhookSecret, resolveTarget, stripBrackets } from '@ais/webhooks';
+import { CursorCodec, DEFAULT_PAGE_LIMIT, cursorFields, defineCursor, toPage, type Page } from '@ais/http-kit';
+import { TargetPolicy, checkEndpointUrl, generateWebhookSecret } from '@ais/webhooks';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config.js';
 import type { TenantContext } from '../auth/request-context.js';
 import type {
@@ -72,6 +71,10 @@ const DNS_CHECK_TIMEOUT_MS = 2_000;
 export const TEST_EVENT_MESSAGE =
   'This is a test event from AIS Gateway. It went through the normal delivery pipeline.';
 
+const WEBHOOKS = defineCursor('webhooks', { c: cursorFields.instant, i: cursorFields.id('we') });
+const DELIVERIES = defineCursor('webhook-deliveries', { e: cursorFields.id('evt') });
+const ADMIN_DELIVERIES = defineCursor('admin-webhook-deliveries', { i: cursorFields.id('whd') });
+
 /**
  * Tenants' webhook endpoints and their deliveries, and the operators' view of deliveries across
  * tenants. Secrets are generated here, sealed with the key ring (bound to the endpoint id) and
@@ -88,6 +91,7 @@ export class WebhooksService {
     private readonly deliveries: WebhookDeliveryRepository,
     private readonly events: EventRepository,
     private readonly audit: AuditLogRepository,
+    private readonly cursors: CursorCodec,
   ) {}
 
   async create(ctx: TenantContext, input: CreateWebhookDto) {
@@ -120,12 +124,12 @@ export class WebhooksService {
     query: { limit?: number; cursor?: string },
   ): Promise<Page<ReturnType<typeof webhookView>>> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const after = decodeCursor<{ c: string; i: string }>('webhooks', query.cursor, ['c', 'i']);
+    const after = this.cursors.decode(WEBHOOKS, query.cursor);
     const rows = await this.endpoints.listForTenant(tenantId, {
       limit: limit + 1,
-      after: after && { createdAt: new Date(after.c), id: after.i },
+      after: after && { createdAt: after.c, id: after.i },
     });
-    return toPage(rows, limit, webhookView, (e) => encodeCursor('webhooks', { c: e.createdAt.toISOString(), i: e.id }));
+    return toPage(rows, limit, webhookView, (e) => this.cursors.encode(WEBHOOKS, { c: e.createdAt, i: e.id }));
   }
 
   async get(tenantId: string, id: string) {
@@ -217,19 +221,19 @@ export class WebhooksService {
   async listDeliveries(tenantId: string, endpointId: string, query: DeliveryListQueryDto) {
     await this.require(tenantId, endpointId);
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const before = decodeCursor<{ e: string }>('webhook-deliveries', query.cursor, ['e']);
+    const before = this.cursors.decode(DELIVERIES, query.cursor);
     const rows = await this.deliveries.listForEndpoint(tenantId, endpointId, {
       status: query.status,
       beforeEventId: before?.e,
       limit: limit + 1,
     });
-    return toPage(rows, limit, deliveryView, (d) => encodeCursor('webhook-deliveries', { e: d.eventId }));
+    return toPage(rows, limit, deliveryView, (d) => this.cursors.encode(DELIVERIES, { e: d.eventId }));
   }
 
   /** Operators: deliveries across tenants (or of one), newest first. */
   async listDeliveriesAcrossTenants(query: AdminDeliveryListQueryDto) {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const before = decodeCursor<{ i: string }>('admin-webhook-deliveries', query.cursor, ['i']);
+    const before = this.cursors.decode(ADMIN_DELIVERIES, query.cursor);
     const rows = await this.deliveries.list({
       status: query.status,
       tenantId: query.tenantId,
@@ -240,7 +244,7 @@ export class WebhooksService {
       rows,
       limit,
       (d) => ({ tenantId: d.tenantId, ...deliveryView(d) }),
-      (d) => encodeCursor('admin-webhook-deliveries', { i: d.id }),
+      (d) => this.cursors.encode(ADMIN_DELIVERIES, { i: d.id }),
     );
   }
 
@@ -265,37 +269,11 @@ export class WebhooksService {
     return endpoint;
   }
 
-  /**
-   * The URL rules the dispatcher applies on every attempt, checked up front for a clear 400: https,
-   * no private or reserved targets. A name that resolves to a refused address is refused now; one that
-   * does not resolve yet is accepted (it is checked again before every attempt).
-   */
+  /** The URL rules the dispatcher applies on every attempt, checked up front for a clear 400 (checkEndpointUrl). */
   private async checkUrl(raw: string): Promise<string> {
-    const verdict = this.policy.checkUrl(raw.trim());
-    if (!verdict.ok || !verdict.url)
-      throw AppError.validation([{ field: 'url', message: `url ${verdict.ok ? 'is invalid' : verdict.reason}` }]);
-    const host = stripBrackets(verdict.url.hostname);
-    if (isIP(host) === 0 && !this.policy.isHostListed(host)) {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          resolveTarget(this.policy, host),
-          new Promise((resolve) => {
-            timer = setTimeout(resolve, DNS_CHECK_TIMEOUT_MS);
-          }),
-        ]);
-      } catch (error) {
-        if (error instanceof TargetRefusedError) {
-          throw AppError.validation([
-            { field: 'url', message: `url must not point at a private or reserved address (${error.message})` },
-          ]);
-        }
-        // Not resolvable right now: the dispatcher checks on every attempt.
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    return verdict.url.toString();
+    const checked = await checkEndpointUrl(this.policy, raw.trim(), { dnsTimeoutMs: DNS_CHECK_TIMEOUT_MS });
+    if (!checked.ok) throw AppError.validation([{ field: 'url', message: checked.message }]);
+    return checked.url;
   }
 
   private async record(

@@ -57,6 +57,8 @@ function byCode(code: ErrorCode, error: AppError): SyncFailure {
     case 'not_found':
     case 'validation_failed':
     case 'malformed_body':
+    case 'body_too_deep':
+    case 'invalid_cursor':
     case 'unsupported_media_type':
     case 'payload_too_large':
     case 'uri_too_long':

@@ -1,12 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditLogRepository } from '@ais/db';
-import { AppError } from '@ais/domain';
-import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, toPage } from '@ais/http-kit';
+import { CursorCodec, DEFAULT_PAGE_LIMIT, cursorFields, defineCursor, toPage } from '@ais/http-kit';
 import { AdminAuth } from '../../auth/decorators.js';
 import { AuditLogQueryDto, AuditPageView, type AuditEntryView } from './dto/audit-log.dto.js';
 
-const CURSOR = 'admin-audit-log';
+const CURSOR = defineCursor('admin-audit-log', { i: cursorFields.bigint });
 
 type AuditRow = Awaited<ReturnType<AuditLogRepository['list']>>[number];
 
@@ -26,21 +25,22 @@ const view = (e: AuditRow): AuditEntryView => ({
 @AdminAuth()
 @Controller('admin/audit-log')
 export class AuditLogController {
-  constructor(private readonly audit: AuditLogRepository) {}
+  constructor(
+    private readonly audit: AuditLogRepository,
+    private readonly cursors: CursorCodec,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'What operators did (tenants, credentials, queues, jobs, onboarding), newest first.' })
   @ApiOkResponse({ type: AuditPageView })
   async list(@Query() query: AuditLogQueryDto): Promise<AuditPageView> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const before = decodeCursor<{ i: string }>(CURSOR, query.cursor, ['i']);
-    if (before && !/^[1-9][0-9]{0,18}$/.test(before.i))
-      throw AppError.validation([{ field: 'cursor', message: 'cursor is not valid for this list' }]);
+    const before = this.cursors.decode(CURSOR, query.cursor);
     const rows = await this.audit.list({
       tenantId: query.tenantId,
-      beforeId: before && BigInt(before.i),
+      beforeId: before?.i,
       limit: limit + 1,
     });
-    return toPage(rows, limit, view, (e) => encodeCursor(CURSOR, { i: e.id.toString() }));
+    return toPage(rows, limit, view, (e) => this.cursors.encode(CURSOR, { i: e.id }));
   }
 }

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditLogRepository, PRISMA, type PrismaClient } from '@ais/db';
 import { AppError } from '@ais/domain';
-import { encodeCursor, decodeCursor, type Page } from '@ais/http-kit';
+import { CursorCodec, cursorFields, defineCursor, type Page } from '@ais/http-kit';
 import type { AdminContext } from '../../auth/request-context.js';
 import {
+  JOB_STATES,
   QueueInspector,
   jobSnapshot,
   type JobSnapshot,
@@ -12,6 +13,10 @@ import {
 } from './queue-inspector.js';
 
 export const DEFAULT_JOB_PAGE = 20;
+
+/** A position in one queue's jobs of one state (the cursor of one queue never pages another's). */
+const jobsCursor = (name: string) =>
+  defineCursor(`queue-jobs:${name}`, { s: cursorFields.oneOf(JOB_STATES), o: cursorFields.offset });
 
 /**
  * Operators' hands on the queues: look, retry a failed job, pause and resume. Each action and its
@@ -24,6 +29,7 @@ export class QueuesService {
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     private readonly inspector: QueueInspector,
     private readonly audit: AuditLogRepository,
+    private readonly cursors: CursorCodec,
   ) {}
 
   async list(): Promise<QueueSnapshot[]> {
@@ -45,7 +51,7 @@ export class QueuesService {
     await this.inspector.resolve(name);
     const state = query.state ?? 'failed';
     const limit = query.limit ?? DEFAULT_JOB_PAGE;
-    const position = decodeCursor<{ s: string; o: number }>(`queue-jobs:${name}`, query.cursor, ['s', 'o']);
+    const position = this.cursors.decode(jobsCursor(name), query.cursor);
     if (position && position.s !== state)
       throw AppError.validation([{ field: 'cursor', message: 'cursor is for another state' }]);
     const offset = position?.o ?? 0;
@@ -53,7 +59,7 @@ export class QueuesService {
     const page = jobs.slice(0, limit).filter((j) => j.id !== undefined);
     return {
       data: page.map((job) => jobSnapshot(job, state)),
-      nextCursor: jobs.length > limit ? encodeCursor(`queue-jobs:${name}`, { s: state, o: offset + limit }) : null,
+      nextCursor: jobs.length > limit ? this.cursors.encode(jobsCursor(name), { s: state, o: offset + limit }) : null,
     };
   }
 

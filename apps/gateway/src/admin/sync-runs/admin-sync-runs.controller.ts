@@ -1,12 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminSyncRunRepository, type AdminSyncRunRecord } from '@ais/db';
-import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, toPage } from '@ais/http-kit';
+import { CursorCodec, DEFAULT_PAGE_LIMIT, cursorFields, defineCursor, toPage } from '@ais/http-kit';
 import { AdminAuth } from '../../auth/decorators.js';
 import { syncRunView } from '../../sync/sync-runs.service.js';
 import { AdminSyncRunListQueryDto, AdminSyncRunPageView, type AdminSyncRunView } from './dto/admin-sync-run.dto.js';
 
-const CURSOR = 'admin-sync-runs';
+const CURSOR = defineCursor('admin-sync-runs', { q: cursorFields.instant, i: cursorFields.id('sr') });
 
 const view = (r: AdminSyncRunRecord): AdminSyncRunView => ({
   ...syncRunView(r),
@@ -20,7 +20,10 @@ const view = (r: AdminSyncRunRecord): AdminSyncRunView => ({
 @AdminAuth()
 @Controller('admin/sync-runs')
 export class AdminSyncRunsController {
-  constructor(private readonly runs: AdminSyncRunRepository) {}
+  constructor(
+    private readonly runs: AdminSyncRunRepository,
+    private readonly cursors: CursorCodec,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -30,14 +33,14 @@ export class AdminSyncRunsController {
   @ApiOkResponse({ type: AdminSyncRunPageView })
   async list(@Query() query: AdminSyncRunListQueryDto): Promise<AdminSyncRunPageView> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const before = decodeCursor<{ q: string; i: string }>(CURSOR, query.cursor, ['q', 'i']);
+    const before = this.cursors.decode(CURSOR, query.cursor);
     const rows = await this.runs.list({
       status: query.status,
       providerId: query.providerId,
       tenantId: query.tenantId,
-      before: before && { queuedAt: new Date(before.q), id: before.i },
+      before: before && { queuedAt: before.q, id: before.i },
       limit: limit + 1,
     });
-    return toPage(rows, limit, view, (r) => encodeCursor(CURSOR, { q: r.queuedAt.toISOString(), i: r.id }));
+    return toPage(rows, limit, view, (r) => this.cursors.encode(CURSOR, { q: r.queuedAt, i: r.id }));
   }
 }

@@ -10,7 +10,7 @@ import {
 } from '@ais/db';
 import { AppError, newId } from '@ais/domain';
 import { issueApiKey, issueOAuthClient } from '@ais/auth';
-import { DEFAULT_PAGE_LIMIT, decodeCursor, encodeCursor, toPage, type Page } from '@ais/http-kit';
+import { CursorCodec, DEFAULT_PAGE_LIMIT, cursorFields, defineCursor, toPage, type Page } from '@ais/http-kit';
 import type { AdminContext } from '../../auth/request-context.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../gateway.config.js';
 import type { CreateTenantDto, IssueCredentialDto, UpdateTenantDto } from './dto/tenant.dto.js';
@@ -47,6 +47,8 @@ export const credentialView = (c: CredentialRecord) => ({
   createdAt: c.createdAt.toISOString(),
 });
 
+const TENANTS = defineCursor('tenants', { c: cursorFields.instant, i: cursorFields.id('ten') });
+
 /** Operators' tenant management. Every change and its audit entry commit in one transaction. */
 @Injectable()
 export class TenantsService {
@@ -56,6 +58,7 @@ export class TenantsService {
     private readonly tenants: TenantRepository,
     private readonly credentials: CredentialRepository,
     private readonly audit: AuditLogRepository,
+    private readonly cursors: CursorCodec,
   ) {}
 
   async create(input: CreateTenantDto, ctx: AdminContext) {
@@ -113,13 +116,13 @@ export class TenantsService {
 
   async list(query: { status?: 'active' | 'suspended'; limit?: number; cursor?: string }): Promise<Page<TenantView>> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const after = decodeCursor<{ c: string; i: string }>('tenants', query.cursor, ['c', 'i']);
+    const after = this.cursors.decode(TENANTS, query.cursor);
     const rows = await this.tenants.list({
       status: query.status,
       limit: limit + 1,
-      after: after && { createdAt: new Date(after.c), id: after.i },
+      after: after && { createdAt: after.c, id: after.i },
     });
-    return toPage(rows, limit, tenantView, (t) => encodeCursor('tenants', { c: t.createdAt.toISOString(), i: t.id }));
+    return toPage(rows, limit, tenantView, (t) => this.cursors.encode(TENANTS, { c: t.createdAt, i: t.id }));
   }
 
   async get(id: string): Promise<TenantView> {
