@@ -4,6 +4,7 @@ import { createHttpApp } from '@ais/http-kit';
 import { Metrics, createLogger, type Logger } from '@ais/observability';
 import { GatewayModule } from './app.module.js';
 import type { GatewayConfig } from './gateway.config.js';
+import { IdParamsPipe } from './http/id-params.pipe.js';
 import { buildOpenApi, serveOpenApi } from './openapi.js';
 
 /** Builds the gateway (used by main.ts and by in-process integration tests). */
@@ -18,6 +19,7 @@ export async function createGateway(
     metrics,
     trustProxy: config.gateway.trustProxy,
   });
+  app.useGlobalPipes(new IdParamsPipe());
   serveOpenApi(app, buildOpenApi(app, config.gateway.publicUrl));
   await app.init();
   await app.get(SigningKeysService).ensureCurrentKey();

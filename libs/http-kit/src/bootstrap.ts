@@ -11,6 +11,7 @@ import { PROBLEM_CONTENT_TYPE, buildProblem } from './problem.js';
 import { sendProblem } from './send-problem.js';
 import { createValidationPipe } from './validation.js';
 import { MAX_JSON_DEPTH, installJsonBodyParser } from './json-body.js';
+import { installInputTextGuard } from './input-text.js';
 
 export interface HttpAppOptions {
   service: string;
@@ -94,6 +95,8 @@ export async function createHttpApp(
   fastify.removeContentTypeParser('text/plain');
   // A JSON body nested too deep is refused before it is parsed (validation walks bodies recursively).
   installJsonBodyParser(app, options.maxJsonDepth ?? MAX_JSON_DEPTH);
+  // NUL or a lone surrogate anywhere in the input is a 400 before any guard, handler or query.
+  installInputTextGuard(fastify, (error, request, reply) => sendProblem(error, request, reply, logger, metrics));
   await options.configureFastify?.(app);
   app.useGlobalFilters(new ProblemFilter(logger, metrics));
   app.useGlobalPipes(createValidationPipe());

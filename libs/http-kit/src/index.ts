@@ -9,3 +9,4 @@ export * from './pagination.js';
 export * from './cursor.js';
 export * from './json-body.js';
 export * from './metrics.controller.js';
+export * from './input-text.js';
