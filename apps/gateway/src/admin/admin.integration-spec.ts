@@ -708,6 +708,20 @@ describe('gateway: admin operations', () => {
     expect((await admin('GET', '/admin/audit-log?tenantId=bad%20id')).status).toBe(400);
   });
 
+  it('PATCH /admin/tenants/{id}: concurrent redirect-URI lists each succeed, and one of them is the result', async () => {
+    const created = await admin('POST', '/admin/tenants', { body: { name: 'Busy', redirectUris: [] } });
+    const lists = Array.from({ length: 8 }, (_, i) => [
+      `https://app${i}.example.com/cb`,
+      'https://shared.example.com/cb',
+    ]);
+    const answers = await Promise.all(
+      lists.map((redirectUris) => admin('PATCH', `/admin/tenants/${created.body.id}`, { body: { redirectUris } })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(lists.map(() => 200));
+    const final = (await admin('GET', `/admin/tenants/${created.body.id}`)).body.redirectUris as string[];
+    expect(lists.map((l) => [...l].sort())).toContainEqual([...final].sort());
+  });
+
   it('POST /admin/providers/{id}/onboard: 404 for an unknown provider, unknown fields rejected', async () => {
     expect((await admin('POST', '/admin/providers/nobank/onboard')).status).toBe(404);
     const bad = await admin('POST', '/admin/providers/bankok/onboard', { body: { force: 'yes', extra: 1 } });

@@ -75,6 +75,9 @@ export class TenantRepository {
     patch: { status?: 'active' | 'suspended'; rateLimitPerMinute?: number; redirectUris?: string[] },
   ): Promise<TenantRecord> {
     if (patch.redirectUris) {
+      // The tenant's row lock first: two PATCHes at once would otherwise both delete the old list and
+      // both insert, and the second insert break the primary key (a 500).
+      await tx.$queryRaw`SELECT 1 FROM tenants WHERE id = ${id} FOR UPDATE`;
       await tx.tenantRedirectUri.deleteMany({ where: { tenantId: id } });
       await tx.tenantRedirectUri.createMany({ data: patch.redirectUris.map((uri) => ({ tenantId: id, uri })) });
     }
