@@ -41,7 +41,7 @@ describe('path parameters are checked by format', () => {
     ['consentId', 'acc_01JD8Z'], // another kind's id
     ['consentId', 'cons_'],
     ['consentId', 'cons_\u0000'],
-    ['consentId', `cons_${'A'.repeat(41)}`],
+    ['consentId', `cons_${'A'.repeat(65)}`],
     ['accountId', "acc_1' OR '1'='1"],
     ['providerId', 'All Star'],
     ['providerId', '%00'],

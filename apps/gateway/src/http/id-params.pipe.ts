@@ -7,9 +7,9 @@ interface ParamFormat {
   resource: string;
 }
 
-/** Our own ids: the kind's prefix, then a bounded alphanumeric body (a ULID in production). */
+/** Our own ids: the kind’s prefix, then a bounded body of letters, digits and _ (a ULID in production). */
 const ownId = (kind: IdKind, resource: string): ParamFormat => ({
-  pattern: new RegExp(`^${ID_PREFIXES[kind]}_[0-9A-Za-z]{1,40}$`),
+  pattern: new RegExp(`^${ID_PREFIXES[kind]}_[0-9A-Za-z_]{1,64}$`),
   resource,
 });
 
