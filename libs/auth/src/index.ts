@@ -6,3 +6,4 @@ export * from './tenant-auth.service.js';
 export * from './strategies.js';
 export * from './guards.js';
 export * from './rate-limiter.js';
+export * from './credential-throttle.js';

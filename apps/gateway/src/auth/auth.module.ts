@@ -9,6 +9,7 @@ import {
   AccessTokensService,
   AdminTokenGuard,
   ApiKeyStrategy,
+  CredentialThrottle,
   RateLimiter,
   SigningKeysService,
   TenantAuthGuard,
@@ -17,7 +18,7 @@ import {
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config.js';
 import { TenantRateLimitGuard } from '../rate-limit/tenant-rate-limit.guard.js';
 
-/** Tenant and operator authentication, token issuing and the per-tenant rate limit. */
+/** Tenant and operator authentication, token issuing, the per-tenant rate limit and the throttle on failed client authentications. */
 @Global()
 @Module({})
 export class AuthModule {
@@ -55,6 +56,11 @@ export class AuthModule {
           useFactory: (redis: RedisClient, config: GatewayConfig) => new RateLimiter(redis, config.redis.prefix),
         },
         {
+          provide: CredentialThrottle,
+          inject: [REDIS, GATEWAY_CONFIG],
+          useFactory: (redis: RedisClient, config: GatewayConfig) => new CredentialThrottle(redis, config.redis.prefix),
+        },
+        {
           provide: ADMIN_TOKEN,
           inject: [GATEWAY_CONFIG],
           useFactory: (config: GatewayConfig) => config.gateway.adminToken,
@@ -73,6 +79,7 @@ export class AuthModule {
         AccessTokensService,
         TenantAuthService,
         RateLimiter,
+        CredentialThrottle,
         AdminTokenGuard,
         TenantAuthGuard,
         TenantRateLimitGuard,

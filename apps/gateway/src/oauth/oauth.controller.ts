@@ -1,8 +1,24 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags, ApiProperty } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '@ais/domain';
-import { AccessTokensService, SigningKeysService, TenantAuthService } from '@ais/auth';
+import {
+  AccessTokensService,
+  CLIENT_FAILURE_LIMIT,
+  CredentialThrottle,
+  SOURCE_FAILURE_LIMIT,
+  SigningKeysService,
+  TenantAuthService,
+  type ThrottleDecision,
+} from '@ais/auth';
 
 class TokenResponse {
   @ApiProperty() access_token!: string;
@@ -19,6 +35,23 @@ function oauthError(
   return new AppError(appCode, description, { error: code, error_description: description });
 }
 
+/** Too many failed attempts for this client id or from this address: 429 rate_limited with Retry-After. */
+function throttled(decision: Extract<ThrottleDecision, { allowed: false }>): AppError {
+  const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+  const description =
+    decision.scope === 'client'
+      ? `Too many failed attempts for this client_id; try again in ${seconds} s.`
+      : `Too many failed client authentications from this address; try again in ${seconds} s.`;
+  return new AppError('rate_limited', description, {
+    retryAfterSeconds: seconds,
+    error: 'temporarily_unavailable',
+    error_description: description,
+  });
+}
+
+const perWindow = (limit: { attempts: number; windowMs: number }) =>
+  `${limit.attempts} per ${limit.windowMs / 60_000} minutes`;
+
 function basicCredentials(header: unknown): { id: string; secret: string } | null {
   if (typeof header !== 'string' || !/^Basic\s+/i.test(header)) return null;
   const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
@@ -34,6 +67,7 @@ export class OAuthController {
     private readonly auth: TenantAuthService,
     private readonly tokens: AccessTokensService,
     private readonly keys: SigningKeysService,
+    private readonly throttle: CredentialThrottle,
   ) {}
 
   @Post('v1/oauth/token')
@@ -53,6 +87,19 @@ export class OAuthController {
     },
   })
   @ApiOkResponse({ type: TokenResponse })
+  @ApiUnauthorizedResponse({
+    description: 'invalid_client: unknown client_id or wrong client_secret (a failed attempt).',
+  })
+  @ApiTooManyRequestsResponse({
+    description:
+      `rate_limited (RFC 6749 error temporarily_unavailable): too many failed attempts for this client_id ` +
+      `(${perWindow(CLIENT_FAILURE_LIMIT)}; then every attempt for it, right secret or not, until Retry-After) ` +
+      `or from this address (${perWindow(SOURCE_FAILURE_LIMIT)}, IPv6 by /64). Other client ids are not affected ` +
+      `by one client id's failures until the address's limit.`,
+    headers: {
+      'Retry-After': { description: 'Seconds until the next attempt may be made.', schema: { type: 'integer' } },
+    },
+  })
   async token(@Body() body: unknown, @Req() req: FastifyRequest): Promise<TokenResponse> {
     const form = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
     const allowed = new Set(['grant_type', 'client_id', 'client_secret', 'scope']);
@@ -71,12 +118,18 @@ export class OAuthController {
     const id = basic?.id ?? bodyId;
     const secret = basic?.secret ?? bodySecret;
     if (!id || !secret) throw oauthError('invalid_request', 'client_id and client_secret are required.');
+    // Before the secret is looked at: a throttled attempt costs one Redis call and is not counted again.
+    // req.ip is the client's address (X-Forwarded-For only with TRUST_PROXY).
+    const decision = await this.throttle.check(id, req.ip);
+    if (!decision.allowed) throw throttled(decision);
     let principal;
     try {
       principal = await this.auth.authenticateClient(id, secret);
     } catch (error) {
-      if (error instanceof AppError && error.code === 'unauthorized')
+      if (error instanceof AppError && error.code === 'unauthorized') {
+        await this.throttle.recordFailure(id, req.ip);
         throw oauthError('invalid_client', 'Unknown client or wrong client secret.');
+      }
       throw error;
     }
     const { accessToken, expiresIn } = await this.tokens.issue({
