@@ -7,8 +7,16 @@ import path from 'node:path';
 import { Decimal } from 'decimal.js';
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
-import { STACK_PORT_VARS, type StackPorts } from '@ais/config';
-import { TestReceiver, freeStackPorts, launchChromium, repoRoot, until, verifyStandardWebhook } from '@ais/testing';
+import { DEMO_WEBHOOK_PORT_VAR, STACK_PORT_VARS, type StackPorts } from '@ais/config';
+import {
+  TestReceiver,
+  freePort,
+  freeStackPorts,
+  launchChromium,
+  repoRoot,
+  until,
+  verifyStandardWebhook,
+} from '@ais/testing';
 import { jest } from '@jest/globals';
 import { actAsPsu } from '../apps/gateway/test/psu.js';
 
@@ -309,8 +317,10 @@ describe('the README path, at every sandbox bank, across a restart', () => {
     for (const name of ['NODE_ENV', 'ADMIN_TOKEN', 'ENCRYPTION_KEYS', 'JEST_WORKER_ID']) delete env[name];
     for (const [key, name] of Object.entries(STACK_PORT_VARS) as [keyof StackPorts, string][])
       env[name] = String(ports[key]);
+    // The demo receiver's port, which npm start allows webhooks to (and no other local port).
+    env[DEMO_WEBHOOK_PORT_VAR] = String(await freePort());
     browser = await launchChromium();
-    await hooks.start();
+    await hooks.start(Number(env[DEMO_WEBHOOK_PORT_VAR]));
     await start();
     const webhook = await api('/v1/webhooks', {
       method: 'POST',

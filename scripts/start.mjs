@@ -13,7 +13,7 @@ import { ensureServices } from './lib/services.mjs';
 import { fail, info, step } from './lib/log.mjs';
 
 /** Loaded from dist/ once built: libs/config/src/stack-env.ts. */
-let stackEnv, stackPorts, STACK_PORT_VARS;
+let stackEnv, stackPorts, demoWebhookPort, STACK_PORT_VARS;
 
 const RUN_DIR = path.resolve(ROOT, process.env.AIS_RUN_DIR ?? '.run');
 const LOG_DIR = path.join(RUN_DIR, 'logs');
@@ -234,15 +234,17 @@ try {
   await ensurePrismaClient();
   await build();
   // The stack's layout (ports, public and internal URLs) comes from the same code as the e2e tests'.
-  ({ stackEnv, stackPorts, STACK_PORT_VARS } = await import(
+  ({ stackEnv, stackPorts, demoWebhookPort, STACK_PORT_VARS } = await import(
     pathToFileURL(path.join(ROOT, 'dist/libs/config/src/stack-env.js')).href
   ));
   const ports = stackPorts(process.env);
+  // Webhooks may go to this port on this machine (plain http), and to no other local port.
+  const webhookReceiverPort = demoWebhookPort(process.env);
   await checkPortsFree(ports);
   const { databaseUrl, redisUrl, natsUrl } = await ensureServices();
   const env = {
     ...localSecrets(),
-    ...stackEnv({ ports }),
+    ...stackEnv({ ports, webhookReceiverPort }),
     ...process.env, // what the user sets wins (e.g. SANDBOX_PUBLIC_URL for another host name)
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
@@ -272,6 +274,8 @@ try {
   API docs       ${env.PUBLIC_URL}/docs   (OpenAPI: ${env.PUBLIC_URL}/openapi.json)
   Operators      ${env.PUBLIC_URL}/admin  (Authorization: Bearer <admin token>)
   Sandbox bank   ${env.SANDBOX_PUBLIC_URL}
+  Webhooks       to a receiver on this machine at http://127.0.0.1:${webhookReceiverPort}/…
+                 (WEBHOOK_ALLOWED_PRIVATE_TARGETS=${env.WEBHOOK_ALLOWED_PRIVATE_TARGETS}; DEMO_WEBHOOK_PORT moves it)
 
   Admin token    ${env.ADMIN_TOKEN}   (${process.env.ADMIN_TOKEN ? 'from ADMIN_TOKEN' : `from ${path.relative(ROOT, LOCAL_ENV)}`})
 

@@ -152,7 +152,8 @@ async function setUp(
     ...(process.env as Record<string, string>),
     ...testEnv({ DATABASE_URL: db.url }),
     LOG_LEVEL: 'warn',
-    WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1',
+    // The receiver's address and port (http://127.0.0.1:<port>), and nothing else on this machine.
+    WEBHOOK_ALLOWED_PRIVATE_TARGETS: new URL(receiverUrl).host,
   };
   // Any WEBHOOK_* / DATABASE_POOL_SIZE given as --NAME=value tunes the dispatcher (defaults otherwise).
   for (const [key, value] of Object.entries(args)) if (/^(WEBHOOK_|DATABASE_POOL_SIZE)/.test(key)) env[key] = value;

@@ -88,7 +88,7 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
     stack = await startStack({ label: 'fullflow', env: { SANDBOX_CLOCK_SCALE: '0.000001' } });
     browser = await launchChromium();
     redirects = await startReceiver();
-    await hooks.start();
+    await hooks.start(stack.webhookReceiverPort); // the port the stack's allow-list names
     db = new pg.Client({ connectionString: stack.db.url });
     await db.connect();
     await until(

@@ -45,7 +45,7 @@ describe('on a Redis Cluster: authorise, sync, read, be told', () => {
     });
     browser = await launchChromium();
     redirects = await startReceiver();
-    await hooks.start();
+    await hooks.start(stack.webhookReceiverPort); // the port the stack's allow-list names
     const tenant = await fetch(`${stack.gatewayUrl}/admin/tenants`, {
       method: 'POST',
       headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },

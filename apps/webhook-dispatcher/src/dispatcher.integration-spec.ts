@@ -271,20 +271,29 @@ describe('webhook dispatcher: SSRF', () => {
   let ctx: Awaited<ReturnType<typeof setUp>>;
   const servers: Server[] = [];
   const hits = new Map<string, number>();
+  let loopback: number;
+  let allowed: number;
+  let otherPort: number;
 
   async function listen(host: string): Promise<number> {
+    let port = 0;
     const server = createServer((_req, res) => {
-      hits.set(host, (hits.get(host) ?? 0) + 1);
+      hits.set(`${host}:${port}`, (hits.get(`${host}:${port}`) ?? 0) + 1);
       res.end('ok');
     });
     await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
     servers.push(server);
-    return (server.address() as AddressInfo).port;
+    port = (server.address() as AddressInfo).port;
+    return port;
   }
 
   beforeAll(async () => {
-    // Only 127.0.0.3 is allowed here: 127.0.0.1 (and localhost) count as private.
-    ctx = await setUp('wd_ssrf', { WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.3' });
+    loopback = await listen('127.0.0.1');
+    allowed = await listen('127.0.0.3');
+    otherPort = await listen('127.0.0.3');
+    // Only 127.0.0.3 on one port is allowed here: 127.0.0.1 (and localhost) count as private, and so
+    // does 127.0.0.3 on any other port.
+    ctx = await setUp('wd_ssrf', { WEBHOOK_ALLOWED_PRIVATE_TARGETS: `127.0.0.3:${allowed}` });
   });
   afterAll(async () => {
     for (const server of servers) {
@@ -296,21 +305,27 @@ describe('webhook dispatcher: SSRF', () => {
 
   it('refuses private, loopback and metadata targets on every attempt, sending nothing, and delivers to configured ones', async () => {
     const tenant = await ctx.fx.tenant();
-    const loopback = await listen('127.0.0.1');
-    const allowed = await listen('127.0.0.3');
     // Stored directly, as if the rules had changed or DNS had moved since the gateway checked them.
     const refused = [
       `http://127.0.0.1:${loopback}/`,
       `https://127.0.0.1:${loopback}/`,
       `https://localhost:${loopback}/`, // a name: refused for what it resolves to
       `https://[::ffff:127.0.0.1]:${loopback}/`,
+      `http://127.0.0.3:${otherPort}/`, // the allowed address, on a port that is not allowed
+      `http://2130706435:${otherPort}/`, // the same, spelled as one number
       'http://169.254.169.254/latest/meta-data',
       'https://10.255.255.1/',
       'https://[fd00:ec2::254]/',
     ];
     const endpoints = [];
     for (const url of refused) endpoints.push(await ctx.fx.endpoint(tenant, url, ['transactions.added']));
-    await ctx.fx.endpoint(tenant, `http://127.0.0.3:${allowed}/hook`, ['transactions.added']);
+    // The allowed address and port, and two aliases of it: all three are the same target.
+    for (const url of [
+      `http://127.0.0.3:${allowed}/hook`,
+      `http://2130706435:${allowed}/alias`,
+      `http://0x7f.0.0.3:${allowed}/alias`,
+    ])
+      await ctx.fx.endpoint(tenant, url, ['transactions.added']);
     await ctx.fx.emit(tenant, 'transactions.added', txnData);
 
     for (const [i, endpoint] of endpoints.entries()) {
@@ -330,8 +345,9 @@ describe('webhook dispatcher: SSRF', () => {
       expect(row.last_response_status).toBeNull();
       expect(row.status).toBe('pending'); // retried like any failure: the target may be fixed
     }
-    await until('allowed target served', () => hits.get('127.0.0.3') === 1);
-    expect(hits.get('127.0.0.1')).toBeUndefined();
+    await until('allowed target served, under each of its names', () => hits.get(`127.0.0.3:${allowed}`) === 3);
+    expect(hits.get(`127.0.0.1:${loopback}`)).toBeUndefined();
+    expect(hits.get(`127.0.0.3:${otherPort}`)).toBeUndefined();
   });
 });
 

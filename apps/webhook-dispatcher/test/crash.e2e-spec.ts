@@ -16,7 +16,7 @@ describe('webhook dispatcher process: SIGKILL mid-batch', () => {
       apps: ['webhook-dispatcher'],
       label: 'wd_crash',
       env: {
-        WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1',
+        WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1/32', // receivers on ports of their own
         WEBHOOK_TIMEOUT: '1s',
         WEBHOOK_LEASE: '2s',
         WEBHOOK_POLL_INTERVAL: '20ms',

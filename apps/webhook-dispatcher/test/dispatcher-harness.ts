@@ -7,7 +7,8 @@ import { DeliveryScheduler } from '../src/delivery/delivery-scheduler.service.js
 
 /** Compressed time: 1 s timeout, a retry schedule of seconds, short leases, fast polling. */
 export const FAST_WEBHOOKS = {
-  WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1',
+  // The tests' receivers listen on 127.0.0.1, each on a port of its own: every port of that one address.
+  WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1/32',
   WEBHOOK_TIMEOUT: '1s',
   WEBHOOK_CONNECT_TIMEOUT: '500ms',
   WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,400ms,800ms,1s,1s,1s',

@@ -11,10 +11,19 @@ export { sandboxSection, type SandboxConfig } from './sections/sandbox.section.j
 export { connectorsSection, type ConnectorsConfig } from './sections/connectors.section.js';
 export { consentsSection } from './sections/consents.section.js';
 export { webhooksSection, parseDurationMs, type WebhooksConfig } from './sections/webhooks.section.js';
+export {
+  parseAllowedTarget,
+  parseAllowedTargets,
+  type AllowedTarget,
+  type AllowedTargetResult,
+} from './sections/webhook-allow-list.js';
 export { syncSection, type SyncConfig } from './sections/sync.section.js';
 export {
   stackEnv,
   stackPorts,
+  demoWebhookPort,
+  DEFAULT_DEMO_WEBHOOK_PORT,
+  DEMO_WEBHOOK_PORT_VAR,
   DEFAULT_STACK_PORTS,
   STACK_PORT_VARS,
   type StackLayout,

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { DEFAULT_STACK_PORTS, STACK_PORT_VARS, stackEnv, stackPorts } from './stack-env.js';
+import {
+  DEFAULT_DEMO_WEBHOOK_PORT,
+  DEFAULT_STACK_PORTS,
+  STACK_PORT_VARS,
+  demoWebhookPort,
+  stackEnv,
+  stackPorts,
+} from './stack-env.js';
+import { webhooksSection } from './sections/webhooks.section.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -63,8 +71,28 @@ describe('stackEnv', () => {
       SANDBOX_MTLS_PUBLIC_URL: 'https://localhost:3443',
       CONNECTOR_SANDBOX_URL: 'http://127.0.0.1:3100',
       CONNECTOR_SANDBOX_MTLS_URL: 'https://127.0.0.1:3443',
-      WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1,localhost',
+      WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1:3900,[::1]:3900',
     });
+  });
+
+  it('lets webhooks reach only the demo receiver’s port on this machine, not every loopback port', () => {
+    expect(DEFAULT_DEMO_WEBHOOK_PORT).toBe(3900);
+    const env = stackEnv({ ports: DEFAULT_STACK_PORTS, webhookReceiverPort: 24_680 });
+    expect(env.WEBHOOK_ALLOWED_PRIVATE_TARGETS).toBe('127.0.0.1:24680,[::1]:24680');
+    const parsed = webhooksSection.parse(env);
+    if (!parsed.ok) throw new Error(parsed.issues.join('; '));
+    // No entry is a range, and every entry names the receiver's port: Redis (6379), Postgres (5432)
+    // and the stack's own apps stay refused.
+    expect(parsed.value.allowedPrivateTargets.every((t) => t.kind === 'address' && t.port === 24_680)).toBe(true);
+  });
+
+  it('reads the demo receiver port from DEMO_WEBHOOK_PORT, naming it when bad', () => {
+    expect(demoWebhookPort({})).toBe(3900);
+    expect(demoWebhookPort({ DEMO_WEBHOOK_PORT: '' })).toBe(3900);
+    expect(demoWebhookPort({ DEMO_WEBHOOK_PORT: '4900' })).toBe(4900);
+    expect(() => demoWebhookPort({ DEMO_WEBHOOK_PORT: 'x' })).toThrow(
+      'DEMO_WEBHOOK_PORT must be a port number (1-65535), not "x"',
+    );
   });
 
   it('puts publicHost into what the browser is given and sandboxHost into where the connectors call', () => {

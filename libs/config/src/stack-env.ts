@@ -14,6 +14,11 @@ export interface StackLayout {
   publicHost?: string;
   /** The host the connectors reach the sandbox banks by (default `127.0.0.1`; a service name in compose). */
   sandboxHost?: string;
+  /**
+   * Where the demo's webhook receiver listens on this machine (default DEFAULT_DEMO_WEBHOOK_PORT): the
+   * only loopback port webhooks may be sent to (WEBHOOK_ALLOWED_PRIVATE_TARGETS), over plain http.
+   */
+  webhookReceiverPort?: number;
 }
 
 export interface StackPorts {
@@ -35,6 +40,10 @@ export const DEFAULT_STACK_PORTS: StackPorts = {
   sandbox: 3100,
   sandboxMtls: 3443,
 };
+
+/** The demo webhook receiver's port (not an app of the stack: whatever the user runs to watch webhooks arrive). */
+export const DEFAULT_DEMO_WEBHOOK_PORT = 3900;
+export const DEMO_WEBHOOK_PORT_VAR = 'DEMO_WEBHOOK_PORT';
 
 /** The variable each port is read from, in the order the apps start (the sandbox banks first). */
 export const STACK_PORT_VARS: Record<keyof StackPorts, string> = {
@@ -61,11 +70,22 @@ export function stackPorts(env: Record<string, string | undefined>): StackPorts 
   return ports;
 }
 
+/** The demo webhook receiver's port: DEMO_WEBHOOK_PORT if set, else the default. */
+export function demoWebhookPort(env: Record<string, string | undefined>): number {
+  const value = env[DEMO_WEBHOOK_PORT_VAR];
+  if (value === undefined || value === '') return DEFAULT_DEMO_WEBHOOK_PORT;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new Error(`${DEMO_WEBHOOK_PORT_VAR} must be a port number (1-65535), not "${value}"`);
+  return port;
+}
+
 /** The environment every app of the stack gets, on top of the secrets and the database/Redis URLs. */
 export function stackEnv(layout: StackLayout): Record<string, string> {
   const { ports } = layout;
   const publicHost = layout.publicHost ?? 'localhost';
   const sandboxHost = layout.sandboxHost ?? '127.0.0.1';
+  const receiverPort = layout.webhookReceiverPort ?? DEFAULT_DEMO_WEBHOOK_PORT;
   const publicUrl = `http://${publicHost}:${ports.gateway}`;
   return {
     ...Object.fromEntries(
@@ -83,7 +103,8 @@ export function stackEnv(layout: StackLayout): Record<string, string> {
     // ...and where the connectors call them: a bank may well name itself otherwise than we reach it.
     CONNECTOR_SANDBOX_URL: `http://${sandboxHost}:${ports.sandbox}`,
     CONNECTOR_SANDBOX_MTLS_URL: `https://${sandboxHost}:${ports.sandboxMtls}`,
-    // The demo's webhook receivers run on this machine.
-    WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1,localhost',
+    // The demo's webhook receiver runs on this machine: its port (IPv4 and IPv6 loopback, so also
+    // http://localhost:<port>), and no other. Redis, Postgres and the gateway's own /admin stay refused.
+    WEBHOOK_ALLOWED_PRIVATE_TARGETS: `127.0.0.1:${receiverPort},[::1]:${receiverPort}`,
   };
 }

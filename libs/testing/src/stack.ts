@@ -73,6 +73,8 @@ export interface RunningStack {
   publicUrl: string;
   sandboxUrl: string;
   adminToken: string;
+  /** The demo webhook receiver's port: the one loopback port the stack may send webhooks to (stackEnv). */
+  webhookReceiverPort: number;
   port(app: StackApp): number;
   /** Sends a signal to one app (SIGKILL for crash tests) and waits for it to exit. */
   kill(app: StackApp, signal?: NodeJS.Signals): Promise<void>;
@@ -92,6 +94,7 @@ export async function startStack(
   const apps = options.apps ?? STACK_APPS;
   const db = await createTestDatabase(options.label ?? 'stack');
   const stackPorts = await freeStackPorts();
+  const webhookReceiverPort = await freePort();
   const port = (app: StackApp) => stackPorts[PORT_OF[app]];
   // The tests call the apps directly; the browser and the banks' documents use the public names
   // that npm start gives them (stackEnv, the same code).
@@ -101,7 +104,7 @@ export async function startStack(
     ...(process.env as Record<string, string>),
     ...testEnv({ DATABASE_URL: db.url }),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
-    ...stackEnv({ ports: stackPorts }),
+    ...stackEnv({ ports: stackPorts, webhookReceiverPort }),
     CONNECTOR_ONBOARD_ON_START: 'true',
     ...(options.env ?? {}),
   };
@@ -150,6 +153,7 @@ export async function startStack(
     publicUrl: env.PUBLIC_URL,
     sandboxUrl,
     adminToken: env.ADMIN_TOKEN,
+    webhookReceiverPort,
     port,
     async kill(app, signal = 'SIGKILL') {
       const child = children.get(app);

@@ -1,10 +1,19 @@
 import { BlockList, isIP } from 'node:net';
+import { parseAllowedTargets, type AllowedTarget } from '@ais/config';
+import { AllowList, type ResolvedEntry } from './allow-list.js';
 
 /**
  * Where webhooks may go (SSRF protection). Public unicast addresses only, over https; loopback,
  * private, link-local, CGNAT, cloud metadata, multicast, reserved and documentation ranges (and their
- * IPv6 equivalents, including IPv4 embedded in IPv6) are refused, unless the operator lists the host or
- * a CIDR in WEBHOOK_ALLOWED_PRIVATE_TARGETS. Plain http is accepted only for listed hosts.
+ * IPv6 equivalents, including IPv4 embedded in IPv6) are refused, unless WEBHOOK_ALLOWED_PRIVATE_TARGETS
+ * allows the address on the port connected to (`127.0.0.1:3900`, `10.0.0.0/8:8080`, `fd00::/8`, …).
+ * Plain http is accepted only for allowed address/port pairs.
+ *
+ * Everything is decided on the address a connection goes to and its port, never on how the URL spells
+ * the host: the URL parser (WHATWG) already reads `2130706433`, `127.1` and `0x7f.0.0.1` as 127.0.0.1,
+ * an IPv4-mapped IPv6 address matches its IPv4 address, names are resolved first, and a URL without
+ * a port connects to its scheme's (443 or 80). So an alias of an allowed target is allowed and an alias
+ * of a refused one is refused.
  *
  * The gateway checks a URL when an endpoint is created or changed; the dispatcher checks the
  * addresses the host resolves to on every attempt and connects only to an address it checked.
@@ -119,87 +128,96 @@ export function stripBrackets(hostname: string): string {
   return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
 }
 
-const normaliseHost = (host: string) => stripBrackets(host.trim().toLowerCase()).replace(/\.$/, '');
-
-export type Verdict = { ok: true } | { ok: false; reason: string };
-
-/** Parses one WEBHOOK_ALLOWED_PRIVATE_TARGETS entry; returns an error message for a bad one. */
-export function allowListEntryError(entry: string): string | null {
-  const slash = entry.indexOf('/');
-  if (slash >= 0) {
-    const address = entry.slice(0, slash);
-    const prefix = Number(entry.slice(slash + 1));
-    const family = isIP(address);
-    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128))
-      return `"${entry}" is not a valid CIDR`;
-    return null;
-  }
-  if (isIP(stripBrackets(entry))) return null;
-  return /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i.test(
-    entry,
-  )
-    ? null
-    : `"${entry}" is neither a host name, an IP address nor a CIDR`;
+/** Where a URL connects: its scheme, its host (without IPv6 brackets) and its port (the scheme's default when it has none). */
+export interface WebhookTarget {
+  protocol: 'http:' | 'https:';
+  host: string;
+  port: number;
 }
 
+export function targetOf(url: URL): WebhookTarget {
+  const protocol = url.protocol === 'http:' ? 'http:' : 'https:';
+  const port = url.port ? Number(url.port) : protocol === 'https:' ? 443 : 80;
+  return { protocol, host: stripBrackets(url.hostname), port };
+}
+
+/** `address:port`, with brackets for IPv6. */
+export const addressWithPort = (address: string, port: number) =>
+  isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+
+/**
+ * `scheme`: plain http to a target the allow-list does not name. `address`: the address is not a
+ * public destination and the allow-list does not name it on this port.
+ */
+export type Verdict = { ok: true } | { ok: false; reason: string; kind: 'address' | 'scheme' };
+
 export class TargetPolicy {
-  private readonly hosts = new Set<string>();
-  private readonly addresses = new Set<string>();
-  private readonly cidrs = new BlockList();
+  private readonly allowList: AllowList;
+  /** The allow-list's host:port entries: resolved whenever a target is checked, so they follow DNS. */
+  readonly names: readonly { host: string; port: number; entry: string }[];
 
-  /** `entries`: hosts, IP addresses or CIDRs (WEBHOOK_ALLOWED_PRIVATE_TARGETS). Throws on a bad entry. */
-  constructor(entries: readonly string[] = []) {
-    for (const raw of entries) {
-      const entry = raw.trim();
-      if (!entry) continue;
-      const error = allowListEntryError(entry);
-      if (error) throw new Error(`WEBHOOK_ALLOWED_PRIVATE_TARGETS: ${error}`);
-      const slash = entry.indexOf('/');
-      if (slash >= 0) {
-        const address = entry.slice(0, slash);
-        this.cidrs.addSubnet(address, Number(entry.slice(slash + 1)), isIP(address) === 4 ? 'ipv4' : 'ipv6');
-      } else if (isIP(stripBrackets(entry))) {
-        const address = stripBrackets(entry).toLowerCase();
-        this.addresses.add(canonical(address));
-        this.cidrs.addAddress(address, isIP(address) === 4 ? 'ipv4' : 'ipv6');
-      } else {
-        this.hosts.add(normaliseHost(entry));
-      }
-    }
+  /** `allowed`: WEBHOOK_ALLOWED_PRIVATE_TARGETS, as the config parsed it. */
+  constructor(allowed: readonly AllowedTarget[] = []) {
+    this.allowList = AllowList.of(allowed);
+    this.names = allowed.flatMap((t) => (t.kind === 'host' ? [{ host: t.host, port: t.port, entry: t.entry }] : []));
   }
 
-  /** The host is listed by name, or is an IP literal inside a listed address or CIDR. */
-  isHostListed(hostname: string): boolean {
-    const host = normaliseHost(hostname);
-    if (this.hosts.has(host)) return true;
-    const family = isIP(host);
-    return family !== 0 && this.isAddressListed(host);
+  /** From the variable's entries as written; throws on a bad entry, naming the variable. */
+  static fromEntries(entries: readonly string[]): TargetPolicy {
+    const { targets, errors } = parseAllowedTargets(entries);
+    if (errors.length > 0) throw new Error(`WEBHOOK_ALLOWED_PRIVATE_TARGETS: ${errors.join('; ')}`);
+    return new TargetPolicy(targets);
   }
 
-  private isAddressListed(address: string): boolean {
-    const family = isIP(address);
-    if (family === 0) return false;
-    if (this.cidrs.check(address, family === 4 ? 'ipv4' : 'ipv6')) return true;
-    const v4 = family === 6 ? embeddedIPv4(address) : null;
-    return v4 !== null && this.cidrs.check(v4, 'ipv4');
-  }
-
-  /** May `hostname` be reached at `address`? (`hostname` listed by name allows whatever it resolves to.) */
-  checkAddress(hostname: string, address: string): Verdict {
-    if (this.hosts.has(normaliseHost(hostname))) return { ok: true };
-    const refused = refusedRange(address);
-    if (refused === null) return { ok: true };
-    if (refused === 'not an IP address') return { ok: false, reason: `${address} is not an IP address` };
-    const listed =
-      refused === 'cloud metadata' ? this.addresses.has(canonical(address)) : this.isAddressListed(address);
-    return listed ? { ok: true } : { ok: false, reason: `${address} is a ${refused} address` };
+  /** The allow-list as of now: with the addresses its host entries resolve to (`lookup` never rejects for them). */
+  async currentAllowList(lookup: (host: string) => Promise<{ address: string; family: number }[]>): Promise<AllowList> {
+    if (this.names.length === 0) return this.allowList;
+    const resolved = await Promise.all(
+      this.names.map(async ({ host, port, entry }): Promise<ResolvedEntry[]> => {
+        // A name that does not resolve allows nothing (for now); it is looked up again on the next check.
+        const addresses = await lookup(host).catch(() => []);
+        return addresses.map(({ address, family }) => ({ address, family, port, entry }));
+      }),
+    );
+    return this.allowList.withResolved(resolved.flat());
   }
 
   /**
-   * Static checks on an endpoint URL (no DNS): absolute http(s), no credentials or fragment, https
-   * unless the host is listed, and an IP-literal or localhost host must be allowed.
+   * May a request go to `address` on `target.port` over `target.protocol`? `allowList`: this policy's,
+   * with its host entries resolved (currentAllowList); without it, host entries allow nothing.
    */
-  checkUrl(raw: string): Verdict & { url?: URL } {
+  checkAddress(
+    input: string,
+    target: Pick<WebhookTarget, 'protocol' | 'port'>,
+    allowList: AllowList = this.allowList,
+  ): Verdict {
+    const address = input.split('%')[0]; // an IPv6 zone id names an interface, not a destination
+    const refused = refusedRange(address);
+    if (refused === 'not an IP address')
+      return { ok: false, kind: 'address', reason: `${address} is not an IP address` };
+    const exactOnly = refused === 'cloud metadata'; // a range never opens a metadata service
+    const allowed = allowList.find(address, target.port, exactOnly) !== null;
+    if (refused !== null && !allowed) {
+      const otherPorts = allowList.coversAddress(address, exactOnly)
+        ? `, and port ${target.port} is not allowed for it`
+        : '';
+      return { ok: false, kind: 'address', reason: `${address} is a ${refused} address${otherPorts}` };
+    }
+    if (target.protocol === 'http:' && !allowed)
+      return {
+        ok: false,
+        kind: 'scheme',
+        reason: `plain http is only allowed for targets in WEBHOOK_ALLOWED_PRIVATE_TARGETS, and ${addressWithPort(address, target.port)} is not one`,
+      };
+    return { ok: true };
+  }
+
+  /**
+   * What can be said of an endpoint URL without DNS: absolute http(s), no credentials or fragment, a
+   * host. Whether its addresses and port may be reached (and so whether http is acceptable) is for
+   * resolveTarget.
+   */
+  parseUrl(raw: string): { ok: true; url: URL; target: WebhookTarget } | { ok: false; reason: string } {
     if (raw.length > 2048) return { ok: false, reason: 'must be at most 2048 characters' };
     let url: URL;
     try {
@@ -210,18 +228,7 @@ export class TargetPolicy {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'must use https' };
     if (url.username || url.password) return { ok: false, reason: 'must not contain credentials' };
     if (url.hash) return { ok: false, reason: 'must not contain a fragment' };
-    const host = normaliseHost(url.hostname);
-    if (!host) return { ok: false, reason: 'must have a host' };
-    const listed = this.isHostListed(host);
-    if (url.protocol === 'http:' && !listed)
-      return { ok: false, reason: 'must use https (plain http only for hosts in WEBHOOK_ALLOWED_PRIVATE_TARGETS)' };
-    if (isIP(host)) {
-      const verdict = this.checkAddress(host, host);
-      if (!verdict.ok)
-        return { ok: false, reason: `must not point at a private or reserved address (${verdict.reason})` };
-    } else if ((host === 'localhost' || host.endsWith('.localhost')) && !listed) {
-      return { ok: false, reason: 'must not point at localhost' };
-    }
-    return { ok: true, url };
+    if (!stripBrackets(url.hostname).replace(/\.$/, '')) return { ok: false, reason: 'must have a host' };
+    return { ok: true, url, target: targetOf(url) };
   }
 }

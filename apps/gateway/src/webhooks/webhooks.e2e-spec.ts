@@ -48,7 +48,7 @@ describe('webhooks end to end: API → outbox → dispatcher process → subscri
     gateway = await createGateway(config, createLogger('gateway', 'silent'));
     await gateway.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(gateway.getHttpServer().address() as { port: number }).port}`;
-    await receiver.start();
+    await receiver.start(stack.webhookReceiverPort); // the port the stack's allow-list names
     const tenant = await api(
       'POST',
       '/admin/tenants',

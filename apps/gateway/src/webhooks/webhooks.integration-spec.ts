@@ -11,7 +11,11 @@ describe('gateway: webhook endpoints', () => {
   let other: TestTenant;
 
   beforeAll(async () => {
-    gw = await startGateway({ WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1', WEBHOOK_MAX_ENDPOINTS_PER_TENANT: '10' });
+    gw = await startGateway({
+      // One loopback receiver port (its IPv6 spelling too): every other local port stays refused.
+      WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1:9,[::1]:9',
+      WEBHOOK_MAX_ENDPOINTS_PER_TENANT: '10',
+    });
     sql = await sqlClient(gw.db.url);
     acme = await createTenant(gw, 'Acme');
     other = await createTenant(gw, 'Other');
@@ -111,6 +115,64 @@ describe('gateway: webhook endpoints', () => {
     const res = await create(other, { url: 'http://127.0.0.1:9/hook', events: ['webhook.test'] });
     expect(res.status).toBe(201);
     expect((await create(other, { url: 'http://127.0.0.2:9/hook', events: ['webhook.test'] })).status).toBe(400);
+  });
+
+  it.each([
+    ['http://127.0.0.1:6379/', 'port 6379 is not allowed'], // Redis
+    ['http://127.0.0.1:5432/', 'port 5432 is not allowed'], // Postgres
+    ['http://127.0.0.1/hook', 'port 80 is not allowed'], // no port: the scheme's
+    ['https://127.0.0.1/hook', 'port 443 is not allowed'],
+    ['http://2130706433:6379/', 'port 6379 is not allowed'],
+    ['http://127.1:6379/', 'port 6379 is not allowed'],
+    ['http://0x7f.0.0.1:6379/', 'port 6379 is not allowed'],
+    ['http://[::ffff:127.0.0.1]:6379/', 'port 6379 is not allowed'],
+    ['http://localhost:6379/', 'port 6379 is not allowed'],
+    ['http://127.0.0.2:9/', '127.0.0.2 is a loopback address'],
+  ])(
+    'refuses %s, the allowed host on a port that is not allowed (or another host), writing nothing',
+    async (url, why) => {
+      const before = await count('webhook_endpoints');
+      const res = await create(other, { url, events: ['webhook.test'] });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body).toMatchObject({ code: 'validation_failed', status: 400 });
+      expect(res.body.errors).toEqual([{ field: 'url', message: expect.stringContaining(why) }]);
+      expect(await count('webhook_endpoints')).toBe(before);
+    },
+  );
+
+  it('refuses the gateway’s own admin routes as a target', async () => {
+    const own = new URL(gw.baseUrl);
+    const res = await create(other, { url: `http://127.0.0.1:${own.port}/admin/tenants`, events: ['webhook.test'] });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].message).toContain(`port ${own.port} is not allowed`);
+  });
+
+  it.each([
+    ['http://2130706433:9/hook', 'http://127.0.0.1:9/hook'],
+    ['http://127.1:9/hook', 'http://127.0.0.1:9/hook'],
+    ['http://0x7f.0.0.1:9/hook', 'http://127.0.0.1:9/hook'],
+    ['http://[::ffff:127.0.0.1]:9/hook', 'http://[::ffff:7f00:1]:9/hook'],
+    ['http://localhost:9/hook', 'http://localhost:9/hook'],
+    ['http://[::1]:9/hook', 'http://[::1]:9/hook'],
+  ])('accepts %s, an alias of the allowed 127.0.0.1:9, stored as %s', async (url, stored) => {
+    const res = await create(other, { url, events: ['webhook.test'] });
+    expect(res.status).toBe(201);
+    expect(res.body.url).toBe(stored);
+    await gw.request('DELETE', `/v1/webhooks/${res.body.id}`, { token: other.apiKey });
+  });
+
+  it('applies the same rule when a URL is changed', async () => {
+    const hook = (await create(other, { url: 'http://127.0.0.1:9/patch', events: ['webhook.test'] })).body;
+    const patch = (url: string) =>
+      gw.request('PATCH', `/v1/webhooks/${hook.id}`, { token: other.apiKey, body: { url } });
+    const refused = await patch('http://2130706433:6379/');
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    const moved = await patch('http://127.1:9/moved');
+    expect(moved.status).toBe(200);
+    expect(moved.body.url).toBe('http://127.0.0.1:9/moved');
+    await gw.request('DELETE', `/v1/webhooks/${hook.id}`, { token: other.apiKey });
   });
 
   it('lists endpoints with a stable cursor and caps how many a tenant may have', async () => {

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { Agent, errors as undiciErrors } from 'undici';
-import { TargetPolicy, TargetRefusedError, guardedLookup, resolveTarget, stripBrackets } from '@ais/webhooks';
+import { Agent, Pool, errors as undiciErrors } from 'undici';
+import { TargetPolicy, TargetRefusedError, guardedLookup, resolveTarget, targetOf } from '@ais/webhooks';
 import type { AttemptResult } from './retry-policy.js';
 
 export interface SenderSettings {
@@ -14,25 +14,34 @@ const USER_AGENT = 'AIS-Gateway-Webhooks/1.0';
 const RESOLUTION_TTL_MS = 1_000;
 
 /**
- * One signed POST per attempt. SSRF: the URL's scheme and the host's addresses are checked before
- * every attempt, and every new connection resolves through guardedLookup, so a socket only ever
- * connects to an address that passed the check (no window for DNS rebinding). Redirects are never
- * followed (undici's request() does not). An attempt gives up after WEBHOOK_CONNECT_TIMEOUT trying to
- * connect, or WEBHOOK_TIMEOUT waiting for the response; a response later than WEBHOOK_TIMEOUT in all
- * is a failure whatever its status. At most `maxResponseBytes` of a body are read. Connections are
- * kept alive per origin.
+ * One signed POST per attempt. SSRF: the URL's scheme, the host's addresses and the port are checked
+ * before every attempt, and every new connection resolves through guardedLookup (bound to its
+ * origin's port and scheme), so a socket only ever connects to an address that passed the check for
+ * that port (no window for DNS rebinding). Redirects are never followed (undici's request() does
+ * not). An attempt gives up after WEBHOOK_CONNECT_TIMEOUT trying to connect, or WEBHOOK_TIMEOUT
+ * waiting for the response; a response later than WEBHOOK_TIMEOUT in all is a failure whatever its
+ * status. At most `maxResponseBytes` of a body are read. Connections are kept alive per origin.
  */
 export class WebhookSender {
   private readonly agent: Agent;
-  private readonly resolved = new Map<string, { until: number; error: Error | null }>();
-  private readonly staticVerdicts = new Map<string, TargetRefusedError | null>();
+  /** Per scheme, host and port: the last check's outcome, and until when it holds. */
+  private readonly verdicts = new Map<string, { until: number; error: TargetRefusedError | null }>();
 
   constructor(
     private readonly policy: TargetPolicy,
     private readonly settings: SenderSettings,
   ) {
     this.agent = new Agent({
-      connect: { lookup: guardedLookup(policy), timeout: settings.connectTimeoutMs },
+      // One pool per origin, whose connections look their host up through the policy for the
+      // origin's own port and scheme.
+      factory: (origin, options) =>
+        new Pool(origin, {
+          ...(options as Pool.Options),
+          connect: {
+            timeout: settings.connectTimeoutMs,
+            lookup: guardedLookup(policy, targetOf(new URL(String(origin)))),
+          },
+        }),
       connections: null,
       pipelining: 1,
       keepAliveTimeout: 4_000,
@@ -81,43 +90,30 @@ export class WebhookSender {
   }
 
   private async checkTarget(url: URL): Promise<void> {
-    const host = stripBrackets(url.hostname);
-    // What depends only on the URL and the configuration (scheme, IP literals) is decided once per host.
-    const key = `${url.protocol}//${host}`;
-    let fixed = this.staticVerdicts.get(key);
-    if (fixed === undefined) {
-      fixed = this.staticVerdict(url.protocol, host);
-      if (this.staticVerdicts.size > 10_000) this.staticVerdicts.clear();
-      this.staticVerdicts.set(key, fixed);
-    }
-    if (fixed) throw fixed;
-    if (isIP(host)) return;
-    // Names: the addresses are checked before every attempt (cached for a second), and again on connect.
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new TargetRefusedError(url.hostname, 'the URL must use https', 'scheme');
+    const target = targetOf(url);
+    const key = `${target.protocol}//${target.host}:${target.port}`;
     const now = Date.now();
-    const cached = this.resolved.get(host);
+    const cached = this.verdicts.get(key);
     if (cached && cached.until > now) {
       if (cached.error) throw cached.error;
       return;
     }
+    let error: TargetRefusedError | null = null;
     try {
-      await resolveTarget(this.policy, host);
-      this.resolved.set(host, { until: now + RESOLUTION_TTL_MS, error: null });
-    } catch (error) {
-      if (error instanceof TargetRefusedError) this.resolved.set(host, { until: now + RESOLUTION_TTL_MS, error });
-      throw error;
+      await resolveTarget(this.policy, target);
+    } catch (failure) {
+      if (!(failure instanceof TargetRefusedError)) throw failure; // DNS trouble: a network error, not cached
+      error = failure;
     }
-    if (this.resolved.size > 10_000) this.resolved.clear();
-  }
-
-  private staticVerdict(protocol: string, host: string): TargetRefusedError | null {
-    if (protocol !== 'https:' && !(protocol === 'http:' && this.policy.isHostListed(host))) {
-      return new TargetRefusedError(host, 'plain http is only allowed for hosts in WEBHOOK_ALLOWED_PRIVATE_TARGETS');
-    }
-    if (isIP(host)) {
-      const verdict = this.policy.checkAddress(host, host);
-      if (!verdict.ok) return new TargetRefusedError(host, verdict.reason);
-    }
-    return null;
+    // An IP literal's verdict depends only on the URL and the configuration (unless the allow-list
+    // names hosts, whose addresses move): decided once. Names: checked again after a second, and on
+    // every connect.
+    const fixed = isIP(target.host) !== 0 && this.policy.names.length === 0;
+    if (this.verdicts.size > 10_000) this.verdicts.clear();
+    this.verdicts.set(key, { until: fixed ? Infinity : now + RESOLUTION_TTL_MS, error });
+    if (error) throw error;
   }
 
   private failure(error: unknown, latencyMs: number): AttemptResult {

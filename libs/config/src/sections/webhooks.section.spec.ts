@@ -17,13 +17,34 @@ describe('webhooks config section', () => {
   it('reads compressed schedules and allow-lists', () => {
     const parsed = webhooksSection.parse({
       WEBHOOK_RETRY_SCHEDULE: '100ms, 0.5s,1s',
-      WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1, localhost,10.0.0.0/8,[::1],fd00::/8',
+      WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1:3900, localhost:3900,10.0.0.0/8,[::1]:3900,fd00::/8:9000',
       WEBHOOK_TIMEOUT: '1s',
       WEBHOOK_LEASE: '3s',
     });
     if (!parsed.ok) throw new Error(parsed.issues.join('; '));
     expect(parsed.value.retryScheduleMs).toEqual([100, 500, 1000]);
-    expect(parsed.value.allowedPrivateTargets).toEqual(['127.0.0.1', 'localhost', '10.0.0.0/8', '[::1]', 'fd00::/8']);
+    expect(parsed.value.allowedPrivateTargets.map((t) => t.entry)).toEqual([
+      '127.0.0.1:3900',
+      'localhost:3900',
+      '10.0.0.0/8',
+      '[::1]:3900',
+      'fd00::/8:9000',
+    ]);
+    expect(parsed.value.allowedPrivateTargets.map((t) => t.kind)).toEqual([
+      'address',
+      'host',
+      'network',
+      'address',
+      'network',
+    ]);
+  });
+
+  it('refuses at load an allow-list entry without a port, naming the variable and the fix', () => {
+    const parsed = webhooksSection.parse({ WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1,localhost:3900,10.0.0.0/99' });
+    expect(!parsed.ok && parsed.issues).toEqual([
+      'WEBHOOK_ALLOWED_PRIVATE_TARGETS: "127.0.0.1" has no port: write 127.0.0.1:<port> for one port, or 127.0.0.1/32 for every port',
+      'WEBHOOK_ALLOWED_PRIVATE_TARGETS: "10.0.0.0/99" is not a CIDR: an IPv4 prefix is at most 32',
+    ]);
   });
 
   it('names every bad variable', () => {
@@ -36,13 +57,9 @@ describe('webhooks config section', () => {
     const text = !parsed.ok ? parsed.issues.join('\n') : '';
     expect(text).toContain('WEBHOOK_RETRY_SCHEDULE');
     expect(text).toContain('WEBHOOK_TIMEOUT');
-    const lease = webhooksSection.parse({
-      WEBHOOK_ALLOWED_PRIVATE_TARGETS: 'a b',
-      WEBHOOK_TIMEOUT: '20s',
-      WEBHOOK_LEASE: '10s',
-    });
+    expect(text).toContain('WEBHOOK_ALLOWED_PRIVATE_TARGETS');
+    const lease = webhooksSection.parse({ WEBHOOK_TIMEOUT: '20s', WEBHOOK_LEASE: '10s' });
     expect(!lease.ok && lease.issues).toEqual([
-      'WEBHOOK_ALLOWED_PRIVATE_TARGETS: "a b" is neither a host name, an IP address nor a CIDR',
       'WEBHOOK_LEASE: must be longer than WEBHOOK_TIMEOUT (a claim must outlive one attempt)',
     ]);
   });

@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { defineSection, env } from '../define-section.js';
+import { parseAllowedTargets, type AllowedTarget } from './webhook-allow-list.js';
 
 const UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -10,17 +10,6 @@ export function parseDurationMs(text: string): number | null {
   if (!match) return null;
   const ms = Number(match[1]) * UNITS_MS[match[2] ?? 'ms'];
   return Number.isFinite(ms) ? Math.round(ms) : null;
-}
-
-/** A host name, an IP address or a CIDR. */
-function allowListEntryValid(entry: string): boolean {
-  const [address, prefix, extra] = entry.split('/');
-  if (extra !== undefined) return false;
-  if (prefix !== undefined) {
-    const family = isIP(address);
-    return family !== 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
-  }
-  return isIP(address.replace(/^\[|\]$/g, '')) !== 0 || /^[a-z0-9_]([a-z0-9_.-]{0,251}[a-z0-9_.])?$/i.test(address);
 }
 
 const duration = (fallback: string, minMs = 0) =>
@@ -66,8 +55,16 @@ const durationList = (fallback: string) =>
 export const webhooksSection = defineSection(
   'webhooks',
   {
-    /** Hosts or CIDRs that may be private/loopback and may use plain http, e.g. `127.0.0.1,localhost`. */
-    WEBHOOK_ALLOWED_PRIVATE_TARGETS: env.list(''),
+    /**
+     * Targets that may be private/loopback and may use plain http: `ip:port`, `[ipv6]:port`, `host:port`,
+     * CIDRs (every port) or `cidr:port`, comma-separated, e.g. `127.0.0.1:3900,[::1]:3900,10.0.0.0/8:8080`
+     * (grammar: webhook-allow-list.ts). Matched against the address a webhook actually connects to.
+     */
+    WEBHOOK_ALLOWED_PRIVATE_TARGETS: env.list('').transform((entries, ctx): AllowedTarget[] => {
+      const { targets, errors } = parseAllowedTargets(entries);
+      for (const message of errors) ctx.addIssue({ code: 'custom', message });
+      return errors.length > 0 ? z.NEVER : targets;
+    }),
     /** A 2xx within this time is a success; anything slower is a failed attempt. */
     WEBHOOK_TIMEOUT: duration('15s', 100),
     WEBHOOK_CONNECT_TIMEOUT: duration('5s', 50),
@@ -113,14 +110,10 @@ export const webhooksSection = defineSection(
     retentionMs: v.WEBHOOK_RETENTION,
     maxEndpointsPerTenant: v.WEBHOOK_MAX_ENDPOINTS_PER_TENANT,
   }),
-  (v) => [
-    ...v.WEBHOOK_ALLOWED_PRIVATE_TARGETS.filter((e) => !allowListEntryValid(e)).map(
-      (e) => `WEBHOOK_ALLOWED_PRIVATE_TARGETS: "${e}" is neither a host name, an IP address nor a CIDR`,
-    ),
-    ...(v.WEBHOOK_LEASE <= v.WEBHOOK_TIMEOUT
+  (v) =>
+    v.WEBHOOK_LEASE <= v.WEBHOOK_TIMEOUT
       ? ['WEBHOOK_LEASE: must be longer than WEBHOOK_TIMEOUT (a claim must outlive one attempt)']
-      : []),
-  ],
+      : [],
 );
 export type WebhooksConfig =
   ReturnType<typeof webhooksSection.parse> extends { ok: true; value: infer T } | { ok: false } ? T : never;
