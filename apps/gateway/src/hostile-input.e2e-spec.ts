@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import pg from 'pg';
-import { startStack, until, type RunningStack } from '@ais/testing';
+import { ResponseContract, startStack, until, type RunningStack } from '@ais/testing';
 import { DataFixtures } from '../test/data-fixtures.js';
 
 /** Fixed: a failure names its request, and the same seed generates the same requests again. */
@@ -61,6 +61,7 @@ describe('hostile input, generated from the OpenAPI document', () => {
   let stack: RunningStack;
   let fx: DataFixtures;
   let db: pg.Client;
+  let contract: ResponseContract;
   let doc: { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, Schema> } };
   const ids: Record<string, string> = {};
   /**
@@ -140,6 +141,7 @@ describe('hostile input, generated from the OpenAPI document', () => {
       250,
     );
     doc = (await (await fetch(`${stack.gatewayUrl}/openapi.json`)).json()) as typeof doc;
+    contract = await ResponseContract.fetch(stack.gatewayUrl);
 
     const tenant = async (name: string) =>
       (
@@ -294,48 +296,49 @@ describe('hostile input, generated from the OpenAPI document', () => {
       )
       .map((o) => Buffer.from(JSON.stringify(o)).toString('base64url'));
 
-  /** Values no schema allows, whatever the field. */
-  const hostile = (): fc.Arbitrary<unknown> =>
+  const BAD_TEXT = ['\u0000', 'a\u0000b', 'ok\u0000', '\ud800', 'x\udfffy', '\udc00\ud800'];
+  const BAD_DATES = ['2026-13-01', '2026-02-30', '2026-00-10', '0000-00-00', '2026-1-1', '9999-99-99T99:99:99Z'];
+  const OTHER = [
+    null,
+    0,
+    -1,
+    1.5,
+    1e308,
+    2 ** 63,
+    -(2 ** 63),
+    true,
+    [],
+    {},
+    [null],
+    { a: { b: { c: [] } } },
+    '',
+    '   ',
+    "' OR '1'='1",
+    '../../admin/tenants',
+    '%00',
+    '{"$gt":""}',
+    '𝕏😀',
+    'NaN',
+    '1e400',
+    'https://127.0.0.1:6379/',
+    'http://[::ffff:127.0.0.1]:5432/',
+  ];
+  const DATE_LIKE = /date|^from$|^to$|At$|after|before/i;
+
+  /**
+   * Values no schema allows, weighted by what the field is: impossible dates where a date is expected, a
+   * tampered or forged cursor where a cursor is, and everywhere text no database can store, wrong types,
+   * huge values and another kind's id.
+   */
+  const hostile = (name = ''): fc.Arbitrary<unknown> =>
     fc.oneof(
-      fc.constantFrom<unknown>(
-        '\u0000',
-        'a\u0000b',
-        '\ud800',
-        'x\udfffy',
-        null,
-        0,
-        -1,
-        1.5,
-        1e308,
-        2 ** 63,
-        -(2 ** 63),
-        true,
-        [],
-        {},
-        [null],
-        { a: { b: { c: [] } } },
-        '',
-        '   ',
-        '2026-13-01',
-        '2026-02-30',
-        '0000-00-00',
-        '2026-1-1',
-        '9999-99-99T99:99:99Z',
-        "' OR '1'='1",
-        '../../admin/tenants',
-        '%00',
-        '{"$gt":""}',
-        '𝕏😀',
-        'NaN',
-        '1e400',
-        'https://127.0.0.1:6379/',
-        'http://[::ffff:127.0.0.1]:5432/',
-      ),
-      fc.constantFrom('x'.repeat(5_000), 'é'.repeat(100_000)),
-      fc.string({ unit: 'binary', maxLength: 30 }),
-      tampered(),
-      forged(),
-      fc.constant(ids.accountId), // an id, of the wrong kind wherever it is not an account's
+      { weight: 4, arbitrary: fc.constantFrom<unknown>(...BAD_TEXT) },
+      { weight: DATE_LIKE.test(name) ? 8 : 1, arbitrary: fc.constantFrom<unknown>(...BAD_DATES) },
+      { weight: 4, arbitrary: fc.constantFrom<unknown>(...OTHER) },
+      { weight: 1, arbitrary: fc.constantFrom('x'.repeat(5_000), 'é'.repeat(100_000)) },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }) },
+      { weight: name === 'cursor' ? 8 : 1, arbitrary: fc.oneof(tampered(), forged()) },
+      { weight: 1, arbitrary: fc.constant(ids.accountId) }, // an id, of the wrong kind unless an account's
     );
 
   const enc = (value: unknown): string => {
@@ -350,6 +353,8 @@ describe('hostile input, generated from the OpenAPI document', () => {
   function request(op: Operation): fc.Arbitrary<GeneratedRequest> {
     const pathParams = op.parameters.filter((p) => p.in === 'path');
     const queryParams = op.parameters.filter((p) => p.in === 'query');
+    const bodyFields = Object.keys(resolve(op.body).properties ?? {});
+    if (bodyFields.length === 0) bodyFields.push('name');
     const canHaveBody = op.method !== 'GET'; // fetch (like most clients) sends no body with a GET
     const own = spare[`${op.method} ${op.path}`] ?? {};
     const base = fc.record({
@@ -375,19 +380,25 @@ describe('hostile input, generated from the OpenAPI document', () => {
       },
       {
         weight: 3,
-        arbitrary: fc.record({
-          kind: fc.constant('query' as const),
-          name: fc.constantFrom(...queryParams.map((p) => p.name), 'cursor', 'limit', 'from', 'unknownField'),
-          value: hostile(),
-        }),
+        arbitrary: fc
+          .oneof(
+            { weight: 4, arbitrary: fc.constantFrom(...queryParams.map((p) => p.name), 'cursor') },
+            { weight: 1, arbitrary: fc.constantFrom('limit', 'from', 'unknownField') },
+          )
+          .chain((name) =>
+            fc.record({ kind: fc.constant('query' as const), name: fc.constant(name), value: hostile(name) }),
+          ),
       },
       {
         weight: canHaveBody ? (op.body ? 4 : 1) : 0,
-        arbitrary: fc.record({
-          kind: fc.constant('body' as const),
-          name: fc.constantFrom(...Object.keys(resolve(op.body).properties ?? { x: 1 }), 'unknownField', '__proto__'),
-          value: hostile(),
-        }),
+        arbitrary: fc
+          .oneof(
+            { weight: 4, arbitrary: fc.constantFrom(...bodyFields) },
+            { weight: 1, arbitrary: fc.constantFrom('unknownField', '__proto__') },
+          )
+          .chain((name) =>
+            fc.record({ kind: fc.constant('body' as const), name: fc.constant(name), value: hostile(name) }),
+          ),
       },
       {
         weight: canHaveBody ? (op.body ? 2 : 1) : 0,
@@ -494,6 +505,8 @@ describe('hostile input, generated from the OpenAPI document', () => {
         covered.add(r.op);
         const where = `#${i + j} ${r.op} [${r.mutation}] → ${a.status}`;
         if (a.status < 400) acceptedOps.add(r.op);
+        for (const e of contract.check(r.method, r.url, a.status, a.contentType, a.text))
+          failures.push(`#${i + j} [${r.mutation}] ${e}`);
         if (a.status >= 500) failures.push(`${where}: ${a.text.slice(0, 200)}`);
         else if (a.status >= 400) {
           let problem: { status?: unknown; code?: unknown; type?: unknown; title?: unknown } = {};
@@ -525,6 +538,28 @@ describe('hostile input, generated from the OpenAPI document', () => {
     expect(covered.size).toBe(ops.length);
     // The generator reaches past validation too: most operations answered a valid request at least once.
     expect(acceptedOps.size).toBeGreaterThanOrEqual(Math.floor((ops.length * 2) / 3));
+  });
+
+  it('declares, for every operation, its success body and problem+json for every error', () => {
+    const missing: string[] = [];
+    for (const op of operations()) {
+      const responses = doc.paths[op.path][op.method.toLowerCase()].responses as Record<
+        string,
+        { content?: Record<string, { schema?: unknown; example?: unknown }> }
+      >;
+      const success = Object.entries(responses).filter(([s]) => s.startsWith('2'));
+      if (success.length === 0) missing.push(`${op.method} ${op.path}: no success response`);
+      for (const [status, r] of success)
+        if (status !== '204' && !Object.values(r.content ?? {}).some((m) => m.schema))
+          missing.push(`${op.method} ${op.path} ${status}: no schema`);
+      for (const [status, r] of Object.entries(responses).filter(([s]) => s >= '4' || s === 'default')) {
+        const problem = r.content?.['application/problem+json'];
+        if (!problem?.schema || !problem.example)
+          missing.push(`${op.method} ${op.path} ${status}: no problem schema/example`);
+      }
+      if (!responses.default) missing.push(`${op.method} ${op.path}: no default (problem) response`);
+    }
+    expect(missing).toEqual([]);
   });
 
   it('a tenant’s stream of poisonous requests never fails another tenant’s requests', async () => {

@@ -1,4 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import type { Type as Class } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { MAX_CURSOR_LENGTH } from './cursor.js';
@@ -39,4 +40,22 @@ export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, curso
     data: pageRows.map(map),
     nextCursor: more && pageRows.length > 0 ? cursorOf(pageRows[pageRows.length - 1]) : null,
   };
+}
+
+/**
+ * The OpenAPI schema of a list's page, `{ data: Item[], nextCursor }`, named `<Item>Page` after the item's
+ * view (`ConsentView` → `ConsentPage`), so a generated client types every list.
+ */
+export function PageView<T>(item: Class<T>): Class<Page<T>> {
+  class PageOfItems {
+    @ApiProperty({ type: [item] }) data!: T[];
+    @ApiProperty({
+      type: String,
+      nullable: true,
+      description: 'Pass as `cursor` for the next page; null on the last page.',
+    })
+    nextCursor!: string | null;
+  }
+  Object.defineProperty(PageOfItems, 'name', { value: `${item.name.replace(/View$/, '')}Page` });
+  return PageOfItems;
 }

@@ -5,3 +5,4 @@ export * from './browser.js';
 export * from './stack.js';
 export * from './webhooks.js';
 export * from './redis-cluster.js';
+export * from './openapi-contract.js';

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RpcClient } from '@ais/rpc';
@@ -25,6 +25,14 @@ export class CallbackController {
   constructor(@Inject(CONSENT_RPC) private readonly consentService: RpcClient) {}
 
   @Get()
+  @ApiOkResponse({
+    description: 'Without state, code or error (the bank put them in the URL fragment): a page that sends them on.',
+    content: { 'text/html': { schema: { type: 'string' } } },
+  })
+  @ApiFoundResponse({
+    description: 'To the tenant’s redirectUri with consentId, status, state and, on failure, error.',
+    headers: { location: { schema: { type: 'string', format: 'uri' } } },
+  })
   @ApiOperation({
     summary:
       'The banks redirect the end user here; it finishes the authorisation and redirects (302) to the tenant’s redirectUri with consentId, status, state and, on failure, error.',

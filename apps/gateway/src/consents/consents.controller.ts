@@ -11,6 +11,7 @@ import {
   DeleteConsentQueryDto,
   ReauthoriseConsentDto,
 } from './dto/consent.dto.js';
+import { PageView } from '@ais/http-kit';
 import { ConsentQueryService } from './consent-query.service.js';
 
 @ApiTags('Consents')
@@ -39,7 +40,7 @@ export class ConsentsController {
   }
 
   @Get()
-  @ApiOkResponse({ description: '{ data: Consent[], nextCursor }, newest first' })
+  @ApiOkResponse({ description: 'Newest first.', type: PageView(ConsentView) })
   list(@Principal() principal: TenantPrincipal, @Query() query: ConsentListQueryDto) {
     return this.query.list(principal.tenantId, query);
   }

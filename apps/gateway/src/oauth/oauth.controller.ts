@@ -4,6 +4,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
+  ApiPropertyOptional,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
@@ -19,6 +20,23 @@ import {
   TenantAuthService,
   type ThrottleDecision,
 } from '@ais/auth';
+
+/** A public key of the gateway's access tokens (RFC 7517): EC keys have crv/x/y, RSA keys n/e. */
+class JwkView {
+  @ApiProperty({ example: 'EC' }) kty!: string;
+  @ApiProperty() kid!: string;
+  @ApiProperty({ example: 'ES256' }) alg!: string;
+  @ApiProperty({ enum: ['sig'] }) use!: 'sig';
+  @ApiPropertyOptional() crv?: string;
+  @ApiPropertyOptional() x?: string;
+  @ApiPropertyOptional() y?: string;
+  @ApiPropertyOptional() n?: string;
+  @ApiPropertyOptional() e?: string;
+}
+
+class JwksView {
+  @ApiProperty({ type: [JwkView] }) keys!: JwkView[];
+}
 
 class TokenResponse {
   @ApiProperty() access_token!: string;
@@ -143,6 +161,7 @@ export class OAuthController {
   @Get('.well-known/jwks.json')
   @Header('cache-control', 'public, max-age=300')
   @ApiOperation({ summary: 'Public keys that verify the gateway’s access tokens.' })
+  @ApiOkResponse({ type: JwksView })
   jwks() {
     return this.keys.jwks();
   }

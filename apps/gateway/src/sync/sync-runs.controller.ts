@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { TenantPrincipal } from '@ais/auth';
 import { Principal, TenantAuth } from '../auth/decorators.js';
-import { RefreshAcceptedView, RefreshConsentDto, SyncRunListQueryDto } from './dto/sync-run.dto.js';
+import { PageView } from '@ais/http-kit';
+import { RefreshAcceptedView, RefreshConsentDto, SyncRunListQueryDto, SyncRunView } from './dto/sync-run.dto.js';
 import { SyncRunsService } from './sync-runs.service.js';
 
 @ApiTags('Sync')
@@ -30,7 +31,7 @@ export class SyncRunsController {
   }
 
   @Get('sync-runs')
-  @ApiOkResponse({ description: '{ data: SyncRun[], nextCursor }, newest first' })
+  @ApiOkResponse({ description: 'Newest first.', type: PageView(SyncRunView) })
   list(
     @Principal() principal: TenantPrincipal,
     @Param('consentId') consentId: string,

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { TenantPrincipal } from '@ais/auth';
-import { PageQueryDto } from '@ais/http-kit';
+import { PageQueryDto, PageView } from '@ais/http-kit';
 import { Principal, TenantAuth } from '../auth/decorators.js';
 import { tenantContext } from '../auth/request-context.js';
 import { EventEnvelopeView } from '../events/dto/event.dto.js';
@@ -59,7 +59,7 @@ export class WebhooksController {
   }
 
   @Get()
-  @ApiOkResponse({ description: '{ data: Webhook[], nextCursor } in creation order.' })
+  @ApiOkResponse({ description: 'In creation order.', type: PageView(WebhookView) })
   list(@Query() query: PageQueryDto, @Principal() principal: TenantPrincipal) {
     return this.webhooks.list(principal.tenantId, query);
   }
@@ -123,7 +123,7 @@ export class WebhooksController {
 
   @Get(':webhookId/deliveries')
   @ApiOperation({ summary: 'The delivery log: newest event first.' })
-  @ApiOkResponse({ description: '{ data: Delivery[], nextCursor }', type: [DeliveryView] })
+  @ApiOkResponse({ description: 'Newest first.', type: PageView(DeliveryView) })
   deliveries(
     @Param('webhookId') id: string,
     @Query() query: DeliveryListQueryDto,

@@ -13,6 +13,7 @@ import {
   TenantView,
   UpdateTenantDto,
 } from './dto/tenant.dto.js';
+import { PageView } from '@ais/http-kit';
 import { TenantsService } from './tenants.service.js';
 
 @ApiTags('Admin: tenants')
@@ -29,7 +30,7 @@ export class TenantsController {
   }
 
   @Get()
-  @ApiOkResponse({ description: '{ data: Tenant[], nextCursor }' })
+  @ApiOkResponse({ description: 'In creation order.', type: PageView(TenantView) })
   list(@Query() query: TenantListQueryDto) {
     return this.tenants.list(query);
   }
