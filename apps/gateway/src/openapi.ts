@@ -27,7 +27,13 @@ export function buildOpenApi(app: NestFastifyApplication, publicUrl: string): Op
     )
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Operator token (ADMIN_TOKEN)' }, 'admin')
     .build();
-  return withProblems(SwaggerModule.createDocument(app, config));
+  return withProblems(
+    SwaggerModule.createDocument(app, config, {
+      // Stable, readable operation ids (the SDK's function names): `consents_create` → consentsCreate.
+      operationIdFactory: (controller: string, method: string) =>
+        `${controller.replace(/Controller$/, '').replace(/^./, (c) => c.toLowerCase())}_${method}`,
+    }),
+  );
 }
 
 const PROBLEM_SCHEMA: SchemaObject = {

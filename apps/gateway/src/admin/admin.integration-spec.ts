@@ -708,6 +708,35 @@ describe('gateway: admin operations', () => {
     expect((await admin('GET', '/admin/audit-log?tenantId=bad%20id')).status).toBe(400);
   });
 
+  it('GET /admin/tenants/{id}/credentials: pages by limit and cursor, every credential once', async () => {
+    const t = (await admin('POST', '/admin/tenants', { body: { name: 'Many keys', redirectUris: [] } })).body;
+    for (let i = 0; i < 3; i++)
+      expect((await admin('POST', `/admin/tenants/${t.id}/credentials`, { body: { kind: 'api_key' } })).status).toBe(
+        201,
+      );
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { status: number; body: { data: { id: string }[]; nextCursor: string | null } } = await admin(
+        'GET',
+        `/admin/tenants/${t.id}/credentials?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(page.status).toBe(200);
+      expect(page.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.data.map((c) => c.id));
+      cursor = page.body.nextCursor;
+      pages++;
+    } while (cursor);
+    // The tenant's own two (API key, OAuth client) and the three issued here.
+    expect(seen.length).toBe(5);
+    expect(new Set(seen).size).toBe(5);
+    expect(pages).toBe(3);
+    expect((await admin('GET', `/admin/tenants/${t.id}/credentials?limit=501`)).status).toBe(400);
+    const bad = await admin('GET', `/admin/tenants/${t.id}/credentials?cursor=eyJrIjoiY3JlZGVudGlhbHMifQ.AAAA`);
+    expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'invalid_cursor' });
+  });
+
   it('PATCH /admin/tenants/{id}: concurrent redirect-URI lists each succeed, and one of them is the result', async () => {
     const created = await admin('POST', '/admin/tenants', { body: { name: 'Busy', redirectUris: [] } });
     const lists = Array.from({ length: 8 }, (_, i) => [

@@ -1,7 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminAuth } from '../auth/decorators.js';
-import { AdminDeliveryListQueryDto, DeliveryView } from './dto/webhook.dto.js';
+import { PageView } from '@ais/http-kit';
+import { AdminDeliveryListQueryDto, AdminDeliveryView } from './dto/webhook.dto.js';
 import { WebhooksService } from './webhooks.service.js';
 
 @ApiTags('Admin: webhooks')
@@ -14,7 +15,7 @@ export class AdminWebhookDeliveriesController {
   @ApiOperation({
     summary: 'Deliveries across tenants, newest first; e.g. ?status=failed to see what subscribers did not get.',
   })
-  @ApiOkResponse({ description: '{ data: Delivery (+ tenantId)[], nextCursor }', type: [DeliveryView] })
+  @ApiOkResponse({ description: 'Newest first, across tenants.', type: PageView(AdminDeliveryView) })
   list(@Query() query: AdminDeliveryListQueryDto) {
     return this.webhooks.listDeliveriesAcrossTenants(query);
   }

@@ -1,3 +1,4 @@
+import { keysetAfter } from '../keyset.js';
 import { Inject, Injectable } from '@nestjs/common';
 import type { PrismaClient, Prisma } from '../prisma.js';
 import { PRISMA } from '../tokens.js';
@@ -55,10 +56,18 @@ export class CredentialRepository {
     return tx.credential.create({ data: { ...data, label: data.label ?? null }, select });
   }
 
-  async listForTenant(tenantId: string): Promise<CredentialRecord[]> {
+  /** In creation order; a page of `limit` after a keyset position when given. */
+  async listForTenant(
+    tenantId: string,
+    page: { limit?: number; after?: { createdAt: Date; id: string } } = {},
+  ): Promise<CredentialRecord[]> {
     return this.prisma.credential.findMany({
-      where: { tenantId },
+      where: {
+        tenantId,
+        ...(page.after ? keysetAfter('createdAt', page.after.createdAt, 'id', page.after.id, 'asc') : {}),
+      },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      ...(page.limit ? { take: page.limit } : {}),
       select,
     });
   }

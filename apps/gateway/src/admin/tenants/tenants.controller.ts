@@ -13,7 +13,7 @@ import {
   TenantView,
   UpdateTenantDto,
 } from './dto/tenant.dto.js';
-import { PageView } from '@ais/http-kit';
+import { PageQueryDto, PageView } from '@ais/http-kit';
 import { TenantsService } from './tenants.service.js';
 
 @ApiTags('Admin: tenants')
@@ -49,9 +49,9 @@ export class TenantsController {
   }
 
   @Get(':tenantId/credentials')
-  @ApiOkResponse({ type: [CredentialView] })
-  listCredentials(@Param('tenantId') id: string) {
-    return this.tenants.listCredentials(id);
+  @ApiOkResponse({ description: 'In creation order.', type: PageView(CredentialView) })
+  listCredentials(@Param('tenantId') id: string, @Query() query: PageQueryDto) {
+    return this.tenants.listCredentials(id, query);
   }
 
   @Post(':tenantId/credentials')

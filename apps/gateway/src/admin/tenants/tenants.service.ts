@@ -48,6 +48,7 @@ export const credentialView = (c: CredentialRecord) => ({
 });
 
 const TENANTS = defineCursor('tenants', { c: cursorFields.instant, i: cursorFields.id('ten') });
+const CREDENTIALS = defineCursor('credentials', { c: cursorFields.instant, i: cursorFields.id('cred') });
 
 /** Operators' tenant management. Every change and its audit entry commit in one transaction. */
 @Injectable()
@@ -150,9 +151,15 @@ export class TenantsService {
     return tenantView(updated);
   }
 
-  async listCredentials(tenantId: string) {
+  async listCredentials(tenantId: string, query: { limit?: number; cursor?: string } = {}) {
     await this.require(tenantId);
-    return { data: (await this.credentials.listForTenant(tenantId)).map(credentialView), nextCursor: null };
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = this.cursors.decode(CREDENTIALS, query.cursor);
+    const rows = await this.credentials.listForTenant(tenantId, {
+      limit: limit + 1,
+      after: after && { createdAt: after.c, id: after.i },
+    });
+    return toPage(rows, limit, credentialView, (c) => this.cursors.encode(CREDENTIALS, { c: c.createdAt, i: c.id }));
   }
 
   /** Issues a credential; with `rotates`, the old one stops after the grace period (0 = now). */

@@ -166,6 +166,11 @@ export class DeliveryView {
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
 
+/** A delivery as operators see it across tenants. */
+export class AdminDeliveryView extends DeliveryView {
+  @ApiProperty() tenantId!: string;
+}
+
 export class AttemptView {
   @ApiProperty() attempt!: number;
   @ApiProperty({ format: 'date-time' }) startedAt!: string;
