@@ -5,6 +5,7 @@ import {
   ConsentRepository,
   EventLogRepository,
   PrismaClient,
+  ProviderRepository,
   SyncRunRepository,
   TenantRepository,
   WebhookDeliveryRepository,
@@ -32,6 +33,10 @@ describe('list queries use their indexes', () => {
     'sync_runs',
     'tenants',
     'webhook_endpoints',
+    'providers',
+    'balances',
+    'account_resources',
+    'statement_transactions',
   ];
 
   beforeAll(async () => {
@@ -62,6 +67,21 @@ describe('list queries use their indexes', () => {
           FROM generate_series(1, 40000) g;
       INSERT INTO sync_runs (id, tenant_id, consent_id, trigger, status, queued_at)
         SELECT 'sr_' || g, 'ten_' || (g % 50 + 1), 'cons_' || (g % 20000 + 1), 'scheduled', 'succeeded', now() - (g || ' seconds')::interval FROM generate_series(1, 40000) g;
+      INSERT INTO providers (id, name, country, standard, profile, status, capabilities, updated_at)
+        SELECT 'bank-' || g, 'Bank ' || lpad(g::text, 5, '0'), (ARRAY['GB','DE','FR','BH','NL'])[g % 5 + 1], 'obie_3_1', 'allstar',
+               (ARRAY['active','active','active','inactive']::"ProviderStatus"[])[g % 4 + 1], '{}', now()
+          FROM generate_series(1, 5000) g;
+      INSERT INTO balances (account_id, tenant_id, type, original_type, amount, currency, synced_at)
+        SELECT 'acc_' || (g / 3 + 1), 'ten_' || ((g / 6) % 50 + 1), (ARRAY['closingBooked','expected','interimAvailable'])[g % 3 + 1],
+               (ARRAY['ClosingBooked','Expected','InterimAvailable'])[g % 3 + 1], 1, 'GBP', now()
+          FROM generate_series(0, 59999) g;
+      INSERT INTO account_resources (id, tenant_id, account_id, kind, external_id, data, synced_at)
+        SELECT 'res_' || lpad(g::text, 8, '0'), 'ten_1', 'acc_' || (g % 10 + 1),
+               (ARRAY['statement','party','beneficiary','standing_order','direct_debit','scheduled_payment']::"AccountResourceKind"[])[g / 10 % 6 + 1],
+               'x' || g, '{}', now()
+          FROM generate_series(1, 60000) g;
+      INSERT INTO statement_transactions (statement_id, position, data)
+        SELECT 'res_' || lpad((g / 1000 * 60 + 7)::text, 8, '0'), g % 1000, '{}' FROM generate_series(0, 59999) g;
       ANALYZE;`);
     prisma = new PrismaClient({
       adapter: new PrismaPg({ connectionString: db.url, max: 2 }),
@@ -81,7 +101,7 @@ describe('list queries use their indexes', () => {
   async function plan(
     query: string,
     params: unknown[],
-  ): Promise<Array<{ node: string; relation?: string; inputRows?: number }>> {
+  ): Promise<Array<{ node: string; relation?: string; index?: string; inputRows?: number }>> {
     const literal = (v: unknown): string =>
       v === null
         ? 'NULL'
@@ -93,9 +113,14 @@ describe('list queries use their indexes', () => {
     await client.query(`PREPARE q AS ${query}`);
     try {
       const { rows } = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE q(${params.map(literal).join(', ')})`);
-      const nodes: Array<{ node: string; relation?: string; inputRows?: number }> = [];
+      const nodes: Array<{ node: string; relation?: string; index?: string; inputRows?: number }> = [];
       const walk = (p: any) => {
-        nodes.push({ node: p['Node Type'], relation: p['Relation Name'], inputRows: p.Plans?.[0]?.['Plan Rows'] });
+        nodes.push({
+          node: p['Node Type'],
+          relation: p['Relation Name'],
+          index: p['Index Name'],
+          inputRows: p.Plans?.[0]?.['Plan Rows'],
+        });
         for (const child of p.Plans ?? []) walk(child);
       };
       walk(rows[0]['QUERY PLAN'][0].Plan);
@@ -167,6 +192,39 @@ describe('list queries use their indexes', () => {
     ],
     ['failed deliveries (operators)', (p) => new WebhookDeliveryRepository(p).list({ status: 'failed', limit: 101 })],
     ['sync runs of a consent', (p) => new SyncRunRepository(p).listForConsent('ten_3', 'cons_5', { limit: 101 })],
+    [
+      'provider catalogue',
+      (p) =>
+        new ProviderRepository(p).page({ limit: 101, after: { status: 'active', name: 'Bank 00500', id: 'bank-500' } }),
+    ],
+    [
+      'providers of a country',
+      (p) => new ProviderRepository(p).page({ country: 'GB', standard: 'obie_3_1', limit: 101 }),
+    ],
+    [
+      'balances of an account',
+      (p) =>
+        new AccountDataRepository(p).balances('ten_1', 'acc_7', {
+          after: { type: 'closingBooked', originalType: 'ClosingBooked' },
+          limit: 101,
+        }),
+    ],
+    [
+      'optional resources of an account',
+      (p) =>
+        new AccountDataRepository(p).resources('ten_1', 'acc_7', 'beneficiary', {
+          afterId: 'res_00000007',
+          limit: 101,
+        }),
+    ],
+    [
+      'transactions of a statement',
+      (p) =>
+        new AccountDataRepository(p).statementTransactions('ten_1', 'acc_8', 'res_00000007', {
+          afterPosition: 100,
+          limit: 101,
+        }),
+    ],
   ];
 
   it.each(cases)('%s', async (_name, run) => {
@@ -186,5 +244,20 @@ describe('list queries use their indexes', () => {
       );
       expect({ query, sorts }).toEqual({ query, sorts: [] });
     }
+  });
+
+  // Walking the primary key and filtering by account and kind passes the checks above on this data, but
+  // reads every tenant's resources in production: the page must be one range of the keyset index.
+  it('pages an optional resource on one range of its keyset index', async () => {
+    captured.length = 0;
+    await new AccountDataRepository(prisma).resources('ten_1', 'acc_7', 'beneficiary', {
+      afterId: 'res_00000007',
+      limit: 101,
+    });
+    const [{ query, params }] = captured.filter((c) => /account_resources/.test(c.query));
+    const scans = (await plan(query, params)).filter((n) => n.relation === 'account_resources');
+    expect(scans.map((n) => [n.node, n.index])).toEqual([
+      ['Index Scan', 'account_resources_tenant_id_account_id_kind_id_idx'],
+    ]);
   });
 });

@@ -3,7 +3,9 @@ import {
   AccountWriteRepository,
   TransactionWriteRepository,
   createPrismaClient,
+  type BalanceRow,
   type PrismaClient,
+  type ResourceRow,
   type TransactionRow,
 } from '@ais/db';
 import { newId } from '@ais/domain';
@@ -115,6 +117,32 @@ export class DataFixtures {
   ) {
     return this.prisma.$transaction((tx) =>
       this.transactions.write(tx, { tenantId, consentId, accountId, upserts, removedIds, now: new Date() }),
+    );
+  }
+
+  /** Replaces the account's balances, as a sync does. */
+  async balances(tenantId: string, accountId: string, balances: BalanceRow[]): Promise<void> {
+    await this.prisma.$transaction((tx) =>
+      this.accounts.replaceBalances(tx, { tenantId, accountId, balances, syncRunId: 'sr_fixture', now: new Date() }),
+    );
+  }
+
+  /** Replaces one kind of optional resource of the account (new items get new ids), as a sync does. */
+  async resources(
+    tenantId: string,
+    accountId: string,
+    kind: 'statement' | 'party' | 'beneficiary' | 'standing_order' | 'direct_debit' | 'scheduled_payment',
+    items: ResourceRow[],
+  ): Promise<void> {
+    await this.prisma.$transaction((tx) =>
+      this.accounts.replaceResources(tx, { tenantId, accountId, kind, items, now: new Date() }),
+    );
+  }
+
+  /** Stores a statement's transactions in the bank's order (the statement is stored first). */
+  async statementTransactions(accountId: string, statementExternalId: string, items: unknown[]): Promise<void> {
+    await this.prisma.$transaction((tx) =>
+      this.accounts.storeStatementTransactions(tx, accountId, statementExternalId, items),
     );
   }
 

@@ -1,11 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { AccountDataRepository, type ApiAccountRow } from '@ais/db';
 import { AppError, type Permission } from '@ais/domain';
-import { CursorCodec, DEFAULT_PAGE_LIMIT, cursorFields, defineCursor, toPage } from '@ais/http-kit';
-import { accountView, balanceView, transactionView } from './data.views.js';
+import {
+  CursorCodec,
+  DEFAULT_PAGE_LIMIT,
+  cursorFields,
+  defineCursor,
+  toPage,
+  type CursorField,
+  type PageQueryDto,
+} from '@ais/http-kit';
+import { accountView, balanceView, resourceView, transactionView } from './data.views.js';
 import type { AccountListQueryDto, SyncFeedQueryDto, TransactionListQueryDto } from './data.dto.js';
 
-type ResourceKind = 'statement' | 'party' | 'beneficiary' | 'standing_order' | 'direct_debit' | 'scheduled_payment';
+export type ResourceKind =
+  'statement' | 'party' | 'beneficiary' | 'standing_order' | 'direct_debit' | 'scheduled_payment';
 
 export const RESOURCE_PERMISSION: Record<ResourceKind, Permission> = {
   statement: 'statements',
@@ -19,6 +28,33 @@ export const RESOURCE_PERMISSION: Record<ResourceKind, Permission> = {
 const ACCOUNTS = defineCursor('accounts', { c: cursorFields.instant, i: cursorFields.id('acc') });
 const TRANSACTIONS = defineCursor('transactions', { d: cursorFields.calendarDate, i: cursorFields.id('txn') });
 const CHANGES = defineCursor('changes', { x: cursorFields.bigint, n: cursorFields.bigint });
+
+/** A balance type in a cursor: the normalised type or the bank's (each from a fixed table per standard). */
+const balanceType: CursorField<string> = {
+  write: (value) => value,
+  read: (wire) => (typeof wire === 'string' && /^[A-Za-z0-9_.-]{1,100}$/.test(wire) ? wire : undefined),
+};
+const BALANCES = defineCursor('balances', { t: balanceType, o: balanceType });
+
+/** Each optional resource is its own list, in the order stored (ids are time-ordered). */
+const RESOURCES = {
+  statement: defineCursor('statements', { i: cursorFields.id('res') }),
+  party: defineCursor('party', { i: cursorFields.id('res') }),
+  beneficiary: defineCursor('beneficiaries', { i: cursorFields.id('res') }),
+  standing_order: defineCursor('standing-orders', { i: cursorFields.id('res') }),
+  direct_debit: defineCursor('direct-debits', { i: cursorFields.id('res') }),
+  scheduled_payment: defineCursor('scheduled-payments', { i: cursorFields.id('res') }),
+} satisfies Record<ResourceKind, unknown>;
+
+/** A position on a statement (a Postgres integer). */
+const position: CursorField<number> = {
+  write: (value) => value,
+  read: (wire) =>
+    typeof wire === 'number' && Number.isInteger(wire) && wire >= 0 && wire <= 2_147_483_647 ? wire : undefined,
+};
+/** One list per statement: another statement's cursor is a cursor of another list. */
+const statementTransactionsCursor = (statementId: string) =>
+  defineCursor(`statements/${statementId}/transactions`, { p: position });
 
 /** The public data API: accounts, balances, transactions, the change feed and optional resources. */
 @Injectable()
@@ -43,10 +79,16 @@ export class AccountDataService {
     return accountView(await this.requireAccount(tenantId, accountId));
   }
 
-  async balances(tenantId: string, accountId: string) {
+  async balances(tenantId: string, accountId: string, query: PageQueryDto) {
     const account = await this.requireAccount(tenantId, accountId);
     this.requirePermission(account, 'balances');
-    return { data: (await this.data.balances(tenantId, accountId)).map(balanceView) };
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = this.cursors.decode(BALANCES, query.cursor);
+    const rows = await this.data.balances(tenantId, accountId, {
+      after: after && { type: after.t, originalType: after.o },
+      limit: limit + 1,
+    });
+    return toPage(rows, limit, balanceView, (b) => this.cursors.encode(BALANCES, { t: b.type, o: b.originalType }));
   }
 
   async transactions(tenantId: string, accountId: string, query: TransactionListQueryDto) {
@@ -120,27 +162,34 @@ export class AccountDataService {
     };
   }
 
-  async resources(tenantId: string, accountId: string, kind: ResourceKind) {
+  /** An optional resource of the account (statements, party, beneficiaries…), in the order stored. */
+  async resources(tenantId: string, accountId: string, kind: ResourceKind, query: PageQueryDto) {
     const account = await this.requireAccount(tenantId, accountId);
     this.requirePermission(account, RESOURCE_PERMISSION[kind]);
-    const rows = await this.data.resources(tenantId, accountId, kind);
-    return {
-      data: rows.map((r) => ({
-        id: r.id,
-        externalId: r.externalId,
-        ...(r.data as Record<string, unknown>),
-        syncedAt: r.syncedAt.toISOString(),
-      })),
-      nextCursor: null,
-    };
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = this.cursors.decode(RESOURCES[kind], query.cursor);
+    const rows = await this.data.resources(tenantId, accountId, kind, { afterId: after?.i, limit: limit + 1 });
+    return toPage(rows, limit, resourceView, (r) => this.cursors.encode(RESOURCES[kind], { i: r.id }));
   }
 
-  async statementTransactions(tenantId: string, accountId: string, statementId: string) {
+  /** A statement's transactions in the bank's order. */
+  async statementTransactions(tenantId: string, accountId: string, statementId: string, query: PageQueryDto) {
     const account = await this.requireAccount(tenantId, accountId);
     this.requirePermission(account, 'statements');
-    const rows = await this.data.statementTransactions(tenantId, accountId, statementId);
+    const cursor = statementTransactionsCursor(statementId);
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = this.cursors.decode(cursor, query.cursor);
+    const rows = await this.data.statementTransactions(tenantId, accountId, statementId, {
+      afterPosition: after?.p,
+      limit: limit + 1,
+    });
     if (!rows) throw AppError.notFound('Statement');
-    return { data: rows.map((r) => r.data), nextCursor: null };
+    return toPage(
+      rows,
+      limit,
+      (r) => r.data,
+      (r) => this.cursors.encode(cursor, { p: r.position }),
+    );
   }
 
   private async requireAccount(tenantId: string, accountId: string): Promise<ApiAccountRow> {

@@ -1,5 +1,5 @@
 import { canonicalDecimal, formatAmount, type Money } from '@ais/domain';
-import type { ApiAccountRow, ApiBalanceRow, ApiTransactionRow } from '@ais/db';
+import type { ApiAccountRow, ApiBalanceRow, ApiResourceRow, ApiTransactionRow } from '@ais/db';
 
 const date = (d: Date | null): string | null => (d ? d.toISOString().slice(0, 10) : null);
 
@@ -56,3 +56,11 @@ export function transactionView(t: ApiTransactionRow, includeRaw: boolean) {
     ...(includeRaw ? { raw: t.raw } : {}),
   };
 }
+
+/** An optional resource: our id, the bank's id, the fields the connector normalised, when it was stored. */
+export const resourceView = (r: ApiResourceRow) => ({
+  id: r.id,
+  externalId: r.externalId,
+  ...(r.data as Record<string, unknown>),
+  syncedAt: r.syncedAt.toISOString(),
+});

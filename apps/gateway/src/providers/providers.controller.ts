@@ -1,38 +1,32 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsString, Length, Matches, MaxLength } from 'class-validator';
-import { IsOptional } from '@ais/http-kit';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ProviderRepository, type ProviderRecord } from '@ais/db';
 import { AppError } from '@ais/domain';
+import { CursorCodec, DEFAULT_PAGE_LIMIT, cursorFields, defineCursor, toPage, type CursorField } from '@ais/http-kit';
 import { TenantAuth } from '../auth/decorators.js';
+import { ProviderListQueryDto, ProviderPageView, ProviderView } from './dto/provider.dto.js';
 
-class ProviderQueryDto {
-  @ApiPropertyOptional({ example: 'GB', description: 'ISO 3166-1 alpha-2' })
-  @IsOptional()
-  @Length(2, 2)
-  @Matches(/^[A-Za-z]{2}$/, { message: 'country must be a two-letter ISO code' })
-  country?: string;
+/** Catalogue text (a provider's name or id) in a cursor: 1..max characters, no control characters. */
+const catalogueText = (max: number): CursorField<string> => ({
+  write: (value) => value,
+  read: (wire) =>
+    typeof wire === 'string' && wire.length > 0 && wire.length <= max && !/\p{Cc}/u.test(wire) ? wire : undefined,
+});
 
-  @ApiPropertyOptional({ example: 'obie_3_1' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
-  standard?: string;
+/** The catalogue's order: active first, then by name, then id. */
+const PROVIDERS = defineCursor('providers', {
+  s: cursorFields.oneOf(['active', 'inactive'] as const),
+  n: catalogueText(200),
+  i: catalogueText(64),
+});
 
-  @ApiPropertyOptional({ description: 'Search by name or id.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  q?: string;
-}
-
-const view = (p: ProviderRecord) => ({
+const view = (p: ProviderRecord): ProviderView => ({
   id: p.id,
   name: p.name,
   country: p.country,
   standard: p.standard,
   status: p.status,
-  capabilities: p.capabilities,
+  capabilities: p.capabilities as unknown as ProviderView['capabilities'],
   sortCodeRanges: p.sortCodeRanges,
 });
 
@@ -40,17 +34,32 @@ const view = (p: ProviderRecord) => ({
 @TenantAuth()
 @Controller('v1/providers')
 export class ProvidersController {
-  constructor(private readonly providers: ProviderRepository) {}
+  constructor(
+    private readonly providers: ProviderRepository,
+    private readonly cursors: CursorCodec,
+  ) {}
 
   @Get()
-  @ApiOkResponse({ description: '{ data: Provider[], nextCursor: null }' })
-  async list(@Query() query: ProviderQueryDto) {
-    const rows = await this.providers.list({ country: query.country, standard: query.standard, q: query.q });
-    return { data: rows.map(view), nextCursor: null };
+  @ApiOperation({
+    summary: 'The bank catalogue: active providers first, then by name. Keyset-paginated with limit and cursor.',
+  })
+  @ApiOkResponse({ type: ProviderPageView })
+  async list(@Query() query: ProviderListQueryDto): Promise<ProviderPageView> {
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = this.cursors.decode(PROVIDERS, query.cursor);
+    const rows = await this.providers.page({
+      country: query.country,
+      standard: query.standard,
+      q: query.q,
+      after: after && { status: after.s, name: after.n, id: after.i },
+      limit: limit + 1,
+    });
+    return toPage(rows, limit, view, (p) => this.cursors.encode(PROVIDERS, { s: p.status, n: p.name, i: p.id }));
   }
 
   @Get(':providerId')
-  async get(@Param('providerId') id: string) {
+  @ApiOkResponse({ type: ProviderView })
+  async get(@Param('providerId') id: string): Promise<ProviderView> {
     const provider = await this.providers.findById(id);
     if (!provider) throw AppError.notFound('Provider');
     return view(provider);

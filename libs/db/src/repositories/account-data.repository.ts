@@ -7,6 +7,7 @@ import { READ_HORIZON_SQL } from '../read-horizon.js';
 export type ApiAccountRow = Prisma.AccountGetPayload<object> & { consentPermissions: string[] };
 export type ApiTransactionRow = Prisma.TransactionGetPayload<object>;
 export type ApiBalanceRow = Prisma.BalanceGetPayload<object>;
+export type ApiResourceRow = Prisma.AccountResourceGetPayload<object>;
 
 export interface ApiChangeRow {
   id: bigint;
@@ -51,10 +52,20 @@ export class AccountDataRepository {
     return rows.map(({ consent, ...account }) => ({ ...account, consentPermissions: consent.permissions }));
   }
 
-  async balances(tenantId: string, accountId: string): Promise<ApiBalanceRow[]> {
+  /** By (type, original_type) after `after`: the primary key (account_id, type, original_type). */
+  async balances(
+    tenantId: string,
+    accountId: string,
+    page: { after?: { type: string; originalType: string }; limit: number },
+  ): Promise<ApiBalanceRow[]> {
     return this.prisma.balance.findMany({
-      where: { tenantId, accountId },
+      where: {
+        tenantId,
+        accountId,
+        ...(page.after ? keysetAfter('type', page.after.type, 'originalType', page.after.originalType, 'asc') : {}),
+      },
       orderBy: [{ type: 'asc' }, { originalType: 'asc' }],
+      take: page.limit,
     });
   }
 
@@ -131,19 +142,43 @@ export class AccountDataRepository {
     return (await this.prisma.consent.count({ where: { id: consentId, tenantId } })) > 0;
   }
 
-  async resources(tenantId: string, accountId: string, kind: Prisma.AccountResourceGetPayload<object>['kind']) {
+  /**
+   * One kind of optional resource of an account, in the order stored, after the id `afterId`: ids are
+   * time-ordered, so an item the bank adds later lands after every cursor already handed out.
+   * account_resources_tenant_id_account_id_kind_id_idx.
+   */
+  async resources(
+    tenantId: string,
+    accountId: string,
+    kind: ApiResourceRow['kind'],
+    page: { afterId?: string; limit: number },
+  ): Promise<ApiResourceRow[]> {
     return this.prisma.accountResource.findMany({
-      where: { tenantId, accountId, kind },
-      orderBy: [{ externalId: 'asc' }],
+      where: { tenantId, accountId, kind, ...(page.afterId ? { id: { gt: page.afterId } } : {}) },
+      orderBy: [{ id: 'asc' }],
+      take: page.limit,
     });
   }
 
-  async statementTransactions(tenantId: string, accountId: string, statementId: string) {
+  /**
+   * A statement's transactions in the bank's order, after position `afterPosition` (the primary key
+   * (statement_id, position)); null when the account has no such statement.
+   */
+  async statementTransactions(
+    tenantId: string,
+    accountId: string,
+    statementId: string,
+    page: { afterPosition?: number; limit: number },
+  ) {
     const statement = await this.prisma.accountResource.findFirst({
       where: { id: statementId, tenantId, accountId, kind: 'statement' },
       select: { id: true },
     });
     if (!statement) return null;
-    return this.prisma.statementTransaction.findMany({ where: { statementId }, orderBy: { position: 'asc' } });
+    return this.prisma.statementTransaction.findMany({
+      where: { statementId, ...(page.afterPosition !== undefined ? { position: { gt: page.afterPosition } } : {}) },
+      orderBy: { position: 'asc' },
+      take: page.limit,
+    });
   }
 }

@@ -1,0 +1,78 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsOptional, PageQueryDto } from '@ais/http-kit';
+import { PERMISSIONS, STANDARDS } from '@ais/domain';
+
+const BULK_ENDPOINTS = [
+  'balances',
+  'transactions',
+  'beneficiaries',
+  'standingOrders',
+  'directDebits',
+  'scheduledPayments',
+  'statements',
+  'party',
+];
+
+/** `GET /v1/providers?country=&standard=&q=&limit=&cursor=` */
+export class ProviderListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ example: 'GB', description: 'ISO 3166-1 alpha-2' })
+  @IsOptional()
+  @Length(2, 2)
+  @Matches(/^[A-Za-z]{2}$/, { message: 'country must be a two-letter ISO code' })
+  country?: string;
+
+  @ApiPropertyOptional({ example: 'obie_3_1', description: `One of ${STANDARDS.join(', ')}.` })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  standard?: string;
+
+  @ApiPropertyOptional({ description: 'Text in the name or id (case-insensitive).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+}
+
+export class AccessWindowView {
+  @ApiProperty({ enum: ['rolling24h', 'calendarDay'] }) kind!: string;
+  @ApiPropertyOptional({ description: 'IANA time zone of the calendar day (calendarDay only).' }) timeZone?: string;
+}
+
+export class ProviderCapabilitiesView {
+  @ApiProperty({ enum: PERMISSIONS, isArray: true }) supportedPermissions!: string[];
+  @ApiProperty({ description: 'How far back transactions can be read (days).' }) maxHistoryDays!: number;
+  @ApiProperty({ description: 'The longest consent the bank grants (days).' }) maxConsentDays!: number;
+  @ApiProperty({ description: 'Unattended accesses per day the bank allows.' }) maxFrequencyPerDay!: number;
+  @ApiProperty({ enum: BULK_ENDPOINTS, isArray: true, description: 'Resources served for all accounts in one call.' })
+  bulkEndpoints!: string[];
+  @ApiProperty({ description: 'A refresh with the end user present does not use the budget.' })
+  psuPresentRefresh!: boolean;
+  @ApiProperty({ type: AccessWindowView }) accessWindow!: AccessWindowView;
+  @ApiProperty({ nullable: true, type: Number }) transactionHistoryLimitDays!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) firstAccessWindowMinutes!: number | null;
+  @ApiProperty() supportsRevocation!: boolean;
+  @ApiProperty() refreshTokens!: boolean;
+  @ApiProperty({ enum: ['oidc_hybrid_request_object', 'oauth_code_pkce'] }) authorisationFlow!: string;
+  @ApiProperty({ example: 'Europe/London' }) timeZone!: string;
+  @ApiProperty({ type: [String], example: ['GBP'] }) currencies!: string[];
+}
+
+export class ProviderView {
+  @ApiProperty({ example: 'allstar' }) id!: string;
+  @ApiProperty({ example: 'Allstar Bank' }) name!: string;
+  @ApiProperty({ example: 'GB' }) country!: string;
+  @ApiProperty({ enum: STANDARDS }) standard!: string;
+  @ApiProperty({ enum: ['active', 'inactive'], description: 'Consents can be created only at active providers.' })
+  status!: string;
+  @ApiProperty({ type: ProviderCapabilitiesView }) capabilities!: ProviderCapabilitiesView;
+  @ApiProperty({ type: [String], example: ['[400000,490000)'], description: 'Sort-code ranges the bank owns.' })
+  sortCodeRanges!: string[];
+}
+
+export class ProviderPageView {
+  @ApiProperty({ type: [ProviderView] }) data!: ProviderView[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as cursor for the next page; null on the last.' })
+  nextCursor!: string | null;
+}
