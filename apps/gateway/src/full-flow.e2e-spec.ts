@@ -2,6 +2,7 @@ import { Decimal } from 'decimal.js';
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
 import {
+  ResponseContract,
   TestReceiver,
   launchChromium,
   startStack,
@@ -32,6 +33,9 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
   let db: pg.Client;
   let apiKey: string;
   let webhookSecret: string;
+  let contract: ResponseContract;
+  /** Every answer of the flow, checked against the published OpenAPI document. */
+  const contractErrors: string[] = [];
 
   const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {
     const res = await fetch(`${stack.gatewayUrl}${path}`, {
@@ -40,6 +44,9 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
       body: init.body ? JSON.stringify(init.body) : undefined,
     });
     const text = await res.text();
+    contractErrors.push(
+      ...contract.check(init.method ?? 'GET', path, res.status, res.headers.get('content-type') ?? '', text),
+    );
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
   const sandbox = async (path: string) => (await fetch(`${stack.sandboxUrl}${path}`)).json() as Promise<any>;
@@ -86,6 +93,7 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
   beforeAll(async () => {
     // A (nearly) frozen bank clock: no new transaction arrives between the sync and the oracle.
     stack = await startStack({ label: 'fullflow', env: { SANDBOX_CLOCK_SCALE: '0.000001' } });
+    contract = await ResponseContract.fetch(stack.gatewayUrl);
     browser = await launchChromium();
     redirects = await startReceiver();
     await hooks.start(stack.webhookReceiverPort); // the port the stack's allow-list names
@@ -266,5 +274,11 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
     // The accounts now carry the bank's current ids again.
     expect(after.map((a) => a.externalId).sort()).toEqual(before.map((a) => a.externalId).sort());
     expect(after.every((a) => !a.externalId.startsWith('earlier-consent-'))).toBe(true);
+  });
+
+  it('answered everything above as the OpenAPI document declares it', () => {
+    expect(contractErrors).toEqual([]);
+    // Consents, accounts, balances, transactions, the change feed, statements, sync runs, events, webhooks.
+    expect(contract.seen.size).toBeGreaterThanOrEqual(12);
   });
 });

@@ -179,11 +179,27 @@ describe('hostile input, generated from the OpenAPI document', () => {
         kind: 'added' as const,
       })),
     );
-    ids.statementId = 'res_statement1';
-    await db.query(
-      `INSERT INTO account_resources (id, tenant_id, account_id, kind, external_id, data, synced_at) VALUES ($1, $2, $3, 'statement', 'st-1', '{}', now())`,
-      [ids.statementId, a.id, accounts[0]],
-    );
+    // A statement as the connectors map one, stored through the sync's write path.
+    await fx.resources(a.id, accounts[0], 'statement', [
+      {
+        externalId: 'st-1',
+        data: {
+          externalId: 'st-1',
+          accountId: 'bank-GB33BUKB20201555555555',
+          type: 'RegularPeriodic',
+          reference: null,
+          startAt: '2025-12-01T00:00:00.000Z',
+          endAt: '2025-12-31T23:59:59.000Z',
+          createdAt: '2026-01-01T06:00:00.000Z',
+          description: ['December'],
+          amounts: [{ type: 'ClosingBalance', amount: { amount: '120.50', currency: 'GBP' } }],
+          raw: { StatementId: 'st-1' },
+        },
+      },
+    ]);
+    ids.statementId = (
+      await db.query(`SELECT id FROM account_resources WHERE account_id = $1 AND kind = 'statement'`, [accounts[0]])
+    ).rows[0].id;
     for (const host of ['b', 'a']) {
       const hook = await api('POST', '/v1/webhooks', {
         url: `https://${host}.example.com/hooks`,
@@ -536,6 +552,9 @@ describe('hostile input, generated from the OpenAPI document', () => {
     }
     expect(failures.slice(0, 20)).toEqual([]);
     expect(covered.size).toBe(ops.length);
+    // Every operation's answers were checked against its declared schemas.
+    const checked = new Set([...contract.seen].map((k) => k.split(' ').slice(0, 2).join(' ')));
+    expect(ops.map((o) => `${o.method} ${o.path}`).filter((o) => !checked.has(o))).toEqual([]);
     // The generator reaches past validation too: most operations answered a valid request at least once.
     expect(acceptedOps.size).toBeGreaterThanOrEqual(Math.floor((ops.length * 2) / 3));
   });

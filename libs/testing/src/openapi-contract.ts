@@ -59,7 +59,11 @@ export class ResponseContract {
     const pathname = new URL(url, 'http://x').pathname;
     const template = this.template(pathname);
     const where = `${method} ${template ?? pathname} → ${status}`;
-    if (!template) return [`${where}: no such path in the document`];
+    // A URL no route serves (an empty id segment, say) is the router's 404 problem, not an operation's.
+    if (!template)
+      return status === 404 && contentType.startsWith('application/problem+json') && text.includes('route_not_found')
+        ? []
+        : [`${where}: no such path in the document`];
     const op = this.doc.paths[template][method.toLowerCase()];
     if (!op) return [`${where}: no such operation in the document`];
     const key = String(status);

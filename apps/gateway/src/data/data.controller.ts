@@ -9,6 +9,7 @@ import {
   AccountPageView,
   AccountView,
   BalancePageView,
+  ChangeFeedPageView,
   SyncFeedQueryDto,
   TransactionListQueryDto,
   TransactionPageView,
@@ -69,6 +70,7 @@ export class DataController {
     summary:
       'The change feed: { added, modified, removed, nextCursor, hasMore }. Keep the last nextCursor; replaying a cursor returns the same page.',
   })
+  @ApiOkResponse({ type: ChangeFeedPageView })
   changes(@Principal() p: TenantPrincipal, @Query() query: SyncFeedQueryDto) {
     return this.data.changes(p.tenantId, query);
   }

@@ -179,6 +179,23 @@ export class TransactionView {
   @ApiPropertyOptional({ description: 'The bank’s item as received; only with include=raw.' }) raw?: unknown;
 }
 
+export class RemovedTransactionView {
+  @ApiProperty({ example: 'txn_01JD8Z3R6X9Q2W5K7M1N4P8T0V' }) id!: string;
+}
+
+/** One page of the change feed (GET /v1/transactions/sync). */
+export class ChangeFeedPageView {
+  @ApiProperty({ type: [TransactionView], description: 'New transactions, in commit order.' })
+  added!: TransactionView[];
+  @ApiProperty({ type: [TransactionView], description: 'Transactions whose content changed (e.g. pending → booked).' })
+  modified!: TransactionView[];
+  @ApiProperty({ type: [RemovedTransactionView], description: 'Transactions the bank no longer lists.' })
+  removed!: RemovedTransactionView[];
+  @ApiProperty({ description: 'Keep it: the next call starts here (replaying a cursor returns the same page).' })
+  nextCursor!: string;
+  @ApiProperty({ description: 'More changes are ready now: call again with nextCursor.' }) hasMore!: boolean;
+}
+
 export class TransactionPageView {
   @ApiProperty({ type: [TransactionView] }) data!: TransactionView[];
   @ApiProperty(NEXT_CURSOR) nextCursor!: string | null;

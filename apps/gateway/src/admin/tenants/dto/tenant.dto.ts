@@ -122,7 +122,7 @@ export class CredentialView {
   @ApiProperty({ enum: ['api_key', 'oauth_client'] }) kind!: string;
   @ApiProperty({ enum: ['active', 'revoked'] }) status!: string;
   @ApiProperty({ description: 'API key prefix or OAuth client_id.' }) publicId!: string;
-  @ApiPropertyOptional({ nullable: true }) label!: string | null;
+  @ApiProperty({ nullable: true, type: String }) label!: string | null;
   @ApiPropertyOptional({ nullable: true }) expiresAt!: string | null;
   @ApiPropertyOptional({ nullable: true }) lastUsedAt!: string | null;
   @ApiPropertyOptional({ nullable: true }) revokedAt!: string | null;
