@@ -69,6 +69,12 @@ export const cursorFields = {
     };
   },
 
+  /** A name of ours (a provider id, a queue name): lower-case letters, digits, `.`, `_`, `-`. */
+  name: {
+    write: (value: string) => value,
+    read: (wire: unknown) => (typeof wire === 'string' && /^[a-z0-9][a-z0-9._-]{0,99}$/.test(wire) ? wire : undefined),
+  } satisfies CursorField<string>,
+
   /** One of a fixed set of strings (e.g. a queue state). */
   oneOf<T extends string>(values: readonly T[]): CursorField<T> {
     return {

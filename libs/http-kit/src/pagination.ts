@@ -30,6 +30,21 @@ export interface Page<T> {
 }
 
 /**
+ * A page of a short list held in memory (queues, providers' health), in order of `key`: the items after
+ * the cursor's key, `limit` of them, and whether more follow. Only the page's items are then worked on.
+ */
+export function pageByKey<T>(
+  items: T[],
+  key: (item: T) => string,
+  limit: number,
+  after: string | undefined,
+): { items: T[]; more: boolean } {
+  const sorted = [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const rest = after === undefined ? sorted : sorted.filter((item) => key(item) > after);
+  return { items: rest.slice(0, limit), more: rest.length > limit };
+}
+
+/**
  * Builds a page from `limit + 1` fetched rows: the extra row only tells whether there is more.
  * `cursorOf` makes the next page's cursor from the page's last row (with a CursorCodec).
  */

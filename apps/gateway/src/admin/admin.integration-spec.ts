@@ -737,6 +737,29 @@ describe('gateway: admin operations', () => {
     expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'invalid_cursor' });
   });
 
+  it.each([
+    ['/admin/queues', (q: { name: string }) => q.name],
+    ['/admin/providers/health', (p: { providerId: string }) => p.providerId],
+  ] as const)('GET %s pages by limit and cursor, in name order, every item once', async (path, key) => {
+    const all = (await admin('GET', path)).body.data.map(key as (x: unknown) => string);
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: { data: unknown[]; nextCursor: string | null } } = await admin(
+        'GET',
+        `${path}?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(page.status).toBe(200);
+      expect(page.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.data.map(key as (x: unknown) => string));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...all].sort());
+    expect((await admin('GET', `${path}?limit=0`)).status).toBe(400);
+    expect((await admin('GET', `${path}?cursor=bm90LWEtY3Vyc29y.AAAA`)).body.code).toBe('invalid_cursor');
+  });
+
   it('PATCH /admin/tenants/{id}: concurrent redirect-URI lists each succeed, and one of them is the result', async () => {
     const created = await admin('POST', '/admin/tenants', { body: { name: 'Busy', redirectUris: [] } });
     const lists = Array.from({ length: 8 }, (_, i) => [

@@ -1,3 +1,4 @@
+import { CursorCodec, DEFAULT_PAGE_LIMIT, cursorFields, defineCursor, pageByKey } from '@ais/http-kit';
 import type { RedisClient } from '@ais/db';
 import { Inject, Injectable } from '@nestjs/common';
 import { syncQueueName } from '@ais/contracts';
@@ -95,6 +96,8 @@ function byProvider<G extends { providerId: string }>(groups: G[]): Map<string, 
  * recent sync runs and their error codes, 429s (the gateway exceeding the bank's limits), whether its
  * queue is paused or held back, and a verdict with reasons (provider-health.rules.ts).
  */
+const PROVIDERS = defineCursor('provider-health', { p: cursorFields.name });
+
 @Injectable()
 export class ProviderHealthService {
   private readonly circuits: CircuitStore;
@@ -110,13 +113,17 @@ export class ProviderHealthService {
     private readonly operations: ProviderOperationRepository,
     @Inject(REDIS) redis: RedisClient,
     @Inject(REDIS_SETTINGS) redisSettings: RedisSettings,
+    private readonly cursors: CursorCodec,
   ) {
     this.circuits = new CircuitStore(redis, redisSettings.prefix);
     this.gate = new RegistrationGate(redis, redisSettings.prefix);
   }
 
-  async health(now = new Date()): Promise<ProviderHealthListView> {
-    const [providers, day, hour, outcomes, opsDay, opsHour, rejections] = await Promise.all([
+  /** Each provider's health, by id, a page at a time. */
+  async health(query: { limit?: number; cursor?: string } = {}, now = new Date()): Promise<ProviderHealthListView> {
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = this.cursors.decode(PROVIDERS, query.cursor);
+    const [all, day, hour, outcomes, opsDay, opsHour, rejections] = await Promise.all([
       this.providers.list(),
       this.runs.groupsSince(new Date(now.getTime() - 24 * HOUR_MS)),
       this.runs.groupsSince(new Date(now.getTime() - HOUR_MS)),
@@ -125,6 +132,8 @@ export class ProviderHealthService {
       this.operations.groupsSince(new Date(now.getTime() - HOUR_MS)),
       this.operations.rejections(),
     ]);
+    const page = pageByKey(all, (p) => p.id, limit, after?.p);
+    const providers = page.items;
     const ids = providers.map((p) => p.id);
     const [circuits, claims] = await Promise.all([this.circuits.read(ids, now), this.gate.read(ids)]);
     const dayBy = byProvider(day);
@@ -237,7 +246,11 @@ export class ProviderHealthService {
         };
       }),
     );
-    return { generatedAt: now.toISOString(), data, nextCursor: null };
+    return {
+      generatedAt: now.toISOString(),
+      data,
+      nextCursor: page.more ? this.cursors.encode(PROVIDERS, { p: providers.at(-1)!.id }) : null,
+    };
   }
 
   /**

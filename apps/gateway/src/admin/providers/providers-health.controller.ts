@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { PageQueryDto } from '@ais/http-kit';
 import {
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -24,8 +25,8 @@ export class ProvidersHealthController {
       'Per bank: registration, last successful / failed sync, error codes and failure rates, 429s, circuit and queue state, and a verdict with reasons.',
   })
   @ApiOkResponse({ type: ProviderHealthListView })
-  list(): Promise<ProviderHealthListView> {
-    return this.health.health();
+  list(@Query() query: PageQueryDto): Promise<ProviderHealthListView> {
+    return this.health.health(query);
   }
 
   @Post(':providerId/onboard')

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { PageQueryDto } from '@ais/http-kit';
 import { AdminAuth } from '../../auth/decorators.js';
 import { adminContext } from '../../auth/request-context.js';
 import { JobPageView, JobView, NoFieldsDto, QueueJobsQueryDto, QueueListView, QueueView } from './dto/queue.dto.js';
@@ -18,8 +19,8 @@ export class QueuesController {
       'Every BullMQ queue: one sync queue per provider, the scheduler, consents; job counts per state, paused, backoff, rate limit.',
   })
   @ApiOkResponse({ type: QueueListView })
-  async list(): Promise<QueueListView> {
-    return { data: await this.queues.list(), nextCursor: null };
+  list(@Query() query: PageQueryDto): Promise<QueueListView> {
+    return this.queues.list(query);
   }
 
   @Get(':queue')

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditLogRepository, PRISMA, type PrismaClient } from '@ais/db';
 import { AppError } from '@ais/domain';
-import { CursorCodec, cursorFields, defineCursor, type Page } from '@ais/http-kit';
+import { CursorCodec, DEFAULT_PAGE_LIMIT, cursorFields, defineCursor, pageByKey, type Page } from '@ais/http-kit';
 import type { AdminContext } from '../../auth/request-context.js';
 import {
   JOB_STATES,
@@ -23,6 +23,8 @@ const jobsCursor = (name: string) =>
  * audit entry go in one database transaction with the Redis change as its last step, so a change
  * that fails leaves no entry; the entry commits right after the change.
  */
+const QUEUES = defineCursor('queues', { n: cursorFields.name });
+
 @Injectable()
 export class QueuesService {
   constructor(
@@ -32,8 +34,13 @@ export class QueuesService {
     private readonly cursors: CursorCodec,
   ) {}
 
-  async list(): Promise<QueueSnapshot[]> {
-    return Promise.all((await this.inspector.refs()).map((ref) => this.inspector.snapshot(ref)));
+  /** Every queue by name, a page at a time (only the page's queues are read from Redis). */
+  async list(query: { limit?: number; cursor?: string } = {}): Promise<Page<QueueSnapshot>> {
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = this.cursors.decode(QUEUES, query.cursor);
+    const page = pageByKey(await this.inspector.refs(), (r) => r.name, limit, after?.n);
+    const data = await Promise.all(page.items.map((ref) => this.inspector.snapshot(ref)));
+    return { data, nextCursor: page.more ? this.cursors.encode(QUEUES, { n: page.items.at(-1)!.name }) : null };
   }
 
   async get(name: string): Promise<QueueSnapshot> {

@@ -256,6 +256,6 @@ export class ProviderHealthView {
 export class ProviderHealthListView {
   @ApiProperty() generatedAt!: string;
   @ApiProperty({ type: [ProviderHealthView] }) data!: ProviderHealthView[];
-  @ApiProperty({ nullable: true, type: String, description: 'Always null: every provider is on one page.' })
-  nextCursor!: null;
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as cursor for the next page; null on the last.' })
+  nextCursor!: string | null;
 }

@@ -107,6 +107,6 @@ export class JobPageView {
 
 export class QueueListView {
   @ApiProperty({ type: [QueueView] }) data!: QueueView[];
-  @ApiProperty({ nullable: true, type: String, description: 'Always null: every queue is on one page.' })
-  nextCursor!: null;
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as cursor for the next page; null on the last.' })
+  nextCursor!: string | null;
 }
