@@ -39,6 +39,11 @@ interface Operation {
   body?: Schema;
   auth: 'tenant' | 'admin' | 'none';
 }
+type Mutation =
+  | { kind: 'none' }
+  | { kind: 'path' | 'query' | 'body'; name: string; value: unknown }
+  | { kind: 'raw'; body: string; contentType: string }
+  | { kind: 'auth'; auth: 'none' | 'other-tenant' | 'forged' };
 interface GeneratedRequest {
   op: string;
   method: string;
@@ -340,6 +345,11 @@ describe('hostile input, generated from the OpenAPI document', () => {
     'http://[::ffff:127.0.0.1]:5432/',
   ];
   const DATE_LIKE = /date|^from$|^to$|At$|after|before/i;
+  const FORGED_CURSORS = [
+    { k: 'accounts', p: { t: '2026-13-45T00:00:00Z', id: 'acc_1' } },
+    { k: 'feed', p: { x: "1'" } },
+    { k: 'transactions', p: { d: '2026-02-30', id: "txn_1' OR '1'='1" } },
+  ].map((o) => Buffer.from(JSON.stringify(o)).toString('base64url'));
 
   /**
    * Values no schema allows, weighted by what the field is: impossible dates where a date is expected, a
@@ -366,7 +376,7 @@ describe('hostile input, generated from the OpenAPI document', () => {
     }
   };
 
-  function request(op: Operation): fc.Arbitrary<GeneratedRequest> {
+  function request(op: Operation, fixed?: Mutation): fc.Arbitrary<GeneratedRequest> {
     const pathParams = op.parameters.filter((p) => p.in === 'path');
     const queryParams = op.parameters.filter((p) => p.in === 'query');
     const bodyFields = Object.keys(resolve(op.body).properties ?? {});
@@ -384,68 +394,70 @@ describe('hostile input, generated from the OpenAPI document', () => {
       }),
       body: op.body ? valid(op.body) : fc.constant(undefined),
     });
-    const mutation = fc.oneof(
-      { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
-      {
-        weight: pathParams.length > 0 ? 3 : 0,
-        arbitrary: fc.record({
-          kind: fc.constant('path' as const),
-          name: fc.constantFrom(...(pathParams.length ? pathParams.map((p) => p.name) : ['-'])),
-          value: fc.oneof(hostile(), fc.constantFrom('%FF', 'cons_%00', 'x'.repeat(150), '..%2F..%2Fadmin')),
-        }),
-      },
-      {
-        weight: 3,
-        arbitrary: fc
-          .oneof(
-            { weight: 4, arbitrary: fc.constantFrom(...queryParams.map((p) => p.name), 'cursor') },
-            { weight: 1, arbitrary: fc.constantFrom('limit', 'from', 'unknownField') },
-          )
-          .chain((name) =>
-            fc.record({ kind: fc.constant('query' as const), name: fc.constant(name), value: hostile(name) }),
-          ),
-      },
-      {
-        weight: canHaveBody ? (op.body ? 4 : 1) : 0,
-        arbitrary: fc
-          .oneof(
-            { weight: 4, arbitrary: fc.constantFrom(...bodyFields) },
-            { weight: 1, arbitrary: fc.constantFrom('unknownField', '__proto__') },
-          )
-          .chain((name) =>
-            fc.record({ kind: fc.constant('body' as const), name: fc.constant(name), value: hostile(name) }),
-          ),
-      },
-      {
-        weight: canHaveBody ? (op.body ? 2 : 1) : 0,
-        arbitrary: fc.record({
-          kind: fc.constant('raw' as const),
-          body: fc.constantFrom(
-            `{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
-            '{"name": ',
-            'null',
-            '"just a string"',
-            '[1,2,3]',
-            '{"a":"\\u0000"}',
-            '{"a":"\\ud800"}',
-            `{"pad":"${'x'.repeat(1_100_000)}"}`,
-          ),
-          contentType: fc.constantFrom(
-            'application/json',
-            'text/plain',
-            'application/x-www-form-urlencoded',
-            'application/xml',
-          ),
-        }),
-      },
-      {
-        weight: 1,
-        arbitrary: fc.record({
-          kind: fc.constant('auth' as const),
-          auth: fc.constantFrom('none' as const, 'other-tenant' as const, 'forged' as const),
-        }),
-      },
-    );
+    const mutation: fc.Arbitrary<Mutation> = fixed
+      ? fc.constant(fixed)
+      : fc.oneof(
+          { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
+          {
+            weight: pathParams.length > 0 ? 3 : 0,
+            arbitrary: fc.record({
+              kind: fc.constant('path' as const),
+              name: fc.constantFrom(...(pathParams.length ? pathParams.map((p) => p.name) : ['-'])),
+              value: fc.oneof(hostile(), fc.constantFrom('%FF', 'cons_%00', 'x'.repeat(150), '..%2F..%2Fadmin')),
+            }),
+          },
+          {
+            weight: 3,
+            arbitrary: fc
+              .oneof(
+                { weight: 4, arbitrary: fc.constantFrom(...queryParams.map((p) => p.name), 'cursor') },
+                { weight: 1, arbitrary: fc.constantFrom('limit', 'from', 'unknownField') },
+              )
+              .chain((name) =>
+                fc.record({ kind: fc.constant('query' as const), name: fc.constant(name), value: hostile(name) }),
+              ),
+          },
+          {
+            weight: canHaveBody ? (op.body ? 4 : 1) : 0,
+            arbitrary: fc
+              .oneof(
+                { weight: 4, arbitrary: fc.constantFrom(...bodyFields) },
+                { weight: 1, arbitrary: fc.constantFrom('unknownField', '__proto__') },
+              )
+              .chain((name) =>
+                fc.record({ kind: fc.constant('body' as const), name: fc.constant(name), value: hostile(name) }),
+              ),
+          },
+          {
+            weight: canHaveBody ? (op.body ? 2 : 1) : 0,
+            arbitrary: fc.record({
+              kind: fc.constant('raw' as const),
+              body: fc.constantFrom(
+                `{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
+                '{"name": ',
+                'null',
+                '"just a string"',
+                '[1,2,3]',
+                '{"a":"\\u0000"}',
+                '{"a":"\\ud800"}',
+                `{"pad":"${'x'.repeat(1_100_000)}"}`,
+              ),
+              contentType: fc.constantFrom(
+                'application/json',
+                'text/plain',
+                'application/x-www-form-urlencoded',
+                'application/xml',
+              ),
+            }),
+          },
+          {
+            weight: 1,
+            arbitrary: fc.record({
+              kind: fc.constant('auth' as const),
+              auth: fc.constantFrom('none' as const, 'other-tenant' as const, 'forged' as const),
+            }),
+          },
+        );
     return fc.tuple(base, mutation).map(([b, m]) => {
       const path: Record<string, unknown> = { ...b.path };
       const query: Record<string, unknown> = { ...b.query };
@@ -497,10 +509,46 @@ describe('hostile input, generated from the OpenAPI document', () => {
     });
   }
 
+  /**
+   * Besides the random draw, every field of every operation once with each mutation that matters for it:
+   * a NUL and a lone surrogate everywhere, impossible dates where a date goes, forged cursors where a
+   * cursor goes, null in every body field, a 10,000-deep body. So no fix can be reverted unnoticed
+   * because the random draw happened to miss the one field it guards.
+   */
+  function systematic(op: Operation): fc.Arbitrary<GeneratedRequest>[] {
+    const mutations: Mutation[] = [];
+    const field = (kind: 'path' | 'query' | 'body', name: string, values: unknown[]) =>
+      mutations.push(...values.map((value) => ({ kind, name, value })));
+    for (const p of op.parameters.filter((q) => q.in === 'path')) field('path', p.name, ['a\u0000b', '\ud800']);
+    for (const p of op.parameters.filter((q) => q.in === 'query'))
+      field('query', p.name, [
+        'a\u0000b',
+        ...(DATE_LIKE.test(p.name) ? BAD_DATES.slice(0, 3) : []),
+        ...(p.name === 'cursor' ? FORGED_CURSORS : []),
+      ]);
+    if (op.method !== 'GET' && op.body) {
+      for (const name of Object.keys(resolve(op.body).properties ?? {}))
+        field('body', name, ['a\u0000b', null, ...(DATE_LIKE.test(name) ? BAD_DATES.slice(0, 3) : [])]);
+      mutations.push({
+        kind: 'raw',
+        body: `{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
+        contentType: 'application/json',
+      });
+    }
+    return mutations.map((m) => request(op, m));
+  }
+
   it(`answers ${RUNS} generated requests over every operation: no 5xx, problem+json, refused writes nothing`, async () => {
     const ops = operations();
     expect(ops.length).toBeGreaterThanOrEqual(50);
-    const requests = fc.sample(fc.constantFrom(...ops).chain(request), { numRuns: RUNS, seed: SEED });
+    const requests = [
+      ...ops.flatMap(systematic).flatMap((arb, i) => fc.sample(arb, { numRuns: 1, seed: SEED + i })),
+      ...fc.sample(
+        fc.constantFrom(...ops).chain((op) => request(op)),
+        { numRuns: RUNS, seed: SEED },
+      ),
+    ];
+    expect(requests.length).toBeGreaterThanOrEqual(5_000);
     const failures: string[] = [];
     const covered = new Set<string>();
     const acceptedOps = new Set<string>();
