@@ -36,3 +36,5 @@ export * from './repositories/consent-condition.repository.js';
 export * from './registration-gate.js';
 export * from './repositories/provider-operation.repository.js';
 export * from './legacy-queue.js';
+export * from './repositories/ops-timeseries.repository.js';
+export * from './repositories/minute-series.repository.js';

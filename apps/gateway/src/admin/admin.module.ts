@@ -1,4 +1,5 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { MinuteSeriesRepository, OpsTimeseriesRepository } from '@ais/db';
 import { createRpcClient, type RpcClient } from '@ais/rpc';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config.js';
 import { CONNECTOR_RPC } from '../tokens.js';
@@ -15,6 +16,10 @@ import { StatsService } from './stats/stats.service.js';
 import { AdminSyncRunsController } from './sync-runs/admin-sync-runs.controller.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 import { TenantsService } from './tenants/tenants.service.js';
+import { ApiTrafficSampler } from './timeseries/api-traffic.sampler.js';
+import { QueueDepthSampler } from './timeseries/queue-depth.sampler.js';
+import { TimeseriesController } from './timeseries/timeseries.controller.js';
+import { TimeseriesService } from './timeseries/timeseries.service.js';
 
 /** Closes the connector-service RPC client with the app. */
 @Injectable()
@@ -28,8 +33,9 @@ class ConnectorRpcLifecycle implements OnApplicationShutdown {
 /**
  * The operators' surface, every route under /admin (ADMIN_TOKEN) but the webhook deliveries, which
  * the webhooks module serves: tenants and their credentials, stats, provider health and onboarding,
- * queues (retry, pause, resume), sync runs and the audit log across tenants, the dashboard page at
- * GET /admin; and the Prometheus scrape at GET /metrics, which takes the same token.
+ * queues (retry, pause, resume), sync runs and the audit log across tenants, the time series the
+ * dashboard charts (with the samplers of API traffic and queue depths behind them), the dashboard page
+ * at GET /admin; and the Prometheus scrape at GET /metrics, which takes the same token.
  * The connector-service is not a readiness peer of the gateway: only onboarding needs it.
  */
 @Module({
@@ -40,6 +46,7 @@ class ConnectorRpcLifecycle implements OnApplicationShutdown {
     QueuesController,
     AdminSyncRunsController,
     AuditLogController,
+    TimeseriesController,
     DashboardController,
     MetricsController,
   ],
@@ -49,6 +56,11 @@ class ConnectorRpcLifecycle implements OnApplicationShutdown {
     QueuesService,
     StatsService,
     ProviderHealthService,
+    OpsTimeseriesRepository,
+    MinuteSeriesRepository,
+    TimeseriesService,
+    ApiTrafficSampler,
+    QueueDepthSampler,
     {
       provide: CONNECTOR_RPC,
       inject: [GATEWAY_CONFIG],

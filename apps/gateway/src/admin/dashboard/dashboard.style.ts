@@ -1,4 +1,4 @@
-/** The dashboard's stylesheet (served from this origin: the CSP allows no inline style). */
+/** The dashboard's stylesheet (served from this origin: the CSP allows no inline style); uPlot's own comes before it. */
 export const DASHBOARD_STYLE = `
 :root { --bg: #f5f6f8; --panel: #fff; --ink: #1d2330; --muted: #667085; --line: #e3e6eb; --ok: #137a3a; --warn: #a15c00; --bad: #b42318; --accent: #2457c5; }
 * { box-sizing: border-box; }
@@ -27,4 +27,11 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; } td cod
 .message.error { background: #fef3f2; border-color: #fecdca; }
 details > summary { cursor: pointer; color: var(--muted); margin: .6rem 0 .3rem; }
 .reasons { margin: 0; padding-left: 1rem; } .detail { max-width: 32rem; overflow-wrap: anywhere; }
+.chart-controls { display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; margin: 0 0 .75rem; }
+.chart-controls select { font: inherit; margin-left: .35rem; padding: .2rem .3rem; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(28rem, 1fr)); gap: 1rem; }
+.chart { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: .6rem .8rem; min-width: 0; }
+.chart figcaption { font-weight: 600; margin-bottom: .3rem; } .chart figcaption .muted { font-weight: 400; font-size: .85em; }
+.chart .plot { min-height: 220px; } .chart .u-legend { font-size: .8rem; }
+.chart-data table { font-size: .8rem; } .chart-data summary { font-size: .8rem; }
 `;
