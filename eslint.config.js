@@ -12,6 +12,7 @@ export default tseslint.config(
       'tmp/**',
       '.nx/**',
       'libs/db/src/generated/**',
+      'libs/client/src/generated/**',
       'coverage/**',
       '**/*.js',
       '**/*.mjs',

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Decimal } from 'decimal.js';
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
+import { verifyWebhook } from '@ais/client';
 import { DEMO_WEBHOOK_PORT_VAR, STACK_PORT_VARS, type StackPorts } from '@ais/config';
 import {
   TestReceiver,
@@ -32,12 +33,15 @@ jest.setTimeout(600_000);
 
 const README = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
 const WALKTHROUGH = section(README, '### Take a consent through the sandbox bank by hand');
+const SDK = section(README, '### From TypeScript: `@ais/client`');
 const PSU_IP = '203.0.113.9';
 
 function section(text: string, heading: string): string {
   const start = text.indexOf(heading);
   if (start < 0) throw new Error(`README.md has no "${heading}"`);
-  const end = text.indexOf('\n## ', start);
+  const next = heading.startsWith('### ') ? /\n##?# /g : /\n## /g;
+  next.lastIndex = start + heading.length;
+  const end = next.exec(text)?.index ?? -1;
   return text.slice(start, end < 0 ? undefined : end);
 }
 
@@ -368,8 +372,56 @@ describe('the README path, at every sandbox bank, across a restart', () => {
         250,
       );
       expect(verifyStandardWebhook(webhookSecret, delivered.headers, delivered.body)).toEqual({ ok: true });
+      // The SDK's helper verifies the same delivery and types it.
+      const event = verifyWebhook(webhookSecret, delivered.headers, delivered.body);
+      expect(event.type).toBe('transactions.added');
+      expect(() => verifyWebhook(webhookSecret, delivered.headers, `${delivered.body} `)).toThrow();
     },
   );
+
+  it('the TypeScript quick start with @ais/client, as the README shows and runs it', async () => {
+    const shown = /```ts\n([\s\S]*?)```/.exec(SDK)?.[1];
+    expect(shown).toBe(readFileSync(path.join(repoRoot, 'examples/quickstart.ts'), 'utf8'));
+    const command = /```bash\n[\s\S]*?^(AIS_API_KEY=\S+ BANK=(\w+) (node dist\/examples\/quickstart\.js))$/m.exec(SDK);
+    expect(command).not.toBeNull();
+    const bank = command![2];
+    const child = spawn('bash', ['-c', command![3]], {
+      cwd: repoRoot,
+      env: { ...process.env, AIS_API_KEY: printed.apiKey, AIS_URL: vars().API, BANK: bank },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const url = await until(
+        'the quick start to print an authorisation URL',
+        () => {
+          if (child.exitCode !== null) throw new Error(`the quick start exited with ${child.exitCode}:\n${out}`);
+          return /approve: (\S+)/.exec(out)?.[1];
+        },
+        60_000,
+        100,
+      );
+      expect(out).toMatch(/banks: .*allstar.*alsalam.*saltbank|banks: .*allstar/);
+      await actAsPsu(browser, url, users.get(bank)!, 'approve');
+      expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 120_000))])).toBe(0);
+    } finally {
+      child.kill();
+    }
+    const summary = JSON.parse(out.trim().split('\n').pop()!) as {
+      consentId: string;
+      accounts: { account: string; transactions: string[] }[];
+    };
+    // What the SDK read is what the API serves.
+    const accounts = (await api(`/v1/accounts?consentId=${summary.consentId}`)).body.data as { id: string }[];
+    expect(summary.accounts.map((a) => a.account).sort()).toEqual(accounts.map((a) => a.id).sort());
+    for (const a of summary.accounts) {
+      expect(a.transactions.length).toBeGreaterThan(0);
+      for (const t of a.transactions) expect(t).toMatch(/^\d{4}-\d{2}-\d{2} -?\d+\.\d{2,} [A-Z]{3}$/);
+    }
+  });
 
   it('Ctrl-C stops the whole stack, and npm start again brings it back with every bank still working', async () => {
     // npm ends as a Ctrl-C'd program does (by the signal, or 0 when the script exited first)...

@@ -54,6 +54,11 @@ export async function build() {
     { cwd: ROOT },
   );
   if (code !== 0) throw new Error('build failed');
+  // The SDK follows the API: regenerated from the gateway just built, then compiled like the rest.
+  const { generateClient } = await import('./client.mjs');
+  await generateClient();
+  const client = await run('npx', ['swc', 'libs/client', 'examples', '-d', 'dist', '--quiet'], { cwd: ROOT });
+  if (client !== 0) throw new Error('build of libs/client failed');
 }
 
 export async function migrate(env) {
