@@ -161,15 +161,13 @@ export class SandboxBanks {
       )
     ).counters;
   }
-  /**
-   * Sets fault knobs. The sandbox's PATCH resets every knob it is not given to its default (zod 4's
-   * partial() keeps defaults), so the long token lifetime is sent every time.
-   */
+  /** Sets fault knobs (the PATCH changes only the knobs it names), with the long token lifetime. */
   faults(bank: BankId, patch: Record<string, unknown>): Promise<unknown> {
     return this.control('PATCH', `/${bank}/sandbox/faults`, { tokenLifetimeSeconds: TOKEN_LIFETIME_SECONDS, ...patch });
   }
-  /** Back to no faults (the long token lifetime stays). */
+  /** Back to no faults (DELETE: every knob to its default), then the long token lifetime again. */
   async resetFaults(bank: BankId): Promise<void> {
+    await this.control('DELETE', `/${bank}/sandbox/faults`);
     await this.faults(bank, {});
   }
   revoke(bank: BankId, bankConsentId: string): Promise<unknown> {

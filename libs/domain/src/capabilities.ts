@@ -21,6 +21,17 @@ export type BulkEndpoint =
   | 'party';
 
 /**
+ * How the PSU authorises a consent, as the connector runs it:
+ * - `oidc_hybrid_request_object`: OBIE / FAPI 1.0 Advanced, the OIDC hybrid flow (`code id_token`)
+ *   with a signed request object carrying the consent id;
+ * - `oauth_code`: the bank's own authorisation page (Al Salam: the consent's `Links.Self`), an
+ *   authorization code exchanged at the token endpoint, no PKCE;
+ * - `oauth_code_pkce`: an OAuth 2.0 authorization code with PKCE S256 (Berlin Group's OAuth SCA approach).
+ */
+export const AUTHORISATION_FLOWS = ['oidc_hybrid_request_object', 'oauth_code', 'oauth_code_pkce'] as const;
+export type AuthorisationFlow = (typeof AUTHORISATION_FLOWS)[number];
+
+/**
  * What a provider supports and allows: the consent-service caps requests with it, the sync-worker
  * plans within it, and `GET /v1/providers` shows it.
  */
@@ -28,8 +39,11 @@ export interface ProviderCapabilities {
   supportedPermissions: Permission[];
   /** How far back transactions can be read (days). */
   maxHistoryDays: number;
-  /** The longest consent the bank grants (days). */
-  maxConsentDays: number;
+  /**
+   * The longest consent the bank grants (days); null: the bank sets no maximum (its consent lasts
+   * as long as asked), so the gateway caps nothing and defaults to DEFAULT_CONSENT_DAYS.
+   */
+  maxConsentDays: number | null;
   /** The most unattended accesses per day the bank allows per consent (and scope). */
   maxFrequencyPerDay: number;
   bulkEndpoints: BulkEndpoint[];
@@ -51,8 +65,8 @@ export interface ProviderCapabilities {
   supportsRevocation: boolean;
   /** The bank issues refresh tokens. */
   refreshTokens: boolean;
-  /** OAuth/consent flow family (for operators and the consent-service). */
-  authorisationFlow: 'oidc_hybrid_request_object' | 'oauth_code_pkce';
+  /** How the PSU authorises (for operators and the consent-service). */
+  authorisationFlow: AuthorisationFlow;
   /** The IANA time zone of the bank's calendar (booking dates, calendar-day budgets). */
   timeZone: string;
   /** Currencies accounts are typically held in (informational). */

@@ -2,6 +2,7 @@ import { AppError } from './errors.js';
 import type { ProviderCapabilities } from './capabilities.js';
 import {
   CONSENT_STATUSES,
+  DEFAULT_CONSENT_DAYS,
   nextConsentStatus,
   resolveConsentTerms,
   transitionConsent,
@@ -147,6 +148,36 @@ describe('resolveConsentTerms', () => {
     expect(text).toMatch(/transactionsFrom: exceeds this provider's maximum history of 730 days/);
     expect(text).toMatch(/frequencyPerDay: exceeds this provider's maximum of 4/);
     expect(Object.keys(messages).length).toBe(5);
+  });
+
+  it('refuses a permission the provider does not serve with a problem that names it, in its detail too', () => {
+    let error: AppError | undefined;
+    try {
+      resolveConsentTerms({ permissions: ['accounts', 'party', 'beneficiaries'] }, caps, now);
+    } catch (e) {
+      error = e as AppError;
+    }
+    expect(error?.code).toBe('limit_exceeded');
+    expect(error?.detail).toBe('This provider does not serve: party, beneficiaries.');
+    expect(error?.extensions).toEqual({ unsupportedPermissions: ['party', 'beneficiaries'] });
+    expect(error?.fieldErrors).toEqual([
+      {
+        field: 'permissions',
+        message:
+          'not supported by this provider: party, beneficiaries (supported: accounts, balances, transactions, statements)',
+      },
+    ]);
+  });
+
+  it('caps nothing at a bank that sets no maximum consent length, and defaults to DEFAULT_CONSENT_DAYS', () => {
+    const uncapped = { ...caps, maxConsentDays: null };
+    expect(resolveConsentTerms({}, uncapped, now).expiresAt).toEqual(
+      new Date(now.getTime() + DEFAULT_CONSENT_DAYS * 86_400_000),
+    );
+    expect(resolveConsentTerms({ expiresAt: '2029-06-30T00:00:00Z' }, uncapped, now).expiresAt).toEqual(
+      new Date('2029-06-30T00:00:00Z'),
+    );
+    expect(() => resolveConsentTerms({ expiresAt: '2026-11-20T00:00:00Z' }, uncapped, now)).toThrow(AppError);
   });
 
   it("dates the history on the bank's calendar, as the sync's window does", () => {

@@ -114,6 +114,12 @@ export interface ResolvedConsentTerms {
 const DAY_MS = 86_400_000;
 
 /**
+ * How long a consent lasts when the tenant gives no `expiresAt` and the bank sets no maximum
+ * (`maxConsentDays: null`, e.g. Al Salam): 90 days, the OBIE default (and Allstar's, seed 000).
+ */
+export const DEFAULT_CONSENT_DAYS = 90;
+
+/**
  * The first date of the history a provider serves, on the bank's own calendar: the same date the
  * sync's window starts from. (UTC dates disagreed with it for hours a day: from 21:00 UTC a Bahraini
  * consent said it covered a day its syncs never read.)
@@ -135,7 +141,7 @@ export function resolveConsentTerms(
   now: Date,
 ): ResolvedConsentTerms {
   const errors: FieldError[] = [];
-  const maxExpiry = new Date(now.getTime() + caps.maxConsentDays * DAY_MS);
+  const maxExpiry = caps.maxConsentDays === null ? null : new Date(now.getTime() + caps.maxConsentDays * DAY_MS);
   const earliestFrom = earliestHistoryDate(caps, now);
   const today = localDateOf(now, caps.timeZone);
 
@@ -157,13 +163,13 @@ export function resolveConsentTerms(
     permissions.unshift('accounts'); // every other resource is read through the account list
   }
 
-  let expiresAt = maxExpiry;
+  let expiresAt = maxExpiry ?? new Date(now.getTime() + DEFAULT_CONSENT_DAYS * DAY_MS);
   if (request.expiresAt !== undefined) {
     const parsed = new Date(request.expiresAt);
     if (Number.isNaN(parsed.getTime())) errors.push({ field: 'expiresAt', message: 'must be an ISO-8601 date-time' });
     else if (parsed.getTime() <= now.getTime() + 60_000)
       errors.push({ field: 'expiresAt', message: 'must be in the future' });
-    else if (parsed > maxExpiry) {
+    else if (maxExpiry && parsed > maxExpiry) {
       errors.push({
         field: 'expiresAt',
         message: `exceeds this provider's maximum consent length of ${caps.maxConsentDays} days (latest ${maxExpiry.toISOString()})`,
@@ -203,8 +209,10 @@ export function resolveConsentTerms(
   if (errors.length > 0)
     throw new AppError(
       'limit_exceeded',
-      'The consent asks for more than this provider allows, or for something invalid.',
-      {},
+      unsupported.length > 0
+        ? `This provider does not serve: ${unsupported.join(', ')}.${errors.length > 1 ? ' See errors for the rest.' : ''}`
+        : 'The consent asks for more than this provider allows, or for something invalid.',
+      unsupported.length > 0 ? { unsupportedPermissions: unsupported } : {},
       errors,
     );
   return { permissions, expiresAt, transactionsFrom, frequencyPerDay };

@@ -268,11 +268,13 @@ export class ConsentLifecycleService {
       throw new AppError('provider_unavailable', `Provider ${consent.providerId} is not active.`);
     const caps = provider.capabilities as unknown as ProviderCapabilities;
     // A fresh bank consent with the same terms and a new validity; ids and data on our side are kept.
+    // Terms the provider no longer offers are left out rather than refused (a consent made while the
+    // catalogue advertised more: Al Salam's statements, party… which the bank never served).
     const from = consent.transactionsFrom?.toISOString().slice(0, 10);
     const earliest = earliestHistoryDate(caps, now);
     const terms = resolveConsentTerms(
       {
-        permissions: consent.permissions,
+        permissions: consent.permissions.filter((p) => (caps.supportedPermissions as string[]).includes(p)),
         frequencyPerDay: Math.min(consent.frequencyPerDay, caps.maxFrequencyPerDay),
         transactionsFrom: from && from >= earliest ? from : undefined,
       },

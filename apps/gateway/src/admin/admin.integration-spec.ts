@@ -630,6 +630,7 @@ describe('gateway: admin operations', () => {
       finishedAt: null,
       attempts: 0,
       counts: { accounts: 0, transactionsAdded: 0, transactionsModified: 0, transactionsRemoved: 0 },
+      unavailable: [],
     });
 
     const ids = async (query: string, limit: number, afterFirstPage?: () => Promise<void>) => {

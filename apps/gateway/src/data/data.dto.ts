@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength } from 'class-validator';
 import { IsCalendarDate, IsOptional, PageQueryDto } from '@ais/http-kit';
+import { OPTIONAL_ACCOUNT_RESOURCES } from '@ais/domain';
 
 export class AccountListQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
@@ -93,6 +94,14 @@ export class AccountView {
   @ApiProperty({ nullable: true, type: ServicerView }) servicer!: ServicerView | null;
   @ApiProperty({ example: 'enabled' }) status!: string;
   @ApiProperty({ nullable: true, type: String, format: 'date' }) openedAt!: string | null;
+  @ApiProperty({
+    enum: OPTIONAL_ACCOUNT_RESOURCES,
+    isArray: true,
+    example: [],
+    description:
+      'Optional resources the bank refused for this account at the latest sync that asked for them; what is stored of them is from before. A sync the bank serves one again takes it off.',
+  })
+  unavailable!: string[];
 }
 
 export class AccountPageView {

@@ -22,6 +22,7 @@ export const accountView = (a: ApiAccountRow) => ({
   servicer: a.servicer,
   status: a.status,
   openedAt: date(a.openedAt),
+  unavailable: a.unavailable ?? [],
 });
 
 export const balanceView = (b: ApiBalanceRow) => ({

@@ -117,6 +117,7 @@ describe('gateway: refresh and sync runs', () => {
           startedAt: null,
           finishedAt: null,
           counts: { accounts: 0, transactionsAdded: 0, transactionsModified: 0, transactionsRemoved: 0 },
+          unavailable: [],
         },
       ],
       nextCursor: null,

@@ -18,6 +18,7 @@ export const syncRunView = (r: SyncRunRecord): SyncRunView => ({
     transactionsModified: r.transactionsModified,
     transactionsRemoved: r.transactionsRemoved,
   },
+  unavailable: r.unavailable ?? [],
   ...(r.errorCode ? { error: { code: r.errorCode, detail: r.errorDetail ?? '' } } : {}),
 });
 

@@ -57,16 +57,24 @@ export class SaltBankController {
         headers: { 'x-fapi-interaction-id': randomUUID(), ...(echo ? { 'x-request-id': echo } : {}) },
         precheck: () => this.bg.requireQwac(req),
         faults,
-        failure: (status, retryAfter) =>
-          status === 429
-            ? new BgError(429, 'ACCESS_EXCEEDED', 'Too many requests', undefined, {
+        failure: (status, retryAfter) => {
+          switch (status) {
+            case 429:
+              return new BgError(429, 'ACCESS_EXCEEDED', 'Too many requests', undefined, {
                 'retry-after': String(retryAfter ?? 30),
-              })
-            : status === 503
-              ? new BgError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', undefined, {
-                  'retry-after': String(retryAfter ?? 30),
-                })
-              : new BgError(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error'),
+              });
+            case 503:
+              return new BgError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', undefined, {
+                'retry-after': String(retryAfter ?? 30),
+              });
+            case 403:
+              return new BgError(403, 'CONSENT_INVALID', 'The consent does not cover this resource');
+            case 404:
+              return new BgError(404, 'RESOURCE_UNKNOWN', 'The addressed resource is unknown');
+            case 500:
+              return new BgError(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error');
+          }
+        },
       },
       () => {
         this.bg.requestId(req);

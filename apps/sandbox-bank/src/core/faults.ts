@@ -11,10 +11,14 @@ export const faultSchema = z
     retryAfterSeconds: z.number().int().min(1).max(86_400).default(30),
     malformedJsonRate: z.number().min(0).max(1).default(0),
     schemaViolationRate: z.number().min(0).max(1).default(0),
-    /** Fail exactly the next N data-plane calls with this status (deterministic alternative to rates). */
+    /**
+     * Fail exactly the next N data-plane calls with this status (deterministic alternative to rates):
+     * 500, 503, 429, or a refusal of the resource: 403 (the consent does not cover it) or 404 (no such
+     * resource), each in the bank's own error format.
+     */
     failNext: z
       .object({
-        status: z.union([z.literal(500), z.literal(503), z.literal(429)]),
+        status: z.union([z.literal(500), z.literal(503), z.literal(429), z.literal(403), z.literal(404)]),
         count: z.number().int().min(1).max(1000),
       })
       .nullable()
@@ -41,8 +45,11 @@ export const faultPatchSchema = z
   )
   .strict();
 
+/** The statuses a fault can answer with. */
+export type InjectedStatus = 500 | 503 | 429 | 403 | 404;
+
 export type InjectedFault =
-  { kind: 'status'; status: 500 | 503 | 429 } | { kind: 'malformed' } | { kind: 'schema' } | null;
+  { kind: 'status'; status: InjectedStatus } | { kind: 'malformed' } | { kind: 'schema' } | null;
 
 /** What the store keeps of a bank's faults: the knobs, the injected counts and the draw position. */
 export interface FaultSnapshot {
@@ -53,7 +60,15 @@ export interface FaultSnapshot {
 
 export class FaultState {
   faults: Faults = faultSchema.parse({});
-  readonly injected = { status500: 0, status503: 0, status429: 0, malformedJson: 0, schemaViolation: 0 };
+  readonly injected = {
+    status500: 0,
+    status503: 0,
+    status429: 0,
+    status403: 0,
+    status404: 0,
+    malformedJson: 0,
+    schemaViolation: 0,
+  };
   private rng: Rng;
   /** Called after every change of the knobs, the counts or the draws (the store persists them). */
   onChange: () => void = () => undefined;
@@ -136,10 +151,8 @@ export class FaultState {
     return null;
   }
 
-  private count(status: 500 | 503 | 429): void {
-    if (status === 500) this.injected.status500++;
-    else if (status === 503) this.injected.status503++;
-    else this.injected.status429++;
+  private count(status: InjectedStatus): void {
+    this.injected[`status${status}`]++;
   }
 }
 

@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BankRuntime } from '../sandbox-context.js';
 import { BankHttpError, sendJson } from './http.js';
-import { violateSchema } from './faults.js';
+import { violateSchema, type InjectedStatus } from './faults.js';
 
 export interface PipelineOptions {
   /** Renders an injected or unexpected failure in the bank's own format. */
-  failure: (status: 500 | 503 | 429, retryAfterSeconds?: number) => BankHttpError;
+  failure: (status: InjectedStatus, retryAfterSeconds?: number) => BankHttpError;
   /** Response headers every answer carries (x-fapi-interaction-id, X-Request-ID). */
   headers: Record<string, string>;
   /** Data-plane calls get faults; discovery, token and control calls do not. */

@@ -56,16 +56,27 @@ export class ObieResources {
       {
         headers: { 'x-fapi-interaction-id': interactionId(req) },
         faults,
-        failure: (status, retryAfter) =>
-          status === 429
-            ? new ObieError(429, 'UK.OBIE.Rules.AccessLimitExceeded', 'Too many requests', undefined, {
+        failure: (status, retryAfter) => {
+          switch (status) {
+            case 429:
+              return new ObieError(429, 'UK.OBIE.Rules.AccessLimitExceeded', 'Too many requests', undefined, {
                 'retry-after': String(retryAfter ?? 30),
-              })
-            : status === 503
-              ? new ObieError(503, 'UK.OBIE.UnexpectedError', 'Service unavailable', undefined, {
-                  'retry-after': String(retryAfter ?? 30),
-                })
-              : new ObieError(500, 'UK.OBIE.UnexpectedError', 'Unexpected error'),
+              });
+            case 503:
+              return new ObieError(503, 'UK.OBIE.UnexpectedError', 'Service unavailable', undefined, {
+                'retry-after': String(retryAfter ?? 30),
+              });
+            case 403:
+              return ObieError.forbidden(
+                'The consent does not permit access to this resource',
+                'UK.OBIE.Resource.ConsentMismatch',
+              );
+            case 404:
+              return new ObieError(404, 'UK.OBIE.NotFound', 'No such resource');
+            case 500:
+              return new ObieError(500, 'UK.OBIE.UnexpectedError', 'Unexpected error');
+          }
+        },
       },
       handler,
     );

@@ -1,5 +1,5 @@
 import { AppError } from '@ais/domain';
-import { classifySyncError } from './sync-error.js';
+import { classifySyncError, isResourceRefusal } from './sync-error.js';
 
 describe('classifySyncError', () => {
   it('defers a spent budget to when the bank allows the next call', () => {
@@ -49,5 +49,27 @@ describe('classifySyncError', () => {
       code: 'bank_invalid_response',
       detail: 'garbage',
     });
+  });
+});
+
+describe('isResourceRefusal', () => {
+  it('takes the bank refusing one resource (403 permission, 404 / 4xx) as that resource being unavailable', () => {
+    for (const code of ['bank_forbidden_permission', 'bank_rejected_request', 'permission_not_granted'] as const)
+      expect(isResourceRefusal(new AppError(code, 'no'))).toBe(true);
+  });
+
+  it('leaves every other failure to mean what it means for any call', () => {
+    for (const code of [
+      'consent_revoked',
+      'consent_expired',
+      'budget_exhausted',
+      'bank_rate_limited',
+      'bank_unavailable',
+      'bank_unauthorised',
+      'bank_invalid_response',
+      'internal_error',
+    ] as const)
+      expect(isResourceRefusal(new AppError(code, 'no'))).toBe(false);
+    expect(isResourceRefusal(new Error('socket hang up'))).toBe(false);
   });
 });

@@ -83,3 +83,24 @@ export function classifySyncError(error: unknown): ClassifiedFailure {
   const detail = error instanceof Error ? error.message : String(error);
   return { failure: { kind: 'retry' }, code: 'internal_error', detail };
 }
+
+/**
+ * Whether a failed read of one optional resource (statements, party, beneficiaries, standing orders,
+ * direct debits, scheduled payments) is the bank refusing that resource: it answered that the consent
+ * does not cover it (403: bank_forbidden_permission) or refused the request (404 and other 4xx:
+ * bank_rejected_request), or the connector has no such resource for the standard
+ * (permission_not_granted). The run records the resource as unavailable and goes on. Anything else
+ * (the consent expired or revoked, limits, outages, our own credentials, a response we cannot read)
+ * means for that call what it means for every other.
+ */
+export function isResourceRefusal(error: unknown): boolean {
+  if (!(error instanceof AppError)) return false;
+  switch (error.code) {
+    case 'bank_forbidden_permission':
+    case 'bank_rejected_request':
+    case 'permission_not_granted':
+      return true;
+    default:
+      return false;
+  }
+}

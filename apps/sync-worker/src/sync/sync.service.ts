@@ -38,7 +38,7 @@ import type { RpcClient } from '@ais/rpc';
 import { CheckSyncBudget, RecordBankCondition } from '@ais/sync';
 import { CLOCK, CONNECTOR_RPC, LOGGER, SYNC_WORKER_CONFIG, type Clock, type Logger } from '../tokens.js';
 import type { SyncWorkerConfig } from '../sync-worker.config.js';
-import { classifySyncError } from './sync-error.js';
+import { classifySyncError, isResourceRefusal } from './sync-error.js';
 import { backfillWindows, nextSyncAt, transactionWindow, type TransactionWindow } from './sync-plan.js';
 import { diffTransactions, serialise, serialiseAll, type Serialised } from './transaction-diff.js';
 
@@ -57,8 +57,15 @@ interface AccountData {
   /** `serialise` of each transaction, when done ahead. */
   serialised?: Serialised[];
   resources: Partial<Record<OptionalAccountResource, ResourceRow[]>>;
+  /** The optional resources asked for: what the bank served (stored above) and what it refused. */
+  availability?: ResourceAvailability;
   /** Transactions of statements we did not hold yet, by the statement's bank id. */
   statementTransactions?: Map<string, unknown[]>;
+}
+
+interface ResourceAvailability {
+  served: OptionalAccountResource[];
+  refused: OptionalAccountResource[];
 }
 
 /** Statement transactions fetched per account and sync, newest statements first (a call each). */
@@ -314,21 +321,21 @@ export class SyncService {
     plan: RunPlan,
     accounts: FetchedAccounts,
     id: string,
-  ): Promise<Pick<AccountData, 'balances' | 'resources' | 'statementTransactions'>> {
+  ): Promise<Pick<AccountData, 'balances' | 'resources' | 'availability' | 'statementTransactions'>> {
     let balances: Balance[] | undefined;
     if (accounts.bulkBalances) balances = accounts.bulkBalances.get(id) ?? [];
     else if (plan.usable.has('balances'))
       balances =
         (await plan.call('connector.getBalances', { accountIds: [id] })).accounts.find((a) => a.accountId === id)
           ?.balances ?? [];
-    const resources = await this.fetchResources(plan.usable, id, plan.call);
+    const { resources, availability } = await this.fetchResources(plan, id);
     // A statement never changes once issued, but each one's transactions cost a call: fetched while
     // the PSU is present (first sync, PSU-present refresh), once, for the newest statements.
     const statementTransactions =
       plan.psuPresent && resources.statements?.length
         ? await this.fetchStatementTransactions(accounts.ids.get(id)!, id, resources.statements, plan.call)
         : undefined;
-    return { balances, resources, ...(statementTransactions ? { statementTransactions } : {}) };
+    return { balances, resources, availability, ...(statementTransactions ? { statementTransactions } : {}) };
   }
 
   /** Stores one account batch and adds its counts to the run's. */
@@ -415,32 +422,66 @@ export class SyncService {
     };
   }
 
-  /** The permitted optional resources of one account, keyed by the bank's id (or a content hash). */
+  /**
+   * The permitted optional resources of one account, keyed by the bank's id (or a content hash). A
+   * resource the bank refuses (isResourceRefusal) is listed as refused and the others are read on:
+   * one unavailable resource never costs the run the rest.
+   */
   private async fetchResources(
-    usable: Set<string>,
+    plan: RunPlan,
     accountId: string,
-    call: ConnectorCall,
-  ): Promise<Partial<Record<OptionalAccountResource, ResourceRow[]>>> {
-    const out: Partial<Record<OptionalAccountResource, ResourceRow[]>> = {};
+  ): Promise<{
+    resources: Partial<Record<OptionalAccountResource, ResourceRow[]>>;
+    availability: ResourceAvailability;
+  }> {
+    const { call, usable } = plan;
+    const resources: Partial<Record<OptionalAccountResource, ResourceRow[]>> = {};
+    const availability: ResourceAvailability = { served: [], refused: [] };
     const rows = (items: Record<string, unknown>[]) =>
       items.map((item) => ({
         externalId: typeof item.externalId === 'string' ? item.externalId : `h:${sha(item.raw ?? item)}`,
         data: item,
       }));
-    if (usable.has('beneficiaries'))
-      out.beneficiaries = rows((await call('connector.listBeneficiaries', { accountId })).beneficiaries);
-    if (usable.has('standingOrders'))
-      out.standingOrders = rows((await call('connector.listStandingOrders', { accountId })).standingOrders);
-    if (usable.has('directDebits'))
-      out.directDebits = rows((await call('connector.listDirectDebits', { accountId })).directDebits);
-    if (usable.has('scheduledPayments'))
-      out.scheduledPayments = rows((await call('connector.listScheduledPayments', { accountId })).scheduledPayments);
-    if (usable.has('statements'))
-      out.statements = rows(
+    const read = async (resource: OptionalAccountResource, fetch: () => Promise<Record<string, unknown>[]>) => {
+      if (!usable.has(resource)) return;
+      try {
+        resources[resource] = rows(await fetch());
+        availability.served.push(resource);
+      } catch (error) {
+        if (!isResourceRefusal(error)) throw error;
+        availability.refused.push(resource);
+        const { code, detail, extensions } = error as AppError;
+        this.logger.warn(
+          {
+            consentId: plan.consent.id,
+            syncRunId: plan.run.id,
+            accountId,
+            resource,
+            code,
+            detail,
+            bank: extensions.bank,
+          },
+          'the bank refused an optional resource: listed as unavailable',
+        );
+      }
+    };
+    await read('beneficiaries', async () => (await call('connector.listBeneficiaries', { accountId })).beneficiaries);
+    await read(
+      'standingOrders',
+      async () => (await call('connector.listStandingOrders', { accountId })).standingOrders,
+    );
+    await read('directDebits', async () => (await call('connector.listDirectDebits', { accountId })).directDebits);
+    await read(
+      'scheduledPayments',
+      async () => (await call('connector.listScheduledPayments', { accountId })).scheduledPayments,
+    );
+    await read(
+      'statements',
+      async () =>
         (await call('connector.listStatements', { accountId })).statements as unknown as Record<string, unknown>[],
-      );
-    if (usable.has('party')) out.party = rows((await call('connector.getParties', { accountId })).parties);
-    return out;
+    );
+    await read('party', async () => (await call('connector.getParties', { accountId })).parties);
+    return { resources, availability };
   }
 
   private async fetchStatementTransactions(
@@ -556,6 +597,10 @@ export class SyncService {
             items,
             now,
           });
+        }
+        if (data.availability) {
+          await this.accounts.markAvailability(tx, accountId, data.availability);
+          await this.runs.addUnavailable(tx, run.id, data.availability.refused);
         }
         for (const [statementId, items] of data.statementTransactions ?? [])
           await this.accounts.storeStatementTransactions(tx, accountId, statementId, items);

@@ -39,7 +39,9 @@ export class BgConsents {
       );
     const tz = this.ctx.capabilities.timeZone;
     const today = localDateOf(this.ctx.now(), tz);
-    const maxUntil = addDays(today, this.ctx.capabilities.maxConsentDays);
+    // No maximum at the bank: Berlin Group's own way of asking for the longest validity.
+    const maxDays = this.ctx.capabilities.maxConsentDays;
+    const maxUntil = maxDays === null ? '9999-12-31' : addDays(today, maxDays);
     const requested = input.expiresAt ? localDateOf(input.expiresAt, tz) : maxUntil;
     const validUntil = requested > maxUntil ? maxUntil : requested;
     const access: Record<string, unknown> = {};

@@ -69,13 +69,17 @@ export class ObieConsents {
       throw new AppError('limit_exceeded', `${ctx.profile.name} does not support: ${unsupported.join(', ')}.`, {
         providerId: ctx.providerId,
       });
-    const maxExpiry = ctx.now().getTime() + ctx.capabilities.maxConsentDays * 86_400_000;
-    const expiresAt = Math.min(input.expiresAt ? Date.parse(input.expiresAt) : maxExpiry, maxExpiry);
+    // No maximum at the bank (maxConsentDays null): the consent lasts as long as asked, and without
+    // an ExpirationDateTime for as long as the PSU keeps it (OBIE: "open ended").
+    const maxDays = ctx.capabilities.maxConsentDays;
+    const maxExpiry = maxDays === null ? Infinity : ctx.now().getTime() + maxDays * 86_400_000;
+    const requested = input.expiresAt ? Date.parse(input.expiresAt) : maxExpiry;
+    const expiresAt = Math.min(requested, maxExpiry);
     const tz = ctx.capabilities.timeZone;
     const body: ObReadConsent1 = {
       Data: {
         Permissions: toObiePermissions(input.permissions),
-        ExpirationDateTime: isoSeconds(expiresAt),
+        ...(Number.isFinite(expiresAt) ? { ExpirationDateTime: isoSeconds(expiresAt) } : {}),
         ...(input.transactionsFrom ? { TransactionFromDateTime: localMidnightIso(input.transactionsFrom, tz) } : {}),
         ...(input.transactionsTo
           ? { TransactionToDateTime: localMidnightIso(addDays(input.transactionsTo, 1), tz, -1) }

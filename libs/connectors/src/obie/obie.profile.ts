@@ -1,4 +1,4 @@
-import { OBIE_BALANCE_TYPES, type BalanceType, type ProviderCapabilities } from '@ais/domain';
+import { OBIE_BALANCE_TYPES, type AuthorisationFlow, type BalanceType, type ProviderCapabilities } from '@ais/domain';
 import type { ClientAuthMethod } from '../connector.js';
 import type { EndpointBase, ProviderEndpoints } from '../provider.js';
 import type { ObTransaction6 } from './obie.wire.js';
@@ -28,20 +28,7 @@ export interface ObieProfile {
   supportedAuthMethods: ClientAuthMethod[];
   preferredAuthMethod: ClientAuthMethod;
   clientCredentialsScope: string;
-  authorisation: {
-    /**
-     * oidc_request_object: the authorization endpoint with a PS256 request object carrying
-     * openbanking_intent_id (OBIE / FAPI); consent_link: the consent's Links.Self auth page.
-     */
-    style: 'oidc_request_object' | 'consent_link';
-    responseType: 'code id_token' | 'code';
-    /** query puts code, id_token and state where a server-side callback can read them. */
-    responseMode: 'query' | 'fragment';
-    scope: string;
-    acr: string | null;
-    /** The front-channel id_token must carry c_hash and s_hash (hybrid flow). */
-    requireHashes: boolean;
-  };
+  authorisation: ObieAuthorisation;
   idTokenAlgorithms: string[];
   /** Headers every call carries (x-fapi-financial-id where the bank wants it). */
   staticHeaders: Record<string, string>;
@@ -56,6 +43,46 @@ export interface ObieProfile {
   transactionWindowPaddingDays: number;
 }
 
+/**
+ * How the PSU authorises at an OBIE-shaped bank. `oidc_request_object`: the authorization endpoint with
+ * a PS256 request object carrying openbanking_intent_id (OBIE / FAPI 1.0 Advanced, the hybrid flow);
+ * `consent_link`: the consent's Links.Self auth page and a plain authorization code (Al Salam).
+ */
+export type ObieAuthorisation = {
+  /** query puts code, id_token and state where a server-side callback can read them. */
+  responseMode: 'query' | 'fragment';
+  scope: string;
+  acr: string | null;
+  /** The front-channel id_token must carry c_hash and s_hash (hybrid flow). */
+  requireHashes: boolean;
+} & ({ style: 'oidc_request_object'; responseType: 'code id_token' } | { style: 'consent_link'; responseType: 'code' });
+
+/**
+ * The flow GET /v1/providers advertises, from the authorisation the connector runs (never written
+ * by hand, so the two cannot disagree). Neither OBIE style sends PKCE.
+ */
+export function obieAuthorisationFlow(a: ObieAuthorisation): AuthorisationFlow {
+  switch (a.style) {
+    case 'oidc_request_object':
+      return 'oidc_hybrid_request_object';
+    case 'consent_link':
+      return 'oauth_code';
+  }
+}
+
+const OBIE_DEFAULT_AUTHORISATION: ObieAuthorisation = {
+  style: 'oidc_request_object',
+  responseType: 'code id_token',
+  responseMode: 'fragment',
+  scope: 'openid accounts',
+  acr: 'urn:openbanking:psd2:sca',
+  requireHashes: true,
+};
+
+/**
+ * OBIE 3.1 by the book: every AIS resource, consents of at most 90 days. A bank file overrides what
+ * its own documentation says otherwise (Al Salam serves accounts, balances and transactions only).
+ */
 export const OBIE_DEFAULT_CAPABILITIES: ProviderCapabilities = {
   supportedPermissions: [
     'accounts',
@@ -78,7 +105,7 @@ export const OBIE_DEFAULT_CAPABILITIES: ProviderCapabilities = {
   firstAccessWindowMinutes: null,
   supportsRevocation: true,
   refreshTokens: true,
-  authorisationFlow: 'oidc_hybrid_request_object',
+  authorisationFlow: obieAuthorisationFlow(OBIE_DEFAULT_AUTHORISATION),
   timeZone: 'Europe/London',
   currencies: ['GBP'],
 };
@@ -98,14 +125,7 @@ export const OBIE_DEFAULTS = {
   supportedAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth'],
   preferredAuthMethod: 'private_key_jwt',
   clientCredentialsScope: 'accounts',
-  authorisation: {
-    style: 'oidc_request_object',
-    responseType: 'code id_token',
-    responseMode: 'fragment',
-    scope: 'openid accounts',
-    acr: 'urn:openbanking:psd2:sca',
-    requireHashes: true,
-  },
+  authorisation: OBIE_DEFAULT_AUTHORISATION,
   idTokenAlgorithms: ['PS256'],
   staticHeaders: {},
   normaliseWire: (body: unknown) => body,

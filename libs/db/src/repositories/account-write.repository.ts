@@ -129,6 +129,25 @@ export class AccountWriteRepository {
                           WHERE id = ${accountId} AND (backfilled_from IS NULL OR backfilled_from > ${from}::date)`;
   }
 
+  /**
+   * What this sync learnt of the account's optional resources: the bank refused `refused` (listed in
+   * accounts.unavailable) and served `served` (taken off it); resources not asked for keep their state.
+   * Writes only when the list changes, so a sync that learns nothing new writes nothing.
+   */
+  async markAvailability(
+    tx: Prisma.TransactionClient,
+    accountId: string,
+    change: { refused: readonly string[]; served: readonly string[] },
+  ): Promise<void> {
+    if (change.refused.length + change.served.length === 0) return;
+    await tx.$executeRaw`
+      UPDATE accounts a SET unavailable = n.next
+        FROM (SELECT ARRAY(SELECT DISTINCT r FROM unnest(coalesce(unavailable, '{}') || ${[...change.refused]}::text[]) AS r
+                            WHERE NOT (r = ANY(${[...change.served]}::text[])) ORDER BY r) AS next
+                FROM accounts WHERE id = ${accountId}) n
+       WHERE a.id = ${accountId} AND a.unavailable IS DISTINCT FROM n.next`;
+  }
+
   /** Inserts a new account or overwrites a changed one; returns its id. */
   async upsert(
     tx: Prisma.TransactionClient,

@@ -40,7 +40,8 @@ const COLUMNS = Prisma.sql`
   id, tenant_id AS "tenantId", consent_id AS "consentId", provider_id AS "providerId", trigger::text AS trigger,
   status::text AS status, queued_at AS "queuedAt", started_at AS "startedAt", finished_at AS "finishedAt", accounts,
   transactions_added AS "transactionsAdded", transactions_modified AS "transactionsModified",
-  transactions_removed AS "transactionsRemoved", error_code AS "errorCode", error_detail AS "errorDetail", attempts`;
+  transactions_removed AS "transactionsRemoved", error_code AS "errorCode", error_detail AS "errorDetail", attempts,
+  coalesce(unavailable, '{}') AS unavailable`;
 
 /**
  * Sync runs across tenants, for operators. Every query is served by an index on sync_runs with

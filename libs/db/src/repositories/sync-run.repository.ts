@@ -21,6 +21,8 @@ export interface SyncRunRecord {
   errorCode: string | null;
   errorDetail: string | null;
   attempts: number;
+  /** Optional resources (permission names) the bank refused during the run; they do not fail it. */
+  unavailable: string[];
 }
 
 export interface SyncCounts {
@@ -132,6 +134,14 @@ export class SyncRunRepository {
         transactionsRemoved: { increment: counts.removed },
       },
     });
+  }
+
+  /** Lists optional resources the bank refused, inside the account batch's transaction that stored the rest. */
+  async addUnavailable(tx: Prisma.TransactionClient, runId: string, resources: readonly string[]): Promise<void> {
+    if (resources.length === 0) return;
+    await tx.$executeRaw`
+      UPDATE sync_runs SET unavailable = ARRAY(SELECT DISTINCT r FROM unnest(coalesce(unavailable, '{}') || ${[...resources]}::text[]) AS r ORDER BY r)
+       WHERE id = ${runId}`;
   }
 
   /** Ends the run (succeeded, failed or deferred) inside the caller's transaction; returns its final row. */

@@ -77,7 +77,11 @@ export class CreateConsentDto {
   @IsCalendarDate()
   transactionsFrom?: string;
 
-  @ApiPropertyOptional({ example: '2027-02-01T00:00:00Z', description: 'Default and cap: the provider’s maximum.' })
+  @ApiPropertyOptional({
+    example: '2027-02-01T00:00:00Z',
+    description:
+      'Default and cap: the provider’s maximum (capabilities.maxConsentDays); where that is null the bank sets none: no cap, and 90 days by default.',
+  })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO-8601 date-time' })
   expiresAt?: string;

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Length, Matches, MaxLength } from 'class-validator';
 import { IsOptional, PageQueryDto } from '@ais/http-kit';
-import { PERMISSIONS, STANDARDS } from '@ais/domain';
+import { AUTHORISATION_FLOWS, PERMISSIONS, STANDARDS } from '@ais/domain';
 
 const BULK_ENDPOINTS = [
   'balances',
@@ -43,7 +43,13 @@ export class AccessWindowView {
 export class ProviderCapabilitiesView {
   @ApiProperty({ enum: PERMISSIONS, isArray: true }) supportedPermissions!: string[];
   @ApiProperty({ description: 'How far back transactions can be read (days).' }) maxHistoryDays!: number;
-  @ApiProperty({ description: 'The longest consent the bank grants (days).' }) maxConsentDays!: number;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description:
+      'The longest consent the bank grants (days), the cap and default of a consent’s expiresAt; null: the bank sets no maximum (any future expiresAt; without one a consent lasts 90 days).',
+  })
+  maxConsentDays!: number | null;
   @ApiProperty({ description: 'Unattended accesses per day the bank allows.' }) maxFrequencyPerDay!: number;
   @ApiProperty({ enum: BULK_ENDPOINTS, isArray: true, description: 'Resources served for all accounts in one call.' })
   bulkEndpoints!: string[];
@@ -54,7 +60,12 @@ export class ProviderCapabilitiesView {
   @ApiProperty({ nullable: true, type: Number }) firstAccessWindowMinutes!: number | null;
   @ApiProperty() supportsRevocation!: boolean;
   @ApiProperty() refreshTokens!: boolean;
-  @ApiProperty({ enum: ['oidc_hybrid_request_object', 'oauth_code_pkce'] }) authorisationFlow!: string;
+  @ApiProperty({
+    enum: AUTHORISATION_FLOWS,
+    description:
+      'How the end user authorises at the bank: oidc_hybrid_request_object (OBIE / FAPI hybrid flow with a signed request object), oauth_code (the bank’s own authorisation page and a code, no PKCE), oauth_code_pkce (authorization code with PKCE S256).',
+  })
+  authorisationFlow!: string;
   @ApiProperty({ example: 'Europe/London' }) timeZone!: string;
   @ApiProperty({ type: [String], example: ['GBP'] }) currencies!: string[];
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIP } from 'class-validator';
+import { OPTIONAL_ACCOUNT_RESOURCES } from '@ais/domain';
 import { IsOptional, PageQueryDto } from '@ais/http-kit';
 
 export class RefreshConsentDto {
@@ -47,6 +48,14 @@ export class SyncRunView {
   @ApiProperty({ nullable: true, type: String }) startedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) finishedAt!: string | null;
   @ApiProperty({ type: SyncRunCountsView }) counts!: SyncRunCountsView;
+  @ApiProperty({
+    enum: OPTIONAL_ACCOUNT_RESOURCES,
+    isArray: true,
+    example: ['party'],
+    description:
+      'Optional resources the bank refused during the run (HTTP 403 / 404 for that resource). They do not fail the run: everything else is stored; each account’s `unavailable` says which of its resources.',
+  })
+  unavailable!: string[];
   @ApiPropertyOptional({
     type: SyncRunErrorView,
     description: 'Why the run failed or was deferred; while queued, the last transient error before a retry.',

@@ -10,6 +10,15 @@ const rules = {
 };
 
 describe('Al Salam profile', () => {
+  it('advertises what seed 003 documents: accounts, balances and transactions, the code flow without PKCE, no consent cap', () => {
+    expect(alsalam.capabilities).toMatchObject({
+      supportedPermissions: ['accounts', 'balances', 'transactions'],
+      bulkEndpoints: ['balances', 'transactions'],
+      authorisationFlow: 'oauth_code',
+      maxConsentDays: null,
+    });
+  });
+
   it('reads the seed balance payload: +0000 offsets, a single CreditLine object, bank type names, 3 decimals', () => {
     const wire = {
       Data: {
