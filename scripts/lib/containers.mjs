@@ -47,6 +47,10 @@ export async function startTestContainers() {
     redisUrl: redis.getConnectionUrl(),
     natsUrl: `nats://${nats.getHost()}:${nats.getMappedPort(4222)}`,
   };
-  info(`PostgreSQL, Redis and NATS in containers (${Object.values(urls).map((u) => new URL(u).host).join(', ')})`);
+  info(
+    `PostgreSQL, Redis and NATS in containers (${Object.values(urls)
+      .map((u) => new URL(u).host)
+      .join(', ')})`,
+  );
   return { ...urls, stop: () => Promise.all([postgres.stop(), redis.stop(), nats.stop()]) };
 }

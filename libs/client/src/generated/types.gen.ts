@@ -112,7 +112,7 @@ export type CreateConsentDto = {
      */
     transactionsFrom?: string;
     /**
-     * Default and cap: the provider’s maximum.
+     * Default and cap: the provider’s maximum (capabilities.maxConsentDays); where that is null the bank sets none: no cap, and 90 days by default.
      */
     expiresAt?: string;
     /**
