@@ -742,7 +742,7 @@ describe('gateway: admin operations', () => {
     ['/admin/queues', (q: { name: string }) => q.name],
     ['/admin/providers/health', (p: { providerId: string }) => p.providerId],
   ] as const)('GET %s pages by limit and cursor, in name order, every item once', async (path, key) => {
-    const all = (await admin('GET', path)).body.data.map(key as (x: unknown) => string);
+    const all = (await admin('GET', path)).body.data.map(key);
     expect(all.length).toBeGreaterThanOrEqual(3);
     const seen: string[] = [];
     let cursor: string | null = null;
