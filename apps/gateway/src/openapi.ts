@@ -93,8 +93,13 @@ export function withProblems(doc: OpenAPIObject): OpenAPIObject {
       const takesInput = (op.parameters ?? []).length > 0 || op.requestBody !== undefined;
       const add = (status: string, response: ResponseObject) => {
         const declared = responses[status];
+        // A status the controller declared keeps its words and headers (Retry-After…) and gets the schema.
         responses[status] = declared
-          ? { ...response, description: declared.description || response.description }
+          ? {
+              ...declared,
+              description: declared.description || response.description,
+              content: declared.content ?? response.content,
+            }
           : response;
       };
       if (takesInput)

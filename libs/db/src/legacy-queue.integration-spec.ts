@@ -23,10 +23,11 @@ describe('adoptLegacyJobs', () => {
   });
 
   it('moves waiting and delayed jobs with their ids, options and due times, and clears the old keys', async () => {
-    const now = Date.now();
     await legacy.add('revoke-at-bank', { consentId: 'c1' }, { jobId: 'revoke-c1', attempts: 30 });
     await legacy.add('revoke-at-bank', { consentId: 'c2' }, { jobId: 'revoke-c2', delay: 600_000 });
     await legacy.upsertJobScheduler('consent-maintenance', { every: 60_000 }, { name: 'consent-maintenance' });
+    // After the adds: c1 is due (waiting), c2 in ten minutes (delayed), however long the adds took.
+    const now = Date.now();
 
     expect(await adoptLegacyJobs(queue, settings, () => now)).toBe(2);
 
