@@ -276,6 +276,45 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
     expect(after.every((a) => !a.externalId.startsWith('earlier-consent-'))).toBe(true);
   });
 
+  it('syncs now with an answer: Prefer: wait returns the finished run, and a second refresh joins it', async () => {
+    const consentId = await authorise('allstar', 'carol');
+    await waitForSync(consentId);
+    const refresh = async (prefer?: string) => {
+      const res = await fetch(`${stack.gatewayUrl}/v1/consents/${consentId}/refresh`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'content-type': 'application/json',
+          ...(prefer ? { prefer } : {}),
+        },
+        body: JSON.stringify({ psuIpAddress: '203.0.113.9' }),
+      });
+      const text = await res.text();
+      contractErrors.push(
+        ...contract.check(
+          'POST',
+          `/v1/consents/${consentId}/refresh`,
+          res.status,
+          res.headers.get('content-type') ?? '',
+          text,
+        ),
+      );
+      return { status: res.status, applied: res.headers.get('preference-applied'), body: JSON.parse(text) };
+    };
+    // Both at once: the plain one is answered at once with the run, the waiting one with the run ended.
+    const [waited, plain] = await Promise.all([refresh('wait=30'), refresh()]);
+    expect(plain.status).toBe(202);
+    expect(waited).toMatchObject({
+      status: 200,
+      applied: 'wait=30',
+      body: { id: plain.body.syncRunId, status: 'succeeded' },
+    });
+    expect(waited.body.counts).toEqual(expect.objectContaining({ accounts: expect.any(Number) }));
+    const runs = (await api(`/v1/consents/${consentId}/sync-runs`)).body.data as { id: string }[];
+    expect(runs.filter((r) => r.id === plain.body.syncRunId)).toHaveLength(1);
+    expect(runs).toHaveLength(2);
+  });
+
   it('answered everything above as the OpenAPI document declares it', () => {
     expect(contractErrors).toEqual([]);
     // Consents, accounts, balances, transactions, the change feed, statements, sync runs, events, webhooks.

@@ -146,6 +146,7 @@ describe('gateway: refresh and sync runs', () => {
       code: 'budget_exhausted',
       status: 429,
       nextAllowedAt: new Date(oldest.getTime() + 86_400_000).toISOString(),
+      retryAt: new Date(oldest.getTime() + 86_400_000).toISOString(),
     });
     const retryAfter = Number(res.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(3 * 3600 - 60);

@@ -94,6 +94,20 @@ export class SyncRunsService {
     return { syncRunId };
   }
 
+  /**
+   * The run once it has ended, if it ends within `waitMs` (Prefer: wait=N); undefined when it is still
+   * queued or running by then. Reads the run's row every 250 ms: one indexed lookup each, for at most 30 s.
+   */
+  async waitForEnd(tenantId: string, syncRunId: string, waitMs: number): Promise<SyncRunView | undefined> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const run = await this.runs.findForTenant(tenantId, syncRunId);
+      if (run && run.status !== 'queued' && run.status !== 'running') return syncRunView(run);
+      if (Date.now() >= deadline) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(0, deadline - Date.now()))));
+    }
+  }
+
   async list(
     tenantId: string,
     consentId: string,

@@ -1115,13 +1115,6 @@ export type RefreshConsentDto = {
     psuIpAddress?: string;
 };
 
-export type RefreshAcceptedView = {
-    /**
-     * The run that will refresh the consent (the one already in flight, if any).
-     */
-    syncRunId: string;
-};
-
 export type SyncRunCountsView = {
     accounts: number;
     transactionsAdded: number;
@@ -1153,6 +1146,13 @@ export type SyncRunView = {
      * Why the run failed or was deferred; while queued, the last transient error before a retry.
      */
     error?: SyncRunErrorView;
+};
+
+export type RefreshAcceptedView = {
+    /**
+     * The run that will refresh the consent (the one already in flight, if any).
+     */
+    syncRunId: string;
 };
 
 export type SyncRunPage = {
@@ -3638,6 +3638,12 @@ export type EventsGetResponse = EventsGetResponses[keyof EventsGetResponses];
 
 export type SyncRunsRefreshData = {
     body: RefreshConsentDto;
+    headers?: {
+        /**
+         * `wait=N` (seconds, at most 30): wait for the run to end (RFC 7240).
+         */
+        Prefer?: string;
+    };
     path: {
         consentId: string;
     };
@@ -3663,7 +3669,7 @@ export type SyncRunsRefreshErrors = {
      */
     404: Problem;
     /**
-     * budget_exhausted: no unattended call left; Retry-After and nextAllowedAt say when.
+     * budget_exhausted: no unattended call left; Retry-After and retryAt (nextAllowedAt) say when.
      */
     429: Problem;
     /**
@@ -3675,6 +3681,13 @@ export type SyncRunsRefreshErrors = {
 export type SyncRunsRefreshError = SyncRunsRefreshErrors[keyof SyncRunsRefreshErrors];
 
 export type SyncRunsRefreshResponses = {
+    /**
+     * With Prefer: wait=N, the run ended within N seconds.
+     */
+    200: SyncRunView;
+    /**
+     * The run is queued or running.
+     */
     202: RefreshAcceptedView;
 };
 

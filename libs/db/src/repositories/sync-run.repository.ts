@@ -177,6 +177,11 @@ export class SyncRunRepository {
   }
 
   /** Newest first, keyset on (queued_at, id): sync_runs_tenant_id_consent_id_queued_at_id_idx. */
+  /** One run of the tenant's, or null. */
+  async findForTenant(tenantId: string, id: string): Promise<SyncRunRecord | null> {
+    return this.prisma.syncRun.findFirst({ where: { id, tenantId } });
+  }
+
   async listForConsent(
     tenantId: string,
     consentId: string,

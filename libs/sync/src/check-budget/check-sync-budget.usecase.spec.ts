@@ -37,7 +37,11 @@ describe('CheckSyncBudget.requireUnattended', () => {
     expect(error).toMatchObject({
       code: 'budget_exhausted',
       detail: 'spent',
-      extensions: { nextAllowedAt: '2026-01-01T15:30:00.400Z', retryAfterSeconds: 3.5 * 3600 + 1 },
+      extensions: {
+        retryAt: '2026-01-01T15:30:00.400Z',
+        nextAllowedAt: '2026-01-01T15:30:00.400Z',
+        retryAfterSeconds: 3.5 * 3600 + 1,
+      },
     });
   });
 });

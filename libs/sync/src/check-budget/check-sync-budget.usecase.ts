@@ -31,6 +31,8 @@ export class CheckSyncBudget {
     const { nextAllowedAt } = await this.forConsent(subject, now);
     if (!nextAllowedAt) return;
     throw new AppError('budget_exhausted', detail, {
+      // retryAt is API.md's name for it; nextAllowedAt stays for the clients that read it.
+      retryAt: nextAllowedAt.toISOString(),
       nextAllowedAt: nextAllowedAt.toISOString(),
       retryAfterSeconds: Math.max(1, Math.ceil((nextAllowedAt.getTime() - now.getTime()) / 1000)),
     });
