@@ -142,6 +142,7 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
     expect(accounts.map((a) => a.externalId).sort()).toEqual(oracle.map((o) => o.accountId).sort());
 
     const allIds: string[] = [];
+    let categorisedAtBank = 0;
     for (const account of accounts) {
       const expected = oracle.find((o) => o.accountId === account.externalId)!;
       const txs = await allPages<any>(`/v1/accounts/${account.id}/transactions`);
@@ -169,11 +170,24 @@ describe('full flow: authorise in a browser, sync, read, be told', () => {
           bank === 'alsalam' && expected.currency === 'BHD' ? /^-?\d+\.\d{3}$/ : /^-?\d+\.\d{2,}$/,
         );
         expect(t.bookingDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+        // Categories from the bank's codes: a payment at a supermarket (MCC 5411) is groceries, whatever
+        // the bank; its refund is a refund.
+        if (t.merchant?.categoryCode === '5411')
+          expect(t.category).toBe(t.amount.amount.startsWith('-') ? 'groceries' : 'refund');
       }
+      const categorised = txs.filter((t) => t.category !== null).length;
+      categorisedAtBank += categorised;
+      // Al Salam sends no code for its transfers (seed 003): only its card payments have a category.
+      if (bank !== 'alsalam')
+        expect({ account: account.externalId, categorised: categorised >= txs.length / 2 }).toEqual({
+          account: account.externalId,
+          categorised: true,
+        });
       if (account.currency)
         expect((await api(`/v1/accounts/${account.id}/balances`)).body.data.length).toBeGreaterThan(0);
     }
     expect(new Set(allIds).size).toBe(allIds.length);
+    expect(categorisedAtBank).toBeGreaterThan(0);
 
     // The change feed from the start: every transaction once, as added. The feed shows changes once no
     // older transaction is still running anywhere in the cluster, so a client polls: so does this test.

@@ -11,3 +11,4 @@ export * from './capabilities.js';
 export * from './access-budget.js';
 export * from './consent.js';
 export * from './sync-budget.js';
+export * from './category.js';

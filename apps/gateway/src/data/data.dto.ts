@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength } from 'class-validator';
 import { IsCalendarDate, IsOptional, PageQueryDto } from '@ais/http-kit';
-import { OPTIONAL_ACCOUNT_RESOURCES } from '@ais/domain';
+import { CATEGORIES, OPTIONAL_ACCOUNT_RESOURCES, type Category } from '@ais/domain';
 
 export class AccountListQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
@@ -185,6 +185,13 @@ export class TransactionView {
   @ApiProperty({ nullable: true, type: CurrencyExchangeView }) currencyExchange!: CurrencyExchangeView | null;
   @ApiProperty({ nullable: true, type: String, description: 'The pending transaction this booked one replaced.' })
   pendingTransactionId!: string | null;
+  @ApiProperty({
+    enum: CATEGORIES,
+    nullable: true,
+    description:
+      'From the bank’s proprietary code, the merchant category code and the ISO 20022 bank transaction code (docs/api.md); null when nothing is known.',
+  })
+  category!: Category | null;
   @ApiPropertyOptional({ description: 'The bank’s item as received; only with include=raw.' }) raw?: unknown;
 }
 

@@ -1,4 +1,4 @@
-import { canonicalDecimal, formatAmount, type Money } from '@ais/domain';
+import { canonicalDecimal, categorize, formatAmount, type CategoryInput, type Money } from '@ais/domain';
 import type { ApiAccountRow, ApiBalanceRow, ApiResourceRow, ApiTransactionRow } from '@ais/db';
 
 const date = (d: Date | null): string | null => (d ? d.toISOString().slice(0, 10) : null);
@@ -54,6 +54,11 @@ export function transactionView(t: ApiTransactionRow, includeRaw: boolean) {
     runningBalance: t.runningBalance,
     currencyExchange: t.currencyExchange,
     pendingTransactionId: t.pendingTransactionId,
+    category: categorize({
+      merchantCategoryCode: t.merchantCategoryCode,
+      bankTransactionCode: t.bankTransactionCode as CategoryInput['bankTransactionCode'],
+      amount: String(t.amount),
+    }),
     ...(includeRaw ? { raw: t.raw } : {}),
   };
 }

@@ -367,6 +367,10 @@ export type TransactionView = {
      */
     pendingTransactionId: string | null;
     /**
+     * From the bank’s proprietary code, the merchant category code and the ISO 20022 bank transaction code (docs/api.md); null when nothing is known.
+     */
+    category: 'groceries' | 'eating_out' | 'transport' | 'fuel' | 'travel' | 'shopping' | 'health' | 'entertainment' | 'utilities' | 'housing' | 'bills' | 'cash' | 'salary' | 'income' | 'transfer' | 'savings' | 'interest' | 'fees' | 'refund';
+    /**
      * The bank’s item as received; only with include=raw.
      */
     raw?: {
