@@ -86,7 +86,7 @@ export class ResponseContract {
     const id = `${method} ${template} ${key} ${media}`;
     let validate = this.compiled.get(id);
     if (!validate) {
-      validate = this.ajv.compile(closed(declared.schema) as object);
+      validate = this.ajv.compile(jsonSchemaOf(declared.schema) as object);
       this.compiled.set(id, validate);
     }
     return validate(body)
@@ -98,8 +98,8 @@ export class ResponseContract {
 }
 
 /** OpenAPI 3.0 → JSON Schema for ajv: nullable becomes a null alternative; declared objects are closed. */
-function closed(schema: unknown, seen = new Map<object, unknown>()): unknown {
-  if (Array.isArray(schema)) return schema.map((s) => closed(s, seen));
+export function jsonSchemaOf(schema: unknown, seen = new Map<object, unknown>()): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => jsonSchemaOf(s, seen));
   if (!schema || typeof schema !== 'object') return schema;
   if (seen.has(schema)) return seen.get(schema);
   const out: Record<string, unknown> = {};
@@ -107,7 +107,7 @@ function closed(schema: unknown, seen = new Map<object, unknown>()): unknown {
   const result = s.nullable ? { anyOf: [{ type: 'null' }, out] } : out;
   seen.set(schema, result);
   for (const [k, v] of Object.entries(schema))
-    if (k !== 'nullable' && k !== 'example' && k !== 'examples') out[k] = closed(v, seen);
+    if (k !== 'nullable' && k !== 'example' && k !== 'examples') out[k] = jsonSchemaOf(v, seen);
   if (s.properties && s.additionalProperties === undefined) out.additionalProperties = false;
   return result;
 }

@@ -12,6 +12,7 @@ import {
 } from '@ais/db';
 import { Redis } from 'ioredis';
 import { newId } from '@ais/domain';
+import { jsonSchemaOf } from '@ais/testing';
 import { startGateway, type GatewayUnderTest } from '../../test/gateway-harness.js';
 
 /**
@@ -953,20 +954,9 @@ describe('gateway: admin operations', () => {
     for (const [path, method, url] of checks) {
       const schema = api.paths[path][method].responses['200'].content?.['application/json']?.schema;
       expect({ path, documented: schema !== undefined }).toEqual({ path, documented: true });
-      const validate = ajv.compile(jsonSchema(schema) as object);
+      const validate = ajv.compile(jsonSchemaOf(schema) as object);
       const body = (await admin('GET', url)).body;
       expect({ path, errors: validate(body) ? [] : validate.errors }).toEqual({ path, errors: [] });
     }
   });
 });
-
-/** OpenAPI 3.0 schema → JSON Schema: nullable admits null, and objects with properties admit no others. */
-function jsonSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(jsonSchema);
-  if (!schema || typeof schema !== 'object') return schema;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(schema)) if (k !== 'nullable' && k !== 'example') out[k] = jsonSchema(v);
-  const s = schema as { nullable?: boolean; properties?: object; additionalProperties?: unknown };
-  if (s.properties && s.additionalProperties === undefined) out.additionalProperties = false;
-  return s.nullable ? { anyOf: [{ type: 'null' }, out] } : out;
-}

@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { bullPrefix, syncQueueName } from '@ais/contracts';
 import { createPrismaClient, openBullConnection, type PrismaClient } from '@ais/db';
 import { newId } from '@ais/domain';
+import { jsonSchemaOf } from '@ais/testing';
 import { startGateway, type GatewayUnderTest } from '../../../test/gateway-harness.js';
 import { ApiTrafficSampler } from './api-traffic.sampler.js';
 import { QueueDepthSampler } from './queue-depth.sampler.js';
@@ -356,20 +357,9 @@ describe('gateway: admin time series', () => {
       expect(op.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(['query:window']);
       expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '401']));
       const schema = api.paths[path].get.responses['200'].content['application/json'].schema;
-      const validate = ajv.compile(jsonSchema(schema) as object);
+      const validate = ajv.compile(jsonSchemaOf(schema) as object);
       const body = (await admin(`${path}${query}`)).body;
       expect({ path, errors: validate(body) ? [] : validate.errors }).toEqual({ path, errors: [] });
     }
   });
 });
-
-/** OpenAPI 3.0 schema → JSON Schema: nullable admits null, and objects with properties admit no others. */
-function jsonSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(jsonSchema);
-  if (!schema || typeof schema !== 'object') return schema;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(schema)) if (k !== 'nullable' && k !== 'example') out[k] = jsonSchema(v);
-  const s = schema as { nullable?: boolean; properties?: object; additionalProperties?: unknown };
-  if (s.properties && s.additionalProperties === undefined) out.additionalProperties = false;
-  return s.nullable ? { anyOf: [{ type: 'null' }, out] } : out;
-}
