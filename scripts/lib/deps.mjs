@@ -36,7 +36,7 @@ export async function ensurePrismaClient() {
   writeFileSync(stamp, hash);
 }
 
-/** Compiles every app and lib with SWC into dist/ (about a second). */
+/** Compiles every app, lib and benchmark (bench/, run by hand) with SWC into dist/ (about a second). */
 export async function build() {
   info('Building (swc)…');
   const code = await run(
@@ -45,6 +45,7 @@ export async function build() {
       'swc',
       'apps',
       'libs',
+      'bench',
       '-d',
       'dist',
       '--quiet',

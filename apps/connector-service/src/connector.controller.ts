@@ -90,6 +90,13 @@ export class ConnectorController {
     return consent;
   }
 
+  @MessagePattern('connector.checkConsentStatus')
+  async checkConsentStatus(@Payload() r: Req<'connector.checkConsentStatus'>) {
+    const check = await this.run(r.providerId, 'consent_call', (c) => c.checkConsentStatus(r));
+    if (check.status !== 'authorised') this.tokens?.forgetExternal(r.externalConsentId);
+    return check;
+  }
+
   @MessagePattern('connector.revokeConsent')
   async revokeConsent(@Payload() r: Req<'connector.revokeConsent'>): Promise<RpcResponse<'connector.revokeConsent'>> {
     // Whatever the bank answers, tokens of this consent are not reused: the vault says what comes next.

@@ -44,6 +44,7 @@ export class ProviderBootstrap implements OnApplicationBootstrap, OnApplicationS
       sandboxMtlsUrl: c.sandboxMtlsUrl,
       endpointOverrides: c.endpointOverrides,
       activeProviders: c.activeProviders,
+      consentStatusCheckSeconds: c.consentStatusCheckSeconds,
     });
     this.logger.info({ providers: count }, 'provider catalogue seeded');
     if (c.onboardOnStart) this.onboarding = this.onboardMissing();

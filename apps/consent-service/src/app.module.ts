@@ -14,6 +14,7 @@ import { TokenVaultService } from './vault/token-vault.service.js';
 import { ConsentJobs } from './maintenance/consent-jobs.js';
 import { ConsentMaintenanceService } from './maintenance/consent-maintenance.service.js';
 import { ConsentWorker } from './maintenance/consent-worker.js';
+import { ConsentStatusChecks } from './maintenance/consent-status-checks.js';
 
 export { CONNECTOR_RPC };
 
@@ -50,6 +51,7 @@ export class ConsentServiceModule {
         BankRevocations,
         ConsentJobs,
         ConsentMaintenanceService,
+        ConsentStatusChecks,
         ConsentWorker,
       ],
       exports: [CONNECTOR_RPC, CONSENT_SERVICE_CONFIG, LOGGER],

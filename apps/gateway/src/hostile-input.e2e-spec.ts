@@ -134,7 +134,7 @@ describe('hostile input, generated from the OpenAPI document', () => {
     stack = await startStack({
       apps: ['sandbox-bank', 'connector-service', 'consent-service', 'gateway'],
       label: 'hostile',
-      env: { CONSENT_MAINTENANCE_INTERVAL_SECONDS: '3600' },
+      env: { CONSENT_MAINTENANCE_INTERVAL_SECONDS: '3600', CONSENT_STATUS_CHECK_TICK_SECONDS: '3600' },
     });
     fx = new DataFixtures(stack.db.url);
     db = new pg.Client({ connectionString: stack.db.url });

@@ -370,6 +370,45 @@ describe('conformance with the official specs (specs/)', () => {
     expect(problems).toEqual([]);
   });
 
+  it('Salt Bank: card accounts, a dedicated consent and its refusal match Berlin Group 1.3.12', async () => {
+    const tpp = await SaltTpp.onboard(s);
+    const problems: string[] = [];
+    const ch = {
+      ...JSON_CT,
+      ...bgHeaders({ 'psu-ip-address': '192.168.8.78', 'tpp-redirect-uri': 'https://tpp.example/bg-callback' }),
+    };
+    const unknown = await call(
+      bg,
+      problems,
+      'POST',
+      `${s.mtlsUrl}/saltbank/v1/consents`,
+      ch,
+      consentBody({ access: { accounts: [{ iban: 'DE89370400440532013000' }] } }),
+    );
+    expect([unknown.status, unknown.json.tppMessages[0].code]).toEqual([400, 'RESOURCE_UNKNOWN']);
+    const { consentId, token } = await tpp.validConsent(consentBody(), PSUS.jonas);
+    const h = () =>
+      bgHeaders({ authorization: `Bearer ${token}`, 'consent-id': consentId, 'psu-ip-address': '10.1.1.1' });
+    const cards = await call(bg, problems, 'GET', `${s.mtlsUrl}/saltbank/v1/card-accounts`, h());
+    expect(cards.json.cardAccounts).toHaveLength(1);
+    const id = cards.json.cardAccounts[0].resourceId;
+    await call(bg, problems, 'GET', `${s.mtlsUrl}/saltbank/v1/card-accounts/${id}`, h());
+    await call(bg, problems, 'GET', `${s.mtlsUrl}/saltbank/v1/card-accounts/${id}/balances`, h());
+    for (const status of ['booked', 'pending', 'both']) {
+      const tx = await call(
+        bg,
+        problems,
+        'GET',
+        `${s.mtlsUrl}/saltbank/v1/card-accounts/${id}/transactions?bookingStatus=${status}&dateFrom=2025-12-20`,
+        h(),
+      );
+      expect(tx.status).toBe(200);
+      if (tx.json.cardTransactions?._links?.next)
+        await call(bg, problems, 'GET', `${s.url}${tx.json.cardTransactions._links.next.href}`, h());
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('Salt Bank: refuses what the standard forbids (missing X-Request-ID or Consent-ID, malformed consents)', async () => {
     const url = `${s.mtlsUrl}/saltbank/v1/consents`;
     const headers = { ...JSON_CT, 'psu-ip-address': '192.168.8.78' };

@@ -69,7 +69,9 @@ export class Contract {
     readonly name: string,
     private readonly api: Json,
   ) {
-    this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+    // unicodeRegExp off: the Berlin Group spec's patterns are ECMA-262 without the u flag
+    // (cardAcceptorPhone escapes "-", which a unicode RegExp refuses).
+    this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, unicodeRegExp: false });
     (addFormatsModule as unknown as (a: Ajv) => void)(this.ajv);
     for (const f of ['int32', 'int64', 'url', 'JWT', 'OBClientRegistration1', 'byte'])
       if (!this.ajv.formats[f]) this.ajv.addFormat(f, true);

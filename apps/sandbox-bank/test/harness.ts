@@ -162,6 +162,8 @@ export const PSUS = {
   /** Al Salam's PSU with the seed-003 data quirks (src/obie/alsalam-quirks.ts). */
   layla: { username: 'layla', password: 'layla-pass', otp: '333333' },
   max: { username: 'max', password: 'max-pass', otp: '444444' },
+  /** Salt Bank's PSU with a card account (/v1/card-accounts). */
+  jonas: { username: 'jonas', password: 'jonas-pass', otp: '666666' },
   erika: { username: 'erika', password: 'erika-pass', otp: '555555' },
 };
 

@@ -442,4 +442,146 @@ describe('Salt Bank (Berlin Group NextGenPSD2 1.3.12)', () => {
       expect((await tpp.get('/v1/accounts', token, consentId)).status).toBe(429);
     });
   });
+
+  describe('dedicated-account consents, card accounts and standing orders (seed 002)', () => {
+    type PsuAccount = { accountId: string; kind: string; identifiers: { scheme: string; identification: string }[] };
+    const accountsOf = async (username: string): Promise<PsuAccount[]> =>
+      (await http(`${s.url}/saltbank/sandbox/psus`)).json.psus.find(
+        (p: { username: string }) => p.username === username,
+      ).accounts;
+    const ibanOf = (a: PsuAccount) => a.identifiers.find((i) => i.scheme === 'iban')!.identification;
+
+    it('refuses a dedicated consent naming an IBAN unknown to the bank, or (with PSU-ID) not the PSU’s: 400 RESOURCE_UNKNOWN', async () => {
+      const unknown = await tpp.createConsent(
+        consentBody({ access: { accounts: [{ iban: 'DE89370400440532013000' }], balances: [] } }),
+      );
+      expect(unknown.status).toBe(400);
+      expect(unknown.json.tppMessages[0]).toMatchObject({
+        category: 'ERROR',
+        code: 'RESOURCE_UNKNOWN',
+        path: 'access.accounts',
+      });
+      const [erikas] = await accountsOf('erika');
+      const notMax = await tpp.createConsent(consentBody({ access: { accounts: [{ iban: ibanOf(erikas) }] } }), {
+        'psu-id': 'max',
+      });
+      expect([notMax.status, notMax.json.tppMessages[0].code]).toEqual([400, 'RESOURCE_UNKNOWN']);
+      const hers = await tpp.createConsent(consentBody({ access: { accounts: [{ iban: ibanOf(erikas) }] } }), {
+        'psu-id': 'erika',
+      });
+      expect(hers.status).toBe(201);
+    });
+
+    it('offers and grants only the named accounts: the consent page, the account list and the consent’s access', async () => {
+      const [, savings, business] = await accountsOf('erika');
+      const c = await tpp.createConsent(
+        consentBody({
+          access: {
+            accounts: [{ iban: ibanOf(savings) }, { iban: ibanOf(business) }],
+            balances: [{ iban: ibanOf(savings) }],
+          },
+        }),
+      );
+      expect(c.status).toBe(201);
+      let offered: string[] = [];
+      const { final, verifier } = await tpp.authorise(c.json.consentId, PSUS.erika, (ids) => (offered = ids));
+      expect(offered.sort()).toEqual([savings.accountId, business.accountId].sort());
+      const t = await tpp.token(new URL(final).searchParams.get('code')!, verifier);
+      const list = await tpp.get('/v1/accounts', t.json.access_token, c.json.consentId, PRESENT);
+      expect(list.json.accounts.map((a: { resourceId: string }) => a.resourceId).sort()).toEqual(offered.sort());
+      expect(
+        (await tpp.get(`/v1/accounts/${savings.accountId}/balances`, t.json.access_token, c.json.consentId, PRESENT))
+          .status,
+      ).toBe(200);
+      // Balances were asked for the savings account only.
+      const refused = await tpp.get(
+        `/v1/accounts/${business.accountId}/balances`,
+        t.json.access_token,
+        c.json.consentId,
+        PRESENT,
+      );
+      expect([refused.status, refused.json.tppMessages[0].code]).toEqual([401, 'CONSENT_INVALID']);
+      const info = await tpp.xs2a(`/v1/consents/${c.json.consentId}`, { headers: bgHeaders() });
+      expect(info.json.access.balances).toEqual([{ iban: ibanOf(savings) }]);
+    });
+
+    it('serves card accounts on /v1/card-accounts only: the masked PAN, balances with the credit limit, card transactions', async () => {
+      const { consentId, token } = await tpp.validConsent(consentBody(), PSUS.jonas);
+      const [giro, card] = await accountsOf('jonas');
+      expect(card.kind).toBe('credit_card');
+      const accounts = await tpp.get('/v1/accounts', token, consentId, PRESENT);
+      expect(accounts.json.accounts.map((a: { resourceId: string }) => a.resourceId)).toEqual([giro.accountId]);
+      const cards = await tpp.get('/v1/card-accounts', token, consentId, PRESENT);
+      expect(cards.json.cardAccounts).toEqual([
+        expect.objectContaining({
+          resourceId: card.accountId,
+          maskedPan: card.identifiers[0].identification,
+          currency: 'EUR',
+          creditLimit: { currency: 'EUR', amount: expect.stringMatching(/^\d+\.00$/) },
+        }),
+      ]);
+      expect(cards.json.cardAccounts[0].maskedPan).toMatch(/^535522x{6}\d{4}$/);
+      expect(cards.json.cardAccounts[0].balances).toBeUndefined();
+      // Each kind on its own endpoints.
+      expect((await tpp.get(`/v1/accounts/${card.accountId}`, token, consentId, PRESENT)).status).toBe(404);
+      expect((await tpp.get(`/v1/card-accounts/${giro.accountId}`, token, consentId, PRESENT)).status).toBe(404);
+      const balances = await tpp.get(`/v1/card-accounts/${card.accountId}/balances`, token, consentId, PRESENT);
+      const available = balances.json.balances.find(
+        (b: { balanceType: string }) => b.balanceType === 'interimAvailable',
+      );
+      const booked = balances.json.balances.find((b: { balanceType: string }) => b.balanceType === 'interimBooked');
+      expect(available.creditLimitIncluded).toBe(true);
+      expect(new Decimal(available.balanceAmount.amount).gt(booked.balanceAmount.amount)).toBe(true);
+      const tx = await tpp.get(
+        `/v1/card-accounts/${card.accountId}/transactions?bookingStatus=both&dateFrom=2026-02-01`,
+        token,
+        consentId,
+        PRESENT,
+      );
+      expect(tx.status).toBe(200);
+      const booked1 = tx.json.cardTransactions.booked[0];
+      expect(booked1).toMatchObject({
+        transactionAmount: { currency: 'EUR' },
+        maskedPAN: card.identifiers[0].identification,
+        transactionDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+        bookingDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      });
+      expect(
+        tx.json.cardTransactions.booked.some((t: { merchantCategoryCode?: string }) => t.merchantCategoryCode),
+      ).toBe(true);
+      const info = await tpp.get(
+        `/v1/card-accounts/${card.accountId}/transactions?bookingStatus=information`,
+        token,
+        consentId,
+        PRESENT,
+      );
+      expect([info.status, info.json.tppMessages[0].code]).toEqual([400, 'PARAMETER_NOT_SUPPORTED']);
+    });
+
+    it('returns standing orders for bookingStatus=information whatever dateFrom and dateTo say, counted as their own access', async () => {
+      const { consentId, token } = await tpp.validConsent(consentBody());
+      const [giro] = await accountsOf('max');
+      await advance({ minutes: 11 });
+      // Outside the first ten minutes, older than 90 days, and an inverted window: all ignored.
+      const info = await tpp.get(
+        `/v1/accounts/${giro.accountId}/transactions?bookingStatus=information&dateFrom=2025-01-01&dateTo=2024-01-01`,
+        token,
+        consentId,
+      );
+      expect(info.status).toBe(200);
+      expect(info.json.transactions.information).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            transactionId: expect.any(String),
+            remittanceInformationUnstructured: 'RENT',
+            additionalInformationStructured: {
+              standingOrderDetails: expect.objectContaining({ frequency: 'Monthly', dayOfExecution: '1' }),
+            },
+          }),
+        ]),
+      );
+      const counters = (await http(`${s.url}/saltbank/sandbox/counters?consentId=${consentId}`)).json.counters;
+      expect(counters).toEqual([expect.objectContaining({ accountId: giro.accountId, resource: 'standingOrders' })]);
+    });
+  });
 });

@@ -84,6 +84,8 @@ export interface Summary {
     accountId: string;
     currency: string;
     historyFrom: string;
+    /** In the bank's own vocabulary (Salt Bank: iban, bban, maskedPan). */
+    identifiers: { scheme: string; identification: string }[];
     booked: { count: number; sum: string };
     pending: { count: number; sum: string };
   }[];
@@ -341,6 +343,8 @@ export class SyncHarness {
       frequencyPerDay?: number;
       transactionsFrom?: string;
       tenantId?: string;
+      /** A dedicated-account consent: the accounts it names. */
+      accounts?: { scheme: 'iban'; identification: string }[];
     } = {},
   ): Promise<AuthorisedConsent> {
     const consentId = newId('consent');
@@ -354,6 +358,7 @@ export class SyncHarness {
       redirectUri: REDIRECT_URI,
       psu: { ipAddress: PSU_IP },
       ...(options.transactionsFrom ? { transactionsFrom: options.transactionsFrom } : {}),
+      ...(options.accounts ? { accounts: options.accounts } : {}),
     });
     const now = this.clock.now();
     await this.prisma.consent.create({
@@ -368,6 +373,7 @@ export class SyncHarness {
         redirectUri: REDIRECT_URI,
         externalId: bankConsent.externalConsentId,
         ...(options.transactionsFrom ? { transactionsFrom: new Date(`${options.transactionsFrom}T00:00:00Z`) } : {}),
+        ...(options.accounts ? { namedAccounts: options.accounts } : {}),
       },
     });
     const auth = await this.connector.send('connector.buildAuthorisation', {

@@ -101,6 +101,36 @@ describe('webhook dispatcher: delivery', () => {
     expect(attempts.rows[0].n).toBe(0);
   });
 
+  it('delivers to an endpoint scoped to a consent only that consent’s events; tenant-wide endpoints get them all', async () => {
+    const tenant = await ctx.fx.tenant();
+    const [mine, other] = [await ctx.fx.consent(tenant), await ctx.fx.consent(tenant)];
+    const [a, b, all] = [await receiver(), await receiver(), await receiver()];
+    const scoped = await ctx.fx.endpoint(tenant, `${a.url}/mine`, ['*'], mine);
+    await ctx.fx.endpoint(tenant, `${b.url}/other-revocations`, ['consent.revoked'], other);
+    await ctx.fx.endpoint(tenant, `${all.url}/all`, ['*']);
+    const ref = (consentId: string) => ({ consentId, providerId: 'fixture-bank', endUserId: null });
+    const revoked = (consentId: string) => ({
+      ...ref(consentId),
+      revokedAt: new Date().toISOString(),
+      revokedBy: 'bank' as const,
+    });
+
+    const forMine = await ctx.fx.emit(tenant, 'transactions.added', (i) => ({ ...txnData(i), consentId: mine }), 3);
+    const forOther = await ctx.fx.emit(tenant, 'transactions.added', (i) => ({ ...txnData(i), consentId: other }), 2);
+    const [otherRevoked] = await ctx.fx.emit(tenant, 'consent.revoked', () => revoked(other));
+    const [mineRevoked] = await ctx.fx.emit(tenant, 'consent.revoked', () => revoked(mine));
+    const test = await ctx.fx.emit(tenant, 'webhook.test', () => ({ webhookId: scoped.id, message: 'hi' }));
+
+    await until(
+      'every endpoint served',
+      () => a.received.length === 5 && b.received.length === 1 && all.received.length === 7,
+    );
+    expect(ids(a)).toEqual([...forMine, mineRevoked, ...test]);
+    expect(ids(b)).toEqual([otherRevoked]);
+    expect(ids(all)).toEqual([...forMine, ...forOther, otherRevoked, mineRevoked]);
+    for (const r of a.received) expect(verifyStandardWebhook(scoped.secret, r.headers, r.body)).toEqual({ ok: true });
+  });
+
   it('delivers nothing before the writing transaction commits, and loses no event that commits late', async () => {
     const tenant = await ctx.fx.tenant();
     const r = await receiver();

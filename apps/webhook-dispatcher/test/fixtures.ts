@@ -31,7 +31,12 @@ export class Fixtures {
     return id;
   }
 
-  async endpoint(tenantId: string, url: string, events: string[] = ['*']): Promise<{ id: string; secret: string }> {
+  async endpoint(
+    tenantId: string,
+    url: string,
+    events: string[] = ['*'],
+    consentId: string | null = null,
+  ): Promise<{ id: string; secret: string }> {
     const id = newId('webhookEndpoint');
     const secret = generateWebhookSecret();
     await this.prisma.$transaction((tx) =>
@@ -41,9 +46,23 @@ export class Fixtures {
         description: null,
         events,
         secretEncrypted: this.ring.seal(secret, id),
+        consentId,
       }),
     );
     return { id, secret };
+  }
+
+  /** A consent row of the tenant (at a provider row made for it), for endpoints scoped to a consent. */
+  async consent(tenantId: string): Promise<string> {
+    const id = newId('consent');
+    await this.prisma.$executeRaw`
+      INSERT INTO providers (id, name, country, standard, profile, status, capabilities, updated_at)
+      VALUES ('fixture-bank', 'Fixture Bank', 'GB', 'obie_3_1', 'uk-generic', 'active', '{}', now())
+      ON CONFLICT (id) DO NOTHING`;
+    await this.prisma.$executeRaw`
+      INSERT INTO consents (id, tenant_id, provider_id, status, permissions, expires_at, frequency_per_day, redirect_uri, updated_at)
+      VALUES (${id}, ${tenantId}, 'fixture-bank', 'authorised', '{accounts}', now() + interval '90 days', 4, 'https://app.example/cb', now())`;
+    return id;
   }
 
   async emit<T extends EventType>(

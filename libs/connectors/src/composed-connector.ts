@@ -6,6 +6,7 @@ import type {
   BankTokenSet,
   BuildAuthorisationInput,
   ConsentRef,
+  ConsentStatusCheck,
   CreateConsentInput,
   DataCallContext,
   ExchangeCodeInput,
@@ -32,7 +33,8 @@ type DataOperation =
 /** A connector split by what it does: each standard supplies its parts, this class wires the contract. */
 export interface ConnectorParts {
   onboarding: Pick<BankConnector, 'onboard'>;
-  consents: Pick<BankConnector, 'createConsent' | 'getConsentStatus' | 'revokeConsent'>;
+  consents: Pick<BankConnector, 'createConsent' | 'getConsentStatus' | 'revokeConsent'> &
+    Partial<Pick<BankConnector, 'checkConsentStatus'>>;
   authorisation: Pick<BankConnector, 'buildAuthorisation' | 'exchangeCode' | 'refreshTokens'>;
   data: Pick<BankConnector, DataOperation>;
   close(): Promise<void>;
@@ -61,6 +63,12 @@ export abstract class ComposedConnector implements BankConnector {
   }
   getConsentStatus(input: ConsentRef): Promise<BankConsent> {
     return this.parts.consents.getConsentStatus(input);
+  }
+  /** The standard's light status read where it has one, else the consent resource itself. */
+  async checkConsentStatus(input: ConsentRef): Promise<ConsentStatusCheck> {
+    if (this.parts.consents.checkConsentStatus) return this.parts.consents.checkConsentStatus(input);
+    const consent = await this.parts.consents.getConsentStatus(input);
+    return { status: consent.status, bankStatus: consent.bankStatus, expiresAt: consent.expiresAt };
   }
   revokeConsent(input: ConsentRef): Promise<void> {
     return this.parts.consents.revokeConsent(input);

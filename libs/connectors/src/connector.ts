@@ -2,6 +2,7 @@ import type { JWK } from 'jose';
 import type {
   Account,
   Balance,
+  ConsentAccountReference,
   Money,
   Permission,
   ProviderCapabilities,
@@ -36,6 +37,12 @@ export interface BankConnector {
   exchangeCode(input: ExchangeCodeInput): Promise<BankTokenSet>;
   refreshTokens(input: RefreshTokensInput): Promise<BankTokenSet>;
   getConsentStatus(input: ConsentRef): Promise<BankConsent>;
+  /**
+   * The consent's status as cheaply as the bank allows it, for the periodic check that notices a
+   * revocation or expiry made at the bank (Berlin Group: GET /v1/consents/{id}/status; OBIE: GET
+   * account-access-consents/{id} with the client-credentials token). Never an account access.
+   */
+  checkConsentStatus(input: ConsentRef): Promise<ConsentStatusCheck>;
   /** Revokes the consent at the bank. Already gone at the bank counts as done. */
   revokeConsent(input: ConsentRef): Promise<void>;
 
@@ -156,6 +163,11 @@ export interface CreateConsentInput {
   frequencyPerDay: number;
   /** Where the bank sends the PSU back (Berlin Group puts it on the consent). */
   redirectUri: string;
+  /**
+   * A dedicated-account consent: the accounts the tenant names (capabilities.dedicatedAccountConsents).
+   * Absent: the PSU picks the accounts at the bank.
+   */
+  accounts?: ConsentAccountReference[];
   /** The PSU is present when the consent is created (it is, in the redirect flow). */
   psu?: PsuContext;
   /** Gateway consent id, for correlation in logs only. */
@@ -163,6 +175,13 @@ export interface CreateConsentInput {
 }
 
 export type BankConsentStatus = 'awaiting_authorisation' | 'authorised' | 'rejected' | 'revoked' | 'expired';
+
+/** What a status check learns: the bank's status and, when the answer carries it, the consent's expiry. */
+export interface ConsentStatusCheck {
+  status: BankConsentStatus;
+  bankStatus: string | null;
+  expiresAt: string | null;
+}
 
 export interface BankConsent {
   externalConsentId: string;

@@ -8,6 +8,8 @@ import type { AccessWindow } from '@ais/domain';
 /** Resources as the bank (and the access ledger) counts them. */
 export type AccessResource =
   | 'accounts'
+  /** Berlin Group's card account list (GET /v1/card-accounts), counted apart from the account list. */
+  | 'cardAccounts'
   | 'account'
   | 'balances'
   | 'transactions'

@@ -36,7 +36,8 @@ import {
 jest.setTimeout(120_000);
 
 const DAY = 86_400_000;
-const PSU_OF: Record<BankId, Psu> = { allstar: PSUS.alice, alsalam: PSUS.fatima, saltbank: PSUS.max };
+// Each with a card account, so that cardAccounts is put to the bank too.
+const PSU_OF: Record<BankId, Psu> = { allstar: PSUS.alice, alsalam: PSUS.fatima, saltbank: PSUS.jonas };
 const AUTH_METHOD: Partial<Record<BankId, ClientAuthMethod>> = { allstar: 'private_key_jwt', saltbank: 'none' };
 
 /** The flow an authorisation URL runs, read from the URL the connector built. */
@@ -158,6 +159,8 @@ describe('capabilities: every provider advertises exactly what its sandbox bank 
       const served: Permission[] = [];
       const accounts = await c.connector.listAccounts(ctx);
       expect(accounts.length).toBeGreaterThan(0);
+      // Card accounts where advertised: listed as accounts with a masked PAN.
+      expect(accounts.some((a) => a.identifiers.some((i) => i.scheme === 'pan'))).toBe(caps.cardAccounts);
       served.push('accounts');
       const ids = accounts.map((a) => a.externalId);
       if (caps.supportedPermissions.includes('balances')) {
@@ -183,7 +186,7 @@ describe('capabilities: every provider advertises exactly what its sandbox bank 
       // Bulk where advertised: one call for every account.
       const paths = c.exchanges.map((e) => new URL(e.url).pathname);
       for (const kind of ['balances', 'transactions'] as const)
-        expect(paths.some((p) => p.endsWith(`/${kind}`) && !p.includes('/accounts/'))).toBe(
+        expect(paths.some((p) => p.endsWith(`/${kind}`) && !/\/(card-)?accounts\//.test(p))).toBe(
           caps.bulkEndpoints.includes(kind),
         );
       // PSU-present where advertised: the bank counted none of these calls against the unattended budget.
@@ -205,6 +208,23 @@ describe('capabilities: every provider advertises exactly what its sandbox bank 
           'revoked',
         );
       }
+    });
+
+    it('serves only the accounts a dedicated-account consent names, where advertised', async () => {
+      const caps = row(bank).capabilities;
+      if (!caps.dedicatedAccountConsents) return;
+      const c = sandbox.connector(bank, registrations[bank]);
+      open.push(c);
+      const oracle = await sandbox.summary(bank, PSU_OF[bank].username);
+      const named = oracle.accounts.find((a) => a.identifiers.some((i) => i.scheme === 'iban'))!;
+      const iban = named.identifiers.find((i) => i.scheme === 'iban')!.identification;
+      const { consentId } = await c.authorise({
+        psu: PSU_OF[bank],
+        permissions: caps.supportedPermissions,
+        accounts: [{ scheme: 'iban', identification: iban }],
+      });
+      const accounts = await c.connector.listAccounts({ consentId, frequencyPerDay: 1, psu: { ipAddress: PSU_IP } });
+      expect(accounts.map((a) => a.externalId)).toEqual([named.accountId]);
     });
 
     it('grants the longest consent it advertises, and no longer', async () => {

@@ -313,5 +313,89 @@ describe('Salt Bank (Berlin Group 1.3.12, OAuth2 SCA with PKCE) through the Berl
       });
       await expect(c.connector.getBalances(unattended, { accountIds: ids })).resolves.toHaveLength(3);
     });
+
+    it('sends a dedicated-account consent naming the tenant’s IBAN, and the bank serves only that account', async () => {
+      const c = connector(registration);
+      const oracle = await sandbox.summary('saltbank', 'erika');
+      const iban = oracle.accounts[2].identifiers.find((i) => i.scheme === 'iban')!.identification;
+      const { consentId } = await c.authorise({
+        psu: PSUS.erika,
+        accounts: [{ scheme: 'iban', identification: iban }],
+      });
+      const [create] = c.exchanges.filter((e) => e.operation === 'bg.createConsent');
+      expect(JSON.parse(create.requestBody!).access).toEqual({
+        accounts: [{ iban }],
+        balances: [{ iban }],
+        transactions: [{ iban }],
+      });
+      const accounts = await c.connector.listAccounts({ consentId, frequencyPerDay: 4, psu });
+      expect(accounts.map((a) => a.externalId)).toEqual([oracle.accounts[2].accountId]);
+      expect(accounts[0].identifiers).toContainEqual({ scheme: 'iban', identification: iban });
+    });
+
+    it('lists a card account as an account (masked PAN), with its balances and every card transaction', async () => {
+      const c = connector(registration);
+      const { consentId, authorisedAt } = await c.authorise({ psu: PSUS.jonas });
+      const ctx = { consentId, frequencyPerDay: 4, psu, authorisedAt };
+      const accounts = await c.connector.listAccounts(ctx);
+      const today = localDateOf(new Date(), BERLIN);
+      const from = addDays(today, -60);
+      const oracle = await sandbox.summary('saltbank', 'jonas', from);
+      const expected = oracle.accounts.find((a) => a.identifiers[0].scheme === 'maskedPan')!;
+      const card = accounts.find((a) => a.identifiers.some((i) => i.scheme === 'pan'))!;
+      expect(card).toMatchObject({
+        externalId: `card-accounts/${expected.accountId}`,
+        subtype: 'creditCard',
+        currency: 'EUR',
+        identifiers: [{ scheme: 'pan', identification: expected.identifiers[0].identification }],
+      });
+      expect(accounts).toHaveLength(2);
+      const [balances] = await c.connector.getBalances(ctx, { accountIds: [card.externalId] });
+      expect(balances.balances.map((b) => b.type).sort()).toEqual([
+        'closingBooked',
+        'interimAvailable',
+        'interimBooked',
+      ]);
+      const [tx] = await c.connector.getTransactions(ctx, { accountIds: [card.externalId], from, to: today });
+      const sum = (status: string) =>
+        tx.transactions.filter((t) => t.status === status).reduce((s, t) => s.plus(t.amount.amount), new Decimal(0));
+      expect({
+        booked: tx.transactions.filter((t) => t.status === 'booked').length,
+        pending: tx.transactions.filter((t) => t.status === 'pending').length,
+      }).toEqual({ booked: expected.booked.count, pending: expected.pending.count });
+      expect(sum('booked').equals(expected.booked.sum)).toBe(true);
+      expect(sum('pending').equals(expected.pending.sum)).toBe(true);
+      expect(tx.transactions.some((t) => t.merchant?.categoryCode)).toBe(true);
+      const paths = c.exchanges.map((e) => new URL(e.url).pathname);
+      expect(paths).toContain(`/saltbank/v1/card-accounts/${expected.accountId}/transactions`);
+      expect(await c.connector.listStandingOrders(ctx, { accountId: card.externalId })).toEqual([]);
+    });
+
+    it('reads standing orders with bookingStatus=information and maps them like OBIE’s', async () => {
+      const c = connector(registration);
+      const { consentId } = await c.authorise({
+        psu: PSUS.max,
+        permissions: ['accounts', 'transactions', 'standingOrders'],
+      });
+      const ctx = { consentId, frequencyPerDay: 4, psu };
+      const [giro] = await c.connector.listAccounts(ctx);
+      const orders = await c.connector.listStandingOrders(ctx, { accountId: giro.externalId });
+      expect(orders).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            externalId: expect.any(String),
+            accountId: giro.externalId,
+            frequency: 'IntrvlMnthDay:01:01',
+            reference: 'RENT',
+            status: 'Active',
+            firstPaymentAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T00:00:00\.000Z$/),
+            nextPaymentAmount: { amount: expect.stringMatching(/^\d+\.\d{2}$/), currency: 'EUR' },
+            creditorAccount: expect.objectContaining({ scheme: 'iban' }),
+          }),
+        ]),
+      );
+      const [read] = c.exchanges.filter((e) => e.operation === 'bg.standingOrders');
+      expect(new URL(read.url).searchParams.get('bookingStatus')).toBe('information');
+    });
   });
 });

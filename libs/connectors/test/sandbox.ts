@@ -51,6 +51,8 @@ export const PSUS = {
   layla: { username: 'layla', password: 'layla-pass', otp: '333333' },
   max: { username: 'max', password: 'max-pass', otp: '444444' },
   erika: { username: 'erika', password: 'erika-pass', otp: '555555' },
+  /** Salt Bank's PSU with a card account. */
+  jonas: { username: 'jonas', password: 'jonas-pass', otp: '666666' },
 } satisfies Record<string, Psu>;
 
 export const REDIRECT_URI = 'https://gateway.example/v1/callback';
@@ -230,6 +232,7 @@ export class Sandbox {
     accounts: {
       accountId: string;
       currency: string;
+      identifiers: { scheme: string; identification: string }[];
       booked: { count: number; sum: string };
       pending: { count: number; sum: string };
     }[];
@@ -403,6 +406,8 @@ export class TestConnector {
     frequencyPerDay?: number;
     pick?: (ids: string[]) => string[];
     transactionsFrom?: string;
+    /** A dedicated-account consent: the accounts it names. */
+    accounts?: { scheme: 'iban'; identification: string }[];
   }): Promise<AuthorisedConsent> {
     const consentId = `cns_${randomUUID()}`;
     const consent = await this.connector.createConsent({
@@ -412,6 +417,7 @@ export class TestConnector {
       redirectUri: REDIRECT_URI,
       psu: { ipAddress: PSU_IP },
       ...(options.transactionsFrom ? { transactionsFrom: options.transactionsFrom } : {}),
+      ...(options.accounts ? { accounts: options.accounts } : {}),
     });
     const auth = await this.connector.buildAuthorisation({
       externalConsentId: consent.externalConsentId,

@@ -1,4 +1,12 @@
-import type { Account, Balance, Money, Permission, Transaction, TransactionPage } from '@ais/domain';
+import type {
+  Account,
+  Balance,
+  ConsentAccountReference,
+  Money,
+  Permission,
+  Transaction,
+  TransactionPage,
+} from '@ais/domain';
 
 /**
  * Messages served by the connector-service (everything said to a bank). Payloads are JSON: instants
@@ -98,6 +106,8 @@ export interface ConnectorRpcContract {
       transactionsTo?: string;
       frequencyPerDay: number;
       redirectUri: string;
+      /** Dedicated-account consent: the accounts named (absent: the PSU picks them at the bank). */
+      accounts?: ConsentAccountReference[];
       psu?: ConnectorPsu;
     }>;
     response: ConnectorConsent;
@@ -124,6 +134,11 @@ export interface ConnectorRpcContract {
     response: ConnectorTokenSet;
   };
   'connector.getConsentStatus': { request: WithProvider<{ externalConsentId: string }>; response: ConnectorConsent };
+  /** The periodic status check: the bank's lightest status read, never an account access. */
+  'connector.checkConsentStatus': {
+    request: WithProvider<{ externalConsentId: string }>;
+    response: { status: ConnectorConsent['status']; bankStatus: string | null; expiresAt: string | null };
+  };
   'connector.revokeConsent': { request: WithProvider<{ externalConsentId: string }>; response: { revoked: true } };
   'connector.listAccounts': { request: Data; response: { accounts: Account[] } };
   'connector.getBalances': {

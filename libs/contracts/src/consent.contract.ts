@@ -18,6 +18,8 @@ export interface ConsentRpcContract {
       frequencyPerDay?: number;
       state?: string;
       metadata?: Record<string, string>;
+      /** Dedicated-account consent: the accounts the tenant names (checked against the provider). */
+      accounts?: { scheme: string; identification: string }[];
       psu?: ConnectorPsu;
     };
     response: { consentId: string };

@@ -32,6 +32,8 @@ export interface JobPayloads {
   'schedule-due-syncs': Record<string, never>;
   /** Periodic: consent.expiring notices and expiry of lapsed consents. */
   'consent-maintenance': Record<string, never>;
+  /** Periodic: reads due consents' status at their banks (revocations and expiries made there). */
+  'consent-status-checks': Record<string, never>;
   /** Revoke a consent at the bank, retried until the bank confirms. */
   'revoke-at-bank': { tenantId: string; consentId: string; providerId: string; externalConsentId: string };
 }

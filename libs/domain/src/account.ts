@@ -75,6 +75,16 @@ export function normaliseIdentification(scheme: AccountIdentifierScheme, identif
   }
 }
 
+/** An IBAN (ISO 13616): country, check digits and BBAN, spaces allowed, with valid mod-97 check digits. */
+export function isValidIban(value: string): boolean {
+  const v = value.replace(/\s+/g, '').toUpperCase();
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(v)) return false;
+  const digits = `${v.slice(4)}${v.slice(0, 4)}`.replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
+  let rest = 0;
+  for (const d of digits) rest = (rest * 10 + Number(d)) % 97;
+  return rest === 1;
+}
+
 /** Strongest first: an IBAN identifies an account everywhere; a masked PAN only within one bank. */
 const IDENTITY_PRIORITY: readonly AccountIdentifierScheme[] = [
   'iban',

@@ -63,6 +63,13 @@ export interface ProviderCapabilities {
   firstAccessWindowMinutes: number | null;
   /** The bank's consent can be revoked by the TPP through the API. */
   supportsRevocation: boolean;
+  /**
+   * How often the gateway reads each authorised consent's status at the bank (seconds), so that a
+   * revocation or expiry made at the bank becomes consent.revoked / consent.expired within this
+   * interval. Only banks whose status endpoint does not count against the consent's access limits are
+   * polled; null: not polled (the next data call notices).
+   */
+  consentStatusCheckSeconds: number | null;
   /** The bank issues refresh tokens. */
   refreshTokens: boolean;
   /** How the PSU authorises (for operators and the consent-service). */
@@ -71,4 +78,25 @@ export interface ProviderCapabilities {
   timeZone: string;
   /** Currencies accounts are typically held in (informational). */
   currencies: string[];
+  /**
+   * The tenant may name the accounts of a consent (POST /v1/consents `accounts`, by IBAN): the bank
+   * is asked for those accounts only (Berlin Group's dedicated-account consent).
+   */
+  dedicatedAccountConsents: boolean;
+  /** The bank serves card accounts (listed as accounts with a masked `pan` identifier). */
+  cardAccounts: boolean;
+}
+
+/**
+ * When the next status check of a consent is due: one interval on, spread over ±10 % so a cohort
+ * authorised together does not stay bunched; null when the provider is not polled.
+ */
+export function nextConsentStatusCheckAt(
+  caps: Partial<Pick<ProviderCapabilities, 'consentStatusCheckSeconds'>>,
+  now: Date,
+  random = Math.random,
+): Date | null {
+  const seconds = caps.consentStatusCheckSeconds;
+  if (seconds === null || seconds === undefined) return null;
+  return new Date(now.getTime() + seconds * 1000 * (0.9 + 0.2 * random()));
 }

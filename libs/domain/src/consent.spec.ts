@@ -86,10 +86,13 @@ describe('resolveConsentTerms', () => {
     transactionHistoryLimitDays: null,
     firstAccessWindowMinutes: null,
     supportsRevocation: true,
+    consentStatusCheckSeconds: 900,
     refreshTokens: true,
     authorisationFlow: 'oidc_hybrid_request_object',
     timeZone: 'Europe/London',
     currencies: ['GBP'],
+    dedicatedAccountConsents: false,
+    cardAccounts: false,
   };
   const now = new Date('2026-11-21T12:00:00Z');
 
@@ -197,5 +200,81 @@ describe('resolveConsentTerms', () => {
     expect(() => resolveConsentTerms({ transactionsFrom: '2026-12-01' }, caps, now)).toThrow(AppError);
     expect(() => resolveConsentTerms({ frequencyPerDay: 0 }, caps, now)).toThrow(AppError);
     expect(() => resolveConsentTerms({ permissions: [] }, caps, now)).toThrow(AppError);
+  });
+});
+
+describe('resolveConsentTerms: a dedicated-account consent (accounts)', () => {
+  const caps = (dedicatedAccountConsents: boolean): ProviderCapabilities => ({
+    supportedPermissions: ['accounts', 'balances', 'transactions'],
+    maxHistoryDays: 730,
+    maxConsentDays: 180,
+    maxFrequencyPerDay: 4,
+    bulkEndpoints: [],
+    psuPresentRefresh: true,
+    accessWindow: { kind: 'calendarDay', timeZone: 'Europe/Berlin' },
+    transactionHistoryLimitDays: 90,
+    firstAccessWindowMinutes: 10,
+    supportsRevocation: true,
+    consentStatusCheckSeconds: 900,
+    refreshTokens: true,
+    authorisationFlow: 'oauth_code_pkce',
+    timeZone: 'Europe/Berlin',
+    currencies: ['EUR'],
+    dedicatedAccountConsents,
+    cardAccounts: false,
+  });
+  const now = new Date('2026-11-21T12:00:00Z');
+  const fieldsOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as AppError).fieldErrors.map((f) => f.field);
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('keeps the named IBANs, compact and upper case, each once', () => {
+    const terms = resolveConsentTerms(
+      {
+        accounts: [
+          { scheme: 'iban', identification: 'de89 3704 0044 0532 0130 00' },
+          { scheme: 'iban', identification: 'DE89370400440532013000' },
+        ],
+      },
+      caps(true),
+      now,
+    );
+    expect(terms.accounts).toEqual([{ scheme: 'iban', identification: 'DE89370400440532013000' }]);
+    expect(resolveConsentTerms({}, caps(true), now).accounts).toBeUndefined();
+  });
+
+  it('refuses accounts at a provider without dedicated-account consents, naming the field', () => {
+    expect(
+      fieldsOf(() =>
+        resolveConsentTerms(
+          { accounts: [{ scheme: 'iban', identification: 'DE89370400440532013000' }] },
+          caps(false),
+          now,
+        ),
+      ),
+    ).toEqual(['accounts']);
+  });
+
+  it('refuses an empty list, another scheme and an IBAN with wrong check digits', () => {
+    expect(fieldsOf(() => resolveConsentTerms({ accounts: [] }, caps(true), now))).toEqual(['accounts']);
+    expect(
+      fieldsOf(() =>
+        resolveConsentTerms(
+          {
+            accounts: [
+              { scheme: 'bban', identification: '370400440532013000' },
+              { scheme: 'iban', identification: 'DE88370400440532013000' },
+            ],
+          },
+          caps(true),
+          now,
+        ),
+      ),
+    ).toEqual(['accounts[0].scheme', 'accounts[1].identification']);
   });
 });

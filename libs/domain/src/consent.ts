@@ -1,3 +1,4 @@
+import { isValidIban, normaliseIdentification } from './account.js';
 import { addDays, localDateOf } from './calendar.js';
 import { AppError, type FieldError } from './errors.js';
 import type { ProviderCapabilities } from './capabilities.js';
@@ -96,11 +97,22 @@ function describe(event: ConsentEvent): string {
   }
 }
 
+/** Schemes a tenant may name a consent's accounts by (POST /v1/consents `accounts`). */
+export const CONSENT_ACCOUNT_SCHEMES = ['iban'] as const;
+
+/** An account the tenant names for a dedicated-account consent; the identification normalised (IBAN: compact, upper case). */
+export interface ConsentAccountReference {
+  scheme: (typeof CONSENT_ACCOUNT_SCHEMES)[number];
+  identification: string;
+}
+
 export interface ConsentRequest {
   permissions?: string[];
   expiresAt?: string;
   transactionsFrom?: string;
   frequencyPerDay?: number;
+  /** Dedicated-account consent: the accounts the end user shares (absent: the end user picks them at the bank). */
+  accounts?: readonly { scheme: string; identification: string }[];
 }
 
 export interface ResolvedConsentTerms {
@@ -109,6 +121,41 @@ export interface ResolvedConsentTerms {
   /** YYYY-MM-DD */
   transactionsFrom: string;
   frequencyPerDay: number;
+  /** Present for a dedicated-account consent: the named accounts, normalised and without repeats. */
+  accounts?: ConsentAccountReference[];
+}
+
+/** The accounts of a dedicated-account consent, checked against what the provider offers. */
+function resolveConsentAccounts(
+  requested: ConsentRequest['accounts'],
+  caps: Pick<ProviderCapabilities, 'dedicatedAccountConsents'>,
+  errors: FieldError[],
+): ConsentAccountReference[] | undefined {
+  if (requested === undefined) return undefined;
+  if (!caps.dedicatedAccountConsents) {
+    errors.push({
+      field: 'accounts',
+      message:
+        'this provider does not offer dedicated-account consents: leave accounts out, the end user picks the accounts at the bank',
+    });
+    return undefined;
+  }
+  if (requested.length === 0)
+    errors.push({ field: 'accounts', message: 'name at least one account, or leave accounts out' });
+  const out = new Map<string, ConsentAccountReference>();
+  requested.forEach((ref, i) => {
+    if (ref.scheme !== 'iban') {
+      errors.push({ field: `accounts[${i}].scheme`, message: `must be one of: ${CONSENT_ACCOUNT_SCHEMES.join(', ')}` });
+      return;
+    }
+    if (!isValidIban(ref.identification)) {
+      errors.push({ field: `accounts[${i}].identification`, message: 'must be a valid IBAN' });
+      return;
+    }
+    const identification = normaliseIdentification('iban', ref.identification);
+    out.set(`iban:${identification}`, { scheme: 'iban', identification });
+  });
+  return [...out.values()];
 }
 
 const DAY_MS = 86_400_000;
@@ -206,6 +253,8 @@ export function resolveConsentTerms(
     } else frequencyPerDay = request.frequencyPerDay;
   }
 
+  const accounts = resolveConsentAccounts(request.accounts, caps, errors);
+
   if (errors.length > 0)
     throw new AppError(
       'limit_exceeded',
@@ -215,5 +264,5 @@ export function resolveConsentTerms(
       unsupported.length > 0 ? { unsupportedPermissions: unsupported } : {},
       errors,
     );
-  return { permissions, expiresAt, transactionsFrom, frequencyPerDay };
+  return { permissions, expiresAt, transactionsFrom, frequencyPerDay, ...(accounts ? { accounts } : {}) };
 }

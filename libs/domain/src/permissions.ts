@@ -86,12 +86,16 @@ export function fromObiePermissions(codes: readonly string[]): Permission[] {
   return granted;
 }
 
-/** Berlin Group 1.3 access object entries that carry each API permission. */
+/**
+ * Berlin Group 1.3 access object entries that carry each API permission. Standing orders are read
+ * from the transactions endpoint (bookingStatus=information), so the transactions access carries them.
+ */
 export type BerlinGroupAccessKey = 'accounts' | 'balances' | 'transactions' | 'trustedBeneficiaries';
 export const BERLIN_GROUP_ACCESS: Readonly<Partial<Record<Permission, BerlinGroupAccessKey>>> = {
   accounts: 'accounts',
   balances: 'balances',
   transactions: 'transactions',
+  standingOrders: 'transactions',
   beneficiaries: 'trustedBeneficiaries',
 };
 

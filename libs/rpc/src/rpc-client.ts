@@ -32,6 +32,7 @@ const REPEATABLE = new Set<string>([
   'connector.listDirectDebits',
   'connector.listScheduledPayments',
   'connector.getConsentStatus',
+  'connector.checkConsentStatus',
   'connector.buildAuthorisation',
   'consent-service.getAccessToken',
   'consent-service.ping',

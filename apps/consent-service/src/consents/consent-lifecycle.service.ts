@@ -24,6 +24,7 @@ import {
   earliestHistoryDate,
   newId,
   nextConsentStatus,
+  nextConsentStatusCheckAt,
   resolveConsentTerms,
   transitionConsent,
   type ProviderCapabilities,
@@ -112,6 +113,7 @@ export class ConsentLifecycleService {
         redirectUri: input.redirectUri,
         tenantState: input.state ?? null,
         metadata: input.metadata ?? {},
+        namedAccounts: terms.accounts ?? null,
         externalId: bankConsent.externalConsentId,
       });
       await this.openSession(tx, consentId, 'authorise', authorisation.url, { connector: authorisation.session }, now);
@@ -172,6 +174,7 @@ export class ConsentLifecycleService {
       return this.fail(consent, 'authorisation_failed', 'token_exchange_failed', appError.detail);
     }
 
+    const provider = await this.providers.findById(consent.providerId);
     const authorised = await this.prisma.$transaction(async (tx) => {
       const current = await this.consents.lockForTenant(tx, consent.tenantId, consent.id);
       if (!current) throw AppError.notFound('Consent');
@@ -184,6 +187,7 @@ export class ConsentLifecycleService {
         externalId: pending?.externalConsentId ?? tokens.externalConsentId ?? current.externalId,
         ...(pending ? { expiresAt: new Date(pending.expiresAt), expiringNotifiedAt: null } : {}),
         nextSyncAt: now,
+        nextStatusCheckAt: nextConsentStatusCheckAt(provider?.capabilities ?? {}, now),
         failureCode: null,
         failureDetail: null,
       });
@@ -277,6 +281,8 @@ export class ConsentLifecycleService {
         permissions: consent.permissions.filter((p) => (caps.supportedPermissions as string[]).includes(p)),
         frequencyPerDay: Math.min(consent.frequencyPerDay, caps.maxFrequencyPerDay),
         transactionsFrom: from && from >= earliest ? from : undefined,
+        // The same accounts again: a re-authorisation never widens a dedicated-account consent.
+        ...(consent.namedAccounts ? { accounts: consent.namedAccounts } : {}),
       },
       caps,
       now,
@@ -337,6 +343,7 @@ export class ConsentLifecycleService {
       transactionsFrom: terms.transactionsFrom,
       frequencyPerDay: terms.frequencyPerDay,
       redirectUri: this.config.consents.callbackUri,
+      ...(terms.accounts ? { accounts: terms.accounts } : {}),
       ...withPsu,
     });
     const authorisation = await this.connector.send('connector.buildAuthorisation', {

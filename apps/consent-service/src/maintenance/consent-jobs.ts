@@ -31,6 +31,19 @@ export class ConsentJobs implements OnApplicationShutdown {
     );
   }
 
+  /** The periodic status checks of consents at their banks (ConsentStatusChecks). */
+  async scheduleStatusChecks(): Promise<void> {
+    await this.queue.upsertJobScheduler(
+      'consent-status-checks',
+      { every: this.config.consents.statusCheck.tickSeconds * 1000 },
+      {
+        name: 'consent-status-checks',
+        data: {} satisfies JobPayloads['consent-status-checks'],
+        opts: { removeOnComplete: 100, removeOnFail: 100 },
+      },
+    );
+  }
+
   async enqueueRevokeAtBank(data: JobPayloads['revoke-at-bank']): Promise<void> {
     await this.queue.add('revoke-at-bank', data, {
       jobId: revokeJobId(`${data.consentId}:${data.externalConsentId}`),

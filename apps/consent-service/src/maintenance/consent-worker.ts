@@ -9,8 +9,11 @@ import { CONSENT_SERVICE_CONFIG, type ConsentServiceConfig } from '../consent-se
 import { CONNECTOR_RPC, LOGGER } from '../tokens.js';
 import { ConsentJobs } from './consent-jobs.js';
 import { ConsentMaintenanceService } from './consent-maintenance.service.js';
+import { ConsentStatusChecks } from './consent-status-checks.js';
 
-type Handlers = { [N in 'consent-maintenance' | 'revoke-at-bank']: (data: JobPayloads[N]) => Promise<unknown> };
+type Handlers = {
+  [N in 'consent-maintenance' | 'consent-status-checks' | 'revoke-at-bank']: (data: JobPayloads[N]) => Promise<unknown>;
+};
 
 /** Bank answers after which retrying a revocation cannot help. */
 const PERMANENT = new Set(['bank_rejected_request', 'bank_forbidden_permission', 'not_found', 'provider_unavailable']);
@@ -28,9 +31,11 @@ export class ConsentWorker implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly jobs: ConsentJobs,
     private readonly maintenance: ConsentMaintenanceService,
+    private readonly statusChecks: ConsentStatusChecks,
   ) {
     this.handlers = {
       'consent-maintenance': () => this.maintenance.run(),
+      'consent-status-checks': () => this.statusChecks.run(),
       'revoke-at-bank': (data) => this.revokeAtBank(data),
     };
   }
@@ -48,6 +53,7 @@ export class ConsentWorker implements OnApplicationBootstrap, OnApplicationShutd
     const moved = await adoptLegacyJobs(this.jobs.queue, this.config.redis);
     if (moved > 0) this.logger.info({ queue: CONSENT_QUEUE, moved }, 'moved jobs from the queue’s pre-cluster keys');
     await this.jobs.scheduleMaintenance();
+    await this.jobs.scheduleStatusChecks();
   }
 
   private async process(job: Job): Promise<unknown> {

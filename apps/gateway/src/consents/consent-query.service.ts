@@ -86,6 +86,7 @@ export class ConsentQueryService {
         createdAt: c.createdAt.toISOString(),
         updatedAt: c.updatedAt.toISOString(),
         metadata: c.metadata,
+        accounts: c.namedAccounts,
         budget: budgets.get(c.id) ?? {
           unattendedPerDay: c.frequencyPerDay,
           usedInWindow: 0,

@@ -1,13 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { TenantPrincipal } from '@ais/auth';
 import type { RpcClient } from '@ais/rpc';
 import { Principal, TenantAuth } from '../auth/decorators.js';
+import { tenantContext } from '../auth/request-context.js';
+import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { CONSENT_RPC } from '../tokens.js';
 import {
   ConsentListQueryDto,
   ConsentView,
   CreateConsentDto,
+  CreatedConsentView,
   DeleteConsentQueryDto,
   ReauthoriseConsentDto,
 } from './dto/consent.dto.js';
@@ -21,22 +25,37 @@ export class ConsentsController {
   constructor(
     @Inject(CONSENT_RPC) private readonly consentService: RpcClient,
     private readonly query: ConsentQueryService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a consent at the bank; send the end user to authorisationUrl.' })
-  @ApiCreatedResponse({ type: ConsentView })
-  async create(@Principal() principal: TenantPrincipal, @Body() body: CreateConsentDto): Promise<ConsentView> {
-    const { psuIpAddress, psuUserAgent, ...terms } = body;
+  @ApiCreatedResponse({ type: CreatedConsentView })
+  async create(
+    @Principal() principal: TenantPrincipal,
+    @Body() body: CreateConsentDto,
+    @Req() req: FastifyRequest,
+  ): Promise<CreatedConsentView> {
+    const { psuIpAddress, psuUserAgent, webhookUrl, ...terms } = body;
     const psu = psuIpAddress
       ? { ipAddress: psuIpAddress, ...(psuUserAgent ? { userAgent: psuUserAgent } : {}) }
       : undefined;
+    // The webhook URL is checked before the bank is asked for anything: a bad one is a 400 that
+    // leaves no consent behind.
+    const hookUrl = webhookUrl === undefined ? undefined : await this.webhooks.checkUrl(webhookUrl, 'webhookUrl');
     const { consentId } = await this.consentService.send(
       'consent-service.createConsent',
       { tenantId: principal.tenantId, ...terms, ...(psu ? { psu } : {}) },
       60_000,
     );
-    return this.query.get(principal.tenantId, consentId);
+    if (hookUrl === undefined) return this.query.get(principal.tenantId, consentId);
+    const hook = await this.webhooks.createChecked(tenantContext(principal, req), {
+      url: hookUrl,
+      events: ['*'],
+      description: 'Created with the consent (webhookUrl)',
+      consentId,
+    });
+    return { ...(await this.query.get(principal.tenantId, consentId)), webhookId: hook.id, webhookSecret: hook.secret };
   }
 
   @Get()

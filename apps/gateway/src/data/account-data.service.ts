@@ -184,6 +184,12 @@ export class AccountDataService {
       limit: limit + 1,
     });
     if (!rows) throw AppError.notFound('Statement');
+    if (rows === 'pending')
+      throw new AppError(
+        'conflict',
+        'The statement’s transactions have not been fetched from the bank yet: a later sync fetches them within the consent’s budget (the statement’s transactionsStatus says when they are available).',
+        { transactionsStatus: 'pending' },
+      );
     return toPage(
       rows,
       limit,

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { TenantPrincipal } from '@ais/auth';
 import { PageQueryDto } from '@ais/http-kit';
 import { Principal, TenantAuth } from '../auth/decorators.js';
@@ -87,6 +87,10 @@ export class DataController {
     summary: 'A statement’s transactions in the bank’s order; keyset-paginated with limit and cursor.',
   })
   @ApiOkResponse({ type: StatementTransactionPageView })
+  @ApiConflictResponse({
+    description:
+      'The statement’s transactions have not been fetched from the bank yet (its transactionsStatus is `pending`); a later sync fetches them.',
+  })
   statementTransactions(
     @Principal() p: TenantPrincipal,
     @Param('accountId') id: string,

@@ -63,10 +63,19 @@ export function transactionView(t: ApiTransactionRow, includeRaw: boolean) {
   };
 }
 
-/** An optional resource: our id, the bank's id, the fields the connector normalised, when it was stored. */
+/**
+ * An optional resource: our id, the bank's id, the fields the connector normalised, when it was stored;
+ * a statement also says whether its transactions have been fetched from the bank yet.
+ */
 export const resourceView = (r: ApiResourceRow) => ({
   id: r.id,
   externalId: r.externalId,
   ...(r.data as Record<string, unknown>),
   syncedAt: r.syncedAt.toISOString(),
+  ...(r.kind === 'statement'
+    ? {
+        transactionsStatus: r.transactionsFetchedAt ? ('available' as const) : ('pending' as const),
+        transactionsFetchedAt: r.transactionsFetchedAt?.toISOString() ?? null,
+      }
+    : {}),
 });

@@ -43,6 +43,13 @@ export class StatementView extends ResourceItemView {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: [String] }) description!: string[];
   @ApiProperty({ type: [StatementAmountView] }) amounts!: StatementAmountView[];
+  @ApiProperty({
+    enum: ['available', 'pending'],
+    description:
+      '`available`: the statement’s transactions have been fetched (GET …/statements/{statementId}/transactions lists them, an empty list meaning none). `pending`: not fetched from the bank yet; a later sync fetches them within the consent’s budget, and until then that list answers 409.',
+  })
+  transactionsStatus!: 'available' | 'pending';
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) transactionsFetchedAt!: string | null;
 }
 
 export class PostalAddressView {

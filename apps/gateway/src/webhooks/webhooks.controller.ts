@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { TenantPrincipal } from '@ais/auth';
-import { PageQueryDto, PageView } from '@ais/http-kit';
+import { PageView } from '@ais/http-kit';
 import { Principal, TenantAuth } from '../auth/decorators.js';
 import { tenantContext } from '../auth/request-context.js';
 import { EventEnvelopeView } from '../events/dto/event.dto.js';
@@ -22,6 +22,7 @@ import {
   DeliveryView,
   EmptyBodyDto,
   UpdateWebhookDto,
+  WebhookListQueryDto,
   WebhookView,
   WebhookWithSecretView,
 } from './dto/webhook.dto.js';
@@ -60,7 +61,7 @@ export class WebhooksController {
 
   @Get()
   @ApiOkResponse({ description: 'In creation order.', type: PageView(WebhookView) })
-  list(@Query() query: PageQueryDto, @Principal() principal: TenantPrincipal) {
+  list(@Query() query: WebhookListQueryDto, @Principal() principal: TenantPrincipal) {
     return this.webhooks.list(principal.tenantId, query);
   }
 

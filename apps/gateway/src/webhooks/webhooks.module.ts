@@ -16,5 +16,7 @@ import { WebhooksService } from './webhooks.service.js';
       useFactory: (config: GatewayConfig) => new TargetPolicy(config.webhooks.allowedPrivateTargets),
     },
   ],
+  // POST /v1/consents creates the endpoint `webhookUrl` asks for.
+  exports: [WebhooksService],
 })
 export class WebhooksModule {}

@@ -27,6 +27,7 @@ import type {
 
 export const webhookView = (e: WebhookEndpointRecord) => ({
   id: e.id,
+  consentId: e.consentId,
   url: e.url,
   description: e.description,
   events: e.events,
@@ -68,6 +69,8 @@ const attemptView = (a: WebhookAttemptRecord) => ({
 });
 
 const DNS_CHECK_TIMEOUT_MS = 2_000;
+/** Endpoints one consent may have of its own (beside the tenant-wide ones, which have their own limit). */
+export const MAX_ENDPOINTS_PER_CONSENT = 5;
 export const TEST_EVENT_MESSAGE =
   'This is a test event from AIS Gateway. It went through the normal delivery pipeline.';
 
@@ -96,24 +99,59 @@ export class WebhooksService {
 
   async create(ctx: TenantContext, input: CreateWebhookDto) {
     const url = await this.checkUrl(input.url);
+    return this.createChecked(ctx, { ...input, url, consentId: input.consentId ?? null });
+  }
+
+  /**
+   * The URL rules of `create`, for a caller that creates the endpoint later (POST /v1/consents with
+   * `webhookUrl` checks it before the consent is opened at the bank). `field` names it in the 400.
+   */
+  checkUrl(raw: string, field = 'url'): Promise<string> {
+    return this.checkedUrl(raw, field);
+  }
+
+  /**
+   * Creates an endpoint whose URL `checkUrl` has accepted. Scoped to a consent (`consentId`), it counts
+   * against that consent's limit (MAX_ENDPOINTS_PER_CONSENT) instead of the tenant's, so a tenant can
+   * give each of its consents an endpoint; the consent must be the tenant's (else a 400 naming it).
+   */
+  async createChecked(
+    ctx: TenantContext,
+    input: { url: string; events: string[]; description?: string; consentId: string | null },
+  ) {
     const id = newId('webhookEndpoint');
     const secret = generateWebhookSecret();
     const created = await this.prisma.$transaction(async (tx) => {
-      const count = await this.endpoints.countForTenant(ctx.tenantId, tx);
-      if (count >= this.config.webhooks.maxEndpointsPerTenant) {
+      if (input.consentId !== null) {
+        // Locks the consent row: two concurrent creates for one consent cannot both pass the count.
+        const [consent] = await tx.$queryRaw<
+          { id: string }[]
+        >`SELECT id FROM consents WHERE id = ${input.consentId} AND tenant_id = ${ctx.tenantId} FOR UPDATE`;
+        if (!consent) throw AppError.validation([{ field: 'consentId', message: 'no consent of yours has this id' }]);
+      }
+      const count = await this.endpoints.countForTenant(ctx.tenantId, tx, input.consentId);
+      const limit = input.consentId === null ? this.config.webhooks.maxEndpointsPerTenant : MAX_ENDPOINTS_PER_CONSENT;
+      if (count >= limit) {
         throw new AppError(
           'conflict',
-          `A tenant can have at most ${this.config.webhooks.maxEndpointsPerTenant} webhook endpoints.`,
+          input.consentId === null
+            ? `A tenant can have at most ${limit} webhook endpoints that are not scoped to a consent.`
+            : `A consent can have at most ${limit} webhook endpoints of its own.`,
         );
       }
       const endpoint = await this.endpoints.create(tx, ctx.tenantId, {
         id,
-        url,
+        url: input.url,
         description: input.description?.trim() || null,
         events: normaliseEvents(input.events),
         secretEncrypted: this.keyRing.seal(secret, id),
+        consentId: input.consentId,
       });
-      await this.record(tx, ctx, 'webhook.created', id, { url, events: endpoint.events });
+      await this.record(tx, ctx, 'webhook.created', id, {
+        url: input.url,
+        events: endpoint.events,
+        ...(input.consentId ? { consentId: input.consentId } : {}),
+      });
       return endpoint;
     });
     return { ...webhookView(created), secret };
@@ -121,11 +159,12 @@ export class WebhooksService {
 
   async list(
     tenantId: string,
-    query: { limit?: number; cursor?: string },
+    query: { limit?: number; cursor?: string; consentId?: string },
   ): Promise<Page<ReturnType<typeof webhookView>>> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const after = this.cursors.decode(WEBHOOKS, query.cursor);
     const rows = await this.endpoints.listForTenant(tenantId, {
+      consentId: query.consentId,
       limit: limit + 1,
       after: after && { createdAt: after.c, id: after.i },
     });
@@ -138,7 +177,7 @@ export class WebhooksService {
 
   async update(ctx: TenantContext, id: string, patch: UpdateWebhookDto) {
     const before = await this.require(ctx.tenantId, id);
-    const url = patch.url !== undefined ? await this.checkUrl(patch.url) : undefined;
+    const url = patch.url !== undefined ? await this.checkedUrl(patch.url, 'url') : undefined;
     const updated = await this.prisma.$transaction(async (tx) => {
       const disabling = patch.status === 'disabled' && before.status === 'enabled';
       const enabling = patch.status === 'enabled' && before.status === 'disabled';
@@ -270,9 +309,9 @@ export class WebhooksService {
   }
 
   /** The URL rules the dispatcher applies on every attempt, checked up front for a clear 400 (checkEndpointUrl). */
-  private async checkUrl(raw: string): Promise<string> {
+  private async checkedUrl(raw: string, field: string): Promise<string> {
     const checked = await checkEndpointUrl(this.policy, raw.trim(), { dnsTimeoutMs: DNS_CHECK_TIMEOUT_MS });
-    if (!checked.ok) throw AppError.validation([{ field: 'url', message: checked.message }]);
+    if (!checked.ok) throw AppError.validation([{ field, message: checked.message }]);
     return checked.url;
   }
 

@@ -16,16 +16,17 @@ import {
 import { runBankCall, type Ok } from '../core/pipeline.js';
 import { dateToDayNumber, dayNumberToDate, localDayNumber } from '../core/time.js';
 import { BgError } from '../berlin-group/bg-error.js';
-import { BgService, FULL_HISTORY_WINDOW_MS, HISTORY_LIMIT_DAYS } from '../berlin-group/bg.service.js';
+import { BgService, FULL_HISTORY_WINDOW_MS, HISTORY_LIMIT_DAYS, type BgContext } from '../berlin-group/bg.service.js';
 import { ConsentPageController } from '../consent-page/consent-page.controller.js';
 import { page } from '../consent-page/html.js';
 import { snapshotOf } from '../obie/obie-resources.js';
 import { OAuthService, s256 } from '../oauth/oauth.service.js';
 import { SandboxContext, type BankRuntime } from '../sandbox-context.js';
 import { onboardingSchema } from './onboarding.js';
-import type { TxnView } from '../data/model.js';
+import type { Account, TxnView } from '../data/model.js';
 
 const BOOKING_STATUSES = ['booked', 'pending', 'both', 'information', 'all'];
+const CARD_BOOKING_STATUSES = ['booked', 'pending', 'both'];
 
 /**
  * Salt Bank (seed 002): Berlin Group NextGenPSD2 1.3.12 AIS with the OAuth2 SCA approach (PKCE S256,
@@ -330,11 +331,12 @@ export class SaltBankController {
   accounts(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.run(req, reply, () => {
       const c = this.bg.authorise(this.bank, req, 'accounts', null);
-      const ids = this.bg.granted(c.consent, this.bank, 'accounts');
       const owner = this.bg.withOwnerName(c.consent);
       return {
         status: 200,
-        body: { accounts: [...ids].map((id) => this.bg.accountBody(c, this.bank.data.account(id)!, owner)) },
+        body: {
+          accounts: this.bg.grantedOfKind(c.consent, this.bank, false).map((a) => this.bg.accountBody(c, a, owner)),
+        },
       };
     });
   }
@@ -370,39 +372,19 @@ export class SaltBankController {
           'bookingStatus must be booked, pending, both, information or all',
           'bookingStatus',
         );
-      const isDate = (v: string | undefined) =>
-        v === undefined || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)));
-      if (!isDate(q.dateFrom)) throw BgError.format('dateFrom must be YYYY-MM-DD', 'dateFrom');
-      if (!isDate(q.dateTo)) throw BgError.format('dateTo must be YYYY-MM-DD', 'dateTo');
-      const delta = q.deltaList === 'true' || q.entryReferenceFrom !== undefined;
-      if (bookingStatus !== 'information' && !q.dateFrom && !delta)
-        throw BgError.format(
-          'dateFrom is required unless bookingStatus=information or a delta is asked for',
-          'dateFrom',
-        );
-      const itemsPerPage = q.itemsPerPage === undefined ? undefined : Number(q.itemsPerPage);
-      if (itemsPerPage !== undefined && (!Number.isInteger(itemsPerPage) || itemsPerPage < 1 || itemsPerPage > 1000))
-        throw BgError.format('itemsPerPage must be an integer 1..1000', 'itemsPerPage');
-      const c = this.bg.authorise(this.bank, req, 'transactions', id);
+      this.checkWindowQuery(q, bookingStatus);
+      // Standing orders (information) are an access of their own; "all" reads them with the rest.
+      const c = this.bg.authorise(
+        this.bank,
+        req,
+        bookingStatus === 'information' ? 'standingOrders' : 'transactions',
+        id,
+      );
       const bank = this.bank;
-      const tz = bank.profile.timeZone;
       const a = bank.data.account(id)!;
-      const today = localDayNumber(c.now, tz);
-      const fromDay = q.dateFrom ? dateToDayNumber(q.dateFrom) : today - HISTORY_LIMIT_DAYS;
-      const toDay = q.dateTo ? dateToDayNumber(q.dateTo) : today;
-      if (fromDay > toDay) throw new BgError(400, 'PERIOD_INVALID', 'dateFrom is after dateTo', 'dateFrom');
-      const firstTenMinutes =
-        c.consent.authorisedAt !== undefined && c.now - c.consent.authorisedAt <= FULL_HISTORY_WINDOW_MS;
-      if (bookingStatus !== 'information' && fromDay < today - HISTORY_LIMIT_DAYS && !firstTenMinutes) {
-        throw new BgError(
-          400,
-          'PERIOD_INVALID',
-          `Transactions older than ${HISTORY_LIMIT_DAYS} days (before ${dayNumberToDate(today - HISTORY_LIMIT_DAYS)}) are available only in the first 10 minutes after authorisation`,
-          'dateFrom',
-        );
-      }
       const base = { account: { iban: a.iban, currency: a.currency } };
       if (bookingStatus === 'information') {
+        // Seed 002: dateFrom and dateTo are ignored for information.
         return {
           status: 200,
           body: {
@@ -414,52 +396,166 @@ export class SaltBankController {
           },
         };
       }
-      const snapshot = snapshotOf(req, c.now);
-      const ledger = bank.data.ledger(a.id);
-      const wantBooked = bookingStatus !== 'pending';
-      const wantPending = bookingStatus !== 'booked';
-      const newestFirst = (x: TxnView, y: TxnView) => y.bookingMs - x.bookingMs || (x.key < y.key ? 1 : -1);
-      const booked = wantBooked
-        ? ledger
-            .booked(snapshot)
-            .filter((t) => t.bookingDay >= fromDay && t.bookingDay <= toDay)
-            .sort(newestFirst)
-        : [];
-      const pending = wantPending
-        ? ledger
-            .pending(snapshot)
-            .filter((t) => t.originDay >= fromDay && t.originDay <= toDay)
-            .reverse()
-        : [];
-      const all = [...pending, ...booked];
-      const size = itemsPerPage ?? bank.pageSize();
-      const pageIndex = Math.max(0, Number.parseInt(q.pageIndex ?? '0', 10) || 0);
-      const slice = all.slice(pageIndex * size, (pageIndex + 1) * size);
-      const link = (p: number) => {
-        const url = new URL(`${bank.baseUrl}/v1/accounts/${a.id}/transactions`);
-        for (const [k, v] of Object.entries(q))
-          if (v !== undefined && k !== 'pageIndex' && k !== 'snapshot') url.searchParams.set(k, v);
-        url.searchParams.set('pageIndex', String(p));
-        url.searchParams.set('snapshot', String(snapshot));
-        return `${url.pathname}${url.search}`;
-      };
-      const lastPage = Math.max(0, Math.ceil(all.length / size) - 1);
-      const links: Record<string, { href: string }> = {
-        account: { href: `/${bank.id}/v1/accounts/${a.id}` },
-        first: { href: link(0) },
-        last: { href: link(lastPage) },
-      };
-      if (pageIndex < lastPage) links.next = { href: link(pageIndex + 1) };
-      if (pageIndex > 0) links.previous = { href: link(pageIndex - 1) };
-      const report: Record<string, unknown> = {};
-      if (wantBooked)
-        report.booked = slice.filter((t) => t.status === 'booked').map((t) => this.bg.transactionBody(bank, a, t));
-      if (wantPending)
-        report.pending = slice.filter((t) => t.status === 'pending').map((t) => this.bg.transactionBody(bank, a, t));
-      if (bookingStatus === 'all' && pageIndex === 0) report.information = this.bg.standingOrders(bank, a);
-      report._links = links;
-      return { status: 200, body: { ...base, transactions: report } };
+      const report = this.report(req, c, a, q, bookingStatus, 'accounts', (t) => this.bg.transactionBody(bank, a, t));
+      if (bookingStatus === 'all' && report.first) report.body.information = this.bg.standingOrders(bank, a);
+      return { status: 200, body: { ...base, transactions: report.body } };
     });
+  }
+
+  /**
+   * One page of an account's (or card account's) booked and pending transactions in the window the
+   * query asks for, within the 90-day rule, newest first, with first/last/next/previous links.
+   */
+  private report(
+    req: FastifyRequest,
+    c: BgContext,
+    a: Account,
+    q: Record<string, string | undefined>,
+    bookingStatus: string,
+    kind: 'accounts' | 'card-accounts',
+    render: (t: TxnView) => Record<string, unknown>,
+  ): { body: Record<string, unknown>; first: boolean } {
+    const bank = this.bank;
+    const tz = bank.profile.timeZone;
+    const itemsPerPage = q.itemsPerPage === undefined ? undefined : Number(q.itemsPerPage);
+    const today = localDayNumber(c.now, tz);
+    const fromDay = q.dateFrom ? dateToDayNumber(q.dateFrom) : today - HISTORY_LIMIT_DAYS;
+    const toDay = q.dateTo ? dateToDayNumber(q.dateTo) : today;
+    if (fromDay > toDay) throw new BgError(400, 'PERIOD_INVALID', 'dateFrom is after dateTo', 'dateFrom');
+    const firstTenMinutes =
+      c.consent.authorisedAt !== undefined && c.now - c.consent.authorisedAt <= FULL_HISTORY_WINDOW_MS;
+    if (fromDay < today - HISTORY_LIMIT_DAYS && !firstTenMinutes) {
+      throw new BgError(
+        400,
+        'PERIOD_INVALID',
+        `Transactions older than ${HISTORY_LIMIT_DAYS} days (before ${dayNumberToDate(today - HISTORY_LIMIT_DAYS)}) are available only in the first 10 minutes after authorisation`,
+        'dateFrom',
+      );
+    }
+    const snapshot = snapshotOf(req, c.now);
+    const ledger = bank.data.ledger(a.id);
+    const wantBooked = bookingStatus !== 'pending';
+    const wantPending = bookingStatus !== 'booked';
+    const newestFirst = (x: TxnView, y: TxnView) => y.bookingMs - x.bookingMs || (x.key < y.key ? 1 : -1);
+    const booked = wantBooked
+      ? ledger
+          .booked(snapshot)
+          .filter((t) => t.bookingDay >= fromDay && t.bookingDay <= toDay)
+          .sort(newestFirst)
+      : [];
+    const pending = wantPending
+      ? ledger
+          .pending(snapshot)
+          .filter((t) => t.originDay >= fromDay && t.originDay <= toDay)
+          .reverse()
+      : [];
+    const all = [...pending, ...booked];
+    const size = itemsPerPage ?? bank.pageSize();
+    const pageIndex = Math.max(0, Number.parseInt(q.pageIndex ?? '0', 10) || 0);
+    const slice = all.slice(pageIndex * size, (pageIndex + 1) * size);
+    const link = (p: number) => {
+      const url = new URL(`${bank.baseUrl}/v1/${kind}/${a.id}/transactions`);
+      for (const [k, v] of Object.entries(q))
+        if (v !== undefined && k !== 'pageIndex' && k !== 'snapshot') url.searchParams.set(k, v);
+      url.searchParams.set('pageIndex', String(p));
+      url.searchParams.set('snapshot', String(snapshot));
+      return `${url.pathname}${url.search}`;
+    };
+    const lastPage = Math.max(0, Math.ceil(all.length / size) - 1);
+    const links: Record<string, { href: string }> = {
+      [kind === 'accounts' ? 'account' : 'cardAccount']: { href: `/${bank.id}/v1/${kind}/${a.id}` },
+      first: { href: link(0) },
+      last: { href: link(lastPage) },
+    };
+    if (pageIndex < lastPage) links.next = { href: link(pageIndex + 1) };
+    if (pageIndex > 0) links.previous = { href: link(pageIndex - 1) };
+    const report: Record<string, unknown> = {};
+    if (wantBooked) report.booked = slice.filter((t) => t.status === 'booked').map(render);
+    if (wantPending) report.pending = slice.filter((t) => t.status === 'pending').map(render);
+    report._links = links;
+    return { body: report, first: pageIndex === 0 };
+  }
+
+  @Get('v1/card-accounts')
+  cardAccounts(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.run(req, reply, () => {
+      const c = this.bg.authorise(this.bank, req, 'cardAccounts', null);
+      const owner = this.bg.withOwnerName(c.consent);
+      return {
+        status: 200,
+        body: {
+          cardAccounts: this.bg
+            .grantedOfKind(c.consent, this.bank, true)
+            .map((a) => this.bg.cardAccountBody(c, a, owner)),
+        },
+      };
+    });
+  }
+
+  @Get('v1/card-accounts/:accountId')
+  cardAccount(@Param('accountId') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.run(req, reply, () => {
+      const c = this.bg.authorise(this.bank, req, 'accounts', id, true);
+      return {
+        status: 200,
+        body: {
+          cardAccount: this.bg.cardAccountBody(c, this.bank.data.account(id)!, this.bg.withOwnerName(c.consent)),
+        },
+      };
+    });
+  }
+
+  @Get('v1/card-accounts/:accountId/balances')
+  cardBalances(@Param('accountId') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.run(req, reply, () => {
+      const c = this.bg.authorise(this.bank, req, 'balances', id, true);
+      return { status: 200, body: this.bg.cardBalances(c, this.bank.data.account(id)!) };
+    });
+  }
+
+  /** Card transactions: bookingStatus booked, pending or both (bookingStatusCard); no standing orders. */
+  @Get('v1/card-accounts/:accountId/transactions')
+  cardTransactions(@Param('accountId') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.run(req, reply, () => {
+      const q = query(req);
+      const bookingStatus = q.bookingStatus;
+      if (!bookingStatus || !CARD_BOOKING_STATUSES.includes(bookingStatus))
+        throw new BgError(
+          400,
+          'PARAMETER_NOT_SUPPORTED',
+          'bookingStatus must be booked, pending or both for a card account',
+          'bookingStatus',
+        );
+      this.checkWindowQuery(q, bookingStatus);
+      const c = this.bg.authorise(this.bank, req, 'transactions', id, true);
+      const bank = this.bank;
+      const a = bank.data.account(id)!;
+      const report = this.report(req, c, a, q, bookingStatus, 'card-accounts', (t) =>
+        this.bg.cardTransactionBody(bank, a, t),
+      );
+      return {
+        status: 200,
+        body: {
+          cardAccount: { maskedPan: a.maskedPan, currency: a.currency },
+          debitAccounting: false,
+          cardTransactions: report.body,
+        },
+      };
+    });
+  }
+
+  /** The query of a transaction list: dates, a dateFrom unless a delta or information is asked for, page size. */
+  private checkWindowQuery(q: Record<string, string | undefined>, bookingStatus: string): void {
+    const isDate = (v: string | undefined) =>
+      v === undefined || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)));
+    if (!isDate(q.dateFrom)) throw BgError.format('dateFrom must be YYYY-MM-DD', 'dateFrom');
+    if (!isDate(q.dateTo)) throw BgError.format('dateTo must be YYYY-MM-DD', 'dateTo');
+    const delta = q.deltaList === 'true' || q.entryReferenceFrom !== undefined;
+    if (bookingStatus !== 'information' && !q.dateFrom && !delta)
+      throw BgError.format('dateFrom is required unless bookingStatus=information or a delta is asked for', 'dateFrom');
+    const itemsPerPage = q.itemsPerPage === undefined ? undefined : Number(q.itemsPerPage);
+    if (itemsPerPage !== undefined && (!Number.isInteger(itemsPerPage) || itemsPerPage < 1 || itemsPerPage > 1000))
+      throw BgError.format('itemsPerPage must be an integer 1..1000', 'itemsPerPage');
   }
 
   @Get('v1/accounts/:accountId/transactions/:transactionId')

@@ -31,7 +31,22 @@ const ACCESS_KEYS = [
 ];
 const REF_KEYS = ['iban', 'bban', 'pan', 'maskedPan', 'msisdn', 'other', 'currency', 'cashAccountType'];
 
-export type BgResource = 'accounts' | 'balances' | 'transactions' | 'transactionDetails';
+/**
+ * What the access counters count per account (or per consent, for the lists) and day: each kind of
+ * access apart. Standing orders (bookingStatus=information) and the card account list are accesses
+ * of their own.
+ */
+export type BgResource =
+  'accounts' | 'cardAccounts' | 'balances' | 'transactions' | 'transactionDetails' | 'standingOrders';
+
+/** Account references in an access list: the account they name at this bank, if any. */
+function refersTo(ref: Record<string, unknown>, a: Account): boolean {
+  if (typeof ref.iban === 'string') return a.iban === ref.iban;
+  if (typeof ref.maskedPan === 'string') return a.maskedPan === ref.maskedPan;
+  if (typeof ref.pan === 'string') return a.pan === ref.pan;
+  if (typeof ref.bban === 'string') return a.bban === ref.bban;
+  return false;
+}
 
 export interface BgContext {
   bank: BankRuntime;
@@ -147,6 +162,7 @@ export class BgService {
         }
       }
     }
+    this.requireKnownAccounts(bank, req, a);
     for (const k of ['availableAccounts', 'availableAccountsWithBalance', 'allPsd2'] as const) {
       if (a[k] !== undefined && a[k] !== 'allAccounts' && a[k] !== 'allAccountsWithOwnerName')
         throw BgError.format(`access.${k} must be allAccounts or allAccountsWithOwnerName`, `access.${k}`);
@@ -217,6 +233,34 @@ export class BgService {
     return consent;
   }
 
+  /**
+   * A dedicated-account consent names accounts: each must be an account of this bank (and, when the
+   * TPP says who the PSU is with PSU-ID, one of theirs). Berlin Group: RESOURCE_UNKNOWN, 400 when the
+   * resource is addressed in the payload.
+   */
+  private requireKnownAccounts(bank: BankRuntime, req: FastifyRequest, access: Record<string, unknown>): void {
+    const psuId = header(req, 'psu-id');
+    const psu = psuId === undefined ? undefined : bank.data.psu(psuId);
+    if (psuId !== undefined && !psu)
+      throw new BgError(401, 'PSU_CREDENTIALS_INVALID', 'PSU-ID is not a customer of this bank', 'PSU-ID');
+    const candidates = psu ? bank.data.accountsOf(psu.username) : bank.data.accounts;
+    for (const list of ['accounts', 'balances', 'transactions'] as const) {
+      if (!Array.isArray(access[list])) continue;
+      for (const ref of access[list] as Record<string, unknown>[]) {
+        if (ref.msisdn !== undefined || ref.other !== undefined) continue;
+        if (!candidates.some((a) => refersTo(ref, a)))
+          throw new BgError(
+            400,
+            'RESOURCE_UNKNOWN',
+            psu
+              ? `access.${list} names an account that is not the PSU's`
+              : `access.${list} names an account unknown to this bank`,
+            `access.${list}`,
+          );
+      }
+    }
+  }
+
   consent(bank: BankRuntime, id: string): ConsentRecord {
     const c = this.ctx.store.consents.get(id);
     if (!c || c.bank !== bank.id)
@@ -244,18 +288,39 @@ export class BgService {
     };
   }
 
-  /** Which accounts a consent covers per resource, from its access and the PSU's selection. */
+  /**
+   * Which accounts a consent covers per resource, from its access and the PSU's selection. Seed 002:
+   * "Card Accounts with balance" is not offered by availableAccountsWithBalance.
+   */
   granted(c: ConsentRecord, bank: BankRuntime, resource: 'accounts' | 'balances' | 'transactions'): Set<string> {
     const a = c.access ?? {};
     const chosen = c.accountIds;
     if (a.allPsd2) return new Set(chosen);
-    if (a.availableAccountsWithBalance) return new Set(resource === 'transactions' ? [] : chosen);
+    if (a.availableAccountsWithBalance)
+      return new Set(
+        resource === 'transactions'
+          ? []
+          : resource === 'balances'
+            ? chosen.filter((id) => !bank.data.account(id)?.maskedPan)
+            : chosen,
+      );
     if (a.availableAccounts) return new Set(resource === 'accounts' ? chosen : []);
-    const ibans = new Set<string>();
+    const refs: Record<string, unknown>[] = [];
     const lists = resource === 'accounts' ? ['accounts', 'balances', 'transactions'] : [resource];
-    for (const l of lists)
-      for (const r of (Array.isArray(a[l]) ? a[l] : []) as { iban?: string }[]) if (r.iban) ibans.add(r.iban);
-    return new Set(chosen.filter((id) => ibans.has(bank.data.account(id)?.iban ?? '')));
+    for (const l of lists) if (Array.isArray(a[l])) refs.push(...(a[l] as Record<string, unknown>[]));
+    return new Set(
+      chosen.filter((id) => {
+        const account = bank.data.account(id);
+        return account !== undefined && refs.some((r) => refersTo(r, account));
+      }),
+    );
+  }
+
+  /** A consent's accounts of one kind: payment accounts (/v1/accounts) or card accounts (/v1/card-accounts). */
+  grantedOfKind(c: ConsentRecord, bank: BankRuntime, card: boolean): Account[] {
+    return [...this.granted(c, bank, 'accounts')]
+      .map((id) => bank.data.account(id)!)
+      .filter((a) => Boolean(a.maskedPan) === card);
   }
 
   /**
@@ -265,7 +330,13 @@ export class BgService {
    * Consent-ID, even revoked or expired, proves the caller may learn that the consent is over:
    * CONSENT_EXPIRED or CONSENT_INVALID (Berlin Group 401 codes). Any other token is TOKEN_INVALID.
    */
-  authorise(bank: BankRuntime, req: FastifyRequest, resource: BgResource, accountId: string | null): BgContext {
+  authorise(
+    bank: BankRuntime,
+    req: FastifyRequest,
+    resource: BgResource,
+    accountId: string | null,
+    card = false,
+  ): BgContext {
     const consentId = header(req, 'consent-id');
     if (!consentId) throw BgError.format('Consent-ID is required', 'Consent-ID');
     const psuIp = header(req, 'psu-ip-address');
@@ -296,9 +367,16 @@ export class BgService {
         'www-authenticate': 'Bearer',
       });
     const now = bank.now();
-    const coverage = resource === 'transactionDetails' ? 'transactions' : resource;
+    const coverage =
+      resource === 'transactionDetails' || resource === 'standingOrders'
+        ? 'transactions'
+        : resource === 'cardAccounts'
+          ? 'accounts'
+          : resource;
     if (accountId !== null) {
-      if (!bank.data.account(accountId) || !c.accountIds.includes(accountId))
+      const account = bank.data.account(accountId);
+      // Payment accounts and card accounts each answer on their own endpoints only.
+      if (!account || !c.accountIds.includes(accountId) || Boolean(account.maskedPan) !== card)
         throw new BgError(404, 'RESOURCE_UNKNOWN', 'No account with this account-id under the consent', 'account-id');
       if (!this.granted(c, bank, coverage).has(accountId))
         throw new BgError(401, 'CONSENT_INVALID', `The consent does not cover ${coverage} of this account`);
@@ -345,6 +423,99 @@ export class BgService {
       ...(withOwner ? { ownerName: a.ownerName } : {}),
       _links: links,
     };
+  }
+
+  /** A card account (cardAccountDetails): the masked PAN, no balances in the list (seed 002). */
+  cardAccountBody(ctx: BgContext, a: Account, withOwner: boolean) {
+    const granted = (r: 'balances' | 'transactions') => this.granted(ctx.consent, ctx.bank, r).has(a.id);
+    const links: Record<string, { href: string }> = {};
+    if (granted('balances')) links.balances = { href: `/${ctx.bank.id}/v1/card-accounts/${a.id}/balances` };
+    if (granted('transactions')) links.transactions = { href: `/${ctx.bank.id}/v1/card-accounts/${a.id}/transactions` };
+    return {
+      resourceId: a.id,
+      maskedPan: a.maskedPan,
+      currency: a.currency,
+      name: a.nickname,
+      product: a.product,
+      debitAccounting: false,
+      status: 'enabled',
+      usage: 'PRIV',
+      ...(a.creditLimit
+        ? { creditLimit: { currency: a.currency, amount: formatAmount(a.creditLimit, a.currency) } }
+        : {}),
+      ...(withOwner ? { ownerName: a.ownerName } : {}),
+      _links: links,
+    };
+  }
+
+  /** A card account's balances: what is owed (negative) and the credit still available (limit included). */
+  cardBalances(ctx: BgContext, a: Account) {
+    const ledger = ctx.bank.data.ledger(a.id);
+    const today = localDayNumber(ctx.now, ctx.bank.profile.timeZone);
+    const booked = ledger.bookedBalance(ctx.now);
+    const pending = ledger.pendingSum(ctx.now);
+    const amount = (d: Decimal) => ({ currency: a.currency, amount: formatAmount(d, a.currency) });
+    return {
+      cardAccount: { maskedPan: a.maskedPan, currency: a.currency },
+      debitAccounting: false,
+      balances: [
+        {
+          balanceAmount: amount(ledger.balanceAtEndOfDay(today - 1)),
+          balanceType: 'closingBooked',
+          referenceDate: dayNumberToDate(today - 1),
+        },
+        {
+          balanceAmount: amount(booked),
+          balanceType: 'interimBooked',
+          referenceDate: dayNumberToDate(today),
+          lastChangeDateTime: new Date(ctx.now).toISOString(),
+        },
+        {
+          balanceAmount: amount((a.creditLimit ?? new Decimal(0)).plus(booked).plus(pending)),
+          balanceType: 'interimAvailable',
+          creditLimitIncluded: true,
+          referenceDate: dayNumberToDate(today),
+          lastChangeDateTime: new Date(ctx.now).toISOString(),
+        },
+      ],
+    };
+  }
+
+  /** A card transaction (cardTransaction): the card acceptor, its category code, the card's masked PAN. */
+  cardTransactionBody(bank: BankRuntime, a: Account, t: TxnView): Record<string, unknown> {
+    const tz = bank.profile.timeZone;
+    const id = t.status === 'booked' ? t.bookedId : t.pendingId;
+    const out: Record<string, unknown> = {};
+    if (id) out.cardTransactionId = id;
+    out.transactionDate = localDate(t.originMs, tz);
+    if (t.kind === 'card' || t.kind === 'card_refund')
+      out.acceptorTransactionDateTime = new Date(t.originMs).toISOString();
+    if (t.status === 'booked') out.bookingDate = localDate(t.bookingMs, tz);
+    out.transactionAmount = { currency: a.currency, amount: formatAmount(t.amount, a.currency) };
+    if (t.fx) {
+      out.originalAmount = {
+        currency: t.fx.currency,
+        amount: formatAmount(
+          t.amount.isNegative() ? t.fx.instructedAmount.neg() : t.fx.instructedAmount,
+          t.fx.currency,
+        ),
+      };
+      out.currencyExchange = [
+        {
+          sourceCurrency: t.fx.currency,
+          exchangeRate: t.fx.rate.toString(),
+          unitCurrency: t.fx.currency,
+          targetCurrency: a.currency,
+          quotationDate: localDate(t.originMs, tz),
+        },
+      ];
+    }
+    if (t.merchant) out.merchantCategoryCode = t.merchant.mcc;
+    out.maskedPAN = a.maskedPan;
+    out.transactionDetails = (t.merchant?.name ?? t.description).slice(0, 1000);
+    if (t.status === 'booked') out.invoiced = false;
+    out.proprietaryBankTransactionCode = t.kind.toUpperCase().slice(0, 35);
+    return out;
   }
 
   withOwnerName(c: ConsentRecord): boolean {
@@ -435,6 +606,7 @@ export class BgService {
     return a.recurring
       .filter((r) => r.instrument === 'standing_order' && r.amount)
       .map((r) => ({
+        transactionId: r.id,
         transactionAmount: { currency: a.currency, amount: formatAmount(r.amount!, a.currency) },
         creditorName: r.counterparty.slice(0, 70),
         ...(r.counterpartyIban ? { creditorAccount: { iban: r.counterpartyIban } } : {}),

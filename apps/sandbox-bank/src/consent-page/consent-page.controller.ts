@@ -145,16 +145,15 @@ export class ConsentPageController {
     this.render(reply, 401, s.bank, s.session, s.consent, message);
   }
 
-  /** Accounts the PSU may choose: all theirs, or for a Berlin Group dedicated consent only the named ones. */
+  /**
+   * Accounts the PSU may choose: all theirs, or for a Berlin Group dedicated consent only the named
+   * ones (by IBAN, or a card's masked PAN) that are theirs.
+   */
   private selectable(bank: BankRuntime, session: AuthSession, consent: ConsentRecord): Account[] {
     const mine = bank.data.accountsOf(session.psu ?? '');
     if (bank.profile.standard !== 'berlin-group' || !consent.access) return mine;
-    const named = new Set<string>();
-    for (const list of ['accounts', 'balances', 'transactions'] as const) {
-      const refs = consent.access[list];
-      if (Array.isArray(refs)) for (const r of refs as { iban?: string }[]) if (r.iban) named.add(r.iban);
-    }
-    return named.size === 0 ? mine : mine.filter((a) => a.iban && named.has(a.iban));
+    const named = namedAccounts(consent.access);
+    return named.length === 0 ? mine : mine.filter((a) => named.some((r) => names(r, a)));
   }
 
   private render(
@@ -184,6 +183,9 @@ export class ConsentPageController {
 <label for="otp">One-time password</label><input type="text" id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" required>
 <button type="submit" name="decision" value="verify">Verify</button>${deny}
 </form>`;
+    } else if (this.selectable(bank, session, consent).length === 0) {
+      body = `<h1>None of these accounts are yours</h1><p><strong>${who}</strong> asks for accounts that are not held by <strong>${escapeHtml(session.psu ?? '')}</strong>.</p>${errorBox(error)}
+<form method="post" action="${base}/accounts">${deny}</form>`;
     } else {
       const accounts = this.selectable(bank, session, consent);
       const items = accounts
@@ -283,13 +285,37 @@ export class ConsentPageController {
   }
 }
 
-/** Berlin Group: after authorisation, bank-offered lists (empty arrays) name the chosen accounts. */
+/** The account references a Berlin Group access object names in its lists (none: bank-offered). */
+function namedAccounts(access: Record<string, unknown>): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const list of ['accounts', 'balances', 'transactions'] as const)
+    if (Array.isArray(access[list])) out.push(...(access[list] as Record<string, unknown>[]));
+  return out;
+}
+
+function names(ref: Record<string, unknown>, a: Account): boolean {
+  if (typeof ref.iban === 'string') return a.iban === ref.iban;
+  if (typeof ref.maskedPan === 'string') return a.maskedPan === ref.maskedPan;
+  if (typeof ref.pan === 'string') return a.pan === ref.pan;
+  return false;
+}
+
+/**
+ * Berlin Group: after authorisation, bank-offered lists (empty arrays) name the chosen accounts (a
+ * card by its masked PAN), and a dedicated consent's lists keep the named accounts the PSU chose.
+ */
 function fillAccess(access: Record<string, unknown>, accounts: Account[]): Record<string, unknown> {
   if (access.allPsd2 || access.availableAccounts || access.availableAccountsWithBalance) return access;
-  const refs = accounts.filter((a) => a.iban).map((a) => ({ iban: a.iban, currency: a.currency }));
+  const refs = accounts.map((a) =>
+    a.maskedPan ? { maskedPan: a.maskedPan, currency: a.currency } : { iban: a.iban, currency: a.currency },
+  );
   const out: Record<string, unknown> = { ...access };
-  for (const list of ['accounts', 'balances', 'transactions'] as const)
-    if (Array.isArray(access[list])) out[list] = refs;
+  for (const list of ['accounts', 'balances', 'transactions'] as const) {
+    const named = access[list];
+    if (!Array.isArray(named)) continue;
+    out[list] =
+      named.length === 0 ? refs : (named as Record<string, unknown>[]).filter((r) => accounts.some((a) => names(r, a)));
+  }
   if (!Array.isArray(out.accounts)) out.accounts = refs;
   return out;
 }

@@ -232,10 +232,14 @@ export const BANKS: Record<BankId, BankProfile> = {
       const bban = `${rng.pick(['37040044', '50010517', '70020270'])}${rng.digits(10)}`;
       return { bban, iban: iban('DE', bban) };
     },
-    identifiers: (a) => [
-      { scheme: 'iban', identification: a.iban! },
-      { scheme: 'bban', identification: a.bban! },
-    ],
+    // Berlin Group field names; a card account is known by its masked PAN (/v1/card-accounts).
+    identifiers: (a) =>
+      a.maskedPan
+        ? [{ scheme: 'maskedPan', identification: a.maskedPan }]
+        : [
+            { scheme: 'iban', identification: a.iban! },
+            { scheme: 'bban', identification: a.bban! },
+          ],
     counterpartyAccount: (rng) => ({
       iban: iban('DE', `${rng.pick(['10070000', '20041111', '43060967'])}${rng.digits(10)}`),
     }),
@@ -266,7 +270,12 @@ export const BANKS: Record<BankId, BankProfile> = {
         password: 'jonas-pass',
         otp: '666666',
         name: 'Jonas Weber',
-        accounts: [{ kind: 'current', nickname: 'Girokonto' }],
+        // A card account (Berlin Group /v1/card-accounts), after the existing account so that its ids
+        // and history stay as they were.
+        accounts: [
+          { kind: 'current', nickname: 'Girokonto' },
+          { kind: 'credit_card', nickname: 'Salt Mastercard' },
+        ],
       },
     ],
   },

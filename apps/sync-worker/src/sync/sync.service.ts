@@ -68,8 +68,14 @@ interface ResourceAvailability {
   refused: OptionalAccountResource[];
 }
 
-/** Statement transactions fetched per account and sync, newest statements first (a call each). */
-const STATEMENTS_PER_SYNC = 12;
+/**
+ * Statements whose transactions are fetched per account and sync, newest first (a call each, more for
+ * long statements). With the PSU present the calls are free; unattended, each one spends the bank's
+ * budget for the account's statement transactions (counted apart from its transactions), so a
+ * scheduled sync fetches one statement and stops at the first budget refusal: the rest follow in later
+ * syncs, and until then the API shows those statements' transactions as `pending`.
+ */
+const STATEMENTS_PER_SYNC = { psuPresent: 12, unattended: 1 } as const;
 
 /** What the processor does with the job once the run has been recorded. */
 export type SyncOutcome =
@@ -329,12 +335,11 @@ export class SyncService {
         (await plan.call('connector.getBalances', { accountIds: [id] })).accounts.find((a) => a.accountId === id)
           ?.balances ?? [];
     const { resources, availability } = await this.fetchResources(plan, id);
-    // A statement never changes once issued, but each one's transactions cost a call: fetched while
-    // the PSU is present (first sync, PSU-present refresh), once, for the newest statements.
-    const statementTransactions =
-      plan.psuPresent && resources.statements?.length
-        ? await this.fetchStatementTransactions(accounts.ids.get(id)!, id, resources.statements, plan.call)
-        : undefined;
+    // A statement never changes once issued, but each one's transactions cost a call: fetched once,
+    // newest statements first, as many as STATEMENTS_PER_SYNC allows.
+    const statementTransactions = resources.statements?.length
+      ? await this.fetchStatementTransactions(plan, accounts.ids.get(id)!, id, resources.statements)
+      : undefined;
     return { balances, resources, availability, ...(statementTransactions ? { statementTransactions } : {}) };
   }
 
@@ -484,11 +489,16 @@ export class SyncService {
     return { resources, availability };
   }
 
+  /**
+   * The transactions of the account's newest statements not fetched yet. A statement is fetched whole
+   * or not at all: a budget refusal (or a bank refusal) part-way leaves it, and the ones after it,
+   * `pending` for a later sync, and never fails the run.
+   */
   private async fetchStatementTransactions(
+    plan: RunPlan,
     accountId: string,
     bankAccountId: string,
     statements: ResourceRow[],
-    call: ConnectorCall,
   ): Promise<Map<string, unknown[]>> {
     const held = await this.accounts.statementsWithTransactions(accountId);
     const missing = statements
@@ -498,14 +508,25 @@ export class SyncService {
           String((a.data as { endAt?: string }).endAt ?? ''),
         ),
       )
-      .slice(0, STATEMENTS_PER_SYNC);
+      .slice(0, plan.psuPresent ? STATEMENTS_PER_SYNC.psuPresent : STATEMENTS_PER_SYNC.unattended);
     const out = new Map<string, unknown[]>();
-    for (const s of missing)
-      out.set(
-        s.externalId,
-        (await call('connector.getStatementTransactions', { accountId: bankAccountId, statementId: s.externalId }))
-          .transactions,
-      );
+    for (const s of missing) {
+      try {
+        const { transactions } = await plan.call('connector.getStatementTransactions', {
+          accountId: bankAccountId,
+          statementId: s.externalId,
+        });
+        out.set(s.externalId, transactions);
+      } catch (error) {
+        const code = error instanceof AppError ? error.code : null;
+        if (code !== 'budget_exhausted' && !isResourceRefusal(error)) throw error;
+        this.logger.info(
+          { consentId: plan.consent.id, syncRunId: plan.run.id, accountId, statement: s.externalId, code },
+          'statement transactions left pending for a later sync',
+        );
+        break;
+      }
+    }
     return out;
   }
 

@@ -58,6 +58,10 @@ export type ProviderCapabilitiesView = {
     psuPresentRefresh: boolean;
     accessWindow: AccessWindowView;
     transactionHistoryLimitDays: number | null;
+    /**
+     * How often the consent’s status is read at the bank (seconds): a revocation or expiry made at the bank becomes consent.revoked / consent.expired within this interval. null: not polled; the next sync notices.
+     */
+    consentStatusCheckSeconds: number | null;
     firstAccessWindowMinutes: number | null;
     supportsRevocation: boolean;
     refreshTokens: boolean;
@@ -67,6 +71,14 @@ export type ProviderCapabilitiesView = {
     authorisationFlow: 'oidc_hybrid_request_object' | 'oauth_code' | 'oauth_code_pkce';
     timeZone: string;
     currencies: Array<string>;
+    /**
+     * A consent may name its accounts (POST /v1/consents `accounts`, by IBAN): a dedicated-account consent. false: the end user picks the accounts at the bank.
+     */
+    dedicatedAccountConsents: boolean;
+    /**
+     * The bank serves card accounts: they are listed as accounts with subtype creditCard (or card) and a masked `pan` identifier, with their balances and transactions.
+     */
+    cardAccounts: boolean;
 };
 
 export type ProviderView = {
@@ -91,6 +103,14 @@ export type ProviderPageView = {
      * Pass as cursor for the next page; null on the last.
      */
     nextCursor: string | null;
+};
+
+export type ConsentAccountDto = {
+    scheme: 'iban';
+    /**
+     * An IBAN (spaces allowed).
+     */
+    identification: string;
 };
 
 export type CreateConsentDto = {
@@ -127,6 +147,10 @@ export type CreateConsentDto = {
         [key: string]: string;
     };
     /**
+     * A dedicated-account consent: the accounts the end user shares, by IBAN, at providers whose capabilities.dedicatedAccountConsents is true (elsewhere a 400 naming this field). The bank asks the end user about these accounts only, and only they are synced. Left out: the end user picks the accounts at the bank.
+     */
+    accounts?: Array<ConsentAccountDto>;
+    /**
      * The end user’s IP address, when the user is in your app now: forwarded to banks that ask for it (Berlin Group PSU-IP-Address, OBIE x-fapi-customer-ip-address).
      */
     psuIpAddress?: string;
@@ -134,6 +158,10 @@ export type CreateConsentDto = {
      * The end user’s browser user agent, forwarded where banks accept it.
      */
     psuUserAgent?: string;
+    /**
+     * Creates a webhook endpoint scoped to this consent (every event type; the same rules as POST /v1/webhooks `url`): it receives only this consent’s events. Its signing secret is returned once, as `webhookSecret`.
+     */
+    webhookUrl?: string;
 };
 
 export type BudgetScopeView = {
@@ -164,6 +192,46 @@ export type BudgetView = {
     scopes: Array<BudgetScopeView>;
 };
 
+export type CreatedConsentView = {
+    id: string;
+    providerId: string;
+    endUserId: string | null;
+    status: 'awaiting_authorisation' | 'authorised' | 'rejected' | 'revoked' | 'expired' | 'failed';
+    permissions: Array<'accounts' | 'balances' | 'transactions' | 'statements' | 'party' | 'beneficiaries' | 'standingOrders' | 'directDebits' | 'scheduledPayments'>;
+    transactionsFrom: string | null;
+    expiresAt: string;
+    frequencyPerDay: number;
+    authorisedAt: string | null;
+    lastSyncedAt: string | null;
+    nextSyncAt: string | null;
+    createdAt: string;
+    updatedAt: string;
+    metadata: {
+        [key: string]: string;
+    };
+    /**
+     * A dedicated-account consent: the accounts named at creation (IBANs compact, upper case); null: the end user picked the accounts at the bank.
+     */
+    accounts: Array<ConsentAccountDto> | null;
+    budget: BudgetView;
+    /**
+     * While an authorisation is open: the URL to send the end user to.
+     */
+    authorisationUrl?: string;
+    /**
+     * Why the consent failed, was rejected or was revoked by the bank.
+     */
+    failureReason: string | null;
+    /**
+     * With `webhookUrl`: the endpoint scoped to this consent.
+     */
+    webhookId?: string;
+    /**
+     * With `webhookUrl`: the endpoint’s signing secret, shown only now.
+     */
+    webhookSecret?: string;
+};
+
 export type ConsentView = {
     id: string;
     providerId: string;
@@ -181,6 +249,10 @@ export type ConsentView = {
     metadata: {
         [key: string]: string;
     };
+    /**
+     * A dedicated-account consent: the accounts named at creation (IBANs compact, upper case); null: the end user picked the accounts at the bank.
+     */
+    accounts: Array<ConsentAccountDto> | null;
     budget: BudgetView;
     /**
      * While an authorisation is open: the URL to send the end user to.
@@ -445,6 +517,11 @@ export type StatementView = {
     createdAt: string;
     description: Array<string>;
     amounts: Array<StatementAmountView>;
+    /**
+     * `available`: the statement’s transactions have been fetched (GET …/statements/{statementId}/transactions lists them, an empty list meaning none). `pending`: not fetched from the bank yet; a later sync fetches them within the consent’s budget, and until then that list answers 409.
+     */
+    transactionsStatus: 'available' | 'pending';
+    transactionsFetchedAt: string | null;
 };
 
 export type StatementPageView = {
@@ -717,10 +794,18 @@ export type CreateWebhookDto = {
      */
     events: Array<'consent.authorised' | 'consent.rejected' | 'consent.revoked' | 'consent.expiring' | 'consent.expired' | 'sync.completed' | 'sync.failed' | 'transactions.added' | 'transactions.modified' | 'transactions.removed' | 'webhook.test' | '*'>;
     description?: string;
+    /**
+     * Scope the endpoint to one of your consents: it then receives only that consent’s events (Fena’s per-consent model). Without it, the endpoint receives the events of every consent.
+     */
+    consentId?: string;
 };
 
 export type WebhookWithSecretView = {
     id: string;
+    /**
+     * The consent this endpoint is scoped to (it receives only its events); null: every consent.
+     */
+    consentId: string | null;
     url: string;
     description: string | null;
     events: Array<'consent.authorised' | 'consent.rejected' | 'consent.revoked' | 'consent.expiring' | 'consent.expired' | 'sync.completed' | 'sync.failed' | 'transactions.added' | 'transactions.modified' | 'transactions.removed' | 'webhook.test' | '*'>;
@@ -748,6 +833,10 @@ export type WebhookWithSecretView = {
 
 export type WebhookView = {
     id: string;
+    /**
+     * The consent this endpoint is scoped to (it receives only its events); null: every consent.
+     */
+    consentId: string | null;
     url: string;
     description: string | null;
     events: Array<'consent.authorised' | 'consent.rejected' | 'consent.revoked' | 'consent.expiring' | 'consent.expired' | 'sync.completed' | 'sync.failed' | 'transactions.added' | 'transactions.modified' | 'transactions.removed' | 'webhook.test' | '*'>;
@@ -2275,7 +2364,7 @@ export type ConsentsCreateErrors = {
 export type ConsentsCreateError = ConsentsCreateErrors[keyof ConsentsCreateErrors];
 
 export type ConsentsCreateResponses = {
-    201: ConsentView;
+    201: CreatedConsentView;
 };
 
 export type ConsentsCreateResponse = ConsentsCreateResponses[keyof ConsentsCreateResponses];
@@ -2781,6 +2870,10 @@ export type DataStatementTransactionsErrors = {
      */
     404: Problem;
     /**
+     * The statement’s transactions have not been fetched from the bank yet (its transactionsStatus is `pending`); a later sync fetches them.
+     */
+    409: Problem;
+    /**
      * Rate limited: Retry-After says when to try again
      */
     429: Problem;
@@ -3057,6 +3150,10 @@ export type WebhooksListData = {
          * Opaque cursor from the previous page’s nextCursor.
          */
         cursor?: string;
+        /**
+         * Only the endpoints scoped to this consent.
+         */
+        consentId?: string;
     };
     url: '/v1/webhooks';
 };

@@ -55,6 +55,12 @@ export const connectorsSection = defineSection(
     /** Real banks switched on once their credentials exist. */
     CONNECTOR_ACTIVE_PROVIDERS: env.list(''),
     /**
+     * How often each authorised consent's status is read at its bank, in seconds, for every provider
+     * that is polled (capabilities.consentStatusCheckSeconds, shown in GET /v1/providers); 0 keeps each
+     * provider's own interval.
+     */
+    CONSENT_STATUS_CHECK_SECONDS: env.int(0, 0, 7 * 86_400),
+    /**
      * The providers this connector-service instance answers for (a pool per bank or bank group);
      * empty: every provider. Other instances must cover the rest, or their calls find no responder.
      */
@@ -114,6 +120,7 @@ export const connectorsSection = defineSection(
     sandboxMtlsUrl: v.CONNECTOR_SANDBOX_MTLS_URL.replace(/\/$/, ''),
     endpointOverrides: v.CONNECTOR_PROVIDER_ENDPOINTS,
     activeProviders: v.CONNECTOR_ACTIVE_PROVIDERS,
+    consentStatusCheckSeconds: v.CONSENT_STATUS_CHECK_SECONDS === 0 ? undefined : v.CONSENT_STATUS_CHECK_SECONDS,
     servedProviders: v.CONNECTOR_PROVIDERS.length > 0 ? v.CONNECTOR_PROVIDERS : undefined,
     resilience: {
       timeoutMs: v.CONNECTOR_TIMEOUT_MS,

@@ -1,5 +1,11 @@
 import { AppError, addDays, BERLIN_GROUP_ACCESS, localDateOf, unsupportedInBerlinGroup } from '@ais/domain';
-import type { BankConsent, BankConsentStatus, ConsentRef, CreateConsentInput } from '../connector.js';
+import type {
+  BankConsent,
+  BankConsentStatus,
+  ConsentRef,
+  ConsentStatusCheck,
+  CreateConsentInput,
+} from '../connector.js';
 import { mapOrInvalid, parseJson, validateWire } from '../mapping.js';
 import type { BgContext } from './bg-context.js';
 import { parseBgError } from './bg.errors.js';
@@ -44,15 +50,7 @@ export class BgConsents {
     const maxUntil = maxDays === null ? '9999-12-31' : addDays(today, maxDays);
     const requested = input.expiresAt ? localDateOf(input.expiresAt, tz) : maxUntil;
     const validUntil = requested > maxUntil ? maxUntil : requested;
-    const access: Record<string, unknown> = {};
-    if (this.ctx.profile.consentModel === 'allPsd2' && input.permissions.includes('transactions'))
-      access.allPsd2 = 'allAccounts';
-    else
-      for (const p of input.permissions) {
-        const key = BERLIN_GROUP_ACCESS[p];
-        if (key === 'trustedBeneficiaries') access.additionalInformation = { trustedBeneficiaries: [] };
-        else if (key) access[key] = [];
-      }
+    const access = this.access(input);
     const body = {
       access,
       recurringIndicator: true,
@@ -106,6 +104,34 @@ export class BgConsents {
     );
   }
 
+  /**
+   * The access object: a dedicated-account consent names the tenant's accounts in every list it asks
+   * for (the bank then asks the PSU about those only); a bank-offered one sends empty lists (the PSU
+   * picks at the bank); the allPsd2 model asks for every account.
+   */
+  private access(input: CreateConsentInput): Record<string, unknown> {
+    const access: Record<string, unknown> = {};
+    const named = input.accounts ?? [];
+    if (named.length > 0 && !this.ctx.capabilities.dedicatedAccountConsents)
+      throw new AppError(
+        'limit_exceeded',
+        `${this.ctx.profile.name} (Berlin Group) offers no dedicated-account consents: leave accounts out.`,
+        { providerId: this.ctx.providerId },
+        [{ field: 'accounts', message: 'this provider does not offer dedicated-account consents' }],
+      );
+    if (named.length === 0 && this.ctx.profile.consentModel === 'allPsd2' && input.permissions.includes('transactions'))
+      return { allPsd2: 'allAccounts' };
+    const refs = named.map((a) => ({ [a.scheme]: a.identification }));
+    for (const p of input.permissions) {
+      const key = BERLIN_GROUP_ACCESS[p];
+      if (key === 'trustedBeneficiaries') access.additionalInformation = { trustedBeneficiaries: refs };
+      else if (key) access[key] = refs;
+    }
+    // Every list names its accounts: the account list covers what the others ask for.
+    if (named.length > 0) access.accounts = refs;
+    return access;
+  }
+
   async getConsentStatus(input: ConsentRef): Promise<BankConsent> {
     const res = await this.ctx.http.send({
       method: 'GET',
@@ -146,6 +172,11 @@ export class BgConsents {
 
   /** The light status endpoint (GET /v1/consents/{id}/status). */
   async getConsentStatusOnly(input: ConsentRef): Promise<BankConsentStatus> {
+    return (await this.checkConsentStatus(input)).status;
+  }
+
+  /** GET /v1/consents/{id}/status: no PSU token, and not an account access (frequencyPerDay is not spent). */
+  async checkConsentStatus(input: ConsentRef): Promise<ConsentStatusCheck> {
     const res = await this.ctx.http.send({
       method: 'GET',
       url: this.ctx.url(`/consents/${encodeURIComponent(input.externalConsentId)}/status`),
@@ -158,9 +189,15 @@ export class BgConsents {
     return mapOrInvalid(
       this.ctx.providerId,
       'bg.getConsentStatus',
-      () =>
-        STATUS[validateWire(BgConsentStatusResponse, parseJson(res.text), 'consentStatusResponse-200').consentStatus] ??
-        'rejected',
+      () => {
+        const bankStatus = validateWire(
+          BgConsentStatusResponse,
+          parseJson(res.text),
+          'consentStatusResponse-200',
+        ).consentStatus;
+        return { status: STATUS[bankStatus] ?? 'rejected', bankStatus, expiresAt: null };
+      },
+      res.text,
     );
   }
 

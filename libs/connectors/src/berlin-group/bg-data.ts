@@ -5,6 +5,7 @@ import type {
   AccountBalances,
   AccountTransactions,
   DataCallContext,
+  StandingOrder,
   TransactionsPage,
   TransactionsPageQuery,
   TransactionsQuery,
@@ -17,15 +18,34 @@ import type { AccessResource } from '../ports.js';
 import type { BgConsents } from './bg-consents.js';
 import type { BgContext } from './bg-context.js';
 import { parseBgError } from './bg.errors.js';
-import { mapBgAccount, mapBgBalance, mapBgTransactionDrafts } from './bg.mapper.js';
-import { BgAccountList, BgReadAccountBalance, BgTransactionsResponse } from './bg.wire.js';
+import {
+  bgCardResourceId,
+  mapBgAccount,
+  mapBgBalance,
+  mapBgCardAccount,
+  mapBgCardTransactionDrafts,
+  mapBgStandingOrder,
+  mapBgTransactionDrafts,
+} from './bg.mapper.js';
+import {
+  BgAccountList,
+  BgCardAccountList,
+  BgCardTransactionsResponse,
+  BgReadAccountBalance,
+  BgReadCardAccountBalance,
+  BgStandingOrdersResponse,
+  BgTransactionsResponse,
+} from './bg.wire.js';
 
 type BgTransactionsPage = z.infer<typeof BgTransactionsResponse>;
+type BgCardTransactionsPage = z.infer<typeof BgCardTransactionsResponse>;
 
 /**
  * Berlin Group accounts, balances and transactions with a consent's access token: each call
  * reserved with the access guard, every page followed on the bank's own origins; a refused call
- * reads the consent status to say revoked or expired. The rest of the AIS contract is not offered.
+ * reads the consent status to say revoked or expired. Card accounts (where the bank serves them)
+ * are read on /card-accounts, standing orders (where offered) from the transactions endpoint with
+ * bookingStatus=information. The rest of the AIS contract is not offered.
  */
 export class BgData {
   constructor(
@@ -95,17 +115,44 @@ export class BgData {
     return error;
   }
 
+  /** Payment accounts, then (where the bank serves them) card accounts. */
   async listAccounts(ctx: DataCallContext): Promise<Account[]> {
     const body = await this.get(ctx, this.ctx.url('/accounts'), BgAccountList, 'accountList', {
       resource: 'accounts',
       scope: '*',
     });
-    return mapOrInvalid(this.ctx.providerId, 'bg.accounts', () => body.accounts.map(mapBgAccount));
+    const accounts = mapOrInvalid(this.ctx.providerId, 'bg.accounts', () => body.accounts.map(mapBgAccount));
+    if (!this.ctx.capabilities.cardAccounts) return accounts;
+    const cards = await this.get(ctx, this.ctx.url('/card-accounts'), BgCardAccountList, 'cardAccountList', {
+      resource: 'cardAccounts',
+      scope: '*',
+    });
+    return [
+      ...accounts,
+      ...mapOrInvalid(this.ctx.providerId, 'bg.cardAccounts', () => cards.cardAccounts.map(mapBgCardAccount)),
+    ];
   }
 
   async getBalances(ctx: DataCallContext, input: { accountIds: string[] }): Promise<AccountBalances[]> {
     const out: AccountBalances[] = [];
     for (const accountId of input.accountIds) {
+      const card = bgCardResourceId(accountId);
+      if (card !== null) {
+        const body = await this.get(
+          ctx,
+          this.ctx.url(`/card-accounts/${encodeURIComponent(card)}/balances`),
+          BgReadCardAccountBalance,
+          'readCardAccountBalanceResponse-200',
+          { resource: 'balances', scope: accountId },
+        );
+        out.push({
+          accountId,
+          balances: mapOrInvalid(this.ctx.providerId, 'bg.balances', () =>
+            body.balances.map((b) => mapBgBalance(b, body.debitAccounting === true)),
+          ),
+        });
+        continue;
+      }
       const body = await this.get(
         ctx,
         this.ctx.url(`/accounts/${encodeURIComponent(accountId)}/balances`),
@@ -115,7 +162,7 @@ export class BgData {
       );
       out.push({
         accountId,
-        balances: mapOrInvalid(this.ctx.providerId, 'bg.balances', () => body.balances.map(mapBgBalance)),
+        balances: mapOrInvalid(this.ctx.providerId, 'bg.balances', () => body.balances.map((b) => mapBgBalance(b))),
       });
     }
     return out;
@@ -149,6 +196,8 @@ export class BgData {
     const at = decodePageCursor(input.cursor);
     const accountId = input.accountIds[at.call];
     if (accountId === undefined) throw new AppError('validation_failed', 'The page cursor does not fit this query.');
+    const card = bgCardResourceId(accountId);
+    if (card !== null) return this.getCardTransactionsPage(ctx, input, at, accountId, card);
     const url = at.next
       ? resumePageUrl(at.next, this.ctx.base, this.ctx.providerId)
       : `${this.ctx.url(`/accounts/${encodeURIComponent(accountId)}/transactions`)}?${new URLSearchParams({ dateFrom: this.effectiveFrom(ctx, input.from), dateTo: input.to, bookingStatus: status }).toString()}`;
@@ -174,6 +223,47 @@ export class BgData {
       order: 'booked-first',
       nextCursor: nextPageCursor(at, input.accountIds.length, next, url, () =>
         pageLoopError(this.ctx.providerId, 'bg.transactions'),
+      ),
+    };
+  }
+
+  /** One bank page of a card account's transactions (cardTransactions: booked and pending, no information). */
+  private async getCardTransactionsPage(
+    ctx: DataCallContext,
+    input: TransactionsPageQuery,
+    at: ReturnType<typeof decodePageCursor>,
+    accountId: string,
+    card: string,
+  ): Promise<TransactionsPage> {
+    const status = input.status ?? 'both';
+    const url = at.next
+      ? resumePageUrl(at.next, this.ctx.base, this.ctx.providerId)
+      : `${this.ctx.url(`/card-accounts/${encodeURIComponent(card)}/transactions`)}?${new URLSearchParams({ dateFrom: this.effectiveFrom(ctx, input.from), dateTo: input.to, bookingStatus: status }).toString()}`;
+    const body: BgCardTransactionsPage = await this.get(
+      ctx,
+      url,
+      BgCardTransactionsResponse,
+      'cardAccountsTransactionsResponse200',
+      { resource: 'transactions', scope: accountId },
+    );
+    const link = body.cardTransactions?._links?.next?.href ?? body._links?.next?.href;
+    const next = link ? await this.nextPage(link, url) : undefined;
+    const asOf = localDateOf(this.ctx.now(), this.ctx.capabilities.timeZone);
+    const drafts = mapOrInvalid(this.ctx.providerId, 'bg.cardTransactions', () =>
+      mapBgCardTransactionDrafts(
+        { booked: body.cardTransactions?.booked ?? [], pending: body.cardTransactions?.pending ?? [] },
+        body.debitAccounting === true,
+        asOf,
+      ),
+    );
+    const transactions = drafts.filter(
+      (t) => t.status === 'pending' || (t.bookingDate >= input.from && t.bookingDate <= input.to),
+    );
+    return {
+      accounts: transactions.length > 0 ? [{ accountId, transactions }] : [],
+      order: 'booked-first',
+      nextCursor: nextPageCursor(at, input.accountIds.length, next, url, () =>
+        pageLoopError(this.ctx.providerId, 'bg.cardTransactions'),
       ),
     };
   }
@@ -228,8 +318,22 @@ export class BgData {
   async listBeneficiaries(): Promise<never> {
     return this.unsupported('trusted beneficiaries');
   }
-  async listStandingOrders(): Promise<never> {
-    return this.unsupported('standing orders');
+  /**
+   * The account's active standing orders: the transactions endpoint with bookingStatus=information
+   * (one entry per standing order; the bank ignores the dates). A card account has none.
+   */
+  async listStandingOrders(ctx: DataCallContext, input: { accountId: string }): Promise<StandingOrder[]> {
+    if (!this.ctx.capabilities.supportedPermissions.includes('standingOrders'))
+      return this.unsupported('standing orders');
+    if (bgCardResourceId(input.accountId) !== null) return [];
+    const url = `${this.ctx.url(`/accounts/${encodeURIComponent(input.accountId)}/transactions`)}?bookingStatus=information`;
+    const body = await this.get(ctx, url, BgStandingOrdersResponse, 'transactionsResponse-200', {
+      resource: 'standingOrders',
+      scope: input.accountId,
+    });
+    return mapOrInvalid(this.ctx.providerId, 'bg.standingOrders', () =>
+      (body.transactions?.information ?? []).map((t) => mapBgStandingOrder(input.accountId, t)),
+    );
   }
   async listDirectDebits(): Promise<never> {
     return this.unsupported('direct debits');

@@ -2,8 +2,17 @@ import fc from 'fast-check';
 import { Decimal } from 'decimal.js';
 import { validateWire } from '../mapping.js';
 import { saltbank } from './banks/saltbank.js';
-import { mapBgBalance, mapBgTransactions, type BgMappingRules } from './bg.mapper.js';
-import { BgBalance, BgTransaction } from './bg.wire.js';
+import {
+  bgCardResourceId,
+  bgFrequency,
+  mapBgBalance,
+  mapBgCardAccount,
+  mapBgCardTransactionDraft,
+  mapBgStandingOrder,
+  mapBgTransactions,
+  type BgMappingRules,
+} from './bg.mapper.js';
+import { BgBalance, BgCardAccountDetails, BgCardTransaction, BgStandingOrder, BgTransaction } from './bg.wire.js';
 
 const rules: BgMappingRules = {
   timeZone: 'Europe/Berlin',
@@ -176,5 +185,157 @@ describe('Berlin Group mapper (properties)', () => {
         });
       }),
     );
+  });
+});
+
+describe('Berlin Group card accounts', () => {
+  const details = validateWire(
+    BgCardAccountDetails,
+    {
+      resourceId: 'c9Xk2',
+      maskedPan: '535522xxxxxx1234',
+      currency: 'EUR',
+      name: 'Salt Mastercard',
+      product: 'Credit Card',
+      usage: 'PRIV',
+      creditLimit: { currency: 'EUR', amount: '5000.00' },
+      _links: {},
+    },
+    'cardAccountDetails',
+  );
+
+  it('lists a card account as an account: a credit card known by its masked PAN, read on /card-accounts', () => {
+    const account = mapBgCardAccount(details);
+    expect(account).toMatchObject({
+      externalId: 'card-accounts/c9Xk2',
+      type: 'personal',
+      subtype: 'creditCard',
+      currency: 'EUR',
+      name: 'Salt Mastercard',
+      identifiers: [{ scheme: 'pan', identification: '535522xxxxxx1234' }],
+    });
+    expect(bgCardResourceId(account.externalId)).toBe('c9Xk2');
+    expect(bgCardResourceId('c9Xk2')).toBeNull();
+    expect(() => mapBgCardAccount({ ...details, resourceId: undefined })).toThrow(/resourceId/);
+  });
+
+  it('maps a card transaction: the acceptor as merchant with its category code, the foreign amount kept', () => {
+    const t = validateWire(
+      BgCardTransaction,
+      {
+        cardTransactionId: 'ct-1',
+        transactionDate: '2026-03-01',
+        bookingDate: '2026-03-03',
+        transactionAmount: { currency: 'EUR', amount: '-42.10' },
+        originalAmount: { currency: 'USD', amount: '-45.00' },
+        currencyExchange: [
+          {
+            sourceCurrency: 'USD',
+            exchangeRate: '0.935556',
+            unitCurrency: 'USD',
+            targetCurrency: 'EUR',
+            quotationDate: '2026-03-01',
+          },
+        ],
+        merchantCategoryCode: '5812',
+        maskedPAN: '535522xxxxxx1234',
+        transactionDetails: 'JOE’S DINER NEW YORK',
+        proprietaryBankTransactionCode: 'CARD',
+      },
+      'cardTransaction',
+    );
+    expect(mapBgCardTransactionDraft(t, 'booked', false, '2026-03-10')).toMatchObject({
+      externalId: 'ct-1',
+      status: 'booked',
+      bookingDate: '2026-03-03',
+      amount: { amount: '-42.10', currency: 'EUR' },
+      description: 'JOE’S DINER NEW YORK',
+      merchant: { name: 'JOE’S DINER NEW YORK', categoryCode: '5812' },
+      bankTransactionCode: { code: null, proprietaryCode: 'CARD' },
+      currencyExchange: { sourceCurrency: 'USD', instructedAmount: { amount: '-45.00', currency: 'USD' } },
+    });
+    // Pending: the transaction date stands in for the booking date.
+    expect(
+      mapBgCardTransactionDraft({ ...t, bookingDate: undefined }, 'pending', false, '2026-03-10').bookingDate,
+    ).toBe('2026-03-01');
+  });
+
+  it('turns debitAccounting (debits quoted positive) into the holder’s sign, for transactions and balances', () => {
+    fc.assert(
+      fc.property(bgAmount, (amount) => {
+        const t = validateWire(
+          BgCardTransaction,
+          { transactionDate: '2026-03-01', transactionAmount: { currency: 'EUR', amount } },
+          'cardTransaction',
+        );
+        const plain = mapBgCardTransactionDraft(t, 'pending', false, '2026-03-10').amount.amount;
+        const inverted = mapBgCardTransactionDraft(t, 'pending', true, '2026-03-10').amount.amount;
+        expect(new Decimal(inverted).equals(new Decimal(plain).negated())).toBe(true);
+        const b = validateWire(
+          BgBalance,
+          { balanceType: 'interimBooked', balanceAmount: { currency: 'EUR', amount } },
+          'balance',
+        );
+        expect(new Decimal(mapBgBalance(b, true).amount.amount).equals(new Decimal(amount).negated())).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('Berlin Group standing orders (bookingStatus=information)', () => {
+  const entry = validateWire(
+    BgStandingOrder,
+    {
+      transactionId: 'so-1',
+      transactionAmount: { currency: 'EUR', amount: '-1100.00' },
+      creditorName: 'Hausverwaltung Schmidt',
+      creditorAccount: { iban: 'DE89370400440532013000' },
+      remittanceInformationUnstructured: 'RENT',
+      bankTransactionCode: 'PMNT-ICDT-STDO',
+      additionalInformationStructured: {
+        standingOrderDetails: { startDate: '2024-05-01', frequency: 'Monthly', dayOfExecution: '1' },
+      },
+    },
+    'standingOrder',
+  );
+
+  it('maps to the normalised standing order the OBIE connector produces', () => {
+    expect(mapBgStandingOrder('acc-1', entry)).toEqual({
+      externalId: 'so-1',
+      accountId: 'acc-1',
+      frequency: 'IntrvlMnthDay:01:01',
+      reference: 'RENT',
+      status: 'Active',
+      firstPaymentAt: '2024-05-01T00:00:00.000Z',
+      nextPaymentAt: null,
+      lastPaymentAt: null,
+      finalPaymentAt: null,
+      numberOfPayments: null,
+      firstPaymentAmount: null,
+      nextPaymentAmount: { amount: '1100.00', currency: 'EUR' },
+      lastPaymentAmount: null,
+      finalPaymentAmount: null,
+      creditorAccount: { scheme: 'iban', identification: 'DE89370400440532013000', name: 'Hausverwaltung Schmidt' },
+      raw: entry,
+    });
+  });
+
+  it('writes Berlin Group frequencies in the OBIE syntax, from the day of execution or the start date', () => {
+    expect(bgFrequency({ frequency: 'Daily', startDate: '2026-01-07' })).toBe('EvryDay');
+    expect(bgFrequency({ frequency: 'Weekly', startDate: '2026-01-07' })).toBe('IntrvlWkDay:01:03');
+    expect(bgFrequency({ frequency: 'EveryTwoWeeks', startDate: '2026-01-05', dayOfExecution: '5' })).toBe(
+      'IntrvlWkDay:02:05',
+    );
+    expect(bgFrequency({ frequency: 'Quarterly', startDate: '2026-01-15' })).toBe('IntrvlMnthDay:03:15');
+    expect(bgFrequency({ frequency: 'Annual', startDate: '2026-01-15', dayOfExecution: '31' })).toBe(
+      'IntrvlMnthDay:12:31',
+    );
+    expect(bgFrequency({ frequency: 'MonthlyVariable', startDate: '2026-01-15' })).toBe('MonthlyVariable');
+  });
+
+  it('refuses an information entry without its standing order details', () => {
+    expect(() =>
+      validateWire(BgStandingOrder, { transactionAmount: { currency: 'EUR', amount: '-1.00' } }, 'standingOrder'),
+    ).toThrow();
   });
 });

@@ -2,6 +2,7 @@ import {
   assignTransactionIdentities,
   BERLIN_GROUP_BALANCE_TYPES,
   money,
+  negateMoney,
   type Account,
   type AccountIdentifier,
   type Balance,
@@ -9,8 +10,17 @@ import {
   type Transaction,
   type TransactionDraft,
 } from '@ais/domain';
+import type { StandingOrder } from '../connector.js';
 import { WireViolation } from '../mapping.js';
-import type { BgAccountDetails, BgAccountReference, BgBalance, BgTransaction } from './bg.wire.js';
+import type {
+  BgAccountDetails,
+  BgAccountReference,
+  BgBalance,
+  BgCardAccountDetails,
+  BgCardTransaction,
+  BgStandingOrder,
+  BgTransaction,
+} from './bg.wire.js';
 
 /** What differs between Berlin Group banks when mapping (from the bank profile). */
 export interface BgMappingRules {
@@ -65,13 +75,54 @@ export function mapBgAccount(a: BgAccountDetails): Account {
   };
 }
 
-export function mapBgBalance(b: BgBalance): Balance {
+/**
+ * Card accounts live under /v1/card-accounts, apart from payment accounts: their external id says so
+ * (a resourceId is one path segment, so nothing else starts with this prefix), and every later call
+ * for the account goes to the card endpoints.
+ */
+export const BG_CARD_ACCOUNT_PREFIX = 'card-accounts/';
+
+export function bgCardAccountExternalId(resourceId: string): string {
+  return `${BG_CARD_ACCOUNT_PREFIX}${resourceId}`;
+}
+
+/** The card account's resourceId, or null for a payment account. */
+export function bgCardResourceId(externalId: string): string | null {
+  return externalId.startsWith(BG_CARD_ACCOUNT_PREFIX) ? externalId.slice(BG_CARD_ACCOUNT_PREFIX.length) : null;
+}
+
+/** A card account: the masked PAN identifies it (`pan` scheme, masked as the bank sends it). */
+export function mapBgCardAccount(a: BgCardAccountDetails): Account {
+  if (!a.resourceId) throw new WireViolation('a card account has no resourceId: it cannot be read further');
+  return {
+    externalId: bgCardAccountExternalId(a.resourceId),
+    type: a.usage === 'ORGA' ? 'business' : a.usage === 'PRIV' ? 'personal' : 'unknown',
+    subtype: a.creditLimit ? 'creditCard' : 'card',
+    currency: a.currency,
+    name: a.name ?? a.product ?? null,
+    nickname: a.displayName ?? null,
+    identifiers: [{ scheme: 'pan', identification: a.maskedPan }],
+    servicer: null,
+    status: a.status ?? 'enabled',
+    openedAt: null,
+    ownerName: a.ownerName ?? null,
+    product: a.product ?? null,
+    raw: a,
+  };
+}
+
+/**
+ * `debitAccounting: true` (card accounts): the bank quotes debits positive, balances alike; the
+ * normalised sign is the account holder's (negative = money out, a debt is negative).
+ */
+export function mapBgBalance(b: BgBalance, debitAccounting = false): Balance {
   const type = BERLIN_GROUP_BALANCE_TYPES[b.balanceType];
   if (!type) throw new WireViolation(`unknown balance type "${b.balanceType}"`);
+  const amount = money(b.balanceAmount.amount, b.balanceAmount.currency);
   return {
     type,
     originalType: b.balanceType,
-    amount: money(b.balanceAmount.amount, b.balanceAmount.currency),
+    amount: debitAccounting ? negateMoney(amount) : amount,
     creditLines: [],
     creditLimitIncluded: b.creditLimitIncluded ?? null,
     referenceDate: b.referenceDate ?? null,
@@ -147,6 +198,130 @@ export function mapBgTransactionDraft(
         }
       : null,
     pendingLink: rules.pendingLink(t),
+    raw: t,
+  };
+}
+
+/**
+ * A card transaction (cardTransactions of /v1/card-accounts/{id}/transactions). The merchant is the
+ * card acceptor; the transaction date stands in for a booking date while the item is pending.
+ */
+export function mapBgCardTransactionDraft(
+  t: BgCardTransaction,
+  status: 'booked' | 'pending',
+  debitAccounting: boolean,
+  asOf: string,
+): TransactionDraft {
+  const quoted = money(t.transactionAmount.amount, t.transactionAmount.currency);
+  const amount = debitAccounting ? negateMoney(quoted) : quoted;
+  const bookingDate = t.bookingDate ?? t.transactionDate ?? (status === 'pending' ? asOf : undefined);
+  if (!bookingDate) throw new WireViolation('a booked card transaction has neither bookingDate nor transactionDate');
+  const merchantName = t.transactionDetails?.slice(0, 140) ?? null;
+  const fx = t.currencyExchange?.[0];
+  return {
+    externalId: t.cardTransactionId ?? null,
+    status,
+    bookingDate,
+    valueDate: t.valueDate ?? null,
+    bookedAt: null,
+    amount,
+    description: t.transactionDetails ?? t.cardAcceptorId ?? '',
+    merchant:
+      t.merchantCategoryCode || merchantName
+        ? { name: merchantName, categoryCode: t.merchantCategoryCode ?? null }
+        : null,
+    counterparty: merchantName ? { name: merchantName, identifiers: [], agent: null } : null,
+    bankTransactionCode: t.proprietaryBankTransactionCode
+      ? { code: null, subCode: null, proprietaryCode: t.proprietaryBankTransactionCode, proprietaryIssuer: null }
+      : null,
+    reference: null,
+    runningBalance: null,
+    currencyExchange: fx
+      ? {
+          sourceCurrency: fx.sourceCurrency,
+          targetCurrency: fx.targetCurrency,
+          unitCurrency: fx.unitCurrency,
+          exchangeRate: fx.exchangeRate,
+          instructedAmount: t.originalAmount ? money(t.originalAmount.amount, t.originalAmount.currency) : null,
+          quotationDate: fx.quotationDate,
+          contractIdentification: fx.contractIdentification ?? null,
+        }
+      : null,
+    pendingLink: null,
+    raw: t,
+  };
+}
+
+/** One page of a card account's transactions before identities: booked, then pending. */
+export function mapBgCardTransactionDrafts(
+  page: { booked: BgCardTransaction[]; pending: BgCardTransaction[] },
+  debitAccounting: boolean,
+  asOf: string,
+): TransactionDraft[] {
+  return [
+    ...page.booked.map((t) => mapBgCardTransactionDraft(t, 'booked', debitAccounting, asOf)),
+    ...page.pending.map((t) => mapBgCardTransactionDraft(t, 'pending', debitAccounting, asOf)),
+  ];
+}
+
+const MONTHS_OF: Readonly<Record<string, number>> = {
+  Monthly: 1,
+  EveryTwoMonths: 2,
+  Quarterly: 3,
+  SemiAnnual: 6,
+  Annual: 12,
+};
+const WEEKS_OF: Readonly<Record<string, number>> = { Weekly: 1, EveryTwoWeeks: 2 };
+const two = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * A Berlin Group frequency code in the OBIE frequency syntax the normalised standing order uses
+ * (`IntrvlMnthDay:01:15`, `IntrvlWkDay:02:03`, `EvryDay`): the day of execution, or the start
+ * date's day. A code with no OBIE equivalent (MonthlyVariable) is kept as the bank sent it.
+ */
+export function bgFrequency(details: { frequency: string; startDate: string; dayOfExecution?: string }): string {
+  const start = new Date(`${details.startDate}T00:00:00Z`);
+  if (details.frequency === 'Daily') return 'EvryDay';
+  const weeks = WEEKS_OF[details.frequency];
+  if (weeks !== undefined) {
+    const weekday = details.dayOfExecution ? Number(details.dayOfExecution) : ((start.getUTCDay() + 6) % 7) + 1;
+    return `IntrvlWkDay:${two(weeks)}:${two(weekday)}`;
+  }
+  const months = MONTHS_OF[details.frequency];
+  if (months !== undefined) {
+    const day = details.dayOfExecution ? Number(details.dayOfExecution) : start.getUTCDate();
+    return `IntrvlMnthDay:${two(months)}:${two(day)}`;
+  }
+  return details.frequency;
+}
+
+/**
+ * An active standing order (bookingStatus=information) in the normalised shape the OBIE connector
+ * produces: the instructed amount unsigned (as OBIE quotes it), dates as instants at the start of the day.
+ */
+export function mapBgStandingOrder(accountId: string, t: BgStandingOrder): StandingOrder {
+  const details = t.additionalInformationStructured.standingOrderDetails;
+  const quoted = money(t.transactionAmount.amount, t.transactionAmount.currency);
+  const amount = quoted.amount.startsWith('-') ? negateMoney(quoted) : quoted;
+  const creditor = bgIdentifiers(t.creditorAccount)[0];
+  return {
+    externalId: t.transactionId ?? t.entryReference ?? null,
+    accountId,
+    frequency: bgFrequency(details),
+    reference: t.remittanceInformationUnstructured ?? t.remittanceInformationUnstructuredArray?.join(' ') ?? null,
+    status: 'Active',
+    firstPaymentAt: `${details.startDate}T00:00:00.000Z`,
+    nextPaymentAt: null,
+    lastPaymentAt: null,
+    finalPaymentAt: details.endDate ? `${details.endDate}T00:00:00.000Z` : null,
+    numberOfPayments: null,
+    firstPaymentAmount: null,
+    nextPaymentAmount: amount,
+    lastPaymentAmount: null,
+    finalPaymentAmount: null,
+    creditorAccount: creditor
+      ? { scheme: creditor.scheme, identification: creditor.identification, name: t.creditorName ?? null }
+      : null,
     raw: t,
   };
 }

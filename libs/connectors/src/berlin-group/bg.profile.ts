@@ -33,10 +33,14 @@ export const BG_DEFAULT_CAPABILITIES: ProviderCapabilities = {
   transactionHistoryLimitDays: 90,
   firstAccessWindowMinutes: 10,
   supportsRevocation: true,
+  // GET /v1/consents/{id}/status is not an account access: frequencyPerDay does not count it.
+  consentStatusCheckSeconds: 900,
   refreshTokens: true,
   authorisationFlow: 'oauth_code_pkce',
   timeZone: 'Europe/Berlin',
   currencies: ['EUR'],
+  dedicatedAccountConsents: false,
+  cardAccounts: false,
 };
 
 export const BG_DEFAULTS = {

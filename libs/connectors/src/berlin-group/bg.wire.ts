@@ -124,6 +124,39 @@ export const BgReadAccountBalance = z
   .object({ account: BgAccountReference.optional(), balances: z.array(BgBalance) })
   .loose();
 
+/** What an active standing order looks like (bookingStatus=information: one entry per standing order). */
+export const BgStandingOrderDetails = z
+  .object({
+    startDate: BgDate,
+    frequency: z.string(),
+    endDate: BgDate.optional(),
+    executionRule: z.string().optional(),
+    monthsOfExecution: z.array(z.string()).optional(),
+    multiplicator: z.number().int().optional(),
+    dayOfExecution: z
+      .string()
+      .regex(/^\d{1,2}$/)
+      .optional(),
+    limitAmount: BgAmount.optional(),
+  })
+  .loose();
+export type BgStandingOrderDetails = z.infer<typeof BgStandingOrderDetails>;
+
+const BgCurrencyExchange = z
+  .array(
+    z
+      .object({
+        sourceCurrency: z.string(),
+        exchangeRate: z.string(),
+        unitCurrency: z.string(),
+        targetCurrency: z.string(),
+        quotationDate: BgDate,
+        contractIdentification: z.string().optional(),
+      })
+      .loose(),
+  )
+  .optional();
+
 export const BgTransaction = z
   .object({
     transactionId: z.string().optional(),
@@ -133,20 +166,7 @@ export const BgTransaction = z
     bookingDate: BgDate.optional(),
     valueDate: BgDate.optional(),
     transactionAmount: BgAmount,
-    currencyExchange: z
-      .array(
-        z
-          .object({
-            sourceCurrency: z.string(),
-            exchangeRate: z.string(),
-            unitCurrency: z.string(),
-            targetCurrency: z.string(),
-            quotationDate: BgDate,
-            contractIdentification: z.string().optional(),
-          })
-          .loose(),
-      )
-      .optional(),
+    currencyExchange: BgCurrencyExchange,
     creditorName: z.string().max(70).optional(),
     creditorAccount: BgAccountReference.optional(),
     creditorAgent: z.string().optional(),
@@ -163,9 +183,27 @@ export const BgTransaction = z
     proprietaryBankTransactionCode: z.string().optional(),
     balanceAfterTransaction: BgBalance.optional(),
     additionalInformation: z.string().optional(),
+    additionalInformationStructured: z.object({ standingOrderDetails: BgStandingOrderDetails }).loose().optional(),
   })
   .loose();
 export type BgTransaction = z.infer<typeof BgTransaction>;
+
+/** An entry of `transactions.information`: a standing order, its details required. */
+export const BgStandingOrder = BgTransaction.extend({
+  additionalInformationStructured: z.object({ standingOrderDetails: BgStandingOrderDetails }).loose(),
+});
+export type BgStandingOrder = z.infer<typeof BgStandingOrder>;
+
+/** GET /v1/accounts/{id}/transactions?bookingStatus=information: the account's active standing orders. */
+export const BgStandingOrdersResponse = z
+  .object({
+    account: BgAccountReference.optional(),
+    transactions: z
+      .object({ information: z.array(BgStandingOrder).optional() })
+      .loose()
+      .optional(),
+  })
+  .loose();
 
 export const BgTransactionsResponse = z
   .object({
@@ -187,6 +225,87 @@ export const BgTransactionsResponse = z
   })
   .loose();
 export type BgTransactionsResponse = z.infer<typeof BgTransactionsResponse>;
+
+// ───────────────────────────── card accounts (/v1/card-accounts…) ─────────────────────────────
+
+export const BgCardAccountDetails = z
+  .object({
+    resourceId: z.string().optional(),
+    maskedPan: z.string().max(35),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    ownerName: z.string().max(140).optional(),
+    name: z.string().max(70).optional(),
+    displayName: z.string().max(70).optional(),
+    product: z.string().max(35).optional(),
+    /** true: debits are quoted positive (and balances accordingly); false or absent: negative. */
+    debitAccounting: z.boolean().optional(),
+    status: z.enum(['enabled', 'deleted', 'blocked']).optional(),
+    usage: z.enum(['PRIV', 'ORGA']).optional(),
+    details: z.string().max(1000).optional(),
+    creditLimit: BgAmount.optional(),
+    balances: z.array(BgBalance).optional(),
+  })
+  .loose();
+export type BgCardAccountDetails = z.infer<typeof BgCardAccountDetails>;
+export const BgCardAccountList = z.object({ cardAccounts: z.array(BgCardAccountDetails) }).loose();
+
+export const BgReadCardAccountBalance = z
+  .object({
+    cardAccount: BgAccountReference.optional(),
+    debitAccounting: z.boolean().optional(),
+    balances: z.array(BgBalance),
+  })
+  .loose();
+
+export const BgCardTransaction = z
+  .object({
+    cardTransactionId: z.string().max(35).optional(),
+    terminalId: z.string().max(35).optional(),
+    transactionDate: BgDate.optional(),
+    acceptorTransactionDateTime: BgDateTime.optional(),
+    bookingDate: BgDate.optional(),
+    valueDate: BgDate.optional(),
+    transactionAmount: BgAmount,
+    grandTotalAmount: BgAmount.optional(),
+    currencyExchange: BgCurrencyExchange,
+    originalAmount: BgAmount.optional(),
+    markupFee: BgAmount.optional(),
+    markupFeePercentage: z.string().optional(),
+    cardAcceptorId: z.string().max(35).optional(),
+    cardAcceptorAddress: z.object({}).loose().optional(),
+    cardAcceptorPhone: z.string().optional(),
+    merchantCategoryCode: z
+      .string()
+      .regex(/^\d{4}$/)
+      .optional(),
+    maskedPAN: z.string().max(35).optional(),
+    transactionDetails: z.string().max(1000).optional(),
+    invoiced: z.boolean().optional(),
+    proprietaryBankTransactionCode: z.string().max(35).optional(),
+  })
+  .loose();
+export type BgCardTransaction = z.infer<typeof BgCardTransaction>;
+
+export const BgCardTransactionsResponse = z
+  .object({
+    cardAccount: BgAccountReference.optional(),
+    debitAccounting: z.boolean().optional(),
+    cardTransactions: z
+      .object({
+        booked: z.array(BgCardTransaction).optional(),
+        pending: z.array(BgCardTransaction).optional(),
+        _links: z
+          .object({ next: Href.optional(), first: Href.optional(), last: Href.optional(), previous: Href.optional() })
+          .loose()
+          .optional(),
+      })
+      .loose()
+      .optional(),
+    balances: z.array(BgBalance).optional(),
+    _links: z.object({ next: Href.optional() }).loose().optional(),
+  })
+  .loose();
+export type BgCardTransactionsResponse = z.infer<typeof BgCardTransactionsResponse>;
 
 /** Error bodies: tppMessages (classic) or the NextGen problem form (type, title, detail, code). */
 export const BgErrorBody = z

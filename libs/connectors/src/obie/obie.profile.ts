@@ -104,10 +104,16 @@ export const OBIE_DEFAULT_CAPABILITIES: ProviderCapabilities = {
   transactionHistoryLimitDays: null,
   firstAccessWindowMinutes: null,
   supportsRevocation: true,
+  // GET /account-access-consents/{id} takes the client-credentials token, not the PSU's: the
+  // 4-a-day limit on unattended account information calls does not count it.
+  consentStatusCheckSeconds: 900,
   refreshTokens: true,
   authorisationFlow: obieAuthorisationFlow(OBIE_DEFAULT_AUTHORISATION),
   timeZone: 'Europe/London',
   currencies: ['GBP'],
+  // OBIE has no dedicated-account consent: the PSU picks the accounts at the bank.
+  dedicatedAccountConsents: false,
+  cardAccounts: false,
 };
 
 export const OBIE_DEFAULTS = {

@@ -8,7 +8,14 @@ export interface CatalogueConfig extends EndpointBase {
   endpointOverrides?: Readonly<Record<string, Partial<ProviderEndpoints>>>;
   /** Providers switched on by configuration (real banks once credentials exist). */
   activeProviders?: readonly string[];
+  /** Replaces the status-check interval of every provider that is polled (CONSENT_STATUS_CHECK_SECONDS). */
+  consentStatusCheckSeconds?: number;
 }
+
+const withStatusCheck = (caps: ProviderCapabilities, seconds: number | undefined): ProviderCapabilities =>
+  seconds !== undefined && caps.consentStatusCheckSeconds !== null
+    ? { ...caps, consentStatusCheckSeconds: seconds }
+    : caps;
 
 /**
  * UK banks of the Fena seed (001), by Fena's provider id. Only HSBC Personal's sort-code range is
@@ -67,14 +74,14 @@ export function providerCatalogue(config: CatalogueConfig): ProviderRecord[] {
       profile,
       status: 'active' as const,
       endpoints: { ...p.defaultEndpoints(config), ...(config.endpointOverrides?.[id] ?? {}) },
-      capabilities: p.capabilities,
+      capabilities: withStatusCheck(p.capabilities, config.consentStatusCheckSeconds),
       sortCodeRanges: [],
     };
   });
   const uk = FENA_UK_BANKS.map((b) => {
     const override = config.endpointOverrides?.[b.id];
     const endpoints = override?.baseUrl ? { ...standardObieEndpoints(override.baseUrl), ...override } : {};
-    const capabilities: ProviderCapabilities = { ...OBIE_DEFAULT_CAPABILITIES };
+    const capabilities = withStatusCheck({ ...OBIE_DEFAULT_CAPABILITIES }, config.consentStatusCheckSeconds);
     return {
       id: b.id,
       name: b.name,

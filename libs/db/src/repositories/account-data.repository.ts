@@ -162,7 +162,8 @@ export class AccountDataRepository {
 
   /**
    * A statement's transactions in the bank's order, after position `afterPosition` (the primary key
-   * (statement_id, position)); null when the account has no such statement.
+   * (statement_id, position)); null when the account has no such statement, `pending` while its
+   * transactions have not been fetched from the bank.
    */
   async statementTransactions(
     tenantId: string,
@@ -172,9 +173,10 @@ export class AccountDataRepository {
   ) {
     const statement = await this.prisma.accountResource.findFirst({
       where: { id: statementId, tenantId, accountId, kind: 'statement' },
-      select: { id: true },
+      select: { id: true, transactionsFetchedAt: true },
     });
     if (!statement) return null;
+    if (!statement.transactionsFetchedAt) return 'pending' as const;
     return this.prisma.statementTransaction.findMany({
       where: { statementId, ...(page.afterPosition !== undefined ? { position: { gt: page.afterPosition } } : {}) },
       orderBy: { position: 'asc' },

@@ -293,10 +293,10 @@ export class AccountWriteRepository {
     return true;
   }
 
-  /** Bank ids of the account's statements whose transactions are stored. */
+  /** Bank ids of the account's statements whose transactions have been fetched (an empty statement too). */
   async statementsWithTransactions(accountId: string): Promise<Set<string>> {
     const rows = await this.prisma.accountResource.findMany({
-      where: { accountId, kind: 'statement', statementTransactions: { some: {} } },
+      where: { accountId, kind: 'statement', transactionsFetchedAt: { not: null } },
       select: { externalId: true },
     });
     return new Set(rows.map((r) => r.externalId));
@@ -314,6 +314,7 @@ export class AccountWriteRepository {
       select: { id: true },
     });
     if (!statement) return;
+    await tx.accountResource.update({ where: { id: statement.id }, data: { transactionsFetchedAt: new Date() } });
     await tx.statementTransaction.deleteMany({ where: { statementId: statement.id } });
     if (items.length > 0) {
       await tx.statementTransaction.createMany({

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConsentStatus } from '@ais/domain';
+import type { ConsentAccountReference, ConsentStatus } from '@ais/domain';
 import type { PrismaClient, Prisma } from '../prisma.js';
 import { PRISMA } from '../tokens.js';
 import { keysetAfter } from '../keyset.js';
@@ -17,6 +17,8 @@ export interface ConsentRecord {
   redirectUri: string;
   tenantState: string | null;
   metadata: Record<string, string>;
+  /** Dedicated-account consent: the accounts the tenant named; null: the PSU picks them at the bank. */
+  namedAccounts: ConsentAccountReference[] | null;
   externalId: string | null;
   authorisedAt: Date | null;
   revokedAt: Date | null;
@@ -50,12 +52,14 @@ export interface NewConsent {
   redirectUri: string;
   tenantState: string | null;
   metadata: Record<string, string>;
+  namedAccounts?: readonly ConsentAccountReference[] | null;
   externalId: string;
 }
 
 const toRecord = (row: Prisma.ConsentGetPayload<object>): ConsentRecord => ({
   ...row,
   metadata: (row.metadata ?? {}) as Record<string, string>,
+  namedAccounts: (row.namedAccounts ?? null) as ConsentAccountReference[] | null,
 });
 
 /** Consents: every method of a tenant's consent takes the tenant id. */
@@ -64,7 +68,16 @@ export class ConsentRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
   async create(tx: Prisma.TransactionClient, data: NewConsent): Promise<ConsentRecord> {
-    return toRecord(await tx.consent.create({ data: { ...data, metadata: data.metadata } }));
+    const { namedAccounts, ...rest } = data;
+    return toRecord(
+      await tx.consent.create({
+        data: {
+          ...rest,
+          metadata: data.metadata,
+          ...(namedAccounts ? { namedAccounts: namedAccounts.map((a) => ({ ...a })) } : {}),
+        },
+      }),
+    );
   }
 
   async findForTenant(
@@ -126,6 +139,40 @@ export class ConsentRepository {
       select: { id: true, tenantId: true },
       take: limit,
     });
+  }
+
+  /**
+   * Claims up to `limit` authorised consents whose bank status check is due and moves each one's next
+   * check one interval on (the provider's `consentStatusCheckSeconds`, ±10 %: nextConsentStatusCheckAt),
+   * in one statement: concurrent consent-service instances never claim the same consent (SKIP LOCKED),
+   * and a crash between the claim and the bank call only delays that check by one interval. A consent
+   * whose provider is not polled (null interval) leaves the cycle. Rows locked by a running sync are
+   * skipped this tick.
+   */
+  async claimDueStatusChecks(
+    now: Date,
+    limit: number,
+  ): Promise<Array<{ id: string; tenantId: string; providerId: string; externalId: string | null }>> {
+    return this.prisma.$queryRaw`
+      WITH due AS (
+        SELECT c.id FROM consents c
+         WHERE c.status = 'authorised' AND c.next_status_check_at <= ${now}
+         ORDER BY c.next_status_check_at
+         LIMIT ${limit}
+           FOR UPDATE OF c SKIP LOCKED
+      ), intervals AS (
+        SELECT due.id,
+               CASE WHEN jsonb_typeof(p.capabilities -> 'consentStatusCheckSeconds') = 'number'
+                    THEN (p.capabilities ->> 'consentStatusCheckSeconds')::int
+               END AS seconds
+          FROM due JOIN consents c ON c.id = due.id JOIN providers p ON p.id = c.provider_id
+      )
+      UPDATE consents c
+         SET status_checked_at = ${now},
+             next_status_check_at = ${now}::timestamptz + make_interval(secs => i.seconds * (0.9 + 0.2 * random()))
+        FROM intervals i
+       WHERE c.id = i.id
+      RETURNING c.id, c.tenant_id AS "tenantId", c.provider_id AS "providerId", c.external_id AS "externalId"`;
   }
 
   async lapsed(now: Date, limit: number): Promise<Array<{ id: string; tenantId: string }>> {

@@ -7,6 +7,8 @@ export type WebhookEndpointStatus = 'enabled' | 'disabled';
 export interface WebhookEndpointRecord {
   id: string;
   tenantId: string;
+  /** Set: the endpoint receives only this consent's events. */
+  consentId: string | null;
   url: string;
   description: string | null;
   /** Event types, or `*` for every type. */
@@ -36,13 +38,25 @@ export class WebhookEndpointRepository {
   async create(
     tx: Prisma.TransactionClient,
     tenantId: string,
-    data: { id: string; url: string; description: string | null; events: string[]; secretEncrypted: string },
+    data: {
+      id: string;
+      url: string;
+      description: string | null;
+      events: string[];
+      secretEncrypted: string;
+      consentId?: string | null;
+    },
   ): Promise<WebhookEndpointRecord> {
     return toRecord(await tx.webhookEndpoint.create({ data: { ...data, tenantId } }));
   }
 
-  async countForTenant(tenantId: string, tx: Prisma.TransactionClient = this.prisma): Promise<number> {
-    return tx.webhookEndpoint.count({ where: { tenantId } });
+  /** The tenant's endpoints of one scope: tenant-wide (consentId null) or one consent's. */
+  async countForTenant(
+    tenantId: string,
+    tx: Prisma.TransactionClient = this.prisma,
+    consentId: string | null = null,
+  ): Promise<number> {
+    return tx.webhookEndpoint.count({ where: { tenantId, consentId } });
   }
 
   async findForTenant(
@@ -57,11 +71,12 @@ export class WebhookEndpointRepository {
   /** Keyset page in creation order. */
   async listForTenant(
     tenantId: string,
-    page: { after?: { createdAt: Date; id: string }; limit: number },
+    page: { after?: { createdAt: Date; id: string }; limit: number; consentId?: string },
   ): Promise<WebhookEndpointRecord[]> {
     const rows = await this.prisma.webhookEndpoint.findMany({
       where: {
         tenantId,
+        ...(page.consentId !== undefined ? { consentId: page.consentId } : {}),
         ...(page.after
           ? {
               OR: [

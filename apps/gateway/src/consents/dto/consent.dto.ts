@@ -1,8 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
+  IsIBAN,
   IsIn,
   IsInt,
   IsIP,
@@ -12,10 +14,11 @@ import {
   MaxLength,
   Min,
   registerDecorator,
+  ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
 import { IsCalendarDate, IsOptional, PageQueryDto } from '@ais/http-kit';
-import { CONSENT_STATUSES, PERMISSIONS } from '@ais/domain';
+import { CONSENT_ACCOUNT_SCHEMES, CONSENT_STATUSES, PERMISSIONS } from '@ais/domain';
 
 /** A flat map of string to string: at most 50 keys of ≤ 40 characters, values ≤ 500. */
 function IsStringMap(options?: ValidationOptions) {
@@ -38,6 +41,19 @@ function IsStringMap(options?: ValidationOptions) {
           'metadata must map at most 50 keys (1-40 characters) to strings of at most 500 characters',
       },
     });
+}
+
+/** An account the tenant names for a dedicated-account consent. */
+export class ConsentAccountDto {
+  @ApiProperty({ enum: CONSENT_ACCOUNT_SCHEMES, example: 'iban' })
+  @IsIn(CONSENT_ACCOUNT_SCHEMES)
+  scheme!: (typeof CONSENT_ACCOUNT_SCHEMES)[number];
+
+  @ApiProperty({ example: 'DE89370400440532013000', description: 'An IBAN (spaces allowed).', maxLength: 42 })
+  @IsString()
+  @MaxLength(42)
+  @IsIBAN(undefined, { message: 'identification must be a valid IBAN' })
+  identification!: string;
 }
 
 export class CreateConsentDto {
@@ -107,6 +123,20 @@ export class CreateConsentDto {
   metadata?: Record<string, string>;
 
   @ApiPropertyOptional({
+    type: [ConsentAccountDto],
+    maxItems: 20,
+    description:
+      'A dedicated-account consent: the accounts the end user shares, by IBAN, at providers whose capabilities.dedicatedAccountConsents is true (elsewhere a 400 naming this field). The bank asks the end user about these accounts only, and only they are synced. Left out: the end user picks the accounts at the bank.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => ConsentAccountDto)
+  accounts?: ConsentAccountDto[];
+
+  @ApiPropertyOptional({
     example: '203.0.113.7',
     description:
       'The end user’s IP address, when the user is in your app now: forwarded to banks that ask for it (Berlin Group PSU-IP-Address, OBIE x-fapi-customer-ip-address).',
@@ -123,6 +153,18 @@ export class CreateConsentDto {
   @IsString()
   @MaxLength(300)
   psuUserAgent?: string;
+
+  @ApiPropertyOptional({
+    example: 'https://hooks.app.example.com/ais/consents',
+    maxLength: 2048,
+    description:
+      'Creates a webhook endpoint scoped to this consent (every event type; the same rules as POST /v1/webhooks `url`): it receives only this consent’s events. Its signing secret is returned once, as `webhookSecret`.',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2048)
+  webhookUrl?: string;
 }
 
 export class ReauthoriseConsentDto {
@@ -207,6 +249,13 @@ export class ConsentView {
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) metadata!: Record<string, string>;
+  @ApiProperty({
+    type: [ConsentAccountDto],
+    nullable: true,
+    description:
+      'A dedicated-account consent: the accounts named at creation (IBANs compact, upper case); null: the end user picked the accounts at the bank.',
+  })
+  accounts!: ConsentAccountDto[] | null;
   @ApiProperty({ type: BudgetView }) budget!: BudgetView;
   @ApiPropertyOptional({ description: 'While an authorisation is open: the URL to send the end user to.' })
   authorisationUrl?: string;
@@ -216,4 +265,18 @@ export class ConsentView {
     description: 'Why the consent failed, was rejected or was revoked by the bank.',
   })
   failureReason!: string | null;
+}
+
+/** POST /v1/consents: the consent, and the endpoint `webhookUrl` created with it. */
+export class CreatedConsentView extends ConsentView {
+  @ApiPropertyOptional({
+    example: 'we_01JD8Z…',
+    description: 'With `webhookUrl`: the endpoint scoped to this consent.',
+  })
+  webhookId?: string;
+  @ApiPropertyOptional({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: 'With `webhookUrl`: the endpoint’s signing secret, shown only now.',
+  })
+  webhookSecret?: string;
 }

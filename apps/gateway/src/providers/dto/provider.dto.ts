@@ -57,6 +57,14 @@ export class ProviderCapabilitiesView {
   psuPresentRefresh!: boolean;
   @ApiProperty({ type: AccessWindowView }) accessWindow!: AccessWindowView;
   @ApiProperty({ nullable: true, type: Number }) transactionHistoryLimitDays!: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description:
+      'How often the consent’s status is read at the bank (seconds): a revocation or expiry made at the bank becomes consent.revoked / consent.expired within this interval. null: not polled; the next sync notices.',
+    example: 900,
+  })
+  consentStatusCheckSeconds!: number | null;
   @ApiProperty({ nullable: true, type: Number }) firstAccessWindowMinutes!: number | null;
   @ApiProperty() supportsRevocation!: boolean;
   @ApiProperty() refreshTokens!: boolean;
@@ -68,6 +76,16 @@ export class ProviderCapabilitiesView {
   authorisationFlow!: string;
   @ApiProperty({ example: 'Europe/London' }) timeZone!: string;
   @ApiProperty({ type: [String], example: ['GBP'] }) currencies!: string[];
+  @ApiProperty({
+    description:
+      'A consent may name its accounts (POST /v1/consents `accounts`, by IBAN): a dedicated-account consent. false: the end user picks the accounts at the bank.',
+  })
+  dedicatedAccountConsents!: boolean;
+  @ApiProperty({
+    description:
+      'The bank serves card accounts: they are listed as accounts with subtype creditCard (or card) and a masked `pan` identifier, with their balances and transactions.',
+  })
+  cardAccounts!: boolean;
 }
 
 export class ProviderView {

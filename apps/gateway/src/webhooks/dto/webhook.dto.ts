@@ -45,6 +45,25 @@ export class CreateWebhookDto {
   @IsString()
   @MaxLength(500)
   description?: string;
+
+  @ApiPropertyOptional({
+    example: 'cons_01JD8Z…',
+    maxLength: 64,
+    description:
+      'Scope the endpoint to one of your consents: it then receives only that consent’s events (Fena’s per-consent model). Without it, the endpoint receives the events of every consent.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  consentId?: string;
+}
+
+export class WebhookListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ maxLength: 64, description: 'Only the endpoints scoped to this consent.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  consentId?: string;
 }
 
 export class UpdateWebhookDto {
@@ -106,6 +125,12 @@ export class AdminDeliveryListQueryDto extends PageQueryDto {
 
 export class WebhookView {
   @ApiProperty({ example: 'we_01JD8Z…' }) id!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The consent this endpoint is scoped to (it receives only its events); null: every consent.',
+  })
+  consentId!: string | null;
   @ApiProperty() url!: string;
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
   @ApiProperty({ type: [String], enum: EVENT_FILTERS }) events!: string[];

@@ -4,7 +4,9 @@ import { BG_DEFAULT_CAPABILITIES, BG_DEFAULTS, type BgProfile } from '../bg.prof
  * Salt Bank (seed 002): Berlin Group NextGenPSD2 1.3.12 AIS. OAuth2 SCA approach (PKCE S256,
  * scope AIS:<consentId>) via the consent's scaOAuth metadata link; bank-offered consents; validUntil
  * at most 180 days; frequencyPerDay 1..4 counted per account and resource per calendar day; 90 days
- * of history except in the first 10 minutes after authorisation. Card payments carry
+ * of history except in the first 10 minutes after authorisation. Dedicated-account consents (the
+ * tenant names IBANs), card accounts (/v1/card-accounts…) and standing orders (the transactions
+ * endpoint with bookingStatus=information). Card payments carry
  * "MCC nnnn" in additionalInformation and an entryReference shared by the pending and booked item.
  * Every XS2A call carries the TPP's QWAC (mutual TLS).
  */
@@ -15,6 +17,11 @@ export const saltbank = {
   country: 'DE',
   capabilities: {
     ...BG_DEFAULT_CAPABILITIES,
+    // Standing orders: "returned when the optional information or all Booking Status code is provided".
+    supportedPermissions: ['accounts', 'balances', 'transactions', 'standingOrders'],
+    // "Consent Model - Dedicated Accounts": the consent names the accounts by IBAN.
+    dedicatedAccountConsents: true,
+    cardAccounts: true,
     maxConsentDays: 180,
     maxFrequencyPerDay: 4,
     accessWindow: { kind: 'calendarDay', timeZone: 'Europe/Berlin' },

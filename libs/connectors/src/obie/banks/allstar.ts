@@ -19,6 +19,8 @@ export const allstar = {
     maxHistoryDays: 730,
     timeZone: 'Europe/London',
     currencies: ['GBP'],
+    // A card issuer: its credit cards are accounts of their own (OBIE CreditCard, a PAN identifier).
+    cardAccounts: true,
   },
   defaultEndpoints: (base) => standardObieEndpoints(`${base.sandboxUrl}/allstar`, `${base.sandboxMtlsUrl}/allstar`),
   onboarding: 'dcr',

@@ -46,6 +46,8 @@ export const alsalam = {
     authorisationFlow: obieAuthorisationFlow(authorisation),
     timeZone: 'Asia/Bahrain',
     currencies: ['BHD'],
+    // Card accounts are listed with the masked PAN (seed 003: "PAN" scheme, already masked).
+    cardAccounts: true,
   },
   // Issuer, token endpoint (the `aud` of the client assertion) and JWKS come from the bank's
   // discovery document, as the bank names them: never built from the host the gateway calls it by.
