@@ -64,6 +64,7 @@ describe('webhook dispatcher: delivery', () => {
       transactionsAdded: 25,
       transactionsModified: 0,
       transactionsRemoved: 0,
+      unavailable: [],
     }));
 
     await until('both endpoints served', () => a.received.length === 25 && b.received.length === 26);

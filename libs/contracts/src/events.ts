@@ -51,6 +51,8 @@ export interface EventPayloads {
     transactionsAdded: number;
     transactionsModified: number;
     transactionsRemoved: number;
+    /** Optional resources the bank refused in this run (the rest was stored; see GET …/sync-runs). */
+    unavailable: string[];
   };
   'sync.failed': {
     consentId: string;

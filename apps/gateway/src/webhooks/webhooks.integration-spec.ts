@@ -207,6 +207,7 @@ describe('gateway: webhook endpoints', () => {
       transactionsAdded: 0,
       transactionsModified: 0,
       transactionsRemoved: 0,
+      unavailable: [],
     }));
     await insertDeliveries(acme.id, hook.id, [eventId]);
 

@@ -658,7 +658,7 @@ export class SyncService {
     const startedAt = run.startedAt ?? now;
     const changed = counts.added + counts.modified + counts.removed > 0;
     await this.runs.underConsentLock(consent.id, async (tx) => {
-      await this.runs.finish(tx, run.id, { status: 'succeeded', accounts: counts.accounts }, now);
+      const finished = await this.runs.finish(tx, run.id, { status: 'succeeded', accounts: counts.accounts }, now);
       await this.consents.markSynced(tx, consent.tenantId, consent.id, startedAt);
       // A PSU-present refresh does not use the budget, so it leaves the schedule as it is.
       // The next sync counts from this run's end: its last calls, not its first, must age out first.
@@ -674,6 +674,7 @@ export class SyncService {
           transactionsAdded: counts.added,
           transactionsModified: counts.modified,
           transactionsRemoved: counts.removed,
+          unavailable: finished.unavailable ?? [],
         });
       }
     });

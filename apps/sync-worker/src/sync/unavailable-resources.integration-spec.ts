@@ -58,7 +58,9 @@ describe('sync: an optional resource the bank refuses', () => {
       'standing_order',
       'statement',
     ]);
-    expect(await events(c.consentId, 'sync.completed')).toHaveLength(1);
+    const completed = await events(c.consentId, 'sync.completed');
+    expect(completed).toHaveLength(1);
+    expect(completed[0].data).toMatchObject({ syncRunId: run.id, unavailable: ['beneficiaries'] });
     expect(await events(c.consentId, 'sync.failed')).toEqual([]);
 
     // The bank serves them again: the next sync stores them and takes them off every account.

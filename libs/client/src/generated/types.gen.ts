@@ -1104,6 +1104,10 @@ export type SyncCompletedData = {
     transactionsAdded: number;
     transactionsModified: number;
     transactionsRemoved: number;
+    /**
+     * Optional resources the bank refused in this run; everything else was stored.
+     */
+    unavailable: Array<string>;
 };
 
 export type SyncCompletedEvent = {

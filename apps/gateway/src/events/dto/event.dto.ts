@@ -43,6 +43,12 @@ export class SyncCompletedData implements Payload<'sync.completed'> {
   @ApiProperty() transactionsAdded!: number;
   @ApiProperty() transactionsModified!: number;
   @ApiProperty() transactionsRemoved!: number;
+  @ApiProperty({
+    type: [String],
+    example: ['beneficiaries'],
+    description: 'Optional resources the bank refused in this run; everything else was stored.',
+  })
+  unavailable!: string[];
 }
 
 class SyncErrorData {
