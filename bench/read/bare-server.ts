@@ -1,0 +1,372 @@
+// The read benchmark's baseline: Fastify and a node-postgres Pool, nothing else (no Nest, no Prisma, no
+// passport, no class-validator). It serves the benchmarked routes with the gateway's contract and the
+// same I/O per request: the same SQL statements (queries.ts, in the gateway's order), the same Redis
+// call for the tenant rate limit (the gateway's own GCRA script), the same API key hashing and
+// access-token verification (jose). What it leaves out is what the comparison is about: the framework
+// (Nest's guards, pipes, interceptors, passport), the ORM (Prisma's query compiler and row mapping),
+// request logging, metrics and request ids.
+//
+// Run by bench.ts as its own process: it reads its settings from the environment and prints
+// {"port": n} on stdout when it listens.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { Redis } from 'ioredis';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import pg from 'pg';
+import { canonicalDecimal, categorize, formatAmount, type CategoryInput } from '@ais/domain';
+import { hashSecret } from '../../libs/crypto/src/secrets.js';
+import { RateLimiter } from '../../libs/auth/src/rate-limiter.js';
+import {
+  ACCOUNTS_OF_TENANT,
+  ACCOUNT_BY_ID,
+  CHANGES_OF_CONSENT,
+  CONSENT_OWNED,
+  CREDENTIAL_BY_ID,
+  CREDENTIAL_BY_SECRET_HASH,
+  PROVIDER_BY_ID,
+  TENANT_OF_CREDENTIAL,
+  TENANT_OF_UNIQUE_CREDENTIAL,
+  TRANSACTIONS_OF_ACCOUNT,
+  consentPermissions,
+  transactionsByIds,
+} from './queries.js';
+
+const env = process.env;
+const DATABASE_URL = env.DATABASE_URL!;
+const POOL_SIZE = Number(env.DATABASE_POOL_SIZE ?? 10);
+const CURSOR_KEY = Buffer.from(env.BARE_CURSOR_KEY!, 'base64');
+const ISSUER = env.BARE_ISSUER!;
+const JWKS_URL = env.BARE_JWKS_URL!;
+
+// DATE as its text (YYYY-MM-DD), as the API writes it; the rest as node-postgres parses it by default
+// (jsonb parsed, timestamptz as Date, numeric and int8 as text).
+pg.types.setTypeParser(1082, (value) => value);
+const pool = new pg.Pool({ connectionString: DATABASE_URL, max: POOL_SIZE });
+const redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: 3 });
+redis.on('error', () => undefined); // it reconnects by itself; a failed call fails its request
+const limiter = new RateLimiter(redis, env.BARE_REDIS_PREFIX!);
+const keySet = createLocalJWKSet((await (await fetch(JWKS_URL)).json()) as JSONWebKeySet);
+
+/** Rows as node-postgres returns them for the SQL in queries.ts (columns by name, snake_case). */
+interface CredentialRow {
+  tenant_id: string;
+  status: string;
+  expires_at: Date | null;
+}
+interface TenantRow {
+  status: string;
+  rate_limit_per_minute: number;
+}
+interface ProviderRow {
+  id: string;
+  name: string;
+  country: string;
+  standard: string;
+  status: string;
+  capabilities: unknown;
+  sort_code_ranges: string[];
+}
+interface AccountRow {
+  id: string;
+  consent_id: string;
+  provider_id: string;
+  external_id: string;
+  type: string;
+  subtype: string | null;
+  currency: string;
+  name: string | null;
+  nickname: string | null;
+  identifiers: unknown;
+  servicer: unknown;
+  status: string;
+  opened_at: string | null;
+  unavailable: string[] | null;
+  created_at: Date;
+}
+interface TransactionRow {
+  id: string;
+  account_id: string;
+  external_id: string | null;
+  id_source: string;
+  status: string;
+  booking_date: string;
+  value_date: string | null;
+  booked_at: Date | null;
+  amount: string;
+  currency: string;
+  description: string;
+  merchant_name: string | null;
+  merchant_category_code: string | null;
+  counterparty: unknown;
+  bank_transaction_code: unknown;
+  reference: string | null;
+  running_balance: unknown;
+  currency_exchange: unknown;
+  pending_transaction_id: string | null;
+}
+interface ChangeRow {
+  id: string;
+  xid: string;
+  transactionId: string;
+  kind: 'added' | 'modified' | 'removed';
+}
+
+const query = async <T>(text: string, values: unknown[]): Promise<T[]> => (await pool.query(text, values)).rows as T[];
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(code);
+  }
+}
+
+// ── credentials and the rate limit ──
+
+interface Principal {
+  tenantId: string;
+  rateLimitPerMinute: number;
+}
+
+async function credentialPrincipal(credential: CredentialRow | undefined, tenantSql: string): Promise<Principal> {
+  if (!credential) throw new HttpError(401, 'unauthorized');
+  const [tenant] = await query<TenantRow>(tenantSql, [credential.tenant_id, 0]);
+  if (credential.status !== 'active' || (credential.expires_at && credential.expires_at <= new Date()))
+    throw new HttpError(401, 'unauthorized');
+  if (tenant.status !== 'active') throw new HttpError(403, 'tenant_suspended');
+  return { tenantId: credential.tenant_id, rateLimitPerMinute: tenant.rate_limit_per_minute };
+}
+
+async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  if (!match) throw new HttpError(401, 'unauthorized');
+  const token = match[1];
+  let principal: Principal;
+  if (token.startsWith('sk_') && token.length > 20) {
+    const [credential] = await query<CredentialRow>(CREDENTIAL_BY_SECRET_HASH, [hashSecret(token), 'api_key', 1, 0]);
+    principal = await credentialPrincipal(credential, TENANT_OF_CREDENTIAL);
+  } else {
+    const { payload } = await jwtVerify(token, keySet, {
+      issuer: ISSUER,
+      audience: `${ISSUER}/v1`,
+      algorithms: ['ES256'],
+      typ: 'at+jwt',
+    }).catch(() => {
+      throw new HttpError(401, 'unauthorized');
+    });
+    const [credential] = await query<CredentialRow>(CREDENTIAL_BY_ID, [payload['cid'], 1, 0]);
+    principal = await credentialPrincipal(credential, TENANT_OF_UNIQUE_CREDENTIAL);
+    if (principal.tenantId !== payload.sub) throw new HttpError(401, 'unauthorized');
+  }
+  const decision = await limiter.consume(`tenant:${principal.tenantId}`, principal.rateLimitPerMinute);
+  void reply.header('ratelimit-limit', String(decision.limit));
+  void reply.header('ratelimit-remaining', String(decision.remaining));
+  void reply.header('ratelimit-reset', String(Math.ceil(decision.resetMs / 1000)));
+  if (!decision.allowed) throw new HttpError(429, 'rate_limited');
+  return principal;
+}
+
+// ── cursors: the gateway's format (base64url JSON {k, p} . 16 bytes of HMAC-SHA256) ──
+
+const tag = (body: string) =>
+  createHmac('sha256', CURSOR_KEY).update(body, 'utf8').digest().subarray(0, 16).toString('base64url');
+
+function encodeCursor(kind: string, position: Record<string, string>): string {
+  const body = Buffer.from(JSON.stringify({ k: kind, p: position }), 'utf8').toString('base64url');
+  return `${body}.${tag(body)}`;
+}
+
+function decodeChangesCursor(cursor: string | undefined): { x: string; n: string } {
+  if (cursor === undefined) return { x: '0', n: '0' };
+  const [body, mac] = cursor.split('.');
+  const expected = Buffer.from(tag(body ?? ''), 'latin1');
+  const given = Buffer.from(mac ?? '', 'latin1');
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw new HttpError(400, 'invalid_cursor');
+  const { k, p } = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as {
+    k: string;
+    p: { x: string; n: string };
+  };
+  if (k !== 'changes' || !/^(0|[1-9][0-9]{0,18})$/.test(p.x) || !/^(0|[1-9][0-9]{0,18})$/.test(p.n))
+    throw new HttpError(400, 'invalid_cursor');
+  return p;
+}
+
+// ── query strings ──
+
+function pageQuery(request: FastifyRequest, allowed: string[]): { limit: number; cursor?: string; consentId?: string } {
+  const q = request.query as Record<string, string | undefined>;
+  for (const key of Object.keys(q)) if (!allowed.includes(key)) throw new HttpError(400, 'validation_failed');
+  const limit = q.limit === undefined ? 100 : Number(q.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'validation_failed');
+  if (q.cursor !== undefined && q.cursor.length > 512) throw new HttpError(400, 'validation_failed');
+  return { limit, cursor: q.cursor, consentId: q.consentId };
+}
+
+// ── views: the API's JSON, field for field ──
+
+const money = (amount: string, currency: string) => ({
+  amount: formatAmount(canonicalDecimal(amount), currency.trim()),
+  currency: currency.trim(),
+});
+
+const accountView = (a: AccountRow) => ({
+  id: a.id,
+  consentId: a.consent_id,
+  providerId: a.provider_id,
+  externalId: a.external_id,
+  type: a.type,
+  subtype: a.subtype,
+  currency: a.currency.trim(),
+  name: a.name,
+  nickname: a.nickname,
+  identifiers: a.identifiers,
+  servicer: a.servicer,
+  status: a.status,
+  openedAt: a.opened_at,
+  unavailable: a.unavailable ?? [],
+});
+
+const transactionView = (t: TransactionRow) => ({
+  id: t.id,
+  accountId: t.account_id,
+  externalId: t.external_id,
+  idSource: t.id_source,
+  status: t.status,
+  bookingDate: t.booking_date,
+  valueDate: t.value_date,
+  bookedAt: t.booked_at?.toISOString() ?? null,
+  amount: money(t.amount, t.currency),
+  description: t.description,
+  merchant:
+    t.merchant_name || t.merchant_category_code
+      ? { name: t.merchant_name, categoryCode: t.merchant_category_code }
+      : null,
+  counterparty: t.counterparty,
+  bankTransactionCode: t.bank_transaction_code,
+  reference: t.reference,
+  runningBalance: t.running_balance,
+  currencyExchange: t.currency_exchange,
+  pendingTransactionId: t.pending_transaction_id,
+  category: categorize({
+    merchantCategoryCode: t.merchant_category_code,
+    bankTransactionCode: t.bank_transaction_code as CategoryInput['bankTransactionCode'],
+    amount: canonicalDecimal(t.amount),
+  }),
+});
+
+/** The account with its consent's permissions, or a 404 (two statements, as Prisma's include). */
+async function requireAccount(tenantId: string, accountId: string): Promise<AccountRow & { permissions: string[] }> {
+  if (!/^acc_[0-9A-Za-z_]{1,64}$/.test(accountId)) throw new HttpError(404, 'not_found');
+  const [account] = await query<AccountRow>(ACCOUNT_BY_ID, [accountId, tenantId, 1, 0]);
+  if (!account) throw new HttpError(404, 'not_found');
+  const [consent] = await query<{ permissions: string[] }>(consentPermissions(1), [account.consent_id, 0]);
+  return { ...account, permissions: consent.permissions };
+}
+
+// ── routes ──
+
+const app = Fastify({ logger: false });
+
+app.setErrorHandler((error, _request, reply) => {
+  const status = error instanceof HttpError ? error.status : 500;
+  void reply
+    .status(status)
+    .send({ code: error instanceof HttpError ? error.code : 'internal', detail: (error as Error).message });
+});
+
+app.get('/health/live', async () => ({ status: 'up' }));
+
+app.get<{ Params: { providerId: string } }>('/v1/providers/:providerId', async (request, reply) => {
+  await authenticate(request, reply);
+  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(request.params.providerId)) throw new HttpError(404, 'not_found');
+  const [p] = await query<ProviderRow>(PROVIDER_BY_ID, [request.params.providerId, 1, 0]);
+  if (!p) throw new HttpError(404, 'not_found');
+  return {
+    id: p.id,
+    name: p.name,
+    country: p.country,
+    standard: p.standard,
+    status: p.status,
+    capabilities: p.capabilities,
+    sortCodeRanges: p.sort_code_ranges,
+  };
+});
+
+app.get('/v1/accounts', async (request, reply) => {
+  const { tenantId } = await authenticate(request, reply);
+  const q = pageQuery(request, ['limit']);
+  const rows = await query<AccountRow>(ACCOUNTS_OF_TENANT, [tenantId, q.limit + 1, 0]);
+  if (rows.length > 0) await query(consentPermissions(rows.length), [...rows.map((r) => r.consent_id), 0]);
+  const more = rows.length > q.limit;
+  const page = more ? rows.slice(0, q.limit) : rows;
+  const last = page.at(-1);
+  return {
+    data: page.map(accountView),
+    nextCursor: more && last ? encodeCursor('accounts', { c: last.created_at.toISOString(), i: last.id }) : null,
+  };
+});
+
+app.get<{ Params: { accountId: string } }>('/v1/accounts/:accountId/transactions', async (request, reply) => {
+  const { tenantId } = await authenticate(request, reply);
+  const q = pageQuery(request, ['limit']);
+  const account = await requireAccount(tenantId, request.params.accountId);
+  if (!account.permissions.includes('transactions')) throw new HttpError(403, 'permission_not_granted');
+  const rows = await query<TransactionRow>(TRANSACTIONS_OF_ACCOUNT, [account.id, tenantId, q.limit + 1, 0]);
+  const more = rows.length > q.limit;
+  const page = more ? rows.slice(0, q.limit) : rows;
+  const last = page.at(-1);
+  return {
+    data: page.map(transactionView),
+    nextCursor: more && last ? encodeCursor('transactions', { d: last.booking_date, i: last.id }) : null,
+  };
+});
+
+app.get('/v1/transactions/sync', async (request, reply) => {
+  const { tenantId } = await authenticate(request, reply);
+  const q = pageQuery(request, ['limit', 'cursor', 'consentId']);
+  if (!q.consentId || !/^cons_[0-9A-Za-z_]{1,64}$/.test(q.consentId)) throw new HttpError(400, 'validation_failed');
+  const [{ _count$_all: owned }] = await query<{ _count$_all: string }>(CONSENT_OWNED, [q.consentId, tenantId, 0]);
+  if (owned === '0') throw new HttpError(404, 'not_found');
+  const after = decodeChangesCursor(q.cursor);
+  const rows = await query<ChangeRow>(CHANGES_OF_CONSENT, [tenantId, q.consentId, after.x, after.n, q.limit + 1]);
+  const page = rows.slice(0, q.limit);
+  const kinds = new Map<string, string>();
+  for (const row of page) {
+    if (row.kind === 'modified' && kinds.get(row.transactionId) === 'added') continue;
+    kinds.set(row.transactionId, row.kind);
+  }
+  const ids = [...kinds].filter(([, k]) => k !== 'removed').map(([id]) => id);
+  const live =
+    ids.length === 0 ? [] : await query<TransactionRow>(transactionsByIds(ids.length), [tenantId, ...ids, 0]);
+  const byId = new Map(live.map((t) => [t.id, t]));
+  const added: ReturnType<typeof transactionView>[] = [];
+  const modified: ReturnType<typeof transactionView>[] = [];
+  const removed: { id: string }[] = [];
+  for (const [id, kind] of kinds) {
+    const t = byId.get(id);
+    if (kind === 'removed' || !t) removed.push({ id });
+    else (kind === 'added' ? added : modified).push(transactionView(t));
+  }
+  const last = page.at(-1);
+  return {
+    added,
+    modified,
+    removed,
+    nextCursor: encodeCursor('changes', last ? { x: last.xid, n: last.id } : after),
+    hasMore: rows.length > q.limit,
+  };
+});
+
+await app.listen({ port: Number(env.BARE_PORT ?? 0), host: '127.0.0.1' });
+const address = app.server.address() as { port: number };
+process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
+const close = () => {
+  void app.close().then(async () => {
+    await pool.end();
+    redis.disconnect();
+    process.exit(0);
+  });
+};
+process.once('SIGTERM', close);
+process.once('SIGINT', close);
