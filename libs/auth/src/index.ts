@@ -7,3 +7,4 @@ export * from './strategies.js';
 export * from './guards.js';
 export * from './rate-limiter.js';
 export * from './credential-throttle.js';
+export * from './credential-cache.js';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RedisClient } from '@ais/db';
 
 /**
@@ -22,6 +23,8 @@ redis.call('SET', key, tostring(new_tat), 'PX', math.ceil(new_tat - now) + 1000)
 return {1, math.floor((now - allow_at) / interval), 0, math.ceil(new_tat - now)}
 `;
 
+const GCRA_SHA = createHash('sha1').update(GCRA).digest('hex');
+
 export interface RateDecision {
   allowed: boolean;
   limit: number;
@@ -38,14 +41,14 @@ export class RateLimiter {
 
   async consume(subject: string, limitPerMinute: number, now = Date.now()): Promise<RateDecision> {
     const interval = 60_000 / limitPerMinute;
-    const [allowed, remaining, retryAfterMs, resetMs] = (await this.redis.eval(
-      GCRA,
-      1,
-      `${this.keyPrefix}:rl:${subject}`,
-      String(now),
-      String(interval),
-      String(limitPerMinute),
-    )) as [number, number, number, number];
+    const args = [`${this.keyPrefix}:rl:${subject}`, String(now), String(interval), String(limitPerMinute)];
+    // By its SHA: the script is not sent (nor hashed by Redis) on every request; a Redis that has not
+    // seen it yet (a restart, another cluster node) answers NOSCRIPT once and gets it.
+    const reply = await this.redis.evalsha(GCRA_SHA, 1, ...args).catch((error: unknown) => {
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return this.redis.eval(GCRA, 1, ...args);
+      throw error;
+    });
+    const [allowed, remaining, retryAfterMs, resetMs] = reply as [number, number, number, number];
     return {
       allowed: allowed === 1,
       limit: limitPerMinute,

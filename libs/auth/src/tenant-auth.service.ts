@@ -3,6 +3,7 @@ import { CredentialRepository, type AuthenticatedCredential } from '@ais/db';
 import { hashSecret, safeEqual } from '@ais/crypto';
 import { AppError } from '@ais/domain';
 import { AccessTokensService } from './access-tokens.service.js';
+import { CredentialCache } from './credential-cache.js';
 import { looksLikeApiKey } from './credentials.js';
 import type { TenantPrincipal } from './principal.js';
 
@@ -16,11 +17,15 @@ export class TenantAuthService {
   constructor(
     private readonly credentials: CredentialRepository,
     private readonly accessTokens: AccessTokensService,
+    private readonly cache: CredentialCache,
   ) {}
 
   async authenticateApiKey(token: string, now = new Date()): Promise<TenantPrincipal | null> {
     if (!looksLikeApiKey(token)) return null;
-    const credential = await this.credentials.findBySecretHash('api_key', hashSecret(token));
+    const hash = hashSecret(token);
+    const credential = await this.cache.get(`api_key:${hash}`, () =>
+      this.credentials.findBySecretHash('api_key', hash),
+    );
     if (!credential) throw new AppError('unauthorized', 'The API key is not valid.');
     return this.principalFor(credential, now);
   }
@@ -28,7 +33,9 @@ export class TenantAuthService {
   async authenticateAccessToken(token: string, now = new Date()): Promise<TenantPrincipal | null> {
     if (looksLikeApiKey(token) || token.split('.').length !== 3) return null;
     const claims = await this.accessTokens.verify(token);
-    const credential = await this.credentials.findById(claims.credentialId);
+    const credential = await this.cache.get(`id:${claims.credentialId}`, () =>
+      this.credentials.findById(claims.credentialId),
+    );
     if (!credential || credential.tenantId !== claims.tenantId)
       throw new AppError('unauthorized', 'The access token is invalid.');
     return this.principalFor(credential, now);

@@ -9,6 +9,7 @@ import {
   AccessTokensService,
   AdminTokenGuard,
   ApiKeyStrategy,
+  CredentialCache,
   CredentialThrottle,
   RateLimiter,
   SigningKeysService,
@@ -17,6 +18,7 @@ import {
 } from '@ais/auth';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config.js';
 import { TenantRateLimitGuard } from '../rate-limit/tenant-rate-limit.guard.js';
+import { CredentialNotices } from './credential-notices.js';
 
 /** Tenant and operator authentication, token issuing, the per-tenant rate limit and the throttle on failed client authentications. */
 @Global()
@@ -66,6 +68,8 @@ export class AuthModule {
           useFactory: (config: GatewayConfig) => config.gateway.adminToken,
         },
         AdminTokenGuard,
+        { provide: CredentialCache, useFactory: () => new CredentialCache() },
+        CredentialNotices,
         TenantAuthService,
         ApiKeyStrategy,
         AccessTokenStrategy,
@@ -78,6 +82,7 @@ export class AuthModule {
         SigningKeysService,
         AccessTokensService,
         TenantAuthService,
+        CredentialNotices,
         RateLimiter,
         CredentialThrottle,
         AdminTokenGuard,

@@ -12,6 +12,7 @@ import { AppError, newId } from '@ais/domain';
 import { issueApiKey, issueOAuthClient } from '@ais/auth';
 import { CursorCodec, DEFAULT_PAGE_LIMIT, cursorFields, defineCursor, toPage, type Page } from '@ais/http-kit';
 import type { AdminContext } from '../../auth/request-context.js';
+import { CredentialNotices } from '../../auth/credential-notices.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../gateway.config.js';
 import type { CreateTenantDto, IssueCredentialDto, UpdateTenantDto } from './dto/tenant.dto.js';
 
@@ -60,6 +61,7 @@ export class TenantsService {
     private readonly credentials: CredentialRepository,
     private readonly audit: AuditLogRepository,
     private readonly cursors: CursorCodec,
+    private readonly credentialNotices: CredentialNotices,
   ) {}
 
   async create(input: CreateTenantDto, ctx: AdminContext) {
@@ -148,6 +150,8 @@ export class TenantsService {
       });
       return after;
     });
+    // Suspension and a new rate limit reach every instance's cached credentials now.
+    await this.credentialNotices.announce();
     return tenantView(updated);
   }
 
@@ -204,6 +208,7 @@ export class TenantsService {
       });
       return created;
     });
+    if (input.rotates) await this.credentialNotices.announce();
     return {
       ...credentialView(record),
       ...(input.kind === 'api_key'
@@ -228,6 +233,7 @@ export class TenantsService {
         requestId: ctx.requestId,
       });
     });
+    await this.credentialNotices.announce();
   }
 
   private async require(id: string): Promise<TenantRecord> {
