@@ -2,7 +2,14 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule, Type } from '@nestjs/common';
-import { PinoNestLogger, REQUEST_ID_HEADER, requestIdFrom, type Logger, type Metrics } from '@ais/observability';
+import {
+  PinoNestLogger,
+  REQUEST_ID_HEADER,
+  accessLogger,
+  requestIdFrom,
+  type Logger,
+  type Metrics,
+} from '@ais/observability';
 import type { Duplex } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '@ais/domain';
@@ -71,12 +78,14 @@ export async function createHttpApp(
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
+  // Its fields are fixed here and hold no secret (the path without its query string): no redaction pass.
+  const access = accessLogger(logger);
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions?.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     metrics?.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
     if (route.startsWith('/health') || route === '/metrics') return;
-    logger.info(
+    access.info(
       {
         requestId: request.id,
         method: request.method,

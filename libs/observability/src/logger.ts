@@ -35,6 +35,26 @@ export function createLogger(
   return destination ? pino(options, destination) : pino(options);
 }
 
+/**
+ * The access log's logger: the same level, service and destination as `logger`, without the redaction
+ * pass. For lines whose fields are fixed by the caller and never hold a secret (request id, method,
+ * path without its query, route, status, time): redacting them found nothing and cost about 60 µs a
+ * line (bench/read profile: ~100 wildcard paths), a tenth of a small request's CPU.
+ */
+export function accessLogger(logger: Logger): Logger {
+  const destination = (logger as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym];
+  return pino(
+    {
+      level: logger.level,
+      base: logger.bindings(),
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
 /** Adapts a pino logger to Nest's LoggerService so framework messages share the JSON format. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}

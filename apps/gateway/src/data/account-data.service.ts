@@ -104,6 +104,7 @@ export class AccountDataService {
       status: query.status,
       before: before && { bookingDate: before.d, id: before.i },
       limit: limit + 1,
+      includeRaw: query.include === 'raw',
     });
     return toPage(
       rows,
@@ -142,6 +143,7 @@ export class AccountDataService {
     const live = await this.data.transactionsByIds(
       tenantId,
       [...kinds].filter(([, k]) => k !== 'removed').map(([id]) => id),
+      query.include === 'raw',
     );
     const byId = new Map(live.map((t) => [t.id, t]));
     const added: ReturnType<typeof transactionView>[] = [];
