@@ -399,6 +399,45 @@ export class SyncHarness {
     return { consentId, bankConsentId: bankConsent.externalConsentId, bank, psu };
   }
 
+  /**
+   * The PSU authorises the consent again through a new bank consent, as the consent-service's
+   * re-authorisation does: new tokens, the new bank consent id, authorisedAt now. The caller then
+   * requests the `initial` sync, as the consent-service's callback does.
+   */
+  async reauthorise(consent: AuthorisedConsent): Promise<AuthorisedConsent> {
+    const row = await this.prisma.consent.findUniqueOrThrow({ where: { id: consent.consentId } });
+    const bankConsent = await this.connector.send('connector.createConsent', {
+      providerId: consent.bank,
+      consentId: consent.consentId,
+      permissions: row.permissions as Permission[],
+      frequencyPerDay: row.frequencyPerDay,
+      redirectUri: REDIRECT_URI,
+      psu: { ipAddress: PSU_IP },
+      ...(row.transactionsFrom ? { transactionsFrom: row.transactionsFrom.toISOString().slice(0, 10) } : {}),
+    });
+    const auth = await this.connector.send('connector.buildAuthorisation', {
+      providerId: consent.bank,
+      externalConsentId: bankConsent.externalConsentId,
+      redirectUri: REDIRECT_URI,
+      consentLinks: bankConsent.links,
+    });
+    const back = new URL(await this.sandbox.psuApproves(auth.url, consent.psu));
+    const params = Object.fromEntries(
+      (back.hash ? new URLSearchParams(back.hash.slice(1)) : back.searchParams).entries(),
+    );
+    const tokens = await this.connector.send('connector.exchangeCode', {
+      providerId: consent.bank,
+      session: auth.session,
+      callback: params,
+    });
+    await this.storeTokens(consent.consentId, tokens);
+    await this.prisma.consent.update({
+      where: { id: consent.consentId },
+      data: { status: 'authorised', authorisedAt: this.clock.now(), externalId: bankConsent.externalConsentId },
+    });
+    return { ...consent, bankConsentId: bankConsent.externalConsentId };
+  }
+
   private async storeTokens(consentId: string, tokens: ConnectorTokenSet): Promise<void> {
     const ciphertext = this.keys.sealJson(tokens, consentId);
     const data = {
@@ -431,7 +470,7 @@ export class SyncHarness {
   /** Requests a sync as the gateway or the scheduler would; answers the run's id. */
   async request(
     consentId: string,
-    options: { trigger?: SyncTrigger; psuIpAddress?: string; tenantId?: string } = {},
+    options: { trigger?: SyncTrigger; psuIpAddress?: string; tenantId?: string; full?: boolean } = {},
   ): Promise<string> {
     const consent = await this.prisma.consent.findUniqueOrThrow({ where: { id: consentId } });
     const { syncRunId } = await this.enqueue.requestSync.execute(
@@ -441,6 +480,7 @@ export class SyncHarness {
         providerId: consent.providerId,
         trigger: options.trigger ?? 'manual',
         ...(options.psuIpAddress ? { psuIpAddress: options.psuIpAddress } : {}),
+        ...(options.full ? { full: true } : {}),
       },
       this.clock.now(),
     );
@@ -450,7 +490,7 @@ export class SyncHarness {
   /** Requests a sync and waits until the run has ended. */
   async sync(
     consentId: string,
-    options: { trigger?: SyncTrigger; psuIpAddress?: string; tenantId?: string } = {},
+    options: { trigger?: SyncTrigger; psuIpAddress?: string; tenantId?: string; full?: boolean } = {},
   ): Promise<SyncRunRecord> {
     return this.waitForRun(await this.request(consentId, options));
   }

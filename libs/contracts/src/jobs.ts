@@ -27,6 +27,13 @@ export interface JobPayloads {
      * callback request: the PSU is present, and only then does a full history fit the bank's limits.
      */
     psuIpAddress?: string;
+    /**
+     * Read the whole history the consent allows, not only what can have changed since the newest
+     * booked date held: a full refresh (POST /v1/consents/{id}/refresh `full`) and every `initial`
+     * sync (after an authorisation or a re-authorisation). Unattended, it is read in chunks within
+     * the budget, like a first sync.
+     */
+    full?: true;
   };
   /** Periodic: finds consents whose next sync is due and enqueues them. */
   'schedule-due-syncs': Record<string, never>;

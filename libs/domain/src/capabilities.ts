@@ -61,6 +61,13 @@ export interface ProviderCapabilities {
    * `transactionHistoryLimitDays` (Salt Bank: 10). The first sync must run inside it.
    */
   firstAccessWindowMinutes: number | null;
+  /**
+   * How far a scheduled sync reaches back (days) from the newest booked date the consent already
+   * holds: late bookings and pending items that settle days later still land in the window, and
+   * nothing older is asked for again. The first sync, a re-authorisation and a full refresh read the
+   * whole history instead.
+   */
+  syncLookBackDays: number;
   /** The bank's consent can be revoked by the TPP through the API. */
   supportsRevocation: boolean;
   /**

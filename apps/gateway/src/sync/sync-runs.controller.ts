@@ -33,7 +33,7 @@ export class SyncRunsController {
   @HttpCode(202)
   @ApiOperation({
     summary:
-      'Sync the consent now: PSU-present with psuIpAddress, else within the unattended budget. Never two syncs of a consent at once: a sync already queued or running is joined. With `Prefer: wait=N` (N ≤ 30) the answer waits for the run: 200 with the finished run when it ends within N seconds, else 202.',
+      'Sync the consent now: PSU-present with psuIpAddress, else within the unattended budget. It reads what can have changed (from the provider’s syncLookBackDays before the newest booked transaction stored); with `full: true`, the whole history again. Never two syncs of a consent at once: a sync already queued or running is joined. With `Prefer: wait=N` (N ≤ 30) the answer waits for the run: 200 with the finished run when it ends within N seconds, else 202.',
   })
   @ApiHeader({
     name: 'Prefer',
@@ -53,7 +53,10 @@ export class SyncRunsController {
     @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RefreshAcceptedView | SyncRunView> {
-    const accepted = await this.syncRuns.refresh(principal.tenantId, consentId, body.psuIpAddress);
+    const accepted = await this.syncRuns.refresh(principal.tenantId, consentId, {
+      psuIpAddress: body.psuIpAddress,
+      full: body.full === true,
+    });
     const wait = preferredWaitSeconds(prefer);
     if (wait === 0) return accepted;
     void reply.header('preference-applied', `wait=${wait}`);

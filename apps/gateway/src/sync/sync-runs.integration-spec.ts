@@ -180,6 +180,26 @@ describe('gateway: refresh and sync runs', () => {
     expect((await refresh(t, expired)).body).toMatchObject({ status: 409, code: 'consent_expired' });
   });
 
+  it('asks for the whole history with full: true (the job says so, the backfill restarts); full is a boolean', async () => {
+    const [t] = tenants;
+    const id = await consent(t.id);
+    await prisma.account.updateMany({ where: { consentId: id }, data: { backfilledFrom: new Date('2024-01-01') } });
+    const bad = await refresh(t, id, { full: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ field: 'full', message: 'full must be a boolean' }]);
+    expect(await prisma.account.count({ where: { consentId: id, backfilledFrom: null } })).toBe(0);
+
+    const accepted = await refresh(t, id, { psuIpAddress: '203.0.113.7', full: true });
+    expect(accepted.status).toBe(202);
+    expect((await queue.getJob(syncJobId(id)))?.data).toMatchObject({
+      syncRunId: accepted.body.syncRunId,
+      trigger: 'psu_present',
+      full: true,
+    });
+    // Until every account has its full history again, whichever sync runs next reads the full window.
+    expect(await prisma.account.count({ where: { consentId: id, backfilledFrom: { not: null } } })).toBe(0);
+  });
+
   it('validates the body: an IP address, nothing else', async () => {
     const [t] = tenants;
     const id = await consent(t.id);

@@ -43,7 +43,7 @@ export class SyncRunsService {
   async refresh(
     tenantId: string,
     consentId: string,
-    psuIpAddress: string | undefined,
+    { psuIpAddress, full }: { psuIpAddress: string | undefined; full: boolean },
     now = new Date(),
   ): Promise<{ syncRunId: string }> {
     const consent = await this.consents.load(tenantId, consentId);
@@ -88,6 +88,7 @@ export class SyncRunsService {
         providerId: consent.providerId,
         trigger: psuIpAddress ? 'psu_present' : 'manual',
         ...(psuIpAddress ? { psuIpAddress } : {}),
+        ...(full ? { full } : {}),
       },
       now,
     );

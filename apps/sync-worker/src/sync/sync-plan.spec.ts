@@ -5,12 +5,14 @@ const OBIE = {
   maxHistoryDays: 730,
   transactionHistoryLimitDays: null,
   firstAccessWindowMinutes: null,
+  syncLookBackDays: 30,
 };
 const BG = {
   timeZone: 'Europe/Berlin',
   maxHistoryDays: 730,
   transactionHistoryLimitDays: 90,
   firstAccessWindowMinutes: 10,
+  syncLookBackDays: 30,
 };
 const now = new Date('2026-03-10T10:00:00Z');
 const base: WindowInput = {
@@ -19,9 +21,18 @@ const base: WindowInput = {
   transactionsFrom: null,
   authorisedAt: now,
   lastSyncedAt: null,
+  fullRefresh: false,
+  backfilledFrom: [],
+  newestBooked: null,
   oldestOpenPending: null,
-  overlapDays: 7,
   pendingLookbackDays: 30,
+};
+/** A scheduled sync of a consent whose two accounts hold their full history, the newest booking on 8 March. */
+const later: WindowInput = {
+  ...base,
+  lastSyncedAt: new Date('2026-03-09T08:00:00Z'),
+  backfilledFrom: ['2024-03-01', '2024-03-09'],
+  newestBooked: '2026-03-08',
 };
 
 describe('transactionWindow', () => {
@@ -46,11 +57,65 @@ describe('transactionWindow', () => {
     ).toBe('2025-12-10');
   });
 
-  it('re-reads an overlap before the last sync, and back to the oldest open pending item', () => {
-    const later = { ...base, lastSyncedAt: new Date('2026-03-09T08:00:00Z') };
-    expect(transactionWindow(later)).toEqual({ from: '2026-03-02', to: '2026-03-10', full: false });
-    expect(transactionWindow({ ...later, oldestOpenPending: '2026-02-20' }).from).toBe('2026-02-20');
-    expect(transactionWindow({ ...later, oldestOpenPending: '2025-01-01' }).from).toBe('2026-02-08');
+  it('reads a scheduled sync from the provider’s look-back before the newest booked date held', () => {
+    expect(transactionWindow(later)).toEqual({ from: '2026-02-06', to: '2026-03-10', full: false });
+    const quiet = { ...later, newestBooked: '2025-11-20' };
+    expect(transactionWindow(quiet).from).toBe('2025-10-21');
+    expect(transactionWindow({ ...quiet, capabilities: { ...OBIE, syncLookBackDays: 5 } }).from).toBe('2025-11-15');
+  });
+
+  it('anchors on the newest booked date, not on when the last sync ran', () => {
+    const longAgo = { ...later, lastSyncedAt: new Date('2025-06-01T08:00:00Z') };
+    expect(transactionWindow(longAgo).from).toBe('2026-02-06');
+  });
+
+  it('reaches back to the oldest open pending item, at most the pending look-back', () => {
+    const short = { ...later, capabilities: { ...OBIE, syncLookBackDays: 3 } };
+    expect(transactionWindow(short).from).toBe('2026-03-05');
+    expect(transactionWindow({ ...short, oldestOpenPending: '2026-02-20' }).from).toBe('2026-02-20');
+    expect(transactionWindow({ ...short, oldestOpenPending: '2025-01-01' }).from).toBe('2026-02-08');
+    // A pending item newer than the look-back's start changes nothing.
+    expect(transactionWindow({ ...later, oldestOpenPending: '2026-03-07' }).from).toBe('2026-02-06');
+  });
+
+  it('never reaches before the consent’s earliest date, nor past today for a future-dated booking', () => {
+    expect(
+      transactionWindow({ ...later, transactionsFrom: '2026-02-20', backfilledFrom: ['2026-02-20', '2026-02-20'] }),
+    ).toEqual({ from: '2026-02-20', to: '2026-03-10', full: false });
+    expect(transactionWindow({ ...later, newestBooked: '2026-04-30' }).from).toBe('2026-02-08');
+  });
+
+  it('reads the full window on a full refresh or after an authorisation, even with everything held', () => {
+    expect(transactionWindow({ ...later, fullRefresh: true })).toEqual({
+      from: '2024-03-10',
+      to: '2026-03-10',
+      full: true,
+    });
+  });
+
+  it('reads the full window while an account is not stored back that far, and when nothing booked is held', () => {
+    const full = { from: '2024-03-10', to: '2026-03-10', full: true };
+    // A full read cut short by the budget (or restarted by a full refresh), an account new to the consent.
+    expect(transactionWindow({ ...later, backfilledFrom: ['2024-03-01', '2025-11-01'] })).toEqual(full);
+    expect(transactionWindow({ ...later, backfilledFrom: ['2024-03-01', null] })).toEqual(full);
+    expect(transactionWindow({ ...later, newestBooked: null })).toEqual(full);
+    // Without the transactions permission no account is asked about.
+    expect(transactionWindow({ ...later, backfilledFrom: [] }).full).toBe(false);
+  });
+
+  it('counts Berlin Group history read in the first ten minutes as held once the 90-day rule applies', () => {
+    const bg = {
+      ...later,
+      capabilities: BG,
+      authorisedAt: new Date('2026-03-01T10:00:00Z'),
+      backfilledFrom: ['2024-03-01'],
+    };
+    expect(transactionWindow(bg)).toEqual({ from: '2026-02-06', to: '2026-03-10', full: false });
+    expect(transactionWindow({ ...bg, fullRefresh: true })).toEqual({
+      from: '2025-12-10',
+      to: '2026-03-10',
+      full: true,
+    });
   });
 
   it('uses the bank’s calendar: late evening in UTC is already tomorrow in Manama', () => {

@@ -7,16 +7,27 @@ export interface WindowInput {
   now: Date;
   capabilities: Pick<
     ProviderCapabilities,
-    'timeZone' | 'maxHistoryDays' | 'transactionHistoryLimitDays' | 'firstAccessWindowMinutes'
+    'timeZone' | 'maxHistoryDays' | 'transactionHistoryLimitDays' | 'firstAccessWindowMinutes' | 'syncLookBackDays'
   >;
   /** YYYY-MM-DD: the consent's first date of transactions, when it has one. */
   transactionsFrom: string | null;
   authorisedAt: Date | null;
   /** null until a sync has succeeded: the next sync reads the full history. */
   lastSyncedAt: Date | null;
+  /**
+   * The whole history is asked for: the first sync after an authorisation (a re-authorisation too) or
+   * an explicit full refresh.
+   */
+  fullRefresh: boolean;
+  /**
+   * How far back each account the bank lists has its history stored (accounts.backfilled_from; null:
+   * not read in full yet). Empty when transactions are not read.
+   */
+  backfilledFrom: (string | null)[];
+  /** The newest booking date of the consent's booked transactions held (YYYY-MM-DD), if any. */
+  newestBooked: string | null;
   /** Booking date of the oldest open pending transaction (YYYY-MM-DD), if any. */
   oldestOpenPending: string | null;
-  overlapDays: number;
   pendingLookbackDays: number;
 }
 
@@ -24,7 +35,7 @@ export interface TransactionWindow {
   /** YYYY-MM-DD, inclusive, in the bank's calendar. */
   from: string;
   to: string;
-  /** True when this is the full history the consent allows (first sync). */
+  /** True when this is the full history the consent allows (first sync, re-authorisation, full refresh). */
   full: boolean;
 }
 
@@ -32,11 +43,14 @@ const maxDate = (a: string, b: string) => (a > b ? a : b);
 const minDate = (a: string, b: string) => (a < b ? a : b);
 
 /**
- * The date window of a sync. The first sync reads the full history the consent allows (its
- * transactionsFrom, the bank's maxHistoryDays, and Berlin Group's 90-day rule unless still inside the
- * first-access minutes after authorisation). Later syncs re-read from `overlapDays` before the last
- * sync, so backdated postings are caught, and back to the oldest open pending transaction (at most
- * `pendingLookbackDays`), so a pending item the bank dropped is seen to go.
+ * The date window of a sync. The full history the consent allows (its transactionsFrom, the bank's
+ * maxHistoryDays, and Berlin Group's 90-day rule unless still inside the first-access minutes after
+ * authorisation) is read by the first sync, on a full refresh or after a (re-)authorisation, while an
+ * account the bank lists has not had its history read that far back (a full read deferred part-way,
+ * an account new to the consent), and when nothing booked is held. Any other sync asks only for what
+ * can have changed: from the provider's `syncLookBackDays` before the newest booked date held (late
+ * bookings, pending items settling), and back to the oldest open pending transaction (at most
+ * `pendingLookbackDays`), so a pending item the bank dropped or booked is seen to go.
  */
 export function transactionWindow(input: WindowInput): TransactionWindow {
   const caps = input.capabilities;
@@ -49,18 +63,22 @@ export function transactionWindow(input: WindowInput): TransactionWindow {
     const inFirstWindow = input.authorisedAt !== null && input.now.getTime() - input.authorisedAt.getTime() < windowMs;
     if (!inFirstWindow) earliest = maxDate(earliest, addDays(today, -limit));
   }
-  if (input.lastSyncedAt === null) return { from: minDate(earliest, today), to: today, full: true };
-  let from = addDays(localDateOf(input.lastSyncedAt, caps.timeZone), -input.overlapDays);
+  const backfilled = input.backfilledFrom.every((d) => d !== null && d <= earliest);
+  if (input.lastSyncedAt === null || input.fullRefresh || !backfilled || input.newestBooked === null)
+    return { from: minDate(earliest, today), to: today, full: true };
+  // A booking dated ahead of the bank's today does not move the window past what can have changed.
+  let from = addDays(minDate(input.newestBooked, today), -caps.syncLookBackDays);
   if (input.oldestOpenPending)
     from = minDate(from, maxDate(input.oldestOpenPending, addDays(today, -input.pendingLookbackDays)));
   return { from: minDate(maxDate(from, earliest), today), to: today, full: false };
 }
 
 /**
- * The windows of an unattended first sync, read newest first in chunks so that each chunk is one
- * call (a page or a few) and is stored on its own: a budget that runs out part-way keeps what was
- * read, and the next run goes on from the oldest date stored (`resumeFrom`) instead of starting
- * over. The head chunk (the latest days) is always read again, for what arrived meanwhile.
+ * The windows of an unattended full read (a first sync, a re-authorisation, a full refresh), read
+ * newest first in chunks so that each chunk is one call (a page or a few) and is stored on its own: a
+ * budget that runs out part-way keeps what was read, and the next run goes on from the oldest date
+ * stored (`resumeFrom`) instead of starting over. The head chunk (the latest days) is always read
+ * again, for what arrived meanwhile.
  */
 export function backfillWindows(
   window: TransactionWindow,

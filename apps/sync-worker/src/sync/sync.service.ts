@@ -95,18 +95,24 @@ interface RunCounts {
 }
 
 /** What a run decides before its first call to the bank. */
-interface RunPlan {
+interface RunStart {
   consent: SyncConsent;
   run: SyncRunRecord;
+  job: SyncJob;
+  now: Date;
   /** The PSU is present (their IP goes to the bank): no budget used, statements' transactions read. */
   psuPresent: boolean;
   /** The consent's accounts as stored before the run. */
   stored: StoredAccount[];
-  window: TransactionWindow;
-  /** An unattended first sync reads its history in chunks, newest first (see `windowsOf`). */
-  chunked: boolean;
   usable: Set<Permission>;
   call: ConnectorCall;
+}
+
+/** ...and once the bank's accounts are known, the transaction window. */
+interface RunPlan extends RunStart {
+  window: TransactionWindow;
+  /** An unattended full read goes through its history in chunks, newest first (see `windowsOf`). */
+  chunked: boolean;
 }
 
 /** The bank's accounts of the consent, stored, with what their data batches need. */
@@ -115,7 +121,7 @@ interface FetchedAccounts {
   externalIds: string[];
   /** Our account id of each bank account id. */
   ids: Map<string, string>;
-  /** How far back each account's history is stored (accounts.backfilled_from), by our id; chunked runs only. */
+  /** How far back each account's history is stored (accounts.backfilled_from), by our id. */
   backfilledFrom: Map<string, string | null>;
   /** Every account's balances from one bulk call, where the bank has one. */
   bulkBalances?: Map<string, Balance[]>;
@@ -188,33 +194,33 @@ export class SyncService {
   }
 
   /**
-   * One run's work as a sequence of steps: plan (budget, window), fetch and store the accounts, then
-   * their data batch by batch (all accounts at once where the bank has bulk transactions), each batch
-   * stored as it arrives.
+   * One run's work as a sequence of steps: plan (budget), fetch and store the accounts, plan the
+   * window, then their data batch by batch (all accounts at once where the bank has bulk
+   * transactions), each batch stored as it arrives.
    */
   private async syncConsent(consent: SyncConsent, run: SyncRunRecord, job: SyncJob): Promise<RunCounts> {
-    const plan = await this.planRun(consent, run, job);
-    const accounts = await this.fetchAccounts(plan);
+    const start = await this.planRun(consent, run, job);
+    const accounts = await this.fetchAccounts(start);
+    const plan = await this.planWindow(start, accounts);
     const counts: RunCounts = { accounts: accounts.externalIds.length, added: 0, modified: 0, removed: 0 };
     if (this.bulk(plan, 'transactions')) await this.syncAllAccountsAtOnce(plan, accounts, counts);
     else await this.syncAccountByAccount(plan, accounts, counts);
     return counts;
   }
 
-  /** Loads what the run starts from, refuses an unattended run the budget cannot carry, and plans the window. */
-  private async planRun(consent: SyncConsent, run: SyncRunRecord, job: SyncJob): Promise<RunPlan> {
+  /** Loads what the run starts from and refuses an unattended run the budget cannot carry. */
+  private async planRun(consent: SyncConsent, run: SyncRunRecord, job: SyncJob): Promise<RunStart> {
     const now = this.clock.now();
     const psuPresent = Boolean(job.psuIpAddress);
     const stored = await this.accounts.listForConsent(consent.tenantId, consent.id);
     if (!psuPresent) await this.requireBudget(consent, stored, now);
-    const window = await this.planWindow(consent, now);
     return {
       consent,
       run,
+      job,
+      now,
       psuPresent,
       stored,
-      window,
-      chunked: window.full && !psuPresent,
       usable: usablePermissions(consent.capabilities, consent.permissions),
       call: this.connectorCall(consent, job),
     };
@@ -236,19 +242,29 @@ export class SyncService {
     );
   }
 
-  private async planWindow(consent: SyncConsent, now: Date): Promise<TransactionWindow> {
-    return transactionWindow({
-      now,
+  /**
+   * The run's transaction window (see `transactionWindow`): the full history for a first sync, an
+   * `initial` sync or a full refresh, or while an account the bank lists is not stored back that far;
+   * otherwise from the provider's look-back before the newest booked date held.
+   */
+  private async planWindow(start: RunStart, accounts: FetchedAccounts): Promise<RunPlan> {
+    const { consent, job } = start;
+    const held = consent.lastSyncedAt !== null;
+    const window = transactionWindow({
+      now: start.now,
       capabilities: consent.capabilities,
       transactionsFrom: consent.transactionsFrom,
       authorisedAt: consent.authorisedAt,
       lastSyncedAt: consent.lastSyncedAt,
-      oldestOpenPending: consent.lastSyncedAt
-        ? await this.consents.oldestOpenPending(consent.tenantId, consent.id)
-        : null,
-      overlapDays: this.config.sync.overlapDays,
+      fullRefresh: job.full === true || job.trigger === 'initial',
+      backfilledFrom: start.usable.has('transactions')
+        ? accounts.externalIds.map((id) => accounts.backfilledFrom.get(accounts.ids.get(id)!) ?? null)
+        : [],
+      newestBooked: held ? await this.consents.newestBooked(consent.tenantId, consent.id) : null,
+      oldestOpenPending: held ? await this.consents.oldestOpenPending(consent.tenantId, consent.id) : null,
       pendingLookbackDays: this.config.sync.pendingLookbackDays,
     });
+    return { ...start, window, chunked: window.full && !start.psuPresent };
   }
 
   /** Calls the connector-service for this consent, with the PSU's IP when they are present. */
@@ -263,23 +279,18 @@ export class SyncService {
   }
 
   /** Whether the bank serves `kind` for every account in one call, and the consent permits it. */
-  private bulk(plan: RunPlan, kind: 'balances' | 'transactions'): boolean {
+  private bulk(plan: RunStart, kind: 'balances' | 'transactions'): boolean {
     return plan.consent.capabilities.bulkEndpoints.includes(kind) && plan.usable.has(kind);
   }
 
   /** Lists the bank's accounts and stores them, then reads where each one's backfill stands and the bulk balances. */
-  private async fetchAccounts(plan: RunPlan): Promise<FetchedAccounts> {
+  private async fetchAccounts(plan: RunStart): Promise<FetchedAccounts> {
     const { accounts: bankAccounts } = await plan.call('connector.listAccounts', {});
     const ids = await this.storeAccounts(plan.consent, bankAccounts, plan.stored);
     const externalIds = bankAccounts.map((a) => a.externalId);
-    const backfilledFrom = plan.chunked
-      ? new Map(
-          (await this.accounts.listForConsent(plan.consent.tenantId, plan.consent.id)).map((a) => [
-            a.id,
-            a.backfilledFrom,
-          ]),
-        )
-      : new Map<string, string | null>();
+    const backfilledFrom = new Map(
+      (await this.accounts.listForConsent(plan.consent.tenantId, plan.consent.id)).map((a) => [a.id, a.backfilledFrom]),
+    );
     const bulkBalances = this.bulk(plan, 'balances')
       ? new Map(
           (await plan.call('connector.getBalances', { accountIds: externalIds })).accounts.map((a) => [
@@ -293,7 +304,7 @@ export class SyncService {
 
   /**
    * The transaction windows to read for these accounts: the plan's window, or, for an unattended
-   * first sync, its chunks from where a previous run stopped (accounts.backfilled_from). With a bulk
+   * full read, its chunks from where a previous run stopped (accounts.backfilled_from). With a bulk
    * endpoint the accounts move back together: go on from the one that got least far.
    */
   private windowsOf(plan: RunPlan, accounts: FetchedAccounts, bankIds: string[]): TransactionWindow[] {

@@ -471,7 +471,7 @@ export const eventsGet = <ThrowOnError extends boolean = false>(options: Options
 });
 
 /**
- * Sync the consent now: PSU-present with psuIpAddress, else within the unattended budget. Never two syncs of a consent at once: a sync already queued or running is joined. With `Prefer: wait=N` (N ≤ 30) the answer waits for the run: 200 with the finished run when it ends within N seconds, else 202.
+ * Sync the consent now: PSU-present with psuIpAddress, else within the unattended budget. It reads what can have changed (from the provider’s syncLookBackDays before the newest booked transaction stored); with `full: true`, the whole history again. Never two syncs of a consent at once: a sync already queued or running is joined. With `Prefer: wait=N` (N ≤ 30) the answer waits for the run: 200 with the finished run when it ends within N seconds, else 202.
  */
 export const syncRunsRefresh = <ThrowOnError extends boolean = false>(options: Options<SyncRunsRefreshData, ThrowOnError>): RequestResult<SyncRunsRefreshResponses, SyncRunsRefreshErrors, ThrowOnError> => (options.client ?? client).post<SyncRunsRefreshResponses, SyncRunsRefreshErrors, ThrowOnError>({
     security: [{

@@ -63,6 +63,10 @@ export type ProviderCapabilitiesView = {
      */
     consentStatusCheckSeconds: number | null;
     firstAccessWindowMinutes: number | null;
+    /**
+     * How far a scheduled sync reaches back (days) before the newest booked transaction already stored, so late bookings and pending items that settle later are caught; older history is not read again. The first sync, the first sync after a re-authorisation and a full refresh (POST /v1/consents/{id}/refresh with full: true) read the whole history.
+     */
+    syncLookBackDays: number;
     supportsRevocation: boolean;
     refreshTokens: boolean;
     /**
@@ -1210,6 +1214,10 @@ export type RefreshConsentDto = {
      * The end user’s IP address when the user is in your app now: the refresh is PSU-present and does not use the unattended budget. Without it the refresh uses the budget (429 budget_exhausted when none is left).
      */
     psuIpAddress?: string;
+    /**
+     * Read the whole transaction history the consent allows again, as the first sync did, instead of only what can have changed (from the provider’s syncLookBackDays before the newest booked transaction stored). Without psuIpAddress it uses the unattended budget: the history is read newest first in chunks, and what the budget does not allow today follows in the next scheduled syncs. A sync already queued or running is joined; if it started before this request, the full read follows with the next sync.
+     */
+    full?: boolean;
 };
 
 export type SyncRunCountsView = {

@@ -23,7 +23,7 @@ const ratio = z.coerce.number().min(0).max(0.5);
 
 /**
  * The sync-worker: per-provider queues and their limits, the scheduler, the incremental window and
- * the worker's crash recovery. Durations in the schedule (margin, lease, overlap) are on the
+ * the worker's crash recovery. Durations in the schedule (margin, lease, look-back) are on the
  * gateway's clock; queue limits and locks are real time.
  */
 export const syncSection = defineSection(
@@ -45,9 +45,10 @@ export const syncSection = defineSection(
     SYNC_MARGIN_SECONDS: env.int(120, 0, 3_600),
     /** Random extra delay between syncs, as a share of the interval (spreads consents over the day). */
     SYNC_JITTER_RATIO: ratio.default(0.05),
-    /** Incremental syncs re-read this many days before the last sync (backdated postings). */
-    SYNC_OVERLAP_DAYS: env.int(7, 0, 90),
-    /** ...and reach back to the oldest open pending transaction, at most this many days. */
+    /**
+     * A scheduled sync reads from the provider's syncLookBackDays (its bank profile) before the newest
+     * booked date held, and back to the oldest open pending transaction, at most this many days.
+     */
     SYNC_PENDING_LOOKBACK_DAYS: env.int(30, 0, 365),
     /** An unattended first sync reads history newest first in chunks of this many days (see backfillWindows). */
     SYNC_BACKFILL_CHUNK_DAYS: env.int(30, 1, 3_650),
@@ -72,7 +73,6 @@ export const syncSection = defineSection(
     leaseSeconds: v.SYNC_LEASE_SECONDS,
     marginSeconds: v.SYNC_MARGIN_SECONDS,
     jitterRatio: v.SYNC_JITTER_RATIO,
-    overlapDays: v.SYNC_OVERLAP_DAYS,
     pendingLookbackDays: v.SYNC_PENDING_LOOKBACK_DAYS,
     backfillChunkDays: v.SYNC_BACKFILL_CHUNK_DAYS,
     attempts: v.SYNC_ATTEMPTS,

@@ -32,6 +32,8 @@ export const BG_DEFAULT_CAPABILITIES: ProviderCapabilities = {
   accessWindow: { kind: 'calendarDay', timeZone: 'Europe/Berlin' },
   transactionHistoryLimitDays: 90,
   firstAccessWindowMinutes: 10,
+  // As OBIE: a month before the newest booked date held; within the 90 days a later read may reach.
+  syncLookBackDays: 30,
   supportsRevocation: true,
   // GET /v1/consents/{id}/status is not an account access: frequencyPerDay does not count it.
   consentStatusCheckSeconds: 900,

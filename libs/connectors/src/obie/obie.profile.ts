@@ -103,6 +103,9 @@ export const OBIE_DEFAULT_CAPABILITIES: ProviderCapabilities = {
   accessWindow: { kind: 'rolling24h' },
   transactionHistoryLimitDays: null,
   firstAccessWindowMinutes: null,
+  // Card payments book days after they are made and backdated postings arrive late: a scheduled
+  // sync re-reads a month before the newest booked date it holds (around 30 days; a bank file may differ).
+  syncLookBackDays: 30,
   supportsRevocation: true,
   // GET /account-access-consents/{id} takes the client-credentials token, not the PSU's: the
   // 4-a-day limit on unattended account information calls does not count it.

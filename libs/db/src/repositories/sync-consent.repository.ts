@@ -103,6 +103,27 @@ export class SyncConsentRepository {
     await tx.consent.updateMany({ where: { id: consentId, tenantId }, data: { lastSyncedAt: at } });
   }
 
+  /** The newest booking date of the consent's booked transactions held: where a scheduled sync's window is anchored. */
+  async newestBooked(tenantId: string, consentId: string): Promise<string | null> {
+    // Each account's newest booked row from its (account, status, booking date) index.
+    const rows = await this.prisma.$queryRaw<{ d: string | null }[]>`
+      SELECT max(t.booking_date)::text AS d FROM accounts a
+       CROSS JOIN LATERAL (SELECT booking_date FROM transactions
+                            WHERE account_id = a.id AND status = 'booked' AND removed_at IS NULL
+                            ORDER BY booking_date DESC LIMIT 1) t
+       WHERE a.consent_id = ${consentId} AND a.tenant_id = ${tenantId}`;
+    return rows[0]?.d ?? null;
+  }
+
+  /**
+   * Forgets how far back the consent's accounts have their history stored (accounts.backfilled_from),
+   * so that syncs read the full history again until every account has it (a full refresh, a
+   * re-authorisation); an unattended read goes on chunk by chunk across runs, as a first sync does.
+   */
+  async restartBackfill(tenantId: string, consentId: string): Promise<void> {
+    await this.prisma.account.updateMany({ where: { consentId, tenantId }, data: { backfilledFrom: null } });
+  }
+
   /** The oldest booking date of the consent's open pending transactions (they must stay in the window). */
   async oldestOpenPending(tenantId: string, consentId: string): Promise<string | null> {
     const rows = await this.prisma.$queryRaw<{ d: string | null }[]>`

@@ -8,6 +8,7 @@ function setup(state: { inFlight?: string; job?: SyncJobData; claimed?: boolean;
   const closed: string[] = [];
   const created: { id: string; trigger: string }[] = [];
   const added: SyncJobData[] = [];
+  const restarted: string[] = [];
   let job = state.job;
   const runs = {
     underConsentLock: async <T>(_id: string, work: (tx: unknown) => Promise<T>) => work({}),
@@ -15,7 +16,10 @@ function setup(state: { inFlight?: string; job?: SyncJobData; claimed?: boolean;
     closeLost: async (_tx: unknown, id: string) => void closed.push(id),
     createQueued: async (_tx: unknown, run: { id: string; trigger: string }) => void created.push(run),
   } as unknown as SyncRunRepository;
-  const consents = { isStillClaimed: async () => state.claimed ?? true } as unknown as SyncConsentRepository;
+  const consents = {
+    isStillClaimed: async () => state.claimed ?? true,
+    restartBackfill: async (_tenantId: string, consentId: string) => void restarted.push(consentId),
+  } as unknown as SyncConsentRepository;
   const queues = {
     find: async () => job,
     add: async (data: SyncJobData) => {
@@ -23,7 +27,7 @@ function setup(state: { inFlight?: string; job?: SyncJobData; claimed?: boolean;
       job ??= state.raceJob ?? data;
     },
   } as unknown as SyncJobQueues;
-  return { useCase: new RequestSync(runs, consents, queues), closed, created, added };
+  return { useCase: new RequestSync(runs, consents, queues), closed, created, added, restarted };
 }
 
 const command = { tenantId: 'ten_1', consentId: 'cons_1', providerId: 'bank', trigger: 'manual' as const };
@@ -57,6 +61,30 @@ describe('RequestSync', () => {
     const { useCase, created } = setup({ raceJob: queuedJob });
     expect(await useCase.execute(command, now)).toEqual({ syncRunId: 'sr_queued', created: false });
     expect(created).toEqual([]);
+  });
+
+  it('asks for the whole history on a full refresh and on every initial sync, and restarts the backfill', async () => {
+    const full = setup();
+    await full.useCase.execute({ ...command, full: true }, now);
+    expect(full.added).toEqual([expect.objectContaining({ trigger: 'manual', full: true })]);
+    expect(full.restarted).toEqual(['cons_1']);
+
+    const initial = setup();
+    await initial.useCase.execute({ ...command, trigger: 'initial', psuIpAddress: '203.0.113.7' }, now);
+    expect(initial.added).toEqual([expect.objectContaining({ trigger: 'initial', full: true })]);
+    expect(initial.restarted).toEqual(['cons_1']);
+
+    const plain = setup();
+    await plain.useCase.execute(command, now);
+    expect(plain.added[0]).not.toHaveProperty('full');
+    expect(plain.restarted).toEqual([]);
+  });
+
+  it('restarts the backfill even when it joins a queued run, so that run (or the next) reads everything', async () => {
+    const { useCase, added, restarted } = setup({ inFlight: 'sr_queued', job: queuedJob });
+    expect(await useCase.execute({ ...command, full: true }, now)).toEqual({ syncRunId: 'sr_queued', created: false });
+    expect(added).toEqual([]);
+    expect(restarted).toEqual(['cons_1']);
   });
 
   it('does nothing when the scheduler’s claim was overtaken by a run that ended', async () => {

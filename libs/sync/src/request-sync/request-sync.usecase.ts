@@ -12,6 +12,11 @@ export interface RequestSyncCommand {
   /** The PSU is present (their IP is sent to the bank): the run does not use the unattended budget. */
   psuIpAddress?: string;
   /**
+   * Read the whole history again (a full refresh). Every `initial` sync does, whether or not it says
+   * so: it follows an authorisation, and a re-authorisation may bring accounts and history anew.
+   */
+  full?: boolean;
+  /**
    * The scheduler's claim: go ahead only while the consent's next_sync_at is still this lease. A run
    * that ended between the claim and now has set the real next time and must not be followed at once
    * by another.
@@ -31,6 +36,12 @@ export interface RequestedSync {
  * already in flight, or adds the job and then writes the `queued` run row. A run whose job vanished
  * from Redis (a lost enqueue, a flushed Redis) is closed as `job_lost` so it cannot block the consent
  * for ever. The caller checks the budget first when the run is unattended (`CheckSyncBudget`).
+ *
+ * A full read (`full`, or trigger `initial`) first forgets how far back the consent's accounts are
+ * stored, outside the lock's transaction so that it holds even when the job cannot be added: until
+ * every account has its full history again, syncs read the full window (in budget-sized chunks when
+ * unattended), whichever run comes next — this one, the one already queued that it joins, or the
+ * scheduler's if Redis refused this one.
  */
 @Injectable()
 export class RequestSync {
@@ -44,6 +55,7 @@ export class RequestSync {
   execute(command: RequestSyncCommand & { claimedUntil: Date }, now: Date): Promise<RequestedSync | null>;
   execute(command: Omit<RequestSyncCommand, 'claimedUntil'>, now: Date): Promise<RequestedSync>;
   async execute(command: RequestSyncCommand, now: Date): Promise<RequestedSync | null> {
+    if (isFullRead(command)) await this.consents.restartBackfill(command.tenantId, command.consentId);
     return this.runs.underConsentLock(command.consentId, async (tx) => {
       if (
         command.claimedUntil &&
@@ -71,6 +83,7 @@ export class RequestSync {
       syncRunId: newId('syncRun'),
       trigger: command.trigger,
       ...(command.psuIpAddress ? { psuIpAddress: command.psuIpAddress } : {}),
+      ...(isFullRead(command) ? { full: true as const } : {}),
     };
     await this.queues.add(data);
     const job = await this.queues.find(command.providerId, command.consentId);
@@ -82,4 +95,9 @@ export class RequestSync {
     );
     return { syncRunId: data.syncRunId, created: true };
   }
+}
+
+/** Whether the command asks for the whole history again: a full refresh, or any `initial` sync. */
+function isFullRead(command: RequestSyncCommand): boolean {
+  return command.full === true || command.trigger === 'initial';
 }

@@ -66,6 +66,12 @@ export class ProviderCapabilitiesView {
   })
   consentStatusCheckSeconds!: number | null;
   @ApiProperty({ nullable: true, type: Number }) firstAccessWindowMinutes!: number | null;
+  @ApiProperty({
+    description:
+      'How far a scheduled sync reaches back (days) before the newest booked transaction already stored, so late bookings and pending items that settle later are caught; older history is not read again. The first sync, the first sync after a re-authorisation and a full refresh (POST /v1/consents/{id}/refresh with full: true) read the whole history.',
+    example: 30,
+  })
+  syncLookBackDays!: number;
   @ApiProperty() supportsRevocation!: boolean;
   @ApiProperty() refreshTokens!: boolean;
   @ApiProperty({

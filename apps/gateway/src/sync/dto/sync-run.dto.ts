@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIP } from 'class-validator';
+import { IsBoolean, IsIP } from 'class-validator';
 import { OPTIONAL_ACCOUNT_RESOURCES } from '@ais/domain';
 import { IsOptional, PageQueryDto } from '@ais/http-kit';
 
@@ -12,6 +12,15 @@ export class RefreshConsentDto {
   @IsOptional()
   @IsIP(undefined, { message: 'psuIpAddress must be an IPv4 or IPv6 address' })
   psuIpAddress?: string;
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'Read the whole transaction history the consent allows again, as the first sync did, instead of only what can have changed (from the provider’s syncLookBackDays before the newest booked transaction stored). Without psuIpAddress it uses the unattended budget: the history is read newest first in chunks, and what the budget does not allow today follows in the next scheduled syncs. A sync already queued or running is joined; if it started before this request, the full read follows with the next sync.',
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'full must be a boolean' })
+  full?: boolean;
 }
 
 export class SyncRunListQueryDto extends PageQueryDto {}

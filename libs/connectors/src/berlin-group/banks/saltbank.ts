@@ -26,6 +26,9 @@ export const saltbank = {
     maxFrequencyPerDay: 4,
     accessWindow: { kind: 'calendarDay', timeZone: 'Europe/Berlin' },
     timeZone: 'Europe/Berlin',
+    // Seed 002 says nothing of late bookings; its card payments book days after the pending item
+    // (shared entryReference): the standard's 30 days, inside the 90 days a later read may reach.
+    syncLookBackDays: 30,
   },
   defaultEndpoints: (base) => {
     const b = `${base.sandboxUrl}/saltbank`;

@@ -21,6 +21,9 @@ export const allstar = {
     currencies: ['GBP'],
     // A card issuer: its credit cards are accounts of their own (OBIE CreditCard, a PAN identifier).
     cardAccounts: true,
+    // Seed 000 says nothing of late bookings; a card issuer's payments book days after the pending
+    // item (shared TransactionReference): OBIE's 30 days.
+    syncLookBackDays: 30,
   },
   defaultEndpoints: (base) => standardObieEndpoints(`${base.sandboxUrl}/allstar`, `${base.sandboxMtlsUrl}/allstar`),
   onboarding: 'dcr',

@@ -48,6 +48,8 @@ export const alsalam = {
     currencies: ['BHD'],
     // Card accounts are listed with the masked PAN (seed 003: "PAN" scheme, already masked).
     cardAccounts: true,
+    // Seed 003 says nothing of late bookings (and has no pending link): OBIE's 30 days.
+    syncLookBackDays: 30,
   },
   // Issuer, token endpoint (the `aud` of the client assertion) and JWKS come from the bank's
   // discovery document, as the bank names them: never built from the host the gateway calls it by.
