@@ -1,10 +1,16 @@
 // The read benchmark's baseline: Fastify and a node-postgres Pool, nothing else (no Nest, no Prisma, no
 // passport, no class-validator). It serves the benchmarked routes with the gateway's contract and the
-// same I/O per request: the same SQL statements (queries.ts, in the gateway's order), the same Redis
-// call for the tenant rate limit (the gateway's own GCRA script), the same API key hashing and
-// access-token verification (jose). What it leaves out is what the comparison is about: the framework
-// (Nest's guards, pipes, interceptors, passport), the ORM (Prisma's query compiler and row mapping),
-// request logging, metrics and request ids.
+// same I/O per request: the same SQL statements (queries.ts, in the gateway's order), the same
+// in-process credential cache (a credential and its tenant looked up at most once per key per
+// CREDENTIAL_CACHE_TTL_MS, concurrent misses sharing the lookup, as the gateway's CredentialCache; the
+// provider lookups of one tick in one statement, as Prisma batches findUnique calls), the
+// same Redis call for the tenant rate limit (the gateway's own RateLimiter: EVALSHA of its GCRA
+// script), the same API key hashing and access-token verification (jose) on every request. What it
+// leaves out is what the comparison is about: the framework (Nest's guards, pipes, interceptors,
+// passport), the ORM (Prisma's query compiler and row mapping), request logging, metrics and request
+// ids. It also leaves out the gateway's once-a-minute-per-credential `last_used_at` touch (one UPDATE a
+// minute, off the request's path) and its subscription to credential-change notices (no request
+// work: nothing changes credentials during a run).
 //
 // Run by bench.ts as its own process: it reads its settings from the environment and prints
 // {"port": n} on stdout when it listens.
@@ -18,7 +24,7 @@ import { hashSecret } from '../../libs/crypto/src/secrets.js';
 import { RateLimiter } from '../../libs/auth/src/rate-limiter.js';
 import {
   ACCOUNTS_OF_TENANT,
-  ACCOUNT_BY_ID,
+  ACCOUNT_WITH_PERMISSIONS,
   CHANGES_OF_CONSENT,
   CONSENT_OWNED,
   CREDENTIAL_BY_ID,
@@ -28,6 +34,7 @@ import {
   TENANT_OF_UNIQUE_CREDENTIAL,
   TRANSACTIONS_OF_ACCOUNT,
   consentPermissions,
+  providersByIds,
   transactionsByIds,
 } from './queries.js';
 
@@ -37,6 +44,9 @@ const POOL_SIZE = Number(env.DATABASE_POOL_SIZE ?? 10);
 const CURSOR_KEY = Buffer.from(env.BARE_CURSOR_KEY!, 'base64');
 const ISSUER = env.BARE_ISSUER!;
 const JWKS_URL = env.BARE_JWKS_URL!;
+/** The gateway's CREDENTIAL_CACHE_TTL_MS (@ais/auth), passed in by bench.ts. */
+const CREDENTIAL_CACHE_TTL_MS = Number(env.BARE_CREDENTIAL_CACHE_TTL_MS);
+if (!(CREDENTIAL_CACHE_TTL_MS > 0)) throw new Error('BARE_CREDENTIAL_CACHE_TTL_MS must be a positive number');
 
 // DATE as its text (YYYY-MM-DD), as the API writes it; the rest as node-postgres parses it by default
 // (jsonb parsed, timestamptz as Date, numeric and int8 as text).
@@ -49,6 +59,7 @@ const keySet = createLocalJWKSet((await (await fetch(JWKS_URL)).json()) as JSONW
 
 /** Rows as node-postgres returns them for the SQL in queries.ts (columns by name, snake_case). */
 interface CredentialRow {
+  id: string;
   tenant_id: string;
   status: string;
   expires_at: Date | null;
@@ -82,6 +93,11 @@ interface AccountRow {
   opened_at: string | null;
   unavailable: string[] | null;
   created_at: Date;
+}
+/** ACCOUNT_WITH_PERMISSIONS aliases its columns to camelCase (what the data routes read of it). */
+interface AccountWithPermissionsRow {
+  id: string;
+  consentPermissions: string[];
 }
 interface TransactionRow {
   id: string;
@@ -129,13 +145,57 @@ interface Principal {
   rateLimitPerMinute: number;
 }
 
-async function credentialPrincipal(credential: CredentialRow | undefined, tenantSql: string): Promise<Principal> {
-  if (!credential) throw new HttpError(401, 'unauthorized');
+/** A credential with what auth needs of its tenant: what the gateway's CredentialCache holds. */
+type CachedCredential = CredentialRow & { tenant: TenantRow };
+
+/**
+ * The gateway's CredentialCache (libs/auth/src/credential-cache.ts), semantics for semantics: a Map by
+ * key (`api_key:<the key's hash>` or `id:<the credential id an access token names>`); an entry answers
+ * for CREDENTIAL_CACHE_TTL_MS from the start of its lookup (performance.now()); concurrent misses
+ * share one lookup; a failed lookup is not kept, an unknown key (null) is; at most 10,000 entries,
+ * the oldest dropped first. Nothing clears it during a run (the gateway clears on credential changes).
+ */
+class CredentialCache {
+  private readonly entries = new Map<string, { at: number; value: Promise<CachedCredential | null> }>();
+
+  get(key: string, load: () => Promise<CachedCredential | null>): Promise<CachedCredential | null> {
+    const t = performance.now();
+    const hit = this.entries.get(key);
+    if (hit && t - hit.at < CREDENTIAL_CACHE_TTL_MS) return hit.value;
+    const entry = { at: t, value: load() };
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    entry.value.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    });
+    if (this.entries.size > 10_000) this.entries.delete(this.entries.keys().next().value!);
+    return entry.value;
+  }
+}
+const credentials = new CredentialCache();
+
+/**
+ * The credential, then its tenant: the two statements of CredentialRepository.findBySecretHash / findById.
+ * (For an unknown key Prisma still sends the tenant statement, `IN (NULL)`; no row of the benchmark sends one.)
+ */
+async function lookUpCredential(
+  credentialSql: string,
+  credentialParams: unknown[],
+  tenantSql: string,
+): Promise<CachedCredential | null> {
+  const [credential] = await query<CredentialRow>(credentialSql, credentialParams);
+  if (!credential) return null;
   const [tenant] = await query<TenantRow>(tenantSql, [credential.tenant_id, 0]);
+  return { ...credential, tenant };
+}
+
+/** TenantAuthService.principalFor: checked on every request, cached or not (expiry against now). */
+function principalFor(credential: CachedCredential | null): Principal {
+  if (!credential) throw new HttpError(401, 'unauthorized');
   if (credential.status !== 'active' || (credential.expires_at && credential.expires_at <= new Date()))
     throw new HttpError(401, 'unauthorized');
-  if (tenant.status !== 'active') throw new HttpError(403, 'tenant_suspended');
-  return { tenantId: credential.tenant_id, rateLimitPerMinute: tenant.rate_limit_per_minute };
+  if (credential.tenant.status !== 'active') throw new HttpError(403, 'tenant_suspended');
+  return { tenantId: credential.tenant_id, rateLimitPerMinute: credential.tenant.rate_limit_per_minute };
 }
 
 async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<Principal> {
@@ -144,8 +204,12 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply): Promi
   const token = match[1];
   let principal: Principal;
   if (token.startsWith('sk_') && token.length > 20) {
-    const [credential] = await query<CredentialRow>(CREDENTIAL_BY_SECRET_HASH, [hashSecret(token), 'api_key', 1, 0]);
-    principal = await credentialPrincipal(credential, TENANT_OF_CREDENTIAL);
+    const hash = hashSecret(token);
+    principal = principalFor(
+      await credentials.get(`api_key:${hash}`, () =>
+        lookUpCredential(CREDENTIAL_BY_SECRET_HASH, [hash, 'api_key', 1, 0], TENANT_OF_CREDENTIAL),
+      ),
+    );
   } else {
     const { payload } = await jwtVerify(token, keySet, {
       issuer: ISSUER,
@@ -155,9 +219,12 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply): Promi
     }).catch(() => {
       throw new HttpError(401, 'unauthorized');
     });
-    const [credential] = await query<CredentialRow>(CREDENTIAL_BY_ID, [payload['cid'], 1, 0]);
-    principal = await credentialPrincipal(credential, TENANT_OF_UNIQUE_CREDENTIAL);
-    if (principal.tenantId !== payload.sub) throw new HttpError(401, 'unauthorized');
+    const credentialId = payload['cid'] as string;
+    const credential = await credentials.get(`id:${credentialId}`, () =>
+      lookUpCredential(CREDENTIAL_BY_ID, [credentialId, 1, 0], TENANT_OF_UNIQUE_CREDENTIAL),
+    );
+    if (!credential || credential.tenant_id !== payload.sub) throw new HttpError(401, 'unauthorized');
+    principal = principalFor(credential);
   }
   const decision = await limiter.consume(`tenant:${principal.tenantId}`, principal.rateLimitPerMinute);
   void reply.header('ratelimit-limit', String(decision.limit));
@@ -165,6 +232,41 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply): Promi
   void reply.header('ratelimit-reset', String(Math.ceil(decision.resetMs / 1000)));
   if (!decision.allowed) throw new HttpError(429, 'rate_limited');
   return principal;
+}
+
+// ── the provider lookup: Prisma's findUnique batching ──
+
+/**
+ * ProviderRepository.findById is a findUnique, and Prisma batches the findUnique calls made before its
+ * next process.nextTick into one statement (its DataLoader, @prisma/client runtime): alone, the
+ * findUnique statement; with others, one `… WHERE id IN (…)` listing every call's id. The gateway's
+ * provider route sends one statement for several requests under load, so this does the same.
+ */
+let providerBatch: { id: string; resolve: (row: ProviderRow | undefined) => void; reject: (e: unknown) => void }[] = [];
+
+function findProvider(id: string): Promise<ProviderRow | undefined> {
+  return new Promise((resolve, reject) => {
+    if (providerBatch.length === 0) process.nextTick(dispatchProviderBatch);
+    providerBatch.push({ id, resolve, reject });
+  });
+}
+
+function dispatchProviderBatch(): void {
+  const batch = providerBatch;
+  providerBatch = [];
+  const sent =
+    batch.length === 1
+      ? query<ProviderRow>(PROVIDER_BY_ID, [batch[0].id, 1, 0])
+      : query<ProviderRow>(providersByIds(batch.length), [...batch.map((b) => b.id), 0]);
+  sent.then(
+    (rows) => {
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const b of batch) b.resolve(byId.get(b.id));
+    },
+    (error: unknown) => {
+      for (const b of batch) b.reject(error);
+    },
+  );
 }
 
 // ── cursors: the gateway's format (base64url JSON {k, p} . 16 bytes of HMAC-SHA256) ──
@@ -255,13 +357,12 @@ const transactionView = (t: TransactionRow) => ({
   }),
 });
 
-/** The account with its consent's permissions, or a 404 (two statements, as Prisma's include). */
-async function requireAccount(tenantId: string, accountId: string): Promise<AccountRow & { permissions: string[] }> {
+/** The account with its consent's permissions, or a 404 (one statement, as AccountDataRepository.findAccount). */
+async function requireAccount(tenantId: string, accountId: string): Promise<AccountWithPermissionsRow> {
   if (!/^acc_[0-9A-Za-z_]{1,64}$/.test(accountId)) throw new HttpError(404, 'not_found');
-  const [account] = await query<AccountRow>(ACCOUNT_BY_ID, [accountId, tenantId, 1, 0]);
+  const [account] = await query<AccountWithPermissionsRow>(ACCOUNT_WITH_PERMISSIONS, [accountId, tenantId]);
   if (!account) throw new HttpError(404, 'not_found');
-  const [consent] = await query<{ permissions: string[] }>(consentPermissions(1), [account.consent_id, 0]);
-  return { ...account, permissions: consent.permissions };
+  return account;
 }
 
 // ── routes ──
@@ -280,7 +381,7 @@ app.get('/health/live', async () => ({ status: 'up' }));
 app.get<{ Params: { providerId: string } }>('/v1/providers/:providerId', async (request, reply) => {
   await authenticate(request, reply);
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(request.params.providerId)) throw new HttpError(404, 'not_found');
-  const [p] = await query<ProviderRow>(PROVIDER_BY_ID, [request.params.providerId, 1, 0]);
+  const p = await findProvider(request.params.providerId);
   if (!p) throw new HttpError(404, 'not_found');
   return {
     id: p.id,
@@ -311,7 +412,7 @@ app.get<{ Params: { accountId: string } }>('/v1/accounts/:accountId/transactions
   const { tenantId } = await authenticate(request, reply);
   const q = pageQuery(request, ['limit']);
   const account = await requireAccount(tenantId, request.params.accountId);
-  if (!account.permissions.includes('transactions')) throw new HttpError(403, 'permission_not_granted');
+  if (!account.consentPermissions.includes('transactions')) throw new HttpError(403, 'permission_not_granted');
   const rows = await query<TransactionRow>(TRANSACTIONS_OF_ACCOUNT, [account.id, tenantId, q.limit + 1, 0]);
   const more = rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;

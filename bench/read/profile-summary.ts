@@ -7,7 +7,7 @@
 // served). For each row it keeps the samples inside that row's window, so warm-ups, start-up and the
 // other rows are left out, and prints CPU µs per request:
 // - by component (self time): each sample goes to the innermost frame that belongs to a known component
-//   (credential verification, rate limiter, Prisma, pg driver, validation, serialisation, Nest/Fastify,
+//   (credential verification and its cache, rate limiter, Prisma, pg driver, validation, serialisation, Nest/Fastify,
 //   logging, metrics, application code); frames of node core, V8 builtins and shared utilities
 //   (decimal.js) are skipped, so a JSON.parse or a socket write counts for the code that asked for it.
 //   Only what no component claims stays "node core" / "V8";
@@ -53,8 +53,8 @@ const COMPONENTS: [string, RegExp][] = [
   ],
   ['metrics (prom-client)', /node_modules\/(prom-client|tdigest|bintrees)\/|libs\/observability\/src\/metrics/],
   [
-    'credential verification (passport, API key hash, JWT)',
-    /node_modules\/(passport|passport-custom|passport-strategy|jose|@nestjs\/passport)\/|libs\/auth\/src\/(tenant-auth\.service|strategies|guards|access-tokens\.service|credentials|signing-keys\.service)|libs\/crypto\/src\/secrets|libs\/db\/src\/repositories\/credential\.repository/,
+    'credential verification (passport, API key hash, JWT, credential cache)',
+    /node_modules\/(passport|passport-custom|passport-strategy|jose|@nestjs\/passport)\/|libs\/auth\/src\/(tenant-auth\.service|strategies|guards|access-tokens\.service|credentials|credential-cache|signing-keys\.service)|libs\/crypto\/src\/secrets|libs\/db\/src\/repositories\/credential\.repository/,
   ],
   [
     'rate limiter (GCRA guard, ioredis)',

@@ -5,8 +5,13 @@
 // fails the benchmark instead of comparing against other SQL.
 //
 // Prisma loads a relation (`include` / nested `select`) with a second statement, `… WHERE id IN (…)`,
-// rather than a join: two statements for the API key's credential and its tenant, two for an account
-// and its consent's permissions.
+// rather than a join: two statements for a credential and its tenant (sent on a credential-cache miss
+// only, at most once per key per 750 ms: see bare-server.ts), two for the accounts page and its
+// consents' permissions. A single account and its consent's permissions are one raw statement with a
+// join (AccountDataRepository.findAccount). Transaction rows leave out the columns no view reads
+// (`omit`); the bank's `raw` is fetched only for ?include=raw, which no row of the benchmark asks for.
+// A findUnique (ProviderRepository.findById) shares one statement with the other findUnique calls of
+// its tick (Prisma's DataLoader): providersByIds.
 
 const placeholders = (from: number, count: number) => Array.from({ length: count }, (_, i) => `$${from + i}`).join(',');
 
@@ -38,8 +43,17 @@ export const TENANT_OF_CREDENTIAL = `SELECT "public"."tenants"."id", "public"."t
 /** …the same after findUnique (Prisma writes `=` there): params [tenantId, 0]. */
 export const TENANT_OF_UNIQUE_CREDENTIAL = `SELECT "public"."tenants"."id", "public"."tenants"."status"::text, "public"."tenants"."rate_limit_per_minute" FROM "public"."tenants" WHERE "public"."tenants"."id" = $1 OFFSET $2`;
 
-/** ProviderRepository.findById: params [id, 1, 0]. */
+/** ProviderRepository.findById (a findUnique alone in its tick): params [id, 1, 0]. */
 export const PROVIDER_BY_ID = `SELECT "public"."providers"."id", "public"."providers"."name", "public"."providers"."country", "public"."providers"."standard", "public"."providers"."profile", "public"."providers"."status"::text, "public"."providers"."endpoints", "public"."providers"."capabilities", "public"."providers"."sort_code_ranges", "public"."providers"."created_at", "public"."providers"."updated_at" FROM "public"."providers" WHERE ("public"."providers"."id" = $1 AND 1=1) LIMIT $2 OFFSET $3`;
+
+/**
+ * ProviderRepository.findById when several requests call it in the same tick: Prisma batches findUnique
+ * calls made before its next process.nextTick (its DataLoader) into one statement, every call's id
+ * listed (repeats included): params [...ids, 0]. Under load the gateway's provider route sends this
+ * (requests whose rate-limit replies arrive in one read from Redis reach the lookup in one tick).
+ */
+export const providersByIds = (ids: number) =>
+  `SELECT "public"."providers"."id", "public"."providers"."name", "public"."providers"."country", "public"."providers"."standard", "public"."providers"."profile", "public"."providers"."status"::text, "public"."providers"."endpoints", "public"."providers"."capabilities", "public"."providers"."sort_code_ranges", "public"."providers"."created_at", "public"."providers"."updated_at" FROM "public"."providers" WHERE "public"."providers"."id" IN (${placeholders(1, ids)}) OFFSET $${ids + 1}`;
 
 const ACCOUNT_COLUMNS = [
   'id',
@@ -67,8 +81,18 @@ const ACCOUNT_COLUMNS = [
   .map((c) => `"public"."accounts"."${c}"`)
   .join(', ');
 
-/** AccountDataRepository.findAccount: params [accountId, tenantId, 1, 0]. */
-export const ACCOUNT_BY_ID = `SELECT ${ACCOUNT_COLUMNS} FROM "public"."accounts" WHERE ("public"."accounts"."id" = $1 AND "public"."accounts"."tenant_id" = $2) LIMIT $3 OFFSET $4`;
+/**
+ * AccountDataRepository.findAccount ($queryRaw, the account joined with its consent's permissions):
+ * params [accountId, tenantId]. Compared whitespace-insensitively, like every statement here.
+ */
+export const ACCOUNT_WITH_PERMISSIONS = `
+      SELECT a.id, a.tenant_id AS "tenantId", a.consent_id AS "consentId", a.provider_id AS "providerId",
+             a.external_id AS "externalId", a.identity_key AS "identityKey", a.type, a.subtype, a.currency,
+             a.name, a.nickname, a.identifiers, a.servicer, a.status, a.opened_at AS "openedAt", a.raw,
+             a.content_hash AS "contentHash", a.backfilled_from AS "backfilledFrom", a.unavailable,
+             a.created_at AS "createdAt", a.updated_at AS "updatedAt", c.permissions AS "consentPermissions"
+        FROM accounts a JOIN consents c ON c.id = a.consent_id
+       WHERE a.id = $1 AND a.tenant_id = $2`;
 
 /** AccountDataRepository.listAccounts (first page, no consent filter): params [tenantId, limit + 1, 0]. */
 export const ACCOUNTS_OF_TENANT = `SELECT ${ACCOUNT_COLUMNS} FROM "public"."accounts" WHERE "public"."accounts"."tenant_id" = $1 ORDER BY "public"."accounts"."created_at" ASC, "public"."accounts"."id" ASC LIMIT $2 OFFSET $3`;
@@ -77,14 +101,16 @@ export const ACCOUNTS_OF_TENANT = `SELECT ${ACCOUNT_COLUMNS} FROM "public"."acco
 export const consentPermissions = (consents: number) =>
   `SELECT "public"."consents"."id", "public"."consents"."permissions" FROM "public"."consents" WHERE "public"."consents"."id" IN (${placeholders(1, consents)}) OFFSET $${consents + 1}`;
 
+/**
+ * The transaction columns the views read, in the schema's order: AccountDataRepository omits tenant_id,
+ * consent_id, identity_key, pending_link, content_hash, removed_at, created_at, updated_at and (without
+ * ?include=raw) raw.
+ */
 const TRANSACTION_COLUMNS = [
   'id',
-  'tenant_id',
-  'consent_id',
   'account_id',
   'external_id',
   'id_source"::text',
-  'identity_key',
   'status"::text',
   'booking_date',
   'value_date',
@@ -100,17 +126,11 @@ const TRANSACTION_COLUMNS = [
   'running_balance',
   'currency_exchange',
   'pending_transaction_id',
-  'pending_link',
-  'raw',
-  'content_hash',
-  'removed_at',
-  'created_at',
-  'updated_at',
 ]
   .map((c) => (c.endsWith('::text') ? `"public"."transactions"."${c}` : `"public"."transactions"."${c}"`))
   .join(', ');
 
-/** AccountDataRepository.listTransactions (first page, no filter): params [accountId, tenantId, limit + 1, 0]. */
+/** AccountDataRepository.listTransactions (first page, no filter, no raw): params [accountId, tenantId, limit + 1, 0]. */
 export const TRANSACTIONS_OF_ACCOUNT = `SELECT ${TRANSACTION_COLUMNS} FROM "public"."transactions" WHERE ("public"."transactions"."account_id" = $1 AND "public"."transactions"."tenant_id" = $2 AND "public"."transactions"."removed_at" IS NULL) ORDER BY "public"."transactions"."booking_date" DESC, "public"."transactions"."id" DESC LIMIT $3 OFFSET $4`;
 
 /** AccountDataRepository.consentOwned: params [consentId, tenantId, 0]. */
@@ -133,7 +153,7 @@ export const CHANGES_OF_CONSENT = `SELECT id, xid, transaction_id AS "transactio
         ORDER BY xid, id
         LIMIT $5`;
 
-/** AccountDataRepository.transactionsByIds: params [tenantId, ...ids, 0]. */
+/** AccountDataRepository.transactionsByIds (no raw): params [tenantId, ...ids, 0]. */
 export const transactionsByIds = (ids: number) =>
   `SELECT ${TRANSACTION_COLUMNS} FROM "public"."transactions" WHERE ("public"."transactions"."tenant_id" = $1 AND "public"."transactions"."id" IN (${placeholders(2, ids)})) OFFSET $${ids + 2}`;
 
