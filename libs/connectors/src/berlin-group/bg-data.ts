@@ -1,4 +1,4 @@
-import { AppError, addDays, localDateOf, type Account } from '@ais/domain';
+import { AppError, addDays, localDateOf, type Account, type TransactionDraft } from '@ais/domain';
 import type { z, ZodType } from 'zod';
 import { bankError, type BankErrorDetail } from '../bank-error.js';
 import type {
@@ -190,72 +190,96 @@ export class BgData {
   /**
    * One bank page of one account's transactions (accounts one after another). Berlin Group lists
    * booked and pending apart on each page, so the window's identities number every booked one first.
+   * A card account (where the bank serves them) is read on /card-accounts, whose cardTransactions have
+   * their own shape and sign convention (debitAccounting).
    */
   async getTransactionsPage(ctx: DataCallContext, input: TransactionsPageQuery): Promise<TransactionsPage> {
-    const status = input.status ?? 'both';
     const at = decodePageCursor(input.cursor);
     const accountId = input.accountIds[at.call];
     if (accountId === undefined) throw new AppError('validation_failed', 'The page cursor does not fit this query.');
+    const access = { resource: 'transactions', scope: accountId } as const;
     const card = bgCardResourceId(accountId);
-    if (card !== null) return this.getCardTransactionsPage(ctx, input, at, accountId, card);
-    const url = at.next
-      ? resumePageUrl(at.next, this.ctx.base, this.ctx.providerId)
-      : `${this.ctx.url(`/accounts/${encodeURIComponent(accountId)}/transactions`)}?${new URLSearchParams({ dateFrom: this.effectiveFrom(ctx, input.from), dateTo: input.to, bookingStatus: status }).toString()}`;
-    const body: BgTransactionsPage = await this.get(ctx, url, BgTransactionsResponse, 'transactionsResponse-200', {
-      resource: 'transactions',
-      scope: accountId,
-    });
-    const link = body.transactions?._links?.next?.href ?? body._links?.next?.href;
-    const next = link ? await this.nextPage(link, url) : undefined;
-    const asOf = localDateOf(this.ctx.now(), this.ctx.capabilities.timeZone);
-    const drafts = mapOrInvalid(this.ctx.providerId, 'bg.transactions', () =>
-      mapBgTransactionDrafts(
-        { booked: body.transactions?.booked ?? [], pending: body.transactions?.pending ?? [] },
-        this.ctx.rules,
-        asOf,
-      ),
+    if (card === null)
+      return this.transactionsPage(
+        ctx,
+        input,
+        at,
+        accountId,
+        `/accounts/${encodeURIComponent(accountId)}/transactions`,
+        'bg.transactions',
+        async (url) => {
+          const body: BgTransactionsPage = await this.get(
+            ctx,
+            url,
+            BgTransactionsResponse,
+            'transactionsResponse-200',
+            access,
+          );
+          return {
+            next: body.transactions?._links?.next?.href ?? body._links?.next?.href,
+            drafts: (asOf) =>
+              mapBgTransactionDrafts(
+                { booked: body.transactions?.booked ?? [], pending: body.transactions?.pending ?? [] },
+                this.ctx.rules,
+                asOf,
+              ),
+          };
+        },
+      );
+    return this.transactionsPage(
+      ctx,
+      input,
+      at,
+      accountId,
+      `/card-accounts/${encodeURIComponent(card)}/transactions`,
+      'bg.cardTransactions',
+      async (url) => {
+        const body: BgCardTransactionsPage = await this.get(
+          ctx,
+          url,
+          BgCardTransactionsResponse,
+          'cardAccountsTransactionsResponse200',
+          access,
+        );
+        return {
+          next: body.cardTransactions?._links?.next?.href ?? body._links?.next?.href,
+          drafts: (asOf) =>
+            mapBgCardTransactionDrafts(
+              { booked: body.cardTransactions?.booked ?? [], pending: body.cardTransactions?.pending ?? [] },
+              body.debitAccounting === true,
+              asOf,
+            ),
+        };
+      },
     );
-    const transactions = drafts.filter(
-      (t) => t.status === 'pending' || (t.bookingDate >= input.from && t.bookingDate <= input.to),
-    );
-    return {
-      accounts: transactions.length > 0 ? [{ accountId, transactions }] : [],
-      order: 'booked-first',
-      nextCursor: nextPageCursor(at, input.accountIds.length, next, url, () =>
-        pageLoopError(this.ctx.providerId, 'bg.transactions'),
-      ),
-    };
   }
 
-  /** One bank page of a card account's transactions (cardTransactions: booked and pending, no information). */
-  private async getCardTransactionsPage(
+  /**
+   * One page at `path` (a payment or a card account's transactions): the query on the first page, the
+   * bank's next link (on its own origins) after it; the page's drafts within the window, pending ones
+   * whatever their date.
+   */
+  private async transactionsPage(
     ctx: DataCallContext,
     input: TransactionsPageQuery,
     at: ReturnType<typeof decodePageCursor>,
     accountId: string,
-    card: string,
+    path: string,
+    operation: string,
+    read: (url: string) => Promise<{ next: string | undefined; drafts: (asOf: string) => TransactionDraft[] }>,
   ): Promise<TransactionsPage> {
-    const status = input.status ?? 'both';
+    const query = {
+      dateFrom: this.effectiveFrom(ctx, input.from),
+      dateTo: input.to,
+      bookingStatus: input.status ?? 'both',
+    };
     const url = at.next
       ? resumePageUrl(at.next, this.ctx.base, this.ctx.providerId)
-      : `${this.ctx.url(`/card-accounts/${encodeURIComponent(card)}/transactions`)}?${new URLSearchParams({ dateFrom: this.effectiveFrom(ctx, input.from), dateTo: input.to, bookingStatus: status }).toString()}`;
-    const body: BgCardTransactionsPage = await this.get(
-      ctx,
-      url,
-      BgCardTransactionsResponse,
-      'cardAccountsTransactionsResponse200',
-      { resource: 'transactions', scope: accountId },
-    );
-    const link = body.cardTransactions?._links?.next?.href ?? body._links?.next?.href;
-    const next = link ? await this.nextPage(link, url) : undefined;
+      : `${this.ctx.url(path)}?${new URLSearchParams(query).toString()}`;
+    const page = await read(url);
+    const next = page.next ? await this.nextPage(page.next, url) : undefined;
     const asOf = localDateOf(this.ctx.now(), this.ctx.capabilities.timeZone);
-    const drafts = mapOrInvalid(this.ctx.providerId, 'bg.cardTransactions', () =>
-      mapBgCardTransactionDrafts(
-        { booked: body.cardTransactions?.booked ?? [], pending: body.cardTransactions?.pending ?? [] },
-        body.debitAccounting === true,
-        asOf,
-      ),
-    );
+    const drafts = mapOrInvalid(this.ctx.providerId, operation, () => page.drafts(asOf));
     const transactions = drafts.filter(
       (t) => t.status === 'pending' || (t.bookingDate >= input.from && t.bookingDate <= input.to),
     );
@@ -263,7 +287,7 @@ export class BgData {
       accounts: transactions.length > 0 ? [{ accountId, transactions }] : [],
       order: 'booked-first',
       nextCursor: nextPageCursor(at, input.accountIds.length, next, url, () =>
-        pageLoopError(this.ctx.providerId, 'bg.cardTransactions'),
+        pageLoopError(this.ctx.providerId, operation),
       ),
     };
   }
