@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { startStack, type RunningStack } from '@ais/testing';
+import { createTenant, startStack, waitForOnboarding, type RunningStack } from '@ais/testing';
 
 const REDIRECT_URI = 'https://tenant.example/callback';
 const DAY = 86_400_000;
@@ -37,18 +37,8 @@ describe('honest capabilities, black box: providers and consent creation', () =>
     });
     db = new pg.Client({ connectionString: stack.db.url });
     await db.connect();
-    // The connector-service registers at the sandbox banks in the background after it starts.
-    for (let i = 0; i < 120; i++) {
-      const { rowCount } = await db.query(`SELECT 1 FROM provider_registrations WHERE provider_id = 'alsalam'`);
-      if (rowCount === 1) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const tenant = await fetch(`${stack.gatewayUrl}/admin/tenants`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Capabilities', redirectUris: [REDIRECT_URI] }),
-    });
-    apiKey = ((await tenant.json()) as { apiKey: string }).apiKey;
+    await waitForOnboarding(stack);
+    ({ apiKey } = await createTenant(stack, { name: 'Capabilities', redirectUris: [REDIRECT_URI] }));
   });
   afterAll(async () => {
     await db?.end();

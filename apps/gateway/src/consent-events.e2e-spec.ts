@@ -2,10 +2,12 @@ import pg from 'pg';
 import type { Browser } from 'playwright-core';
 import {
   TestReceiver,
+  createTenant,
   launchChromium,
   startStack,
   until,
   verifyStandardWebhook,
+  waitForOnboarding,
   type RunningStack,
 } from '@ais/testing';
 import { startReceiver, type Receiver } from '../test/receiver.js';
@@ -91,18 +93,8 @@ describe('consent events: bank-side ends noticed by status checks, per-consent w
     await hooks.start(stack.webhookReceiverPort); // the one loopback port the stack may send webhooks to
     db = new pg.Client({ connectionString: stack.db.url });
     await db.connect();
-    await until(
-      'sandbox banks onboarded',
-      async () => (await db.query('SELECT 1 FROM provider_registrations')).rowCount! >= 3,
-      30_000,
-      250,
-    );
-    const tenant = await fetch(`${stack.gatewayUrl}/admin/tenants`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Consent events', redirectUris: [redirects.url] }),
-    });
-    apiKey = ((await tenant.json()) as { apiKey: string }).apiKey;
+    await waitForOnboarding(stack);
+    ({ apiKey } = await createTenant(stack, { name: 'Consent events', redirectUris: [redirects.url] }));
     const everything = await api('/v1/webhooks', { method: 'POST', body: { url: `${hooks.url}/all`, events: ['*'] } });
     expect(everything.status).toBe(201);
   }, 120_000);
@@ -221,12 +213,7 @@ describe('consent events: bank-side ends noticed by status checks, per-consent w
   }, 300_000);
 
   it('refuses bad input: another tenant’s consent, a webhookUrl the rules refuse (no consent left behind)', async () => {
-    const otherTenant = await fetch(`${stack.gatewayUrl}/admin/tenants`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Stranger', redirectUris: [redirects.url] }),
-    });
-    const strangerKey = ((await otherTenant.json()) as { apiKey: string }).apiKey;
+    const { apiKey: strangerKey } = await createTenant(stack, { name: 'Stranger', redirectUris: [redirects.url] });
     const mine = (await api('/v1/consents?limit=1')).body.data[0].id;
     const endpointsBefore = (await db.query('SELECT count(*)::int AS n FROM webhook_endpoints')).rows[0].n;
     const foreign = await api('/v1/webhooks', {

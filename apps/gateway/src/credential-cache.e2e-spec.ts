@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { freePort, startStack, until, type RunningStack } from '@ais/testing';
+import { createTenant, freePort, startStack, until, type RunningStack } from '@ais/testing';
 
 /**
  * Credentials are cached for a moment on each gateway instance (a tenant's burst costs one lookup),
@@ -34,14 +34,7 @@ describe('credential cache: revocation and suspension reach every gateway instan
       await new Promise((r) => setTimeout(r, 20));
     }
   };
-  const tenantWithKey = async (name: string) => {
-    const created = await admin('POST', '/admin/tenants', { name, redirectUris: ['https://app.example/cb'] });
-    expect(created.status).toBe(201);
-    return created.body as { tenant: { id: string }; apiKey: string; clientId: string; clientSecret: string } & {
-      id?: string;
-    };
-  };
-  const tenantIdOf = (created: any): string => created.tenant?.id ?? created.id;
+  const tenantWithKey = (name: string) => createTenant(stack, { name, redirectUris: ['https://app.example/cb'] });
   /** Warms both instances' caches with this credential (and proves it works on both). */
   const warm = async (bearer: string) => {
     for (let i = 0; i < 5; i++) {
@@ -75,11 +68,8 @@ describe('credential cache: revocation and suspension reach every gateway instan
 
   it('stops a revoked API key on the other instance within a second', async () => {
     const created = await tenantWithKey('Revoked key');
-    const tenantId = tenantIdOf(created);
     await warm(created.apiKey);
-    const credentials = await admin('GET', `/admin/tenants/${tenantId}/credentials`);
-    const key = credentials.body.data.find((c: any) => c.kind === 'api_key');
-    const revoked = await admin('DELETE', `/admin/tenants/${tenantId}/credentials/${key.id}`);
+    const revoked = await admin('DELETE', `/admin/tenants/${created.id}/credentials/${created.apiKeyId}`);
     expect(revoked.status).toBe(204);
     const since = performance.now();
     // The instance that made the change refuses at once; the other within a second.
@@ -89,7 +79,6 @@ describe('credential cache: revocation and suspension reach every gateway instan
 
   it('stops a suspended tenant’s API key and OAuth access token on the other instance within a second', async () => {
     const created = await tenantWithKey('Suspended');
-    const tenantId = tenantIdOf(created);
     const token = await fetch(`${secondUrl}/v1/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -103,7 +92,7 @@ describe('credential cache: revocation and suspension reach every gateway instan
     const accessToken = ((await token.json()) as { access_token: string }).access_token;
     await warm(created.apiKey);
     await warm(accessToken);
-    expect((await admin('PATCH', `/admin/tenants/${tenantId}`, { status: 'suspended' })).status).toBe(200);
+    expect((await admin('PATCH', `/admin/tenants/${created.id}`, { status: 'suspended' })).status).toBe(200);
     const since = performance.now();
     expect(await status(stack.gatewayUrl, created.apiKey)).toBe(403);
     expect(await refusedAfter(created.apiKey, since, 403)).toBeLessThan(1_000);

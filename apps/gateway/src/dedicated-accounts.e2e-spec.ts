@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { startStack, type RunningStack } from '@ais/testing';
+import { createTenant, startStack, waitForOnboarding, type RunningStack } from '@ais/testing';
 
 const REDIRECT_URI = 'https://tenant.example/callback';
 
@@ -10,7 +9,6 @@ const REDIRECT_URI = 'https://tenant.example/callback';
  */
 describe('dedicated-account consents, black box: POST /v1/consents accounts', () => {
   let stack: RunningStack;
-  let db: pg.Client;
   let apiKey: string;
 
   const api = async (method: string, path: string, body?: unknown) => {
@@ -28,22 +26,10 @@ describe('dedicated-account consents, black box: POST /v1/consents accounts', ()
       apps: ['sandbox-bank', 'connector-service', 'consent-service', 'gateway'],
       label: 'dedicated-accounts',
     });
-    db = new pg.Client({ connectionString: stack.db.url });
-    await db.connect();
-    for (let i = 0; i < 120; i++) {
-      const { rowCount } = await db.query(`SELECT 1 FROM provider_registrations WHERE provider_id = 'saltbank'`);
-      if (rowCount === 1) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const tenant = await fetch(`${stack.gatewayUrl}/admin/tenants`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Dedicated', redirectUris: [REDIRECT_URI] }),
-    });
-    apiKey = ((await tenant.json()) as { apiKey: string }).apiKey;
+    await waitForOnboarding(stack, ['saltbank', 'allstar']);
+    ({ apiKey } = await createTenant(stack, { name: 'Dedicated', redirectUris: [REDIRECT_URI] }));
   });
   afterAll(async () => {
-    await db?.end();
     await stack?.stop();
   });
 

@@ -6,3 +6,4 @@ export * from './stack.js';
 export * from './webhooks.js';
 export * from './redis-cluster.js';
 export * from './openapi-contract.js';
+export * from './stack-tenants.js';
