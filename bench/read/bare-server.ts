@@ -33,9 +33,8 @@ import {
   TENANT_OF_CREDENTIAL,
   TENANT_OF_UNIQUE_CREDENTIAL,
   TRANSACTIONS_OF_ACCOUNT,
-  consentPermissions,
   providersByIds,
-  transactionsByIds,
+  TRANSACTIONS_BY_IDS,
 } from './queries.js';
 
 const env = process.env;
@@ -77,11 +76,12 @@ interface ProviderRow {
   capabilities: unknown;
   sort_code_ranges: string[];
 }
+/** ACCOUNT_SELECT aliases its columns to camelCase, as AccountDataRepository reads them. */
 interface AccountRow {
   id: string;
-  consent_id: string;
-  provider_id: string;
-  external_id: string;
+  consentId: string;
+  providerId: string;
+  externalId: string;
   type: string;
   subtype: string | null;
   currency: string;
@@ -90,35 +90,32 @@ interface AccountRow {
   identifiers: unknown;
   servicer: unknown;
   status: string;
-  opened_at: string | null;
+  openedAt: string | null;
   unavailable: string[] | null;
-  created_at: Date;
-}
-/** ACCOUNT_WITH_PERMISSIONS aliases its columns to camelCase (what the data routes read of it). */
-interface AccountWithPermissionsRow {
-  id: string;
+  createdAt: Date;
   consentPermissions: string[];
 }
+/** TRANSACTION_COLUMNS alias their columns to camelCase, as AccountDataRepository reads them. */
 interface TransactionRow {
   id: string;
-  account_id: string;
-  external_id: string | null;
-  id_source: string;
+  accountId: string;
+  externalId: string | null;
+  idSource: string;
   status: string;
-  booking_date: string;
-  value_date: string | null;
-  booked_at: Date | null;
+  bookingDate: string;
+  valueDate: string | null;
+  bookedAt: Date | null;
   amount: string;
   currency: string;
   description: string;
-  merchant_name: string | null;
-  merchant_category_code: string | null;
+  merchantName: string | null;
+  merchantCategoryCode: string | null;
   counterparty: unknown;
-  bank_transaction_code: unknown;
+  bankTransactionCode: unknown;
   reference: string | null;
-  running_balance: unknown;
-  currency_exchange: unknown;
-  pending_transaction_id: string | null;
+  runningBalance: unknown;
+  currencyExchange: unknown;
+  pendingTransactionId: string | null;
 }
 interface ChangeRow {
   id: string;
@@ -307,16 +304,11 @@ function pageQuery(request: FastifyRequest, allowed: string[]): { limit: number;
 
 // ── views: the API's JSON, field for field ──
 
-const money = (amount: string, currency: string) => ({
-  amount: formatAmount(canonicalDecimal(amount), currency.trim()),
-  currency: currency.trim(),
-});
-
 const accountView = (a: AccountRow) => ({
   id: a.id,
-  consentId: a.consent_id,
-  providerId: a.provider_id,
-  externalId: a.external_id,
+  consentId: a.consentId,
+  providerId: a.providerId,
+  externalId: a.externalId,
   type: a.type,
   subtype: a.subtype,
   currency: a.currency.trim(),
@@ -325,42 +317,44 @@ const accountView = (a: AccountRow) => ({
   identifiers: a.identifiers,
   servicer: a.servicer,
   status: a.status,
-  openedAt: a.opened_at,
+  openedAt: a.openedAt,
   unavailable: a.unavailable ?? [],
 });
 
-const transactionView = (t: TransactionRow) => ({
-  id: t.id,
-  accountId: t.account_id,
-  externalId: t.external_id,
-  idSource: t.id_source,
-  status: t.status,
-  bookingDate: t.booking_date,
-  valueDate: t.value_date,
-  bookedAt: t.booked_at?.toISOString() ?? null,
-  amount: money(t.amount, t.currency),
-  description: t.description,
-  merchant:
-    t.merchant_name || t.merchant_category_code
-      ? { name: t.merchant_name, categoryCode: t.merchant_category_code }
-      : null,
-  counterparty: t.counterparty,
-  bankTransactionCode: t.bank_transaction_code,
-  reference: t.reference,
-  runningBalance: t.running_balance,
-  currencyExchange: t.currency_exchange,
-  pendingTransactionId: t.pending_transaction_id,
-  category: categorize({
-    merchantCategoryCode: t.merchant_category_code,
-    bankTransactionCode: t.bank_transaction_code as CategoryInput['bankTransactionCode'],
-    amount: canonicalDecimal(t.amount),
-  }),
-});
+const transactionView = (t: TransactionRow) => {
+  const amount = canonicalDecimal(t.amount);
+  const currency = t.currency.trim();
+  return {
+    id: t.id,
+    accountId: t.accountId,
+    externalId: t.externalId,
+    idSource: t.idSource,
+    status: t.status,
+    bookingDate: t.bookingDate,
+    valueDate: t.valueDate,
+    bookedAt: t.bookedAt?.toISOString() ?? null,
+    amount: { amount: formatAmount(amount, currency), currency },
+    description: t.description,
+    merchant:
+      t.merchantName || t.merchantCategoryCode ? { name: t.merchantName, categoryCode: t.merchantCategoryCode } : null,
+    counterparty: t.counterparty,
+    bankTransactionCode: t.bankTransactionCode,
+    reference: t.reference,
+    runningBalance: t.runningBalance,
+    currencyExchange: t.currencyExchange,
+    pendingTransactionId: t.pendingTransactionId,
+    category: categorize({
+      merchantCategoryCode: t.merchantCategoryCode,
+      bankTransactionCode: t.bankTransactionCode as CategoryInput['bankTransactionCode'],
+      amount,
+    }),
+  };
+};
 
 /** The account with its consent's permissions, or a 404 (one statement, as AccountDataRepository.findAccount). */
-async function requireAccount(tenantId: string, accountId: string): Promise<AccountWithPermissionsRow> {
+async function requireAccount(tenantId: string, accountId: string): Promise<AccountRow> {
   if (!/^acc_[0-9A-Za-z_]{1,64}$/.test(accountId)) throw new HttpError(404, 'not_found');
-  const [account] = await query<AccountWithPermissionsRow>(ACCOUNT_WITH_PERMISSIONS, [accountId, tenantId]);
+  const [account] = await query<AccountRow>(ACCOUNT_WITH_PERMISSIONS, [accountId, tenantId]);
   if (!account) throw new HttpError(404, 'not_found');
   return account;
 }
@@ -397,14 +391,13 @@ app.get<{ Params: { providerId: string } }>('/v1/providers/:providerId', async (
 app.get('/v1/accounts', async (request, reply) => {
   const { tenantId } = await authenticate(request, reply);
   const q = pageQuery(request, ['limit']);
-  const rows = await query<AccountRow>(ACCOUNTS_OF_TENANT, [tenantId, q.limit + 1, 0]);
-  if (rows.length > 0) await query(consentPermissions(rows.length), [...rows.map((r) => r.consent_id), 0]);
+  const rows = await query<AccountRow>(ACCOUNTS_OF_TENANT, [tenantId, q.limit + 1]);
   const more = rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;
   const last = page.at(-1);
   return {
     data: page.map(accountView),
-    nextCursor: more && last ? encodeCursor('accounts', { c: last.created_at.toISOString(), i: last.id }) : null,
+    nextCursor: more && last ? encodeCursor('accounts', { c: last.createdAt.toISOString(), i: last.id }) : null,
   };
 });
 
@@ -413,13 +406,13 @@ app.get<{ Params: { accountId: string } }>('/v1/accounts/:accountId/transactions
   const q = pageQuery(request, ['limit']);
   const account = await requireAccount(tenantId, request.params.accountId);
   if (!account.consentPermissions.includes('transactions')) throw new HttpError(403, 'permission_not_granted');
-  const rows = await query<TransactionRow>(TRANSACTIONS_OF_ACCOUNT, [account.id, tenantId, q.limit + 1, 0]);
+  const rows = await query<TransactionRow>(TRANSACTIONS_OF_ACCOUNT, [account.id, tenantId, q.limit + 1]);
   const more = rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;
   const last = page.at(-1);
   return {
     data: page.map(transactionView),
-    nextCursor: more && last ? encodeCursor('transactions', { d: last.booking_date, i: last.id }) : null,
+    nextCursor: more && last ? encodeCursor('transactions', { d: last.bookingDate, i: last.id }) : null,
   };
 });
 
@@ -438,8 +431,7 @@ app.get('/v1/transactions/sync', async (request, reply) => {
     kinds.set(row.transactionId, row.kind);
   }
   const ids = [...kinds].filter(([, k]) => k !== 'removed').map(([id]) => id);
-  const live =
-    ids.length === 0 ? [] : await query<TransactionRow>(transactionsByIds(ids.length), [tenantId, ...ids, 0]);
+  const live = ids.length === 0 ? [] : await query<TransactionRow>(TRANSACTIONS_BY_IDS, [tenantId, ids]);
   const byId = new Map(live.map((t) => [t.id, t]));
   const added: ReturnType<typeof transactionView>[] = [];
   const modified: ReturnType<typeof transactionView>[] = [];

@@ -6,10 +6,10 @@
 //
 // Prisma loads a relation (`include` / nested `select`) with a second statement, `… WHERE id IN (…)`,
 // rather than a join: two statements for a credential and its tenant (sent on a credential-cache miss
-// only, at most once per key per 750 ms: see bare-server.ts), two for the accounts page and its
-// consents' permissions. A single account and its consent's permissions are one raw statement with a
-// join (AccountDataRepository.findAccount). Transaction rows leave out the columns no view reads
-// (`omit`); the bank's `raw` is fetched only for ?include=raw, which no row of the benchmark asks for.
+// only, at most once per key per 750 ms: see bare-server.ts). Accounts (one, or a page) with their
+// consents' permissions are one statement with a join, and they, transaction pages and the change feed's transactions are
+// read through PgReader (node-postgres on Prisma's pool, hand-written SQL): they leave out the columns
+// no view reads; the bank's `raw` is fetched only for ?include=raw, which no row of the benchmark asks for.
 // A findUnique (ProviderRepository.findById) shares one statement with the other findUnique calls of
 // its tick (Prisma's DataLoader): providersByIds.
 
@@ -55,83 +55,32 @@ export const PROVIDER_BY_ID = `SELECT "public"."providers"."id", "public"."provi
 export const providersByIds = (ids: number) =>
   `SELECT "public"."providers"."id", "public"."providers"."name", "public"."providers"."country", "public"."providers"."standard", "public"."providers"."profile", "public"."providers"."status"::text, "public"."providers"."endpoints", "public"."providers"."capabilities", "public"."providers"."sort_code_ranges", "public"."providers"."created_at", "public"."providers"."updated_at" FROM "public"."providers" WHERE "public"."providers"."id" IN (${placeholders(1, ids)}) OFFSET $${ids + 1}`;
 
-const ACCOUNT_COLUMNS = [
-  'id',
-  'tenant_id',
-  'consent_id',
-  'provider_id',
-  'external_id',
-  'identity_key',
-  'type',
-  'subtype',
-  'currency',
-  'name',
-  'nickname',
-  'identifiers',
-  'servicer',
-  'status',
-  'opened_at',
-  'raw',
-  'content_hash',
-  'backfilled_from',
-  'unavailable',
-  'created_at',
-  'updated_at',
-]
-  .map((c) => `"public"."accounts"."${c}"`)
-  .join(', ');
+/** The account's view columns joined with its consent's permissions (AccountDataRepository, PgReader). */
+const ACCOUNT_SELECT = `SELECT a.id, a.consent_id AS "consentId", a.provider_id AS "providerId", a.external_id AS "externalId",
+       a.type, a.subtype, a.currency, a.name, a.nickname, a.identifiers, a.servicer, a.status,
+       a.opened_at AS "openedAt", a.unavailable, a.created_at AS "createdAt", c.permissions AS "consentPermissions"
+  FROM accounts a JOIN consents c ON c.id = a.consent_id`;
+
+/** AccountDataRepository.findAccount: params [accountId, tenantId]. */
+export const ACCOUNT_WITH_PERMISSIONS = `${ACCOUNT_SELECT} WHERE a.id = $1 AND a.tenant_id = $2`;
+
+/** AccountDataRepository.listAccounts (first page, no consent filter): params [tenantId, limit + 1]. */
+export const ACCOUNTS_OF_TENANT = `${ACCOUNT_SELECT} WHERE a.tenant_id = $1 ORDER BY a.created_at, a.id LIMIT $2`;
 
 /**
- * AccountDataRepository.findAccount ($queryRaw, the account joined with its consent's permissions):
- * params [accountId, tenantId]. Compared whitespace-insensitively, like every statement here.
+ * The transaction columns the views read (AccountDataRepository through PgReader, camelCase aliases):
+ * no tenant_id, consent_id, identity_key, pending_link, content_hash, removed_at, created_at, updated_at,
+ * and (without ?include=raw) no raw.
  */
-export const ACCOUNT_WITH_PERMISSIONS = `
-      SELECT a.id, a.tenant_id AS "tenantId", a.consent_id AS "consentId", a.provider_id AS "providerId",
-             a.external_id AS "externalId", a.identity_key AS "identityKey", a.type, a.subtype, a.currency,
-             a.name, a.nickname, a.identifiers, a.servicer, a.status, a.opened_at AS "openedAt", a.raw,
-             a.content_hash AS "contentHash", a.backfilled_from AS "backfilledFrom", a.unavailable,
-             a.created_at AS "createdAt", a.updated_at AS "updatedAt", c.permissions AS "consentPermissions"
-        FROM accounts a JOIN consents c ON c.id = a.consent_id
-       WHERE a.id = $1 AND a.tenant_id = $2`;
+const TRANSACTION_COLUMNS = `id, account_id AS "accountId", external_id AS "externalId", id_source::text AS "idSource",
+       status::text AS status, booking_date AS "bookingDate", value_date AS "valueDate", booked_at AS "bookedAt",
+       amount, currency, description, merchant_name AS "merchantName",
+       merchant_category_code AS "merchantCategoryCode", counterparty,
+       bank_transaction_code AS "bankTransactionCode", reference, running_balance AS "runningBalance",
+       currency_exchange AS "currencyExchange", pending_transaction_id AS "pendingTransactionId"`;
 
-/** AccountDataRepository.listAccounts (first page, no consent filter): params [tenantId, limit + 1, 0]. */
-export const ACCOUNTS_OF_TENANT = `SELECT ${ACCOUNT_COLUMNS} FROM "public"."accounts" WHERE "public"."accounts"."tenant_id" = $1 ORDER BY "public"."accounts"."created_at" ASC, "public"."accounts"."id" ASC LIMIT $2 OFFSET $3`;
-
-/** …and their consents' permissions (the include): params [the consent id of every row, repeats included, 0]. */
-export const consentPermissions = (consents: number) =>
-  `SELECT "public"."consents"."id", "public"."consents"."permissions" FROM "public"."consents" WHERE "public"."consents"."id" IN (${placeholders(1, consents)}) OFFSET $${consents + 1}`;
-
-/**
- * The transaction columns the views read, in the schema's order: AccountDataRepository omits tenant_id,
- * consent_id, identity_key, pending_link, content_hash, removed_at, created_at, updated_at and (without
- * ?include=raw) raw.
- */
-const TRANSACTION_COLUMNS = [
-  'id',
-  'account_id',
-  'external_id',
-  'id_source"::text',
-  'status"::text',
-  'booking_date',
-  'value_date',
-  'booked_at',
-  'amount',
-  'currency',
-  'description',
-  'merchant_name',
-  'merchant_category_code',
-  'counterparty',
-  'bank_transaction_code',
-  'reference',
-  'running_balance',
-  'currency_exchange',
-  'pending_transaction_id',
-]
-  .map((c) => (c.endsWith('::text') ? `"public"."transactions"."${c}` : `"public"."transactions"."${c}"`))
-  .join(', ');
-
-/** AccountDataRepository.listTransactions (first page, no filter, no raw): params [accountId, tenantId, limit + 1, 0]. */
-export const TRANSACTIONS_OF_ACCOUNT = `SELECT ${TRANSACTION_COLUMNS} FROM "public"."transactions" WHERE ("public"."transactions"."account_id" = $1 AND "public"."transactions"."tenant_id" = $2 AND "public"."transactions"."removed_at" IS NULL) ORDER BY "public"."transactions"."booking_date" DESC, "public"."transactions"."id" DESC LIMIT $3 OFFSET $4`;
+/** AccountDataRepository.listTransactions (first page, no filter, no raw): params [accountId, tenantId, limit + 1]. */
+export const TRANSACTIONS_OF_ACCOUNT = `SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE account_id = $1 AND tenant_id = $2 AND removed_at IS NULL ORDER BY booking_date DESC, id DESC LIMIT $3`;
 
 /** AccountDataRepository.consentOwned: params [consentId, tenantId, 0]. */
 export const CONSENT_OWNED = `SELECT COUNT(*) AS "_count$_all" FROM (SELECT "public"."consents"."id" FROM "public"."consents" WHERE ("public"."consents"."id" = $1 AND "public"."consents"."tenant_id" = $2) OFFSET $3) AS "sub"`;
@@ -153,9 +102,8 @@ export const CHANGES_OF_CONSENT = `SELECT id, xid, transaction_id AS "transactio
         ORDER BY xid, id
         LIMIT $5`;
 
-/** AccountDataRepository.transactionsByIds (no raw): params [tenantId, ...ids, 0]. */
-export const transactionsByIds = (ids: number) =>
-  `SELECT ${TRANSACTION_COLUMNS} FROM "public"."transactions" WHERE ("public"."transactions"."tenant_id" = $1 AND "public"."transactions"."id" IN (${placeholders(2, ids)})) OFFSET $${ids + 2}`;
+/** AccountDataRepository.transactionsByIds (no raw): params [tenantId, ids]. */
+export const TRANSACTIONS_BY_IDS = `SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE tenant_id = $1 AND id = ANY($2::text[])`;
 
 /** Whitespace-insensitive form of a statement, to compare the texts. */
 export const normaliseSql = (sql: string) => sql.replace(/\s+/g, ' ').trim();

@@ -1,6 +1,7 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { HealthCheck } from '@ais/observability';
-import { createPrismaClient, type DatabaseSettings, type PrismaClient } from './prisma.js';
+import { createPrismaClient, poolOf, type DatabaseSettings, type PrismaClient } from './prisma.js';
+import { PgReader } from './pg-reader.js';
 import { TenantRepository } from './repositories/tenant.repository.js';
 import { CredentialRepository } from './repositories/credential.repository.js';
 import { AuditLogRepository } from './repositories/audit-log.repository.js';
@@ -84,11 +85,12 @@ export class DbModule {
       module: DbModule,
       providers: [
         { provide: PRISMA, useFactory: () => createPrismaClient(settings) },
+        { provide: PgReader, useFactory: (prisma: PrismaClient) => new PgReader(poolOf(prisma)), inject: [PRISMA] },
         PrismaLifecycle,
         PostgresHealthCheck,
         ...repositories,
       ],
-      exports: [PRISMA, PostgresHealthCheck, ...repositories],
+      exports: [PRISMA, PgReader, PostgresHealthCheck, ...repositories],
     };
   }
 }

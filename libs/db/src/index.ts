@@ -1,5 +1,6 @@
 export * from './prisma.js';
 export * from './copy.js';
+export * from './pg-reader.js';
 export * from './circuit-store.js';
 export * from './retry.js';
 export * from './tokens.js';

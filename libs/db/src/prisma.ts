@@ -21,5 +21,16 @@ export function createPrismaClient(settings: DatabaseSettings): PrismaClient {
   const pool = new pg.Pool({ connectionString: settings.url, max: settings.poolSize });
   trackPoolConnections(pool);
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
-  return new PrismaClient({ adapter });
+  const prisma = new PrismaClient({ adapter });
+  pools.set(prisma, pool);
+  return prisma;
+}
+
+const pools = new WeakMap<PrismaClient, pg.Pool>();
+
+/** The pg pool under a client made by `createPrismaClient` (for PgReader: same connections, same limit). */
+export function poolOf(prisma: PrismaClient): pg.Pool {
+  const pool = pools.get(prisma);
+  if (!pool) throw new Error('poolOf: this PrismaClient was not made by createPrismaClient');
+  return pool;
 }

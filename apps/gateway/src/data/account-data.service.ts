@@ -110,7 +110,7 @@ export class AccountDataService {
       rows,
       limit,
       (t) => transactionView(t, query.include === 'raw'),
-      (t) => this.cursors.encode(TRANSACTIONS, { d: t.bookingDate.toISOString().slice(0, 10), i: t.id }),
+      (t) => this.cursors.encode(TRANSACTIONS, { d: t.bookingDate, i: t.id }),
     );
   }
 

@@ -21,7 +21,7 @@ export const accountView = (a: ApiAccountRow) => ({
   identifiers: a.identifiers,
   servicer: a.servicer,
   status: a.status,
-  openedAt: date(a.openedAt),
+  openedAt: a.openedAt,
   unavailable: a.unavailable ?? [],
 });
 
@@ -35,16 +35,18 @@ export const balanceView = (b: ApiBalanceRow) => ({
 });
 
 export function transactionView(t: ApiTransactionRow, includeRaw: boolean) {
+  const amount = canonicalDecimal(t.amount);
+  const currency = t.currency.trim();
   return {
     id: t.id,
     accountId: t.accountId,
     externalId: t.externalId,
     idSource: t.idSource,
     status: t.status,
-    bookingDate: date(t.bookingDate),
-    valueDate: date(t.valueDate),
+    bookingDate: t.bookingDate,
+    valueDate: t.valueDate,
     bookedAt: t.bookedAt?.toISOString() ?? null,
-    amount: moneyOf(t.amount, t.currency),
+    amount: { amount: formatAmount(amount, currency), currency },
     description: t.description,
     merchant:
       t.merchantName || t.merchantCategoryCode ? { name: t.merchantName, categoryCode: t.merchantCategoryCode } : null,
@@ -57,7 +59,7 @@ export function transactionView(t: ApiTransactionRow, includeRaw: boolean) {
     category: categorize({
       merchantCategoryCode: t.merchantCategoryCode,
       bankTransactionCode: t.bankTransactionCode as CategoryInput['bankTransactionCode'],
-      amount: String(t.amount),
+      amount,
     }),
     ...(includeRaw ? { raw: t.raw } : {}),
   };

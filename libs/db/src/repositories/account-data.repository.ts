@@ -3,25 +3,72 @@ import type { PrismaClient, Prisma } from '../prisma.js';
 import { PRISMA } from '../tokens.js';
 import { keysetAfter } from '../keyset.js';
 import { READ_HORIZON_SQL } from '../read-horizon.js';
+import { PgReader } from '../pg-reader.js';
 
-export type ApiAccountRow = Prisma.AccountGetPayload<object> & { consentPermissions: string[] };
+/** An account as the API's views read it, with its consent's permissions (PgReader: dates as text). */
+export interface ApiAccountRow {
+  id: string;
+  consentId: string;
+  providerId: string;
+  externalId: string;
+  type: string;
+  subtype: string | null;
+  currency: string;
+  name: string | null;
+  nickname: string | null;
+  identifiers: Prisma.JsonValue;
+  servicer: Prisma.JsonValue | null;
+  status: string;
+  openedAt: string | null;
+  unavailable: string[];
+  createdAt: Date;
+  consentPermissions: string[];
+}
+
+/** The account's view columns (not the bank's raw JSON nor sync state), joined with its consent's permissions. */
+const ACCOUNT_SELECT = `SELECT a.id, a.consent_id AS "consentId", a.provider_id AS "providerId", a.external_id AS "externalId",
+       a.type, a.subtype, a.currency, a.name, a.nickname, a.identifiers, a.servicer, a.status,
+       a.opened_at AS "openedAt", a.unavailable, a.created_at AS "createdAt", c.permissions AS "consentPermissions"
+  FROM accounts a JOIN consents c ON c.id = a.consent_id`;
+
 /**
- * Transaction columns the API's views never read, not fetched: with the bank's `raw` (most of a row's
- * bytes, parsed for nothing) fetched only for ?include=raw, a page costs about half the row building.
+ * A transaction as the API's views read it (PgReader: node-postgres' own types): dates as the
+ * database's `YYYY-MM-DD`, the amount as NUMERIC's exact text, JSON parsed. The columns no view reads
+ * (tenant, consent, identity key, pending link, content hash, removal and audit times) are not
+ * fetched, and the bank's `raw` (most of a row's bytes) only for ?include=raw.
  */
-const NOT_SERVED = {
-  tenantId: true,
-  consentId: true,
-  identityKey: true,
-  pendingLink: true,
-  contentHash: true,
-  removedAt: true,
-  createdAt: true,
-  updatedAt: true,
-} as const;
-export type ApiTransactionRow = Omit<Prisma.TransactionGetPayload<object>, keyof typeof NOT_SERVED | 'raw'> & {
-  raw?: Prisma.TransactionGetPayload<object>['raw'];
-};
+export interface ApiTransactionRow {
+  id: string;
+  accountId: string;
+  externalId: string | null;
+  idSource: string;
+  status: string;
+  bookingDate: string;
+  valueDate: string | null;
+  bookedAt: Date | null;
+  amount: string;
+  currency: string;
+  description: string;
+  merchantName: string | null;
+  merchantCategoryCode: string | null;
+  counterparty: Prisma.JsonValue | null;
+  bankTransactionCode: Prisma.JsonValue | null;
+  reference: string | null;
+  runningBalance: Prisma.JsonValue | null;
+  currencyExchange: Prisma.JsonValue | null;
+  pendingTransactionId: string | null;
+  raw?: Prisma.JsonValue | null;
+}
+
+const TRANSACTION_COLUMNS = `id, account_id AS "accountId", external_id AS "externalId", id_source::text AS "idSource",
+       status::text AS status, booking_date AS "bookingDate", value_date AS "valueDate", booked_at AS "bookedAt",
+       amount, currency, description, merchant_name AS "merchantName",
+       merchant_category_code AS "merchantCategoryCode", counterparty,
+       bank_transaction_code AS "bankTransactionCode", reference, running_balance AS "runningBalance",
+       currency_exchange AS "currencyExchange", pending_transaction_id AS "pendingTransactionId"`;
+const transactionColumns = (includeRaw: boolean | undefined) =>
+  includeRaw ? `${TRANSACTION_COLUMNS}, raw` : TRANSACTION_COLUMNS;
+
 export type ApiBalanceRow = Prisma.BalanceGetPayload<object>;
 export type ApiResourceRow = Prisma.AccountResourceGetPayload<object>;
 
@@ -38,18 +85,17 @@ export interface ApiChangeRow {
  */
 @Injectable()
 export class AccountDataRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PgReader) private readonly reader: PgReader,
+  ) {}
 
   /** The account with its consent's permissions, in one statement (every data read starts here). */
   async findAccount(tenantId: string, accountId: string): Promise<ApiAccountRow | null> {
-    const [row] = await this.prisma.$queryRaw<ApiAccountRow[]>`
-      SELECT a.id, a.tenant_id AS "tenantId", a.consent_id AS "consentId", a.provider_id AS "providerId",
-             a.external_id AS "externalId", a.identity_key AS "identityKey", a.type, a.subtype, a.currency,
-             a.name, a.nickname, a.identifiers, a.servicer, a.status, a.opened_at AS "openedAt", a.raw,
-             a.content_hash AS "contentHash", a.backfilled_from AS "backfilledFrom", a.unavailable,
-             a.created_at AS "createdAt", a.updated_at AS "updatedAt", c.permissions AS "consentPermissions"
-        FROM accounts a JOIN consents c ON c.id = a.consent_id
-       WHERE a.id = ${accountId} AND a.tenant_id = ${tenantId}`;
+    const [row] = await this.reader.rows<ApiAccountRow>(`${ACCOUNT_SELECT} WHERE a.id = $1 AND a.tenant_id = $2`, [
+      accountId,
+      tenantId,
+    ]);
     return row ?? null;
   }
 
@@ -58,17 +104,16 @@ export class AccountDataRepository {
     tenantId: string,
     filter: { consentId?: string; after?: { createdAt: Date; id: string }; limit: number },
   ): Promise<ApiAccountRow[]> {
-    const rows = await this.prisma.account.findMany({
-      where: {
-        tenantId,
-        ...(filter.consentId ? { consentId: filter.consentId } : {}),
-        ...(filter.after ? keysetAfter('createdAt', filter.after.createdAt, 'id', filter.after.id, 'asc') : {}),
-      },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      take: filter.limit,
-      include: { consent: { select: { permissions: true } } },
-    });
-    return rows.map(({ consent, ...account }) => ({ ...account, consentPermissions: consent.permissions }));
+    const values: unknown[] = [tenantId];
+    const where = ['a.tenant_id = $1'];
+    const param = (value: unknown) => `$${values.push(value)}`;
+    if (filter.consentId) where.push(`a.consent_id = ${param(filter.consentId)}`);
+    if (filter.after)
+      where.push(`(a.created_at, a.id) > (${param(filter.after.createdAt)}::timestamptz, ${param(filter.after.id)})`);
+    return this.reader.rows<ApiAccountRow>(
+      `${ACCOUNT_SELECT} WHERE ${where.join(' AND ')} ORDER BY a.created_at, a.id LIMIT ${param(filter.limit)}`,
+      values,
+    );
   }
 
   /** By (type, original_type) after `after`: the primary key (account_id, type, original_type). */
@@ -91,6 +136,7 @@ export class AccountDataRepository {
   /**
    * Newest first on (booking_date, id) — transactions_account_id_booking_date_id_idx (or the status
    * variant). New rows land before the cursor or after it, never inside a page already served.
+   * Through PgReader: a page is the API's hottest read (see pg-reader.ts).
    */
   async listTransactions(
     tenantId: string,
@@ -104,25 +150,19 @@ export class AccountDataRepository {
       includeRaw?: boolean;
     },
   ): Promise<ApiTransactionRow[]> {
-    const date = (d: string) => new Date(`${d}T00:00:00Z`);
-    return this.prisma.transaction.findMany({
-      omit: { ...NOT_SERVED, raw: !filter.includeRaw },
-      where: {
-        accountId,
-        tenantId,
-        removedAt: null,
-        ...(filter.status ? { status: filter.status } : {}),
-        AND: [
-          ...(filter.from ? [{ bookingDate: { gte: date(filter.from) } }] : []),
-          ...(filter.to ? [{ bookingDate: { lte: date(filter.to) } }] : []),
-          ...(filter.before
-            ? [keysetAfter('bookingDate', date(filter.before.bookingDate), 'id', filter.before.id, 'desc')]
-            : []),
-        ],
-      },
-      orderBy: [{ bookingDate: 'desc' }, { id: 'desc' }],
-      take: filter.limit,
-    });
+    const values: unknown[] = [accountId, tenantId];
+    const where = ['account_id = $1', 'tenant_id = $2', 'removed_at IS NULL'];
+    const param = (value: unknown) => `$${values.push(value)}`;
+    if (filter.status) where.push(`status = ${param(filter.status)}::"TransactionStatus"`);
+    if (filter.from) where.push(`booking_date >= ${param(filter.from)}::date`);
+    if (filter.to) where.push(`booking_date <= ${param(filter.to)}::date`);
+    if (filter.before)
+      where.push(`(booking_date, id) < (${param(filter.before.bookingDate)}::date, ${param(filter.before.id)})`);
+    return this.reader.rows<ApiTransactionRow>(
+      `SELECT ${transactionColumns(filter.includeRaw)} FROM transactions WHERE ${where.join(' AND ')} ` +
+        `ORDER BY booking_date DESC, id DESC LIMIT ${param(filter.limit)}`,
+      values,
+    );
   }
 
   /**
@@ -154,12 +194,13 @@ export class AccountDataRepository {
     );
   }
 
+  /** The change feed's transactions (primary key lookups), through PgReader like the list. */
   async transactionsByIds(tenantId: string, ids: string[], includeRaw = false): Promise<ApiTransactionRow[]> {
     if (ids.length === 0) return [];
-    return this.prisma.transaction.findMany({
-      omit: { ...NOT_SERVED, raw: !includeRaw },
-      where: { tenantId, id: { in: ids } },
-    });
+    return this.reader.rows<ApiTransactionRow>(
+      `SELECT ${transactionColumns(includeRaw)} FROM transactions WHERE tenant_id = $1 AND id = ANY($2::text[])`,
+      [tenantId, ids],
+    );
   }
 
   async consentOwned(tenantId: string, consentId: string): Promise<boolean> {
