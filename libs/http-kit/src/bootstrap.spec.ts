@@ -190,6 +190,43 @@ describe('createHttpApp', () => {
     }
   });
 
+  it('answers a body over the limit with a 413 problem after reading it, on a connection that stays usable', async () => {
+    const server = app.getHttpServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const { port } = server.address() as { port: number };
+    const socket = connect(port, '127.0.0.1');
+    let out = '';
+    let failure: Error | undefined;
+    socket.on('data', (d) => (out += String(d)));
+    socket.on('error', (e) => (failure = e));
+    const size = 1_100_000;
+    try {
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.write(
+        `POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`,
+      );
+      // The body in slow chunks, as a client on a real network sends it: the server must not hang up meanwhile.
+      const chunk = 'x'.repeat(size / 11);
+      for (let i = 0; i < 11; i++) {
+        await new Promise<void>((r) => socket.write(chunk, () => r()));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      socket.write('GET /things/item/1 HTTP/1.1\r\nHost: x\r\n\r\n');
+      const deadline = Date.now() + 3_000;
+      while (!/HTTP\/1\.1 200[\s\S]*\{"ok":true\}/.test(out) && !failure && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(failure).toBeUndefined();
+      expect(out).toMatch(/^HTTP\/1\.1 413 /);
+      expect(out.toLowerCase()).toContain('content-type: application/problem+json');
+      expect(out).toContain('"code":"payload_too_large"');
+      // The same connection then serves the next request.
+      expect(out).toMatch(/HTTP\/1\.1 200 [\s\S]*\{"ok":true\}/);
+    } finally {
+      socket.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it('sets Retry-After from the error and keeps the extension', async () => {
     const res = await inject({ method: 'GET', url: '/things/budget' });
     expect(res.statusCode).toBe(429);
