@@ -420,8 +420,8 @@ app.get('/v1/transactions/sync', async (request, reply) => {
   const { tenantId } = await authenticate(request, reply);
   const q = pageQuery(request, ['limit', 'cursor', 'consentId']);
   if (!q.consentId || !/^cons_[0-9A-Za-z_]{1,64}$/.test(q.consentId)) throw new HttpError(400, 'validation_failed');
-  const [{ _count$_all: owned }] = await query<{ _count$_all: string }>(CONSENT_OWNED, [q.consentId, tenantId, 0]);
-  if (owned === '0') throw new HttpError(404, 'not_found');
+  const [{ owned }] = await query<{ owned: boolean }>(CONSENT_OWNED, [q.consentId, tenantId]);
+  if (!owned) throw new HttpError(404, 'not_found');
   const after = decodeChangesCursor(q.cursor);
   const rows = await query<ChangeRow>(CHANGES_OF_CONSENT, [tenantId, q.consentId, after.x, after.n, q.limit + 1]);
   const page = rows.slice(0, q.limit);

@@ -82,10 +82,10 @@ const TRANSACTION_COLUMNS = `id, account_id AS "accountId", external_id AS "exte
 /** AccountDataRepository.listTransactions (first page, no filter, no raw): params [accountId, tenantId, limit + 1]. */
 export const TRANSACTIONS_OF_ACCOUNT = `SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE account_id = $1 AND tenant_id = $2 AND removed_at IS NULL ORDER BY booking_date DESC, id DESC LIMIT $3`;
 
-/** AccountDataRepository.consentOwned: params [consentId, tenantId, 0]. */
-export const CONSENT_OWNED = `SELECT COUNT(*) AS "_count$_all" FROM (SELECT "public"."consents"."id" FROM "public"."consents" WHERE ("public"."consents"."id" = $1 AND "public"."consents"."tenant_id" = $2) OFFSET $3) AS "sub"`;
+/** AccountDataRepository.consentOwned: params [consentId, tenantId]. */
+export const CONSENT_OWNED = 'SELECT EXISTS (SELECT 1 FROM consents WHERE id = $1 AND tenant_id = $2) AS owned';
 
-/** AccountDataRepository.changesAfter for a consent ($queryRawUnsafe, READ_HORIZON_SQL inlined): params [tenantId, consentId, xid, id, limit + 1]. */
+/** AccountDataRepository.changesAfter for a consent (PgReader, READ_HORIZON_SQL inlined): params [tenantId, consentId, xid, id, limit + 1]. */
 export const CHANGES_OF_CONSENT = `SELECT id, xid, transaction_id AS "transactionId", kind
          FROM transaction_changes
         WHERE tenant_id = $1 AND consent_id = $2

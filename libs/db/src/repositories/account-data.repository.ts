@@ -178,7 +178,7 @@ export class AccountDataRepository {
   ): Promise<ApiChangeRow[]> {
     const column = 'consentId' in scope ? 'consent_id' : 'account_id';
     const value = 'consentId' in scope ? scope.consentId : scope.accountId;
-    return this.prisma.$queryRawUnsafe<ApiChangeRow[]>(
+    const rows = await this.reader.rows<{ id: string; xid: string; transactionId: string; kind: string }>(
       `SELECT id, xid, transaction_id AS "transactionId", kind
          FROM transaction_changes
         WHERE tenant_id = $1 AND ${column} = $2
@@ -186,12 +186,9 @@ export class AccountDataRepository {
           AND xid < ${READ_HORIZON_SQL}
         ORDER BY xid, id
         LIMIT $5`,
-      tenantId,
-      value,
-      after.xid,
-      after.id,
-      limit,
+      [tenantId, value, after.xid.toString(), after.id.toString(), limit],
     );
+    return rows.map((r) => ({ id: BigInt(r.id), xid: BigInt(r.xid), transactionId: r.transactionId, kind: r.kind }));
   }
 
   /** The change feed's transactions (primary key lookups), through PgReader like the list. */
@@ -204,7 +201,11 @@ export class AccountDataRepository {
   }
 
   async consentOwned(tenantId: string, consentId: string): Promise<boolean> {
-    return (await this.prisma.consent.count({ where: { id: consentId, tenantId } })) > 0;
+    const [{ owned }] = await this.reader.rows<{ owned: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM consents WHERE id = $1 AND tenant_id = $2) AS owned',
+      [consentId, tenantId],
+    );
+    return owned;
   }
 
   /**
