@@ -10,8 +10,12 @@
 //     worker's peak memory as the number of consents synced grows, and where the CPU went;
 //     --connectors=1,2,3: the same with 1, 2 and 3 connector-service instances (the in-process one plus
 //     connector-service processes from dist/ in the same NATS queue group), same run.
+//     The issue 17 figures (see the option notes above e2eAt):
+//       scheduled re-sync:  --only=e2e --consents=1000 --historyDays=400 --latencies=0 --rounds=first,scheduled
+//       memory, 1k vs 10k:  --only=e2e --consents=1000,10000 --authorise=clone --historyDays=30 --latencies=0 --rounds=copy,scheduled
+//       where the CPU goes: add --prof=1 (the worker's and this process's CPU profiles, summarised per round)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -36,6 +40,7 @@ import {
 import { PSUS, PSU_IP, SyncHarness } from '../../apps/sync-worker/test/sync-harness.js';
 import { WorkerProcess } from '../../apps/sync-worker/test/worker-process.js';
 import { repoRootFrom } from '../../apps/sync-worker/test/repo-root.js';
+import { reportRun, type Windows } from './profile-summary.js';
 
 const repoRoot = repoRootFrom(import.meta.url);
 const PG_BASE = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -66,7 +71,7 @@ function createDatabase(label: string): { url: string; name: string; drop(): Pro
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const only = args.only;
 const ACCOUNTS = Number(args.accounts ?? 40);
-const CONSENTS = Number(args.consents ?? 1000);
+const CONSENTS = (args.consents ?? '1000').split(',').map(Number);
 const LATENCIES = (args.latencies ?? '0,100').split(',').map(Number);
 const CONCURRENCY = Number(args.concurrency ?? 32);
 const CONNECTOR_INSTANCES = (args.connectors ?? '1').split(',').map(Number);
@@ -441,9 +446,249 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-async function benchEndToEnd(): Promise<void> {
+/**
+ * (c) options. --consents=1000,10000: each count in its own database with its own worker process, so
+ * each count's peak RSS (VmHWM) is its own; the last line compares them (issue 17 item 6: 10,000 within
+ * 1.2x of 1,000). --rounds: first (initial, PSU present, the full window), resync (PSU present,
+ * incremental), scheduled (the worker's own scheduler claims every consent and runs it unattended,
+ * incremental: the issue's "scheduled re-sync"). --authorise=clone: one consent through the OAuth flow
+ * and the others as copies of it at the bank (own ids and tokens; an OAuth flow costs ~0.1 s, so 10,000
+ * would take longer than their syncs). --prof=1: the worker under node --cpu-prof and this process
+ * (sandbox banks, connector-service, token vault) under the inspector's profiler, per round; summaries
+ * printed, files in tmp/bench-sync-prof/<count>/ (node dist/bench/sync/profile-summary.js <dir>).
+ */
+type Round = 'first' | 'copy' | 'resync' | 'scheduled';
+const E2E_ROUNDS = (args.rounds ?? 'first,resync,scheduled').split(',') as Round[];
+const AUTHORISE = (args.authorise ?? 'oauth') as 'oauth' | 'clone';
+const E2E_PROFILE = args.prof === '1';
+const PROFILE_ROOT = path.resolve(repoRoot, args.profDir ?? 'tmp/bench-sync-prof');
+const SCHEDULER_EVERY_MS = Number(args.schedulerEveryMs ?? 1000);
+/** The connector-service keeps tokens until the vault would refresh them, as in production (--tokenCache=0: asks every call). */
+const TOKEN_CACHE = args.tokenCache !== '0';
+/** Connections of this process's pool (the connector-service's access guard, the vault, the polling). */
+const HARNESS_POOL = Number(args.harnessPool ?? 10);
+/**
+ * --heapSnapshots=1: the worker writes a heap snapshot at the end of every round (tmp/bench-sync-heap/<count>/):
+ * what is live after a full GC, round after round. Writing one raises the worker's RSS for good: not for
+ * the memory comparison.
+ */
+const HEAP_SNAPSHOTS = args.heapSnapshots === '1';
+/** --workerNodeArgs="--max-semi-space-size=32 …": node options of the worker process. */
+const WORKER_NODE_ARGS =
+  process.argv
+    .find((a) => a.startsWith('--workerNodeArgs='))
+    ?.slice('--workerNodeArgs='.length)
+    .split(' ')
+    .filter(Boolean) ?? [];
+/** The worker's DATABASE_POOL_SIZE (default: half the concurrency, at least 10). */
+const WORKER_POOL = Number(args.workerPool ?? Math.max(10, Math.ceil(CONCURRENCY / 2)));
+const ROUND_TITLE = {
+  first: 'first sync',
+  copy: 'first sync of one consent, its data copied to the others',
+  resync: 're-sync (PSU present, incremental)',
+  scheduled: 'scheduled re-sync (unattended, incremental)',
+} as const;
+
+/** CLOCK_MONOTONIC in microseconds: the clock V8's CPU profiles are stamped with on Linux. */
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
+
+/** This process's CPU profile (the sandbox banks and the connector-service run here), between start and stop. */
+async function profileHere(): Promise<{ stop(file: string): Promise<void> }> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    stop: async (file) => {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
+/** Has the worker (--heapsnapshot-signal=SIGWINCH) write a heap snapshot; answers the file once written. */
+async function heapSnapshot(pid: number, dir: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, 'SIGWINCH');
+  for (let i = 0; i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+    if (!file) continue;
+    const size = statSync(path.join(dir, file)).size;
+    await new Promise((r) => setTimeout(r, 1000));
+    if (statSync(path.join(dir, file)).size === size && size > 0) return path.join(dir, file);
+  }
+  return 'none written';
+}
+
+/** The worker's own view of its memory (prom-client's default metrics on its /metrics). */
+async function workerMemory(port: number): Promise<string> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+    return `RSS ${mb(value('process_resident_memory_bytes'))}, V8 heap used ${mb(value('nodejs_heap_size_used_bytes'))} of ${mb(value('nodejs_heap_size_total_bytes'))}, external ${mb(value('nodejs_external_memory_bytes'))}`;
+  } catch {
+    return 'metrics unavailable';
+  }
+}
+
+/** Calls the bank counted so far, all resources, PSU-present and unattended. */
+function bankCalls(h: SyncHarness): {
+  psuPresent: number;
+  unattended: number;
+  rejected429: number;
+  byResource: Map<string, number>;
+} {
+  const totals = h.sandbox.callTotals('allstar');
+  const out = { psuPresent: 0, unattended: 0, rejected429: 0, byResource: new Map<string, number>() };
+  for (const [resource, t] of totals) {
+    out.psuPresent += t.psuPresent;
+    out.unattended += t.unattended;
+    out.rejected429 += t.rejected429;
+    out.byResource.set(resource, t.psuPresent + t.unattended);
+  }
+  return out;
+}
+
+/** CPU ms so far of this database's Postgres backends, by pid (they live as long as the pools' connections). */
+async function postgresCpu(h: SyncHarness): Promise<Map<number, number>> {
+  const rows = await h.prisma.$queryRaw<
+    { pid: number }[]
+  >`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`;
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      out.set(pid, procCpuMs(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+const cpuSince = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
+
+/**
+ * The `copy` round: what the first sync of every consent would store, without syncing them all (10,000
+ * first syncs take longer than the scheduled re-sync they prepare): the first consent is synced by the
+ * worker, then its accounts and every row hanging off them (transactions, balances, resources…, the
+ * change feed aside) are copied to the other consents with ids of their own, and the consents marked
+ * synced like it. The same bank data per consent (all are copies of one bank consent), so the scheduled
+ * round that follows does the same work for each.
+ */
+async function copyFirstSync(h: SyncHarness, consents: string[]): Promise<void> {
+  const [template, ...clones] = consents;
+  await h.waitForRun(await h.request(template, { trigger: 'initial', psuIpAddress: PSU_IP }), 600_000);
+  const db = new pg.Client({ connectionString: h.db.url });
+  await db.connect();
+  try {
+    // An id of the copy: the original's prefix and a body from the clone's consent id and the original id.
+    const mapped = (consent: string, id: string) =>
+      `split_part(${id}, '_', 1) || '_' || upper(substr(md5(${consent} || ${id}), 1, 26))`;
+    await db.query('CREATE TEMP TABLE clone_consents (consent_id text PRIMARY KEY)');
+    for (let i = 0; i < clones.length; i += 5000)
+      await db.query('INSERT INTO clone_consents SELECT unnest($1::text[])', [clones.slice(i, i + 5000)]);
+    await db.query(
+      `CREATE TEMP TABLE clone_accounts AS SELECT c.consent_id, a.id AS old_id, ${mapped('c.consent_id', 'a.id')} AS new_id
+         FROM clone_consents c CROSS JOIN accounts a WHERE a.consent_id = $1`,
+      [template],
+    );
+    const columns = async (table: string) =>
+      (
+        await db.query<{ column_name: string; data_type: string }>(
+          `SELECT column_name, data_type FROM information_schema.columns
+            WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
+          [table],
+        )
+      ).rows;
+    const tables = (
+      await db.query<{ table_name: string }>(
+        `SELECT DISTINCT table_name FROM information_schema.columns
+          WHERE table_schema = 'public' AND column_name = 'account_id' AND table_name <> 'transaction_changes'`,
+      )
+    ).rows.map((r) => r.table_name);
+    for (const table of ['accounts', ...tables.sort()]) {
+      const names = (await columns(table))
+        .filter((c) => !(c.column_name === 'id' && c.data_type !== 'text'))
+        .map((c) => c.column_name);
+      const expr = (c: string) => {
+        if (c === 'account_id' || (table === 'accounts' && c === 'id')) return 'm.new_id';
+        if (c === 'consent_id') return 'm.consent_id';
+        if (c === 'id' || c === 'pending_transaction_id')
+          return `CASE WHEN t.${c} IS NULL THEN NULL ELSE ${mapped('m.consent_id', `t.${c}`)} END`;
+        return `t."${c}"`;
+      };
+      const result = await db.query(
+        `INSERT INTO ${table} (${names.map((n) => `"${n}"`).join(', ')})
+         SELECT ${names.map(expr).join(', ')}
+           FROM ${table} t JOIN clone_accounts m ON m.old_id = t.${table === 'accounts' ? 'id' : 'account_id'}`,
+      );
+      if (result.rowCount) line(`      copied ${fmt(result.rowCount)} ${table} rows`);
+    }
+    await db.query(
+      `UPDATE consents c SET last_synced_at = t.last_synced_at, next_sync_at = t.next_sync_at
+         FROM consents t WHERE t.id = $1 AND c.id IN (SELECT consent_id FROM clone_consents)`,
+      [template],
+    );
+    await db.query('ANALYZE');
+  } finally {
+    await db.end();
+  }
+}
+
+async function authoriseAll(h: SyncHarness, count: number): Promise<string[]> {
+  const from = addDays(localDateOf(h.clock.now(), 'Europe/London'), -HISTORY_DAYS);
+  const started = performance.now();
+  const consents: string[] = [];
+  const viaOAuth = AUTHORISE === 'clone' ? Math.min(count, 1) : count;
+  const queue = Array.from({ length: viaOAuth }, (_, i) => i);
+  const authorised: Awaited<ReturnType<SyncHarness['authorise']>>[] = [];
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (queue.shift() !== undefined)
+        authorised.push(await h.authorise('allstar', PSUS.alice, { transactionsFrom: from }));
+    }),
+  );
+  consents.push(...authorised.map((c) => c.consentId));
+  if (count > viaOAuth)
+    consents.push(...(await h.cloneConsents(authorised[0], count - viaOAuth)).map((c) => c.consentId));
   line(
-    `(c) end to end: ${fmt(CONSENTS)} consents x 3 accounts (allstar/alice, ${HISTORY_DAYS} days of history), worker concurrency ${CONCURRENCY}`,
+    `  ${fmt(count)} consents authorised in ${fmt((performance.now() - started) / 1000, 1)} s (${fmt(viaOAuth)} through the OAuth flow${count > viaOAuth ? `, ${fmt(count - viaOAuth)} as copies of the first at the bank` : ''})`,
+  );
+  return consents;
+}
+
+/** Requests the round's runs as the gateway would (8 at a time); answers their ids. */
+async function requestRuns(h: SyncHarness, consents: string[], round: 'first' | 'resync'): Promise<string[]> {
+  const runIds: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = next++; i < consents.length; i = next++)
+        runIds.push(
+          await h.request(consents[i], {
+            trigger: round === 'first' ? 'initial' : 'psu_present',
+            psuIpAddress: PSU_IP,
+          }),
+        );
+    }),
+  );
+  return runIds;
+}
+
+interface RoundResult {
+  round: Round;
+  accountSyncsPerSecond: number;
+  peakRss: number;
+}
+
+/** One count of consents: its own database, harness and worker process. */
+async function e2eAt(count: number): Promise<{ hwm: number; rounds: RoundResult[] }> {
+  line(
+    `(c) end to end: ${fmt(count)} consents x 3 accounts (allstar/alice, ${HISTORY_DAYS} days of history), worker concurrency ${CONCURRENCY}, rounds ${E2E_ROUNDS.join(', ')}, connector token cache ${TOKEN_CACHE ? 'on' : 'off'}`,
   );
   const h = await SyncHarness.start({
     worker: false,
@@ -456,28 +701,41 @@ async function benchEndToEnd(): Promise<void> {
       RPC_TIMEOUT_MS: '120000',
       SYNC_CONCURRENCY: String(CONCURRENCY),
       SYNC_QUEUE_LIMIT_MAX: '10000',
+      SYNC_SCHEDULER_EVERY_MS: String(SCHEDULER_EVERY_MS),
     },
+    tokenCache: TOKEN_CACHE,
+    poolSize: HARNESS_POOL,
   });
-  const worker = WorkerProcess.build(
-    { ...h.env, DATABASE_POOL_SIZE: String(Math.max(10, Math.ceil(CONCURRENCY / 2))) },
-    'bench',
-  );
+  const profileDir = path.join(PROFILE_ROOT, String(count));
+  if (E2E_PROFILE) {
+    rmSync(profileDir, { recursive: true, force: true });
+    mkdirSync(path.join(profileDir, 'worker'), { recursive: true });
+  }
+  const worker = WorkerProcess.build({ ...h.env, DATABASE_POOL_SIZE: String(WORKER_POOL) }, 'bench', [
+    ...WORKER_NODE_ARGS,
+    ...(HEAP_SNAPSHOTS
+      ? [
+          '--heapsnapshot-signal=SIGWINCH',
+          `--diagnostic-dir=${path.join(repoRoot, 'tmp/bench-sync-heap', String(count))}`,
+        ]
+      : []),
+    ...(E2E_PROFILE
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${path.join(profileDir, 'worker')}`,
+          // Nest re-raises SIGTERM after closing, and a process that dies of a signal writes no profile.
+          `--import=${path.join(repoRoot, 'dist/bench/read/exit-on-sigusr2.js')}`,
+        ]
+      : []),
+  ]);
+  const windows: Windows = {};
+  const results: RoundResult[] = [];
+  let hwm = 0;
   try {
-    const from = addDays(localDateOf(h.clock.now(), 'Europe/London'), -HISTORY_DAYS);
-    const started = performance.now();
-    const consents: string[] = [];
-    const queue = Array.from({ length: CONSENTS }, (_, i) => i);
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (queue.shift() !== undefined)
-          consents.push((await h.authorise('allstar', PSUS.alice, { transactionsFrom: from })).consentId);
-      }),
-    );
-    line(
-      `  ${fmt(CONSENTS)} consents authorised through the OAuth flow in ${fmt((performance.now() - started) / 1000, 1)} s`,
-    );
+    const consents = await authoriseAll(h, count);
     await worker.start();
     const pid = worker.pid!;
+    line(`  worker started: RSS ${mb(procStatus(pid).rss)}`);
     const extra: ChildProcess[] = [];
     try {
       for (const instances of CONNECTOR_INSTANCES) {
@@ -486,58 +744,93 @@ async function benchEndToEnd(): Promise<void> {
         if (CONNECTOR_INSTANCES.length > 1) line(`  ${instances} connector-service instance(s):`);
         for (const latency of LATENCIES) {
           await h.prisma.$executeRawUnsafe(
-            'TRUNCATE transactions, transaction_changes, balances, balance_history, statement_transactions, account_resources, events, sync_runs, accounts',
+            'TRUNCATE transactions, transaction_changes, balances, balance_history, statement_transactions, account_resources, events, sync_runs, accounts CASCADE',
           );
           await h.prisma.consent.updateMany({ data: { lastSyncedAt: null, nextSyncAt: null } });
           await h.prisma.$executeRawUnsafe('CHECKPOINT');
           await h.sandbox.faults('allstar', { latencyMs: latency });
-          for (const round of ['first sync', 're-sync (incremental)'] as const) {
+          for (const round of E2E_ROUNDS) {
+            const label = `${CONNECTOR_INSTANCES.length > 1 ? `${instances} connector(s), ` : ''}latency ${latency} ms, ${ROUND_TITLE[round]}`;
             const cpuWorker0 = procCpuMs(pid);
             const cpuHere0 = process.cpuUsage();
+            const calls0 = bankCalls(h);
+            const pg0 = await postgresCpu(h);
+            const profiler = E2E_PROFILE ? await profileHere() : undefined;
             const t0 = performance.now();
-            const runIds: string[] = [];
-            for (const id of consents)
-              runIds.push(
-                await h.request(id, {
-                  trigger: round === 'first sync' ? 'initial' : 'psu_present',
-                  psuIpAddress: PSU_IP,
-                }),
-              );
+            const from = monotonicMicros();
+            const queuedFrom = new Date(Math.min(Date.now(), h.clock.now().getTime()) - 1000);
+            if (round === 'copy') {
+              await copyFirstSync(h, consents);
+            } else if (round === 'scheduled') {
+              // Every consent due now: the worker's scheduler claims them in SYNC_SCHEDULER_BATCH batches.
+              await h.prisma
+                .$executeRaw`UPDATE consents SET next_sync_at = ${new Date(h.clock.now().getTime() - 1000)} WHERE id = ANY(${consents}::text[])`;
+            } else await requestRuns(h, consents, round);
+            // One run per consent and round, queued from now on (no list of ids to send with each poll).
+            const trigger = (
+              { first: 'initial', copy: 'initial', resync: 'psu_present', scheduled: 'scheduled' } as const
+            )[round];
+            const where = { trigger, queuedAt: { gte: queuedFrom } };
+            const expected = round === 'copy' ? 1 : consents.length;
             const peaks: string[] = [];
             let done = 0;
             let nextMark = 0.25;
             let peakRss = 0;
-            while (done < runIds.length) {
+            while (done < expected) {
               await new Promise((r) => setTimeout(r, 200));
               done = await h.prisma.syncRun.count({
-                where: { id: { in: runIds }, status: { in: ['succeeded', 'failed', 'deferred'] } },
+                where: { ...where, status: { in: ['succeeded', 'failed', 'deferred'] } },
               });
               const { rss } = procStatus(pid);
               peakRss = Math.max(peakRss, rss);
-              while (done / runIds.length >= nextMark && nextMark <= 1) {
+              while (done / expected >= nextMark && nextMark <= 1) {
                 peaks.push(`${fmt(nextMark * 100)} %: ${mb(peakRss)}`);
                 nextMark += 0.25;
               }
             }
+            const to = monotonicMicros();
             const seconds = (performance.now() - t0) / 1000;
-            const failed = await h.prisma.syncRun.count({
-              where: { id: { in: runIds }, status: { not: 'succeeded' } },
-            });
+            await profiler?.stop(path.join(profileDir, `bench-${label.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`));
+            windows[label] = [from, to, consents.length * 3];
+            const failed = await h.prisma.syncRun.count({ where: { ...where, status: { not: 'succeeded' } } });
             const rows = await h.prisma.transaction.count();
             const cpuWorker = (procCpuMs(pid) - cpuWorker0) / 1000;
             const here = process.cpuUsage(cpuHere0);
+            const calls1 = bankCalls(h);
+            const cpuPostgres = cpuSince(pg0, await postgresCpu(h)) / 1000;
+            const perConsent = (n: number) => fmt(n / consents.length, 1);
+            const byResource = [...calls1.byResource]
+              .map(([r, n]) => [r, n - (calls0.byResource.get(r) ?? 0)] as const)
+              .filter(([, n]) => n > 0)
+              .map(([r, n]) => `${r} ${perConsent(n)}`)
+              .join(', ');
+            const rate = (consents.length * 3) / seconds;
+            results.push({ round, accountSyncsPerSecond: rate, peakRss });
+            if (round === 'copy') {
+              line(`  ${label}: ${fmt(seconds, 1)} s, ${fmt(rows)} transactions stored`);
+              continue;
+            }
             line(
-              `  latency ${latency} ms, ${round}: ${fmt(seconds, 1)} s, ${fmt((runIds.length * 3) / seconds, 1)} account syncs/s, ${fmt(rows)} transactions stored, ${failed} not succeeded`,
+              `  ${label}: ${fmt(seconds, 1)} s, ${fmt(rate, 1)} account syncs/s, ${fmt(rows)} transactions stored, ${failed} not succeeded`,
             );
             line(
-              `      CPU: worker ${fmt(cpuWorker, 1)} s (${fmt((cpuWorker / seconds) * 100)} % of one core), sandbox + connector-service ${fmt((here.user + here.system) / 1e6, 1)} s`,
+              `      CPU: worker ${fmt(cpuWorker, 1)} s (${fmt((cpuWorker / seconds) * 100)} % of one core), sandbox + connector-service ${fmt((here.user + here.system) / 1e6, 1)} s (${fmt(((here.user + here.system) / 1e6 / seconds) * 100)} %), Postgres ${fmt(cpuPostgres, 1)} s; per account sync: worker ${fmt((cpuWorker * 1000) / (consents.length * 3), 1)} ms, sandbox + connector ${fmt((here.user + here.system) / 1000 / (consents.length * 3), 1)} ms, Postgres ${fmt((cpuPostgres * 1000) / (consents.length * 3), 1)} ms`,
             );
-            line(`      worker RSS peak as runs complete: ${peaks.join(', ')}`);
+            line(
+              `      bank calls per consent: ${perConsent(calls1.psuPresent - calls0.psuPresent)} PSU present, ${perConsent(calls1.unattended - calls0.unattended)} unattended, ${calls1.rejected429 - calls0.rejected429} answered 429 (${byResource})`,
+            );
+            line(
+              `      worker RSS peak as runs complete: ${peaks.join(', ')}; at the end ${await workerMemory(worker.port!)}`,
+            );
+            if (HEAP_SNAPSHOTS)
+              line(
+                `      heap snapshot: ${await heapSnapshot(pid, path.join(repoRoot, 'tmp/bench-sync-heap', String(count)))}`,
+              );
             const timing = await h.prisma.$queryRaw<{ run_p50: number; run_p95: number; wait_p50: number }[]>`
           SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) AS run_p50,
                  percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) AS run_p95,
                  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - queued_at)) AS wait_p50
-            FROM sync_runs WHERE id = ANY(${runIds}::text[])`;
+            FROM sync_runs WHERE trigger = ${trigger}::"SyncTrigger" AND queued_at >= ${queuedFrom}`;
             line(
               `      run duration p50 ${fmt(timing[0].run_p50, 2)} s, p95 ${fmt(timing[0].run_p95, 2)} s; queue wait p50 ${fmt(timing[0].wait_p50, 2)} s`,
             );
@@ -547,11 +840,44 @@ async function benchEndToEnd(): Promise<void> {
     } finally {
       for (const p of extra) await stopProcess(p);
     }
-    line(`  worker peak RSS over everything (VmHWM): ${mb(procStatus(pid).hwm)}`);
+    hwm = procStatus(pid).hwm;
+    line(`  worker peak RSS over everything (VmHWM): ${mb(hwm)}`);
+    if (E2E_PROFILE) {
+      await worker.kill('SIGUSR2');
+      writeFileSync(path.join(profileDir, 'windows.json'), JSON.stringify(windows));
+      line(
+        `  CPU profiles in ${path.relative(repoRoot, profileDir)}/ (node dist/bench/sync/profile-summary.js ${path.relative(repoRoot, profileDir)}):`,
+      );
+      for (const l of reportRun(profileDir, Number(args.profTop ?? 12))) line(l);
+    }
   } finally {
     await worker.dispose();
     await h.close();
   }
+  return { hwm, rounds: results };
+}
+
+async function benchEndToEnd(): Promise<void> {
+  const runs: { count: number; hwm: number; rounds: RoundResult[] }[] = [];
+  for (const count of CONSENTS) runs.push({ count, ...(await e2eAt(count)) });
+  if (runs.length < 2) return;
+  const [base] = runs;
+  const compare = (title: string, peakOf: (r: (typeof runs)[number]) => number | undefined) => {
+    const b = peakOf(base);
+    if (!b) return;
+    line(
+      `  ${title}: ${runs.map((r) => `${fmt(r.count)} consents ${mb(peakOf(r) ?? 0)}`).join(', ')}; ${runs
+        .slice(1)
+        .map((r) => `${fmt(r.count)} / ${fmt(base.count)} = ${fmt((peakOf(r) ?? 0) / b, 2)}x`)
+        .join(', ')} (goal <= 1.2x)`,
+    );
+  };
+  line("(c) the worker's peak memory by consents synced (issue 17 item 6):");
+  compare('peak RSS over the whole run (VmHWM)', (r) => r.hwm);
+  for (const round of E2E_ROUNDS.filter((x) => x !== 'copy'))
+    compare(`peak RSS during the ${ROUND_TITLE[round]}`, (r) =>
+      Math.max(0, ...r.rounds.filter((x) => x.round === round).map((x) => x.peakRss)),
+    );
 }
 
 line(`sync benchmark on ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, node ${process.version}`);

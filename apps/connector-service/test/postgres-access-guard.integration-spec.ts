@@ -79,6 +79,31 @@ describe('PostgresAccessGuard (access_ledger)', () => {
     });
   });
 
+  it('waits for a reservation of the same scope that holds its lock, and counts it', async () => {
+    const guard = new PostgresAccessGuard(b);
+    for (let i = 0; i < 3; i++) await guard.reserve(request({ consentId: 'cns_wait' }));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((r) => (locked = r));
+    // Another reservation of the scope, in flight: it holds the lock and grants the fourth call.
+    const other = a.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${'cns_wait|acc-1|transactions'}, 0))`;
+      locked();
+      await held;
+      await tx.accessLedgerEntry.create({
+        data: { consentId: 'cns_wait', scope: 'acc-1', resource: 'transactions', psuPresent: false, at: new Date() },
+      });
+    });
+    await lockTaken;
+    const waiting = guard.reserve(request({ consentId: 'cns_wait' }));
+    await new Promise((r) => setTimeout(r, 100));
+    release();
+    await other;
+    await expect(waiting).rejects.toMatchObject({ code: 'budget_exhausted' });
+    expect(await a.accessLedgerEntry.count({ where: { consentId: 'cns_wait', psuPresent: false } })).toBe(4);
+  });
+
   it('frees the budget as calls leave the rolling 24 hours, and at midnight of the bank for calendar-day banks', async () => {
     let now = new Date('2026-03-10T10:00:00Z');
     const guard = new PostgresAccessGuard(a, () => now);

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Controller, Module, type INestApplication } from '@nestjs/common';
@@ -72,10 +73,34 @@ interface BankClock {
   setScale(scale: number): void;
   readonly scale: number;
 }
+/** The bank's own records of a consent and its tokens (apps/sandbox-bank core/store.ts), as far as cloning needs. */
+interface BankConsentRecord {
+  id: string;
+  accountIds: string[];
+  [key: string]: unknown;
+}
+interface BankTokenRecord {
+  token: string;
+  consentId?: string;
+  [key: string]: unknown;
+}
 interface RawSandbox {
   url: string;
   mtlsUrl?: string;
-  ctx: { bank(id: BankId): { clock: BankClock; limiter: { reset(): void } } };
+  ctx: {
+    bank(id: BankId): {
+      clock: BankClock;
+      limiter: {
+        reset(): void;
+        snapshot(): { resource: string; unattended: number; psuPresent: number; rejected429: number }[];
+      };
+    };
+    store: {
+      consents: Map<string, BankConsentRecord>;
+      tokens: Map<string, BankTokenRecord>;
+      changed(): void;
+    };
+  };
   close(): Promise<void>;
 }
 
@@ -152,6 +177,43 @@ export class SandboxBanks {
     if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${r.text}`);
     return r.json;
   }
+  /** Every call the bank counted so far, summed by resource (in process: no listing of every counter). */
+  callTotals(bank: BankId): Map<string, { psuPresent: number; unattended: number; rejected429: number }> {
+    const out = new Map<string, { psuPresent: number; unattended: number; rejected429: number }>();
+    for (const c of this.raw.ctx.bank(bank).limiter.snapshot()) {
+      const t = out.get(c.resource) ?? { psuPresent: 0, unattended: 0, rejected429: 0 };
+      t.psuPresent += c.psuPresent;
+      t.unattended += c.unattended;
+      t.rejected429 += c.rejected429;
+      out.set(c.resource, t);
+    }
+    return out;
+  }
+  /**
+   * Copies of an authorised bank consent (same PSU, accounts, permissions and expiry), each with its
+   * own id and its own tokens, as if the PSU had authorised it again: for benchmarks that need
+   * thousands of consents, whose OAuth flows would take longer than the syncs they measure.
+   */
+  cloneBankConsent(bankConsentId: string, count: number): { bankConsentId: string; tokens: Map<string, string> }[] {
+    const { consents, tokens } = this.raw.ctx.store;
+    const template = consents.get(bankConsentId);
+    if (!template) throw new Error(`no bank consent ${bankConsentId}`);
+    const own = [...tokens.values()].filter((t) => t.consentId === bankConsentId);
+    const out: { bankConsentId: string; tokens: Map<string, string> }[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = `${bankConsentId.replace(/-[^-]*$/, '')}-c${randomBytes(9).toString('hex')}`;
+      consents.set(id, { ...structuredClone(template), id });
+      const renamed = new Map<string, string>();
+      for (const t of own) {
+        const token = randomBytes(32).toString('base64url');
+        tokens.set(token, { ...structuredClone(t), token, consentId: id });
+        renamed.set(t.token, token);
+      }
+      out.push({ bankConsentId: id, tokens: renamed });
+    }
+    this.raw.ctx.store.changed();
+    return out;
+  }
   summary(bank: BankId, username: string, from?: string): Promise<Summary> {
     return this.control('GET', `/${bank}/sandbox/psus/${username}/summary${from ? `?from=${from}` : ''}`);
   }
@@ -216,6 +278,17 @@ export interface HarnessOptions {
   database?: TestDatabase;
   /** The banks' clock at start (default: now), set before the gateway registers at them. */
   clockStart?: Date;
+  /**
+   * The connector-service keeps each consent's token until the vault would refresh it, as it does in
+   * production (CachedTokenSource, the vault answering `refreshAt`); default off: every bank call asks
+   * the vault, so tests see each token the vault hands out.
+   */
+  tokenCache?: boolean;
+  /**
+   * Connections of this process's pool (default 4), which the connector-service's access guard, the
+   * token vault and the test share; a production connector-service has DATABASE_POOL_SIZE (10) of its own.
+   */
+  poolSize?: number;
 }
 
 export interface AuthorisedConsent {
@@ -258,7 +331,7 @@ export class SyncHarness {
       SYNC_BACKOFF_MS: '200',
       ...options.env,
     });
-    const prisma = createPrismaClient({ url: db.url, poolSize: 4 });
+    const prisma = createPrismaClient({ url: db.url, poolSize: options.poolSize ?? 4 });
     closers.unshift(() => prisma.$disconnect());
     const logger = createLogger('sync-tests', env.LOG_LEVEL);
     const redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
@@ -294,10 +367,17 @@ export class SyncHarness {
       };
       await seed.seedProviders(prisma, { sandboxUrl: sandbox.url, sandboxMtlsUrl: sandbox.mtlsUrl });
 
-      const vault = await startTokenVault(prisma, keys, rpc, redis, logger, () => sandbox.now());
+      const vault = await startTokenVault(prisma, keys, rpc, redis, logger, () => sandbox.now(), options.tokenCache);
       closers.unshift(() => vault.close());
-      const connectorApp = await startConnectorService(prisma, keys, connectors, rpc, redis, logger, () =>
-        sandbox.now(),
+      const connectorApp = await startConnectorService(
+        prisma,
+        keys,
+        connectors,
+        rpc,
+        redis,
+        logger,
+        () => sandbox.now(),
+        options.tokenCache,
       );
       closers.unshift(() => connectorApp.close());
       const connector = createRpcClient('connector-service', rpc, redis);
@@ -397,6 +477,59 @@ export class SyncHarness {
       data: { status: 'authorised', authorisedAt: this.clock.now() },
     });
     return { consentId, bankConsentId: bankConsent.externalConsentId, bank, psu };
+  }
+
+  /**
+   * `count` more consents like `template` (same tenant, provider, permissions, frequency, window),
+   * each over its own copy of the bank consent with its own tokens (`SandboxBanks.cloneBankConsent`),
+   * authorised now. For benchmarks of thousands of consents: the worker cannot tell them from consents
+   * that went through the OAuth flow.
+   */
+  async cloneConsents(template: AuthorisedConsent, count: number): Promise<AuthorisedConsent[]> {
+    const row = await this.prisma.consent.findUniqueOrThrow({ where: { id: template.consentId } });
+    const sealed = await this.prisma.consentTokenSet.findUniqueOrThrow({ where: { consentId: template.consentId } });
+    const tokens = this.keys.openJson<ConnectorTokenSet>(sealed.ciphertext, template.consentId);
+    const clones = this.sandbox.cloneBankConsent(template.bankConsentId, count);
+    const out: AuthorisedConsent[] = [];
+    for (let i = 0; i < clones.length; i += 1000) {
+      const batch = clones.slice(i, i + 1000).map((c) => ({ ...c, consentId: newId('consent') }));
+      const authorisedAt = this.clock.now();
+      await this.prisma.consent.createMany({
+        data: batch.map((c) => ({
+          id: c.consentId,
+          tenantId: row.tenantId,
+          providerId: row.providerId,
+          status: row.status,
+          permissions: row.permissions,
+          transactionsFrom: row.transactionsFrom,
+          expiresAt: row.expiresAt,
+          frequencyPerDay: row.frequencyPerDay,
+          redirectUri: row.redirectUri,
+          externalId: c.bankConsentId,
+          authorisedAt,
+        })),
+      });
+      await this.prisma.consentTokenSet.createMany({
+        data: batch.map((c) => {
+          const set: ConnectorTokenSet = {
+            ...tokens,
+            accessToken: c.tokens.get(tokens.accessToken) ?? tokens.accessToken,
+            refreshToken: tokens.refreshToken ? (c.tokens.get(tokens.refreshToken) ?? tokens.refreshToken) : null,
+            externalConsentId: c.bankConsentId,
+          };
+          const ciphertext = this.keys.sealJson(set, c.consentId);
+          return {
+            consentId: c.consentId,
+            keyId: KeyRing.keyIdOf(ciphertext),
+            ciphertext,
+            accessTokenExpiresAt: sealed.accessTokenExpiresAt,
+            refreshTokenExpiresAt: sealed.refreshTokenExpiresAt,
+          };
+        }),
+      });
+      for (const c of batch) out.push({ ...template, consentId: c.consentId, bankConsentId: c.bankConsentId });
+    }
+    return out;
   }
 
   /**
@@ -530,6 +663,8 @@ async function startTokenVault(
   redis: { url: string; prefix: string },
   logger: ReturnType<typeof createLogger>,
   now: () => Date,
+  /** Answer `refreshAt` (30 s before expiry, when the vault refreshes), so the connector may keep the token. */
+  refreshAt = false,
 ) {
   const connector = createRpcClient('connector-service', rpc, redis);
   @Controller()
@@ -567,6 +702,9 @@ async function startTokenVault(
         tokenType: tokens.tokenType,
         externalConsentId: tokens.externalConsentId,
         expiresAt: tokens.accessTokenExpiresAt,
+        ...(refreshAt && tokens.accessTokenExpiresAt && tokens.refreshToken
+          ? { refreshAt: new Date(Date.parse(tokens.accessTokenExpiresAt) - 30_000).toISOString() }
+          : {}),
       };
     }
   }
@@ -595,6 +733,7 @@ async function startConnectorService(
   redis: { url: string; prefix: string },
   logger: ReturnType<typeof createLogger>,
   guardNow: () => Date,
+  tokenCache = false,
 ) {
   // One at a time: Jest's ESM loader can fail concurrent dynamic imports that share modules ("request
   // for 'jose' is not in cache").
@@ -603,13 +742,15 @@ async function startConnectorService(
   const { PostgresAccessGuard } = await import(app('connector-service/src/postgres-access-guard.ts'));
   const { RegistrationRepository } = await import(app('connector-service/src/registration.repository.ts'));
   const { RpcTokenSource } = await import(app('connector-service/src/rpc-token-source.ts'));
+  const { CachedTokenSource } = await import(app('connector-service/src/cached-token-source.ts'));
   const vault = createRpcClient('consent-service', rpc, redis);
+  const tokenSource = tokenCache ? new CachedTokenSource(new RpcTokenSource(vault)) : new RpcTokenSource(vault);
   const registry = new ConnectorRegistry(
     prisma,
     new RegistrationRepository(prisma, keys),
     {
       accessGuard: new PostgresAccessGuard(prisma, guardNow),
-      tokenSource: new RpcTokenSource(vault),
+      tokenSource,
       resilience: connectors.resilience,
       logger,
       metrics: new Metrics('connector-service'),
@@ -636,6 +777,7 @@ async function startConnectorService(
       { provide: ConnectorRegistry, useValue: registry },
       { provide: ProviderCalls, useValue: calls },
       { provide: HeldPages, useValue: new HeldPages(gateRedis, redis.prefix, rpc.maxMessageBytes) },
+      ...(tokenCache ? [{ provide: CachedTokenSource, useValue: tokenSource }] : []),
     ],
   })
   class ConnectorTestModule {}

@@ -13,14 +13,17 @@ const repoRoot = repoRootFrom(import.meta.url);
 export class WorkerProcess {
   private child: ChildProcess | undefined;
   private starts = 0;
+  private listening: number | undefined;
 
   private constructor(
     private readonly outDir: string,
     private readonly env: Record<string, string>,
     private readonly logFile: string,
+    private readonly nodeArgs: readonly string[],
   ) {}
 
-  static build(env: Record<string, string>, label: string): WorkerProcess {
+  /** `nodeArgs`: extra node options (benchmarks: --cpu-prof, --heapsnapshot-signal…). */
+  static build(env: Record<string, string>, label: string, nodeArgs: readonly string[] = []): WorkerProcess {
     const outDir = path.join(repoRoot, 'tmp', `sync-worker-build-${label}-${process.pid}`);
     rmSync(outDir, { recursive: true, force: true });
     execFileSync(
@@ -42,13 +45,14 @@ export class WorkerProcess {
     );
     const logDir = path.join(repoRoot, 'tmp', 'sync-worker-logs');
     mkdirSync(logDir, { recursive: true });
-    return new WorkerProcess(outDir, env, path.join(logDir, `${label}-${process.pid}.log`));
+    return new WorkerProcess(outDir, env, path.join(logDir, `${label}-${process.pid}.log`), nodeArgs);
   }
 
   async start(): Promise<void> {
     const port = await freePort();
+    this.listening = port;
     const entry = path.join(this.outDir, 'apps/sync-worker/src/main.js');
-    const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+    const child = spawn(process.execPath, ['--enable-source-maps', ...this.nodeArgs, entry], {
       cwd: repoRoot,
       env: { ...this.env, SYNC_WORKER_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,8 +75,18 @@ export class WorkerProcess {
     throw new Error(`sync-worker did not come up (log: ${this.logFile})`);
   }
 
+  /** The port of its health and metrics endpoints. */
+  get port(): number | undefined {
+    return this.listening;
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** The directory the worker was compiled into (its sources' paths in stack traces and profiles). */
+  get buildDir(): string {
+    return this.outDir;
   }
 
   /** SIGKILL: no shutdown hook runs, the job's lock is left to lapse. */

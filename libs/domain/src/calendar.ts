@@ -48,7 +48,59 @@ interface Parts {
   second: number;
 }
 
+/**
+ * The local wall-clock parts of an instant. Intl's formatToParts costs microseconds and allocates a
+ * dozen objects, and connectors call this for every transaction a bank lists: the zone's offset is
+ * kept per UTC hour, checked at both ends of the hour (an hour with a clock change in it is left to
+ * Intl), and the parts follow from the instant plus that offset. Instants outside 1900–2199 always go
+ * to Intl.
+ */
 function parts(ms: number, timeZone: string): Parts {
+  if (ms < FAST_FROM || ms >= FAST_UNTIL) return intlParts(ms, timeZone);
+  const offset = offsetThroughHour(Math.floor(ms / HOUR_MS), timeZone);
+  if (offset === null) return intlParts(ms, timeZone);
+  const d = new Date(Math.floor(ms / 1000) * 1000 + offset);
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+  };
+}
+
+const HOUR_MS = 3_600_000;
+const FAST_FROM = Date.UTC(1900, 0, 1);
+const FAST_UNTIL = Date.UTC(2200, 0, 1);
+/** Hours kept per zone before the zone's table starts over (a few years of hours). */
+const HOURS_KEPT = 50_000;
+/** Per zone: UTC hour number → the zone's offset (ms) through that whole hour, or null when it changes within it. */
+const hourOffsets = new Map<string, Map<number, number | null>>();
+
+function offsetThroughHour(hour: number, timeZone: string): number | null {
+  let zone = hourOffsets.get(timeZone);
+  if (!zone) {
+    zone = new Map();
+    hourOffsets.set(timeZone, zone);
+  }
+  let offset = zone.get(hour);
+  if (offset === undefined) {
+    const start = intlOffset(hour * HOUR_MS, timeZone);
+    offset = start === intlOffset(hour * HOUR_MS + HOUR_MS - 1000, timeZone) ? start : null;
+    if (zone.size >= HOURS_KEPT) zone.clear();
+    zone.set(hour, offset);
+  }
+  return offset;
+}
+
+/** The zone's offset at `ms` from Intl, in whole seconds (as ms). Years 1900–2199 only (Date.UTC's two-digit years). */
+function intlOffset(ms: number, timeZone: string): number {
+  const p = intlParts(ms, timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
+}
+
+function intlParts(ms: number, timeZone: string): Parts {
   const out: Record<string, string> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) out[p.type] = p.value;
   const yearOfEra = Number(out.year);

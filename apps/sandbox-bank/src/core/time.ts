@@ -32,7 +32,53 @@ export interface LocalParts {
   second: number;
 }
 
+/**
+ * The wall-clock parts of an instant in the zone. The bank calls this for every transaction it lists,
+ * and Intl's formatToParts is slow: the zone's offset is kept per UTC hour (checked at both ends of
+ * the hour; an hour with a clock change in it goes to Intl), and the parts follow from instant + offset.
+ */
 export function localParts(ms: number, timeZone: string): LocalParts {
+  if (ms < FAST_FROM || ms >= FAST_UNTIL) return intlLocalParts(ms, timeZone);
+  const offset = offsetThroughHour(Math.floor(ms / HOUR_MS), timeZone);
+  if (offset === null) return intlLocalParts(ms, timeZone);
+  const d = new Date(Math.floor(ms / 1000) * 1000 + offset);
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+  };
+}
+
+const HOUR_MS = 3_600_000;
+const FAST_FROM = Date.UTC(1900, 0, 1);
+const FAST_UNTIL = Date.UTC(2200, 0, 1);
+/** Per zone: UTC hour number → the zone's offset through that whole hour, or null when it changes within it. */
+const hourOffsets = new Map<string, Map<number, number | null>>();
+
+function offsetThroughHour(hour: number, timeZone: string): number | null {
+  let zone = hourOffsets.get(timeZone);
+  if (!zone) {
+    zone = new Map();
+    hourOffsets.set(timeZone, zone);
+  }
+  let offset = zone.get(hour);
+  if (offset === undefined) {
+    const at = (ms: number) => {
+      const p = intlLocalParts(ms, timeZone);
+      return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
+    };
+    const start = at(hour * HOUR_MS);
+    offset = start === at(hour * HOUR_MS + HOUR_MS - 1000) ? start : null;
+    if (zone.size >= 50_000) zone.clear();
+    zone.set(hour, offset);
+  }
+  return offset;
+}
+
+function intlLocalParts(ms: number, timeZone: string): LocalParts {
   const out: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) {
     if (p.type !== 'literal') out[p.type] = Number(p.value);
