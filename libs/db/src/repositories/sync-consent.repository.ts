@@ -126,9 +126,12 @@ export class SyncConsentRepository {
 
   /** The oldest booking date of the consent's open pending transactions (they must stay in the window). */
   async oldestOpenPending(tenantId: string, consentId: string): Promise<string | null> {
+    // Each account's pending rows from its (account, status, booking date) index: a scheduled run asks
+    // this every time, and the consent's whole history (by consent_id) is mostly booked rows.
     const rows = await this.prisma.$queryRaw<{ d: string | null }[]>`
-      SELECT min(booking_date)::text AS d FROM transactions
-       WHERE consent_id = ${consentId} AND tenant_id = ${tenantId} AND status = 'pending' AND removed_at IS NULL`;
+      SELECT min(t.booking_date)::text AS d FROM accounts a
+        JOIN transactions t ON t.account_id = a.id AND t.status = 'pending' AND t.removed_at IS NULL
+       WHERE a.consent_id = ${consentId} AND a.tenant_id = ${tenantId} AND t.tenant_id = ${tenantId}`;
     return rows[0]?.d ?? null;
   }
 }
