@@ -86,6 +86,7 @@ const DATA_TABLES = [
   'balance_history',
   'transactions',
   'transaction_changes',
+  'transaction_fingerprints',
   'events',
   'account_resources',
 ] as const;

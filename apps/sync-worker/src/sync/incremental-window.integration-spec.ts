@@ -96,10 +96,14 @@ describe.each<[BankId, keyof typeof PSUS, number]>([
   /**
    * Marks every stored booked row as changed (a content hash no bank item has): the next sync rewrites
    * exactly the rows inside its window, so the oldest rewritten date shows where the window started.
+   * The rows changed behind the sync's back, so their fingerprints no longer vouch for them: gone too.
    */
-  const tamper = () =>
-    h.prisma.$executeRaw`UPDATE transactions SET content_hash = 'probe'
-                          WHERE consent_id = ${consent.consentId} AND status = 'booked' AND removed_at IS NULL`;
+  const tamper = async () => {
+    await h.prisma.$executeRaw`UPDATE transactions SET content_hash = 'probe'
+                                WHERE consent_id = ${consent.consentId} AND status = 'booked' AND removed_at IS NULL`;
+    await h.prisma.$executeRaw`DELETE FROM transaction_fingerprints
+                                WHERE account_id IN (SELECT id FROM accounts WHERE consent_id = ${consent.consentId})`;
+  };
   const probe = async () => {
     const [row] = await h.prisma.$queryRaw<{ restored: string | null; untouched: string | null }[]>`
       SELECT min(booking_date) FILTER (WHERE content_hash <> 'probe')::text AS restored,

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import type { Config } from '@jest/types';
+import { TransactionWriteRepository } from '@ais/db';
 import {
   fullHistoryFrom,
   oracleTotals,
@@ -99,6 +100,8 @@ describe.each(WEEK)('sync against the sandbox banks, bank clock starting %s', (_
       ]);
 
       const mark = await writeMark(h.prisma);
+      // Each account's fingerprint vouches for the bank's unchanged answer: not a row is read either.
+      const rowsRead = jest.spyOn(h.worker!.get(TransactionWriteRepository), 'loadForDiff');
       const again = await h.sync(consent.consentId, { trigger: 'scheduled', psuIpAddress: PSU_IP });
       expect(again).toMatchObject({
         status: 'succeeded',
@@ -107,6 +110,8 @@ describe.each(WEEK)('sync against the sandbox banks, bank clock starting %s', (_
         transactionsRemoved: 0,
       });
       expect(await writesSince(h.prisma, mark)).toEqual({});
+      expect(rowsRead).not.toHaveBeenCalled();
+      rowsRead.mockRestore();
     },
   );
 

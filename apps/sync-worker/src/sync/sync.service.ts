@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  MAX_TRANSACTION_IDS_PER_EVENT,
   type ConnectorDataContext,
   type JobPayloads,
   type RpcPattern,
@@ -17,7 +16,6 @@ import {
   canonicalJson,
   type AccountRow,
   type BalanceRow,
-  type Prisma,
   type ResourceRow,
   type StoredAccount,
   type SyncConsent,
@@ -40,7 +38,7 @@ import { CLOCK, CONNECTOR_RPC, LOGGER, SYNC_WORKER_CONFIG, type Clock, type Logg
 import type { SyncWorkerConfig } from '../sync-worker.config.js';
 import { classifySyncError, isResourceRefusal } from './sync-error.js';
 import { backfillWindows, nextSyncAt, transactionWindow, type TransactionWindow } from './sync-plan.js';
-import { diffTransactions, serialise, serialiseAll, type Serialised } from './transaction-diff.js';
+import { loadTransactions, prepareTransactions, type PreparedTransactions } from './transaction-load.js';
 
 type SyncJob = JobPayloads['sync-consent'];
 type ConnectorPattern = Extract<RpcPattern, `connector.${string}`>;
@@ -53,9 +51,8 @@ type ConnectorCall = <P extends ConnectorPattern>(
 /** What one account batch stores. */
 interface AccountData {
   balances?: Balance[];
-  transactions?: Transaction[];
-  /** `serialise` of each transaction, when done ahead. */
-  serialised?: Serialised[];
+  /** The window's transactions, hashed and digested ahead (undefined: not permitted). */
+  transactions?: PreparedTransactions;
   resources: Partial<Record<OptionalAccountResource, ResourceRow[]>>;
   /** The optional resources asked for: what the bank served (stored above) and what it refused. */
   availability?: ResourceAvailability;
@@ -144,17 +141,14 @@ const RESOURCE_KIND = {
   party: 'party',
 } as const satisfies Record<OptionalAccountResource, string>;
 
-/** Days a removed pending row stays eligible to be replaced by a booked one arriving later. */
-const PENDING_REPLACEMENT_DAYS = 10;
-
 const sha = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
 
 /**
  * One sync run of one consent: extract (the connector-service over RPC), transform (diff against
  * what is stored) and load (one database transaction per account, bulk SQL, the change feed and the
  * events in the same transaction). Re-running a run, or a crash anywhere in it, converges on the
- * same state: every account batch re-reads what is stored under the consent's lock and writes only
- * the difference.
+ * same state: every account batch checks what is stored under the consent's lock (its fingerprint,
+ * else its rows) and writes only the difference.
  */
 @Injectable()
 export class SyncService {
@@ -371,22 +365,23 @@ export class SyncService {
 
   /**
    * Bulk transactions: one call per window for every account (the bank counts it under '*'), then
-   * each account stored in turn; the next account's items are serialised while the current one is
+   * each account stored in turn; the next account's items are prepared while the current one is
    * stored.
    */
   private async syncAllAccountsAtOnce(plan: RunPlan, accounts: FetchedAccounts, counts: RunCounts): Promise<void> {
     const { externalIds } = accounts;
     for (const [i, window] of this.windowsOf(plan, accounts, externalIds).entries()) {
       const byAccount = await this.fetchTransactions(plan, externalIds, window);
-      const serialisedOf = (id: string | undefined) =>
-        byAccount && id !== undefined ? serialiseAll(byAccount.get(id) ?? []) : Promise.resolve(undefined);
-      let next = serialisedOf(externalIds[0]);
+      const prepared = (id: string | undefined) =>
+        byAccount && id !== undefined
+          ? prepareTransactions(byAccount.get(id) ?? [], i > 0 || this.holdsRows(accounts, id))
+          : Promise.resolve(undefined);
+      let next = prepared(externalIds[0]);
       for (const [j, id] of externalIds.entries()) {
-        const serialised = await next;
-        next = serialisedOf(externalIds[j + 1]);
+        const transactions = await next;
+        next = prepared(externalIds[j + 1]);
         await this.storeBatch(plan, accounts, counts, id, window, {
-          transactions: byAccount?.get(id) ?? [],
-          serialised,
+          transactions,
           ...(i === 0 ? await this.fetchExtras(plan, accounts, id) : { resources: {} }),
         });
       }
@@ -394,7 +389,7 @@ export class SyncService {
   }
 
   /**
-   * Account by account, each account's windows in order. The next batch is read and serialised while
+   * Account by account, each account's windows in order. The next batch is read and prepared while
    * the current one is stored (the database works on another core meanwhile). An account whose
    * budget runs out does not stop the others (the bank counts per account); what was read is stored,
    * and the run is deferred until every exhausted account can go on.
@@ -423,7 +418,7 @@ export class SyncService {
     if (exhausted.length > 0) throw budgetRanOut(exhausted, counts);
   }
 
-  /** Reads one account batch from the bank and serialises its transactions, ready to store. */
+  /** Reads one account batch from the bank and prepares its transactions, ready to store. */
   private async readBatch(
     plan: RunPlan,
     accounts: FetchedAccounts,
@@ -432,10 +427,16 @@ export class SyncService {
     const transactions =
       (await this.fetchTransactions(plan, [id], window))?.get(id) ?? (plan.usable.has('transactions') ? [] : undefined);
     return {
-      transactions,
-      serialised: transactions ? await serialiseAll(transactions) : undefined,
+      transactions: transactions
+        ? await prepareTransactions(transactions, !first || this.holdsRows(accounts, id))
+        : undefined,
       ...(first ? await this.fetchExtras(plan, accounts, id) : { resources: {} }),
     };
+  }
+
+  /** Whether the account should hold transactions already: one of its windows was stored before. */
+  private holdsRows(accounts: FetchedAccounts, bankAccountId: string): boolean {
+    return (accounts.backfilledFrom.get(accounts.ids.get(bankAccountId)!) ?? null) !== null;
   }
 
   /**
@@ -574,7 +575,11 @@ export class SyncService {
     return ids;
   }
 
-  /** One account batch: one transaction, the consent's lock, a diff, and only the writes it needs. */
+  /**
+   * One account batch: one transaction, the consent's lock, then its transactions (see
+   * `loadTransactions`: nothing read or written when the fingerprint vouches for them, else a diff and
+   * only the writes it needs), balances and resources.
+   */
   private async loadAccount(
     consent: SyncConsent,
     run: SyncRunRecord,
@@ -583,35 +588,25 @@ export class SyncService {
     data: AccountData,
   ): Promise<{ added: number; modified: number; removed: number }> {
     const now = this.clock.now();
-    // The CPU-heavy part (serialising and hashing every item) before the transaction and its lock.
-    const serialised = data.serialised ?? data.transactions?.map(serialise);
     return this.runs.underConsentLock(
       consent.id,
       async (tx) => {
         let counts = { added: 0, modified: 0, removed: 0 };
         if (data.transactions) {
-          const stored = await this.transactions.loadForDiff(
+          counts = await loadTransactions(
             tx,
-            accountId,
-            window,
-            new Date(now.getTime() - PENDING_REPLACEMENT_DAYS * 86_400_000),
-            data.transactions.map((t) => t.identityKey),
-          );
-          const diff = diffTransactions(data.transactions, stored, window, serialised);
-          counts = diff.counts;
-          if (window.full) await this.accounts.markBackfilled(tx, accountId, window.from);
-          if (diff.upserts.length + diff.removedIds.length > 0) {
-            const changes = await this.transactions.write(tx, {
+            { transactions: this.transactions, runs: this.runs, events: this.events },
+            {
               tenantId: consent.tenantId,
               consentId: consent.id,
               accountId,
-              upserts: diff.upserts,
-              removedIds: diff.removedIds,
+              syncRunId: run.id,
+              window,
+              prepared: data.transactions,
               now,
-            });
-            await this.runs.addCounts(tx, run.id, counts);
-            await this.appendTransactionEvents(tx, consent, run, accountId, changes);
-          }
+            },
+          );
+          if (window.full) await this.accounts.markBackfilled(tx, accountId, window.from);
         }
         if (data.balances)
           await this.accounts.replaceBalances(tx, {
@@ -640,28 +635,6 @@ export class SyncService {
       },
       { timeout: this.config.sync.batchTimeoutMs, maxWait: this.config.sync.batchTimeoutMs },
     );
-  }
-
-  private async appendTransactionEvents(
-    tx: Prisma.TransactionClient,
-    consent: SyncConsent,
-    run: SyncRunRecord,
-    accountId: string,
-    changes: { transactionId: string; kind: 'added' | 'modified' | 'removed' }[],
-  ): Promise<void> {
-    for (const kind of ['added', 'modified', 'removed'] as const) {
-      const ids = changes.filter((c) => c.kind === kind).map((c) => c.transactionId);
-      if (ids.length === 0) continue;
-      const transactionIds = ids.slice(0, MAX_TRANSACTION_IDS_PER_EVENT);
-      await this.events.append(tx, consent.tenantId, `transactions.${kind}`, {
-        consentId: consent.id,
-        accountId,
-        syncRunId: run.id,
-        count: ids.length,
-        transactionIds,
-        truncated: ids.length > transactionIds.length,
-      });
-    }
   }
 
   private async succeed(consent: SyncConsent, run: SyncRunRecord, job: SyncJob, counts: RunCounts): Promise<void> {

@@ -1,6 +1,7 @@
 import { assignTransactionIdentities, type TransactionDraft } from '@ais/domain';
 import type { StoredTransaction } from '@ais/db';
-import { diffTransactions, serialise, serialiseAll, transactionHash } from './transaction-diff.js';
+import { createHash } from 'node:crypto';
+import { diffTransactions, hashAll, jsonColumns, transactionHash, transactionHashOf } from './transaction-diff.js';
 
 const window = { from: '2026-03-01', to: '2026-03-10' };
 
@@ -199,8 +200,8 @@ describe('diffTransactions', () => {
   });
 });
 
-describe('serialiseAll', () => {
-  it('serialises like serialise, item by item, while letting the event loop run in between', async () => {
+describe('hashAll', () => {
+  it('hashes like transactionHash, item by item, while letting the event loop run in between', async () => {
     const items = assignTransactionIdentities(
       Array.from({ length: 1_000 }, (_, i) =>
         draft({ amount: { amount: `-${i}.25`, currency: 'GBP' }, raw: { n: i } }),
@@ -213,10 +214,45 @@ describe('serialiseAll', () => {
       if (ticking) setImmediate(tick);
     };
     setImmediate(tick);
-    const all = await serialiseAll(items);
+    const all = await hashAll(items);
     ticking = false;
-    expect(all).toEqual(items.map(serialise));
+    expect(all).toEqual(items.map(transactionHash));
     expect(turns).toBeGreaterThan(0);
-    expect(await serialiseAll([])).toEqual([]);
+    expect(await hashAll([])).toEqual([]);
+  });
+});
+
+describe('transactionHash', () => {
+  it('is the hash stored rows carry: SHA-256 of the scalars as JSON, then "|" and each JSON column', () => {
+    const [t] = assignTransactionIdentities([
+      draft({
+        externalId: 'x',
+        counterparty: { name: 'Café "Zoë"', identifiers: [] },
+        raw: { TransactionId: 'x', Note: 'line\nbreak \\ slash' },
+      }),
+    ]);
+    const c = jsonColumns(t);
+    const stored = createHash('sha256')
+      .update(
+        JSON.stringify([
+          t.identityKey,
+          t.idSource,
+          t.externalId,
+          t.status,
+          t.bookingDate,
+          t.valueDate,
+          t.bookedAt,
+          t.amount,
+          t.description,
+          t.merchant,
+          t.reference,
+          t.pendingLink,
+        ]),
+      )
+      .update(`|${c.counterparty}|${c.bankTransactionCode}|${c.runningBalance}|${c.currencyExchange}|${c.raw}`)
+      .digest('hex')
+      .slice(0, 32);
+    expect(transactionHash(t)).toBe(stored);
+    expect(transactionHashOf(t, c)).toBe(stored);
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { copyInTransaction, copyTextLine } from '../copy.js';
+import { copyInTransaction, copyTextField, copyTextLine, queryInTransaction } from '../copy.js';
 import { Prisma } from '../prisma.js';
 
 /** A stored transaction as the sync's diff needs it. */
@@ -50,10 +50,15 @@ export interface TransactionRow {
 
 export type ChangeKind = 'added' | 'modified' | 'removed';
 
-export interface AccountBatchWrite {
+/** Where an account's new rows go: the change rows and the rows' own columns name them. */
+export interface AccountScope {
   tenantId: string;
   consentId: string;
   accountId: string;
+  now: Date;
+}
+
+export interface AccountBatchWrite extends AccountScope {
   /**
    * New, changed and reappearing rows, each with the change it is. `fresh`: the row does not exist
    * (the caller's diff ran under the consent's lock): COPYed in, twice as fast as the ON CONFLICT
@@ -62,14 +67,25 @@ export interface AccountBatchWrite {
   upserts: { row: TransactionRow; kind: 'added' | 'modified'; fresh?: boolean }[];
   /** Rows the bank no longer has (including pending rows replaced by their booked version). */
   removedIds: string[];
-  now: Date;
+}
+
+/**
+ * What the sync last stored of an account's transactions (transaction_fingerprints): the window it
+ * compared and its per-day digests, encoded by the sync.
+ */
+export interface StoredFingerprint {
+  /** YYYY-MM-DD. */
+  windowFrom: string;
+  windowTo: string;
+  days: Buffer;
 }
 
 /**
  * The load path of transactions: the stored state of one account for the diff, then the batch's
  * writes in bulk inside the caller's transaction: new rows by COPY, known rows by one
  * jsonb_to_recordset upsert, removals by one update, the change-feed rows by COPY. Nothing is
- * written for an unchanged account: the caller only calls `write` when the diff found changes.
+ * written for an unchanged account: the caller only calls `write` when the diff found changes, and
+ * reads no row at all when the account's fingerprint vouches for the bank's answer.
  */
 @Injectable()
 export class TransactionWriteRepository {
@@ -85,16 +101,102 @@ export class TransactionWriteRepository {
     pendingRemovedSince: Date,
     identityKeys: string[],
   ): Promise<StoredTransaction[]> {
-    return tx.$queryRaw<StoredTransaction[]>`
-      SELECT id, identity_key AS "identityKey", content_hash AS "contentHash", status::text AS status,
-             booking_date::text AS "bookingDate", removed_at AS "removedAt", pending_link AS "pendingLink",
-             pending_transaction_id AS "pendingTransactionId", amount::text AS amount, currency, description,
-             merchant_name AS "merchantName", counterparty->>'name' AS "counterpartyName"
-        FROM transactions
-       WHERE account_id = ${accountId}
-         AND (booking_date BETWEEN ${window.from}::date AND ${window.to}::date
-              OR (status = 'pending' AND (removed_at IS NULL OR removed_at >= ${pendingRemovedSince}))
-              OR identity_key = ANY(${identityKeys}::text[]))`;
+    // Through node-postgres on the transaction's connection: Prisma's row mapping was most of the time
+    // of reading a few thousand rows.
+    return queryInTransaction<StoredTransaction>(
+      tx,
+      `SELECT id, identity_key AS "identityKey", content_hash AS "contentHash", status::text AS status,
+              booking_date::text AS "bookingDate", removed_at AS "removedAt", pending_link AS "pendingLink",
+              pending_transaction_id AS "pendingTransactionId", amount::text AS amount, currency, description,
+              merchant_name AS "merchantName", counterparty->>'name' AS "counterpartyName"
+         FROM transactions
+        WHERE account_id = $1
+          AND (booking_date BETWEEN $2::date AND $3::date
+               OR (status = 'pending' AND (removed_at IS NULL OR removed_at >= $4))
+               OR identity_key = ANY($5::text[]))`,
+      [accountId, window.from, window.to, pendingRemovedSince, identityKeys],
+    );
+  }
+
+  /**
+   * The account's fingerprint, if it has one, and whether it holds any transaction row at all (none:
+   * every item of the bank's answer is new, and there is nothing to load for a diff). Through Prisma:
+   * a batch that stops here (unchanged) makes no other query on its connection.
+   */
+  async fingerprintOf(
+    tx: Prisma.TransactionClient,
+    accountId: string,
+  ): Promise<{ fingerprint: StoredFingerprint | null; holdsRows: boolean }> {
+    const [row] = await tx.$queryRaw<
+      { window_from: string | null; window_to: string | null; days: Uint8Array | null; holds_rows: boolean }[]
+    >`SELECT f.window_from::text AS window_from, f.window_to::text AS window_to, f.days,
+             EXISTS (SELECT 1 FROM transactions WHERE account_id = ${accountId}) AS holds_rows
+        FROM (SELECT 1) AS one LEFT JOIN transaction_fingerprints f ON f.account_id = ${accountId}`;
+    return {
+      fingerprint:
+        row.window_from !== null && row.window_to !== null && row.days !== null
+          ? {
+              windowFrom: row.window_from,
+              windowTo: row.window_to,
+              days: Buffer.from(row.days.buffer, row.days.byteOffset, row.days.byteLength),
+            }
+          : null,
+      holdsRows: row.holds_rows,
+    };
+  }
+
+  /** Rows of the account not removed, booked on a day of one of the ranges (inclusive). */
+  async countHeld(
+    tx: Prisma.TransactionClient,
+    accountId: string,
+    ranges: readonly { from: string; to: string }[],
+  ): Promise<number> {
+    if (ranges.length === 0) return 0;
+    const within = ranges.map((r) => Prisma.sql`booking_date BETWEEN ${r.from}::date AND ${r.to}::date`);
+    const [row] = await tx.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM transactions
+       WHERE account_id = ${accountId} AND removed_at IS NULL AND (${Prisma.join(within, ' OR ')})`;
+    return row.n;
+  }
+
+  /** Replaces the account's fingerprint. */
+  async saveFingerprint(
+    tx: Prisma.TransactionClient,
+    accountId: string,
+    fingerprint: StoredFingerprint,
+    now: Date,
+  ): Promise<void> {
+    await queryInTransaction(
+      tx,
+      `INSERT INTO transaction_fingerprints (account_id, window_from, window_to, days, updated_at)
+       VALUES ($1, $2::date, $3::date, $4, $5)
+       ON CONFLICT (account_id) DO UPDATE SET window_from = excluded.window_from, window_to = excluded.window_to,
+              days = excluded.days, updated_at = excluded.updated_at`,
+      [accountId, fingerprint.windowFrom, fingerprint.windowTo, fingerprint.days, now],
+    );
+  }
+
+  /**
+   * Inserts rows the account cannot hold yet (it holds no row at all, checked under the consent's
+   * lock), COPYed as `rows` yields them, each with its `added` change row; returns their ids in order.
+   */
+  async insertNew(
+    tx: Prisma.TransactionClient,
+    scope: AccountScope,
+    rows: Iterable<TransactionRow>,
+  ): Promise<string[]> {
+    const ids: string[] = [];
+    const now = scope.now.toISOString();
+    await copyInTransaction(tx, 'transactions', COPY_COLUMNS, rows, (r) => {
+      ids.push(r.id);
+      return copyLine(scope, now, r);
+    });
+    await this.copyChanges(
+      tx,
+      scope,
+      ids.map((transactionId) => ({ transactionId, kind: 'added' as const })),
+    );
+    return ids;
   }
 
   /** Writes one account batch; returns the change-feed rows written, in order. */
@@ -105,7 +207,8 @@ export class TransactionWriteRepository {
     const changes: { transactionId: string; kind: ChangeKind }[] = [];
     const fresh = batch.upserts.filter((u) => u.fresh).map((u) => u.row);
     const known = batch.upserts.filter((u) => !u.fresh).map((u) => u.row);
-    await copyInTransaction(tx, 'transactions', COPY_COLUMNS, fresh, (r) => copyLine(batch, r));
+    const now = batch.now.toISOString();
+    await copyInTransaction(tx, 'transactions', COPY_COLUMNS, fresh, (r) => copyLine(batch, now, r));
     if (known.length > 0) {
       await tx.$executeRaw`${insertSql(batch, known)}
         ON CONFLICT (account_id, identity_key) DO UPDATE SET
@@ -127,12 +230,25 @@ export class TransactionWriteRepository {
                             WHERE account_id = ${batch.accountId} AND id = ANY(${batch.removedIds}::text[]) AND removed_at IS NULL`;
       for (const id of batch.removedIds) changes.push({ transactionId: id, kind: 'removed' });
     }
-    // In order: the feed reads a transaction's changes by (xid, id), and COPY assigns ids as it goes.
-    const createdAt = batch.now.toISOString();
-    await copyInTransaction(tx, 'transaction_changes', CHANGE_COLUMNS, changes, (c) =>
-      copyTextLine([batch.tenantId, batch.consentId, batch.accountId, c.transactionId, c.kind, createdAt]),
-    );
+    await this.copyChanges(tx, batch, changes);
     return changes;
+  }
+
+  /** The change-feed rows, in order: the feed reads a transaction's changes by (xid, id), and COPY assigns ids as it goes. */
+  private async copyChanges(
+    tx: Prisma.TransactionClient,
+    scope: AccountScope,
+    changes: readonly { transactionId: string; kind: ChangeKind }[],
+  ): Promise<void> {
+    const prefix = copyTextLine([scope.tenantId, scope.consentId, scope.accountId]);
+    const createdAt = scope.now.toISOString();
+    await copyInTransaction(
+      tx,
+      'transaction_changes',
+      CHANGE_COLUMNS,
+      changes,
+      (c) => `${prefix}\t${copyTextField(c.transactionId)}\t${c.kind}\t${createdAt}`,
+    );
   }
 }
 
@@ -169,39 +285,23 @@ const COPY_COLUMNS = [
   'updated_at',
 ] as const;
 
-/** A new row as one line of COPY text in COPY_COLUMNS order (JSON columns are JSON text already). */
-function copyLine(batch: AccountBatchWrite, r: TransactionRow): string {
-  const now = batch.now.toISOString();
-  return copyTextLine([
-    r.id,
-    batch.tenantId,
-    batch.consentId,
-    batch.accountId,
-    r.externalId,
-    r.idSource,
-    r.identityKey,
-    r.status,
-    r.bookingDate,
-    r.valueDate,
-    r.bookedAt,
-    r.amount,
-    r.currency,
-    r.description,
-    r.merchantName,
-    r.merchantCategoryCode,
-    r.counterparty,
-    r.bankTransactionCode,
-    r.reference,
-    r.runningBalance,
-    r.currencyExchange,
-    r.pendingTransactionId,
-    r.pendingLink,
-    r.raw,
-    r.contentHash,
-    null,
-    now,
-    now,
-  ]);
+/** JSON text as a COPY field: JSON escapes every control character, so only its backslashes need doubling. */
+const jsonField = (v: string | null) => (v === null ? '\\N' : v.includes('\\') ? v.replaceAll('\\', '\\\\') : v);
+
+/**
+ * A new row as one line of COPY text in COPY_COLUMNS order (JSON columns are JSON text already). One
+ * template: the bank's text goes through `copyTextField`, our ids, enums and the hash as they are.
+ */
+function copyLine(scope: AccountScope, now: string, r: TransactionRow): string {
+  const f = copyTextField;
+  return (
+    `${r.id}\t${scope.tenantId}\t${scope.consentId}\t${scope.accountId}\t${f(r.externalId)}\t${r.idSource}\t` +
+    `${f(r.identityKey)}\t${r.status}\t${f(r.bookingDate)}\t${f(r.valueDate)}\t${f(r.bookedAt)}\t${f(r.amount)}\t` +
+    `${f(r.currency)}\t${f(r.description)}\t${f(r.merchantName)}\t${f(r.merchantCategoryCode)}\t` +
+    `${jsonField(r.counterparty)}\t${jsonField(r.bankTransactionCode)}\t${f(r.reference)}\t${jsonField(r.runningBalance)}\t` +
+    `${jsonField(r.currencyExchange)}\t${f(r.pendingTransactionId)}\t${f(r.pendingLink)}\t${jsonField(r.raw)}\t` +
+    `${r.contentHash}\t\\N\t${now}\t${now}`
+  );
 }
 
 const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
