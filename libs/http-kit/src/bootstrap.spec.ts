@@ -1,4 +1,6 @@
 import { connect } from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Body, Controller, Module, Post, Get } from '@nestjs/common';
 import { IsInt, IsString, Max, Min } from 'class-validator';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,6 +9,8 @@ import { AppError } from '@ais/domain';
 import { createHttpApp } from './bootstrap.js';
 import { isCalendarDate } from './validation.js';
 import { HealthModule, type HealthCheck } from './health.js';
+
+const run = promisify(execFile);
 
 class CreateThingDto {
   @IsString() name!: string;
@@ -185,6 +189,40 @@ describe('createHttpApp', () => {
         expect(head.toLowerCase()).toContain('content-type: application/problem+json');
         expect(JSON.parse(body)).toMatchObject({ status });
       }
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('delivers the 431 for a request line far over 16 KiB to a client still sending (no reset)', async () => {
+    // What the hostile-input e2e sends: a 600 KB query string, here with a body behind it. The server
+    // refuses the request after 16 KiB, while the client is still writing; a connection closed with
+    // unread input is reset, and the reset destroyed the answer before the client read it, or failed
+    // its write ("fetch failed": EPIPE, ECONNRESET).
+    const server = app.getHttpServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const { port } = server.address() as { port: number };
+    // The client in a process of its own, as a subscriber's would be: in this one, the server's and the
+    // client's socket events would take turns in one event loop and hide the race.
+    const client = `
+      const query = encodeURIComponent('é'.repeat(100_000));
+      const body = JSON.stringify({ name: 'x'.repeat(2_000_000), count: 1 });
+      const answers = [];
+      for (let round = 0; round < 3; round++)
+        answers.push(...(await Promise.all(Array.from({ length: 8 }, async () => {
+          try {
+            const res = await fetch('http://127.0.0.1:${port}/things?q=' + query, {
+              method: 'POST', headers: { 'content-type': 'application/json' }, body,
+            });
+            return res.status + ' ' + res.headers.get('content-type') + ' ' + (await res.json()).code;
+          } catch (error) {
+            return String(error) + ' ' + String(error.cause);
+          }
+        }))));
+      console.log(JSON.stringify(answers));`;
+    try {
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', client]);
+      expect(JSON.parse(stdout)).toEqual(Array(24).fill('431 application/problem+json header_fields_too_large'));
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }

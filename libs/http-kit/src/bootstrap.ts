@@ -152,9 +152,12 @@ export function installShutdownTimeout(logger: Logger, timeoutMs: number): void 
 }
 
 /** A problem+json answer written straight on the socket, for requests Node's parser refused. */
-function writeClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+function writeClientError(error: NodeJS.ErrnoException, socket: ClientSocket): void {
+  // Node reports the same broken request again when its rest arrives or the client ends: answered once.
+  if (lingering.has(socket)) return;
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+  // Nothing can be written on a socket whose response has begun, or after a request timeout.
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || !socket.writable || socket._httpMessage?._headerSent) {
     socket.destroy(error);
     return;
   }
@@ -167,9 +170,37 @@ function writeClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     ),
   );
   const status = overflow ? '431 Request Header Fields Too Large' : '400 Bad Request';
-  if (socket.writable)
-    socket.write(
-      `HTTP/1.1 ${status}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  socket.destroy(error);
+  socket.write(
+    `HTTP/1.1 ${status}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  lingeringClose(socket);
+}
+
+type ClientSocket = Duplex & { _httpMessage?: { _headerSent?: boolean } | null };
+const lingering = new WeakSet<Duplex>();
+/** How long, and how much of the rest of a refused request, is read before the connection is closed. */
+const LINGER_MS = 2_000;
+const LINGER_BYTES = 16 * 1_048_576;
+
+/**
+ * Ends the connection after an answer without losing the answer. A client that is still sending (a
+ * 600 KB request line, say) leaves unread bytes behind; closing a socket with unread bytes makes the
+ * kernel send a reset, and the reset throws away the answer at the client before it reads it (it sees
+ * "fetch failed", not its 431). So the answer is sent with our half of the connection closed, the rest
+ * of the request read and dropped (Node's parser no longer sees it) until the client closes, 16 MiB or
+ * 2 s, whichever comes first: a lingering close, as web servers do.
+ */
+function lingeringClose(socket: Duplex): void {
+  lingering.add(socket);
+  socket.removeAllListeners('data');
+  let drained = 0;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  socket.once('close', () => clearTimeout(timer));
+  socket.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > LINGER_BYTES) socket.destroy();
+  });
+  socket.once('end', () => socket.destroy());
+  socket.end();
+  socket.resume();
 }
