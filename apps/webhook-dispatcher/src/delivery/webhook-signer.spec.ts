@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { Webhook } from 'standardwebhooks';
 import { generateWebhookSecret } from '@ais/webhooks';
 import { verifyStandardWebhook } from '@ais/testing';
 import { WebhookSigner } from './webhook-signer.js';
@@ -18,6 +20,20 @@ describe('webhook signatures (checked with a verifier written from the Standard 
     expect(headers['webhook-timestamp']).toBe(String(Math.floor(at.getTime() / 1000)));
     expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
     expect(verifyStandardWebhook(secret, headers, body)).toEqual({ ok: true });
+  });
+
+  it('writes the same signature as the standardwebhooks library, for any id, time and body', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1 }),
+        fc.date({ min: new Date(0), max: new Date(4_102_444_800_000), noInvalidDate: true }),
+        fc.string({ unit: 'binary' }),
+        (id, when, payload) => {
+          const signature = new WebhookSigner(secret, null).headers(id, payload, when)['webhook-signature'];
+          expect(signature).toBe(new Webhook(secret).sign(id, when, payload));
+        },
+      ),
+    );
   });
 
   it('fails verification for a tampered body, another id, an old timestamp or another secret', () => {
