@@ -103,7 +103,7 @@ async function dispatcherInternals(): Promise<string> {
     const count = value(`${name}_count`);
     return `${count} × ${((value(`${name}_sum`) / count) * unit).toFixed(1)}`;
   };
-  return `claims ${f('webhook_claim_duration_seconds')} ms (size ${f('webhook_claim_size', 1)}), records ${f('webhook_record_duration_seconds')} ms (size ${f('webhook_record_size', 1)}), relay ${f('webhook_relay_duration_seconds')} ms`;
+  return `leases ${f('webhook_lease_duration_seconds')} ms, claims ${f('webhook_claim_duration_seconds')} ms (size ${f('webhook_claim_size', 1)}), records ${f('webhook_record_duration_seconds')} ms (size ${f('webhook_record_size', 1)}), relay ${f('webhook_relay_duration_seconds')} ms`;
 }
 
 async function spawnDispatcher(env: Record<string, string>): Promise<ChildProcess> {

@@ -12,15 +12,17 @@ export class DispatcherMetrics {
   readonly relayedEvents: Counter;
   readonly createdDeliveries: Counter;
   readonly disabledEndpoints: Counter<'reason'>;
+  readonly leaseDuration: Histogram;
   readonly claimDuration: Histogram;
   readonly claimSize: Histogram;
   readonly recordDuration: Histogram;
   readonly recordSize: Histogram;
   readonly relayDuration: Histogram;
-  readonly inFlight: Gauge;
-  readonly held: Gauge;
   readonly queueDepth: Gauge;
   readonly outboxLag: Gauge;
+
+  /** What the scheduler holds right now, read when the metrics are scraped (not written on every request). */
+  private load: () => { inFlight: number; held: number } = () => ({ inFlight: 0, held: 0 });
 
   constructor(@Inject(Metrics) metrics: Metrics) {
     this.attempts = metrics.counter(
@@ -53,7 +55,18 @@ export class DispatcherMetrics {
     );
     const seconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
     const sizes = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
-    this.claimDuration = metrics.histogram('webhook_claim_duration_seconds', 'One claim transaction', [], seconds);
+    this.leaseDuration = metrics.histogram(
+      'webhook_lease_duration_seconds',
+      'One transaction taking the leases of endpoints with due deliveries',
+      [],
+      seconds,
+    );
+    this.claimDuration = metrics.histogram(
+      'webhook_claim_duration_seconds',
+      'One claim: due deliveries of the endpoints held read ahead',
+      [],
+      seconds,
+    );
     this.claimSize = metrics.histogram('webhook_claim_size', 'Deliveries leased by one claim', [], sizes);
     this.recordDuration = metrics.histogram(
       'webhook_record_duration_seconds',
@@ -63,14 +76,25 @@ export class DispatcherMetrics {
     );
     this.recordSize = metrics.histogram('webhook_record_size', 'Outcomes written by one transaction', [], sizes);
     this.relayDuration = metrics.histogram('webhook_relay_duration_seconds', 'One relay step', [], seconds);
-    const gauge = (name: string, help: string) => new Gauge({ name, help, registers: [metrics.registry] });
-    this.inFlight = gauge('webhook_in_flight', 'Requests in flight from this process');
-    this.held = gauge('webhook_claimed', 'Deliveries this process holds (queued locally or in flight)');
+    const gauge = (name: string, help: string, collect?: (this: Gauge) => void) =>
+      new Gauge({ name, help, registers: [metrics.registry], collect });
+    const load = () => this.load();
+    gauge('webhook_in_flight', 'Requests in flight from this process', function () {
+      this.set(load().inFlight);
+    });
+    gauge('webhook_claimed', 'Deliveries this process holds (queued locally or in flight)', function () {
+      this.set(load().held);
+    });
     this.queueDepth = gauge('webhook_queue_depth', 'Deliveries due now and not yet claimed (all instances; sampled)');
     this.outboxLag = gauge(
       'webhook_outbox_lag_seconds',
       'Age of the oldest event the relay has not turned into deliveries yet (sampled)',
     );
+  }
+
+  /** The scheduler's in-flight and held counts, for webhook_in_flight and webhook_claimed. */
+  trackLoad(read: () => { inFlight: number; held: number }): void {
+    this.load = read;
   }
 
   observeAttempt(result: AttemptResult): void {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { WebhookDispatchRepository, type ClaimedDelivery } from '@ais/db';
+import { WebhookDispatchRepository, type ClaimedDelivery, type ReadFrom } from '@ais/db';
 import type { Logger } from '@ais/observability';
 import { DISPATCHER_CONFIG, type WebhookDispatcherConfig } from '../webhook-dispatcher.config.js';
 import { DispatcherMetrics } from '../dispatcher.metrics.js';
@@ -17,12 +17,79 @@ interface EndpointLane {
   inFlight: number;
   /** In the round-robin ring right now. */
   ready: boolean;
-  /** The last claim filled the lane to the prefetch: more may be due, so claim again once it runs low. */
-  full: boolean;
+  /**
+   * More of the endpoint's deliveries may be due than the lane holds: the last read filled it to the
+   * prefetch, or the relay created some since, or the endpoint was just taken. Refilled as soon as it
+   * runs low; other lanes are looked at again at the next poll (for retries that became due).
+   */
+  more: boolean;
+  /** The last first attempt read: reads asked for read on after it (polls read from the start). */
+  readFrom: ReadFrom | null;
   /** Ids in flight. */
   sending: Set<string>;
+  /** When it last ran out of work (queue and requests), 0 while busy: kept a while before it is given up. */
+  idleSince: number;
 }
 
+/** A loop's wake-up: requested by others, or after a while. */
+class Trigger {
+  private requested = false;
+  private wakeUp: (() => void) | null = null;
+
+  private soon: NodeJS.Timeout | null = null;
+
+  request(): void {
+    this.requested = true;
+    this.wakeUp?.();
+  }
+
+  /** A request that can wait `ms` for others to join it (one read for several lanes instead of one each). */
+  requestSoon(ms: number): void {
+    if (this.requested || this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      this.request();
+    }, ms);
+    this.soon.unref();
+  }
+
+  /** Clears the request (the loop is about to do what was asked); whether there was one. */
+  take(): boolean {
+    const requested = this.requested;
+    this.requested = false;
+    return requested;
+  }
+
+  /** Returns when requested (at once if it was meanwhile), or after `ms`. */
+  async wait(ms: number): Promise<void> {
+    if (this.requested) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+}
+
+/** Endpoints after `cursor` first, then the rest: where the last claim cut short resumes. */
+function roundRobin(ids: string[], cursor: string): string[] {
+  return ids.sort((a, b) => (a > cursor === b > cursor ? (a < b ? -1 : 1) : a > cursor ? -1 : 1));
+}
+
+/** How long an endpoint's lane is kept with nothing to do before the endpoint is given up. */
+const LANE_IDLE_MS = 1_000;
+/**
+ * Deliveries held (queued or in flight) per unit of WEBHOOK_MAX_IN_FLIGHT: room for every busy lane's
+ * prefetch, so that lanes are read ahead half a prefetch at a time rather than in whatever trickle
+ * the sends free up. A few MB per process at the defaults.
+ */
+const HELD_PER_IN_FLIGHT = 8;
+/** How long a lane that ran below half a prefetch waits for others to be read with it (it has half left). */
+const REFILL_GATHER_MS = 10;
 const FLUSH_BATCH = 500;
 const FLUSH_DELAY_MS = 5;
 const ENDPOINT_REFRESH_MS = 1_000;
@@ -36,8 +103,10 @@ const DEPTH_SAMPLE_MS = 5_000;
  * leaves nothing to undo: when the lease expires another instance reads the same pending deliveries
  * (a subscriber sees a duplicate at worst, never a gap, and the order survives). A lane is refilled
  * when it runs below half a prefetch, leaving out what this process holds (queued, in flight, or
- * attempted but not recorded yet). Leases are renewed while the process lives and given up when a
- * lane stays empty, or on shutdown.
+ * attempted but not recorded yet), and reading on after the last first attempt it read (polls read
+ * from the start, for retries). Taking leases and reading deliveries are two loops (runLoop), so a
+ * lease transaction never holds up a read. Leases are renewed while the process lives and given up
+ * when a lane stays idle, or on shutdown.
  *
  * Scheduling: one lane per endpoint, at most WEBHOOK_ENDPOINT_CONCURRENCY requests in flight per lane,
  * lanes served round-robin under a global WEBHOOK_MAX_IN_FLIGHT. A slow or dead endpoint fills only
@@ -61,9 +130,11 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
   private flushing: Promise<void> | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private running = false;
-  private wakeClaim: (() => void) | null = null;
-  private claimRequested = false;
-  private claimLoop: Promise<void> | null = null;
+  /** Taking the leases of endpoints with due deliveries: when the relay created some, and at every poll. */
+  private readonly leases = new Trigger();
+  /** Reading due deliveries of the endpoints held whose lanes run low. */
+  private readonly refills = new Trigger();
+  private loops: Promise<void>[] = [];
   private rrCursor = '';
   private timers: NodeJS.Timeout[] = [];
   private idleWaiters: (() => void)[] = [];
@@ -82,11 +153,15 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
   ) {
     this.settings = config.webhooks;
     this.perEndpoint = this.settings.endpointPrefetch * this.settings.endpointConcurrency;
+    metrics.trackLoad(() => ({ inFlight: this.inFlight, held: this.queued + this.inFlight }));
   }
 
   onApplicationBootstrap(): void {
     this.running = true;
-    this.claimLoop = this.runClaims();
+    this.loops = [
+      this.runLoop('taking endpoint leases', this.leases, () => this.leaseOnce()),
+      this.runLoop('claiming webhook deliveries', this.refills, (requested) => this.refillOnce(!requested)),
+    ];
     const every = (ms: number, task: () => Promise<unknown>) => {
       const timer = setInterval(
         () => void task().catch((error: unknown) => this.logger.warn({ err: error }, 'webhook background task failed')),
@@ -108,8 +183,9 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
     if (!this.running) return;
     this.running = false;
     for (const timer of this.timers) clearInterval(timer);
-    this.wakeClaim?.();
-    await this.claimLoop;
+    this.leases.request();
+    this.refills.request();
+    await Promise.all(this.loops);
     for (const lane of this.lanes.values()) this.queued -= lane.queue.splice(0).length;
     await this.waitFor(() => this.inFlight === 0, this.settings.timeoutMs + 1_000);
     await this.flush();
@@ -121,89 +197,141 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
     await this.sender.close();
   }
 
-  /** Called by the relay when it created deliveries: claim now instead of at the next poll. */
-  wake(): void {
-    this.claimRequested = true;
-    this.wakeClaim?.();
+  /**
+   * Called by the relay when it created deliveries for these endpoints: read them now instead of at
+   * the next poll (and take the endpoints not held here).
+   */
+  wake(endpointIds: readonly string[]): void {
+    let unheld = false;
+    for (const id of endpointIds) {
+      const lane = this.lanes.get(id);
+      if (lane) lane.more = true;
+      else unheld = true;
+    }
+    if (unheld) this.leases.request();
+    this.refills.request();
   }
 
   // ── claiming ──
 
-  private async runClaims(): Promise<void> {
+  /**
+   * Two loops, so that neither waits for the other: one takes the leases of endpoints with due
+   * deliveries (a transaction under the claim lock: when the relay created deliveries, and at every
+   * poll, for due retries, other instances' events and the endpoints of a dead instance), the other
+   * reads due deliveries of the endpoints held whose lanes run low (one statement, nothing written).
+   */
+  private async runLoop(what: string, trigger: Trigger, step: (requested: boolean) => Promise<boolean>): Promise<void> {
     let backoffMs = 0;
     while (this.running) {
-      this.claimRequested = false;
+      const requested = trigger.take();
       let again = false;
       try {
-        again = await this.claimOnce();
+        again = await step(requested);
         backoffMs = 0;
       } catch (error) {
         backoffMs = Math.min(Math.max(backoffMs * 2, 200), 5_000);
-        this.logger.error({ err: error }, 'claiming webhook deliveries failed');
+        this.logger.error({ err: error }, `${what} failed`);
       }
       if (!this.running) break;
-      if ((again || this.claimRequested) && backoffMs === 0) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, backoffMs || this.settings.pollIntervalMs);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.wakeClaim = done;
-      });
-      this.wakeClaim = null;
+      if (again && backoffMs === 0) continue;
+      await trigger.wait(backoffMs || this.settings.pollIntervalMs);
     }
   }
 
-  /**
-   * One claim for the endpoints whose lanes run low (less than half a prefetch), leaving out what
-   * this process already holds; true when capacity cut it short.
-   */
-  private async claimOnce(): Promise<boolean> {
-    const perEndpoint = this.perEndpoint;
-    const capacity = this.settings.maxInFlight * 2 - this.queued - this.inFlight;
-    if (capacity <= 0) return false;
-    const skip = [...this.gone];
-    const exclude = [...this.unrecorded.keys()];
-    for (const lane of this.lanes.values()) {
-      if (lane.queue.length + lane.inFlight >= perEndpoint / 2) skip.push(lane.id);
-      else exclude.push(...lane.queue.map((d) => d.id), ...lane.sending);
+  /** Takes the endpoints with due deliveries that no live instance holds; their lanes are refilled next. */
+  private async leaseOnce(): Promise<boolean> {
+    const held = [...this.lanes.keys()];
+    const endTimer = this.metrics.leaseDuration.startTimer();
+    const taken = await this.deliveries.lease(this.holder, {
+      held,
+      skip: [...this.gone],
+      leaseMs: this.settings.leaseMs,
+    });
+    endTimer();
+    if (!this.running || taken.length === 0) return false;
+    for (const id of taken) {
+      const lane = this.lane(id);
+      lane.more = true;
+      lane.readFrom = null; // taken (back): from the endpoint's oldest due delivery
     }
+    this.refills.request();
+    return false;
+  }
+
+  /**
+   * Reads due deliveries of the endpoints held whose lanes run low (less than half a prefetch) and
+   * may have more (`poll`: all of them), leaving out what this process already holds of them; true
+   * when capacity cut it short.
+   */
+  private async refillOnce(poll: boolean): Promise<boolean> {
+    const perEndpoint = this.perEndpoint;
+    const capacity = this.settings.maxInFlight * HELD_PER_IN_FLIGHT - this.queued - this.inFlight;
+    if (capacity <= 0) return false;
+    const refill: string[] = [];
+    const exclude: string[] = [];
+    for (const lane of this.lanes.values()) {
+      if (this.gone.has(lane.id) || lane.queue.length + lane.inFlight >= perEndpoint / 2) continue;
+      if (!lane.more && !poll) continue;
+      refill.push(lane.id);
+      for (const d of lane.queue) exclude.push(d.id);
+      for (const id of lane.sending) exclude.push(id);
+    }
+    if (refill.length === 0) return false;
+    // This read takes what was flagged so far; the relay may flag a lane again meanwhile.
+    for (const id of refill) this.lanes.get(id)!.more = false;
+    const refilled = new Set(refill);
+    // Attempted but not recorded yet.
+    for (const [id, endpointId] of this.unrecorded) if (refilled.has(endpointId)) exclude.push(id);
+
+    const endpoints = roundRobin(refill, this.rrCursor);
     const endTimer = this.metrics.claimDuration.startTimer();
-    const claimed = await this.deliveries.claim(this.holder, {
+    const claimed = await this.deliveries.refill(this.holder, {
+      endpoints,
+      from: endpoints.map((id) => (poll ? null : (this.lanes.get(id)?.readFrom ?? null))),
+      exclude,
       perEndpoint,
       total: capacity,
       leaseMs: this.settings.leaseMs,
-      skip,
-      exclude,
-      startAfter: this.rrCursor,
     });
     endTimer();
     this.metrics.claimSize.observe(claimed.length);
-    if (claimed.length === 0) return false;
+    if (!this.running) return false;
 
     const versions = new Map<string, Date>();
     for (const d of claimed) {
-      const known = versions.get(d.endpointId);
-      if (!known || known < d.endpointUpdatedAt) versions.set(d.endpointId, d.endpointUpdatedAt);
+      if (!versions.has(d.endpointId)) versions.set(d.endpointId, new Date(d.endpointUpdatedMs));
     }
     await this.directory.ensure(versions);
 
-    // Rows come in endpoint order, each endpoint's in its delivery order.
-    const perLane = new Map<string, number>();
-    for (const d of claimed) {
-      this.lane(d.endpointId).queue.push(d);
-      perLane.set(d.endpointId, (perLane.get(d.endpointId) ?? 0) + 1);
-    }
-    this.queued += claimed.length;
     const cutShort = claimed.length >= capacity;
-    this.rrCursor = cutShort ? claimed[claimed.length - 1].endpointId : '';
-    for (const [id, n] of perLane) {
-      const lane = this.lane(id);
-      lane.full = n >= perEndpoint;
+    if (cutShort) {
+      for (const id of refill) {
+        const lane = this.lanes.get(id);
+        if (lane) lane.more = true; // not read at all, or not to the end
+      }
+    }
+    // Rows come in endpoint order, each endpoint's in its delivery order; a lane filled to the
+    // prefetch may have more.
+    for (let i = 0; i < claimed.length;) {
+      const lane = this.lane(claimed[i].endpointId);
+      const from = i;
+      for (; i < claimed.length && claimed[i].endpointId === lane.id; i++) {
+        const d = claimed[i];
+        lane.queue.push(d);
+        if (d.position !== null) lane.readFrom = { at: d.position, id: d.id };
+      }
+      if (i - from >= perEndpoint) lane.more = true;
+      lane.idleSince = 0;
       this.markReady(lane);
     }
-    this.metrics.held.set(this.queued + this.inFlight);
+    // Lanes with nothing to do for a while: the endpoint is given up (the next renewal releases it).
+    const now = Date.now();
+    for (const id of refill) {
+      const lane = this.lanes.get(id);
+      if (lane && lane.idleSince > 0 && now - lane.idleSince >= LANE_IDLE_MS) this.lanes.delete(id);
+    }
+    this.queued += claimed.length;
+    this.rrCursor = cutShort ? claimed[claimed.length - 1].endpointId : '';
     this.pump();
     return cutShort;
   }
@@ -218,7 +346,16 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
   private lane(id: string): EndpointLane {
     let lane = this.lanes.get(id);
     if (!lane) {
-      lane = { id, queue: [], inFlight: 0, ready: false, full: false, sending: new Set() };
+      lane = {
+        id,
+        queue: [],
+        inFlight: 0,
+        ready: false,
+        more: false,
+        readFrom: null,
+        sending: new Set(),
+        idleSince: Date.now(),
+      };
       this.lanes.set(id, lane);
     }
     return lane;
@@ -245,7 +382,6 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
       this.markReady(lane);
       void this.attempt(lane, next);
     }
-    this.metrics.inFlight.set(this.inFlight);
   }
 
   private async attempt(lane: EndpointLane, delivery: ClaimedDelivery): Promise<void> {
@@ -306,11 +442,14 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
       lane.sending.delete(delivery.id);
       this.inFlight--;
       this.markReady(lane);
-      if (lane.full && lane.queue.length + lane.inFlight < this.perEndpoint / 2) {
-        lane.full = false;
-        this.wake(); // refill before it runs dry
+      if (lane.more && lane.queue.length + lane.inFlight === Math.ceil(this.perEndpoint / 2) - 1) {
+        this.refills.requestSoon(REFILL_GATHER_MS); // below half a prefetch: before it runs dry
       }
-      if (lane.queue.length === 0 && lane.inFlight === 0) this.lanes.delete(lane.id);
+      if (lane.queue.length === 0 && lane.inFlight === 0) {
+        // A lane whose endpoint was dropped goes now; others stay a while, as more may come.
+        if (this.directory.get(lane.id)) lane.idleSince = Date.now();
+        else this.lanes.delete(lane.id);
+      }
       this.pump();
       this.notifyIdle();
     }
@@ -376,7 +515,6 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
   private stopLane(lane: EndpointLane, why: string): void {
     const dropped = lane.queue.splice(0).length;
     this.queued -= dropped;
-    lane.full = false;
     if (dropped > 0) this.logger.info({ endpointId: lane.id, dropped, why }, 'stopped delivering to an endpoint');
   }
 

@@ -1,7 +1,15 @@
 import { isIP } from 'node:net';
-import { Agent, Pool, errors as undiciErrors } from 'undici';
-import { TargetPolicy, TargetRefusedError, guardedLookup, resolveTarget, targetOf } from '@ais/webhooks';
+import { Agent, Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import {
+  TargetPolicy,
+  TargetRefusedError,
+  guardedLookup,
+  resolveTarget,
+  targetOf,
+  type WebhookTarget,
+} from '@ais/webhooks';
 import type { AttemptResult } from './retry-policy.js';
+import type { SignatureHeaders } from './webhook-signer.js';
 
 export interface SenderSettings {
   timeoutMs: number;
@@ -12,6 +20,18 @@ export interface SenderSettings {
 const USER_AGENT = 'AIS-Gateway-Webhooks/1.0';
 /** How long a name's checked addresses count as fresh for the per-attempt check (sockets re-check on connect). */
 const RESOLUTION_TTL_MS = 1_000;
+
+/** What an attempt needs of an endpoint's URL, read from it once (URL getters are not free). */
+interface Destination {
+  https: boolean;
+  http: boolean;
+  hostname: string;
+  target: WebhookTarget;
+  /** Scheme, host and port: the key of the target check's verdict. */
+  key: string;
+  origin: string;
+  path: string;
+}
 
 /**
  * One signed POST per attempt. SSRF: the URL's scheme, the host's addresses and the port are checked
@@ -26,6 +46,7 @@ export class WebhookSender {
   private readonly agent: Agent;
   /** Per scheme, host and port: the last check's outcome, and until when it holds. */
   private readonly verdicts = new Map<string, { until: number; error: TargetRefusedError | null }>();
+  private readonly destinations = new WeakMap<URL, Destination>();
 
   constructor(
     private readonly policy: TargetPolicy,
@@ -51,24 +72,13 @@ export class WebhookSender {
     });
   }
 
-  async send(url: URL, headers: Record<string, string>, body: string): Promise<AttemptResult> {
+  async send(url: URL, headers: SignatureHeaders, body: string): Promise<AttemptResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      await this.checkTarget(url);
-      // Timeouts are undici's own (connect, then headers and body): an AbortSignal per request cost
-      // as much CPU as the rest of the request in the benchmark.
-      const response = await this.agent.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json', 'user-agent': USER_AGENT },
-        body,
-      });
-      const latencyMs = elapsed();
-      // Read at most maxResponseBytes, so keep-alive can reuse the socket; a bigger body is cut off.
-      await response.body.dump({ limit: this.settings.maxResponseBytes }).catch(() => undefined);
-      const status = response.statusCode;
+      const destination = this.destinationOf(url);
+      await this.checkTarget(destination);
+      const { status, latencyMs } = await this.post(destination, headers, body, started);
       if (latencyMs > this.settings.timeoutMs)
         return {
           kind: 'timeout',
@@ -85,15 +95,103 @@ export class WebhookSender {
     }
   }
 
+  /**
+   * One POST through the agent's own dispatch interface, with a handler that keeps the status and
+   * counts the body it discards: no response stream, header object or async resource per request, as
+   * request() makes for each. Timeouts are undici's own (connect, then headers and body): an
+   * AbortSignal per request cost as much CPU as the rest of the request in the benchmark.
+   * Settles once the response is read (so keep-alive can reuse the socket), or when the body passes
+   * maxResponseBytes (the connection is dropped); the latency is the time to the response headers. A
+   * failure after the headers arrived (the body cut short) still counts the status, as it was answered.
+   */
+  private post(
+    destination: Destination,
+    headers: SignatureHeaders,
+    body: string,
+    started: number,
+  ): Promise<{ status: number; latencyMs: number }> {
+    const limit = this.settings.maxResponseBytes;
+    return new Promise((resolve, reject) => {
+      let status = 0;
+      let latencyMs = 0;
+      let read = 0;
+      let abort: ((error?: Error) => void) | null = null;
+      let settled = false;
+      const answered = () => {
+        if (settled) return;
+        settled = true;
+        resolve({ status, latencyMs });
+      };
+      const handler: Dispatcher.DispatchHandler = {
+        onConnect: (abortRequest) => {
+          abort = abortRequest;
+        },
+        onHeaders: (statusCode) => {
+          if (statusCode < 200) return true; // 1xx: the real answer follows
+          status = statusCode;
+          latencyMs = Math.round(performance.now() - started);
+          return true;
+        },
+        onData: (chunk) => {
+          read += chunk.length;
+          if (read > limit) {
+            answered();
+            abort?.(new Error(`response body over ${limit} bytes`));
+          }
+          return true;
+        },
+        onComplete: answered,
+        onError: (error) => {
+          if (status !== 0) answered();
+          else if (!settled) {
+            settled = true;
+            reject(error);
+          }
+        },
+      };
+      this.agent.dispatch(
+        {
+          origin: destination.origin,
+          path: destination.path,
+          method: 'POST',
+          headers: {
+            'webhook-id': headers['webhook-id'],
+            'webhook-timestamp': headers['webhook-timestamp'],
+            'webhook-signature': headers['webhook-signature'],
+            'content-type': 'application/json',
+            'user-agent': USER_AGENT,
+          },
+          body,
+        },
+        handler,
+      );
+    });
+  }
+
   async close(): Promise<void> {
     await this.agent.close();
   }
 
-  private async checkTarget(url: URL): Promise<void> {
-    if (url.protocol !== 'https:' && url.protocol !== 'http:')
-      throw new TargetRefusedError(url.hostname, 'the URL must use https', 'scheme');
-    const target = targetOf(url);
-    const key = `${target.protocol}//${target.host}:${target.port}`;
+  private destinationOf(url: URL): Destination {
+    let destination = this.destinations.get(url);
+    if (!destination) {
+      const target = targetOf(url);
+      destination = {
+        https: url.protocol === 'https:',
+        http: url.protocol === 'http:',
+        hostname: url.hostname,
+        target,
+        key: `${target.protocol}//${target.host}:${target.port}`,
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+      };
+      this.destinations.set(url, destination);
+    }
+    return destination;
+  }
+
+  private async checkTarget({ https, http, hostname, target, key }: Destination): Promise<void> {
+    if (!https && !http) throw new TargetRefusedError(hostname, 'the URL must use https', 'scheme');
     const now = Date.now();
     const cached = this.verdicts.get(key);
     if (cached && cached.until > now) {

@@ -74,7 +74,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
             this.metrics.relayedEvents.inc(step.events);
             this.metrics.createdDeliveries.inc(step.deliveries);
           }
-          if (step.deliveries > 0) this.scheduler.wake();
+          if (step.deliveries > 0) this.scheduler.wake(step.endpoints);
           more = step.full;
         }
         backoffMs = 0;

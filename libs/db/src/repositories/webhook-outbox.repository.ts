@@ -18,13 +18,20 @@ export const OUTBOX_HORIZON = Prisma.raw(OUTBOX_HORIZON_SQL);
 export class WebhookOutboxRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  /** Seconds since the oldest event the relay has not passed yet was written (0 when caught up). */
+  /**
+   * Seconds since the oldest event the relay has not passed yet was written (0 when caught up): the
+   * first event past the cursor, one probe of the (xid, seq) index (a lateral subquery, so it cannot
+   * be planned as a scan of the event log).
+   */
   async lagSeconds(name: string): Promise<number> {
     const [row] = await this.prisma.$queryRaw<{ lag: number | null }[]>`
-      SELECT extract(epoch FROM now() - min(e.created_at))::float8 AS lag
-        FROM (SELECT e.created_at FROM events e, outbox_cursors c
-               WHERE c.name = ${name} AND (e.xid, e.seq) > (c.xid, c.seq)
-               ORDER BY e.xid, e.seq LIMIT 1) e`;
+      SELECT extract(epoch FROM now() - e.created_at)::float8 AS lag
+        FROM outbox_cursors c
+        CROSS JOIN LATERAL (
+          SELECT e.created_at FROM events e
+           WHERE (e.xid, e.seq) > (c.xid, c.seq)
+           ORDER BY e.xid, e.seq LIMIT 1) e
+       WHERE c.name = ${name}`;
     return Math.max(0, row?.lag ?? 0);
   }
 
