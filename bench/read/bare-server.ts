@@ -3,8 +3,7 @@
 // same I/O per request: the same SQL statements (queries.ts, in the gateway's order), the same
 // in-process credential cache (a credential and its tenant looked up at most once per key per
 // CREDENTIAL_CACHE_TTL_MS, concurrent misses sharing the lookup, as the gateway's CredentialCache; the
-// provider lookups of one tick in one statement, as Prisma batches findUnique calls), the
-// same Redis call for the tenant rate limit (the gateway's own RateLimiter: EVALSHA of its GCRA
+// provider lookups of one tick in one statement, as ProviderRepository.findView), the same Redis call for the tenant rate limit (the gateway's own RateLimiter: EVALSHA of its GCRA
 // script), the same API key hashing and access-token verification (jose) on every request. What it
 // leaves out is what the comparison is about: the framework (Nest's guards, pipes, interceptors,
 // passport), the ORM (Prisma's query compiler and row mapping), request logging, metrics and request
@@ -29,11 +28,10 @@ import {
   CONSENT_OWNED,
   CREDENTIAL_BY_ID,
   CREDENTIAL_BY_SECRET_HASH,
-  PROVIDER_BY_ID,
+  PROVIDERS_VIEW_BY_IDS,
   TENANT_OF_CREDENTIAL,
   TENANT_OF_UNIQUE_CREDENTIAL,
   TRANSACTIONS_OF_ACCOUNT,
-  providersByIds,
   TRANSACTIONS_BY_IDS,
 } from './queries.js';
 
@@ -74,7 +72,7 @@ interface ProviderRow {
   standard: string;
   status: string;
   capabilities: unknown;
-  sort_code_ranges: string[];
+  sortCodeRanges: string[];
 }
 /** ACCOUNT_SELECT aliases its columns to camelCase, as AccountDataRepository reads them. */
 interface AccountRow {
@@ -231,14 +229,8 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply): Promi
   return principal;
 }
 
-// ── the provider lookup: Prisma's findUnique batching ──
+// ── the provider lookup: ProviderRepository.findView's, the lookups of one tick in one statement ──
 
-/**
- * ProviderRepository.findById is a findUnique, and Prisma batches the findUnique calls made before its
- * next process.nextTick into one statement (its DataLoader, @prisma/client runtime): alone, the
- * findUnique statement; with others, one `… WHERE id IN (…)` listing every call's id. The gateway's
- * provider route sends one statement for several requests under load, so this does the same.
- */
 let providerBatch: { id: string; resolve: (row: ProviderRow | undefined) => void; reject: (e: unknown) => void }[] = [];
 
 function findProvider(id: string): Promise<ProviderRow | undefined> {
@@ -251,11 +243,7 @@ function findProvider(id: string): Promise<ProviderRow | undefined> {
 function dispatchProviderBatch(): void {
   const batch = providerBatch;
   providerBatch = [];
-  const sent =
-    batch.length === 1
-      ? query<ProviderRow>(PROVIDER_BY_ID, [batch[0].id, 1, 0])
-      : query<ProviderRow>(providersByIds(batch.length), [...batch.map((b) => b.id), 0]);
-  sent.then(
+  query<ProviderRow>(PROVIDERS_VIEW_BY_IDS, [[...new Set(batch.map((b) => b.id))]]).then(
     (rows) => {
       const byId = new Map(rows.map((row) => [row.id, row]));
       for (const b of batch) b.resolve(byId.get(b.id));
@@ -384,7 +372,7 @@ app.get<{ Params: { providerId: string } }>('/v1/providers/:providerId', async (
     standard: p.standard,
     status: p.status,
     capabilities: p.capabilities,
-    sortCodeRanges: p.sort_code_ranges,
+    sortCodeRanges: p.sortCodeRanges,
   };
 });
 

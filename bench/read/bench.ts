@@ -30,12 +30,11 @@ import {
   CONSENT_OWNED,
   CREDENTIAL_BY_ID,
   CREDENTIAL_BY_SECRET_HASH,
-  PROVIDER_BY_ID,
+  PROVIDERS_VIEW_BY_IDS,
   TENANT_OF_CREDENTIAL,
   TENANT_OF_UNIQUE_CREDENTIAL,
   TRANSACTIONS_OF_ACCOUNT,
   normaliseSql,
-  providersByIds,
   TRANSACTIONS_BY_IDS,
 } from './queries.js';
 import { createTenant, seedThroughSync, type BenchTenant, type SeededData } from './seed.js';
@@ -238,7 +237,7 @@ async function checkSql(db: BenchDatabase, tenant: BenchTenant, data: SeededData
   reader.onQuery((text) => captured.push(normaliseSql(text)));
   const repo = new AccountDataRepository(prisma, reader);
   const credentials = new CredentialRepository(prisma);
-  const providers = new ProviderRepository(prisma);
+  const providers = new ProviderRepository(prisma, reader);
   const changeIds = (
     await repo.changesAfter(tenant.tenantId, { consentId: data.consentIds[0] }, { xid: 0n, id: 0n }, 101)
   ).map((c) => c.transactionId);
@@ -254,11 +253,11 @@ async function checkSql(db: BenchDatabase, tenant: BenchTenant, data: SeededData
       () => credentials.findById(tenant.oauthCredentialId),
       [CREDENTIAL_BY_ID, TENANT_OF_UNIQUE_CREDENTIAL],
     ],
-    ['provider', () => providers.findById('allstar'), [PROVIDER_BY_ID]],
+    ['provider', () => providers.findView('allstar'), [PROVIDERS_VIEW_BY_IDS]],
     [
-      'provider, three lookups in one tick (Prisma batches findUnique)',
-      () => Promise.all([1, 2, 3].map(() => providers.findById('allstar'))),
-      [providersByIds(3)],
+      'provider, three lookups in one tick (one statement)',
+      () => Promise.all(['allstar', 'alsalam', 'allstar'].map((id) => providers.findView(id))),
+      [PROVIDERS_VIEW_BY_IDS],
     ],
     [
       'account with its consent permissions (one statement)',

@@ -7,13 +7,11 @@
 // Prisma loads a relation (`include` / nested `select`) with a second statement, `… WHERE id IN (…)`,
 // rather than a join: two statements for a credential and its tenant (sent on a credential-cache miss
 // only, at most once per key per 750 ms: see bare-server.ts). Accounts (one, or a page) with their
-// consents' permissions are one statement with a join, and they, transaction pages and the change feed's transactions are
+// consents' permissions are one statement with a join, and they, transaction pages, the change feed's transactions and the provider route's lookup are
 // read through PgReader (node-postgres on Prisma's pool, hand-written SQL): they leave out the columns
 // no view reads; the bank's `raw` is fetched only for ?include=raw, which no row of the benchmark asks for.
-// A findUnique (ProviderRepository.findById) shares one statement with the other findUnique calls of
-// its tick (Prisma's DataLoader): providersByIds.
-
-const placeholders = (from: number, count: number) => Array.from({ length: count }, (_, i) => `$${from + i}`).join(',');
+// The provider route's lookup is PgReader's too (ProviderRepository.findView): the lookups of one tick
+// share one statement, as Prisma's findUnique batching did.
 
 const CREDENTIAL_COLUMNS = [
   'id',
@@ -43,17 +41,12 @@ export const TENANT_OF_CREDENTIAL = `SELECT "public"."tenants"."id", "public"."t
 /** …the same after findUnique (Prisma writes `=` there): params [tenantId, 0]. */
 export const TENANT_OF_UNIQUE_CREDENTIAL = `SELECT "public"."tenants"."id", "public"."tenants"."status"::text, "public"."tenants"."rate_limit_per_minute" FROM "public"."tenants" WHERE "public"."tenants"."id" = $1 OFFSET $2`;
 
-/** ProviderRepository.findById (a findUnique alone in its tick): params [id, 1, 0]. */
-export const PROVIDER_BY_ID = `SELECT "public"."providers"."id", "public"."providers"."name", "public"."providers"."country", "public"."providers"."standard", "public"."providers"."profile", "public"."providers"."status"::text, "public"."providers"."endpoints", "public"."providers"."capabilities", "public"."providers"."sort_code_ranges", "public"."providers"."created_at", "public"."providers"."updated_at" FROM "public"."providers" WHERE ("public"."providers"."id" = $1 AND 1=1) LIMIT $2 OFFSET $3`;
-
 /**
- * ProviderRepository.findById when several requests call it in the same tick: Prisma batches findUnique
- * calls made before its next process.nextTick (its DataLoader) into one statement, every call's id
- * listed (repeats included): params [...ids, 0]. Under load the gateway's provider route sends this
- * (requests whose rate-limit replies arrive in one read from Redis reach the lookup in one tick).
+ * ProviderRepository.findView (PgReader; the view's columns only), the lookups of one tick in one
+ * statement: params [distinct ids].
  */
-export const providersByIds = (ids: number) =>
-  `SELECT "public"."providers"."id", "public"."providers"."name", "public"."providers"."country", "public"."providers"."standard", "public"."providers"."profile", "public"."providers"."status"::text, "public"."providers"."endpoints", "public"."providers"."capabilities", "public"."providers"."sort_code_ranges", "public"."providers"."created_at", "public"."providers"."updated_at" FROM "public"."providers" WHERE "public"."providers"."id" IN (${placeholders(1, ids)}) OFFSET $${ids + 1}`;
+export const PROVIDERS_VIEW_BY_IDS = `SELECT id, name, country, standard, status::text AS status, capabilities, sort_code_ranges AS "sortCodeRanges"
+           FROM providers WHERE id = ANY($1::text[])`;
 
 /** The account's view columns joined with its consent's permissions (AccountDataRepository, PgReader). */
 const ACCOUNT_SELECT = `SELECT a.id, a.consent_id AS "consentId", a.provider_id AS "providerId", a.external_id AS "externalId",

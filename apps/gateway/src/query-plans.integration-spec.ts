@@ -201,11 +201,15 @@ describe('list queries use their indexes', () => {
     [
       'provider catalogue',
       (p) =>
-        new ProviderRepository(p).page({ limit: 101, after: { status: 'active', name: 'Bank 00500', id: 'bank-500' } }),
+        new ProviderRepository(p, reader).page({
+          limit: 101,
+          after: { status: 'active', name: 'Bank 00500', id: 'bank-500' },
+        }),
     ],
+    ['a provider, as the API shows it', (p) => new ProviderRepository(p, reader).findView('bank-500')],
     [
       'providers of a country',
-      (p) => new ProviderRepository(p).page({ country: 'GB', standard: 'obie_3_1', limit: 101 }),
+      (p) => new ProviderRepository(p, reader).page({ country: 'GB', standard: 'obie_3_1', limit: 101 }),
     ],
     [
       'balances of an account',

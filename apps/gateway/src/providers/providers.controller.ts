@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ProviderRepository, type ProviderRecord } from '@ais/db';
+import { ProviderRepository, type ProviderRecord, type ProviderViewRow } from '@ais/db';
 import { AppError } from '@ais/domain';
 import { CursorCodec, DEFAULT_PAGE_LIMIT, cursorFields, defineCursor, toPage, type CursorField } from '@ais/http-kit';
 import { TenantAuth } from '../auth/decorators.js';
@@ -20,7 +20,7 @@ const PROVIDERS = defineCursor('providers', {
   i: catalogueText(64),
 });
 
-const view = (p: ProviderRecord): ProviderView => ({
+const view = (p: ProviderRecord | ProviderViewRow): ProviderView => ({
   id: p.id,
   name: p.name,
   country: p.country,
@@ -60,7 +60,7 @@ export class ProvidersController {
   @Get(':providerId')
   @ApiOkResponse({ type: ProviderView })
   async get(@Param('providerId') id: string): Promise<ProviderView> {
-    const provider = await this.providers.findById(id);
+    const provider = await this.providers.findView(id);
     if (!provider) throw AppError.notFound('Provider');
     return view(provider);
   }

@@ -1,3 +1,6 @@
+import { PgReader } from '@ais/db';
+import type { AppError } from '@ais/domain';
+import { ProvidersController } from './providers.controller.js';
 import { startGateway, type GatewayUnderTest } from '../../test/gateway-harness.js';
 import { DataFixtures } from '../../test/data-fixtures.js';
 import { expectTypedPages } from '../../test/openapi-pages.js';
@@ -142,6 +145,41 @@ describe('GET /v1/providers follows the list contract', () => {
     await expectProblem(`/v1/providers?cursor=${encodeURIComponent('not a cursor')}`, 'invalid_cursor', 'cursor');
     // The cursor handed out still works.
     expect((await get(`/v1/providers?limit=1&cursor=${encodeURIComponent(cursor)}`)).status).toBe(200);
+  });
+
+  it('answers lookups made together each with its own provider, in one statement', async () => {
+    const statements: string[] = [];
+    const stop = gw.app.get(PgReader).onQuery((text) => {
+      if (/FROM providers/.test(text)) statements.push(text);
+    });
+    try {
+      const ids = ['zeta', 'beta', 'alpha-de', 'no-such-bank', 'zeta'];
+      const controller = gw.app.get(ProvidersController);
+      // Called in one tick, as concurrent requests reach the handler under load.
+      const answers = await Promise.allSettled(ids.map((id) => controller.get(id)));
+      expect(answers.map((a) => (a.status === 'fulfilled' ? a.value.id : (a.reason as AppError).code))).toEqual([
+        'zeta',
+        'beta',
+        'alpha-de',
+        'not_found',
+        'zeta',
+      ]);
+      expect(answers[1]).toMatchObject({ value: { status: 'inactive', sortCodeRanges: ['[400000,490000)'] } });
+      expect(statements).toHaveLength(1);
+      // And over HTTP, the view as before.
+      const res = await get('/v1/providers/alpha-de');
+      expect(res.body).toEqual({
+        id: 'alpha-de',
+        name: 'Alpha Bank',
+        country: 'DE',
+        standard: 'obie_3_1',
+        status: 'active',
+        capabilities: { maxConsentDays: 90, accessWindow: { kind: 'rolling24h' } },
+        sortCodeRanges: ['[400000,490000)'],
+      });
+    } finally {
+      stop();
+    }
   });
 
   it('declares limit, cursor and a typed page in the OpenAPI document', async () => {
