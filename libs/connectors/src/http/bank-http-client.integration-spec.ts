@@ -3,6 +3,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { AppError } from '@ais/domain';
 import { createServer as createHttpServer } from 'node:http';
+import { getEventListeners } from 'node:events';
+// cockatiel's signal for calls made without one of their own (not part of its public API).
+import { neverAbortedSignal } from 'cockatiel/dist/common/abort.js';
 import { BankHttpClient, DEFAULT_RESILIENCE, type ResilienceSettings } from './bank-http-client.js';
 import type { CircuitTransition } from '../ports.js';
 
@@ -181,6 +184,28 @@ describe('BankHttpClient against network faults', () => {
       expect((await c.send({ method: 'GET', url, idempotent: true, operation: 'x' })).status).toBe(200);
       expect(transitions.map((t) => t.state)).toEqual(['open', 'half_open', 'closed']);
       expect(c.circuitState).toBe('closed');
+    } finally {
+      await new Promise<void>((r) => bank.close(() => r()));
+    }
+  });
+
+  it('makes many calls at once without piling listeners on a shared signal (no MaxListenersExceededWarning)', async () => {
+    // A connector-service with SYNC_CONCURRENCY 32 has dozens of bank calls in flight: each used to add an
+    // abort listener to the one signal cockatiel shares between calls made without a signal of their own,
+    // and past 10 Node printed "MaxListenersExceededWarning: Possible EventTarget memory leak".
+    const bank = createHttpServer((_req, res) => {
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 100);
+    });
+    await new Promise<void>((r) => bank.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(bank.address() as AddressInfo).port}/accounts`;
+      const c = client('bank-many', { timeoutMs: 5_000 });
+      const calls = Promise.all(
+        Array.from({ length: 24 }, () => c.send({ method: 'GET', url, idempotent: true, operation: 'x' })),
+      );
+      await new Promise((r) => setTimeout(r, 50)); // every call in flight, waiting for the bank
+      expect(getEventListeners(neverAbortedSignal, 'abort')).toHaveLength(0);
+      expect((await calls).map((a) => a.status)).toEqual(Array(24).fill(200));
     } finally {
       await new Promise<void>((r) => bank.close(() => r()));
     }
