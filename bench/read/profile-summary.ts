@@ -14,26 +14,17 @@
 // - the top functions by self time and by inclusive time (synchronous stacks only: after an `await`
 //   the stack starts again from the microtask queue, so a guard's inclusive time is its synchronous
 //   part, and the component view is the one to read for async code).
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
+import {
+  classifier,
+  fmt,
+  onlyProfileIn,
+  short,
+  summarise as summariseProfile,
+  type CpuProfile,
+  type ProfileSummary,
+} from '../lib/cpu-profile.js';
 
 const args = Object.fromEntries(
   process.argv
@@ -85,113 +76,37 @@ const COMPONENTS: [string, RegExp][] = [
     /apps\/gateway\/src\/|libs\/db\/src\/repositories\/|libs\/(domain|db|http-kit|auth|crypto)\/src\/|bench\/read\/bare-server/,
   ],
 ];
-const SOCKET_WRITE = /^(writev|writeBuffer|writeUtf8String|writeLatin1String|writeAsciiString)$/;
-const SOCKET_WRITES = 'socket writes (syscalls to Postgres, Redis, HTTP clients)';
-
 /** Frames skipped on the way up (they count for their caller): node core, V8 builtins, shared utilities. */
-const NEUTRAL = /^node:|^$|node_modules\/(decimal\.js|undici)\//;
-
-function componentOf(frame: CallFrame): string | undefined {
-  if (frame.functionName === '(garbage collector)') return 'GC';
-  if (frame.functionName === '(program)') return 'V8 (program: compiler, runtime, ICs)';
-  if (frame.url === '' && /^(JSON\.)?stringify$|^JSONStringify/.test(frame.functionName))
-    return 'serialisation (views, money, cursors, JSON)';
-  if (NEUTRAL.test(frame.url)) return undefined;
-  const where = `${frame.url}:${frame.functionName}`;
-  for (const [name, pattern] of COMPONENTS) if (pattern.test(where)) return name;
-  return 'other libraries';
-}
-
-const short = (f: CallFrame) =>
-  `${f.functionName || '(anonymous)'} ${f.url.replace(/^file:\/\/.*?\/(node_modules|dist)\//, '$1/')}${f.url ? `:${f.lineNumber + 1}` : ''}`;
+const componentOf = classifier({
+  list: COMPONENTS,
+  neutral: /^node:|^$|node_modules\/(decimal\.js|undici)\//,
+  key: (frame) => `${frame.url}:${frame.functionName}`,
+  special: (frame) =>
+    frame.url === '' && /^(JSON\.)?stringify$|^JSONStringify/.test(frame.functionName)
+      ? 'serialisation (views, money, cursors, JSON)'
+      : undefined,
+});
 
 type Windows = Record<'gateway' | 'bare', Record<string, [number, number, number]>>;
 const windows = JSON.parse(readFileSync(path.join(dir, 'windows.json'), 'utf8')) as Windows;
 
-function loadProfile(side: string): CpuProfile {
-  const folder = path.join(dir, side);
-  const files = existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.cpuprofile')) : [];
-  if (files.length !== 1) throw new Error(`${folder}: expected one .cpuprofile, found ${files.length}`);
-  return JSON.parse(readFileSync(path.join(folder, files[0]), 'utf8')) as CpuProfile;
-}
+const loadProfile = (side: string): CpuProfile => onlyProfileIn(path.join(dir, side));
 
-const fmt = (n: number, d = 0) => n.toLocaleString('en-GB', { maximumFractionDigits: d, minimumFractionDigits: d });
-
-interface Summary {
+interface Summary extends ProfileSummary {
   requests: number;
-  cpuUs: number;
-  idleUs: number;
-  byComponent: Map<string, number>;
-  self: Map<string, { frame: CallFrame; us: number; component: string }>;
-  inclusive: Map<string, { frame: CallFrame; us: number }>;
-  /** Per component: time of the samples with a frame of it anywhere on the (synchronous) stack. */
-  inclusiveByComponent: Map<string, number>;
 }
 
 function summarise(profile: CpuProfile, window: [number, number, number]): Summary {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const [from, to, requests] = window;
   if (from < profile.startTime || to > profile.endTime)
     throw new Error(
       `window ${from}-${to} is outside the profile (${profile.startTime}-${profile.endTime}): not the same clock?`,
     );
-  const s: Summary = {
-    requests,
-    cpuUs: 0,
-    idleUs: 0,
-    byComponent: new Map(),
-    self: new Map(),
-    inclusive: new Map(),
-    inclusiveByComponent: new Map(),
+  const labels = {
+    nodeCore: 'node core (http, net, streams, timers)',
+    socketWrites: 'socket writes (syscalls to Postgres, Redis, HTTP clients)',
   };
-  const add = <T extends { us: number }>(map: Map<string, T>, key: string, us: number, make: () => T) => {
-    const entry = map.get(key) ?? make();
-    entry.us += us;
-    map.set(key, entry);
-  };
-  let t = profile.startTime;
-  for (let i = 0; i < profile.samples.length; i++) {
-    t += profile.timeDeltas[i];
-    if (t < from || t > to) continue;
-    // A sample stands for the time until the next one.
-    const us = profile.timeDeltas[i + 1] ?? profile.timeDeltas[i];
-    const leaf = byId.get(profile.samples[i])!;
-    if (leaf.callFrame.functionName === '(idle)') {
-      s.idleUs += us;
-      continue;
-    }
-    s.cpuUs += us;
-    const stack: CallFrame[] = [];
-    for (let id: number | undefined = leaf.id; id !== undefined; id = parent.get(id)) {
-      const frame = byId.get(id)!.callFrame;
-      if (frame.functionName !== '(root)') stack.push(frame);
-    }
-    let component: string | undefined;
-    for (const frame of stack) if ((component = componentOf(frame))) break;
-    component ??= stack.some((f) => f.url.startsWith('node:'))
-      ? 'node core (http, net, streams, timers)'
-      : 'V8 builtins';
-    // The write syscall itself (kernel time, and on a busy machine time preempted inside it) is no
-    // library's CPU: its own line, whoever wrote (the log file's writes stay with logging).
-    if (SOCKET_WRITE.test(leaf.callFrame.functionName) && leaf.callFrame.url === '' && !component.startsWith('logging'))
-      component = SOCKET_WRITES;
-    s.byComponent.set(component, (s.byComponent.get(component) ?? 0) + us);
-    const selfKey = short(leaf.callFrame);
-    add(s.self, selfKey, us, () => ({
-      frame: leaf.callFrame,
-      us: 0,
-      component,
-    }));
-    for (const c of new Set(stack.map(componentOf).filter((c): c is string => c !== undefined)))
-      s.inclusiveByComponent.set(c, (s.inclusiveByComponent.get(c) ?? 0) + us);
-    for (const key of new Set(stack.map(short))) {
-      const frame = stack.find((f) => short(f) === key)!;
-      add(s.inclusive, key, us, () => ({ frame, us: 0 }));
-    }
-  }
-  return s;
+  return { requests, ...summariseProfile(profile, componentOf, labels, { from, to, inclusive: true }) };
 }
 
 const profiles = Object.fromEntries(SIDES.map((side) => [side, loadProfile(side)]));

@@ -9,27 +9,21 @@
 // vault (they run in the benchmark's process). Prints CPU ms per account sync by component (self time,
 // each sample to the innermost frame a component claims; node core, V8 builtins and undici's frames
 // count for the code that called them) and the top functions by self time.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import {
+  classifier,
+  fmt,
+  loadProfile,
+  onlyProfileIn,
+  short,
+  summarise as summariseProfile,
+  type CpuProfile,
+  type ProfileSummary,
+} from '../lib/cpu-profile.js';
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  children?: number[];
-}
-export interface CpuProfile {
-  nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
+export type { CpuProfile, ProfileSummary } from '../lib/cpu-profile.js';
 
 /** Components, tried on each frame from the leaf up; the first frame that matches one decides. */
 const COMPONENTS: [string, RegExp][] = [
@@ -70,82 +64,17 @@ const COMPONENTS: [string, RegExp][] = [
   ['sandbox banks (apps/sandbox-bank)', /apps\/sandbox-bank\/src\//],
   ['benchmark and harness', /bench\/sync\/|apps\/sync-worker\/test\//],
 ];
-const SOCKET_WRITE = /^(writev|writeBuffer|writeUtf8String|writeLatin1String|writeAsciiString)$/;
-
 /** Frames skipped on the way up (they count for their caller): node core, V8 builtins, undici. */
-const NEUTRAL = /^node:|^$|node_modules\/(undici|decimal\.js)\//;
-
-function componentOf(frame: CallFrame): string | undefined {
-  if (frame.functionName === '(garbage collector)') return 'GC';
-  if (frame.functionName === '(program)') return 'V8 (program: compiler, runtime, ICs)';
-  if (NEUTRAL.test(frame.url)) return undefined;
-  for (const [name, pattern] of COMPONENTS) if (pattern.test(frame.url)) return name;
-  return 'other libraries';
-}
-
-const short = (f: CallFrame) =>
-  `${f.functionName || '(anonymous)'} ${f.url.replace(/^file:\/\/.*?\/(node_modules|dist|tmp\/[^/]+)\//, '$1/')}${f.url ? `:${f.lineNumber + 1}` : ''}`;
-
-const fmt = (n: number, d = 0) => n.toLocaleString('en-GB', { maximumFractionDigits: d, minimumFractionDigits: d });
-
-export interface ProfileSummary {
-  cpuUs: number;
-  idleUs: number;
-  seconds: number;
-  byComponent: Map<string, number>;
-  self: Map<string, { frame: CallFrame; us: number; component: string }>;
-}
+const classify = classifier({ list: COMPONENTS, neutral: /^node:|^$|node_modules\/(undici|decimal\.js)\// });
 
 /** The samples of `profile` between `from` and `to` (µs, the profile's clock; default all of it). */
 export function summarise(profile: CpuProfile, from = profile.startTime, to = profile.endTime): ProfileSummary {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const s: ProfileSummary = {
-    cpuUs: 0,
-    idleUs: 0,
-    seconds: (to - from) / 1e6,
-    byComponent: new Map(),
-    self: new Map(),
-  };
-  const componentOfNode = new Map<number, string>();
-  const nodeComponent = (leafId: number): string => {
-    const known = componentOfNode.get(leafId);
-    if (known) return known;
-    let component: string | undefined;
-    let nodeCore = false;
-    for (let id: number | undefined = leafId; id !== undefined; id = parent.get(id)) {
-      const frame = byId.get(id)!.callFrame;
-      if (frame.functionName === '(root)') continue;
-      if (frame.url.startsWith('node:')) nodeCore = true;
-      if ((component = componentOf(frame))) break;
-    }
-    const leaf = byId.get(leafId)!.callFrame;
-    component ??= nodeCore ? 'node core (net, tls, http, streams, timers)' : 'V8 builtins';
-    if (SOCKET_WRITE.test(leaf.functionName) && leaf.url === '' && !component.startsWith('logging'))
-      component = 'socket writes (syscalls)';
-    componentOfNode.set(leafId, component);
-    return component;
-  };
-  let t = profile.startTime;
-  for (let i = 0; i < profile.samples.length; i++) {
-    t += profile.timeDeltas[i];
-    if (t < from || t > to) continue;
-    const us = profile.timeDeltas[i + 1] ?? profile.timeDeltas[i];
-    const leaf = byId.get(profile.samples[i])!;
-    if (leaf.callFrame.functionName === '(idle)') {
-      s.idleUs += us;
-      continue;
-    }
-    s.cpuUs += us;
-    const component = nodeComponent(leaf.id);
-    s.byComponent.set(component, (s.byComponent.get(component) ?? 0) + us);
-    const key = short(leaf.callFrame);
-    const entry = s.self.get(key) ?? { frame: leaf.callFrame, us: 0, component };
-    entry.us += us;
-    s.self.set(key, entry);
-  }
-  return s;
+  return summariseProfile(
+    profile,
+    classify,
+    { nodeCore: 'node core (net, tls, http, streams, timers)', socketWrites: 'socket writes (syscalls)' },
+    { from, to },
+  );
 }
 
 /** The summary as lines: CPU ms per `unit` (e.g. per account sync) by component, then the top functions. */
@@ -164,16 +93,8 @@ export function report(title: string, s: ProfileSummary, units: number, unitName
 
 export type Windows = Record<string, [from: number, to: number, units: number]>;
 
-export function loadProfile(file: string): CpuProfile {
-  return JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-}
-
 /** The worker's one profile (node --cpu-prof writes one file per process) in `dir`. */
-export function workerProfile(dir: string): CpuProfile {
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
-  if (files.length !== 1) throw new Error(`${dir}: expected one .cpuprofile, found ${files.length}`);
-  return loadProfile(path.join(dir, files[0]));
-}
+export const workerProfile = onlyProfileIn;
 
 /** Every round of a profiled run: the worker's share of its profile and the benchmark process's. */
 export function reportRun(dir: string, top = 15): string[] {
