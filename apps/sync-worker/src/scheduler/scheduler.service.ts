@@ -15,6 +15,9 @@ const REQUESTS_AT_ONCE = 8;
  */
 const TICK_BUDGET_MS = 60_000;
 
+/** A claimed consent whose run could not be requested is due again this much later (a job's first retry waits as long). */
+const RETRY_FAILED_REQUEST_MS = 30_000;
+
 /**
  * Starts the syncs that are due. Postgres holds the schedule (consents.next_sync_at, set by each
  * run's end from the bank's access window, the consent's frequency, jitter and the budget); a tick
@@ -73,8 +76,16 @@ export class SchedulerService {
       };
       return (await this.requestSync.execute(request, this.clock.now()))?.created ?? false;
     } catch (err) {
-      // The lease brings the consent back after SYNC_LEASE_SECONDS.
+      // A transaction that could not start in time on a busy pool, a lock held too long, Redis for a
+      // moment: the consent is given back to be claimed again soon, as a job's own retries are. Should
+      // that fail too (the database is down), the lease brings it back after SYNC_LEASE_SECONDS.
       this.logger.error({ err, consentId: consent.id }, 'could not start a scheduled sync');
+      const retryAt = new Date(this.clock.now().getTime() + RETRY_FAILED_REQUEST_MS);
+      await this.consents
+        .releaseClaim(consent.tenantId, consent.id, leaseUntil, retryAt)
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error, consentId: consent.id }, 'could not give a scheduled sync back'),
+        );
       return false;
     }
   }

@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
 import { addDays, localDateOf } from '@ais/domain';
 import { AccessBudgetRepository } from '@ais/db';
-import { syncQueueName } from '@ais/contracts';
+import { Redis } from 'ioredis';
+import { bullPrefix, syncJobId, syncQueueName } from '@ais/contracts';
 import { oracleTotals, storedTotals } from '../../test/assertions.js';
 import { PSUS, PSU_IP, SyncHarness } from '../../test/sync-harness.js';
 import { SchedulerService } from '../scheduler/scheduler.service.js';
@@ -209,5 +210,27 @@ describe('sync: budget, schedule and the bank’s answers', () => {
     expect(consent.nextSyncAt!.getTime()).toBeGreaterThan(h.clock.now().getTime());
     expect(consent.nextSyncAt!.getTime()).toBeLessThan(h.clock.now().getTime() + 12 * 3_600_000);
     expect(consent.lastSyncedAt).not.toBeNull();
+  });
+  it('gives a claimed consent back for a retry soon when its run cannot be requested, not after the whole lease', async () => {
+    const c = await h.authorise('saltbank', PSUS.max, { transactionsFrom: recent(5) });
+    await h.prisma.consent.update({ where: { id: c.consentId }, data: { nextSyncAt: h.clock.now() } });
+    // The request fails for real: what Redis holds under the consent's job id is not a job BullMQ can
+    // read (as a request fails when its transaction cannot start on a busy pool, or Redis is away).
+    const name = syncQueueName('saltbank');
+    const jobKey = `${bullPrefix(h.env.REDIS_PREFIX, name)}:${name}:${syncJobId(c.consentId)}`;
+    const redis = new Redis(h.env.REDIS_URL);
+    await redis.hset(jobKey, { name: 'sync-consent', data: 'not json', opts: '{}', timestamp: '0' });
+    const claimedAt = h.clock.now().getTime();
+    try {
+      await h.worker!.get(SchedulerService).tick();
+    } finally {
+      await redis.del(jobKey);
+      await redis.quit();
+    }
+    expect(await h.prisma.syncRun.count({ where: { consentId: c.consentId, trigger: 'scheduled' } })).toBe(0);
+    const { nextSyncAt } = await h.prisma.consent.findUniqueOrThrow({ where: { id: c.consentId } });
+    // Due again 30 s after the failure, not at the end of the claim's lease (SYNC_LEASE_SECONDS, 900 s).
+    expect(nextSyncAt!.getTime()).toBeGreaterThan(claimedAt + 20_000);
+    expect(nextSyncAt!.getTime()).toBeLessThan(h.clock.now().getTime() + 31_000);
   });
 });

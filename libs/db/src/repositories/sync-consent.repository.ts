@@ -89,6 +89,17 @@ export class SyncConsentRepository {
     return consent?.nextSyncAt?.getTime() === claimedUntil.getTime();
   }
 
+  /**
+   * Gives a claim back: the consent is due again at `retryAt`, unless its next_sync_at is no longer the
+   * claim `claimedUntil` (a run ended and scheduled it since).
+   */
+  async releaseClaim(tenantId: string, consentId: string, claimedUntil: Date, retryAt: Date): Promise<void> {
+    await this.prisma.consent.updateMany({
+      where: { id: consentId, tenantId, status: 'authorised', nextSyncAt: claimedUntil },
+      data: { nextSyncAt: retryAt },
+    });
+  }
+
   /** Sets when the consent is next synced (null: never, e.g. after it ended). */
   async scheduleNext(
     tx: Prisma.TransactionClient,
