@@ -67,12 +67,16 @@ describe('sync-worker crash safety', () => {
   it('ends, after SIGKILLs at random points, exactly where an uninterrupted sync ends', async () => {
     const reference = await h.authorise('allstar', PSUS.alice);
     const crashed = await h.authorise('allstar', PSUS.alice);
-    await h.sandbox.faults('allstar', { latencyMs: 15 });
+    await h.sandbox.faults('allstar', { latencyMs: 40 });
 
     await worker.start();
+    const referenceStarted = Date.now();
     expect(await h.sync(reference.consentId, { trigger: 'initial', psuIpAddress: PSU_IP })).toMatchObject({
       status: 'succeeded',
     });
+    // Kills land within the first half of a sync's duration on this machine now (a fixed delay of up to
+    // 1.6 s outlasted the whole sync once syncs got faster, and no kill landed mid-run).
+    const referenceMs = Date.now() - referenceStarted;
     const expected = await outcome(h.prisma, reference.consentId);
     expect(expected.transactions.length).toBeGreaterThan(2000);
 
@@ -81,7 +85,7 @@ describe('sync-worker crash safety', () => {
     for (let i = 0; i < 4; i++) {
       const run = await waitUntilRunning(h.prisma, runId);
       if (run === 'ended') break;
-      await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 1_500)));
+      await new Promise((r) => setTimeout(r, Math.floor(referenceMs * (0.05 + Math.random() * 0.45))));
       const status = (await h.prisma.syncRun.findUniqueOrThrow({ where: { id: runId } })).status;
       await worker.kill();
       if (status === 'running') killedMidRun++;
