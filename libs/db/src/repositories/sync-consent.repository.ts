@@ -137,12 +137,17 @@ export class SyncConsentRepository {
 
   /** The oldest booking date of the consent's open pending transactions (they must stay in the window). */
   async oldestOpenPending(tenantId: string, consentId: string): Promise<string | null> {
-    // Each account's pending rows from its (account, status, booking date) index: a scheduled run asks
-    // this every time, and the consent's whole history (by consent_id) is mostly booked rows.
+    // One entry per account from the partial index of open pending rows (transactions_open_pending_idx):
+    // a scheduled run asks this every time, and neither the consent's booked history nor the pending
+    // items booked since (removed, kept) may be read for it. A join filtered by tenant let the planner,
+    // with statistics older than a large first sync, intersect the tenant's whole index with the
+    // account's (150 ms a run at 270,000 rows).
     const rows = await this.prisma.$queryRaw<{ d: string | null }[]>`
       SELECT min(t.booking_date)::text AS d FROM accounts a
-        JOIN transactions t ON t.account_id = a.id AND t.status = 'pending' AND t.removed_at IS NULL
-       WHERE a.consent_id = ${consentId} AND a.tenant_id = ${tenantId} AND t.tenant_id = ${tenantId}`;
+       CROSS JOIN LATERAL (SELECT booking_date FROM transactions
+                            WHERE account_id = a.id AND status = 'pending' AND removed_at IS NULL
+                            ORDER BY booking_date LIMIT 1) t
+       WHERE a.consent_id = ${consentId} AND a.tenant_id = ${tenantId}`;
     return rows[0]?.d ?? null;
   }
 }
