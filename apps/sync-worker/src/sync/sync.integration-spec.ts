@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import type { Config } from '@jest/types';
-import { TransactionWriteRepository } from '@ais/db';
+import { SyncRunRepository, TransactionWriteRepository } from '@ais/db';
 import {
   fullHistoryFrom,
   oracleTotals,
@@ -100,8 +100,10 @@ describe.each(WEEK)('sync against the sandbox banks, bank clock starting %s', (_
       ]);
 
       const mark = await writeMark(h.prisma);
-      // Each account's fingerprint vouches for the bank's unchanged answer: not a row is read either.
+      // Each account's fingerprint vouches for the bank's unchanged answer: not a row is read either,
+      // and no account batch takes the consent's lock (only the run's start and end do).
       const rowsRead = jest.spyOn(h.worker!.get(TransactionWriteRepository), 'loadForDiff');
+      const locks = jest.spyOn(h.worker!.get(SyncRunRepository), 'underConsentLock');
       const again = await h.sync(consent.consentId, { trigger: 'scheduled', psuIpAddress: PSU_IP });
       expect(again).toMatchObject({
         status: 'succeeded',
@@ -111,7 +113,25 @@ describe.each(WEEK)('sync against the sandbox banks, bank clock starting %s', (_
       });
       expect(await writesSince(h.prisma, mark)).toEqual({});
       expect(rowsRead).not.toHaveBeenCalled();
+      expect(locks).toHaveBeenCalledTimes(2);
       rowsRead.mockRestore();
+      locks.mockRestore();
+
+      // That shortcut compares balances as the locked path does: a stored balance that differs from
+      // the bank's is written again (and only then does the account's batch take the lock).
+      const balances = () =>
+        h.prisma.$queryRaw<{ account_id: string; type: string; amount: string }[]>`
+          SELECT b.account_id, b.type, b.amount::text AS amount FROM balances b JOIN accounts a ON a.id = b.account_id
+           WHERE a.consent_id = ${consent.consentId} ORDER BY 1, 2`;
+      const asSynced = await balances();
+      expect(asSynced.length).toBeGreaterThan(0);
+      await h.prisma.$executeRaw`
+        UPDATE balances SET amount = amount + 1
+         WHERE account_id = (SELECT id FROM accounts WHERE consent_id = ${consent.consentId} ORDER BY id LIMIT 1)`;
+      expect(await balances()).not.toEqual(asSynced);
+      const repaired = await h.sync(consent.consentId, { trigger: 'scheduled', psuIpAddress: PSU_IP });
+      expect(repaired).toMatchObject({ status: 'succeeded', transactionsAdded: 0, transactionsModified: 0 });
+      expect(await balances()).toEqual(asSynced);
     },
   );
 

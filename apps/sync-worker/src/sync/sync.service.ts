@@ -13,7 +13,10 @@ import {
   SyncConsentRepository,
   SyncRunRepository,
   TransactionWriteRepository,
+  balanceChanges,
   canonicalJson,
+  nextUnavailable,
+  resourceChanges,
   type AccountRow,
   type BalanceRow,
   type ResourceRow,
@@ -38,6 +41,7 @@ import { CLOCK, CONNECTOR_RPC, LOGGER, SYNC_WORKER_CONFIG, type Clock, type Logg
 import type { SyncWorkerConfig } from '../sync-worker.config.js';
 import { classifySyncError, isResourceRefusal } from './sync-error.js';
 import { backfillWindows, nextSyncAt, transactionWindow, type TransactionWindow } from './sync-plan.js';
+import { unchangedSince } from './transaction-fingerprint.js';
 import { loadTransactions, prepareTransactions, type PreparedTransactions } from './transaction-load.js';
 
 type SyncJob = JobPayloads['sync-consent'];
@@ -587,6 +591,7 @@ export class SyncService {
     window: TransactionWindow,
     data: AccountData,
   ): Promise<{ added: number; modified: number; removed: number }> {
+    if (await this.storedAlready(accountId, window, data)) return { added: 0, modified: 0, removed: 0 };
     const now = this.clock.now();
     return this.runs.underConsentLock(
       consent.id,
@@ -635,6 +640,43 @@ export class SyncService {
       },
       { timeout: this.config.sync.batchTimeoutMs, maxWait: this.config.sync.batchTimeoutMs },
     );
+  }
+
+  /**
+   * Whether the batch has nothing to write, known from one statement without the consent's lock: the
+   * usual scheduled batch (the bank's answer as stored) then costs a read instead of a locked
+   * transaction of five statements or more. Every write the locked path could make is decided here on
+   * the same comparisons with what is stored: the transactions (the fingerprint vouches for the
+   * window, with no day outside it to count: transaction-fingerprint.ts), balances, optional resources
+   * and the account's unavailable list. Not for a full read (it records the backfill), refused
+   * resources (the run records them) or statement transactions to store. Skipping is what the locked
+   * path does for such a batch, without its transaction: a run that wrote meanwhile under the lock
+   * committed after this snapshot, as it could have committed after that transaction.
+   */
+  private async storedAlready(accountId: string, window: TransactionWindow, data: AccountData): Promise<boolean> {
+    const hashed = data.transactions?.hashed;
+    if (
+      window.full ||
+      !hashed ||
+      (data.availability?.refused.length ?? 0) > 0 ||
+      (data.statementTransactions?.size ?? 0) > 0
+    )
+      return false;
+    const stored = await this.accounts.storedState(accountId);
+    if (unchangedSince(stored.fingerprint, window, hashed.days)?.outside.length !== 0) return false;
+    if (data.balances) {
+      const { changed, gone } = balanceChanges(stored.balances, data.balances.map(balanceRow));
+      if (changed.length + gone.length > 0) return false;
+    }
+    for (const [resource, items] of Object.entries(data.resources) as [OptionalAccountResource, ResourceRow[]][]) {
+      const { changed, gone } = resourceChanges(stored.resources.get(RESOURCE_KIND[resource]) ?? [], items);
+      if (changed.length + gone.length > 0) return false;
+    }
+    if (data.availability) {
+      const next = nextUnavailable(stored.unavailable, data.availability);
+      if (next.length !== stored.unavailable.length || next.some((r) => !stored.unavailable.includes(r))) return false;
+    }
+    return true;
   }
 
   private async succeed(consent: SyncConsent, run: SyncRunRecord, job: SyncJob, counts: RunCounts): Promise<void> {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { canonicalDecimal, newId } from '@ais/domain';
 import type { PrismaClient, Prisma } from '../prisma.js';
 import { PRISMA } from '../tokens.js';
+import { fingerprintOfRow, type FingerprintColumns, type StoredFingerprint } from './transaction-write.repository.js';
 
 export interface StoredAccount {
   id: string;
@@ -62,7 +63,8 @@ export interface ResourceRow {
   data: unknown;
 }
 
-type ResourceKind = 'statement' | 'party' | 'beneficiary' | 'standing_order' | 'direct_debit' | 'scheduled_payment';
+export type ResourceKind =
+  'statement' | 'party' | 'beneficiary' | 'standing_order' | 'direct_debit' | 'scheduled_payment';
 
 /**
  * JSON text with object keys sorted (jsonb read back from Postgres reorders keys; a bank may too), for
@@ -92,6 +94,53 @@ function balanceContent(b: Omit<BalanceRow, 'referenceAt'>): string {
   return canonicalJson([canonicalDecimal(b.amount), b.currency, b.creditLines ?? [], b.referenceDate]);
 }
 
+/** A balance as stored, as `replaceBalances` compares it. */
+export type StoredBalance = Omit<BalanceRow, 'referenceAt'>;
+
+/** The incoming balances that differ from the stored ones, and the stored ones the bank no longer lists. */
+export function balanceChanges(
+  current: readonly StoredBalance[],
+  balances: readonly BalanceRow[],
+): { changed: BalanceRow[]; gone: StoredBalance[] } {
+  const before = new Map(current.map((b) => [balanceKey(b), balanceContent(b)]));
+  const incoming = new Set(balances.map(balanceKey));
+  return {
+    changed: balances.filter((b) => before.get(balanceKey(b)) !== balanceContent(b)),
+    gone: current.filter((b) => !incoming.has(balanceKey(b))),
+  };
+}
+
+/** The items that are new or differ from the stored ones of their kind, and the stored ones the bank no longer lists. */
+export function resourceChanges<T extends { externalId: string; data: unknown }>(
+  current: readonly T[],
+  items: readonly ResourceRow[],
+): { changed: ResourceRow[]; gone: T[] } {
+  const before = new Map(current.map((r) => [r.externalId, canonicalJson(r.data)]));
+  const seen = new Set(items.map((i) => i.externalId));
+  return {
+    changed: items.filter((i) => before.get(i.externalId) !== canonicalJson(i.data)),
+    gone: current.filter((r) => !seen.has(r.externalId)),
+  };
+}
+
+/** The account's `unavailable` list after a sync served and refused these resources (sorted, as markAvailability writes it). */
+export function nextUnavailable(
+  current: readonly string[],
+  change: { refused: readonly string[]; served: readonly string[] },
+): string[] {
+  const served = new Set(change.served);
+  return [...new Set([...current, ...change.refused])].filter((r) => !served.has(r)).sort();
+}
+
+/** What a sync batch compares with before writing an account's data (see `storedState`). */
+export interface StoredAccountState {
+  fingerprint: StoredFingerprint | null;
+  balances: StoredBalance[];
+  /** Every optional resource of the account, by kind. */
+  resources: Map<ResourceKind, { externalId: string; data: unknown }[]>;
+  unavailable: string[];
+}
+
 /**
  * The load path of accounts, balances and the optional per-account resources. Accounts are matched by
  * identity key (identifiers, not the bank's id), so a re-authorisation that brings new bank ids keeps
@@ -100,6 +149,39 @@ function balanceContent(b: Omit<BalanceRow, 'referenceAt'>): string {
 @Injectable()
 export class AccountWriteRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  /**
+   * The account's transaction fingerprint, balances, optional resources and unavailable list in one
+   * statement, outside any transaction and lock: what a sync batch compares with to know that it has
+   * nothing to write (the sync-worker's `storedAlready`). One snapshot: the fingerprint and the rows it
+   * sums up were committed together.
+   */
+  async storedState(accountId: string): Promise<StoredAccountState> {
+    const [row] = await this.prisma.$queryRaw<
+      (FingerprintColumns & {
+        balances: StoredBalance[];
+        resources: { kind: ResourceKind; externalId: string; data: unknown }[];
+        unavailable: string[] | null;
+      })[]
+    >`
+      SELECT f.window_from::text AS window_from, f.window_to::text AS window_to, f.days,
+             coalesce((SELECT json_agg(json_build_object('type', type, 'originalType', original_type,
+                                                         'amount', amount::text, 'currency', currency,
+                                                         'creditLines', credit_lines, 'referenceDate', reference_date::text))
+                         FROM balances WHERE account_id = ${accountId}), '[]') AS balances,
+             coalesce((SELECT json_agg(json_build_object('kind', kind, 'externalId', external_id, 'data', data))
+                         FROM account_resources WHERE account_id = ${accountId}), '[]') AS resources,
+             (SELECT unavailable FROM accounts WHERE id = ${accountId}) AS unavailable
+        FROM (SELECT 1) AS one LEFT JOIN transaction_fingerprints f ON f.account_id = ${accountId}`;
+    const resources = new Map<ResourceKind, { externalId: string; data: unknown }[]>();
+    for (const { kind, ...r } of row.resources) resources.set(kind, [...(resources.get(kind) ?? []), r]);
+    return {
+      fingerprint: fingerprintOfRow(row),
+      balances: row.balances,
+      resources,
+      unavailable: row.unavailable ?? [],
+    };
+  }
 
   async listForConsent(
     tenantId: string,
@@ -198,13 +280,10 @@ export class AccountWriteRepository {
     tx: Prisma.TransactionClient,
     input: { tenantId: string; accountId: string; balances: BalanceRow[]; syncRunId: string; now: Date },
   ): Promise<boolean> {
-    const current = await tx.$queryRaw<Omit<BalanceRow, 'referenceAt'>[]>`
+    const current = await tx.$queryRaw<StoredBalance[]>`
       SELECT type, original_type AS "originalType", amount::text AS amount, currency, credit_lines AS "creditLines", reference_date::text AS "referenceDate"
         FROM balances WHERE account_id = ${input.accountId}`;
-    const before = new Map(current.map((b) => [balanceKey(b), balanceContent(b)]));
-    const incoming = new Map(input.balances.map((b) => [balanceKey(b), b]));
-    const changed = input.balances.filter((b) => before.get(balanceKey(b)) !== balanceContent(b));
-    const gone = current.filter((b) => !incoming.has(balanceKey(b)));
+    const { changed, gone } = balanceChanges(current, input.balances);
     if (changed.length === 0 && gone.length === 0) return false;
     for (const b of gone)
       await tx.balance.delete({
@@ -265,9 +344,9 @@ export class AccountWriteRepository {
       select: { id: true, externalId: true, data: true },
     });
     const before = new Map(current.map((r) => [r.externalId, r]));
-    const seen = new Set(input.items.map((i) => i.externalId));
-    const gone = current.filter((r) => !seen.has(r.externalId)).map((r) => r.id);
-    const changed = input.items.filter((i) => canonicalJson(before.get(i.externalId)?.data) !== canonicalJson(i.data));
+    const changes = resourceChanges(current, input.items);
+    const gone = changes.gone.map((r) => r.id);
+    const { changed } = changes;
     if (gone.length === 0 && changed.length === 0) return false;
     if (gone.length > 0) await tx.accountResource.deleteMany({ where: { id: { in: gone } } });
     for (const item of changed) {

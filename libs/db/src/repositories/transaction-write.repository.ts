@@ -80,6 +80,23 @@ export interface StoredFingerprint {
   days: Buffer;
 }
 
+/** transaction_fingerprints' columns as read (a LEFT JOIN: all null when the account has none). */
+export interface FingerprintColumns {
+  window_from: string | null;
+  window_to: string | null;
+  days: Uint8Array | null;
+}
+
+export function fingerprintOfRow(row: FingerprintColumns): StoredFingerprint | null {
+  return row.window_from !== null && row.window_to !== null && row.days !== null
+    ? {
+        windowFrom: row.window_from,
+        windowTo: row.window_to,
+        days: Buffer.from(row.days.buffer, row.days.byteOffset, row.days.byteLength),
+      }
+    : null;
+}
+
 /**
  * The load path of transactions: the stored state of one account for the diff, then the batch's
  * writes in bulk inside the caller's transaction: new rows by COPY, known rows by one
@@ -127,22 +144,11 @@ export class TransactionWriteRepository {
     tx: Prisma.TransactionClient,
     accountId: string,
   ): Promise<{ fingerprint: StoredFingerprint | null; holdsRows: boolean }> {
-    const [row] = await tx.$queryRaw<
-      { window_from: string | null; window_to: string | null; days: Uint8Array | null; holds_rows: boolean }[]
-    >`SELECT f.window_from::text AS window_from, f.window_to::text AS window_to, f.days,
+    const [row] = await tx.$queryRaw<(FingerprintColumns & { holds_rows: boolean })[]>`
+      SELECT f.window_from::text AS window_from, f.window_to::text AS window_to, f.days,
              EXISTS (SELECT 1 FROM transactions WHERE account_id = ${accountId}) AS holds_rows
         FROM (SELECT 1) AS one LEFT JOIN transaction_fingerprints f ON f.account_id = ${accountId}`;
-    return {
-      fingerprint:
-        row.window_from !== null && row.window_to !== null && row.days !== null
-          ? {
-              windowFrom: row.window_from,
-              windowTo: row.window_to,
-              days: Buffer.from(row.days.buffer, row.days.byteOffset, row.days.byteLength),
-            }
-          : null,
-      holdsRows: row.holds_rows,
-    };
+    return { fingerprint: fingerprintOfRow(row), holdsRows: row.holds_rows };
   }
 
   /** Rows of the account not removed, booked on a day of one of the ranges (inclusive). */
