@@ -258,8 +258,9 @@ export class SyncService {
       backfilledFrom: start.usable.has('transactions')
         ? accounts.externalIds.map((id) => accounts.backfilledFrom.get(accounts.ids.get(id)!) ?? null)
         : [],
-      newestBooked: held ? await this.consents.newestBooked(consent.tenantId, consent.id) : null,
-      oldestOpenPending: held ? await this.consents.oldestOpenPending(consent.tenantId, consent.id) : null,
+      ...(held
+        ? await this.consents.windowAnchors(consent.tenantId, consent.id)
+        : { newestBooked: null, oldestOpenPending: null }),
       pendingLookbackDays: this.config.sync.pendingLookbackDays,
     });
     return { ...start, window, chunked: window.full && !start.psuPresent };
@@ -284,11 +285,13 @@ export class SyncService {
   /** Lists the bank's accounts and stores them, then reads where each one's backfill stands and the bulk balances. */
   private async fetchAccounts(plan: RunStart): Promise<FetchedAccounts> {
     const { accounts: bankAccounts } = await plan.call('connector.listAccounts', {});
-    const ids = await this.storeAccounts(plan.consent, bankAccounts, plan.stored);
+    const { ids, wrote } = await this.storeAccounts(plan.consent, bankAccounts, plan.stored);
     const externalIds = bankAccounts.map((a) => a.externalId);
-    const backfilledFrom = new Map(
-      (await this.accounts.listForConsent(plan.consent.tenantId, plan.consent.id)).map((a) => [a.id, a.backfilledFrom]),
-    );
+    // Read again only when accounts were written (a new one, or one a concurrent run wrote meanwhile).
+    const accountsNow = wrote
+      ? await this.accounts.listForConsent(plan.consent.tenantId, plan.consent.id)
+      : plan.stored;
+    const backfilledFrom = new Map(accountsNow.map((a) => [a.id, a.backfilledFrom]));
     const bulkBalances = this.bulk(plan, 'balances')
       ? new Map(
           (await plan.call('connector.getBalances', { accountIds: externalIds })).accounts.map((a) => [
@@ -551,7 +554,7 @@ export class SyncService {
     consent: SyncConsent,
     bankAccounts: Account[],
     stored: StoredAccount[],
-  ): Promise<Map<string, string>> {
+  ): Promise<{ ids: Map<string, string>; wrote: boolean }> {
     const byKey = new Map(stored.map((a) => [a.identityKey, a]));
     const rows = bankAccounts.map((a) => ({
       externalId: a.externalId,
@@ -576,7 +579,7 @@ export class SyncService {
           ids.set(r.externalId, await this.accounts.upsert(tx, scope, r.row, current.get(r.row.identityKey), now));
       });
     }
-    return ids;
+    return { ids, wrote: write.length > 0 };
   }
 
   /**

@@ -114,18 +114,6 @@ export class SyncConsentRepository {
     await tx.consent.updateMany({ where: { id: consentId, tenantId }, data: { lastSyncedAt: at } });
   }
 
-  /** The newest booking date of the consent's booked transactions held: where a scheduled sync's window is anchored. */
-  async newestBooked(tenantId: string, consentId: string): Promise<string | null> {
-    // Each account's newest booked row from its (account, status, booking date) index.
-    const rows = await this.prisma.$queryRaw<{ d: string | null }[]>`
-      SELECT max(t.booking_date)::text AS d FROM accounts a
-       CROSS JOIN LATERAL (SELECT booking_date FROM transactions
-                            WHERE account_id = a.id AND status = 'booked' AND removed_at IS NULL
-                            ORDER BY booking_date DESC LIMIT 1) t
-       WHERE a.consent_id = ${consentId} AND a.tenant_id = ${tenantId}`;
-    return rows[0]?.d ?? null;
-  }
-
   /**
    * Forgets how far back the consent's accounts have their history stored (accounts.backfilled_from),
    * so that syncs read the full history again until every account has it (a full refresh, a
@@ -135,19 +123,29 @@ export class SyncConsentRepository {
     await this.prisma.account.updateMany({ where: { consentId, tenantId }, data: { backfilledFrom: null } });
   }
 
-  /** The oldest booking date of the consent's open pending transactions (they must stay in the window). */
-  async oldestOpenPending(tenantId: string, consentId: string): Promise<string | null> {
-    // One entry per account from the partial index of open pending rows (transactions_open_pending_idx):
-    // a scheduled run asks this every time, and neither the consent's booked history nor the pending
-    // items booked since (removed, kept) may be read for it. A join filtered by tenant let the planner,
-    // with statistics older than a large first sync, intersect the tenant's whole index with the
-    // account's (150 ms a run at 270,000 rows).
-    const rows = await this.prisma.$queryRaw<{ d: string | null }[]>`
-      SELECT min(t.booking_date)::text AS d FROM accounts a
-       CROSS JOIN LATERAL (SELECT booking_date FROM transactions
+  /**
+   * Where a scheduled sync's window is anchored, from one entry per account and question: the newest
+   * booking date of the consent's booked transactions held (the (account, status, booking date)
+   * index), and the oldest of its open pending ones, which must stay in the window (the partial index
+   * of open pending rows, transactions_open_pending_idx: neither the booked history nor the pending
+   * items booked since, removed and kept, are read). A join filtered by tenant let the planner, with
+   * statistics older than a large first sync, intersect the tenant's whole index with the account's
+   * (150 ms a run at 270,000 rows).
+   */
+  async windowAnchors(
+    tenantId: string,
+    consentId: string,
+  ): Promise<{ newestBooked: string | null; oldestOpenPending: string | null }> {
+    const rows = await this.prisma.$queryRaw<{ newest_booked: string | null; oldest_open_pending: string | null }[]>`
+      SELECT max(b.booking_date)::text AS newest_booked, min(p.booking_date)::text AS oldest_open_pending
+        FROM accounts a
+        LEFT JOIN LATERAL (SELECT booking_date FROM transactions
+                            WHERE account_id = a.id AND status = 'booked' AND removed_at IS NULL
+                            ORDER BY booking_date DESC LIMIT 1) b ON true
+        LEFT JOIN LATERAL (SELECT booking_date FROM transactions
                             WHERE account_id = a.id AND status = 'pending' AND removed_at IS NULL
-                            ORDER BY booking_date LIMIT 1) t
+                            ORDER BY booking_date LIMIT 1) p ON true
        WHERE a.consent_id = ${consentId} AND a.tenant_id = ${tenantId}`;
-    return rows[0]?.d ?? null;
+    return { newestBooked: rows[0]?.newest_booked ?? null, oldestOpenPending: rows[0]?.oldest_open_pending ?? null };
   }
 }
