@@ -101,7 +101,8 @@ describe.each(WEEK)('sync against the sandbox banks, bank clock starting %s', (_
 
       const mark = await writeMark(h.prisma);
       // Each account's fingerprint vouches for the bank's unchanged answer: not a row is read either,
-      // and no account batch takes the consent's lock (only the run's start and end do).
+      // and no interactive transaction is opened: no account batch takes the consent's lock, and the
+      // run's start and end take it in one statement list each.
       const rowsRead = jest.spyOn(h.worker!.get(TransactionWriteRepository), 'loadForDiff');
       const locks = jest.spyOn(h.worker!.get(SyncRunRepository), 'underConsentLock');
       const again = await h.sync(consent.consentId, { trigger: 'scheduled', psuIpAddress: PSU_IP });
@@ -113,7 +114,7 @@ describe.each(WEEK)('sync against the sandbox banks, bank clock starting %s', (_
       });
       expect(await writesSince(h.prisma, mark)).toEqual({});
       expect(rowsRead).not.toHaveBeenCalled();
-      expect(locks).toHaveBeenCalledTimes(2);
+      expect(locks).not.toHaveBeenCalled();
       rowsRead.mockRestore();
       locks.mockRestore();
 

@@ -684,28 +684,33 @@ export class SyncService {
 
   private async succeed(consent: SyncConsent, run: SyncRunRecord, job: SyncJob, counts: RunCounts): Promise<void> {
     const now = this.clock.now();
-    const startedAt = run.startedAt ?? now;
     const changed = counts.added + counts.modified + counts.removed > 0;
-    await this.runs.underConsentLock(consent.id, async (tx) => {
-      const finished = await this.runs.finish(tx, run.id, { status: 'succeeded', accounts: counts.accounts }, now);
-      await this.consents.markSynced(tx, consent.tenantId, consent.id, startedAt);
+    await this.runs.finishSucceeded({
+      runId: run.id,
+      tenantId: consent.tenantId,
+      consentId: consent.id,
+      accounts: counts.accounts,
+      now,
+      syncedAt: run.startedAt ?? now,
       // A PSU-present refresh does not use the budget, so it leaves the schedule as it is.
       // The next sync counts from this run's end: its last calls, not its first, must age out first.
-      if (job.trigger !== 'psu_present' || consent.nextSyncAt === null)
-        await this.consents.scheduleNext(tx, consent.tenantId, consent.id, this.nextScheduled(consent, now));
+      ...(job.trigger !== 'psu_present' || consent.nextSyncAt === null
+        ? { nextSyncAt: this.nextScheduled(consent, now) }
+        : {}),
       // Someone waits for a run they asked for; a scheduled run that found nothing new stays quiet.
-      if (changed || job.trigger !== 'scheduled') {
-        await this.events.append(tx, consent.tenantId, 'sync.completed', {
-          consentId: consent.id,
-          syncRunId: run.id,
-          trigger: job.trigger,
-          accounts: counts.accounts,
-          transactionsAdded: counts.added,
-          transactionsModified: counts.modified,
-          transactionsRemoved: counts.removed,
-          unavailable: finished.unavailable ?? [],
-        });
-      }
+      ...(changed || job.trigger !== 'scheduled'
+        ? {
+            event: {
+              consentId: consent.id,
+              syncRunId: run.id,
+              trigger: job.trigger,
+              accounts: counts.accounts,
+              transactionsAdded: counts.added,
+              transactionsModified: counts.modified,
+              transactionsRemoved: counts.removed,
+            },
+          }
+        : {}),
     });
   }
 

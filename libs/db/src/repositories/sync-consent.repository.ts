@@ -110,10 +110,6 @@ export class SyncConsentRepository {
     await tx.consent.updateMany({ where: { id: consentId, tenantId, status: 'authorised' }, data: { nextSyncAt: at } });
   }
 
-  async markSynced(tx: Prisma.TransactionClient, tenantId: string, consentId: string, at: Date): Promise<void> {
-    await tx.consent.updateMany({ where: { id: consentId, tenantId }, data: { lastSyncedAt: at } });
-  }
-
   /**
    * Forgets how far back the consent's accounts have their history stored (accounts.backfilled_from),
    * so that syncs read the full history again until every account has it (a full refresh, a

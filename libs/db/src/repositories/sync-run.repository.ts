@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SyncJobData, SyncTrigger } from '@ais/contracts';
-import type { PrismaClient, Prisma } from '../prisma.js';
+import pg from 'pg';
+import { newId } from '@ais/domain';
+import type { EventPayloads, SyncJobData, SyncTrigger } from '@ais/contracts';
+import { poolOf, type PrismaClient, type Prisma } from '../prisma.js';
 import { PRISMA } from '../tokens.js';
 
 export type SyncRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'deferred';
@@ -32,6 +34,54 @@ export interface SyncCounts {
 }
 
 const IN_FLIGHT: SyncRunStatus[] = ['queued', 'running'];
+
+const lit = pg.escapeLiteral;
+const timestamp = (d: Date) => `${lit(d.toISOString())}::timestamptz`;
+const int = (n: number) => {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+  return String(n);
+};
+
+/** sync_runs as `start` reads it back (node-postgres: timestamptz as Date, text[] as string[]). */
+interface SyncRunRow {
+  id: string;
+  tenant_id: string;
+  consent_id: string;
+  trigger: SyncTrigger;
+  status: SyncRunStatus;
+  queued_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  accounts: number;
+  transactions_added: number;
+  transactions_modified: number;
+  transactions_removed: number;
+  error_code: string | null;
+  error_detail: string | null;
+  attempts: number;
+  unavailable: string[];
+}
+const RUN_COLUMNS =
+  'id, tenant_id, consent_id, trigger, status, queued_at, started_at, finished_at, accounts, transactions_added, ' +
+  'transactions_modified, transactions_removed, error_code, error_detail, attempts, unavailable';
+const toRunRecord = (r: SyncRunRow): SyncRunRecord => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  consentId: r.consent_id,
+  trigger: r.trigger,
+  status: r.status,
+  queuedAt: r.queued_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  accounts: r.accounts,
+  transactionsAdded: r.transactions_added,
+  transactionsModified: r.transactions_modified,
+  transactionsRemoved: r.transactions_removed,
+  errorCode: r.error_code,
+  errorDetail: r.error_detail,
+  attempts: r.attempts,
+  unavailable: r.unavailable,
+});
 
 /** Serialises everything that starts or writes a consent's sync (one transaction at a time per consent). */
 export async function lockConsentSync(tx: Prisma.TransactionClient, consentId: string): Promise<void> {
@@ -96,31 +146,71 @@ export class SyncRunRepository {
 
   /**
    * Marks the run running (creating it when the enqueuer wrote no row). Answers null when the run has
-   * already finished: a redelivered job after its run committed, which must do nothing.
+   * already finished: a redelivered job after its run committed, which must do nothing. One round
+   * trip: the consent's lock, then an upsert that only touches a run still in flight (every run
+   * starts here, so its five statements through Prisma's interactive transaction were a fixed cost of
+   * every sync, the larger part of a scheduled one that finds nothing new).
    */
   async start(job: SyncJobData, now: Date): Promise<SyncRunRecord | null> {
-    return this.underConsentLock(job.consentId, async (tx) => {
-      const existing = await tx.syncRun.findFirst({ where: { id: job.syncRunId, tenantId: job.tenantId } });
-      if (existing && !IN_FLIGHT.includes(existing.status)) return null;
-      const row = existing
-        ? await tx.syncRun.update({
-            where: { id: job.syncRunId },
-            data: { status: 'running', startedAt: existing.startedAt ?? now, attempts: { increment: 1 } },
-          })
-        : await tx.syncRun.create({
-            data: {
-              id: job.syncRunId,
-              tenantId: job.tenantId,
-              consentId: job.consentId,
-              trigger: job.trigger,
-              status: 'running',
-              queuedAt: now,
-              startedAt: now,
-              attempts: 1,
-            },
-          });
-      return row;
-    });
+    const at = timestamp(now);
+    const [row] = await this.lockedStatements<SyncRunRow>(job.consentId, [
+      `INSERT INTO sync_runs AS r (id, tenant_id, consent_id, trigger, status, queued_at, started_at, attempts)
+       VALUES (${lit(job.syncRunId)}, ${lit(job.tenantId)}, ${lit(job.consentId)}, ${lit(job.trigger)}::"SyncTrigger", 'running', ${at}, ${at}, 1)
+       ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = coalesce(r.started_at, excluded.started_at), attempts = r.attempts + 1
+        WHERE r.status IN ('queued', 'running') AND r.tenant_id = excluded.tenant_id
+       RETURNING ${RUN_COLUMNS}`,
+    ]);
+    return row ? toRunRecord(row) : null;
+  }
+
+  /**
+   * Ends a run that succeeded, in one round trip under the consent's lock: the run's row, the
+   * consent's last sync (`syncedAt`) and, unless `nextSyncAt` is undefined, its next (only while it is
+   * authorised), and the `sync.completed` event when one is given (its `unavailable` filled in from
+   * the run's row). What `finish`, `SyncConsentRepository.scheduleNext` and `EventRepository.append`
+   * do in a transaction, as one statement list for the path every run ends on.
+   */
+  async finishSucceeded(input: {
+    runId: string;
+    tenantId: string;
+    consentId: string;
+    accounts: number;
+    now: Date;
+    syncedAt: Date;
+    nextSyncAt?: Date | null;
+    event?: Omit<EventPayloads['sync.completed'], 'unavailable'>;
+  }): Promise<void> {
+    const now = timestamp(input.now);
+    const consent = `id = ${lit(input.consentId)} AND tenant_id = ${lit(input.tenantId)}`;
+    const next =
+      input.nextSyncAt === undefined
+        ? ''
+        : `, next_sync_at = CASE WHEN status = 'authorised' THEN ${input.nextSyncAt === null ? 'NULL' : timestamp(input.nextSyncAt)} ELSE next_sync_at END`;
+    await this.lockedStatements(input.consentId, [
+      `UPDATE sync_runs SET status = 'succeeded', finished_at = ${now}, accounts = ${int(input.accounts)},
+              error_code = NULL, error_detail = NULL
+        WHERE id = ${lit(input.runId)}`,
+      `UPDATE consents SET last_synced_at = ${timestamp(input.syncedAt)}${next}, updated_at = ${timestamp(new Date())} WHERE ${consent}`,
+      ...(input.event
+        ? [
+            `INSERT INTO events (id, tenant_id, type, data)
+             SELECT ${lit(newId('event'))}, ${lit(input.tenantId)}, 'sync.completed',
+                    jsonb_set(${lit(JSON.stringify({ ...input.event, unavailable: [] }))}::jsonb, '{unavailable}', to_jsonb(r.unavailable))
+               FROM sync_runs r WHERE r.id = ${lit(input.runId)}`,
+          ]
+        : []),
+    ]);
+  }
+
+  /**
+   * Statements run in one implicit transaction after taking the consent's sync lock, in one round
+   * trip (the simple protocol: values are literals, escaped here); answers the last statement's rows.
+   */
+  private async lockedStatements<R extends pg.QueryResultRow>(consentId: string, statements: string[]): Promise<R[]> {
+    const results = (await poolOf(this.prisma).query(
+      [`SELECT pg_advisory_xact_lock(hashtextextended(${lit(`sync:${consentId}`)}, 0))`, ...statements].join(';\n'),
+    )) as unknown as pg.QueryResult<R>[];
+    return results[results.length - 1].rows;
   }
 
   /** Adds the counts of one account batch, inside that batch's transaction (exact across crashes). */
