@@ -2,25 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { money, type TransactionDraft } from '@ais/domain';
 import type { TransactionsPage } from '@ais/connectors';
+import { transactionDraft } from '@ais/testing';
 import { HeldPages } from './held-pages.js';
 
-const draft = (n: number): TransactionDraft => ({
-  externalId: null,
-  status: n % 7 === 0 ? 'pending' : 'booked',
-  bookingDate: '2026-11-30',
-  valueDate: null,
-  bookedAt: null,
-  amount: money(`-${n}.250`, 'BHD'),
-  description: `CARD PAYMENT ${n} ${'x'.repeat(200)}`,
-  merchant: null,
-  counterparty: null,
-  bankTransactionCode: null,
-  reference: null,
-  runningBalance: null,
-  currencyExchange: null,
-  pendingLink: null,
-  raw: { n },
-});
+const draft = (n: number): TransactionDraft =>
+  transactionDraft({
+    status: n % 7 === 0 ? 'pending' : 'booked',
+    bookingDate: '2026-11-30',
+    amount: money(`-${n}.250`, 'BHD'),
+    description: `CARD PAYMENT ${n} ${'x'.repeat(200)}`,
+    raw: { n },
+  });
 
 describe('bank pages larger than one RPC message, held in Redis', () => {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');

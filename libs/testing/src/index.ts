@@ -7,3 +7,4 @@ export * from './webhooks.js';
 export * from './redis-cluster.js';
 export * from './openapi-contract.js';
 export * from './stack-tenants.js';
+export * from './transactions.js';

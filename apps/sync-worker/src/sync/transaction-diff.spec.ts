@@ -1,30 +1,13 @@
 import { assignTransactionIdentities, type TransactionDraft } from '@ais/domain';
 import type { StoredTransaction } from '@ais/db';
+import { transactionDraft } from '@ais/testing';
 import { createHash } from 'node:crypto';
 import { diffTransactions, hashAll, jsonColumns, transactionHash, transactionHashOf } from './transaction-diff.js';
 
 const window = { from: '2026-03-01', to: '2026-03-10' };
 
-function draft(over: Partial<TransactionDraft> = {}): TransactionDraft {
-  return {
-    externalId: null,
-    status: 'booked',
-    bookingDate: '2026-03-05',
-    valueDate: null,
-    bookedAt: null,
-    amount: { amount: '-4.50', currency: 'GBP' },
-    description: 'COFFEE HOUSE',
-    merchant: { name: 'Coffee House', categoryCode: '5814' },
-    counterparty: null,
-    bankTransactionCode: null,
-    reference: null,
-    runningBalance: null,
-    currencyExchange: null,
-    pendingLink: null,
-    raw: {},
-    ...over,
-  };
-}
+const draft = (over: Partial<TransactionDraft> = {}) =>
+  transactionDraft({ merchant: { name: 'Coffee House', categoryCode: '5814' }, ...over });
 
 /** Stores the diff's upserts as the repository would, so a second diff sees them. */
 function stored(diff: ReturnType<typeof diffTransactions>, removedAt: Date | null = null): StoredTransaction[] {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { assignTransactionIdentities, type Transaction, type TransactionDraft } from '@ais/domain';
+import { assignTransactionIdentities, type Transaction } from '@ais/domain';
 import type { StoredFingerprint, StoredTransaction } from '@ais/db';
+import { transactionDraft } from '@ais/testing';
 import { diffTransactions, transactionHash, type TransactionDiff } from './transaction-diff.js';
 import {
   dayDate,
@@ -11,26 +12,7 @@ import {
   type DateRange,
 } from './transaction-fingerprint.js';
 
-function draft(over: Partial<TransactionDraft> = {}): TransactionDraft {
-  return {
-    externalId: null,
-    status: 'booked',
-    bookingDate: '2026-03-05',
-    valueDate: null,
-    bookedAt: null,
-    amount: { amount: '-4.50', currency: 'GBP' },
-    description: 'COFFEE HOUSE',
-    merchant: null,
-    counterparty: null,
-    bankTransactionCode: null,
-    reference: null,
-    runningBalance: null,
-    currencyExchange: null,
-    pendingLink: null,
-    raw: {},
-    ...over,
-  };
-}
+const draft = transactionDraft;
 
 const daysOf = (items: readonly Transaction[]) => dayDigests(items, items.map(transactionHash));
 

@@ -7,31 +7,13 @@ import {
   type PrismaClient,
 } from '@ais/db';
 import { assignTransactionIdentities, newId, type Transaction, type TransactionDraft } from '@ais/domain';
-import { createTestDatabase, type TestDatabase } from '@ais/testing';
+import { createTestDatabase, transactionDraft, type TestDatabase } from '@ais/testing';
 import { loadTransactions, prepareTransactions } from './transaction-load.js';
 
 jest.setTimeout(60_000);
 
-function draft(over: Partial<TransactionDraft>): TransactionDraft {
-  return {
-    externalId: null,
-    status: 'booked',
-    bookingDate: '2026-03-05',
-    valueDate: null,
-    bookedAt: null,
-    amount: { amount: '-4.50', currency: 'GBP' },
-    description: 'COFFEE HOUSE',
-    merchant: null,
-    counterparty: null,
-    bankTransactionCode: null,
-    reference: null,
-    runningBalance: null,
-    currencyExchange: null,
-    pendingLink: null,
-    raw: { note: 'a \\ backslash and a\ttab survive COPY' },
-    ...over,
-  };
-}
+const draft = (over: Partial<TransactionDraft>) =>
+  transactionDraft({ raw: { note: 'a \\ backslash and a\ttab survive COPY' }, ...over });
 
 /**
  * The load path of one account against a real Postgres, as the worker runs it: what a batch reads and
