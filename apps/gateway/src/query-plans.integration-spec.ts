@@ -12,7 +12,7 @@ import {
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
 } from '@ais/db';
-import { createTestDatabase, type TestDatabase } from '@ais/testing';
+import { createTestDatabase, type TestDatabase, captureQueries, LOG_QUERIES } from '@ais/testing';
 
 /**
  * Every list query of the public API is served by an index: with production-like volumes loaded and
@@ -87,14 +87,8 @@ describe('list queries use their indexes', () => {
       INSERT INTO statement_transactions (statement_id, position, data)
         SELECT 'res_' || lpad((g / 1000 * 60 + 7)::text, 8, '0'), g % 1000, '{}' FROM generate_series(0, 59999) g;
       ANALYZE;`);
-    prisma = new PrismaClient({
-      adapter: new PrismaPg({ connectionString: db.url, max: 2 }),
-      log: [{ emit: 'event', level: 'query' }],
-    });
-    (prisma as unknown as { $on(event: 'query', cb: (e: { query: string; params: string }) => void): void }).$on(
-      'query',
-      (e) => captured.push({ query: e.query, params: JSON.parse(e.params) as unknown[] }),
-    );
+    prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url, max: 2 }), log: [...LOG_QUERIES] });
+    captureQueries(prisma, captured);
     readerPool = new pg.Pool({ connectionString: db.url, max: 2 });
     reader = new PgReader(readerPool);
     reader.onQuery((query, values) => captured.push({ query, params: [...values] }));

@@ -8,3 +8,4 @@ export * from './redis-cluster.js';
 export * from './openapi-contract.js';
 export * from './stack-tenants.js';
 export * from './transactions.js';
+export * from './captured-queries.js';

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { AdminSyncRunRepository, AuditLogRepository, OpsStatsRepository, PrismaClient } from '@ais/db';
-import { createTestDatabase, type TestDatabase } from '@ais/testing';
+import { createTestDatabase, type TestDatabase, captureQueries, LOG_QUERIES, type CapturedQuery } from '@ais/testing';
 
 interface PlanNode {
   'Node Type': string;
@@ -21,7 +21,7 @@ describe('admin queries use their indexes', () => {
   let db: TestDatabase;
   let prisma: PrismaClient;
   let client: pg.Client;
-  let captured: { query: string; params: unknown[] }[] = [];
+  const captured: CapturedQuery[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase('opsplans');
@@ -50,14 +50,8 @@ describe('admin queries use their indexes', () => {
                (CASE WHEN g % 50 = 0 THEN 'pending' WHEN g % 70 = 0 THEN 'failed' ELSE 'succeeded' END)::"WebhookDeliveryStatus", now()
           FROM generate_series(1, 50000) g;
       ANALYZE;`);
-    prisma = new PrismaClient({
-      adapter: new PrismaPg({ connectionString: db.url, max: 2 }),
-      log: [{ emit: 'event', level: 'query' }],
-    });
-    (prisma as unknown as { $on(event: 'query', cb: (e: { query: string; params: string }) => void): void }).$on(
-      'query',
-      (e) => captured.push({ query: e.query, params: JSON.parse(e.params) as unknown[] }),
-    );
+    prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url, max: 2 }), log: [...LOG_QUERIES] });
+    captureQueries(prisma, captured);
   });
   afterAll(async () => {
     await client?.end();
@@ -67,7 +61,7 @@ describe('admin queries use their indexes', () => {
 
   /** Runs the repository call, then EXPLAINs every statement it sent. */
   async function plans(call: () => Promise<unknown>): Promise<PlanNode[][]> {
-    captured = [];
+    captured.length = 0;
     await call();
     const out: PlanNode[][] = [];
     for (const { query, params } of captured) {

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient, SyncConsentRepository } from '@ais/db';
-import { createTestDatabase, type TestDatabase } from '@ais/testing';
+import { createTestDatabase, type TestDatabase, captureQueries, LOG_QUERIES } from '@ais/testing';
 
 /**
  * The two questions a scheduled run asks before its first bank call (where its window starts: the
@@ -54,14 +54,8 @@ describe('a scheduled run’s window queries', () => {
       ${tenantRows(1, 1000)};
       ANALYZE;
       ${tenantRows(1001, 181000)};`);
-    prisma = new PrismaClient({
-      adapter: new PrismaPg({ connectionString: db.url, max: 2 }),
-      log: [{ emit: 'event', level: 'query' }],
-    });
-    (prisma as unknown as { $on(event: 'query', cb: (e: { query: string; params: string }) => void): void }).$on(
-      'query',
-      (e) => captured.push({ query: e.query, params: JSON.parse(e.params) as unknown[] }),
-    );
+    prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url, max: 2 }), log: [...LOG_QUERIES] });
+    captureQueries(prisma, captured);
     repo = new SyncConsentRepository(prisma);
   }, 120_000);
   afterAll(async () => {

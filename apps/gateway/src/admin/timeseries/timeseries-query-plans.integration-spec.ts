@@ -3,7 +3,14 @@ import path from 'node:path';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { OpsTimeseriesRepository, PrismaClient, type BucketRange } from '@ais/db';
-import { createTestDatabase, repoRoot, type TestDatabase } from '@ais/testing';
+import {
+  createTestDatabase,
+  repoRoot,
+  type TestDatabase,
+  captureQueries,
+  LOG_QUERIES,
+  type CapturedQuery,
+} from '@ais/testing';
 import { HISTORY_WINDOWS, bucketRange } from './timeseries-window.js';
 
 interface PlanNode {
@@ -28,7 +35,7 @@ describe('time-series queries read only their window, through indexes', () => {
   let db: TestDatabase;
   let prisma: PrismaClient;
   let client: pg.Client;
-  let captured: { query: string; params: unknown[] }[] = [];
+  const captured: CapturedQuery[] = [];
   const report: string[] = [];
 
   beforeAll(async () => {
@@ -67,14 +74,8 @@ describe('time-series queries read only their window, through indexes', () => {
         SELECT 'whd_' || lpad((g * 3)::text, 8, '0'), 1, now() - (g * 3 * 78 || ' seconds')::interval, 40, CASE WHEN g % 2 = 0 THEN 500 END
           FROM generate_series(1, 30000) g;
       ANALYZE;`);
-    prisma = new PrismaClient({
-      adapter: new PrismaPg({ connectionString: db.url, max: 2 }),
-      log: [{ emit: 'event', level: 'query' }],
-    });
-    (prisma as unknown as { $on(event: 'query', cb: (e: { query: string; params: string }) => void): void }).$on(
-      'query',
-      (e) => captured.push({ query: e.query, params: JSON.parse(e.params) as unknown[] }),
-    );
+    prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url, max: 2 }), log: [...LOG_QUERIES] });
+    captureQueries(prisma, captured);
   }, 180_000);
 
   afterAll(async () => {
@@ -87,7 +88,7 @@ describe('time-series queries read only their window, through indexes', () => {
 
   /** Runs the repository call, then EXPLAINs every statement it sent (and keeps EXPLAIN ANALYZE for the record). */
   async function plans(name: string, call: () => Promise<unknown>): Promise<PlanNode[]> {
-    captured = [];
+    captured.length = 0;
     await call();
     expect(captured).toHaveLength(1);
     const { query, params } = captured[0];
