@@ -15,7 +15,7 @@ import {
   TransactionWriteRepository,
   balanceChanges,
   canonicalJson,
-  nextUnavailable,
+  changesUnavailable,
   resourceChanges,
   type AccountRow,
   type BalanceRow,
@@ -675,11 +675,7 @@ export class SyncService {
       const { changed, gone } = resourceChanges(stored.resources.get(RESOURCE_KIND[resource]) ?? [], items);
       if (changed.length + gone.length > 0) return false;
     }
-    if (data.availability) {
-      const next = nextUnavailable(stored.unavailable, data.availability);
-      if (next.length !== stored.unavailable.length || next.some((r) => !stored.unavailable.includes(r))) return false;
-    }
-    return true;
+    return !data.availability || !changesUnavailable(stored.unavailable, data.availability);
   }
 
   private async succeed(consent: SyncConsent, run: SyncRunRecord, job: SyncJob, counts: RunCounts): Promise<void> {

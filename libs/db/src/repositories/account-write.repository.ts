@@ -123,13 +123,14 @@ export function resourceChanges<T extends { externalId: string; data: unknown }>
   };
 }
 
-/** The account's `unavailable` list after a sync served and refused these resources (sorted, as markAvailability writes it). */
-export function nextUnavailable(
+/** Whether a sync that served and refused these resources changes the account's `unavailable` list (what `markAvailability` writes). */
+export function changesUnavailable(
   current: readonly string[],
   change: { refused: readonly string[]; served: readonly string[] },
-): string[] {
+): boolean {
   const served = new Set(change.served);
-  return [...new Set([...current, ...change.refused])].filter((r) => !served.has(r)).sort();
+  const next = new Set([...current, ...change.refused].filter((r) => !served.has(r)));
+  return next.size !== new Set(current).size || current.some((r) => !next.has(r));
 }
 
 /** What a sync batch compares with before writing an account's data (see `storedState`). */
@@ -174,7 +175,11 @@ export class AccountWriteRepository {
              (SELECT unavailable FROM accounts WHERE id = ${accountId}) AS unavailable
         FROM (SELECT 1) AS one LEFT JOIN transaction_fingerprints f ON f.account_id = ${accountId}`;
     const resources = new Map<ResourceKind, { externalId: string; data: unknown }[]>();
-    for (const { kind, ...r } of row.resources) resources.set(kind, [...(resources.get(kind) ?? []), r]);
+    for (const { kind, ...r } of row.resources) {
+      const list = resources.get(kind);
+      if (list) list.push(r);
+      else resources.set(kind, [r]);
+    }
     return {
       fingerprint: fingerprintOfRow(row),
       balances: row.balances,
