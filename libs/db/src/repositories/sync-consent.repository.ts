@@ -78,17 +78,6 @@ export class SyncConsentRepository {
       RETURNING c.id, c.tenant_id AS "tenantId", c.provider_id AS "providerId"`;
   }
 
-  /** Whether the consent's next_sync_at is still the scheduler's lease `claimedUntil` (no run ended since the claim). */
-  async isStillClaimed(
-    tx: Prisma.TransactionClient,
-    tenantId: string,
-    consentId: string,
-    claimedUntil: Date,
-  ): Promise<boolean> {
-    const consent = await tx.consent.findFirst({ where: { id: consentId, tenantId }, select: { nextSyncAt: true } });
-    return consent?.nextSyncAt?.getTime() === claimedUntil.getTime();
-  }
-
   /**
    * Gives a claim back: the consent is due again at `retryAt`, unless its next_sync_at is no longer the
    * claim `claimedUntil` (a run ended and scheduled it since).

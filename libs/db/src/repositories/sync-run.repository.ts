@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import pg from 'pg';
-import { newId } from '@ais/domain';
+import { AppError, newId } from '@ais/domain';
 import type { EventPayloads, SyncJobData, SyncTrigger } from '@ais/contracts';
 import { poolOf, type PrismaClient, type Prisma } from '../prisma.js';
 import { PRISMA } from '../tokens.js';
@@ -33,7 +33,20 @@ export interface SyncCounts {
   removed: number;
 }
 
-const IN_FLIGHT: SyncRunStatus[] = ['queued', 'running'];
+/** What `RequestSync` decides on, read under the consent's lock (`SyncRunRepository.requestUnderLock`). */
+export interface RequestState {
+  /** The consent's next_sync_at is still the scheduler's claim (always true without one). */
+  claimed: boolean;
+  /** The consent's run in flight (queued or running), newest first. */
+  inFlightId: string | null;
+}
+
+/** A write of `RequestSync`'s transaction, sent with its COMMIT. */
+export type RequestWrite =
+  /** Closes a run whose job vanished from Redis (a lost enqueue, a flushed Redis) so it cannot block the consent for ever. */
+  | { kind: 'closeLost'; runId: string; now: Date }
+  /** The `queued` row of a run whose job has just been added. */
+  | { kind: 'createQueued'; run: { id: string; tenantId: string; consentId: string; trigger: SyncTrigger }; now: Date };
 
 const lit = pg.escapeLiteral;
 const timestamp = (d: Date) => `${lit(d.toISOString())}::timestamptz`;
@@ -41,6 +54,41 @@ const int = (n: number) => {
   if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
   return String(n);
 };
+
+function requestWriteStatement(w: RequestWrite): string {
+  if (w.kind === 'closeLost')
+    return `UPDATE sync_runs SET status = 'failed', finished_at = ${timestamp(w.now)}, error_code = 'job_lost',
+                   error_detail = ${lit('The run’s job was no longer queued; a new run replaced it.')}
+             WHERE id = ${lit(w.runId)} AND status IN ('queued', 'running')`;
+  const r = w.run;
+  return `INSERT INTO sync_runs (id, tenant_id, consent_id, trigger, status, queued_at)
+          VALUES (${lit(r.id)}, ${lit(r.tenantId)}, ${lit(r.consentId)}, ${lit(r.trigger)}::"SyncTrigger", 'queued', ${timestamp(w.now)})`;
+}
+
+/** A connection of the pool, or an error when none is free within `ms` (one that comes later goes back). */
+async function connectWithin(pool: pg.Pool, ms: number): Promise<pg.PoolClient> {
+  let timer: NodeJS.Timeout | undefined;
+  let late = false;
+  const connecting = pool.connect();
+  try {
+    return await Promise.race([
+      connecting,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          late = true;
+          reject(new AppError('service_unavailable', `No database connection was free within ${ms} ms: try again.`));
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (late)
+      connecting.then(
+        (c) => c.release(),
+        () => undefined,
+      );
+  }
+}
 
 /** sync_runs as `start` reads it back (node-postgres: timestamptz as Date, text[] as string[]). */
 interface SyncRunRow {
@@ -109,39 +157,55 @@ export class SyncRunRepository {
     }, options);
   }
 
-  /** The consent's run in flight (queued or running), newest first, if any. */
-  async findInFlight(
-    tx: Prisma.TransactionClient,
-    tenantId: string,
-    consentId: string,
-  ): Promise<{ id: string } | null> {
-    return tx.syncRun.findFirst({
-      where: { tenantId, consentId, status: { in: IN_FLIGHT } },
-      orderBy: { queuedAt: 'desc' },
-      select: { id: true },
-    });
-  }
-
-  /** Closes a run whose job vanished from Redis (a lost enqueue, a flushed Redis) so it cannot block the consent for ever. */
-  async closeLost(tx: Prisma.TransactionClient, runId: string, now: Date): Promise<void> {
-    await tx.syncRun.updateMany({
-      where: { id: runId, status: { in: IN_FLIGHT } },
-      data: {
-        status: 'failed',
-        finishedAt: now,
-        errorCode: 'job_lost',
-        errorDetail: 'The run’s job was no longer queued; a new run replaced it.',
-      },
-    });
-  }
-
-  /** The `queued` row of a run whose job has just been added. */
-  async createQueued(
-    tx: Prisma.TransactionClient,
-    run: { id: string; tenantId: string; consentId: string; trigger: SyncTrigger },
-    now: Date,
-  ): Promise<void> {
-    await tx.syncRun.create({ data: { ...run, status: 'queued', queuedAt: now } });
+  /**
+   * `RequestSync`'s transaction in two round trips on one pooled connection, where an interactive
+   * transaction took six (every scheduled sync starts here): the first opens it, takes the consent's
+   * lock and reads what `decide` decides on (in a statement of its own, whose snapshot follows the
+   * lock); `decide` may call Redis meanwhile; the second writes what it answered and commits. Anything
+   * thrown rolls back. As Prisma's transaction options did: no pooled connection within 2 s, or the lock
+   * not had within 10 s, fails it, and Postgres ends the session should it idle in the transaction for
+   * 10 s (Redis hanging).
+   */
+  async requestUnderLock<T>(
+    target: { tenantId: string; consentId: string; claimedUntil?: Date },
+    decide: (state: RequestState) => Promise<{ answer: T; writes?: RequestWrite[] }>,
+  ): Promise<T> {
+    const client = await connectWithin(poolOf(this.prisma), 2_000);
+    let released = false;
+    try {
+      const consent = `id = ${lit(target.consentId)} AND tenant_id = ${lit(target.tenantId)}`;
+      const claimed = target.claimedUntil
+        ? `(SELECT next_sync_at FROM consents WHERE ${consent}) = ${timestamp(target.claimedUntil)}`
+        : 'true';
+      const results = (await client.query(
+        [
+          'BEGIN',
+          `SET LOCAL lock_timeout = '10s'`,
+          `SET LOCAL idle_in_transaction_session_timeout = '10s'`,
+          `SELECT pg_advisory_xact_lock(hashtextextended(${lit(`sync:${target.consentId}`)}, 0))`,
+          `SELECT ${claimed} AS claimed,
+                  (SELECT id FROM sync_runs
+                    WHERE tenant_id = ${lit(target.tenantId)} AND consent_id = ${lit(target.consentId)}
+                      AND status IN ('queued', 'running')
+                    ORDER BY queued_at DESC LIMIT 1) AS in_flight_id`,
+        ].join(';\n'),
+      )) as unknown as pg.QueryResult<{ claimed: boolean | null; in_flight_id: string | null }>[];
+      const row = results[results.length - 1].rows[0];
+      const { answer, writes = [] } = await decide({ claimed: row.claimed === true, inFlightId: row.in_flight_id });
+      await client.query([...writes.map(requestWriteStatement), 'COMMIT'].join(';\n'));
+      return answer;
+    } catch (error) {
+      // A connection in an unknown state (its session ended, a broken socket) is not given back.
+      const broken = await client.query('ROLLBACK').then(
+        () => false,
+        () => true,
+      );
+      client.release(broken);
+      released = true;
+      throw error;
+    } finally {
+      if (!released) client.release();
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { SyncJobData } from '@ais/contracts';
-import type { SyncConsentRepository, SyncRunRepository } from '@ais/db';
+import type { RequestWrite, SyncConsentRepository, SyncRunRepository } from '@ais/db';
 import type { SyncJobQueues } from '../queues/sync-job-queues.js';
 import { RequestSync } from './request-sync.usecase.js';
 
@@ -10,14 +10,24 @@ function setup(state: { inFlight?: string; job?: SyncJobData; claimed?: boolean;
   const added: SyncJobData[] = [];
   const restarted: string[] = [];
   let job = state.job;
+  // requestUnderLock's contract: decide on the state read under the lock; its writes commit only
+  // when it answers (anything thrown rolls them back).
   const runs = {
-    underConsentLock: async <T>(_id: string, work: (tx: unknown) => Promise<T>) => work({}),
-    findInFlight: async () => (state.inFlight ? { id: state.inFlight } : null),
-    closeLost: async (_tx: unknown, id: string) => void closed.push(id),
-    createQueued: async (_tx: unknown, run: { id: string; trigger: string }) => void created.push(run),
+    requestUnderLock: async <T>(
+      _target: unknown,
+      decide: (s: { claimed: boolean; inFlightId: string | null }) => Promise<{ answer: T; writes?: RequestWrite[] }>,
+    ) => {
+      const { answer, writes = [] } = await decide({
+        claimed: state.claimed ?? true,
+        inFlightId: state.inFlight ?? null,
+      });
+      for (const w of writes)
+        if (w.kind === 'closeLost') closed.push(w.runId);
+        else created.push(w.run);
+      return answer;
+    },
   } as unknown as SyncRunRepository;
   const consents = {
-    isStillClaimed: async () => state.claimed ?? true,
     restartBackfill: async (_tenantId: string, consentId: string) => void restarted.push(consentId),
   } as unknown as SyncConsentRepository;
   const queues = {

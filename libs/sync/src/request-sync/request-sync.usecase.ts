@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { SyncJobData, SyncTrigger } from '@ais/contracts';
-import { SyncConsentRepository, SyncRunRepository, type Prisma } from '@ais/db';
+import { SyncConsentRepository, SyncRunRepository, type RequestWrite } from '@ais/db';
 import { newId } from '@ais/domain';
 import { SyncJobQueues } from '../queues/sync-job-queues.js';
 
@@ -56,26 +56,23 @@ export class RequestSync {
   execute(command: Omit<RequestSyncCommand, 'claimedUntil'>, now: Date): Promise<RequestedSync>;
   async execute(command: RequestSyncCommand, now: Date): Promise<RequestedSync | null> {
     if (isFullRead(command)) await this.consents.restartBackfill(command.tenantId, command.consentId);
-    return this.runs.underConsentLock(command.consentId, async (tx) => {
-      if (
-        command.claimedUntil &&
-        !(await this.consents.isStillClaimed(tx, command.tenantId, command.consentId, command.claimedUntil))
-      )
-        return null;
-      const inFlight = await this.runs.findInFlight(tx, command.tenantId, command.consentId);
+    return this.runs.requestUnderLock(command, async ({ claimed, inFlightId }) => {
+      if (!claimed) return { answer: null };
       const queued = await this.queues.find(command.providerId, command.consentId);
-      if (queued) return { syncRunId: queued.syncRunId, created: false };
-      if (inFlight) await this.runs.closeLost(tx, inFlight.id, now);
-      return this.enqueue(tx, command, now);
+      if (queued) return { answer: { syncRunId: queued.syncRunId, created: false } };
+      const writes: RequestWrite[] = inFlightId ? [{ kind: 'closeLost', runId: inFlightId, now }] : [];
+      const answer = await this.enqueue(command, now, writes);
+      return { answer, writes };
     });
   }
 
   /**
    * The job is added before the row commits, under the consent's lock: a worker that picks it up at
    * once waits for the lock in `SyncRunRepository.start` and then finds the row. A job added by
-   * someone else in the meantime (same job id) wins, and no row of ours is written.
+   * someone else in the meantime (same job id) wins, and no row of ours is written (`writes` gets
+   * the queued row only when ours won).
    */
-  private async enqueue(tx: Prisma.TransactionClient, command: RequestSyncCommand, now: Date): Promise<RequestedSync> {
+  private async enqueue(command: RequestSyncCommand, now: Date, writes: RequestWrite[]): Promise<RequestedSync> {
     const data: SyncJobData = {
       tenantId: command.tenantId,
       consentId: command.consentId,
@@ -88,11 +85,11 @@ export class RequestSync {
     await this.queues.add(data);
     const job = await this.queues.find(command.providerId, command.consentId);
     if (job && job.syncRunId !== data.syncRunId) return { syncRunId: job.syncRunId, created: false };
-    await this.runs.createQueued(
-      tx,
-      { id: data.syncRunId, tenantId: data.tenantId, consentId: data.consentId, trigger: data.trigger },
+    writes.push({
+      kind: 'createQueued',
+      run: { id: data.syncRunId, tenantId: data.tenantId, consentId: data.consentId, trigger: data.trigger },
       now,
-    );
+    });
     return { syncRunId: data.syncRunId, created: true };
   }
 }
