@@ -2,6 +2,7 @@ import type { RedisClient } from '@ais/db';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@ais/domain';
 import type { TransactionsPage } from '@ais/connectors';
+import { serializedAs } from '@ais/rpc';
 
 const HELD = 'held.';
 
@@ -39,7 +40,9 @@ export class HeldPages {
   /** The page as it is when it fits one message, else its first chunk (the rest held). */
   async bound(page: TransactionsPage): Promise<TransactionsPage> {
     const budget = this.maxMessageBytes - ENVELOPE_BYTES;
-    if (Buffer.byteLength(JSON.stringify(page)) <= budget) return page;
+    // Measured as JSON: the reply's serializer sends this text rather than making it again.
+    const json = JSON.stringify(page);
+    if (Buffer.byteLength(json) <= budget) return serializedAs(page, json);
     const chunks = this.cut(page, budget);
     const key = `${this.prefix}:held-page:${randomUUID()}`;
     await this.redis

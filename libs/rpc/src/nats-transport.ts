@@ -8,6 +8,22 @@ export function natsNamespace(prefix: string): string {
   return prefix.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
+const SERIALIZED = new WeakMap<object, string>();
+
+/**
+ * Marks a reply whose JSON text the handler made already (to measure it, say): the serializer sends
+ * that text instead of making it again. The value must not change after this.
+ */
+export function serializedAs<T extends object>(value: T, json: string): T {
+  SERIALIZED.set(value, json);
+  return value;
+}
+
+/** The packet's JSON (made without its response) with `"response":<json>` added. */
+function withResponse(packetJson: string, json: string): string {
+  return packetJson === '{}' ? `{"response":${json}}` : `${packetJson.slice(0, -1)},"response":${json}}`;
+}
+
 /**
  * Nest's NATS serializer, bounded: a message over the RPC maximum is never put on the wire. A reply
  * that would be becomes a payload_too_large error for the caller (instead of a publish that fails
@@ -16,9 +32,13 @@ export function natsNamespace(prefix: string): string {
 class BoundedSerializer {
   constructor(private readonly maxBytes: number) {}
 
-  serialize(packet: { id?: string; pattern?: unknown; data?: unknown }): { data: string; headers: undefined } {
+  serialize(packet: { id?: string; pattern?: unknown; data?: unknown; response?: unknown }): {
+    data: string;
+    headers: undefined;
+  } {
     // Nest's NatsRecordSerializer for plain payloads: the packet as JSON, no NATS headers.
-    const data = JSON.stringify(packet);
+    const json = typeof packet.response === 'object' && packet.response !== null && SERIALIZED.get(packet.response);
+    const data = json ? withResponse(JSON.stringify({ ...packet, response: undefined }), json) : JSON.stringify(packet);
     if (Buffer.byteLength(data) <= this.maxBytes) return { data, headers: undefined };
     if (packet.pattern !== undefined) throw new Error(`The request exceeds the RPC maximum of ${this.maxBytes} bytes.`);
     const err = {

@@ -5,6 +5,7 @@ import { AppError } from '@ais/domain';
 import { createLogger } from '@ais/observability';
 import { createHttpApp } from '@ais/http-kit';
 import { createPingController, startRpcServer } from './rpc-server.js';
+import { serializedAs } from './nats-transport.js';
 import { createRpcClient, RpcPeerHealthCheck, type RpcSettings } from './rpc-client.js';
 import { Redis } from 'ioredis';
 
@@ -37,6 +38,12 @@ function counting(instance: string, handled: Map<string, string[]>) {
     @MessagePattern('connector.getParties')
     getParties(@Payload() r: { accountId?: string }) {
       return { parties: [{ padding: 'x'.repeat(Number(r.accountId)) }] };
+    }
+    @MessagePattern('connector.getBalances')
+    getBalances(@Payload() r: { accountIds: string[] }) {
+      const reply = { accounts: r.accountIds.map((accountId) => ({ accountId, balances: [] })) };
+      // Its JSON made ahead, and telling so: the text that goes on the wire is this one.
+      return serializedAs(reply, JSON.stringify({ ...reply, made: 'ahead' }));
     }
   }
   @Module({ controllers: [CountingController, createPingController('connector-service')] })
@@ -161,6 +168,30 @@ describe('RPC over NATS', () => {
       expect(Date.now() - started).toBeLessThan(settings.timeoutMs);
       await expect(
         client.send('connector.getParties', { providerId: 'allstar', context: context('x'.repeat(100_000)) }),
+      ).rejects.toMatchObject({ code: 'payload_too_large' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('sends a reply whose JSON was made ahead as that text, bounded like any other', async () => {
+    const stack = prefix('ahead');
+    apps.push(await boot(counting('i', new Map()), stack));
+    const client = createRpcClient('connector-service', settings, { prefix: stack });
+    try {
+      expect(
+        await client.send('connector.getBalances', {
+          providerId: 'allstar',
+          context: context('a'),
+          accountIds: ['acc_1'],
+        }),
+      ).toEqual({
+        accounts: [{ accountId: 'acc_1', balances: [] }],
+        made: 'ahead',
+      });
+      const many = Array.from({ length: 2_000 }, (_, i) => `account-${i}`);
+      await expect(
+        client.send('connector.getBalances', { providerId: 'allstar', context: context('b'), accountIds: many }),
       ).rejects.toMatchObject({ code: 'payload_too_large' });
     } finally {
       await client.close();
