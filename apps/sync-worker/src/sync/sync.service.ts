@@ -20,15 +20,19 @@ import {
   type AccountRow,
   type BalanceRow,
   type ResourceRow,
+  type RunBegun,
   type StoredAccount,
+  type StoredAccountState,
   type SyncConsent,
   type SyncRunRecord,
+  type WindowAnchors,
 } from '@ais/db';
 import {
   AppError,
   accountIdentityKey,
   readTransactionWindow,
   usablePermissions,
+  type AccessLedgerRecord,
   type Account,
   type Balance,
   type OptionalAccountResource,
@@ -105,6 +109,11 @@ interface RunStart {
   psuPresent: boolean;
   /** The consent's accounts as stored before the run. */
   stored: StoredAccount[];
+  /**
+   * Each stored account's state as the run began (`RunBegun.storedStates`), taken by the account's
+   * first batch (see `loadAccount`).
+   */
+  storedStates: Map<string, StoredAccountState>;
   usable: Set<Permission>;
   call: ConnectorCall;
 }
@@ -171,9 +180,9 @@ export class SyncService {
   ) {}
 
   async run(job: SyncJob): Promise<SyncOutcome> {
-    const run = await this.runs.start(job, this.clock.now());
+    const begun = await this.runs.begin(job, this.clock.now());
+    const { run, consent } = begun;
     if (!run) return { kind: 'done', status: 'skipped' };
-    const consent = await this.consents.load(job.tenantId, job.consentId);
     if (!consent) return this.fail(run, null, { code: 'not_found', detail: 'The consent no longer exists.' });
     if (consent.status !== 'authorised')
       return this.fail(
@@ -183,7 +192,7 @@ export class SyncService {
         false,
       );
     try {
-      const counts = await this.syncConsent(consent, run, job);
+      const counts = await this.syncConsent(consent, run, job, begun);
       await this.succeed(consent, run, job, counts);
       return { kind: 'done', status: 'succeeded' };
     } catch (error) {
@@ -196,22 +205,27 @@ export class SyncService {
    * window, then their data batch by batch (all accounts at once where the bank has bulk
    * transactions), each batch stored as it arrives.
    */
-  private async syncConsent(consent: SyncConsent, run: SyncRunRecord, job: SyncJob): Promise<RunCounts> {
-    const start = await this.planRun(consent, run, job);
+  private async syncConsent(
+    consent: SyncConsent,
+    run: SyncRunRecord,
+    job: SyncJob,
+    begun: RunBegun,
+  ): Promise<RunCounts> {
+    const start = this.planRun(consent, run, job, begun);
     const accounts = await this.fetchAccounts(start);
-    const plan = await this.planWindow(start, accounts);
+    const plan = this.planWindow(start, accounts, begun.anchors);
     const counts: RunCounts = { accounts: accounts.externalIds.length, added: 0, modified: 0, removed: 0 };
     if (this.bulk(plan, 'transactions')) await this.syncAllAccountsAtOnce(plan, accounts, counts);
     else await this.syncAccountByAccount(plan, accounts, counts);
     return counts;
   }
 
-  /** Loads what the run starts from and refuses an unattended run the budget cannot carry. */
-  private async planRun(consent: SyncConsent, run: SyncRunRecord, job: SyncJob): Promise<RunStart> {
+  /** What the run starts from (read as it began), refusing an unattended run the budget cannot carry. */
+  private planRun(consent: SyncConsent, run: SyncRunRecord, job: SyncJob, begun: RunBegun): RunStart {
     const now = this.clock.now();
     const psuPresent = Boolean(job.psuIpAddress);
-    const stored = await this.accounts.listForConsent(consent.tenantId, consent.id);
-    if (!psuPresent) await this.requireBudget(consent, stored, now);
+    const stored = begun.accounts;
+    if (!psuPresent) this.requireBudget(consent, stored, begun.ledger, now);
     return {
       consent,
       run,
@@ -219,14 +233,20 @@ export class SyncService {
       now,
       psuPresent,
       stored,
+      storedStates: begun.storedStates,
       usable: usablePermissions(consent.capabilities, consent.permissions),
       call: this.connectorCall(consent, job),
     };
   }
 
   /** A sync the budget cannot carry is not sent: the bank would answer 429 part-way through. */
-  private async requireBudget(consent: SyncConsent, stored: StoredAccount[], now: Date): Promise<void> {
-    await this.budgets.requireUnattended(
+  private requireBudget(
+    consent: SyncConsent,
+    stored: StoredAccount[],
+    ledger: readonly AccessLedgerRecord[],
+    now: Date,
+  ): void {
+    this.budgets.requireUnattendedWith(
       {
         tenantId: consent.tenantId,
         consentId: consent.id,
@@ -235,6 +255,7 @@ export class SyncService {
         capabilities: consent.capabilities,
         accountExternalIds: stored.map((a) => a.externalId),
       },
+      ledger,
       now,
       'The unattended access budget of this consent is spent for now.',
     );
@@ -245,7 +266,7 @@ export class SyncService {
    * `initial` sync or a full refresh, or while an account the bank lists is not stored back that far;
    * otherwise from the provider's look-back before the newest booked date held.
    */
-  private async planWindow(start: RunStart, accounts: FetchedAccounts): Promise<RunPlan> {
+  private planWindow(start: RunStart, accounts: FetchedAccounts, anchors: WindowAnchors): RunPlan {
     const { consent, job } = start;
     const held = consent.lastSyncedAt !== null;
     const window = transactionWindow({
@@ -258,9 +279,8 @@ export class SyncService {
       backfilledFrom: start.usable.has('transactions')
         ? accounts.externalIds.map((id) => accounts.backfilledFrom.get(accounts.ids.get(id)!) ?? null)
         : [],
-      ...(held
-        ? await this.consents.windowAnchors(consent.tenantId, consent.id)
-        : { newestBooked: null, oldestOpenPending: null }),
+      // Read as the run began: a sync writes no transaction before this, and deletes no account.
+      ...(held ? anchors : { newestBooked: null, oldestOpenPending: null }),
       pendingLookbackDays: this.config.sync.pendingLookbackDays,
     });
     return { ...start, window, chunked: window.full && !start.psuPresent };
@@ -364,7 +384,7 @@ export class SyncService {
     window: TransactionWindow,
     data: AccountData,
   ): Promise<void> {
-    const c = await this.loadAccount(plan.consent, plan.run, accounts.ids.get(id)!, window, data);
+    const c = await this.loadAccount(plan, accounts.ids.get(id)!, window, data);
     counts.added += c.added;
     counts.modified += c.modified;
     counts.removed += c.removed;
@@ -588,13 +608,16 @@ export class SyncService {
    * only the writes it needs), balances and resources.
    */
   private async loadAccount(
-    consent: SyncConsent,
-    run: SyncRunRecord,
+    { consent, run, storedStates }: RunPlan,
     accountId: string,
     window: TransactionWindow,
     data: AccountData,
   ): Promise<{ added: number; modified: number; removed: number }> {
-    if (await this.storedAlready(accountId, window, data)) return { added: 0, modified: 0, removed: 0 };
+    // The state read as the run began holds until the account's first batch (nothing else writes the
+    // consent's data while its run is in flight); a later batch reads it anew.
+    const began = storedStates.get(accountId);
+    storedStates.delete(accountId);
+    if (await this.storedAlready(accountId, window, data, began)) return { added: 0, modified: 0, removed: 0 };
     const now = this.clock.now();
     return this.runs.underConsentLock(
       consent.id,
@@ -646,17 +669,26 @@ export class SyncService {
   }
 
   /**
-   * Whether the batch has nothing to write, known from one statement without the consent's lock: the
-   * usual scheduled batch (the bank's answer as stored) then costs a read instead of a locked
-   * transaction of five statements or more. Every write the locked path could make is decided here on
-   * the same comparisons with what is stored: the transactions (the fingerprint vouches for the
-   * window, with no day outside it to count: transaction-fingerprint.ts), balances, optional resources
-   * and the account's unavailable list. Not for a full read (it records the backfill), refused
-   * resources (the run records them) or statement transactions to store. Skipping is what the locked
-   * path does for such a batch, without its transaction: a run that wrote meanwhile under the lock
-   * committed after this snapshot, as it could have committed after that transaction.
+   * Whether the batch has nothing to write, known without the consent's lock from the account's
+   * stored state (read with the run's start, `RunBegun.storedStates`; for a later batch of the
+   * account, by one statement): the usual scheduled batch (the bank's answer as stored) then costs no
+   * round trip instead of a locked transaction of five statements or more. Every write the locked
+   * path could make is decided here on the same comparisons with what is stored: the transactions
+   * (the fingerprint vouches for the window, with no day outside it to count:
+   * transaction-fingerprint.ts), balances, optional resources and the account's unavailable list. Not
+   * for a full read (it records the backfill), refused resources (the run records them) or statement
+   * transactions to store. Skipping is what the locked path does for such a batch, without its
+   * transaction. The state is one snapshot (the fingerprint and the rows it sums up were committed
+   * together), and only the consent's run in flight writes its data (one at a time, `RequestSync`): a
+   * run that wrote meanwhile, say the same job delivered twice, wrote under the lock what it read from
+   * the bank, as it could have after this batch's transaction.
    */
-  private async storedAlready(accountId: string, window: TransactionWindow, data: AccountData): Promise<boolean> {
+  private async storedAlready(
+    accountId: string,
+    window: TransactionWindow,
+    data: AccountData,
+    began: StoredAccountState | undefined,
+  ): Promise<boolean> {
     const hashed = data.transactions?.hashed;
     if (
       window.full ||
@@ -665,7 +697,7 @@ export class SyncService {
       (data.statementTransactions?.size ?? 0) > 0
     )
       return false;
-    const stored = await this.accounts.storedState(accountId);
+    const stored = began ?? (await this.accounts.storedState(accountId));
     if (unchangedSince(stored.fingerprint, window, hashed.days)?.outside.length !== 0) return false;
     if (data.balances) {
       const { changed, gone } = balanceChanges(stored.balances, data.balances.map(balanceRow));

@@ -70,7 +70,7 @@ describe('a scheduled run’s window queries', () => {
     await client.query(`PREPARE q AS ${query}`);
     try {
       const { rows } = await client.query(
-        `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE q(${params.map(literal).join(', ')})`,
+        `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE q${params.length ? `(${params.map(literal).join(', ')})` : ''}`,
       );
       let read = 0;
       const walk = (p: Record<string, any>) => {

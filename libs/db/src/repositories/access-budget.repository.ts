@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import pg from 'pg';
 import {
   accessWindowStart,
   syncBudget,
@@ -21,6 +22,38 @@ export interface BudgetSubject {
   /** The bank's ids of the consent's accounts (per-account scopes); default: the stored accounts. */
   accountExternalIds?: readonly string[];
 }
+
+/**
+ * The budget of a subject's next sync from its unattended ledger entries (at least those since the
+ * start of its bank's current window; earlier ones are not counted).
+ */
+export function syncBudgetOf(
+  subject: BudgetSubject & { accountExternalIds: readonly string[] },
+  entries: readonly AccessLedgerRecord[],
+  now: Date,
+): SyncBudget {
+  return syncBudget(
+    entries,
+    subject.consentId,
+    syncCalls(subject.capabilities, subject.permissions, subject.accountExternalIds),
+    subject.frequencyPerDay,
+    subject.capabilities.accessWindow,
+    now,
+  );
+}
+
+/** How far back `unattendedEntriesStatement` reads: any bank's window (24 h, or a local day of up to 25 h). */
+const LEDGER_LOOK_BACK_MS = 26 * 3_600_000;
+
+/**
+ * A consent's unattended ledger entries that may count in its bank's current window, as one statement
+ * with literals (for a statement list; `syncBudgetOf` counts those of the window). Entries stamped
+ * after `now` are read too: they count (`computeAccessBudget`).
+ */
+export const unattendedEntriesStatement = (consentId: string, now: Date): string =>
+  `SELECT consent_id AS "consentId", scope, resource, psu_present AS "psuPresent", at FROM access_ledger
+    WHERE consent_id = ${pg.escapeLiteral(consentId)} AND psu_present = false
+      AND at > ${pg.escapeLiteral(new Date(now.getTime() - LEDGER_LOOK_BACK_MS).toISOString())}::timestamptz`;
 
 /**
  * The unattended-access budget of consents, read from the access ledger that the connector-service's
@@ -63,24 +96,15 @@ export class AccessBudgetRepository {
     const [accounts, entries] = await Promise.all([this.accountIdsOf(subjects), this.unattendedEntries(subjects, now)]);
     const entriesOf = new Map<string, AccessLedgerRecord[]>();
     for (const e of entries) entriesOf.set(e.consentId, [...(entriesOf.get(e.consentId) ?? []), e]);
-    for (const subject of subjects) {
-      const calls = syncCalls(
-        subject.capabilities,
-        subject.permissions,
-        subject.accountExternalIds ?? accounts.get(subject.consentId) ?? [],
-      );
+    for (const subject of subjects)
       out.set(
         subject.consentId,
-        syncBudget(
+        syncBudgetOf(
+          { ...subject, accountExternalIds: subject.accountExternalIds ?? accounts.get(subject.consentId) ?? [] },
           entriesOf.get(subject.consentId) ?? [],
-          subject.consentId,
-          calls,
-          subject.frequencyPerDay,
-          subject.capabilities.accessWindow,
           now,
         ),
       );
-    }
     return out;
   }
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import pg from 'pg';
 import { canonicalDecimal, newId } from '@ais/domain';
 import type { PrismaClient, Prisma } from '../prisma.js';
 import { PRISMA } from '../tokens.js';
@@ -13,22 +14,25 @@ export interface StoredAccount {
   backfilledFrom: string | null;
 }
 
-const STORED_ACCOUNT = {
-  id: true,
-  identityKey: true,
-  externalId: true,
-  contentHash: true,
-  backfilledFrom: true,
-} as const;
-const toStored = (a: {
+const lit = pg.escapeLiteral;
+
+/** The consent's accounts as `StoredAccount`s, as one statement with literals (for a statement list). */
+export const storedAccountsStatement = (tenantId: string, consentId: string): string =>
+  `SELECT id, identity_key, external_id, content_hash, backfilled_from::text AS backfilled_from
+     FROM accounts WHERE tenant_id = ${lit(tenantId)} AND consent_id = ${lit(consentId)}`;
+
+export const storedAccountOfRow = (a: {
   id: string;
-  identityKey: string;
-  externalId: string;
-  contentHash: string | null;
-  backfilledFrom: Date | null;
+  identity_key: string;
+  external_id: string;
+  content_hash: string | null;
+  backfilled_from: string | null;
 }): StoredAccount => ({
-  ...a,
-  backfilledFrom: a.backfilledFrom ? a.backfilledFrom.toISOString().slice(0, 10) : null,
+  id: a.id,
+  identityKey: a.identity_key,
+  externalId: a.external_id,
+  contentHash: a.content_hash,
+  backfilledFrom: a.backfilled_from,
 });
 
 /** An account as the sync writes it; JSON columns as values. */
@@ -142,6 +146,51 @@ export interface StoredAccountState {
   unavailable: string[];
 }
 
+/** An account's state as `storedStatesStatement` reads it. */
+export type StoredStateRow = FingerprintColumns & {
+  account_id: string;
+  balances: StoredBalance[];
+  resources: { kind: ResourceKind; externalId: string; data: unknown }[];
+  unavailable: string[] | null;
+};
+
+/**
+ * The stored state (`AccountWriteRepository.storedState`) of one account, or of each of a consent's
+ * accounts, as one statement with literals (for a statement list: `SyncRunRepository.begin`).
+ */
+export function storedStatesStatement(of: { accountId: string } | { tenantId: string; consentId: string }): string {
+  const where =
+    'accountId' in of
+      ? `a.id = ${lit(of.accountId)}`
+      : `a.tenant_id = ${lit(of.tenantId)} AND a.consent_id = ${lit(of.consentId)}`;
+  return `SELECT a.id AS account_id, f.window_from::text AS window_from, f.window_to::text AS window_to, f.days,
+                 coalesce((SELECT json_agg(json_build_object('type', type, 'originalType', original_type,
+                                                             'amount', amount::text, 'currency', currency,
+                                                             'creditLines', credit_lines, 'referenceDate', reference_date::text))
+                             FROM balances WHERE account_id = a.id), '[]') AS balances,
+                 coalesce((SELECT json_agg(json_build_object('kind', kind, 'externalId', external_id, 'data', data))
+                             FROM account_resources WHERE account_id = a.id), '[]') AS resources,
+                 a.unavailable
+            FROM accounts a LEFT JOIN transaction_fingerprints f ON f.account_id = a.id
+           WHERE ${where}`;
+}
+
+/** An account's stored state from its row; none stored (no row: the account is not there) when undefined. */
+export function storedStateOfRow(row: StoredStateRow | undefined): StoredAccountState {
+  const resources = new Map<ResourceKind, { externalId: string; data: unknown }[]>();
+  for (const { kind, ...r } of row?.resources ?? []) {
+    const list = resources.get(kind);
+    if (list) list.push(r);
+    else resources.set(kind, [r]);
+  }
+  return {
+    fingerprint: row ? fingerprintOfRow(row) : null,
+    balances: row?.balances ?? [],
+    resources,
+    unavailable: row?.unavailable ?? [],
+  };
+}
+
 /**
  * The load path of accounts, balances and the optional per-account resources. Accounts are matched by
  * identity key (identifiers, not the bank's id), so a re-authorisation that brings new bank ids keeps
@@ -158,34 +207,8 @@ export class AccountWriteRepository {
    * sums up were committed together.
    */
   async storedState(accountId: string): Promise<StoredAccountState> {
-    const [row] = await this.prisma.$queryRaw<
-      (FingerprintColumns & {
-        balances: StoredBalance[];
-        resources: { kind: ResourceKind; externalId: string; data: unknown }[];
-        unavailable: string[] | null;
-      })[]
-    >`
-      SELECT f.window_from::text AS window_from, f.window_to::text AS window_to, f.days,
-             coalesce((SELECT json_agg(json_build_object('type', type, 'originalType', original_type,
-                                                         'amount', amount::text, 'currency', currency,
-                                                         'creditLines', credit_lines, 'referenceDate', reference_date::text))
-                         FROM balances WHERE account_id = ${accountId}), '[]') AS balances,
-             coalesce((SELECT json_agg(json_build_object('kind', kind, 'externalId', external_id, 'data', data))
-                         FROM account_resources WHERE account_id = ${accountId}), '[]') AS resources,
-             (SELECT unavailable FROM accounts WHERE id = ${accountId}) AS unavailable
-        FROM (SELECT 1) AS one LEFT JOIN transaction_fingerprints f ON f.account_id = ${accountId}`;
-    const resources = new Map<ResourceKind, { externalId: string; data: unknown }[]>();
-    for (const { kind, ...r } of row.resources) {
-      const list = resources.get(kind);
-      if (list) list.push(r);
-      else resources.set(kind, [r]);
-    }
-    return {
-      fingerprint: fingerprintOfRow(row),
-      balances: row.balances,
-      resources,
-      unavailable: row.unavailable ?? [],
-    };
+    const [row] = await this.prisma.$queryRawUnsafe<StoredStateRow[]>(storedStatesStatement({ accountId }));
+    return storedStateOfRow(row);
   }
 
   async listForConsent(
@@ -193,7 +216,9 @@ export class AccountWriteRepository {
     consentId: string,
     tx: Prisma.TransactionClient = this.prisma,
   ): Promise<StoredAccount[]> {
-    return (await tx.account.findMany({ where: { tenantId, consentId }, select: STORED_ACCOUNT })).map(toStored);
+    return (
+      await tx.$queryRawUnsafe<Parameters<typeof storedAccountOfRow>[0][]>(storedAccountsStatement(tenantId, consentId))
+    ).map(storedAccountOfRow);
   }
 
   /**

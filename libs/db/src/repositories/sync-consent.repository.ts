@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import pg from 'pg';
 import type { ProviderCapabilities } from '@ais/domain';
 import type { PrismaClient, Prisma } from '../prisma.js';
 import { PRISMA } from '../tokens.js';
@@ -27,6 +28,74 @@ export interface DueConsent {
   providerId: string;
 }
 
+const lit = pg.escapeLiteral;
+
+/** A consent as `syncConsentStatement` reads it (node-postgres: timestamptz as Date, text[] as string[]). */
+export interface SyncConsentRow {
+  id: string;
+  tenant_id: string;
+  provider_id: string;
+  end_user_id: string | null;
+  status: string;
+  permissions: string[];
+  transactions_from: string | null;
+  expires_at: Date;
+  frequency_per_day: number;
+  authorised_at: Date | null;
+  last_synced_at: Date | null;
+  next_sync_at: Date | null;
+  capabilities: unknown;
+}
+
+/** The consent and its provider's capabilities, as one statement with literals (for a statement list). */
+export const syncConsentStatement = (tenantId: string, consentId: string): string =>
+  `SELECT c.id, c.tenant_id, c.provider_id, c.end_user_id, c.status::text AS status, c.permissions,
+          c.transactions_from::text AS transactions_from, c.expires_at, c.frequency_per_day, c.authorised_at,
+          c.last_synced_at, c.next_sync_at, p.capabilities
+     FROM consents c JOIN providers p ON p.id = c.provider_id
+    WHERE c.id = ${lit(consentId)} AND c.tenant_id = ${lit(tenantId)}`;
+
+export const syncConsentOfRow = (row: SyncConsentRow): SyncConsent => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  providerId: row.provider_id,
+  endUserId: row.end_user_id,
+  status: row.status,
+  permissions: row.permissions,
+  transactionsFrom: row.transactions_from,
+  expiresAt: row.expires_at,
+  frequencyPerDay: row.frequency_per_day,
+  authorisedAt: row.authorised_at,
+  lastSyncedAt: row.last_synced_at,
+  nextSyncAt: row.next_sync_at,
+  capabilities: row.capabilities as ProviderCapabilities,
+});
+
+/** Where a scheduled sync's window is anchored (see `SyncConsentRepository.windowAnchors`). */
+export interface WindowAnchors {
+  newestBooked: string | null;
+  oldestOpenPending: string | null;
+}
+
+/** `SyncConsentRepository.windowAnchors` as one statement with literals (for a statement list). */
+export const windowAnchorsStatement = (tenantId: string, consentId: string): string =>
+  `SELECT max(b.booking_date)::text AS newest_booked, min(p.booking_date)::text AS oldest_open_pending
+     FROM accounts a
+     LEFT JOIN LATERAL (SELECT booking_date FROM transactions
+                         WHERE account_id = a.id AND status = 'booked' AND removed_at IS NULL
+                         ORDER BY booking_date DESC LIMIT 1) b ON true
+     LEFT JOIN LATERAL (SELECT booking_date FROM transactions
+                         WHERE account_id = a.id AND status = 'pending' AND removed_at IS NULL
+                         ORDER BY booking_date LIMIT 1) p ON true
+    WHERE a.consent_id = ${lit(consentId)} AND a.tenant_id = ${lit(tenantId)}`;
+
+export const windowAnchorsOfRows = (
+  rows: { newest_booked: string | null; oldest_open_pending: string | null }[],
+): WindowAnchors => ({
+  newestBooked: rows[0]?.newest_booked ?? null,
+  oldestOpenPending: rows[0]?.oldest_open_pending ?? null,
+});
+
 /**
  * The consent as the sync sees it: loading it with its provider's capabilities, the schedule
  * (next_sync_at / last_synced_at) and the scheduler's claim of due consents. Lifecycle changes
@@ -41,26 +110,8 @@ export class SyncConsentRepository {
     consentId: string,
     tx: Prisma.TransactionClient = this.prisma,
   ): Promise<SyncConsent | null> {
-    const row = await tx.consent.findFirst({
-      where: { id: consentId, tenantId },
-      include: { provider: { select: { capabilities: true } } },
-    });
-    if (!row) return null;
-    return {
-      id: row.id,
-      tenantId: row.tenantId,
-      providerId: row.providerId,
-      endUserId: row.endUserId,
-      status: row.status,
-      permissions: row.permissions,
-      transactionsFrom: row.transactionsFrom ? row.transactionsFrom.toISOString().slice(0, 10) : null,
-      expiresAt: row.expiresAt,
-      frequencyPerDay: row.frequencyPerDay,
-      authorisedAt: row.authorisedAt,
-      lastSyncedAt: row.lastSyncedAt,
-      nextSyncAt: row.nextSyncAt,
-      capabilities: row.provider.capabilities as unknown as ProviderCapabilities,
-    };
+    const [row] = await tx.$queryRawUnsafe<SyncConsentRow[]>(syncConsentStatement(tenantId, consentId));
+    return row ? syncConsentOfRow(row) : null;
   }
 
   /**
@@ -117,20 +168,7 @@ export class SyncConsentRepository {
    * statistics older than a large first sync, intersect the tenant's whole index with the account's
    * (150 ms a run at 270,000 rows).
    */
-  async windowAnchors(
-    tenantId: string,
-    consentId: string,
-  ): Promise<{ newestBooked: string | null; oldestOpenPending: string | null }> {
-    const rows = await this.prisma.$queryRaw<{ newest_booked: string | null; oldest_open_pending: string | null }[]>`
-      SELECT max(b.booking_date)::text AS newest_booked, min(p.booking_date)::text AS oldest_open_pending
-        FROM accounts a
-        LEFT JOIN LATERAL (SELECT booking_date FROM transactions
-                            WHERE account_id = a.id AND status = 'booked' AND removed_at IS NULL
-                            ORDER BY booking_date DESC LIMIT 1) b ON true
-        LEFT JOIN LATERAL (SELECT booking_date FROM transactions
-                            WHERE account_id = a.id AND status = 'pending' AND removed_at IS NULL
-                            ORDER BY booking_date LIMIT 1) p ON true
-       WHERE a.consent_id = ${consentId} AND a.tenant_id = ${tenantId}`;
-    return { newestBooked: rows[0]?.newest_booked ?? null, oldestOpenPending: rows[0]?.oldest_open_pending ?? null };
+  async windowAnchors(tenantId: string, consentId: string): Promise<WindowAnchors> {
+    return windowAnchorsOfRows(await this.prisma.$queryRawUnsafe(windowAnchorsStatement(tenantId, consentId)));
   }
 }

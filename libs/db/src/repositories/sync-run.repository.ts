@@ -1,9 +1,28 @@
 import { Inject, Injectable } from '@nestjs/common';
 import pg from 'pg';
-import { AppError, newId } from '@ais/domain';
+import { AppError, newId, type AccessLedgerRecord } from '@ais/domain';
 import type { EventPayloads, SyncJobData, SyncTrigger } from '@ais/contracts';
 import { poolOf, type PrismaClient, type Prisma } from '../prisma.js';
 import { PRISMA } from '../tokens.js';
+import {
+  storedAccountOfRow,
+  storedAccountsStatement,
+  storedStateOfRow,
+  storedStatesStatement,
+  type StoredAccount,
+  type StoredAccountState,
+  type StoredStateRow,
+} from './account-write.repository.js';
+import { unattendedEntriesStatement } from './access-budget.repository.js';
+import {
+  syncConsentOfRow,
+  syncConsentStatement,
+  windowAnchorsOfRows,
+  windowAnchorsStatement,
+  type SyncConsent,
+  type SyncConsentRow,
+  type WindowAnchors,
+} from './sync-consent.repository.js';
 
 export type SyncRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'deferred';
 
@@ -25,6 +44,22 @@ export interface SyncRunRecord {
   attempts: number;
   /** Optional resources (permission names) the bank refused during the run; they do not fail it. */
   unavailable: string[];
+}
+
+/** A run as it starts, with what it starts from (`SyncRunRepository.begin`). */
+export interface RunBegun {
+  /** null: the run has finished already (a redelivered job), and must do nothing. */
+  run: SyncRunRecord | null;
+  consent: SyncConsent | null;
+  accounts: StoredAccount[];
+  /** The consent's unattended ledger entries of the last 26 hours and any stamped later. */
+  ledger: AccessLedgerRecord[];
+  anchors: WindowAnchors;
+  /**
+   * The stored state of each of the consent's accounts, by account id (`AccountWriteRepository
+   * .storedState`); empty for a full read (`full`, or an `initial` sync).
+   */
+  storedStates: Map<string, StoredAccountState>;
 }
 
 export interface SyncCounts {
@@ -209,22 +244,44 @@ export class SyncRunRepository {
   }
 
   /**
-   * Marks the run running (creating it when the enqueuer wrote no row). Answers null when the run has
-   * already finished: a redelivered job after its run committed, which must do nothing. One round
-   * trip: the consent's lock, then an upsert that only touches a run still in flight (every run
-   * starts here, so its five statements through Prisma's interactive transaction were a fixed cost of
-   * every sync, the larger part of a scheduled one that finds nothing new).
+   * Marks the run running (creating it when the enqueuer wrote no row), or answers a null run when it
+   * has already finished: a redelivered job after its run committed, which must do nothing. In the
+   * same round trip, everything the run starts from: the consent with its provider's capabilities
+   * (as `SyncConsentRepository.load`), its stored accounts (`AccountWriteRepository.listForConsent`),
+   * its unattended ledger entries that may count now (the budget's pre-check), its window's anchors
+   * (`SyncConsentRepository.windowAnchors`) and, unless the run reads everything again, each
+   * account's stored state (`AccountWriteRepository.storedState`). One list of statements under the
+   * consent's lock (the reads after the run's row is written, in one snapshot each), where a scheduled
+   * run that finds nothing new sent an interactive transaction of five statements, five reads (four
+   * through Prisma) and one more read per account.
    */
-  async start(job: SyncJobData, now: Date): Promise<SyncRunRecord | null> {
+  async begin(job: SyncJobData, now: Date): Promise<RunBegun> {
     const at = timestamp(now);
-    const [row] = await this.lockedStatements<SyncRunRow>(job.consentId, [
+    const fullRead = job.full === true || job.trigger === 'initial';
+    const results = await this.lockedResults(job.consentId, [
       `INSERT INTO sync_runs AS r (id, tenant_id, consent_id, trigger, status, queued_at, started_at, attempts)
        VALUES (${lit(job.syncRunId)}, ${lit(job.tenantId)}, ${lit(job.consentId)}, ${lit(job.trigger)}::"SyncTrigger", 'running', ${at}, ${at}, 1)
        ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = coalesce(r.started_at, excluded.started_at), attempts = r.attempts + 1
         WHERE r.status IN ('queued', 'running') AND r.tenant_id = excluded.tenant_id
        RETURNING ${RUN_COLUMNS}`,
+      syncConsentStatement(job.tenantId, job.consentId),
+      storedAccountsStatement(job.tenantId, job.consentId),
+      unattendedEntriesStatement(job.consentId, now),
+      windowAnchorsStatement(job.tenantId, job.consentId),
+      // A full read compares nothing with what is stored before writing (the sync-worker's storedAlready).
+      fullRead ? 'SELECT NULL LIMIT 0' : storedStatesStatement(job),
     ]);
-    return row ? toRunRecord(row) : null;
+    const [run, consent, accounts, ledger, anchors, states] = results.slice(-6).map((r) => r.rows);
+    return {
+      storedStates: new Map(
+        (states as StoredStateRow[]).map((row) => [row.account_id, storedStateOfRow(row)] as const),
+      ),
+      run: run[0] ? toRunRecord(run[0] as SyncRunRow) : null,
+      consent: consent[0] ? syncConsentOfRow(consent[0] as SyncConsentRow) : null,
+      accounts: accounts.map((a) => storedAccountOfRow(a as Parameters<typeof storedAccountOfRow>[0])),
+      ledger: ledger as AccessLedgerRecord[],
+      anchors: windowAnchorsOfRows(anchors as Parameters<typeof windowAnchorsOfRows>[0]),
+    };
   }
 
   /**
@@ -271,10 +328,15 @@ export class SyncRunRepository {
    * trip (the simple protocol: values are literals, escaped here); answers the last statement's rows.
    */
   private async lockedStatements<R extends pg.QueryResultRow>(consentId: string, statements: string[]): Promise<R[]> {
-    const results = (await poolOf(this.prisma).query(
+    const results = await this.lockedResults(consentId, statements);
+    return results[results.length - 1].rows as R[];
+  }
+
+  /** `lockedStatements`, answering every statement's result (the lock's first). */
+  private async lockedResults(consentId: string, statements: string[]): Promise<pg.QueryResult[]> {
+    return (await poolOf(this.prisma).query(
       [`SELECT pg_advisory_xact_lock(hashtextextended(${lit(`sync:${consentId}`)}, 0))`, ...statements].join(';\n'),
-    )) as unknown as pg.QueryResult<R>[];
-    return results[results.length - 1].rows;
+    )) as unknown as pg.QueryResult[];
   }
 
   /** Adds the counts of one account batch, inside that batch's transaction (exact across crashes). */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AccessBudgetRepository, type BudgetSubject } from '@ais/db';
-import { AppError, type SyncBudget } from '@ais/domain';
+import { AccessBudgetRepository, syncBudgetOf, type BudgetSubject } from '@ais/db';
+import { AppError, type AccessLedgerRecord, type SyncBudget } from '@ais/domain';
 
 export type { BudgetSubject };
 
@@ -28,13 +28,29 @@ export class CheckSyncBudget {
    * cannot carry now: it is not sent, since the bank would answer 429 part-way through.
    */
   async requireUnattended(subject: BudgetSubject, now: Date, detail: string): Promise<void> {
-    const { nextAllowedAt } = await this.forConsent(subject, now);
-    if (!nextAllowedAt) return;
-    throw new AppError('budget_exhausted', detail, {
-      // retryAt is API.md's name for it; nextAllowedAt stays for the clients that read it.
-      retryAt: nextAllowedAt.toISOString(),
-      nextAllowedAt: nextAllowedAt.toISOString(),
-      retryAfterSeconds: Math.max(1, Math.ceil((nextAllowedAt.getTime() - now.getTime()) / 1000)),
-    });
+    refuseSpent(await this.forConsent(subject, now), now, detail);
   }
+
+  /**
+   * `requireUnattended` on ledger entries the caller read already (`unattendedEntriesStatement`: the
+   * sync-worker reads them in its run's first round trip).
+   */
+  requireUnattendedWith(
+    subject: BudgetSubject & { accountExternalIds: readonly string[] },
+    entries: readonly AccessLedgerRecord[],
+    now: Date,
+    detail: string,
+  ): void {
+    refuseSpent(syncBudgetOf(subject, entries, now), now, detail);
+  }
+}
+
+function refuseSpent({ nextAllowedAt }: SyncBudget, now: Date, detail: string): void {
+  if (!nextAllowedAt) return;
+  throw new AppError('budget_exhausted', detail, {
+    // retryAt is API.md's name for it; nextAllowedAt stays for the clients that read it.
+    retryAt: nextAllowedAt.toISOString(),
+    nextAllowedAt: nextAllowedAt.toISOString(),
+    retryAfterSeconds: Math.max(1, Math.ceil((nextAllowedAt.getTime() - now.getTime()) / 1000)),
+  });
 }
