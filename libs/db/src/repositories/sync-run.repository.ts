@@ -206,6 +206,10 @@ export class SyncRunRepository {
     decide: (state: RequestState) => Promise<{ answer: T; writes?: RequestWrite[] }>,
   ): Promise<T> {
     const client = await connectWithin(poolOf(this.prisma), 2_000);
+    // A checked-out client has no error listener: a session ended by the server between two queries
+    // (while `decide` waits for Redis) would be an unhandled 'error'. Its next query fails instead.
+    const ignore = () => undefined;
+    client.on('error', ignore);
     let released = false;
     try {
       const consent = `id = ${lit(target.consentId)} AND tenant_id = ${lit(target.tenantId)}`;
@@ -235,11 +239,15 @@ export class SyncRunRepository {
         () => false,
         () => true,
       );
+      client.removeListener('error', ignore);
       client.release(broken);
       released = true;
       throw error;
     } finally {
-      if (!released) client.release();
+      if (!released) {
+        client.removeListener('error', ignore);
+        client.release();
+      }
     }
   }
 

@@ -110,6 +110,25 @@ describe('RequestSync (Postgres, Redis)', () => {
     expect(inUse()).toBe(0);
   });
 
+  it('fails, and gives no broken connection back, when the session ends while it waits for Redis', async () => {
+    const command = await consent();
+    const runsRepo = new SyncRunRepository(prisma);
+    const request = runsRepo.requestUnderLock(command, async () => {
+      // The server ends the session holding the consent's lock (an operator, a failover, or its
+      // idle-in-transaction timeout) between the request's two round trips.
+      await prisma.$executeRaw`
+        SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+         WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid()`;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return { answer: 'written', writes: [{ kind: 'closeLost', runId: 'sr_none', now }] };
+    });
+    await expect(request).rejects.toThrow();
+    expect(await runs(command.consentId)).toEqual([]);
+    expect(inUse()).toBe(0);
+    // The pool still serves: the next request goes through.
+    expect(await useCase.execute(command, now)).toMatchObject({ created: true });
+  });
+
   it('answers service_unavailable when no connection is free in time, and writes nothing', async () => {
     const command = await consent();
     const held = await Promise.all(Array.from({ length: 4 }, () => poolOf(prisma).connect()));
