@@ -125,7 +125,7 @@ async function connectWithin(pool: pg.Pool, ms: number): Promise<pg.PoolClient> 
   }
 }
 
-/** sync_runs as `start` reads it back (node-postgres: timestamptz as Date, text[] as string[]). */
+/** sync_runs as `begin` reads it back (node-postgres: timestamptz as Date, text[] as string[]). */
 interface SyncRunRow {
   id: string;
   tenant_id: string;

@@ -68,7 +68,7 @@ export class RequestSync {
 
   /**
    * The job is added before the row commits, under the consent's lock: a worker that picks it up at
-   * once waits for the lock in `SyncRunRepository.start` and then finds the row. A job added by
+   * once waits for the lock in `SyncRunRepository.begin` and then finds the row. A job added by
    * someone else in the meantime (same job id) wins, and no row of ours is written (`writes` gets
    * the queued row only when ours won).
    */
