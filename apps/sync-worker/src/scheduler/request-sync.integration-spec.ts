@@ -3,15 +3,15 @@ import { Redis } from 'ioredis';
 import { bullPrefix, syncJobId, syncQueueName } from '@ais/contracts';
 import { createPrismaClient, poolOf, SyncConsentRepository, SyncRunRepository, type PrismaClient } from '@ais/db';
 import { createTestDatabase, type TestDatabase } from '@ais/testing';
-import { SyncJobQueues } from '../queues/sync-job-queues.js';
-import { RequestSync } from './request-sync.usecase.js';
+import { RequestSync, SyncJobQueues } from '@ais/sync';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
- * RequestSync over real Postgres and Redis: its transaction (two round trips on one pooled
- * connection, Redis in between) serialises requests of one consent, writes nothing when it fails,
- * and gives its lock and connection back either way.
+ * RequestSync (libs/sync: how the scheduler, the refresh endpoint and the callback start a run) over
+ * real Postgres and Redis: its transaction (two round trips on one pooled connection, Redis in
+ * between) serialises requests of one consent, writes nothing when it fails, and gives its lock and
+ * connection back either way.
  */
 describe('RequestSync (Postgres, Redis)', () => {
   let db: TestDatabase;
