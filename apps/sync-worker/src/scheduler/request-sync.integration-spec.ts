@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { bullPrefix, syncJobId, syncQueueName } from '@ais/contracts';
@@ -17,6 +18,7 @@ describe('RequestSync (Postgres, Redis)', () => {
   let db: TestDatabase;
   let prisma: PrismaClient;
   let useCase: RequestSync;
+  let runsRepo: SyncRunRepository;
   let queues: SyncJobQueues;
   const prefix = `t${randomBytes(4).toString('hex')}`;
   const redis = new Redis(REDIS_URL);
@@ -43,7 +45,8 @@ describe('RequestSync (Postgres, Redis)', () => {
         VALUES ('bank', 'Bank', 'GB', 'obie_3_1', 'allstar', 'active', '{}', now());
       INSERT INTO tenants (id, name, rate_limit_per_minute, updated_at) VALUES ('ten_a', 'A', 100, now())`);
     queues = new SyncJobQueues({ url: REDIS_URL, prefix });
-    useCase = new RequestSync(new SyncRunRepository(prisma), new SyncConsentRepository(prisma), queues);
+    runsRepo = new SyncRunRepository(prisma);
+    useCase = new RequestSync(runsRepo, new SyncConsentRepository(prisma), queues);
   });
 
   afterAll(async () => {
@@ -57,7 +60,12 @@ describe('RequestSync (Postgres, Redis)', () => {
 
   it('starts one run for requests of one consent at once, and every request answers it', async () => {
     const command = await consent();
+    // Each request is two round trips on one connection (lock and reads; writes and commit), not an
+    // interactive transaction.
+    const interactive = jest.spyOn(runsRepo, 'underConsentLock');
     const answers = await Promise.all(Array.from({ length: 6 }, () => useCase.execute(command, now)));
+    expect(interactive).not.toHaveBeenCalled();
+    interactive.mockRestore();
     const rows = await runs(command.consentId);
     expect(rows).toEqual([{ id: expect.stringMatching(/^sr_/), status: 'queued' }]);
     expect(answers.filter((a) => a.created)).toHaveLength(1);
@@ -112,7 +120,6 @@ describe('RequestSync (Postgres, Redis)', () => {
 
   it('fails, and gives no broken connection back, when the session ends while it waits for Redis', async () => {
     const command = await consent();
-    const runsRepo = new SyncRunRepository(prisma);
     const request = runsRepo.requestUnderLock(command, async () => {
       // The server ends the session holding the consent's lock (an operator, a failover, or its
       // idle-in-transaction timeout) between the request's two round trips.
