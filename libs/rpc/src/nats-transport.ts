@@ -8,21 +8,28 @@ export function natsNamespace(prefix: string): string {
   return prefix.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
-const SERIALIZED = new WeakMap<object, string>();
+const SERIALIZED = new WeakMap<object, string | Buffer>();
 
 /**
- * Marks a reply whose JSON text the handler made already (to measure it, say): the serializer sends
- * that text instead of making it again. The value must not change after this.
+ * Marks a reply whose JSON text the handler made already (to measure it, say), as a string or as its
+ * UTF-8 bytes: the serializer sends that instead of making it again. The value must not change after
+ * this.
  */
-export function serializedAs<T extends object>(value: T, json: string): T {
+export function serializedAs<T extends object>(value: T, json: string | Buffer): T {
   SERIALIZED.set(value, json);
   return value;
 }
 
-/** The packet's JSON (made without its response) with `"response":<json>` added. */
-function withResponse(packetJson: string, json: string): string {
-  return packetJson === '{}' ? `{"response":${json}}` : `${packetJson.slice(0, -1)},"response":${json}}`;
+/**
+ * The packet's JSON (made without its response) with `"response":<json>` added: bytes when the
+ * response's are (put on the wire as they are: a large reply is not made a string and encoded again).
+ */
+function withResponse(packetJson: string, json: string | Buffer): string | Buffer {
+  const head = packetJson === '{}' ? '{"response":' : `${packetJson.slice(0, -1)},"response":`;
+  return typeof json === 'string' ? `${head}${json}}` : Buffer.concat([Buffer.from(head), json, CLOSE]);
 }
+
+const CLOSE = Buffer.from('}');
 
 /**
  * Nest's NATS serializer, bounded: a message over the RPC maximum is never put on the wire. A reply
@@ -33,13 +40,14 @@ class BoundedSerializer {
   constructor(private readonly maxBytes: number) {}
 
   serialize(packet: { id?: string; pattern?: unknown; data?: unknown; response?: unknown }): {
-    data: string;
+    data: string | Buffer;
     headers: undefined;
   } {
     // Nest's NatsRecordSerializer for plain payloads: the packet as JSON, no NATS headers.
     const json = typeof packet.response === 'object' && packet.response !== null && SERIALIZED.get(packet.response);
     const data = json ? withResponse(JSON.stringify({ ...packet, response: undefined }), json) : JSON.stringify(packet);
-    if (Buffer.byteLength(data) <= this.maxBytes) return { data, headers: undefined };
+    if ((typeof data === 'string' ? Buffer.byteLength(data) : data.length) <= this.maxBytes)
+      return { data, headers: undefined };
     if (packet.pattern !== undefined) throw new Error(`The request exceeds the RPC maximum of ${this.maxBytes} bytes.`);
     const err = {
       code: 'payload_too_large',

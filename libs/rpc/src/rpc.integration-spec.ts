@@ -42,8 +42,10 @@ function counting(instance: string, handled: Map<string, string[]>) {
     @MessagePattern('connector.getBalances')
     getBalances(@Payload() r: { accountIds: string[] }) {
       const reply = { accounts: r.accountIds.map((accountId) => ({ accountId, balances: [] })) };
-      // Its JSON made ahead, and telling so: the text that goes on the wire is this one.
-      return serializedAs(reply, JSON.stringify({ ...reply, made: 'ahead' }));
+      // Its JSON made ahead, and telling so: the text that goes on the wire is this one (or its bytes).
+      const bytes = r.accountIds.includes('as bytes');
+      const json = JSON.stringify({ ...reply, made: bytes ? 'ahead, as “bytes”' : 'ahead' });
+      return serializedAs(reply, bytes ? Buffer.from(json) : json);
     }
   }
   @Module({ controllers: [CountingController, createPingController('connector-service')] })
@@ -174,7 +176,7 @@ describe('RPC over NATS', () => {
     }
   });
 
-  it('sends a reply whose JSON was made ahead as that text, bounded like any other', async () => {
+  it('sends a reply whose JSON was made ahead as that text or its bytes, bounded like any other', async () => {
     const stack = prefix('ahead');
     apps.push(await boot(counting('i', new Map()), stack));
     const client = createRpcClient('connector-service', settings, { prefix: stack });
@@ -189,9 +191,23 @@ describe('RPC over NATS', () => {
         accounts: [{ accountId: 'acc_1', balances: [] }],
         made: 'ahead',
       });
+      expect(
+        await client.send('connector.getBalances', {
+          providerId: 'allstar',
+          context: context('a'),
+          accountIds: ['as bytes'],
+        }),
+      ).toEqual({ accounts: [{ accountId: 'as bytes', balances: [] }], made: 'ahead, as “bytes”' });
       const many = Array.from({ length: 2_000 }, (_, i) => `account-${i}`);
       await expect(
         client.send('connector.getBalances', { providerId: 'allstar', context: context('b'), accountIds: many }),
+      ).rejects.toMatchObject({ code: 'payload_too_large' });
+      await expect(
+        client.send('connector.getBalances', {
+          providerId: 'allstar',
+          context: context('b'),
+          accountIds: [...many, 'as bytes'],
+        }),
       ).rejects.toMatchObject({ code: 'payload_too_large' });
     } finally {
       await client.close();
