@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { money, type TransactionDraft } from '@ais/domain';
+import { draftDigest, money, type TransactionDraft } from '@ais/domain';
 import type { TransactionsPage } from '@ais/connectors';
 import { transactionDraft } from '@ais/testing';
-import { HeldPages } from './held-pages.js';
+import { HeldPages, pageJson } from './held-pages.js';
 
 const draft = (n: number): TransactionDraft =>
   transactionDraft({
@@ -36,7 +36,8 @@ describe('bank pages larger than one RPC message, held in Redis', () => {
     while (HeldPages.isHeld(chunks.at(-1)!.nextCursor ?? undefined))
       chunks.push(await held.resume(chunks.at(-1)!.nextCursor!));
     expect(chunks.length).toBeGreaterThan(2);
-    for (const c of chunks) expect(Buffer.byteLength(JSON.stringify(c))).toBeLessThan(max);
+    // Measured as sent: with each draft's digest.
+    for (const c of chunks) expect(pageJson(c).length).toBeLessThan(max - 4_096);
     expect(chunks.at(-1)!.nextCursor).toBe('bank-cursor');
     const merged = new Map<string, TransactionDraft[]>();
     for (const c of chunks)
@@ -46,6 +47,25 @@ describe('bank pages larger than one RPC message, held in Redis', () => {
     );
     // A retry of a chunk gets the same chunk.
     expect(await held.resume(chunks[0].nextCursor!)).toEqual(chunks[1]);
+  });
+
+  it('sends each draft’s digest with the page, made from the draft’s text in it', () => {
+    const sent = JSON.parse(pageJson(page).toString()) as TransactionsPage;
+    expect(sent).toEqual({
+      ...page,
+      accounts: page.accounts.map((a) => ({
+        ...a,
+        digests: a.transactions.map((t) => draftDigest(JSON.stringify(t))),
+      })),
+    });
+    // The receiver's drafts give the same text again: their digests hold for what it parsed.
+    for (const a of sent.accounts) expect(a.transactions.map((t) => draftDigest(JSON.stringify(t)))).toEqual(a.digests);
+    expect(new Set(sent.accounts[0].digests).size).toBe(300);
+    expect(JSON.parse(pageJson({ order: 'bank', accounts: [], nextCursor: null }).toString())).toEqual({
+      order: 'bank',
+      accounts: [],
+      nextCursor: null,
+    });
   });
 
   it('passes a page that fits through untouched', async () => {

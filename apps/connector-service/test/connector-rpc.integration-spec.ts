@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { Controller, Module } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { addDays, AppError, localDateOf } from '@ais/domain';
+import { addDays, AppError, draftDigest, localDateOf } from '@ais/domain';
 import { bankProfile, providerCatalogue } from '@ais/connectors';
 import type { RpcRequest, RpcResponse } from '@ais/contracts';
 import { CircuitStore, createPrismaClient, type PrismaClient } from '@ais/db';
@@ -212,6 +212,8 @@ describe('connector-service over RPC, against the sandbox banks', () => {
       to: today,
     });
     expect(tx.accounts.flatMap((a) => a.transactions).length).toBeGreaterThan(0);
+    // Each draft's digest, made with the page's text: the sync-worker compares windows by them.
+    for (const a of tx.accounts) expect(a.digests).toEqual(a.transactions.map((t) => draftDigest(JSON.stringify(t))));
 
     await expect(
       rpc.send('connector.revokeConsent', { providerId: 'saltbank', externalConsentId: consent.externalConsentId }),

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { AccountIdentifier } from './account.js';
 import type { BalanceType } from './balance.js';
 import { canonicalDecimal, type Money } from './money.js';
@@ -146,8 +146,26 @@ function identities(): (draft: TransactionDraft) => Pick<Transaction, 'idSource'
  * standard lists booked and pending apart (Berlin Group), every booked one before any pending.
  */
 export interface TransactionPage {
-  accounts: { accountId: string; transactions: TransactionDraft[] }[];
+  accounts: {
+    accountId: string;
+    transactions: TransactionDraft[];
+    /**
+     * `draftDigest` of each draft's JSON text as sent, in order, when the sender made them with that
+     * text (the connector-service does): what the draft says, without a reader making its text again.
+     */
+    digests?: string[];
+  }[];
   order: 'bank' | 'booked-first';
+}
+
+/**
+ * The digest of a draft's JSON text, as a string or UTF-8 bytes (the first 22 characters of its
+ * SHA-256 in base64url, 132 bits): equal digests, equal drafts. The text is `JSON.stringify(draft)`
+ * as the sender made it; parsed and stringified again by the reader, a draft gives the same text
+ * (same keys in the same order, same values).
+ */
+export function draftDigest(json: string | Buffer): string {
+  return hash('sha256', json, 'base64url').slice(0, 22);
 }
 
 /**
