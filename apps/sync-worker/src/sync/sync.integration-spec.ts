@@ -16,6 +16,9 @@ import {
   writesSince,
 } from '../../test/assertions.js';
 import { PSUS, PSU_IP, SyncHarness, type AuthorisedConsent, type BankId, type Psu } from '../../test/sync-harness.js';
+import { addDays } from '@ais/domain';
+import { dayDigestsOfDrafts, dayNumber, encodeDays } from './transaction-fingerprint.js';
+import { readDigestedWindow, type ItemDigests } from './transaction-load.js';
 
 jest.setTimeout(120_000);
 
@@ -134,6 +137,48 @@ describe.each(WEEK)('sync against the sandbox banks, bank clock starting %s', (_
       rowsRead.mockRestore();
       locks.mockRestore();
       for (const read of reads) read.mockRestore();
+
+      // The fingerprints were made from the digests the connector-service sends with each page: the
+      // worker made no item's text again. Each account's stored days are those of the bank's answer,
+      // digested so: for the last 80 days of the fingerprint's window (Salt Bank serves more than 90
+      // days only in the first minutes after the PSU's authorisation).
+      const prints = await h.prisma.$queryRaw<{ external_id: string; from: string; to: string; days: Buffer }[]>`
+        SELECT a.external_id, f.window_from::text AS from, f.window_to::text AS to, f.days
+          FROM transaction_fingerprints f JOIN accounts a ON a.id = f.account_id
+         WHERE a.consent_id = ${consent.consentId}`;
+      expect(prints.length).toBeGreaterThan(0);
+      for (const print of prints) {
+        const from = print.from > addDays(print.to, -80) ? print.from : addDays(print.to, -80);
+        const digests: ItemDigests = new WeakMap();
+        const window = await readDigestedWindow(
+          [print.external_id],
+          (cursor) =>
+            h.connector.send('connector.getTransactionsPage', {
+              providerId: bank,
+              context: { consentId: consent.consentId, frequencyPerDay: 4, psu: { ipAddress: PSU_IP } },
+              accountIds: [print.external_id],
+              from,
+              to: print.to,
+              status: 'both',
+              ...(cursor === undefined ? {} : { cursor }),
+            }),
+          digests,
+        );
+        const items = window.get(print.external_id)!;
+        expect(items.every((t) => digests.has(t))).toBe(true);
+        const stored = Buffer.from(print.days);
+        const since = Array.from({ length: stored.length / 20 }, (_, i) => stored.subarray(i * 20, i * 20 + 20)).filter(
+          (entry) => entry.readInt32BE(0) >= dayNumber(from),
+        );
+        expect(
+          encodeDays(
+            dayDigestsOfDrafts(
+              items,
+              items.map((t) => digests.get(t)!),
+            ),
+          ),
+        ).toEqual(Buffer.concat(since));
+      }
 
       // That shortcut compares balances as the locked path does: a stored balance that differs from
       // the bank's is written again (and only then does the account's batch take the lock).

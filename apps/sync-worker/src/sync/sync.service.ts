@@ -30,7 +30,6 @@ import {
 import {
   AppError,
   accountIdentityKey,
-  readTransactionWindow,
   usablePermissions,
   type AccessLedgerRecord,
   type Account,
@@ -46,7 +45,13 @@ import type { SyncWorkerConfig } from '../sync-worker.config.js';
 import { classifySyncError, isResourceRefusal } from './sync-error.js';
 import { backfillWindows, nextSyncAt, transactionWindow, type TransactionWindow } from './sync-plan.js';
 import { unchangedSince } from './transaction-fingerprint.js';
-import { loadTransactions, prepareTransactions, type PreparedTransactions } from './transaction-load.js';
+import {
+  loadTransactions,
+  prepareTransactions,
+  readDigestedWindow,
+  type ItemDigests,
+  type PreparedTransactions,
+} from './transaction-load.js';
 
 type SyncJob = JobPayloads['sync-consent'];
 type ConnectorPattern = Extract<RpcPattern, `connector.${string}`>;
@@ -335,23 +340,31 @@ export class SyncService {
     return backfillWindows(plan.window, resumeFrom, this.config.sync.backfillChunkDays);
   }
 
-  /** The accounts' transactions in one window, by bank account id (undefined: not permitted). */
+  /**
+   * The accounts' transactions in one window, by bank account id, with the connector's digest of
+   * each (undefined: not permitted).
+   */
   private async fetchTransactions(
     plan: RunPlan,
     bankIds: string[],
     window: TransactionWindow,
-  ): Promise<Map<string, Transaction[]> | undefined> {
+  ): Promise<{ byAccount: Map<string, Transaction[]>; digests: ItemDigests } | undefined> {
     if (!plan.usable.has('transactions')) return undefined;
     // Page by page (each RPC message holds one bank page), numbered over the whole window.
-    return readTransactionWindow(bankIds, (cursor) =>
-      plan.call('connector.getTransactionsPage', {
-        accountIds: bankIds,
-        from: window.from,
-        to: window.to,
-        status: 'both',
-        ...(cursor === undefined ? {} : { cursor }),
-      }),
+    const digests: ItemDigests = new WeakMap();
+    const byAccount = await readDigestedWindow(
+      bankIds,
+      (cursor) =>
+        plan.call('connector.getTransactionsPage', {
+          accountIds: bankIds,
+          from: window.from,
+          to: window.to,
+          status: 'both',
+          ...(cursor === undefined ? {} : { cursor }),
+        }),
+      digests,
     );
+    return { byAccount, digests };
   }
 
   /** An account's balances and optional resources: stored with its first window. */
@@ -398,10 +411,10 @@ export class SyncService {
   private async syncAllAccountsAtOnce(plan: RunPlan, accounts: FetchedAccounts, counts: RunCounts): Promise<void> {
     const { externalIds } = accounts;
     for (const [i, window] of this.windowsOf(plan, accounts, externalIds).entries()) {
-      const byAccount = await this.fetchTransactions(plan, externalIds, window);
+      const fetched = await this.fetchTransactions(plan, externalIds, window);
       const prepared = (id: string | undefined) =>
-        byAccount && id !== undefined
-          ? prepareTransactions(byAccount.get(id) ?? [], i > 0 || this.holdsRows(accounts, id))
+        fetched && id !== undefined
+          ? prepareTransactions(fetched.byAccount.get(id) ?? [], i > 0 || this.holdsRows(accounts, id), fetched.digests)
           : Promise.resolve(undefined);
       let next = prepared(externalIds[0]);
       for (const [j, id] of externalIds.entries()) {
@@ -451,11 +464,14 @@ export class SyncService {
     accounts: FetchedAccounts,
     { id, window, first }: AccountBatch,
   ): Promise<AccountData> {
-    const transactions =
-      (await this.fetchTransactions(plan, [id], window))?.get(id) ?? (plan.usable.has('transactions') ? [] : undefined);
+    const fetched = await this.fetchTransactions(plan, [id], window);
     return {
-      transactions: transactions
-        ? await prepareTransactions(transactions, !first || this.holdsRows(accounts, id))
+      transactions: fetched
+        ? await prepareTransactions(
+            fetched.byAccount.get(id) ?? [],
+            !first || this.holdsRows(accounts, id),
+            fetched.digests,
+          )
         : undefined,
       ...(first ? await this.fetchExtras(plan, accounts, id) : { resources: {} }),
     };

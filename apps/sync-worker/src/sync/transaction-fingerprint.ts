@@ -6,7 +6,8 @@ import type { StoredFingerprint } from '@ais/db';
  * that the next sync can tell without reading a row that what the bank says now is what is stored.
  *
  * A day's digest covers the content hash of each of its items (every field the sync stores, see
- * `transactionHash`), in the bank's order. After an account batch has compared its rows and written the
+ * `transactionHash`), or each item's identity and the connector's digest of its JSON text, in the
+ * bank's order. After an account batch has compared its rows and written the
  * difference (window W, the bank's items I), the store holds every item of I unchanged and not
  * removed, and no other live row booked in W; the fingerprint records W and I's days. As long as no
  * later batch wrote (every batch that writes replaces the fingerprint, under the consent's lock),
@@ -36,8 +37,15 @@ export interface DateRange {
 const DAY_MS = 86_400_000;
 const DIGEST_BYTES = 16;
 const ENTRY_BYTES = 4 + DIGEST_BYTES;
-/** Changes when what a digest covers changes: a fingerprint of another version never matches. */
-const VERSION = 'transactions-by-day/1';
+/**
+ * What a day's digest covers, in its first line: a fingerprint made of other items never matches.
+ * HASHED: the items' content hashes (`transactionHash`, made by the worker from each item).
+ * DIGESTED: each item's identity and the connector's digest of its JSON text (`draftDigest`), which
+ * cover the same fields. A window compared by one kind after being stored by the other is read and
+ * diffed once (nothing to write but the new fingerprint).
+ */
+const HASHED = 'transactions-by-day/1';
+const DIGESTED = 'transactions-by-day/2';
 
 export const dayNumber = (date: string): number =>
   Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / DAY_MS;
@@ -45,18 +53,34 @@ export const dayDate = (day: number): string => new Date(day * DAY_MS).toISOStri
 
 /** The items' days and digests; `hashes[i]` is the content hash of `items[i]`. */
 export function dayDigests(items: readonly { bookingDate: string }[], hashes: readonly string[]): DayDigests {
-  const byDay = new Map<number, string[]>();
+  return byDay(HASHED, items, hashes);
+}
+
+/** The items' days and digests from their identities and `digests[i]`, the connector's `draftDigest` of `items[i]`. */
+export function dayDigestsOfDrafts(
+  items: readonly { bookingDate: string; identityKey: string }[],
+  digests: readonly string[],
+): DayDigests {
+  return byDay(
+    DIGESTED,
+    items,
+    items.map((t, i) => `${t.identityKey} ${digests[i]}`),
+  );
+}
+
+function byDay(version: string, items: readonly { bookingDate: string }[], parts: readonly string[]): DayDigests {
+  const days = new Map<number, string[]>();
   for (const [i, t] of items.entries()) {
     const day = dayNumber(t.bookingDate);
-    const list = byDay.get(day);
-    if (list) list.push(hashes[i]);
-    else byDay.set(day, [hashes[i]]);
+    const list = days.get(day);
+    if (list) list.push(parts[i]);
+    else days.set(day, [parts[i]]);
   }
   const out: DayDigests = new Map();
-  for (const [day, list] of byDay)
+  for (const [day, list] of days)
     out.set(day, {
       items: list.length,
-      digest: hash('sha256', `${VERSION}\n${list.join('\n')}`, 'buffer').subarray(0, DIGEST_BYTES),
+      digest: hash('sha256', `${version}\n${list.join('\n')}`, 'buffer').subarray(0, DIGEST_BYTES),
     });
   return out;
 }

@@ -6,22 +6,38 @@ import {
   createPrismaClient,
   type PrismaClient,
 } from '@ais/db';
-import { assignTransactionIdentities, newId, type Transaction, type TransactionDraft } from '@ais/domain';
+import { assignTransactionIdentities, draftDigest, newId, type Transaction, type TransactionDraft } from '@ais/domain';
 import { createTestDatabase, transactionDraft, type TestDatabase } from '@ais/testing';
-import { loadTransactions, prepareTransactions } from './transaction-load.js';
+import { loadTransactions, prepareTransactions, type ItemDigests } from './transaction-load.js';
+import { dayDigests } from './transaction-fingerprint.js';
+import { transactionHash } from './transaction-diff.js';
 
 jest.setTimeout(60_000);
 
 const draft = (over: Partial<TransactionDraft>) =>
   transactionDraft({ raw: { note: 'a \\ backslash and a\ttab survive COPY' }, ...over });
 
+/** What the connector-service sends with a page (TransactionPage.digests): each draft's digest of its text. */
+function connectorDigests(items: readonly Transaction[]): ItemDigests {
+  const digests: ItemDigests = new WeakMap();
+  for (const t of items) {
+    const { idSource: _source, identityKey: _key, ...sent } = t;
+    digests.set(t, draftDigest(JSON.stringify(sent)));
+  }
+  return digests;
+}
+
 /**
  * The load path of one account against a real Postgres, as the worker runs it: what a batch reads and
  * writes when the bank's answer is unchanged (nothing: its fingerprint vouches for it), and that
  * every kind of change still reaches the rows, the change feed, the run's counts and the events
- * exactly.
+ * exactly; with the items' day digests made by the worker from each item, and from the digests the
+ * connector sends.
  */
-describe('loadTransactions', () => {
+describe.each([
+  ['hashed by the worker', false],
+  ['digested by the connector', true],
+])('loadTransactions, items %s', (_kind, digested) => {
   let db: TestDatabase;
   let prisma: PrismaClient;
   const writes = new TransactionWriteRepository();
@@ -85,13 +101,13 @@ describe('loadTransactions', () => {
    * One account batch in its own transaction under the consent's lock, with the repository calls it
    * made; `holdsRows` is what the worker expects of the account ahead (see prepareTransactions).
    */
-  async function load(items: Transaction[], window: { from: string; to: string }, holdsRows = true) {
+  async function load(items: Transaction[], window: { from: string; to: string }, holdsRows = true, sent = digested) {
     const calls = {
       loadForDiff: jest.spyOn(writes, 'loadForDiff'),
       write: jest.spyOn(writes, 'write'),
       insertNew: jest.spyOn(writes, 'insertNew'),
     };
-    const prepared = await prepareTransactions(items, holdsRows);
+    const prepared = await prepareTransactions(items, holdsRows, sent ? connectorDigests(items) : undefined);
     const counts = await repos.runs.underConsentLock(consentId, (tx) =>
       loadTransactions(tx, repos, {
         tenantId,
@@ -246,5 +262,40 @@ describe('loadTransactions', () => {
     expect(result.counts).toEqual({ added: 0, modified: 0, removed: 2 });
     expect((await live()).map((t) => t.identityKey).sort()).toEqual(narrow.map((t) => t.identityKey).sort());
     expect((await changesSince(changes)).slice(after.length).map((c) => c.kind)).toEqual(['removed', 'removed']);
+  });
+
+  it('compares a window stored with the other kind of day digest once, rewriting only its fingerprint', async () => {
+    // A rolling upgrade: the connector starts (or stops) sending digests between two syncs.
+    const items = bank([draft({ bookingDate: '2026-03-04' }), draft({ externalId: 'fee', bookingDate: '2026-03-05' })]);
+    const before = await snapshot();
+    const other = await load(items, window, true, !digested);
+    expect(other).toEqual({ counts: { added: 0, modified: 0, removed: 0 }, read: 1, wrote: 0 });
+    const after = await snapshot();
+    expect(after).toEqual({ ...before, fingerprint: expect.any(String) });
+    expect(after.fingerprint).not.toBe(before.fingerprint);
+    expect(await load(items, window, true, !digested)).toMatchObject({ read: 0, wrote: 0 });
+    expect(await load(items, window)).toMatchObject({ read: 1, wrote: 0 });
+    expect(await load(items, window)).toMatchObject({ read: 0, wrote: 0 });
+  });
+});
+
+describe('prepareTransactions', () => {
+  const items = assignTransactionIdentities([
+    transactionDraft({ bookingDate: '2026-03-04' }),
+    transactionDraft({ externalId: 'fee', bookingDate: '2026-03-05', raw: { fee: true } }),
+  ]);
+
+  it('with the connector’s digests, makes no item’s content hash: rows get theirs if written', async () => {
+    const prepared = await prepareTransactions(items, true, connectorDigests(items));
+    expect(prepared.hashed?.hashes).toBeNull();
+    expect(prepared.hashed?.days.size).toBe(2);
+  });
+
+  it('hashes every item when one of them came without a digest', async () => {
+    const digests = connectorDigests(items);
+    digests.delete(items[1]);
+    const prepared = await prepareTransactions(items, true, digests);
+    const hashes = items.map(transactionHash);
+    expect(prepared.hashed).toEqual({ hashes, days: dayDigests(items, hashes) });
   });
 });

@@ -8,16 +8,24 @@ import type {
   TransactionRow,
   TransactionWriteRepository,
 } from '@ais/db';
-import { newId, type Transaction } from '@ais/domain';
+import { newId, readTransactionWindow, type Transaction, type TransactionPage } from '@ais/domain';
 import { diffTransactions, hashAll, jsonColumns, toTransactionRow, transactionHashOf } from './transaction-diff.js';
-import { dayDigests, encodeDays, unchangedSince, type DateRange, type DayDigests } from './transaction-fingerprint.js';
+import {
+  dayDigests,
+  dayDigestsOfDrafts,
+  encodeDays,
+  unchangedSince,
+  type DateRange,
+  type DayDigests,
+} from './transaction-fingerprint.js';
 
 /** Days a removed pending row stays eligible to be replaced by a booked one arriving later. */
 const PENDING_REPLACEMENT_DAYS = 10;
 
 /** The content hash of each item of a batch, and the batch's day digests. */
 interface Hashed {
-  hashes: readonly string[];
+  /** null: not made (the day digests come from the connector's digests; the hashes only if rows are written). */
+  hashes: readonly string[] | null;
   days: DayDigests;
 }
 
@@ -28,22 +36,63 @@ export interface PreparedTransactions {
   hashed: Hashed | null;
 }
 
+/**
+ * The connector's `draftDigest` of the items it sent (TransactionPage.digests), by item: the drafts
+ * become the window's transactions in place, so the digest of each is found by the object.
+ */
+export type ItemDigests = WeakMap<object, string>;
+
 async function hash(items: readonly Transaction[]): Promise<Hashed> {
   const hashes = await hashAll(items);
   return { hashes, days: dayDigests(items, hashes) };
 }
 
 /**
- * The CPU-heavy part of loading a batch (hashing every item, then the day digests), done before the
- * batch's transaction and its lock, yielding to the event loop as it goes. Not when the account is
- * expected to hold no row yet (`holdsRows` false: its first window): such a batch cannot be
- * unchanged, and hashes its items as it COPYs them in, with the JSON text it makes for the rows anyway.
+ * `readTransactionWindow`, keeping the digests the connector sent with each page (`digests`): a page
+ * without them, or with a count that does not match its drafts, gives none.
+ */
+export async function readDigestedWindow(
+  accountIds: readonly string[],
+  page: (cursor: string | undefined) => Promise<TransactionPage & { nextCursor: string | null }>,
+  digests: ItemDigests,
+): Promise<Map<string, Transaction[]>> {
+  return readTransactionWindow(accountIds, async (cursor) => {
+    const p = await page(cursor);
+    for (const a of p.accounts)
+      if (a.digests?.length === a.transactions.length)
+        for (const [i, t] of a.transactions.entries()) digests.set(t, a.digests[i]);
+    return p;
+  });
+}
+
+/**
+ * The day digests of a batch, done before the batch's transaction and its lock. From the connector's
+ * digests when every item has one: no item's text is made again (a re-sync of unchanged data then
+ * costs a small fraction of the first sync), and the content hashes are made only if rows are
+ * written. Else the CPU-heavy way, hashing every item, yielding to the event loop as it goes; not
+ * when the account is expected to hold no row yet (`holdsRows` false: its first window): such a batch
+ * cannot be unchanged, and hashes its items as it COPYs them in, with the JSON text it makes for the
+ * rows anyway.
  */
 export async function prepareTransactions(
   items: readonly Transaction[],
   holdsRows = true,
+  digests?: ItemDigests,
 ): Promise<PreparedTransactions> {
+  const sent = digests && digestsOf(items, digests);
+  if (sent) return { items, hashed: { hashes: null, days: dayDigestsOfDrafts(items, sent) } };
   return { items, hashed: holdsRows || items.length === 0 ? await hash(items) : null };
+}
+
+/** Every item's digest, or undefined if one has none. */
+function digestsOf(items: readonly Transaction[], digests: ItemDigests): string[] | undefined {
+  const out: string[] = [];
+  for (const t of items) {
+    const d = digests.get(t);
+    if (d === undefined) return undefined;
+    out.push(d);
+  }
+  return out;
 }
 
 export interface TransactionLoad {
@@ -86,13 +135,12 @@ export async function loadTransactions(
     const scope = { tenantId: load.tenantId, consentId: load.consentId, accountId, now: load.now };
     const hashes: string[] = [];
     const ids = await repos.transactions.insertNew(tx, scope, newRows(items, hashes));
-    days = dayDigests(items, hashes);
+    days = prepared.hashed?.days ?? dayDigests(items, hashes);
     changes = ids.map((transactionId) => ({ transactionId, kind: 'added' as const }));
     counts = { added: ids.length, modified: 0, removed: 0 };
   } else {
     // Hashed ahead, unless the account was expected to be empty and is not: hashed here.
     const hashed = prepared.hashed ?? (await hash(items));
-    const { hashes } = hashed;
     days = hashed.days;
     const unchanged = unchangedSince(fingerprint, window, days);
     if (
@@ -101,6 +149,8 @@ export async function loadTransactions(
         (await repos.transactions.countHeld(tx, accountId, unchanged.outside)) === unchanged.expected)
     )
       return { added: 0, modified: 0, removed: 0 };
+    // Digested by the connector: the rows' content hashes are made now that rows are compared.
+    const hashes = hashed.hashes ?? (await hashAll(items));
     const stored = await repos.transactions.loadForDiff(
       tx,
       accountId,
