@@ -1,6 +1,6 @@
 // Sync benchmark: run by hand, not in npm test.
 //
-//   npx swc apps libs bench -d dist --quiet && node dist/bench/sync/bench.js [--only=load|e2e] [--repeat=3] [--accounts=40] [--consents=1000] [--latencies=0,100] [--concurrency=32] [--connectors=1]
+//   npx swc apps libs bench -d dist --quiet && node dist/bench/sync/bench.js [--only=load|e2e|pages] [--repeat=3] [--accounts=40] [--consents=1000] [--latencies=0,100] [--concurrency=32] [--connectors=1]
 //
 // (a) ingestion rows/s of the sync's load path (fingerprint check, diff + upsert + change rows + events,
 //     one transaction per account: SyncService's own loadTransactions) against psql's \copy of the
@@ -9,6 +9,8 @@
 // (b) re-sync of unchanged data for the same window against the first sync, on the same path; and,
 //     for reference, a scheduled re-sync's window of the same data (the last 30 days);
 //     --sample=FILE reads the transactions from a file written by --dumpSample=FILE (no sandbox start);
+// (d) --only=pages: the CPU of one window between the connector's reply and the worker's day digests,
+//     the previous way and the current one (see benchPages);
 // (c) account syncs/s end to end: N consents x 3 accounts against the sandbox (in this process, with
 //     the connector-service's classes), the sync-worker as its own process, at each bank latency; the
 //     worker's peak memory as the number of consents synced grows, and where the CPU went;
@@ -31,11 +33,19 @@ import {
   type PrismaClient,
   type TransactionRow,
 } from '@ais/db';
-import { addDays, localDateOf, newId, readTransactionWindow, type Transaction } from '@ais/domain';
+import { addDays, localDateOf, newId, type Transaction } from '@ais/domain';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { toTransactionRow, transactionHash } from '../../apps/sync-worker/src/sync/transaction-diff.js';
-import { loadTransactions, prepareTransactions } from '../../apps/sync-worker/src/sync/transaction-load.js';
+import type { TransactionsPage } from '@ais/connectors';
+import { hashAll, toTransactionRow, transactionHash } from '../../apps/sync-worker/src/sync/transaction-diff.js';
+import { dayDigests, dayDigestsOfDrafts } from '../../apps/sync-worker/src/sync/transaction-fingerprint.js';
+import { pageJson } from '../../apps/connector-service/src/held-pages.js';
+import {
+  loadTransactions,
+  prepareTransactions,
+  readDigestedWindow,
+  type ItemDigests,
+} from '../../apps/sync-worker/src/sync/transaction-load.js';
 import { PSUS, PSU_IP, SyncHarness } from '../../apps/sync-worker/test/sync-harness.js';
 import { WorkerProcess } from '../../apps/sync-worker/test/worker-process.js';
 import { repoRootFrom } from '../../apps/sync-worker/test/repo-root.js';
@@ -83,8 +93,14 @@ const line = (s = '') => console.log(s);
 
 // ───────────────────────────── (a) and (b): the load path ─────────────────────────────
 
+/** Transactions, with the digests the connector sent for them (see `readDigestedWindow`). */
+interface Sample {
+  items: Transaction[];
+  digests: ItemDigests;
+}
+
 /** Real bank data: one consent's transactions through the connector, reused for every synthetic account. */
-async function sampleTransactions(): Promise<Transaction[]> {
+async function sampleTransactions(): Promise<Sample> {
   const h = await SyncHarness.start({
     worker: false,
     database: createDatabase('sample'),
@@ -96,18 +112,22 @@ async function sampleTransactions(): Promise<Transaction[]> {
     const { accounts } = await h.connector.send('connector.listAccounts', { providerId: 'allstar', context });
     const today = localDateOf(h.clock.now(), 'Europe/London');
     const accountIds = accounts.map((a) => a.externalId);
-    const byAccount = await readTransactionWindow(accountIds, (cursor) =>
-      h.connector.send('connector.getTransactionsPage', {
-        providerId: 'allstar',
-        context,
-        accountIds,
-        from: addDays(today, -730),
-        to: today,
-        status: 'both',
-        ...(cursor === undefined ? {} : { cursor }),
-      }),
+    const digests: ItemDigests = new WeakMap();
+    const byAccount = await readDigestedWindow(
+      accountIds,
+      (cursor) =>
+        h.connector.send('connector.getTransactionsPage', {
+          providerId: 'allstar',
+          context,
+          accountIds,
+          from: addDays(today, -730),
+          to: today,
+          status: 'both',
+          ...(cursor === undefined ? {} : { cursor }),
+        }),
+      digests,
     );
-    return [...byAccount.values()].flat();
+    return { items: [...byAccount.values()].flat(), digests };
   } finally {
     await h.close();
   }
@@ -177,12 +197,13 @@ async function loadTarget(prisma: PrismaClient, accounts: number): Promise<LoadT
  * The worker's account batches, as SyncService.loadAccount does them (balances aside), through the
  * same `prepareTransactions` / `loadTransactions`: consents side by side (`concurrency` jobs, as
  * SYNC_CONCURRENCY), each consent's accounts one after the other, the next account's items prepared
- * (hashed and digested) while the current account's batch is in the database. Returns the
- * change rows written.
+ * (digested by day) while the current account's batch is in the database. Returns the change rows
+ * written.
  */
 async function loadPath(
   t: LoadTarget,
   transactions: Transaction[],
+  digests: ItemDigests,
   window: { from: string; to: string },
   concurrency: number,
   /** What the worker knows of the accounts ahead (accounts.backfilled_from): stored before or not. */
@@ -198,10 +219,10 @@ async function loadPath(
   const job = async () => {
     for (let c = queue.shift(); c; c = queue.shift()) {
       const { consentId, runId } = c;
-      let next = prepareTransactions(transactions, holdsRows);
+      let next = prepareTransactions(transactions, holdsRows, digests);
       for (const [i, accountId] of c.accountIds.entries()) {
         const prepared = await next;
-        if (i + 1 < c.accountIds.length) next = prepareTransactions(transactions, holdsRows);
+        if (i + 1 < c.accountIds.length) next = prepareTransactions(transactions, holdsRows, digests);
         await t.prisma.$transaction(
           async (tx) => {
             await lockConsentSync(tx, consentId);
@@ -371,14 +392,32 @@ async function benchLoad(): Promise<void> {
   }
 }
 
-let cachedSample: Transaction[] | undefined;
+let cachedSample: Sample | undefined;
+
+/** A sample written by --dumpSample: the items and the connector's digest of each, in order. */
+function readSample(file: string): Sample {
+  const { items, digests } = JSON.parse(readFileSync(file, 'utf8')) as {
+    items: Transaction[];
+    digests: (string | null)[];
+  };
+  const map: ItemDigests = new WeakMap();
+  for (const [i, t] of items.entries()) {
+    const digest = digests[i];
+    if (typeof digest === 'string') map.set(t, digest);
+  }
+  return { items, digests: map };
+}
+
+function writeSample(file: string, { items, digests }: Sample): void {
+  writeFileSync(file, JSON.stringify({ items, digests: items.map((t) => digests.get(t)) }));
+}
 
 async function benchLoadAt(concurrency: number): Promise<LoadRun | undefined> {
   // --sample=FILE: a sample written by --dumpSample earlier (same data, without starting the sandbox).
-  const sample = (cachedSample ??= args.sample
-    ? (JSON.parse(readFileSync(args.sample, 'utf8')) as Transaction[])
+  const { items: sample, digests } = (cachedSample ??= args.sample
+    ? readSample(args.sample)
     : await sampleTransactions());
-  if (args.dumpSample) writeFileSync(args.dumpSample, JSON.stringify(sample));
+  if (args.dumpSample) writeSample(args.dumpSample, cachedSample);
   const dates = sample.map((t) => t.bookingDate).sort();
   const window = { from: dates[0], to: dates.at(-1)! };
   if (args.dumpSample) return;
@@ -394,17 +433,17 @@ async function benchLoadAt(concurrency: number): Promise<LoadRun | undefined> {
     // Wall times are the measure; CPU beside them shows where each went (this machine is shared).
     let cpu = await cpuOf(prisma, db.name);
     let started = performance.now();
-    const written = await loadPath(t, sample, window, concurrency, false);
+    const written = await loadPath(t, sample, digests, window, concurrency, false);
     const first = performance.now() - started;
     let cpuAfter = await cpuOf(prisma, db.name);
     line(
       `  (a) load path, first sync:   ${fmt(first)} ms  ${fmt(rows / (first / 1000))} rows/s  (+ ${fmt(written)} change rows, ${ACCOUNTS} events); ${cpuBetween(cpu, cpuAfter)}`,
     );
-    // (b) The same answer for the same window: every item is still hashed (the bank's answer is new
-    // to the worker), but each account's fingerprint vouches for it.
+    // (b) The same answer for the same window: new to the worker, compared by the day digests of the
+    // connector's digests (no item's text made again), which each account's fingerprint vouches for.
     cpu = cpuAfter;
     started = performance.now();
-    const rewritten = await loadPath(t, sample, window, concurrency, true);
+    const rewritten = await loadPath(t, sample, digests, window, concurrency, true);
     const again = performance.now() - started;
     cpuAfter = await cpuOf(prisma, db.name);
     line(
@@ -415,7 +454,7 @@ async function benchLoadAt(concurrency: number): Promise<LoadRun | undefined> {
     const recent = { from: addDays(window.to, -LOOK_BACK_DAYS), to: window.to };
     const recentItems = sample.filter((x) => x.bookingDate >= recent.from);
     started = performance.now();
-    const scheduledWritten = await loadPath(t, recentItems, recent, concurrency, true);
+    const scheduledWritten = await loadPath(t, recentItems, digests, recent, concurrency, true);
     const scheduled = performance.now() - started;
     line(
       `      scheduled re-sync of the same data (${recent.from}..${recent.to}, ${fmt(recentItems.length)} transactions per account): ${fmt(scheduled)} ms (${scheduledWritten} rows written) = ${fmt((scheduled / first) * 100, 1)} % of the first sync`,
@@ -921,7 +960,69 @@ async function benchEndToEnd(): Promise<void> {
     );
 }
 
+// ───────────────────────────── (d): a transactions window on the wire ─────────────────────────────
+
+/**
+ * (d) The CPU a window of transactions costs on its way from the connector-service to the worker's
+ * comparison with what is stored, both ways in the same run, on the same sample (in pages of 100
+ * like Allstar's): the connector's reply (before: the page's JSON as one string, measured by
+ * HeldPages and again by the serializer, then encoded by NATS; now: `pageJson`, each draft's text as
+ * bytes and its digest, in one Buffer.concat with the envelope) and the worker's day digests (before:
+ * every item's content hash, `hashAll` + `dayDigests`; now: `dayDigestsOfDrafts` of the digests).
+ */
+async function benchPages(): Promise<void> {
+  const { items, digests } = (cachedSample ??= args.sample ? readSample(args.sample) : await sampleTransactions());
+  const drafts = items.map(({ idSource: _source, identityKey: _key, ...draft }) => draft);
+  const pages: TransactionsPage[] = [];
+  for (let i = 0; i < drafts.length; i += 100)
+    pages.push({
+      order: 'bank',
+      accounts: [{ accountId: 'a', transactions: drafts.slice(i, i + 100) }],
+      nextCursor: 'n',
+    });
+  const envelope = JSON.stringify({ id: randomBytes(8).toString('hex'), isDisposed: true }).slice(0, -1);
+  const encoder = new TextEncoder();
+  const sent = items.map((t) => digests.get(t)!);
+  const ways: [string, () => unknown][] = [
+    [
+      'connector, before: one string per page, measured twice, encoded',
+      () => {
+        for (const page of pages) {
+          const json = JSON.stringify(page);
+          if (Buffer.byteLength(json) < 0) return;
+          const data = `${envelope},"response":${json}}`;
+          if (Buffer.byteLength(data) < 0) return;
+          encoder.encode(data);
+        }
+      },
+    ],
+    [
+      'connector, now: pageJson (bytes and digests per draft)',
+      () => {
+        for (const page of pages) Buffer.concat([Buffer.from(`${envelope},"response":`), pageJson(page), CLOSE]);
+      },
+    ],
+    ['worker, before: hashAll + dayDigests', async () => dayDigests(items, await hashAll(items))],
+    ['worker, now: dayDigestsOfDrafts of the digests', () => dayDigestsOfDrafts(items, sent)],
+  ];
+  line(`(d) one window of ${fmt(items.length)} transactions on the wire, ms of CPU (median of ${LOAD_REPEAT} x 20):`);
+  for (const [title, f] of ways) {
+    const runs: number[] = [];
+    for (let r = 0; r < LOAD_REPEAT; r++) {
+      for (let i = 0; i < 5; i++) await f();
+      const started = process.cpuUsage();
+      for (let i = 0; i < 20; i++) await f();
+      const used = process.cpuUsage(started);
+      runs.push((used.user + used.system) / 1000 / 20);
+    }
+    line(`  ${title}: ${fmt(runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)], 1)} ms`);
+  }
+}
+
+const CLOSE = Buffer.from('}');
+
 line(`sync benchmark on ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, node ${process.version}`);
 if (!only || only === 'load') await benchLoad();
 if (!only || only === 'e2e') await benchEndToEnd();
+if (!only || only === 'pages') await benchPages();
 process.exit(0);
