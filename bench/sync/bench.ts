@@ -964,8 +964,8 @@ async function benchEndToEnd(): Promise<void> {
 
 /**
  * (d) The CPU a window of transactions costs on its way from the connector-service to the worker's
- * comparison with what is stored, both ways in the same run, on the same sample (in pages of 100
- * like Allstar's): the connector's reply (before: the page's JSON as one string, measured by
+ * comparison with what is stored, both ways in the same run, on the same sample (in pages of
+ * `--pageSize=100` like Allstar's; a scheduled window is often one smaller page): the connector's reply (before: the page's JSON as one string, measured by
  * HeldPages and again by the serializer, then encoded by NATS; now: `pageJson`, each draft's text as
  * bytes and its digest, in one Buffer.concat with the envelope) and the worker's day digests (before:
  * every item's content hash, `hashAll` + `dayDigests`; now: `dayDigestsOfDrafts` of the digests).
@@ -974,10 +974,11 @@ async function benchPages(): Promise<void> {
   const { items, digests } = (cachedSample ??= args.sample ? readSample(args.sample) : await sampleTransactions());
   const drafts = items.map(({ idSource: _source, identityKey: _key, ...draft }) => draft);
   const pages: TransactionsPage[] = [];
-  for (let i = 0; i < drafts.length; i += 100)
+  const size = Number(args.pageSize ?? 100);
+  for (let i = 0; i < drafts.length; i += size)
     pages.push({
       order: 'bank',
-      accounts: [{ accountId: 'a', transactions: drafts.slice(i, i + 100) }],
+      accounts: [{ accountId: 'a', transactions: drafts.slice(i, i + size) }],
       nextCursor: 'n',
     });
   const envelope = JSON.stringify({ id: randomBytes(8).toString('hex'), isDisposed: true }).slice(0, -1);
@@ -1005,7 +1006,9 @@ async function benchPages(): Promise<void> {
     ['worker, before: hashAll + dayDigests', async () => dayDigests(items, await hashAll(items))],
     ['worker, now: dayDigestsOfDrafts of the digests', () => dayDigestsOfDrafts(items, sent)],
   ];
-  line(`(d) one window of ${fmt(items.length)} transactions on the wire, ms of CPU (median of ${LOAD_REPEAT} x 20):`);
+  line(
+    `(d) one window of ${fmt(items.length)} transactions on the wire in pages of ${size}, ms of CPU (median of ${LOAD_REPEAT} x 20):`,
+  );
   for (const [title, f] of ways) {
     const runs: number[] = [];
     for (let r = 0; r < LOAD_REPEAT; r++) {
