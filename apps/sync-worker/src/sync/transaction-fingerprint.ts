@@ -96,7 +96,8 @@ export function encodeDays(days: DayDigests): Buffer {
   return out;
 }
 
-function decodeDays(bytes: Buffer): Map<number, Buffer> {
+/** transaction_fingerprints.days as stored (see `encodeDays`): each day's digest by day number, in day order. */
+export function decodeDays(bytes: Buffer): Map<number, Buffer> {
   const out = new Map<number, Buffer>();
   for (let at = 0; at + ENTRY_BYTES <= bytes.length; at += ENTRY_BYTES)
     out.set(bytes.readInt32BE(at), bytes.subarray(at + 4, at + ENTRY_BYTES));
